@@ -1,0 +1,189 @@
+/* costs.c - loading cost profiles (see costs.h). */
+#include "models/costs/costs.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* generated at build time from models/costs/profiles/ (see CMakeLists.txt) */
+extern const char *const kvmsim_profile_names[];
+extern const char *const kvmsim_profile_texts[];
+extern const size_t kvmsim_profile_count;
+
+const char *const cost_names[COST_N] = {
+#define X(n, d) #n,
+	COST_LIST(X)
+#undef X
+};
+
+const char *const cost_docs[COST_N] = {
+#define X(n, d) d,
+	COST_LIST(X)
+#undef X
+};
+
+static const struct cfg_key cost_keys[] = {
+#define X(n, d) { #n, CFG_CYCLES, COST_##n * sizeof(struct cfg_cost), "cycles", NULL, 0, 0, d },
+	COST_LIST(X)
+#undef X
+	{ NULL },
+};
+static const struct cfg_section cost_section = { "costs", cost_keys, sizeof(struct cfg_cost) * COST_N,
+						 NULL };
+
+struct idle_conf {
+	char *name;
+	sim_time_t exit_latency, target_residency;
+	double power;
+	bool polling;
+};
+#define I(f) offsetof(struct idle_conf, f)
+static const struct cfg_key idle_keys[] = {
+	{ "name", CFG_STRING, I(name), NULL, NULL, 0, 0, "state name, as in /sys/devices/system/cpu/cpu0/cpuidle" },
+	{ "exit_latency", CFG_TIME, I(exit_latency), "us", "0", 0, 0, "time to leave the state" },
+	{ "target_residency", CFG_TIME, I(target_residency), "us", "0", 0, 0,
+	  "shortest stay that pays for entering the state" },
+	{ "power", CFG_DOUBLE, I(power), "W", "0", 0, 1000, "power of one core in the state" },
+	{ "polling", CFG_BOOL, I(polling), NULL, "false", 0, 0, "a polling state (no IPI to wake)" },
+	{ NULL },
+};
+#undef I
+static const struct cfg_section idle_section = { "idle_state", idle_keys, sizeof(struct idle_conf), NULL };
+
+struct profile_conf {
+	char *name, *description;
+	int64_t tsc_khz;
+	struct cfg_cost cost[COST_N];
+	struct idle_conf *idle;
+	size_t nidle;
+};
+#define P(f) offsetof(struct profile_conf, f)
+static const struct cfg_key profile_keys[] = {
+	{ "name", CFG_STRING, P(name), NULL, NULL, 0, 0, "profile name" },
+	{ "description", CFG_STRING, P(description), NULL, NULL, 0, 0, "the machine" },
+	{ "tsc", CFG_FREQ, P(tsc_khz), NULL, NULL, 0, 0, "TSC frequency" },
+	{ "costs", CFG_SECTION, P(cost), NULL, NULL, 0, 0, "path costs", .sub = &cost_section },
+	{ "idle_states", CFG_LIST, P(idle), NULL, NULL, 0, 0, "host idle states, shallowest first",
+	  .sub = &idle_section, .count_offset = P(nidle) },
+	{ NULL },
+};
+#undef P
+static const struct cfg_section profile_section = { "profile", profile_keys, sizeof(struct profile_conf),
+						    NULL };
+
+size_t cost_profile_builtin_count(void)
+{
+	return kvmsim_profile_count;
+}
+const char *cost_profile_builtin_name(size_t i)
+{
+	return i < kvmsim_profile_count ? kvmsim_profile_names[i] : NULL;
+}
+const char *cost_profile_builtin_text(size_t i)
+{
+	return i < kvmsim_profile_count ? kvmsim_profile_texts[i] : NULL;
+}
+
+int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err *err)
+{
+	memset(p, 0, sizeof(*p));
+	struct conf_node *root = NULL;
+	for (size_t i = 0; i < kvmsim_profile_count; i++)
+		if (!strcmp(kvmsim_profile_names[i], name)) {
+			char origin[128];
+			snprintf(origin, sizeof(origin), "profile %s", name);
+			static char origins[16][128]; /* node origins must outlive the tree */
+			snprintf(origins[i % 16], sizeof(origins[0]), "%s", origin);
+			root = conf_load_string(kvmsim_profile_texts[i], origins[i % 16], err);
+			if (!root)
+				return -1;
+			break;
+		}
+	if (!root) {
+		if (!strchr(name, '/') && !strstr(name, ".yaml") && !strstr(name, ".yml")) {
+			char list[300] = "";
+			size_t len = 0;
+			for (size_t i = 0; i < kvmsim_profile_count; i++)
+				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+							kvmsim_profile_names[i]);
+			snprintf(err->msg, sizeof(err->msg),
+				 "no cost profile named \"%s\" (built in: %s; or give a .yaml path)", name, list);
+			return -1;
+		}
+		root = conf_load_file(name, err);
+		if (!root)
+			return -1;
+	}
+	struct profile_conf pc;
+	cfg_defaults(&profile_section, &pc);
+	int rc = cfg_bind(&profile_section, &pc, root, "", err);
+	if (!rc) {
+		const char *missing = !pc.name ? "name" : !pc.tsc_khz ? "tsc" : !pc.nidle ? "idle_states" : NULL;
+		for (int i = 0; !missing && i < COST_N; i++)
+			if (!pc.cost[i].source)
+				missing = cost_names[i];
+		if (missing) {
+			conf_errorf(err, root, NULL, "the profile lacks %s%s", missing,
+				    strcmp(missing, "name") && strcmp(missing, "tsc") &&
+						    strcmp(missing, "idle_states")
+					    ? " (every cost needs {cycles: N, source: ...} or {time: T, source: ...})"
+					    : "");
+			rc = -1;
+		} else if (pc.nidle > HOST_MAX_IDLE_STATES) {
+			conf_errorf(err, root, "idle_states", "at most %d idle states", HOST_MAX_IDLE_STATES);
+			rc = -1;
+		} else if (!pc.idle[0].polling) {
+			conf_errorf(err, root, "idle_states", "the first idle state must be the polling state (POLL)");
+			rc = -1;
+		}
+	}
+	if (!rc) {
+		p->name = pc.name;
+		p->description = pc.description;
+		pc.name = pc.description = NULL;
+		p->tsc_khz = pc.tsc_khz;
+		memcpy(p->cost, pc.cost, sizeof(p->cost));
+		memset(pc.cost, 0, sizeof(pc.cost));
+		p->nidle = (int)pc.nidle;
+		for (size_t i = 0; i < pc.nidle; i++) {
+			struct host_idle_state *s = &p->idle[i];
+			snprintf(s->name, sizeof(s->name), "%s", pc.idle[i].name ? pc.idle[i].name : "?");
+			s->exit_latency = pc.idle[i].exit_latency;
+			s->target_residency = pc.idle[i].target_residency;
+			s->power_w = pc.idle[i].power;
+			s->polling = pc.idle[i].polling;
+		}
+	}
+	cfg_free(&profile_section, &pc);
+	conf_free(root);
+	if (!rc)
+		rc = cost_profile_override(p, NULL, err);
+	return rc;
+}
+
+int cost_profile_override(struct cost_profile *p, struct conf_node *costs, struct conf_err *err)
+{
+	if (costs) {
+		if (costs->kind != CONF_MAP) {
+			conf_errorf(err, costs, "costs", "expected a map of cost: cycles");
+			return -1;
+		}
+		costs->used = true;
+		if (cfg_bind(&cost_section, p->cost, costs, "costs", err))
+			return -1;
+	}
+	for (int i = 0; i < COST_N; i++)
+		p->ps[i] = p->cost[i].is_time ? p->cost[i].time
+					      : sim_cycles_to_ps(p->cost[i].cycles, p->tsc_khz);
+	return 0;
+}
+
+void cost_profile_free(struct cost_profile *p)
+{
+	free(p->name);
+	free(p->description);
+	for (int i = 0; i < COST_N; i++)
+		free(p->cost[i].source);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,304 @@
+/*
+ * cmd_replay.c - `kvmsim haltpoll replay`: read halt durations (ns, one per
+ * line, optionally followed by the word "invalid"), print for each the
+ * tracepoint lines the chosen kernel would print, and optionally the final
+ * statistics as JSON.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/haltpoll/kvm_stats_json.h"
+#include "models/haltpoll/policies.h"
+#include "models/haltpoll/replay.h"
+#include "sim/cli.h"
+#include "sim/out_json.h"
+#include "sim/schema.h"
+#include "traces/kvm_tp.h"
+
+#define CMD "haltpoll replay"
+#define REPLAY_SCHEMA "kvmsim-replay-stats/1"
+
+struct replay_out {
+	const struct kvm_era *era;
+	FILE *f;
+};
+
+static void out_halt_poll_ns(void *ctx, uint32_t vcpu_id, bool grow, uint32_t new_ns, uint32_t old_ns)
+{
+	struct replay_out *o = ctx;
+	char buf[128];
+	kvm_tp_halt_poll_ns(buf, sizeof(buf), o->era, vcpu_id, grow, new_ns, old_ns);
+	fprintf(o->f, "kvm_halt_poll_ns: %s\n", buf);
+}
+
+static void out_vcpu_wakeup(void *ctx, uint32_t vcpu_id, uint64_t ns, bool waited, bool valid)
+{
+	struct replay_out *o = ctx;
+	char buf[128];
+	kvm_tp_vcpu_wakeup(buf, sizeof(buf), o->era, ns, waited, valid);
+	fprintf(o->f, "kvm_vcpu_wakeup: %s\n", buf);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmsim haltpoll replay --kernel VERSION [options] [FILE|-]\n\n"
+		"Read halt durations in ns, one per line (a line may add the word \"invalid\";\n"
+		"# starts a comment), and print for each halt the kvm_halt_poll_ns and\n"
+		"kvm_vcpu_wakeup lines the kernel would print. Timing is idealised: a halt no\n"
+		"longer than the poll window is a successful poll of that length; a longer one\n"
+		"polls the whole window, then sleeps.\n\n"
+		"  --kernel VERSION   kernel release, e.g. 6.1 or 5.10.7 (required)\n"
+		"  --arch ARCH        x86 (default), powerpc, s390, arm64\n"
+		"  --set KEY=VALUE    halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start,\n"
+		"                     halt_poll_ns_shrink (module parameters, also as kvm.KEY);\n"
+		"                     vm.halt_poll_ns (KVM_CAP_HALT_POLL); vm.msr_poll_control\n"
+		"  --policy NAME      halt-polling policy (default kvm)\n"
+		"  --policy-lib SO    load a policy from a shared object\n"
+		"  --vcpu-id N        the vcpu id printed in the events (default 0)\n"
+		"  --stats-json FILE  write the final statistics as JSON (- for stdout)\n"
+		"  -h, --help         this text\n");
+}
+
+static int parse_u32(const char *v, uint32_t *out, bool ns)
+{
+	if (ns) {
+		sim_time_t ps;
+		const char *why;
+		if (cfg_parse_time(v, "ns", &ps, &why) || ps % SIM_NS || ps / SIM_NS > UINT32_MAX)
+			return -1;
+		*out = (uint32_t)(ps / SIM_NS);
+		return 0;
+	}
+	uint64_t x;
+	const char *why;
+	if (cfg_parse_u64(v, &x, &why) || x > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)x;
+	return 0;
+}
+
+int cmd_haltpoll_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },	{ "arch", required_argument, NULL, 'a' },
+		{ "set", required_argument, NULL, 's' },	{ "policy", required_argument, NULL, 'p' },
+		{ "policy-lib", required_argument, NULL, 'l' }, { "vcpu-id", required_argument, NULL, 'v' },
+		{ "stats-json", required_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *kernel = NULL, *arch_s = "x86", *policy = "kvm", *stats_path = NULL;
+	char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nsets = 0;
+	uint32_t vcpu_id = 0;
+	int c, rc = 0;
+	char err[512];
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'a':
+			arch_s = optarg;
+			break;
+		case 's':
+			sets[nsets++] = optarg;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'l':
+			if (!hp_policy_load(optarg, err, sizeof(err))) {
+				rc = cli_error(CMD, "--policy-lib: %s", err);
+				goto out;
+			}
+			break;
+		case 'v':
+			if (parse_u32(optarg, &vcpu_id, false)) {
+				rc = cli_error(CMD, "--vcpu-id: expected a whole number, got \"%s\"", optarg);
+				goto out;
+			}
+			break;
+		case 'j':
+			stats_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			goto out;
+		default:
+			rc = cli_error(CMD, "%s: unknown option or missing value (kvmsim haltpoll replay --help)",
+				       argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (!kernel) {
+		rc = cli_error(CMD, "--kernel VERSION is required (e.g. --kernel 6.1)");
+		goto out;
+	}
+	unsigned version;
+	enum kvm_arch arch;
+	struct kvm_era era;
+	if (kvm_version_parse(kernel, &version, err, sizeof(err))) {
+		rc = cli_error(CMD, "--kernel: %s", err);
+		goto out;
+	}
+	if (kvm_arch_parse(arch_s, &arch)) {
+		rc = cli_error(CMD, "--arch: expected x86, powerpc, s390 or arm64, got \"%s\"", arch_s);
+		goto out;
+	}
+	if (kvm_era_for(version, arch, &era, err, sizeof(err))) {
+		rc = cli_error(CMD, "--kernel: %s", err);
+		goto out;
+	}
+	const struct hp_policy *pol = hp_policy_find(policy);
+	if (!pol) {
+		rc = cli_error(CMD, "--policy: no policy named \"%s\" (kvmsim policies lists them)", policy);
+		goto out;
+	}
+
+	struct kvm_module_params param = era.defaults;
+	bool cap_set = false;
+	uint32_t cap = 0, msr = 1;
+	for (size_t i = 0; i < nsets; i++) {
+		char *eq = strchr(sets[i], '=');
+		if (!eq) {
+			rc = cli_error(CMD, "--set %s: expected KEY=VALUE", sets[i]);
+			goto out;
+		}
+		*eq = 0;
+		const char *k = sets[i], *v = eq + 1;
+		if (!strncmp(k, "kvm.", 4))
+			k += 4;
+		uint32_t *dst = !strcmp(k, "halt_poll_ns")		 ? &param.halt_poll_ns
+				: !strcmp(k, "halt_poll_ns_grow")	 ? &param.halt_poll_ns_grow
+				: !strcmp(k, "halt_poll_ns_grow_start") ? &param.halt_poll_ns_grow_start
+				: !strcmp(k, "halt_poll_ns_shrink")	 ? &param.halt_poll_ns_shrink
+				: !strcmp(k, "vm.halt_poll_ns")	 ? &cap
+				: !strcmp(k, "vm.msr_poll_control")	 ? &msr
+									 : NULL;
+		if (!dst) {
+			rc = cli_error(CMD,
+				       "--set %s: unknown key (halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, "
+				       "halt_poll_ns_shrink, vm.halt_poll_ns, vm.msr_poll_control)",
+				       sets[i]);
+			goto out;
+		}
+		bool ns = dst == &param.halt_poll_ns || dst == &param.halt_poll_ns_grow_start || dst == &cap;
+		if (parse_u32(v, dst, ns) || (dst == &msr && msr > 1)) {
+			rc = cli_error(CMD, "--set %s: expected %s, got \"%s\"", k,
+				       dst == &msr ? "0 or 1" : "an unsigned 32-bit number", v);
+			goto out;
+		}
+		if (dst == &cap)
+			cap_set = true;
+		if (dst == &param.halt_poll_ns_grow_start && !era.grow_start_param) {
+			rc = cli_error(CMD, "--set %s: the parameter arrived in 5.1 (kernel %s)", k, kernel);
+			goto out;
+		}
+		if (dst == &cap && !era.cap_halt_poll) {
+			rc = cli_error(CMD, "--set %s: KVM_CAP_HALT_POLL arrived in 5.8 (kernel %s)", k, kernel);
+			goto out;
+		}
+		if (dst == &msr && !(era.arch == KVM_ARCH_X86 && era.no_poll)) {
+			rc = cli_error(CMD, "--set %s: MSR_KVM_POLL_CONTROL exists on x86 from 5.3 only", k);
+			goto out;
+		}
+	}
+
+	const char *path = optind < argc ? argv[optind] : "-";
+	if (argc - optind > 1) {
+		rc = cli_error(CMD, "one input file at most");
+		goto out;
+	}
+	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!in) {
+		rc = cli_error(CMD, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+
+	struct replay_out ro = { &era, stdout };
+	struct kvm_halt_tracer tracer = { out_halt_poll_ns, out_vcpu_wakeup, &ro };
+	struct kvm_vm_haltpoll vm;
+	struct kvm_vcpu_haltpoll v;
+	if (kvm_vm_haltpoll_init(&vm, &era, &param, pol, NULL, 0, err, sizeof(err))) {
+		rc = cli_error(CMD, "--policy %s: %s", policy, err);
+		if (in != stdin)
+			fclose(in);
+		goto out;
+	}
+	if (cap_set)
+		kvm_vm_enable_cap_halt_poll(&vm, cap);
+	kvm_vcpu_haltpoll_init(&v, &vm, vcpu_id, &tracer);
+	v.msr_kvm_poll_control = msr;
+
+	char line[512];
+	int lineno = 0;
+	int64_t now = 0;
+	uint64_t halts = 0;
+	const char *name = in == stdin ? "(stdin)" : path;
+	while (fgets(line, sizeof(line), in)) {
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		char *tok = strtok(line, " \t\r\n");
+		if (!tok)
+			continue;
+		char *end;
+		errno = 0;
+		unsigned long long ns = strtoull(tok, &end, 10);
+		if (*end || errno || tok[0] == '-' || ns > (unsigned long long)INT64_MAX / 4) {
+			rc = cli_error(CMD, "%s:%d: expected a halt duration in ns, got \"%s\"", name, lineno, tok);
+			break;
+		}
+		bool valid = true;
+		char *word = strtok(NULL, " \t\r\n");
+		if (word) {
+			if (strcmp(word, "invalid") || strtok(NULL, " \t\r\n")) {
+				rc = cli_error(CMD, "%s:%d: after the duration only the word \"invalid\" may follow",
+					       name, lineno);
+				break;
+			}
+			if (arch != KVM_ARCH_S390) {
+				rc = cli_error(CMD, "%s:%d: invalid wake-ups exist only on s390 (--arch s390)", name,
+					       lineno);
+				break;
+			}
+			valid = false;
+		}
+		replay_halt(&v, &now, ns, valid);
+		halts++;
+	}
+	if (in != stdin)
+		fclose(in);
+	if (!rc && fflush(stdout)) {
+		rc = EXIT_FAILED;
+		fprintf(stderr, "kvmsim %s: writing the events failed\n", CMD);
+	}
+	if (!rc && stats_path) {
+		FILE *f = cli_open_out(CMD, stats_path);
+		if (!f) {
+			rc = EXIT_FAILED;
+		} else {
+			json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:o}", "schema",
+						REPLAY_SCHEMA, "kernel", kernel, "arch", kvm_arch_name(arch), "policy",
+						pol->name, "params", "halt_poll_ns", (json_int_t)param.halt_poll_ns,
+						"halt_poll_ns_grow", (json_int_t)param.halt_poll_ns_grow,
+						"halt_poll_ns_grow_start", (json_int_t)param.halt_poll_ns_grow_start,
+						"halt_poll_ns_shrink", (json_int_t)param.halt_poll_ns_shrink, "halts",
+						(json_int_t)halts, "halt_poll_ns", (json_int_t)v.hp.halt_poll_ns, "stats",
+						kvm_vcpu_stat_json(&v.stat, &era));
+			sim_json_dump(doc, f);
+			json_decref(doc);
+			rc = cli_close_out(CMD, stats_path, f);
+		}
+	}
+	kvm_vm_haltpoll_fini(&vm);
+out:
+	free(sets);
+	return rc;
+}

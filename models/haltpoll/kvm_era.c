@@ -1,0 +1,176 @@
+/*
+ * kvm_era.c - kernel release -> halt-polling behaviour table.
+ *
+ * Each flag is switched on at the first release that has the behaviour. The
+ * releases are those the spec (section 0) read, narrowed where the kernel's
+ * history pins the change; see the comments for the ones that are bounds.
+ */
+#include "models/haltpoll/kvm_era.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define V KVM_VERSION_CODE
+
+int kvm_version_parse(const char *s, unsigned *version, char *err, size_t errlen)
+{
+	unsigned long part[3] = { 0, 0, 0 };
+	int n = 0;
+	const char *p = s;
+	if (!s || !*s)
+		goto bad;
+	if (*p == 'v')
+		p++;
+	while (n < 3) {
+		if (*p < '0' || *p > '9')
+			goto bad;
+		char *end;
+		part[n++] = strtoul(p, &end, 10);
+		p = end;
+		if (*p == '.') {
+			p++;
+			continue;
+		}
+		break;
+	}
+	if (*p != '\0' || n < 2 || part[0] > 255 || part[1] > 255)
+		goto bad;
+	if (part[2] > 255)
+		part[2] = 255; /* stable releases go past 255 (4.9.337); the era is what matters */
+	*version = V(part[0], part[1], part[2]);
+	return 0;
+bad:
+	snprintf(err, errlen, "expected a kernel release like 6.1 or 5.10.7, got \"%s\"", s ? s : "");
+	return -1;
+}
+
+static const char *const arch_names[KVM_ARCH_N] = { "x86", "powerpc", "s390", "arm64" };
+
+int kvm_arch_parse(const char *s, enum kvm_arch *arch)
+{
+	for (int i = 0; i < KVM_ARCH_N; i++)
+		if (!strcmp(s, arch_names[i])) {
+			*arch = (enum kvm_arch)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *kvm_arch_name(enum kvm_arch arch)
+{
+	return arch < KVM_ARCH_N ? arch_names[arch] : "?";
+}
+
+uint32_t kvm_halt_poll_ns_default(unsigned v, enum kvm_arch arch)
+{
+	switch (arch) {
+	case KVM_ARCH_X86:
+		/* 500000 in 4.4, 400000 in 4.9, 200000 in 4.14; the changes are bounded, not pinned */
+		if (v < V(4, 7, 0))
+			return 500000;
+		if (v < V(4, 13, 0))
+			return 400000;
+		return 200000;
+	case KVM_ARCH_POWERPC:
+		/* f4944613ad1a; dated to the 4.10 cycle, not pinned to a tag */
+		return v < V(4, 10, 0) ? 500000 : 10000;
+	case KVM_ARCH_S390:
+		/* 0 in 4.4, 80000 by 4.9 (change not pinned), 50000 from 5.2 */
+		if (v < V(4, 7, 0))
+			return 0;
+		return v < V(5, 2, 0) ? 80000 : 50000;
+	case KVM_ARCH_ARM64:
+	default:
+		return 500000;
+	}
+}
+
+/*
+ * since - v has a change that reached mainline in `mainline` and was backported
+ * to the stable series listed as (series, first patch level) pairs.
+ */
+static bool since(unsigned v, unsigned mainline, const unsigned *backports, size_t n)
+{
+	if (v >= mainline)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if ((v & ~0xffu) == (backports[i] & ~0xffu) && v >= backports[i])
+			return true;
+	return false;
+}
+
+/* 262de4102c7b (need_resched) and 258785ef08b3 (grow cap), 5.13, both in the same stable batches */
+static const unsigned kvm_513_fixes[] = { V(5, 10, 38), V(5, 11, 22), V(5, 12, 5) };
+/* ae232ea46088 (shrink floor), 5.15 */
+static const unsigned shrink_floor_fix[] = { V(5, 4, 152), V(5, 10, 72), V(5, 14, 11) };
+/* "Plumb force_immediate_exit into kvm_entry() tracepoint", 6.9 */
+static const unsigned entry_immediate_fix[] = { V(6, 1, 149), V(6, 6, 103) };
+
+#define SINCE(v, m, b) since(v, m, b, sizeof(b) / sizeof(*(b)))
+
+int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, size_t errlen)
+{
+	if (v < KVM_OLDEST_VERSION) {
+		snprintf(err, errlen,
+			 "kernel %u.%u predates adaptive halt polling; the oldest modelled release is 4.3",
+			 v >> 16, (v >> 8) & 0xff);
+		return -1;
+	}
+	if (arch >= KVM_ARCH_N) {
+		snprintf(err, errlen, "unknown architecture");
+		return -1;
+	}
+	memset(e, 0, sizeof(*e));
+	e->version = v;
+	e->arch = arch;
+	e->era = v < V(4, 7, 0)	  ? 'A'
+		 : v < V(5, 1, 0)  ? 'B'
+		 : v < V(5, 8, 0)  ? 'C'
+		 : v < V(5, 15, 0) ? 'D'
+		 : v < V(6, 1, 0)  ? 'E'
+				   : 'F';
+
+	bool fix513 = SINCE(v, V(5, 13, 0), kvm_513_fixes);
+	e->grow_start_param = v >= V(5, 1, 0);
+	if (e->era == 'A' || e->era == 'F')
+		e->grow_cap = KVM_GROW_CAP_NONE;
+	else if (v >= V(5, 8, 0) && fix513)
+		e->grow_cap = KVM_GROW_CAP_VM;
+	else
+		e->grow_cap = KVM_GROW_CAP_GLOBAL;
+	e->shrink_floor = SINCE(v, V(5, 15, 0), shrink_floor_fix);
+
+	e->max_source = v < V(5, 8, 0) ? KVM_MAX_GLOBAL : v < V(6, 1, 0) ? KVM_MAX_VM : KVM_MAX_OVERRIDE;
+	e->valid_wakeup = v >= V(4, 7, 0);
+	e->arch_invalid_wakeups = arch == KVM_ARCH_S390;
+	/* the generic hook is 5.2 (s390 steal time); x86's poll-control MSR is 5.3 */
+	e->no_poll = arch == KVM_ARCH_X86 ? v >= V(5, 3, 0) : arch == KVM_ARCH_S390 && v >= V(5, 2, 0);
+	e->no_poll_skips_adapt = v >= V(5, 4, 0);
+	e->need_resched = fix513;
+	e->halt_split = v >= V(5, 17, 0);
+	e->clamp_before_poll = v >= V(6, 1, 0);
+	e->cap_halt_poll = v >= V(5, 8, 0);
+	e->non_halt_block_polls = v < V(5, 17, 0);
+
+	e->stat_poll_invalid = v >= V(4, 7, 0);
+	e->stat_poll_ns = v >= V(5, 8, 0);
+	e->stat_wait = v >= V(5, 15, 0);
+	e->stat_blocking = v >= V(5, 17, 0);
+
+	e->tp_wakeup_valid = v >= V(4, 7, 0);
+	e->tp_halt_poll_signed = v < V(4, 7, 0);
+	e->tp_kvm_exit = v < V(5, 4, 0) ? 0 : v < V(5, 10, 0) ? 1 : v < V(6, 14, 0) ? 2 : 3;
+	e->tp_kvm_entry = v < V(5, 10, 0)					? 0
+			  : v >= V(6, 14, 0)					? 3
+			  : SINCE(v, V(6, 9, 0), entry_immediate_fix) ? 2
+									: 1;
+	e->tp_inj_virq_new = v >= V(6, 0, 0);
+	e->tp_hv_timer_newline = v < V(5, 4, 0);
+
+	e->defaults.halt_poll_ns = kvm_halt_poll_ns_default(v, arch);
+	e->defaults.halt_poll_ns_grow = 2;
+	e->defaults.halt_poll_ns_grow_start = 10000;
+	e->defaults.halt_poll_ns_shrink = v >= V(6, 11, 0) ? 2 : 0;
+	return 0;
+}

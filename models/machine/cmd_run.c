@@ -1,0 +1,255 @@
+/*
+ * cmd_run.c - `kvmsim run` (simulate a scenario) and the commands that
+ * describe what a scenario can say: `keys`, `profiles`, `policies`.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "models/haltpoll/policies.h"
+#include "models/machine/machine.h"
+#include "models/machine/report.h"
+#include "sim/cli.h"
+#include "sim/out_json.h"
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmsim run [SCENARIO.yaml] [options]\n\n"
+		"Simulate a scenario (without a file: the built-in default) and print a summary.\n\n"
+		"  --set KEY=VALUE   override a scenario key, e.g. --set vm.halt_poll_ns=100000\n"
+		"                    (repeatable; `kvmsim keys` lists every key)\n"
+		"  --seed N          master random seed (as --set seed=N)\n"
+		"  --duration T      simulated time, e.g. 500ms (as --set duration=T)\n"
+		"  --json FILE       results as JSON (schema " KVMSIM_RUN_SCHEMA "); - for stdout\n"
+		"  --trace FILE      kvm_exit, kvm_entry, kvm_halt_poll_ns, kvm_vcpu_wakeup events in\n"
+		"                    trace-cmd report layout, as the chosen kernel prints them\n"
+		"  --policy-lib SO   load a halt-polling policy from a shared object (repeatable)\n"
+		"  --progress        show progress on stderr (default: when stderr is a terminal)\n"
+		"  --no-progress     never show progress\n"
+		"  --quiet           no summary\n"
+		"  -h, --help        this text\n");
+}
+
+static int load_policies(const char *cmd, char **libs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char err[512];
+		if (!hp_policy_load(libs[i], err, sizeof(err)))
+			return cli_error(cmd, "--policy-lib: %s", err);
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "set", required_argument, NULL, 's' },	{ "seed", required_argument, NULL, 'S' },
+		{ "duration", required_argument, NULL, 'd' }, { "json", required_argument, NULL, 'j' },
+		{ "trace", required_argument, NULL, 't' },	{ "policy-lib", required_argument, NULL, 'p' },
+		{ "progress", no_argument, NULL, 'P' },	{ "no-progress", no_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, 'q' },		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char **sets = calloc((size_t)argc + 2, sizeof(char *));
+	char **libs = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nsets = 0, nlibs = 0;
+	char *seed_set = NULL, *dur_set = NULL;
+	const char *json_path = NULL, *trace_path = NULL;
+	int progress = -1, quiet = 0, c, rc = 0;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sets[nsets++] = optarg;
+			break;
+		case 'S':
+			free(seed_set);
+			seed_set = malloc(strlen(optarg) + 8);
+			sprintf(seed_set, "seed=%s", optarg);
+			break;
+		case 'd':
+			free(dur_set);
+			dur_set = malloc(strlen(optarg) + 12);
+			sprintf(dur_set, "duration=%s", optarg);
+			break;
+		case 'j':
+			json_path = optarg;
+			break;
+		case 't':
+			trace_path = optarg;
+			break;
+		case 'p':
+			libs[nlibs++] = optarg;
+			break;
+		case 'P':
+			progress = 1;
+			break;
+		case 'N':
+			progress = 0;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			run_usage(stdout);
+			goto out;
+		default:
+			rc = cli_error("run", "%s: unknown option or missing value (kvmsim run --help)",
+				       argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (argc - optind > 1) {
+		rc = cli_error("run", "one scenario file at most (got \"%s\" and \"%s\")", argv[optind],
+			       argv[optind + 1]);
+		goto out;
+	}
+	if (seed_set)
+		sets[nsets++] = seed_set;
+	if (dur_set)
+		sets[nsets++] = dur_set;
+	if ((rc = load_policies("run", libs, nlibs)))
+		goto out;
+
+	struct scenario sc;
+	struct conf_err err;
+	memset(&sc, 0, sizeof(sc));
+	if (scenario_load(&sc, optind < argc ? argv[optind] : NULL, sets, nsets, &err)) {
+		rc = cli_error("run", "%s", err.msg);
+		scenario_free(&sc);
+		goto out;
+	}
+	FILE *trace = NULL, *json = NULL;
+	if (trace_path && !(trace = cli_open_out("run", trace_path))) {
+		rc = EXIT_FAILED;
+		scenario_free(&sc);
+		goto out;
+	}
+	if (json_path && !(json = cli_open_out("run", json_path))) {
+		rc = EXIT_FAILED;
+		cli_close_out("run", trace_path, trace);
+		scenario_free(&sc);
+		goto out;
+	}
+	struct machine m;
+	if (machine_build(&m, &sc, trace, &err)) {
+		rc = cli_error("run", "%s", err.msg);
+		machine_free(&m);
+		cli_close_out("run", trace_path, trace);
+		cli_close_out("run", json_path, json);
+		scenario_free(&sc);
+		goto out;
+	}
+	if (progress < 0)
+		progress = !quiet && cli_stderr_is_tty();
+
+	double t0 = wall_now();
+	struct run_info ri = { 0, 0 };
+	const int slices = 200;
+	bool shown = false;
+	for (int i = 1; i <= slices; i++) {
+		ri.events += machine_run_until(&m, sc.duration / slices * i + (i == slices ? sc.duration % slices : 0));
+		double el = wall_now() - t0;
+		if (progress && el > 0.5 && i < slices) {
+			double frac = (double)i / slices;
+			fprintf(stderr, "\rkvmsim run: %3.0f%% simulated, %.1f M events/s, about %.0f s left   ",
+				frac * 100, (double)ri.events / el / 1e6, el / frac - el);
+			shown = true;
+		}
+	}
+	if (shown)
+		fprintf(stderr, "\r%70s\r", "");
+	machine_finish(&m);
+	ri.wall_s = wall_now() - t0;
+
+	if (!quiet)
+		report_text(json == stdout || trace == stdout ? stderr : stdout, &m, &ri);
+	if (json) {
+		json_t *doc = report_json(&m, &ri);
+		sim_json_dump(doc, json);
+		json_decref(doc);
+	}
+	machine_free(&m);
+	rc = cli_close_out("run", trace_path, trace);
+	int rc2 = cli_close_out("run", json_path, json);
+	rc = rc ? rc : rc2;
+	scenario_free(&sc);
+out:
+	free(seed_set);
+	free(dur_set);
+	free(sets);
+	free(libs);
+	source_files_free();
+	return rc;
+}
+
+int cmd_keys(int argc, char **argv)
+{
+	bool md = argc > 1 && !strcmp(argv[1], "--markdown");
+	if (argc > 1 && !md) {
+		if (strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
+			return cli_error("keys", "unknown option \"%s\" (kvmsim keys [--markdown])", argv[1]);
+		printf("usage: kvmsim keys [--markdown]\n\nEvery scenario key with its type, unit and default.\n");
+		return 0;
+	}
+	scenario_keys_doc(stdout, md);
+	return 0;
+}
+
+int cmd_profiles(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: kvmsim profiles [NAME]\n\nList the built-in cost profiles, or print one.\n");
+		return 0;
+	}
+	for (size_t i = 0; i < cost_profile_builtin_count(); i++) {
+		if (argc > 1) {
+			if (!strcmp(argv[1], cost_profile_builtin_name(i))) {
+				fputs(cost_profile_builtin_text(i), stdout);
+				return 0;
+			}
+			continue;
+		}
+		struct cost_profile p;
+		struct conf_err err;
+		if (cost_profile_load(&p, cost_profile_builtin_name(i), &err))
+			return cli_error("profiles", "%s", err.msg);
+		printf("%-12s %s (TSC %.3g GHz)\n", p.name, p.description ? p.description : "",
+		       (double)p.tsc_khz / 1e6);
+		cost_profile_free(&p);
+	}
+	if (argc > 1)
+		return cli_error("profiles", "no built-in profile \"%s\"", argv[1]);
+	return 0;
+}
+
+int cmd_policies(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: kvmsim policies [--policy-lib SO]...\n\nList the halt-polling policies.\n");
+			return 0;
+		}
+		if (!strcmp(argv[i], "--policy-lib") && i + 1 < argc) {
+			char err[512];
+			if (!hp_policy_load(argv[++i], err, sizeof(err)))
+				return cli_error("policies", "--policy-lib: %s", err);
+			continue;
+		}
+		return cli_error("policies", "unknown argument \"%s\"", argv[i]);
+	}
+	for (size_t i = 0; i < hp_policy_count(); i++)
+		printf("%-10s %s\n", hp_policy_at(i)->name,
+		       hp_policy_at(i)->description ? hp_policy_at(i)->description : "");
+	return 0;
+}

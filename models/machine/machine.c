@@ -1,0 +1,233 @@
+/* machine.c - building and running a scenario's host (see machine.h). */
+#include "models/machine/machine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/haltpoll/policies.h"
+#include "traces/kvm_tp.h"
+#include "traces/trace_cmd.h"
+
+#define VCPU_PID_BASE 4100 /* thread ids shown in traces: vCPU threads, then host tasks */
+#define TASK_PID_BASE 9100
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p) {
+		fprintf(stderr, "kvmsim: out of memory\n");
+		exit(3);
+	}
+	return p;
+}
+
+/* ---- tracing in trace-cmd report layout --------------------------------------------- */
+
+static void trace_line(struct machine *m, const struct vcpu *v, const char *event, const char *payload)
+{
+	char comm[32];
+	snprintf(comm, sizeof(comm), "CPU %u/KVM", v->hp.vcpu_id);
+	trace_cmd_line(m->trace, comm, v->task.pid, v->task.cpu->id, sim_ns(sim_now(m->sim)), event,
+		       payload);
+}
+
+static void tr_exit(void *ctx, const struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip)
+{
+	struct machine *m = ctx;
+	const struct kvm_era *e = &m->sc->era;
+	struct kvm_exit_info x = {
+		.vcpu_id = v->hp.vcpu_id,
+		.reason = reason,
+		.rip = rip,
+		/* up to 5.9 info2 was the exit interruption info; 5.10 moved it to intr_info */
+		.info2 = e->tp_kvm_exit < 2 ? intr_info : 0,
+		.intr_info = intr_info,
+	};
+	char buf[256];
+	kvm_tp_exit(buf, sizeof(buf), e, &x);
+	trace_line(m, v, "kvm_exit", buf);
+}
+
+static void tr_entry(void *ctx, const struct vcpu *v, uint64_t rip)
+{
+	struct machine *m = ctx;
+	char buf[160];
+	kvm_tp_entry(buf, sizeof(buf), &m->sc->era, v->hp.vcpu_id, rip, false);
+	trace_line(m, v, "kvm_entry", buf);
+}
+
+static void tr_halt_poll_ns(void *ctx, const struct vcpu *v, bool grow, uint32_t new_ns, uint32_t old_ns)
+{
+	struct machine *m = ctx;
+	char buf[128];
+	kvm_tp_halt_poll_ns(buf, sizeof(buf), &m->sc->era, v->hp.vcpu_id, grow, new_ns, old_ns);
+	trace_line(m, v, "kvm_halt_poll_ns", buf);
+}
+
+static void tr_vcpu_wakeup(void *ctx, const struct vcpu *v, uint64_t ns, bool waited, bool valid)
+{
+	struct machine *m = ctx;
+	char buf[128];
+	kvm_tp_vcpu_wakeup(buf, sizeof(buf), &m->sc->era, ns, waited, valid);
+	trace_line(m, v, "kvm_vcpu_wakeup", buf);
+}
+
+/* ---- building --------------------------------------------------------------------------- */
+
+static int setup_params(struct machine *m, const struct scenario *sc)
+{
+	const struct kvm_param_conf *k = &sc->kvm;
+	m->param = sc->era.defaults;
+	if (k->halt_poll_ns_set)
+		m->param.halt_poll_ns = k->halt_poll_ns;
+	if (k->halt_poll_ns_grow_set)
+		m->param.halt_poll_ns_grow = k->halt_poll_ns_grow;
+	if (k->halt_poll_ns_grow_start_set)
+		m->param.halt_poll_ns_grow_start = k->halt_poll_ns_grow_start;
+	if (k->halt_poll_ns_shrink_set)
+		m->param.halt_poll_ns_shrink = k->halt_poll_ns_shrink;
+	return 0;
+}
+
+static const struct conf_node *vm_node(const struct scenario *sc, size_t i)
+{
+	const struct conf_node *list = conf_get(sc->root, "vms");
+	const struct conf_node *n = list ? list->child : NULL;
+	for (size_t j = 0; n && j < i; j++)
+		n = n->next;
+	return n ? n : conf_get(sc->root, "vm");
+}
+
+int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct conf_err *err)
+{
+	memset(m, 0, sizeof(*m));
+	m->sc = sc;
+	m->trace = trace;
+	m->end = sc->duration;
+	char msg[600];
+
+	if (cost_profile_load(&m->prof, sc->cost_profile, err))
+		return -1;
+	if (cost_profile_override(&m->prof, conf_get(sc->root, "costs"), err))
+		return -1;
+	setup_params(m, sc);
+
+	m->sim = sim_new();
+	struct host_conf_costs hc = { m->prof.ps[COST_ctxsw], m->prof.ps[COST_ipi] };
+	m->host = host_new(m->sim, (int)sc->host.pcpus, m->prof.idle, m->prof.nidle, (int)sc->host.max_cstate,
+			   sc->host.idle_poll, sc->host.wakeup_preempt, sc->host.resched_rate, hc, sc->seed);
+
+	m->vtracer = (struct vcpu_tracer){ tr_exit, tr_entry, tr_halt_poll_ns, tr_vcpu_wakeup, m };
+	if (sc->era.arch != KVM_ARCH_X86) /* kvm_exit and kvm_entry are x86 tracepoints */
+		m->vtracer.exit = NULL, m->vtracer.entry = NULL;
+	if (trace)
+		trace_cmd_header(trace, (int)sc->host.pcpus);
+
+	m->nvms = (int)sc->nvms;
+	m->vms = xcalloc((size_t)m->nvms, sizeof(*m->vms));
+	for (int i = 0; i < m->nvms; i++)
+		m->nvcpus += (int)sc->vms[i].vcpus;
+	m->vcpus = xcalloc((size_t)m->nvcpus, sizeof(*m->vcpus));
+
+	int gi = 0;
+	for (int i = 0; i < m->nvms; i++) {
+		const struct vm_conf *vc = &sc->vms[i];
+		struct machine_vm *vm = &m->vms[i];
+		vm->conf = vc;
+		snprintf(vm->name, sizeof(vm->name), "%s", vc->name ? vc->name : "");
+		if (!vc->name)
+			snprintf(vm->name, sizeof(vm->name), "vm%d", i);
+		const struct hp_policy *pol = hp_policy_find(vc->policy);
+		if (!pol) {
+			char list[300] = "";
+			size_t len = 0;
+			for (size_t j = 0; j < hp_policy_count(); j++)
+				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", j ? ", " : "",
+							hp_policy_at(j)->name);
+			const struct conf_node *n = vm_node(sc, (size_t)i);
+			conf_errorf(err, conf_get(n, "policy") ? conf_get(n, "policy") : n, "vm.policy",
+				    "no policy named \"%s\" (known: %s; load one with --policy-lib)", vc->policy,
+				    list);
+			return -1;
+		}
+		struct hp_param pp[64];
+		size_t npp = vc->npolicy_params < 64 ? vc->npolicy_params : 64;
+		for (size_t j = 0; j < npp; j++)
+			pp[j] = (struct hp_param){ vc->policy_params[j].key, vc->policy_params[j].value };
+		if (kvm_vm_haltpoll_init(&vm->hp, &sc->era, &m->param, pol, pp, npp, msg, sizeof(msg))) {
+			const struct conf_node *n = vm_node(sc, (size_t)i);
+			conf_errorf(err, conf_get(n, "policy_params") ? conf_get(n, "policy_params") : n,
+				    "vm.policy_params", "%s", msg);
+			return -1;
+		}
+		if (vc->halt_poll_ns_set)
+			kvm_vm_enable_cap_halt_poll(&vm->hp, vc->halt_poll_ns);
+		vm->first_vcpu = gi;
+		vm->nvcpu = (int)vc->vcpus;
+		struct vcpu_conf vcc = { .apicv = vc->apicv, .invalid_wakeup_prob = vc->invalid_wakeups };
+		for (int j = 0; j < vm->nvcpu; j++, gi++) {
+			struct vcpu *v = &m->vcpus[gi];
+			int cpu = vc->npin ? (int)vc->pin[j] : gi % (int)sc->host.pcpus;
+			char name[48];
+			snprintf(name, sizeof(name), "%s/vcpu%d", vm->name, j);
+			vcpu_init(v, m->sim, &m->host->cpu[cpu], &vm->hp, (uint32_t)j, gi, name,
+				  VCPU_PID_BASE + gi, m->prof.ps, &vcc, trace ? &m->vtracer : NULL, sc->seed);
+			v->hp.msr_kvm_poll_control = vc->msr_poll_control;
+			char rn[80];
+			snprintf(rn, sizeof(rn), "%s/irq0", name);
+			if (vcpu_add_irq(v, &vc->workload, sc->seed, rn, msg, sizeof(msg))) {
+				snprintf(err->msg, sizeof(err->msg), "%s", msg);
+				return -1;
+			}
+		}
+	}
+
+	m->nloads = (int)sc->host.ntasks;
+	m->loads = xcalloc((size_t)m->nloads, sizeof(*m->loads));
+	for (int i = 0; i < m->nloads; i++) {
+		const struct host_task_conf *tc = &sc->host.tasks[i];
+		char stream[64]; /* named by index too, so two tasks with one name differ */
+		snprintf(stream, sizeof(stream), "host/task%d/%s", i, tc->name);
+		if (host_load_init(&m->loads[i], m->sim, &m->host->cpu[tc->pcpu], tc->name, TASK_PID_BASE + i,
+				   &tc->load, sc->seed, stream, msg, sizeof(msg))) {
+			snprintf(err->msg, sizeof(err->msg), "%s", msg);
+			return -1;
+		}
+	}
+
+	host_start(m->host);
+	for (int i = 0; i < m->nvcpus; i++)
+		vcpu_start(&m->vcpus[i]);
+	for (int i = 0; i < m->nloads; i++)
+		host_load_start(&m->loads[i]);
+	return 0;
+}
+
+uint64_t machine_run_until(struct machine *m, sim_time_t t)
+{
+	return sim_run_until(m->sim, t < m->end ? t : m->end);
+}
+
+void machine_finish(struct machine *m)
+{
+	for (int i = 0; i < m->nvcpus; i++)
+		vcpu_finish(&m->vcpus[i]);
+	host_finish(m->host);
+}
+
+void machine_free(struct machine *m)
+{
+	for (int i = 0; i < m->nvcpus; i++)
+		vcpu_free(&m->vcpus[i]);
+	for (int i = 0; i < m->nvms; i++)
+		kvm_vm_haltpoll_fini(&m->vms[i].hp);
+	for (int i = 0; i < m->nloads; i++)
+		host_load_free(&m->loads[i]);
+	free(m->vcpus);
+	free(m->vms);
+	free(m->loads);
+	host_free(m->host);
+	sim_free(m->sim);
+	cost_profile_free(&m->prof);
+	memset(m, 0, sizeof(*m));
+}

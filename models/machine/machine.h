@@ -1,0 +1,52 @@
+/*
+ * machine.h - one simulated host built from a scenario: its pCPUs, its VMs
+ * with their vCPUs and interrupt sources, other host tasks, the kvm module
+ * parameters, and the event engine that runs them. Reports and traces read
+ * the machine after (or while) it runs.
+ */
+#ifndef KVMSIM_MACHINE_MACHINE_H
+#define KVMSIM_MACHINE_MACHINE_H
+
+#include <stdio.h>
+
+#include "models/costs/costs.h"
+#include "models/haltpoll/kvm_halt.h"
+#include "models/host/host.h"
+#include "models/machine/scenario.h"
+#include "models/vcpu/vcpu.h"
+#include "workloads/host_load.h"
+
+struct machine_vm {
+	struct kvm_vm_haltpoll hp;
+	const struct vm_conf *conf;
+	char name[32];
+	int first_vcpu, nvcpu;
+};
+
+struct machine {
+	struct scenario *sc;
+	struct sim *sim;
+	struct kvm_module_params param;
+	struct cost_profile prof;
+	struct host *host;
+	struct machine_vm *vms;
+	int nvms;
+	struct vcpu *vcpus;
+	int nvcpus;
+	struct host_load *loads;
+	int nloads;
+	FILE *trace; /* trace-cmd report layout, or NULL */
+	struct kvm_halt_tracer ktracer;
+	struct vcpu_tracer vtracer;
+	sim_time_t end;
+};
+
+/* machine_build - everything the scenario describes, ready at time 0; -1 with a message. */
+int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct conf_err *err);
+/* machine_run_until - advance to t (at most the scenario's end); returns events fired. */
+uint64_t machine_run_until(struct machine *m, sim_time_t t);
+/* machine_finish - close every account at the end of the run. */
+void machine_finish(struct machine *m);
+void machine_free(struct machine *m);
+
+#endif

@@ -1,0 +1,172 @@
+/* report.c - the run's summary and JSON document (see report.h). */
+#include "models/machine/report.h"
+
+#include <string.h>
+
+#include "models/haltpoll/kvm_stats_json.h"
+#include "sim/out_json.h"
+
+#ifndef KVMSIM_VERSION
+#define KVMSIM_VERSION "0.0.0"
+#endif
+
+static double pct(sim_time_t part, sim_time_t whole)
+{
+	return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static const char *us(int64_t ns, bool have, char *buf, size_t len)
+{
+	if (!have)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.2f", (double)ns / 1000.0);
+	return buf;
+}
+
+void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
+{
+	const struct scenario *sc = m->sc;
+	const struct kvm_era *e = &sc->era;
+	char dur[32];
+	cfg_fmt_time(sc->duration, dur, sizeof(dur));
+	fprintf(f, "kvmsim %s: %s%s%s, kernel %s %s (era %c), profile %s, seed %llu\n", KVMSIM_VERSION,
+		sc->source, sc->name ? " - " : "", sc->name ? sc->name : "", sc->kernel, kvm_arch_name(e->arch),
+		e->era, m->prof.name, (unsigned long long)sc->seed);
+	fprintf(f, "simulated %s on %d pCPU%s, %d VM%s, %d vCPU%s: %.2f M events", dur, m->host->ncpu,
+		m->host->ncpu == 1 ? "" : "s", m->nvms, m->nvms == 1 ? "" : "s", m->nvcpus,
+		m->nvcpus == 1 ? "" : "s", (double)ri->events / 1e6);
+	if (ri->wall_s > 0)
+		fprintf(f, " in %.2f s (%.1f M events/s)", ri->wall_s, (double)ri->events / ri->wall_s / 1e6);
+	fprintf(f, "\nkvm: halt_poll_ns=%u halt_poll_ns_grow=%u halt_poll_ns_grow_start=%u halt_poll_ns_shrink=%u\n\n",
+		m->param.halt_poll_ns, m->param.halt_poll_ns_grow, m->param.halt_poll_ns_grow_start,
+		m->param.halt_poll_ns_shrink);
+
+	fprintf(f, "%-14s %7s %7s  %-26s  %s\n", "", "", "poll", "wake latency (us)", "CPU time (%)");
+	fprintf(f, "%-14s %7s %7s  %8s %8s %8s  %6s %6s %7s %9s %6s\n", "vCPU", "wakes", "ok (%)", "p50",
+		"p99", "max", "guest", "exit", "poll ok", "poll fail", "idle");
+	for (int i = 0; i < m->nvcpus; i++) {
+		const struct vcpu *v = &m->vcpus[i];
+		const struct kvm_vcpu_stat *st = &v->hp.stat;
+		const sim_time_t *a = v->acct_ps;
+		char ok[16], p50[16], p99[16], mx[16];
+		if (st->halt_attempted_poll)
+			snprintf(ok, sizeof(ok), "%.1f",
+				 100.0 * (double)st->halt_successful_poll / (double)st->halt_attempted_poll);
+		else
+			snprintf(ok, sizeof(ok), "-");
+		bool have = v->wake_lat.count > 0;
+		fprintf(f, "%-14s %7llu %7s  %8s %8s %8s  %6.2f %6.2f %7.2f %9.2f %6.2f\n", v->name,
+			(unsigned long long)v->halts, ok, us(sim_hist_quantile(&v->wake_lat, 0.5), have, p50, 16),
+			us(sim_hist_quantile(&v->wake_lat, 0.99), have, p99, 16),
+			us(v->wake_lat.max, have, mx, 16), pct(a[VACCT_GUEST], sc->duration),
+			pct(a[VACCT_KVM], sc->duration), pct(a[VACCT_POLL_OK], sc->duration),
+			pct(a[VACCT_POLL_FAIL], sc->duration),
+			pct(a[VACCT_SLEEP] + a[VACCT_RUNNABLE], sc->duration));
+	}
+	fprintf(f, "\n%-6s %6s %6s %7s %9s %6s %6s %6s  %s\n", "pCPU", "guest", "kvm", "poll ok", "poll fail",
+		"tasks", "sched", "idle", "idle states (% of time)");
+	for (int i = 0; i < m->host->ncpu; i++) {
+		const struct pcpu *p = &m->host->cpu[i];
+		const sim_time_t *a = p->acct_ps;
+		fprintf(f, "%-6d %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f %6.2f ", i, pct(a[ACCT_GUEST], sc->duration),
+			pct(a[ACCT_KVM], sc->duration), pct(a[ACCT_POLL_OK], sc->duration),
+			pct(a[ACCT_POLL_FAIL], sc->duration), pct(a[ACCT_TASK], sc->duration),
+			pct(a[ACCT_SCHED], sc->duration),
+			pct(a[ACCT_IDLE] + a[ACCT_IDLE_EXIT], sc->duration));
+		for (int s = 0; s < m->host->nidle; s++)
+			if (p->idle_ps[s])
+				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], sc->duration));
+		fputc('\n', f);
+	}
+}
+
+static json_t *acct_json(const sim_time_t *a, const char *const *names, int n)
+{
+	json_t *o = json_object();
+	for (int i = 0; i < n; i++)
+		json_object_set_new(o, names[i], json_integer((json_int_t)a[i]));
+	return o;
+}
+
+json_t *report_json(const struct machine *m, const struct run_info *ri)
+{
+	const struct scenario *sc = m->sc;
+	json_t *root = json_object();
+	json_object_set_new(root, "schema", json_string(KVMSIM_RUN_SCHEMA));
+	json_object_set_new(root, "kvmsim", json_string(KVMSIM_VERSION));
+	char era[2] = { sc->era.era, 0 };
+	json_object_set_new(root, "scenario",
+			    json_pack("{s:s?, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "name", sc->name, "source",
+				      sc->source, "kernel", sc->kernel, "arch", kvm_arch_name(sc->era.arch),
+				      "era", era, "cost_profile", m->prof.name, "seed", (json_int_t)sc->seed,
+				      "duration_ps", (json_int_t)sc->duration));
+	json_object_set_new(root, "kvm_params",
+			    json_pack("{s:I, s:I, s:I, s:I}", "halt_poll_ns", (json_int_t)m->param.halt_poll_ns,
+				      "halt_poll_ns_grow", (json_int_t)m->param.halt_poll_ns_grow,
+				      "halt_poll_ns_grow_start", (json_int_t)m->param.halt_poll_ns_grow_start,
+				      "halt_poll_ns_shrink", (json_int_t)m->param.halt_poll_ns_shrink));
+	json_object_set_new(root, "events", json_integer((json_int_t)ri->events));
+
+	json_t *vcpus = json_array();
+	for (int i = 0; i < m->nvcpus; i++) {
+		const struct vcpu *v = &m->vcpus[i];
+		const struct machine_vm *vm = NULL;
+		for (int k = 0; k < m->nvms; k++)
+			if (i >= m->vms[k].first_vcpu && i < m->vms[k].first_vcpu + m->vms[k].nvcpu)
+				vm = &m->vms[k];
+		uint64_t arrivals = 0, coalesced = 0;
+		for (int k = 0; k < v->nirq; k++) {
+			arrivals += v->irq[k].src.arrivals;
+			coalesced += v->irq[k].coalesced;
+		}
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(v->name));
+		json_object_set_new(o, "vm", json_string(vm ? vm->name : ""));
+		json_object_set_new(o, "vcpu_id", json_integer(v->hp.vcpu_id));
+		json_object_set_new(o, "pcpu", json_integer(v->task.cpu->id));
+		json_object_set_new(o, "pid", json_integer(v->task.pid));
+		json_object_set_new(o, "policy", json_string(v->hp.vm->policy->name));
+		json_object_set_new(o, "halt_poll_ns", json_integer(v->hp.hp.halt_poll_ns));
+		json_object_set_new(o, "halts", json_integer((json_int_t)v->halts));
+		json_object_set_new(o, "interrupts",
+				    json_pack("{s:I, s:I, s:I}", "arrivals", (json_int_t)arrivals, "coalesced",
+					      (json_int_t)coalesced, "invalid_wakeups", (json_int_t)v->invalid_wakeups));
+		json_object_set_new(o, "stats", kvm_vcpu_stat_json(&v->hp.stat, &sc->era));
+		json_object_set_new(o, "latency", json_pack("{s:o, s:o}", "wake", sim_hist_json(&v->wake_lat),
+							    "irq", sim_hist_json(&v->irq_lat)));
+		json_object_set_new(o, "cpu_ps", acct_json(v->acct_ps, vcpu_acct_names, VACCT_N));
+		json_array_append_new(vcpus, o);
+	}
+	json_object_set_new(root, "vcpus", vcpus);
+
+	json_t *pcpus = json_array();
+	for (int i = 0; i < m->host->ncpu; i++) {
+		const struct pcpu *p = &m->host->cpu[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "cpu", json_integer(i));
+		json_object_set_new(o, "cpu_ps", acct_json(p->acct_ps, host_acct_names, ACCT_N));
+		json_t *idle = json_object(), *ent = json_object();
+		for (int s = 0; s < m->host->nidle; s++) {
+			json_object_set_new(idle, m->host->idle[s].name, json_integer((json_int_t)p->idle_ps[s]));
+			json_object_set_new(ent, m->host->idle[s].name, json_integer((json_int_t)p->idle_entries[s]));
+		}
+		json_object_set_new(o, "idle_ps", idle);
+		json_object_set_new(o, "idle_entries", ent);
+		json_object_set_new(o, "context_switches", json_integer((json_int_t)p->ctx_switches));
+		json_object_set_new(o, "wake_ipis", json_integer((json_int_t)p->wake_ipis));
+		json_object_set_new(o, "resched_requests", json_integer((json_int_t)p->resched_requests));
+		json_array_append_new(pcpus, o);
+	}
+	json_object_set_new(root, "pcpus", pcpus);
+
+	json_t *tasks = json_array();
+	for (int i = 0; i < m->nloads; i++) {
+		const struct host_load *l = &m->loads[i];
+		json_array_append_new(tasks, json_pack("{s:s, s:i, s:I, s:I}", "name", l->name, "pcpu",
+						       l->task.cpu->id, "bursts", (json_int_t)l->bursts,
+						       "preemptions", (json_int_t)l->preemptions));
+	}
+	json_object_set_new(root, "host_tasks", tasks);
+	return root;
+}

@@ -1,0 +1,297 @@
+/* scenario.c - the scenario's key tables, loading and cross-checks. */
+#include "models/machine/scenario.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* generated from workloads/scenarios/default.yaml (CMakeLists.txt) */
+extern const char *const kvmsim_scenario_texts[];
+
+static const char *const arch_choices[] = { "x86", "powerpc", "s390", "arm64", NULL };
+
+/* ---- vm ------------------------------------------------------------------------- */
+
+#define V(f) offsetof(struct vm_conf, f)
+static const struct cfg_key vm_keys[] = {
+	{ "name", CFG_STRING, V(name), NULL, NULL, 0, 0, "VM name (default vm0, vm1, ...)" },
+	{ "count", CFG_INT, V(count), NULL, "1", 1, 4096,
+	  "how many VMs like this one (ignored inside vms: entries)" },
+	{ "vcpus", CFG_INT, V(vcpus), NULL, "1", 1, 1024, "vCPUs per VM" },
+	{ "halt_poll_ns", CFG_NS32, V(halt_poll_ns), NULL, NULL, 0, 0,
+	  "KVM_ENABLE_CAP(KVM_CAP_HALT_POLL) value for the VM (5.8+); unset: the module parameter rules",
+	  .flags = CFG_OPTIONAL, .set_offset = V(halt_poll_ns_set) },
+	{ "policy", CFG_STRING, V(policy), "name", "kvm", 0, 0,
+	  "halt-polling policy: kvm, none, fixed, or one loaded with --policy-lib" },
+	{ "policy_params", CFG_KV, V(policy_params), NULL, NULL, 0, 0,
+	  "parameters for the policy (key: value), passed to its vm_init()",
+	  .count_offset = V(npolicy_params) },
+	{ "msr_poll_control", CFG_U64, V(msr_poll_control), NULL, "1", 0, 1,
+	  "MSR_KVM_POLL_CONTROL as the guest leaves it: 0 = guest haltpoll disabled host polling (x86, 5.3+)" },
+	{ "apicv", CFG_BOOL, V(apicv), NULL, "true", 0, 0,
+	  "posted interrupts: deliver to a running vCPU without a VM exit" },
+	{ "invalid_wakeups", CFG_DOUBLE, V(invalid_wakeups), "probability", "0", 0, 1,
+	  "s390: share of wake-ups whose interrupt another vCPU takes (an invalid wake-up)" },
+	{ "pin", CFG_INT_LIST, V(pin), NULL, "auto", 0, 0,
+	  "pCPU of each vCPU, e.g. [0, 1]; auto spreads all vCPUs round-robin",
+	  .count_offset = V(npin) },
+	{ "workload", CFG_SECTION, V(workload), NULL, NULL, 0, 0, "interrupts each vCPU receives",
+	  .sub = &source_section },
+	{ NULL },
+};
+#undef V
+static const struct cfg_section vm_section = { "vm", vm_keys, sizeof(struct vm_conf), NULL };
+
+/* ---- host ----------------------------------------------------------------------- */
+
+#define T(f) offsetof(struct host_task_conf, f)
+static const struct cfg_key task_keys[] = {
+	{ "name", CFG_STRING, T(name), NULL, "task", 0, 0, "task name (its comm)" },
+	{ "pcpu", CFG_INT, T(pcpu), NULL, "0", 0, 1023, "the pCPU the task is pinned to" },
+	{ "load", CFG_SECTION, T(load), NULL, NULL, 0, 0, "when it wakes up and how long it runs",
+	  .sub = &source_section },
+	{ NULL },
+};
+#undef T
+static const struct cfg_section task_section = { "task", task_keys, sizeof(struct host_task_conf), NULL };
+
+#define H(f) offsetof(struct host_conf, f)
+static const struct cfg_key host_keys[] = {
+	{ "pcpus", CFG_INT, H(pcpus), NULL, "1", 1, 1024, "physical CPUs" },
+	{ "wakeup_preempt", CFG_BOOL, H(wakeup_preempt), NULL, "true", 0, 0,
+	  "a waking task preempts the running one (CFS wake-up preemption)" },
+	{ "resched_rate", CFG_RATE, H(resched_rate), NULL, "0", 0, 1e7,
+	  "need_resched requests per pCPU and second that bring no task (RCU's resched_cpu)" },
+	{ "max_cstate", CFG_INT, H(max_cstate), NULL, "9", 0, 9,
+	  "deepest host idle state index (intel_idle.max_cstate); 0 = POLL only" },
+	{ "idle_poll", CFG_BOOL, H(idle_poll), NULL, "false", 0, 0, "host booted with idle=poll" },
+	{ "tasks", CFG_LIST, H(tasks), NULL, NULL, 0, 0, "other host tasks (load on the pCPUs)",
+	  .sub = &task_section, .count_offset = H(ntasks) },
+	{ NULL },
+};
+#undef H
+static const struct cfg_section host_section = { "host", host_keys, sizeof(struct host_conf), NULL };
+
+#define K(f) offsetof(struct kvm_param_conf, f)
+static const struct cfg_key kvm_keys[] = {
+	{ "halt_poll_ns", CFG_NS32, K(halt_poll_ns), NULL, NULL, 0, 0,
+	  "kvm.halt_poll_ns; unset: KVM_HALT_POLL_NS_DEFAULT of the release and arch",
+	  .flags = CFG_OPTIONAL, .set_offset = K(halt_poll_ns_set) },
+	{ "halt_poll_ns_grow", CFG_U32, K(halt_poll_ns_grow), NULL, NULL, 0, 0,
+	  "kvm.halt_poll_ns_grow; unset: 2", .flags = CFG_OPTIONAL, .set_offset = K(halt_poll_ns_grow_set) },
+	{ "halt_poll_ns_grow_start", CFG_NS32, K(halt_poll_ns_grow_start), NULL, NULL, 0, 0,
+	  "kvm.halt_poll_ns_grow_start (5.1+); unset: 10000", .flags = CFG_OPTIONAL,
+	  .set_offset = K(halt_poll_ns_grow_start_set) },
+	{ "halt_poll_ns_shrink", CFG_U32, K(halt_poll_ns_shrink), NULL, NULL, 0, 0,
+	  "kvm.halt_poll_ns_shrink; unset: 0 before 6.11, 2 from 6.11", .flags = CFG_OPTIONAL,
+	  .set_offset = K(halt_poll_ns_shrink_set) },
+	{ NULL },
+};
+#undef K
+static const struct cfg_section kvm_section = { "kvm", kvm_keys, sizeof(struct kvm_param_conf), NULL };
+
+/* ---- top level ------------------------------------------------------------------- */
+
+static int scenario_check(void *obj, const struct conf_node *map, const char *path, struct conf_err *err);
+
+#define S(f) offsetof(struct scenario, f)
+static const struct cfg_key scenario_keys[] = {
+	{ "name", CFG_STRING, S(name), NULL, NULL, 0, 0, "a name for reports" },
+	{ "duration", CFG_TIME, S(duration), "s", "1s", 0, 86400, "simulated time" },
+	{ "seed", CFG_U64, S(seed), NULL, "1", 0, 0, "master random seed" },
+	{ "kernel", CFG_STRING, S(kernel), "release", "6.12", 0, 0,
+	  "host kernel release whose KVM is modelled (4.3 and later), e.g. 5.10.7" },
+	{ "arch", CFG_ENUM, S(arch), NULL, "x86", 0, 0, "architecture (its halt-poll defaults)",
+	  .choices = arch_choices },
+	{ "cost_profile", CFG_STRING, S(cost_profile), "name or path", "haswell-ep", 0, 0,
+	  "machine cost profile: built-in name (kvmsim profiles) or a .yaml file" },
+	{ "costs", CFG_RAW, 0, "map", NULL, 0, 0,
+	  "overrides of single profile costs, e.g. costs: {poll_iter: 200}" },
+	{ "kvm", CFG_SECTION, S(kvm), NULL, NULL, 0, 0, "kvm module parameters", .sub = &kvm_section },
+	{ "host", CFG_SECTION, S(host), NULL, NULL, 0, 0, "the host", .sub = &host_section },
+	{ "vm", CFG_SECTION, S(vm), NULL, NULL, 0, 0, "every VM's settings", .sub = &vm_section },
+	{ "vms", CFG_RAW, 0, "list of maps", NULL, 0, 0,
+	  "VMs that differ: each entry takes vm.* keys over the vm: template" },
+	{ NULL },
+};
+#undef S
+static const struct cfg_section scenario_section = { "scenario", scenario_keys, sizeof(struct scenario),
+						     scenario_check };
+
+static const struct conf_node *at(const struct conf_node *map, const char *path)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", path);
+	const struct conf_node *n = map;
+	for (char *save, *t = strtok_r(buf, ".", &save); t && n; t = strtok_r(NULL, ".", &save))
+		n = conf_get(n, t);
+	return n ? n : map;
+}
+
+static int check_vm(struct scenario *s, const struct vm_conf *vm, const struct conf_node *vmap,
+		    const char *path, struct conf_err *err)
+{
+	const struct kvm_era *e = &s->era;
+	char p[160];
+	if (vm->halt_poll_ns_set && !e->cap_halt_poll) {
+		snprintf(p, sizeof(p), "%s.halt_poll_ns", path);
+		conf_errorf(err, at(vmap, "halt_poll_ns"), p,
+			    "KVM_CAP_HALT_POLL arrived in 5.8; kernel %s has no per-VM halt_poll_ns", s->kernel);
+		return -1;
+	}
+	if (vm->msr_poll_control == 0 && !(e->arch == KVM_ARCH_X86 && e->no_poll)) {
+		snprintf(p, sizeof(p), "%s.msr_poll_control", path);
+		conf_errorf(err, at(vmap, "msr_poll_control"), p,
+			    "MSR_KVM_POLL_CONTROL exists on x86 from 5.3 only (kernel %s, %s)", s->kernel,
+			    kvm_arch_name(e->arch));
+		return -1;
+	}
+	if (vm->invalid_wakeups > 0 && e->arch != KVM_ARCH_S390) {
+		snprintf(p, sizeof(p), "%s.invalid_wakeups", path);
+		conf_errorf(err, at(vmap, "invalid_wakeups"), p, "only s390 has invalid wake-ups");
+		return -1;
+	}
+	for (size_t i = 0; i < vm->npin; i++)
+		if (vm->pin[i] < 0 || vm->pin[i] >= s->host.pcpus) {
+			snprintf(p, sizeof(p), "%s.pin", path);
+			conf_errorf(err, at(vmap, "pin"), p, "pCPU %lld does not exist (host.pcpus is %lld)",
+				    (long long)vm->pin[i], (long long)s->host.pcpus);
+			return -1;
+		}
+	if (vm->npin && (int64_t)vm->npin != vm->vcpus) {
+		snprintf(p, sizeof(p), "%s.pin", path);
+		conf_errorf(err, at(vmap, "pin"), p, "gives %zu pCPUs for %lld vCPUs", vm->npin,
+			    (long long)vm->vcpus);
+		return -1;
+	}
+	return 0;
+}
+
+static int scenario_check(void *obj, const struct conf_node *map, const char *path, struct conf_err *err)
+{
+	struct scenario *s = obj;
+	char msg[200];
+	if (kvm_version_parse(s->kernel, &s->version, msg, sizeof(msg))) {
+		conf_errorf(err, at(map, "kernel"), "kernel", "%s", msg);
+		return -1;
+	}
+	if (kvm_era_for(s->version, (enum kvm_arch)s->arch, &s->era, msg, sizeof(msg))) {
+		conf_errorf(err, at(map, "kernel"), "kernel", "%s", msg);
+		return -1;
+	}
+	if (s->kvm.halt_poll_ns_grow_start_set && !s->era.grow_start_param) {
+		conf_errorf(err, at(map, "kvm.halt_poll_ns_grow_start"), "kvm.halt_poll_ns_grow_start",
+			    "the parameter arrived in 5.1; kernel %s grows from a fixed 10000 ns", s->kernel);
+		return -1;
+	}
+	if (s->duration <= 0) {
+		conf_errorf(err, at(map, "duration"), "duration", "must be positive");
+		return -1;
+	}
+	for (size_t i = 0; i < s->host.ntasks; i++)
+		if (s->host.tasks[i].pcpu >= s->host.pcpus) {
+			char p[64];
+			snprintf(p, sizeof(p), "host.tasks.%zu.pcpu", i);
+			const struct conf_node *tl = at(map, "host.tasks");
+			const struct conf_node *t = tl && tl->kind == CONF_SEQ ? tl->child : NULL;
+			for (size_t j = 0; t && j < i; j++)
+				t = t->next;
+			conf_errorf(err, t ? at(t, "pcpu") : tl, p, "pCPU %lld does not exist (host.pcpus is %lld)",
+				    (long long)s->host.tasks[i].pcpu, (long long)s->host.pcpus);
+			return -1;
+		}
+	return check_vm(s, &s->vm, at(map, "vm"), "vm", err);
+}
+
+/* bind_vms - the `vms:` list: each entry is the vm: template with its own keys on top. */
+static int bind_vms(struct scenario *s, struct conf_node *root, struct conf_err *err)
+{
+	struct conf_node *list = conf_get(root, "vms");
+	if (!list) {
+		s->nvms = (size_t)s->vm.count;
+		s->vms = calloc(s->nvms, sizeof(*s->vms));
+		for (size_t i = 0; i < s->nvms; i++)
+			cfg_copy(&vm_section, &s->vms[i], &s->vm);
+		return 0;
+	}
+	if (list->kind != CONF_SEQ || !list->child) {
+		conf_errorf(err, list, "vms", "expected a list of VMs (maps of vm keys)");
+		return -1;
+	}
+	size_t n = 0;
+	for (struct conf_node *c = list->child; c; c = c->next) {
+		if (c->kind != CONF_MAP) {
+			conf_errorf(err, c, "vms", "expected a map of vm keys");
+			return -1;
+		}
+		struct conf_node *cnt = conf_get(c, "count");
+		n += cnt && cnt->kind == CONF_SCALAR ? (size_t)strtoul(cnt->value, NULL, 10) : 1;
+	}
+	if (n > 65536) {
+		conf_errorf(err, list, "vms", "too many VMs (%zu)", n);
+		return -1;
+	}
+	s->vms = calloc(n ? n : 1, sizeof(*s->vms));
+	size_t k = 0, i = 0;
+	for (struct conf_node *c = list->child; c; c = c->next, i++) {
+		struct vm_conf one;
+		char p[64];
+		snprintf(p, sizeof(p), "vms.%zu", i);
+		cfg_copy(&vm_section, &one, &s->vm);
+		one.count = 1;
+		if (cfg_bind(&vm_section, &one, c, p, err) || check_vm(s, &one, c, p, err)) {
+			cfg_free(&vm_section, &one);
+			s->nvms = k;
+			return -1;
+		}
+		for (int64_t j = 0; j < one.count && k < n; j++)
+			cfg_copy(&vm_section, &s->vms[k++], &one);
+		cfg_free(&vm_section, &one);
+	}
+	s->nvms = k;
+	return 0;
+}
+
+int scenario_load(struct scenario *s, const char *path, char *const *sets, size_t nsets,
+		  struct conf_err *err)
+{
+	cfg_defaults(&scenario_section, s);
+	struct conf_node *root = path ? conf_load_file(path, err)
+				      : conf_load_string(kvmsim_scenario_texts[0], "(built-in default)", err);
+	if (!root)
+		return -1;
+	if (root->kind != CONF_MAP) {
+		conf_errorf(err, root, NULL, "expected a map of keys at the top level");
+		conf_free(root);
+		return -1;
+	}
+	for (size_t i = 0; i < nsets; i++)
+		if (conf_set(root, sets[i], err)) {
+			conf_free(root);
+			return -1;
+		}
+	s->root = root;
+	s->source = strdup(path ? path : "(built-in default)");
+	if (cfg_bind(&scenario_section, s, root, "", err))
+		return -1;
+	return bind_vms(s, root, err);
+}
+
+void scenario_free(struct scenario *s)
+{
+	for (size_t i = 0; i < s->nvms; i++)
+		cfg_free(&vm_section, &s->vms[i]);
+	free(s->vms);
+	cfg_free(&scenario_section, s);
+	conf_free(s->root);
+	free(s->source);
+	memset(s, 0, sizeof(*s));
+}
+
+void scenario_keys_doc(FILE *f, bool markdown)
+{
+	if (markdown) {
+		fprintf(f, "| key | type / unit | default | meaning |\n|---|---|---|---|\n");
+	}
+	cfg_doc(f, &scenario_section, "", markdown);
+}

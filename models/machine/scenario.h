@@ -1,0 +1,90 @@
+/*
+ * scenario.h - what a run simulates: the kernel, the host, the VMs and their
+ * workloads, as bound from a scenario file (and --set overrides) through the
+ * key tables in scenario.c. `kvmsim keys` prints every key with its unit and
+ * default; the README's scenario reference is that output.
+ */
+#ifndef KVMSIM_MACHINE_SCENARIO_H
+#define KVMSIM_MACHINE_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "models/haltpoll/kvm_era.h"
+#include "sim/conf.h"
+#include "sim/schema.h"
+#include "workloads/source.h"
+
+struct vm_conf {
+	char *name;
+	int64_t count;
+	int64_t vcpus;
+	uint32_t halt_poll_ns; /* KVM_CAP_HALT_POLL */
+	bool halt_poll_ns_set;
+	char *policy;
+	struct cfg_kv *policy_params;
+	size_t npolicy_params;
+	uint64_t msr_poll_control;
+	bool apicv;
+	double invalid_wakeups;
+	int64_t *pin;
+	size_t npin;
+	struct source_conf workload;
+};
+
+struct host_task_conf {
+	char *name;
+	int64_t pcpu;
+	struct source_conf load;
+};
+
+struct kvm_param_conf {
+	uint32_t halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, halt_poll_ns_shrink;
+	bool halt_poll_ns_set, halt_poll_ns_grow_set, halt_poll_ns_grow_start_set, halt_poll_ns_shrink_set;
+};
+
+struct host_conf {
+	int64_t pcpus;
+	bool wakeup_preempt;
+	double resched_rate;
+	int64_t max_cstate;
+	bool idle_poll;
+	struct host_task_conf *tasks;
+	size_t ntasks;
+};
+
+struct scenario {
+	char *name;
+	sim_time_t duration;
+	uint64_t seed;
+	char *kernel;
+	int arch;
+	char *cost_profile;
+	struct kvm_param_conf kvm;
+	struct host_conf host;
+	struct vm_conf vm;   /* the template every VM starts from */
+	struct vm_conf *vms; /* the VMs: `vms:` entries over the template, or vm.count copies */
+	size_t nvms;
+
+	/* derived */
+	unsigned version;
+	struct kvm_era era;
+	struct conf_node *root; /* kept for `costs:` (bound onto the cost profile) */
+	char *source;           /* the file, or "(built-in default)" */
+};
+
+/*
+ * scenario_load - read `path` (NULL: the built-in default,
+ * workloads/scenarios/default.yaml compiled in), apply the --set
+ * assignments, bind and check. On error: message in err, returns -1.
+ */
+int scenario_load(struct scenario *s, const char *path, char *const *sets, size_t nsets,
+		  struct conf_err *err);
+void scenario_free(struct scenario *s);
+
+/* scenario_keys_doc - the key reference (markdown table, or text). */
+void scenario_keys_doc(FILE *f, bool markdown);
+
+#endif

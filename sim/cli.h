@@ -1,0 +1,35 @@
+/*
+ * cli.h - the command line: `kvmsim COMMAND [ARGS]`, each command a function
+ * of its own (run, haltpoll replay, keys, ...), and the conventions they share:
+ * usage errors and bad input exit 2 with one line naming what was wrong;
+ * failures to do the work (an unwritable output) exit 1.
+ */
+#ifndef KVMSIM_SIM_CLI_H
+#define KVMSIM_SIM_CLI_H
+
+#include <stdio.h>
+
+struct cli_cmd {
+	const char *name;    /* "run", "haltpoll replay" */
+	const char *summary; /* one line for `kvmsim --help` */
+	int (*main)(int argc, char **argv);
+};
+
+#define EXIT_BAD_INPUT 2
+#define EXIT_FAILED 1
+
+extern const struct cli_cmd cli_commands[];
+extern const size_t cli_ncommands;
+
+/* cli_error - print "kvmsim CMD: message" to stderr; returns EXIT_BAD_INPUT. */
+int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* cli_open_out - open an output file ("-" is stdout); NULL after printing why. */
+FILE *cli_open_out(const char *cmd, const char *path);
+/* cli_close_out - close (unless stdout), reporting write errors; 0 or EXIT_FAILED. */
+int cli_close_out(const char *cmd, const char *path, FILE *f);
+
+/* cli_stderr_is_tty - progress lines go to a terminal only (and never under --quiet). */
+int cli_stderr_is_tty(void);
+
+#endif

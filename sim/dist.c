@@ -1,0 +1,102 @@
+/* dist.c - sampling time-valued distributions with GSL. */
+#include "sim/dist.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include <gsl/gsl_randist.h>
+
+const char *const dist_kind_names[] = { "fixed",  "uniform",	"exponential",
+					"normal", "lognormal", "pareto",	NULL };
+
+static sim_time_t to_ps(double x)
+{
+	if (!(x > 0))
+		return 0;
+	if (x > 9e18)
+		return INT64_MAX / 4;
+	return (sim_time_t)llround(x);
+}
+
+sim_time_t dist_sample(const struct dist *d, gsl_rng *r)
+{
+	switch (d->kind) {
+	case DIST_FIXED:
+		return d->value;
+	case DIST_UNIFORM:
+		return d->min + to_ps(gsl_rng_uniform(r) * (double)(d->max - d->min));
+	case DIST_EXPONENTIAL:
+		return to_ps(gsl_ran_exponential(r, (double)d->mean));
+	case DIST_NORMAL: {
+		double x;
+		int tries = 0;
+		do
+			x = (double)d->mean + gsl_ran_gaussian_ziggurat(r, (double)d->sd);
+		while (x < 0 && ++tries < 64);
+		return to_ps(x);
+	}
+	case DIST_LOGNORMAL: {
+		double mu = log((double)d->mean) - d->sigma * d->sigma / 2;
+		return to_ps(gsl_ran_lognormal(r, mu, d->sigma));
+	}
+	case DIST_PARETO:
+		return to_ps(gsl_ran_pareto(r, d->shape, (double)d->min));
+	}
+	return 0;
+}
+
+double dist_mean(const struct dist *d)
+{
+	switch (d->kind) {
+	case DIST_FIXED:
+		return (double)d->value;
+	case DIST_UNIFORM:
+		return ((double)d->min + (double)d->max) / 2;
+	case DIST_PARETO:
+		return d->shape > 1 ? d->shape * (double)d->min / (d->shape - 1) : INFINITY;
+	default:
+		return (double)d->mean;
+	}
+}
+
+static const char *t(sim_time_t ps, char *buf, size_t len)
+{
+	if (ps % SIM_S == 0 && ps)
+		snprintf(buf, len, "%llds", (long long)(ps / SIM_S));
+	else if (ps % SIM_MS == 0 && ps)
+		snprintf(buf, len, "%lldms", (long long)(ps / SIM_MS));
+	else if (ps % SIM_US == 0 && ps)
+		snprintf(buf, len, "%lldus", (long long)(ps / SIM_US));
+	else if (ps % SIM_NS == 0)
+		snprintf(buf, len, "%lldns", (long long)(ps / SIM_NS));
+	else
+		snprintf(buf, len, "%lldps", (long long)ps);
+	return buf;
+}
+
+const char *dist_describe(const struct dist *d, char *buf, size_t len)
+{
+	char a[32], b[32];
+	switch (d->kind) {
+	case DIST_FIXED:
+		snprintf(buf, len, "fixed(%s)", t(d->value, a, sizeof(a)));
+		break;
+	case DIST_UNIFORM:
+		snprintf(buf, len, "uniform(%s..%s)", t(d->min, a, sizeof(a)), t(d->max, b, sizeof(b)));
+		break;
+	case DIST_EXPONENTIAL:
+		snprintf(buf, len, "exponential(mean %s)", t(d->mean, a, sizeof(a)));
+		break;
+	case DIST_NORMAL:
+		snprintf(buf, len, "normal(mean %s, sd %s)", t(d->mean, a, sizeof(a)),
+			 t(d->sd, b, sizeof(b)));
+		break;
+	case DIST_LOGNORMAL:
+		snprintf(buf, len, "lognormal(mean %s, sigma %g)", t(d->mean, a, sizeof(a)), d->sigma);
+		break;
+	case DIST_PARETO:
+		snprintf(buf, len, "pareto(min %s, shape %g)", t(d->min, a, sizeof(a)), d->shape);
+		break;
+	}
+	return buf;
+}

@@ -1,0 +1,35 @@
+/*
+ * dist.h - time-valued random distributions (work per wake-up, on/off periods,
+ * host task bursts), sampled with GSL and rounded to whole picoseconds.
+ *
+ *   fixed        value
+ *   uniform      min, max
+ *   exponential  mean
+ *   normal       mean, sd            (redrawn while negative)
+ *   lognormal    mean, sigma         (sigma of the underlying normal)
+ *   pareto       min, shape          (min is the scale x_m)
+ */
+#ifndef KVMSIM_SIM_DIST_H
+#define KVMSIM_SIM_DIST_H
+
+#include <gsl/gsl_rng.h>
+
+#include "sim/time.h"
+
+enum dist_kind { DIST_FIXED, DIST_UNIFORM, DIST_EXPONENTIAL, DIST_NORMAL, DIST_LOGNORMAL, DIST_PARETO };
+
+struct dist {
+	enum dist_kind kind;
+	sim_time_t value, mean, min, max, sd;
+	double sigma, shape;
+};
+
+extern const char *const dist_kind_names[];
+
+sim_time_t dist_sample(const struct dist *d, gsl_rng *r);
+/* dist_mean - the distribution's mean in ps (for reports and sanity checks). */
+double dist_mean(const struct dist *d);
+/* dist_describe - e.g. "exponential(mean 20us)". */
+const char *dist_describe(const struct dist *d, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * time.h - simulated time.
+ *
+ * Simulated time is a signed 64-bit count of picoseconds (about 106 days of
+ * range), so that a cost of one cycle at any realistic TSC frequency is
+ * representable and sums of costs stay exact. Costs are given in cycles and
+ * converted once, at load, at the modelled TSC frequency; floating point never
+ * accumulates into time.
+ */
+#ifndef KVMSIM_SIM_TIME_H
+#define KVMSIM_SIM_TIME_H
+
+#include <stdint.h>
+
+typedef int64_t sim_time_t;
+
+#define SIM_PS ((sim_time_t)1)
+#define SIM_NS ((sim_time_t)1000)
+#define SIM_US ((sim_time_t)1000000)
+#define SIM_MS ((sim_time_t)1000000000)
+#define SIM_S ((sim_time_t)1000000000000)
+#define SIM_TIME_MAX INT64_MAX
+
+/* sim_cycles_to_ps - convert a cycle count at tsc_khz to ps, rounded to nearest. */
+static inline sim_time_t sim_cycles_to_ps(int64_t cycles, int64_t tsc_khz)
+{
+	__int128 num = (__int128)cycles * 1000000000 + tsc_khz / 2;
+	return (sim_time_t)(num / tsc_khz);
+}
+
+/* sim_ps_to_cycles - convert ps to whole cycles at tsc_khz (floor). */
+static inline int64_t sim_ps_to_cycles(sim_time_t ps, int64_t tsc_khz)
+{
+	return (int64_t)(((__int128)ps * tsc_khz) / 1000000000);
+}
+
+/* sim_ns - the kernel's ktime_get() view of a simulated instant (floor to ns). */
+static inline int64_t sim_ns(sim_time_t t)
+{
+	return t / SIM_NS;
+}
+
+#endif

@@ -1,0 +1,112 @@
+/* kvm_tp.c - KVM tracepoint payloads per kernel release (TP_printk strings of spec 6). */
+#include "traces/kvm_tp.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	unsigned reason;
+	const char *name;
+} vmx_reasons[] = {
+	{ EXIT_REASON_EXCEPTION_NMI, "EXCEPTION_NMI" },
+	{ EXIT_REASON_EXTERNAL_INTERRUPT, "EXTERNAL_INTERRUPT" },
+	{ EXIT_REASON_INTERRUPT_WINDOW, "INTERRUPT_WINDOW" },
+	{ EXIT_REASON_CPUID, "CPUID" },
+	{ EXIT_REASON_HLT, "HLT" },
+	{ EXIT_REASON_VMCALL, "VMCALL" },
+	{ EXIT_REASON_IO_INSTRUCTION, "IO_INSTRUCTION" },
+	{ EXIT_REASON_MSR_READ, "MSR_READ" },
+	{ EXIT_REASON_MSR_WRITE, "MSR_WRITE" },
+	{ EXIT_REASON_PAUSE_INSTRUCTION, "PAUSE_INSTRUCTION" },
+	{ EXIT_REASON_APIC_ACCESS, "APIC_ACCESS" },
+	{ EXIT_REASON_EOI_INDUCED, "EOI_INDUCED" },
+	{ EXIT_REASON_EPT_VIOLATION, "EPT_VIOLATION" },
+	{ EXIT_REASON_EPT_MISCONFIG, "EPT_MISCONFIG" },
+	{ EXIT_REASON_PREEMPTION_TIMER, "PREEMPTION_TIMER" },
+	{ EXIT_REASON_APIC_WRITE, "APIC_WRITE" },
+};
+
+const char *vmx_exit_reason_name(unsigned reason)
+{
+	for (size_t i = 0; i < sizeof(vmx_reasons) / sizeof(*vmx_reasons); i++)
+		if (vmx_reasons[i].reason == reason)
+			return vmx_reasons[i].name;
+	return NULL;
+}
+
+int vmx_exit_reason_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(vmx_reasons) / sizeof(*vmx_reasons); i++)
+		if (!strcmp(vmx_reasons[i].name, name))
+			return (int)vmx_reasons[i].reason;
+	return -1;
+}
+
+int kvm_tp_vcpu_wakeup(char *buf, size_t n, const struct kvm_era *e, uint64_t ns, bool waited,
+		       bool valid)
+{
+	/* "%s time %lld ns" (4.4), then ", polling %s" */
+	if (!e->tp_wakeup_valid)
+		return snprintf(buf, n, "%s time %lld ns", waited ? "wait" : "poll", (long long)ns);
+	return snprintf(buf, n, "%s time %lld ns, polling %s", waited ? "wait" : "poll",
+			(long long)ns, valid ? "valid" : "invalid");
+}
+
+int kvm_tp_halt_poll_ns(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, bool grow,
+			uint32_t new_ns, uint32_t old_ns)
+{
+	const char *dir = grow ? "grow" : "shrink";
+	if (e->tp_halt_poll_signed) /* 4.4: "vcpu %u: halt_poll_ns %d (%s %d)" on ints */
+		return snprintf(buf, n, "vcpu %u: halt_poll_ns %d (%s %d)", vcpu_id, (int32_t)new_ns,
+				dir, (int32_t)old_ns);
+	return snprintf(buf, n, "vcpu %u: halt_poll_ns %u (%s %u)", vcpu_id, new_ns, dir, old_ns);
+}
+
+int kvm_tp_exit(char *buf, size_t n, const struct kvm_era *e, const struct kvm_exit_info *x)
+{
+	char num[16];
+	const char *name = vmx_exit_reason_name(x->reason);
+	if (!name) {
+		snprintf(num, sizeof(num), "0x%x", x->reason); /* __print_symbolic's fallback */
+		name = num;
+	}
+	switch (e->tp_kvm_exit) {
+	case 0:
+		return snprintf(buf, n, "reason %s rip 0x%" PRIx64 " info %" PRIx64 " %" PRIx64, name,
+				x->rip, x->info1, x->info2);
+	case 1: /* 5.8 adds "%s%s" for VMX exit flags, which kvmsim's exits never carry */
+		return snprintf(buf, n, "vcpu %u reason %s rip 0x%" PRIx64 " info %" PRIx64 " %" PRIx64,
+				x->vcpu_id, name, x->rip, x->info1, x->info2);
+	case 2:
+		return snprintf(buf, n,
+				"vcpu %u reason %s rip 0x%" PRIx64 " info1 0x%016" PRIx64
+				" info2 0x%016" PRIx64 " intr_info 0x%08x error_code 0x%08x",
+				x->vcpu_id, name, x->rip, x->info1, x->info2, x->intr_info,
+				x->error_code);
+	default:
+		return snprintf(buf, n,
+				"vcpu %u reason %s rip 0x%" PRIx64 " info1 0x%016" PRIx64
+				" info2 0x%016" PRIx64 " intr_info 0x%08x error_code 0x%08x"
+				" requests 0x%016" PRIx64,
+				x->vcpu_id, name, x->rip, x->info1, x->info2, x->intr_info,
+				x->error_code, x->requests);
+	}
+}
+
+int kvm_tp_entry(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, uint64_t rip,
+		 bool immediate_exit)
+{
+	const char *imm = immediate_exit ? "[immediate exit]" : "";
+	switch (e->tp_kvm_entry) {
+	case 0:
+		return snprintf(buf, n, "vcpu %u", vcpu_id);
+	case 1:
+		return snprintf(buf, n, "vcpu %u, rip 0x%" PRIx64, vcpu_id, rip);
+	case 2:
+		return snprintf(buf, n, "vcpu %u, rip 0x%" PRIx64 "%s", vcpu_id, rip, imm);
+	default:
+		return snprintf(buf, n, "vcpu %u, rip 0x%" PRIx64 " intr_info 0x%08x error_code 0x%08x%s",
+				vcpu_id, rip, 0u, 0u, imm);
+	}
+}

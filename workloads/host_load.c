@@ -1,0 +1,82 @@
+/* host_load.c - a bursty host task (see host_load.h). */
+#include "workloads/host_load.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+static inline struct host_load *task_load(struct host_task *t)
+{
+	return (struct host_load *)((char *)t - offsetof(struct host_load, task));
+}
+
+static void ev_done(struct sim *sim, void *subject, void *object)
+{
+	struct host_load *l = subject;
+	l->ev = SIM_NO_EVENT;
+	l->backlog = 0;
+	host_task_sleep(&l->task);
+}
+
+static void load_run(struct host_task *t)
+{
+	struct host_load *l = task_load(t);
+	pcpu_account(t->cpu, ACCT_TASK);
+	l->since = sim_now(l->sim);
+	l->ev = sim_after(l->sim, l->backlog, ev_done, l, NULL);
+}
+
+static void load_resched(struct host_task *t)
+{
+	struct host_load *l = task_load(t);
+	if (!t->cpu->need_resched)
+		return;
+	sim_time_t now = sim_now(l->sim);
+	sim_cancel(l->sim, l->ev);
+	l->backlog -= now - l->since;
+	l->since = now;
+	if (host_task_yield(t))
+		l->preemptions++;
+	else
+		l->ev = sim_after(l->sim, l->backlog, ev_done, l, NULL);
+}
+
+static const struct host_task_ops load_ops = { load_run, load_resched };
+
+static void arrive(void *ctx, sim_time_t work)
+{
+	struct host_load *l = ctx;
+	if (l->task.state == TASK_RUNNING) { /* more work for the running burst */
+		sim_time_t now = sim_now(l->sim);
+		sim_cancel(l->sim, l->ev);
+		l->backlog += work - (now - l->since);
+		l->since = now;
+		l->ev = sim_after(l->sim, l->backlog, ev_done, l, NULL);
+		return;
+	}
+	l->backlog += work;
+	if (l->task.state == TASK_SLEEPING) {
+		l->bursts++;
+		host_task_wake(&l->task);
+	}
+}
+
+int host_load_init(struct host_load *l, struct sim *sim, struct pcpu *cpu, const char *name, int pid,
+		   const struct source_conf *sc, uint64_t seed, const char *stream, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->sim = sim;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	host_task_init(&l->task, &load_ops, cpu, l->name, pid);
+	return source_init(&l->src, sc, seed, stream, arrive, l, err, errlen);
+}
+
+void host_load_start(struct host_load *l)
+{
+	source_start(&l->src, l->sim);
+}
+
+void host_load_free(struct host_load *l)
+{
+	source_fini(&l->src);
+}

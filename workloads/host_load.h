@@ -1,0 +1,30 @@
+/*
+ * host_load.h - another task on the host: woken by an arrival process, it runs
+ * for the work the arrival brought (arrivals while it runs add to its
+ * backlog), then sleeps. It shares its pCPU with vCPU threads through the
+ * host scheduler, so it is what makes single_task_running() false and what a
+ * woken vCPU thread may have to preempt.
+ */
+#ifndef KVMSIM_WORKLOADS_HOST_LOAD_H
+#define KVMSIM_WORKLOADS_HOST_LOAD_H
+
+#include "models/host/host.h"
+#include "workloads/source.h"
+
+struct host_load {
+	struct host_task task;
+	struct sim *sim;
+	struct source src;
+	char name[32];
+	sim_time_t backlog, since;
+	sim_handle_t ev;
+	uint64_t bursts, preemptions;
+};
+
+/* host_load_init - a task called `name` on `cpu`, drawing from the stream `stream`. */
+int host_load_init(struct host_load *l, struct sim *sim, struct pcpu *cpu, const char *name, int pid,
+		   const struct source_conf *sc, uint64_t seed, const char *stream, char *err, size_t errlen);
+void host_load_start(struct host_load *l);
+void host_load_free(struct host_load *l);
+
+#endif
