@@ -53,13 +53,17 @@ int cli_stderr_is_tty(void)
 	return isatty(2);
 }
 
+#define FOR_EACH_CMD(c)                                                                          \
+	for (const struct cli_cmd *const *t_ = cli_tables; *t_; t_++)                             \
+		for (const struct cli_cmd *c = *t_; c->name; c++)
+
 static void usage(FILE *f)
 {
 	fprintf(f, "kvmsim %s - a discrete-event simulator of KVM halt polling, timers and interrupts\n\n"
 		   "usage: kvmsim COMMAND [ARGS]   (kvmsim COMMAND --help for each)\n\ncommands:\n",
 		KVMSIM_VERSION);
-	for (size_t i = 0; i < cli_ncommands; i++)
-		fprintf(f, "  %-18s %s\n", cli_commands[i].name, cli_commands[i].summary);
+	FOR_EACH_CMD(c)
+	fprintf(f, "  %-18s %s\n", c->name, c->summary);
 	fprintf(f, "\nexit status: 0 done, 1 the work failed, 2 bad usage or input\n");
 }
 
@@ -78,21 +82,21 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/* two-word commands ("haltpoll replay") first */
-	for (size_t i = 0; i < cli_ncommands; i++) {
-		const char *name = cli_commands[i].name;
-		const char *sp = strchr(name, ' ');
-		if (sp && argc >= 3 && !strncmp(argv[1], name, (size_t)(sp - name)) &&
-		    strlen(argv[1]) == (size_t)(sp - name) && !strcmp(argv[2], sp + 1))
-			return cli_commands[i].main(argc - 2, argv + 2);
+	FOR_EACH_CMD(c)
+	{
+		const char *sp = strchr(c->name, ' ');
+		if (sp && argc >= 3 && strlen(argv[1]) == (size_t)(sp - c->name) &&
+		    !strncmp(argv[1], c->name, (size_t)(sp - c->name)) && !strcmp(argv[2], sp + 1))
+			return c->main(argc - 2, argv + 2);
 	}
-	for (size_t i = 0; i < cli_ncommands; i++)
-		if (!strcmp(argv[1], cli_commands[i].name))
-			return cli_commands[i].main(argc - 1, argv + 1);
-	for (size_t i = 0; i < cli_ncommands; i++) {
-		const char *sp = strchr(cli_commands[i].name, ' ');
-		if (sp && !strncmp(argv[1], cli_commands[i].name, (size_t)(sp - cli_commands[i].name)) &&
-		    strlen(argv[1]) == (size_t)(sp - cli_commands[i].name))
-			return cli_error(NULL, "\"%s\" needs a subcommand: %s", argv[1], cli_commands[i].name);
+	FOR_EACH_CMD(c)
+	if (!strcmp(argv[1], c->name))
+		return c->main(argc - 1, argv + 1);
+	FOR_EACH_CMD(c)
+	{
+		const char *sp = strchr(c->name, ' ');
+		if (sp && strlen(argv[1]) == (size_t)(sp - c->name) && !strncmp(argv[1], c->name, (size_t)(sp - c->name)))
+			return cli_error(NULL, "\"%s\" needs a subcommand, e.g. %s", argv[1], c->name);
 	}
 	cli_error(NULL, "unknown command \"%s\" (kvmsim --help lists them)", argv[1]);
 	return EXIT_BAD_INPUT;

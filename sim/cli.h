@@ -18,8 +18,8 @@ struct cli_cmd {
 #define EXIT_BAD_INPUT 2
 #define EXIT_FAILED 1
 
-extern const struct cli_cmd cli_commands[];
-extern const size_t cli_ncommands;
+/* NULL-terminated list of NULL-name-terminated command tables (models/machine/commands.c). */
+extern const struct cli_cmd *const cli_tables[];
 
 /* cli_error - print "kvmsim CMD: message" to stderr; returns EXIT_BAD_INPUT. */
 int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -73,9 +73,18 @@ const char *conf_where(const struct conf_node *n, char *buf, size_t len)
 void conf_errorf(struct conf_err *err, const struct conf_node *n, const char *key, const char *fmt, ...)
 {
 	char where[512];
-	int k = snprintf(err->msg, sizeof(err->msg), "%s: ", conf_where(n, where, sizeof(where)));
-	if (key && *key && k < (int)sizeof(err->msg))
-		k += snprintf(err->msg + k, sizeof(err->msg) - (size_t)k, "%s: ", key);
+	int k;
+	if (n && n->line == 0 && key && *key) {
+		/* a command-line value: "--set KEY" (or "--duration") says it all */
+		const char *sp = strchr(n->origin, ' ');
+		k = snprintf(err->msg, sizeof(err->msg), "%.*s%s%s: ",
+			     (int)(sp ? (size_t)(sp - n->origin) : strlen(n->origin)), n->origin,
+			     sp ? " " : "", sp ? key : "");
+	} else {
+		k = snprintf(err->msg, sizeof(err->msg), "%s: ", conf_where(n, where, sizeof(where)));
+		if (key && *key && k < (int)sizeof(err->msg))
+			k += snprintf(err->msg + k, sizeof(err->msg) - (size_t)k, "%s: ", key);
+	}
 	if (k < (int)sizeof(err->msg)) {
 		va_list ap;
 		va_start(ap, fmt);
@@ -246,7 +255,7 @@ static void set_origin(struct conf_node *n, const char *origin)
 	}
 }
 
-int conf_set(struct conf_node *root, const char *assignment, struct conf_err *err)
+int conf_set(struct conf_node *root, const char *assignment, const char *option, struct conf_err *err)
 {
 	const char *eq = strchr(assignment, '=');
 	if (!eq || eq == assignment) {
@@ -256,7 +265,10 @@ int conf_set(struct conf_node *root, const char *assignment, struct conf_err *er
 	}
 	char *path = strndup(assignment, (size_t)(eq - assignment));
 	char origin[600];
-	snprintf(origin, sizeof(origin), "--set %s", path);
+	if (option)
+		snprintf(origin, sizeof(origin), "%s", option);
+	else
+		snprintf(origin, sizeof(origin), "--set %s", path);
 	/* origins must outlive the tree: keep them in a process-lifetime list */
 	static char **origins;
 	static size_t norigins;
@@ -278,7 +290,7 @@ int conf_set(struct conf_node *root, const char *assignment, struct conf_err *er
 		struct conf_err perr;
 		value = conf_load_string(text, org, &perr);
 		if (!value) {
-			snprintf(err->msg, sizeof(err->msg), "%s: value is not valid YAML: %s", org,
+			snprintf(err->msg, sizeof(err->msg), "%s: value is not valid YAML: %.400s", org,
 				 strchr(perr.msg, ' ') ? strchr(perr.msg, ' ') + 1 : perr.msg);
 			free(path);
 			return -1;

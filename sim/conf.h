@@ -35,8 +35,11 @@ struct conf_node *conf_load_file(const char *path, struct conf_err *err);
 struct conf_node *conf_load_string(const char *text, const char *origin, struct conf_err *err);
 void conf_free(struct conf_node *n);
 
-/* conf_set - apply "path=value" to root (a map). */
-int conf_set(struct conf_node *root, const char *assignment, struct conf_err *err);
+/*
+ * conf_set - apply "path=value" to root (a map). Errors about the value name
+ * `option` ("--duration"), or "--set path" when option is NULL.
+ */
+int conf_set(struct conf_node *root, const char *assignment, const char *option, struct conf_err *err);
 
 /* conf_get - the child of a map by key, or NULL. */
 struct conf_node *conf_get(const struct conf_node *map, const char *key);

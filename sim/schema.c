@@ -703,8 +703,8 @@ static int bind_dist(struct bctx *b, const struct cfg_key *k, struct dist *d, st
 		char p[256];
 		snprintf(p, sizeof(p), "%s.%s", b->path, c->key);
 		if (!ok) {
-			conf_errorf(b->err, c, p, "not a parameter of a %s distribution (it takes %s%s%s)",
-				    kind->value, need[ki][0], need[ki][1] ? " and " : "",
+			conf_errorf(b->err, c, p, "not a parameter of a%s %s distribution (it takes %s%s%s)",
+				    strchr("aeiou", kind->value[0]) ? "n" : "", kind->value, need[ki][0], need[ki][1] ? " and " : "",
 				    need[ki][1] ? need[ki][1] : "");
 			return -1;
 		}
@@ -740,8 +740,8 @@ static int bind_dist(struct bctx *b, const struct cfg_key *k, struct dist *d, st
 	}
 	for (int j = 0; j < 3 && need[ki][j]; j++)
 		if (!conf_get(n, need[ki][j])) {
-			conf_errorf(b->err, n, b->path, "a %s distribution needs %s", kind->value,
-				    need[ki][j]);
+			conf_errorf(b->err, n, b->path, "a%s %s distribution needs %s",
+				    strchr("aeiou", kind->value[0]) ? "n" : "", kind->value, need[ki][j]);
 			return -1;
 		}
 	if (nd.kind == DIST_UNIFORM && nd.max < nd.min) {

@@ -68,7 +68,7 @@ int host_load_init(struct host_load *l, struct sim *sim, struct pcpu *cpu, const
 	l->sim = sim;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	host_task_init(&l->task, &load_ops, cpu, l->name, pid);
-	return source_init(&l->src, sc, seed, stream, arrive, l, err, errlen);
+	return source_init(&l->src, sc, -1, seed, stream, arrive, l, err, errlen);
 }
 
 void host_load_start(struct host_load *l)

@@ -11,12 +11,12 @@
 
 #include "sim/rng.h"
 
-static const char *const source_types[] = { "idle", "periodic", "poisson", "onoff", "file", NULL };
+static const char *const source_types[] = { "idle", "periodic", "poisson", "onoff", "file", "arrivals", NULL };
 
 #define S(f) offsetof(struct source_conf, f)
 static const struct cfg_key source_keys[] = {
 	{ "type", CFG_ENUM, S(type), NULL, "poisson", 0, 0,
-	  "arrival process: idle, periodic, poisson, onoff, file", .choices = source_types },
+	  "arrival process: idle, periodic, poisson, onoff, file, arrivals", .choices = source_types },
 	{ "rate", CFG_RATE, S(rate), NULL, "5000", 0, 1e9,
 	  "arrivals per second (poisson; onoff during bursts)" },
 	{ "period", CFG_TIME, S(period), "us", "1ms", 0, 0, "time between arrivals (periodic)" },
@@ -26,7 +26,7 @@ static const struct cfg_key source_keys[] = {
 	{ "on", CFG_DIST, S(on), "us", "1ms", 0, 0, "onoff: length of a burst" },
 	{ "off", CFG_DIST, S(off), "us", "4ms", 0, 0, "onoff: length of a silence" },
 	{ "file", CFG_STRING, S(file), "path", NULL, 0, 0,
-	  "file: inter-arrival times in ns, one per line (# comments)" },
+	  "file: inter-arrival times in ns, one per line (# comments); arrivals: lines TIME_NS WORK_NS, or VCPU TIME_NS WORK_NS" },
 	{ "loop", CFG_BOOL, S(loop), NULL, "true", 0, 0, "file: start again at the end" },
 	{ "work", CFG_DIST, S(work), "us", "20us", 0, 0,
 	  "work each arrival causes (guest run time, or host task run time)" },
@@ -46,6 +46,7 @@ int source_check(void *obj, const struct conf_node *map, const char *path, struc
 		[SRC_POISSON] = { "type", "rate", "start", "work" },
 		[SRC_ONOFF] = { "type", "rate", "on", "off", "start", "work" },
 		[SRC_FILE] = { "type", "file", "loop", "start", "work" },
+		[SRC_ARRIVALS] = { "type", "file", "start" },
 	};
 	for (const struct conf_node *k = map ? map->child : NULL; k; k = k->next) {
 		bool ok = false;
@@ -54,7 +55,8 @@ int source_check(void *obj, const struct conf_node *map, const char *path, struc
 		if (!ok) {
 			char p[256];
 			snprintf(p, sizeof(p), "%s.%s", path, k->key);
-			conf_errorf(err, k, p, "does not apply to a %s source", source_types[c->type]);
+			conf_errorf(err, k, p, "does not apply to a%s %s source",
+				    strchr("aeiou", source_types[c->type][0]) ? "n" : "", source_types[c->type]);
 			return -1;
 		}
 	}
@@ -71,11 +73,13 @@ int source_check(void *obj, const struct conf_node *map, const char *path, struc
 		conf_errorf(err, where, path, "a %s source needs a positive rate", source_types[c->type]);
 		return -1;
 	}
-	if (c->type == SRC_FILE && !c->file) {
-		conf_errorf(err, where, path, "a file source needs file: PATH");
+	bool from_file = c->type == SRC_FILE || c->type == SRC_ARRIVALS;
+	if (from_file && !c->file) {
+		conf_errorf(err, where, path, "a%s %s source needs file: PATH",
+			    strchr("aeiou", source_types[c->type][0]) ? "n" : "", source_types[c->type]);
 		return -1;
 	}
-	if (c->type == SRC_FILE && c->file[0] != '/' && map && map->line > 0) {
+	if (from_file && c->file[0] != '/' && map && map->line > 0) {
 		/* a relative path in a scenario file is relative to that file */
 		const char *slash = strrchr(map->origin, '/');
 		if (slash) {
@@ -87,9 +91,9 @@ int source_check(void *obj, const struct conf_node *map, const char *path, struc
 			c->file = full;
 		}
 	}
-	if (c->type == SRC_FILE) {
+	if (from_file) {
 		char msg[600];
-		if (!source_file_load(c->file, msg, sizeof(msg))) {
+		if (!source_file_load(c->file, c->type == SRC_ARRIVALS, msg, sizeof(msg))) {
 			conf_errorf(err, map ? conf_get(map, "file") : NULL, path, "%s", msg);
 			return -1;
 		}
@@ -101,17 +105,20 @@ int source_check(void *obj, const struct conf_node *map, const char *path, struc
 
 struct source_file {
 	char *path;
-	sim_time_t *gap;
+	bool arrivals;
+	sim_time_t *gap;  /* file: inter-arrival times; arrivals: absolute times */
+	sim_time_t *work; /* arrivals */
+	int *vcpu;        /* arrivals: -1 for every vCPU */
 	size_t n;
 	struct source_file *next;
 };
 
 static struct source_file *files;
 
-const struct source_file *source_file_load(const char *path, char *err, size_t errlen)
+const struct source_file *source_file_load(const char *path, bool arrivals, char *err, size_t errlen)
 {
 	for (struct source_file *f = files; f; f = f->next)
-		if (!strcmp(f->path, path))
+		if (!strcmp(f->path, path) && f->arrivals == arrivals)
 			return f;
 	FILE *in = fopen(path, "r");
 	if (!in) {
@@ -119,39 +126,85 @@ const struct source_file *source_file_load(const char *path, char *err, size_t e
 		return NULL;
 	}
 	struct source_file *f = calloc(1, sizeof(*f));
+	f->arrivals = arrivals;
 	size_t cap = 0;
 	char line[256];
 	int lineno = 0;
+	sim_time_t last = 0;
+	const char *bad = NULL;
 	while (fgets(line, sizeof(line), in)) {
 		lineno++;
-		char *p = line;
-		while (*p == ' ' || *p == '\t')
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		long long v[3];
+		int k = 0;
+		char *p = line, *end;
+		while (k < 3) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!*p || *p == '\n' || *p == '\r')
+				break;
+			errno = 0;
+			v[k] = strtoll(p, &end, 10);
+			if (end == p || errno || v[k] < 0 || (*end && *end != ' ' && *end != '\t' && *end != '\n' && *end != '\r')) {
+				k = -1;
+				break;
+			}
+			k++;
+			p = end;
+		}
+		while (k >= 0 && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 			p++;
-		if (*p == '#' || *p == '\n' || *p == '\r' || !*p)
+		if (k == 0)
 			continue;
-		char *end;
-		errno = 0;
-		long long ns = strtoll(p, &end, 10);
-		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
-			end++;
-		if (end == p || *end || errno || ns <= 0 || ns > 100LL * 86400 * 1000000000) {
-			snprintf(err, errlen, "%s:%d: expected an inter-arrival time in ns (a positive whole number)",
-				 path, lineno);
-			fclose(in);
-			free(f->gap);
-			free(f);
-			return NULL;
+		if (k < 0 || *p || (!arrivals && k != 1) || (arrivals && k < 2)) {
+			bad = arrivals ? "expected TIME_NS WORK_NS or VCPU TIME_NS WORK_NS (whole numbers)"
+				       : "expected an inter-arrival time in ns (a positive whole number)";
+			break;
 		}
 		if (f->n == cap) {
 			cap = cap ? cap * 2 : 1024;
 			f->gap = realloc(f->gap, cap * sizeof(*f->gap));
+			if (arrivals) {
+				f->work = realloc(f->work, cap * sizeof(*f->work));
+				f->vcpu = realloc(f->vcpu, cap * sizeof(*f->vcpu));
+			}
 		}
-		f->gap[f->n++] = (sim_time_t)ns * SIM_NS;
+		if (!arrivals) {
+			if (v[0] <= 0 || v[0] > 100LL * 86400 * 1000000000) {
+				bad = "expected an inter-arrival time in ns (a positive whole number)";
+				break;
+			}
+			f->gap[f->n++] = (sim_time_t)v[0] * SIM_NS;
+			continue;
+		}
+		int vc = k == 3 ? (int)v[0] : -1;
+		sim_time_t t = (sim_time_t)v[k - 2] * SIM_NS, w = (sim_time_t)v[k - 1] * SIM_NS;
+		if (v[k - 2] > 100LL * 86400 * 1000000000 || v[k - 1] > 86400LL * 1000000000) {
+			bad = "time or work out of range";
+			break;
+		}
+		if (t < last) {
+			bad = "arrival times must not go backwards";
+			break;
+		}
+		last = t;
+		f->gap[f->n] = t;
+		f->work[f->n] = w;
+		f->vcpu[f->n] = vc;
+		f->n++;
 	}
 	fclose(in);
-	if (!f->n) {
-		snprintf(err, errlen, "%s: no inter-arrival times in the file", path);
+	if (bad || !f->n) {
+		if (bad)
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, bad);
+		else
+			snprintf(err, errlen, "%s: the file holds no %s", path,
+				 arrivals ? "arrivals" : "inter-arrival times");
 		free(f->gap);
+		free(f->work);
+		free(f->vcpu);
 		free(f);
 		return NULL;
 	}
@@ -167,6 +220,8 @@ void source_files_free(void)
 		struct source_file *n = files->next;
 		free(files->path);
 		free(files->gap);
+		free(files->work);
+		free(files->vcpu);
 		free(files);
 		files = n;
 	}
@@ -218,6 +273,13 @@ static sim_time_t next_time(struct source *s, sim_time_t now)
 			s->trace_pos = 0;
 		}
 		return now + s->trace->gap[s->trace_pos++];
+	case SRC_ARRIVALS:
+		while (s->trace_pos < s->trace->n && s->vcpu >= 0 && s->trace->vcpu[s->trace_pos] >= 0 &&
+		       s->trace->vcpu[s->trace_pos] != s->vcpu)
+			s->trace_pos++;
+		if (s->trace_pos == s->trace->n)
+			return -1;
+		return s->t0 + s->trace->gap[s->trace_pos];
 	default:
 		return -1;
 	}
@@ -226,7 +288,11 @@ static sim_time_t next_time(struct source *s, sim_time_t now)
 static void arrive(struct sim *sim, void *subject, void *object)
 {
 	struct source *s = subject;
-	sim_time_t work = dist_sample(&s->conf->work, s->rng);
+	sim_time_t work;
+	if (s->conf->type == SRC_ARRIVALS)
+		work = s->trace->work[s->trace_pos++];
+	else
+		work = dist_sample(&s->conf->work, s->rng);
 	sim_time_t next = next_time(s, sim_now(sim));
 	if (next >= 0)
 		sim_at(sim, next, arrive, s, NULL);
@@ -234,14 +300,16 @@ static void arrive(struct sim *sim, void *subject, void *object)
 	s->fire(s->ctx, work);
 }
 
-int source_init(struct source *s, const struct source_conf *conf, uint64_t seed, const char *name,
+int source_init(struct source *s, const struct source_conf *conf, int vcpu, uint64_t seed, const char *name,
 		void (*fire)(void *ctx, sim_time_t work), void *ctx, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
 	s->conf = conf;
 	s->fire = fire;
 	s->ctx = ctx;
-	if (conf->type == SRC_FILE && !(s->trace = source_file_load(conf->file, err, errlen)))
+	s->vcpu = vcpu;
+	if ((conf->type == SRC_FILE || conf->type == SRC_ARRIVALS) &&
+	    !(s->trace = source_file_load(conf->file, conf->type == SRC_ARRIVALS, err, errlen)))
 		return -1;
 	s->rng = sim_rng_new(seed, name);
 	return 0;
@@ -270,6 +338,10 @@ void source_start(struct source *s, struct sim *sim)
 	case SRC_ONOFF:
 		s->on = false;
 		s->phase_end = t0;
+		first = next_time(s, t0);
+		break;
+	case SRC_ARRIVALS:
+		s->t0 = t0;
 		first = next_time(s, t0);
 		break;
 	default:

@@ -7,6 +7,10 @@
  *   onoff     bursts: Poisson at `rate` during `on` periods, silence during `off`
  *   file      inter-arrival times in ns read from `file`, one per line (# comments);
  *             from the start again at the end with `loop`
+ *   arrivals  recorded arrivals replayed as they happened: `file` holds lines
+ *             "TIME_NS WORK_NS" (for every vCPU) or "VCPU TIME_NS WORK_NS" (for
+ *             vCPU index VCPU of the VM), absolute times from the run's start,
+ *             each with the guest work it caused; `work` is not drawn
  *
  * Every arrival carries the work it causes, drawn from `work` at arrival time
  * from the same stream as the arrival times. The sequence of arrivals and
@@ -26,7 +30,7 @@
 #include "sim/event.h"
 #include "sim/schema.h"
 
-enum source_type { SRC_IDLE, SRC_PERIODIC, SRC_POISSON, SRC_ONOFF, SRC_FILE };
+enum source_type { SRC_IDLE, SRC_PERIODIC, SRC_POISSON, SRC_ONOFF, SRC_FILE, SRC_ARRIVALS };
 
 struct source_conf {
 	int type;
@@ -46,24 +50,26 @@ struct source {
 	const struct source_conf *conf;
 	const struct source_file *trace;
 	size_t trace_pos;
+	int vcpu; /* arrivals: which vCPU's lines this source replays */
 	gsl_rng *rng;
 	bool on; /* onoff: in a burst */
 	sim_time_t phase_end;
 	sim_time_t next_nominal; /* periodic: the un-jittered next arrival */
+	sim_time_t t0;           /* arrivals: the time their zero stands for */
 	void (*fire)(void *ctx, sim_time_t work);
 	void *ctx;
 	uint64_t arrivals;
 };
 
 /*
- * source_file_load - read and check a file of inter-arrival times (ns). Errors
- * name the file and line. Files are cached by path.
+ * source_file_load - read and check a file of inter-arrival times (ns), or of
+ * arrivals (see above). Errors name the file and line. Files are cached by path.
  */
-const struct source_file *source_file_load(const char *path, char *err, size_t errlen);
+const struct source_file *source_file_load(const char *path, bool arrivals, char *err, size_t errlen);
 void source_files_free(void);
 
-/* source_init - a source for conf, drawing from a stream named `name`. */
-int source_init(struct source *s, const struct source_conf *conf, uint64_t seed, const char *name,
+/* source_init - a source for conf (of vCPU index `vcpu`), drawing from a stream named `name`. */
+int source_init(struct source *s, const struct source_conf *conf, int vcpu, uint64_t seed, const char *name,
 		void (*fire)(void *ctx, sim_time_t work), void *ctx, char *err, size_t errlen);
 void source_fini(struct source *s);
 /* source_start - schedule the first arrival. */

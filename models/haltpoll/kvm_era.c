@@ -113,7 +113,7 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 {
 	if (v < KVM_OLDEST_VERSION) {
 		snprintf(err, errlen,
-			 "kernel %u.%u predates adaptive halt polling; the oldest modelled release is 4.3",
+			 "%u.%u predates adaptive halt polling; the oldest modelled release is 4.3",
 			 v >> 16, (v >> 8) & 0xff);
 		return -1;
 	}

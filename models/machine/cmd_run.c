@@ -59,7 +59,7 @@ int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char **sets = calloc((size_t)argc + 2, sizeof(char *));
+	struct scenario_set *sets = calloc((size_t)argc + 2, sizeof(*sets));
 	char **libs = calloc((size_t)argc + 1, sizeof(char *));
 	size_t nsets = 0, nlibs = 0;
 	char *seed_set = NULL, *dur_set = NULL;
@@ -70,7 +70,7 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			sets[nsets++] = optarg;
+			sets[nsets++] = (struct scenario_set){ optarg, NULL };
 			break;
 		case 'S':
 			free(seed_set);
@@ -115,9 +115,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (seed_set)
-		sets[nsets++] = seed_set;
+		sets[nsets++] = (struct scenario_set){ seed_set, "--seed" };
 	if (dur_set)
-		sets[nsets++] = dur_set;
+		sets[nsets++] = (struct scenario_set){ dur_set, "--duration" };
 	if ((rc = load_policies("run", libs, nlibs)))
 		goto out;
 

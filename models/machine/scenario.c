@@ -252,7 +252,7 @@ static int bind_vms(struct scenario *s, struct conf_node *root, struct conf_err 
 	return 0;
 }
 
-int scenario_load(struct scenario *s, const char *path, char *const *sets, size_t nsets,
+int scenario_load(struct scenario *s, const char *path, const struct scenario_set *sets, size_t nsets,
 		  struct conf_err *err)
 {
 	cfg_defaults(&scenario_section, s);
@@ -266,7 +266,7 @@ int scenario_load(struct scenario *s, const char *path, char *const *sets, size_
 		return -1;
 	}
 	for (size_t i = 0; i < nsets; i++)
-		if (conf_set(root, sets[i], err)) {
+		if (conf_set(root, sets[i].assignment, sets[i].option, err)) {
 			conf_free(root);
 			return -1;
 		}

@@ -80,7 +80,13 @@ struct scenario {
  * workloads/scenarios/default.yaml compiled in), apply the --set
  * assignments, bind and check. On error: message in err, returns -1.
  */
-int scenario_load(struct scenario *s, const char *path, char *const *sets, size_t nsets,
+/* An override: "key=value", and the option that made it (NULL for --set) for messages. */
+struct scenario_set {
+	const char *assignment;
+	const char *option;
+};
+
+int scenario_load(struct scenario *s, const char *path, const struct scenario_set *sets, size_t nsets,
 		  struct conf_err *err);
 void scenario_free(struct scenario *s);
 

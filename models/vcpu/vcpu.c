@@ -498,7 +498,7 @@ int vcpu_add_irq(struct vcpu *v, const struct source_conf *sc, uint64_t seed, co
 	struct vcpu_irq *q = &v->irq[v->nirq];
 	memset(q, 0, sizeof(*q));
 	q->v = v;
-	if (source_init(&q->src, sc, seed, name, irq_fire, q, err, errlen))
+	if (source_init(&q->src, sc, (int)v->hp.vcpu_id, seed, name, irq_fire, q, err, errlen))
 		return -1;
 	v->nirq++;
 	return 0;
@@ -515,6 +515,7 @@ void vcpu_start(struct vcpu *v)
 void vcpu_finish(struct vcpu *v)
 {
 	vflush(v);
+	v->unfinished_poll_ps = v->poll_pending_ps;
 	if (v->poll_pending_ps)
 		resolve_poll(v, false);
 }

@@ -121,6 +121,7 @@ struct vcpu {
 	sim_time_t acct_since;
 	sim_time_t acct_ps[VACCT_N];
 	sim_time_t poll_pending_ps;
+	sim_time_t unfinished_poll_ps; /* poll time of a halt still open when the run ended */
 
 	const struct vcpu_tracer *tracer;
 	struct kvm_halt_tracer ktracer; /* forwards the halt handler's events to tracer */

@@ -1,0 +1,198 @@
+/* test_conf.c - scenario parsing: units, defaults, overrides, and every error's exact text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "models/machine/scenario.h"
+#include "sim/hist.h"
+#include "sim/schema.h"
+
+static void test_units(void **state)
+{
+	sim_time_t ps;
+	const char *why;
+	assert_int_equal(cfg_parse_time("20us", "ns", &ps, &why), 0);
+	assert_int_equal(ps, 20 * SIM_US);
+	assert_int_equal(cfg_parse_time("1.5ms", "ns", &ps, &why), 0);
+	assert_int_equal(ps, 1500 * SIM_US);
+	assert_int_equal(cfg_parse_time("250", "ns", &ps, &why), 0);
+	assert_int_equal(ps, 250 * SIM_NS);
+	assert_int_equal(cfg_parse_time("2", "s", &ps, &why), 0);
+	assert_int_equal(ps, 2 * SIM_S);
+	assert_int_equal(cfg_parse_time("0.1ns", "ns", &ps, &why), 0); /* exact decimal, no float error */
+	assert_int_equal(ps, 100);
+	assert_int_equal(cfg_parse_time("1e3us", "ns", &ps, &why), 0);
+	assert_int_equal(ps, SIM_MS);
+	assert_int_equal(cfg_parse_time("3 ms", "ns", &ps, &why), 0);
+	assert_int_equal(ps, 3 * SIM_MS);
+	assert_int_equal(cfg_parse_time("5 parsecs", "ns", &ps, &why), -1);
+	assert_int_equal(cfg_parse_time("-1us", "ns", &ps, &why), -1);
+	assert_int_equal(cfg_parse_time("200days", "ns", &ps, &why), -1);
+	double hz;
+	assert_int_equal(cfg_parse_rate("5kHz", &hz, &why), 0);
+	assert_true(hz == 5000.0);
+	assert_int_equal(cfg_parse_rate("2.5MHz", &hz, &why), 0);
+	assert_true(hz == 2500000.0);
+	int64_t khz;
+	assert_int_equal(cfg_parse_freq_khz("2.3GHz", &khz, &why), 0);
+	assert_int_equal(khz, 2300000);
+	assert_int_equal(cfg_parse_freq_khz("2100MHz", &khz, &why), 0);
+	assert_int_equal(khz, 2100000);
+	uint64_t u;
+	assert_int_equal(cfg_parse_u64("0x10", &u, &why), 0);
+	assert_int_equal(u, 16);
+	assert_int_equal(cfg_parse_u64("1e6", &u, &why), 0);
+	assert_int_equal(u, 1000000);
+	assert_int_equal(cfg_parse_u64("1.5", &u, &why), -1);
+	assert_int_equal(cfg_parse_u64("010", &u, &why), 0); /* decimal, not octal */
+	assert_int_equal(u, 10);
+}
+
+static int load_text(struct scenario *s, const char *text, const char *set, struct conf_err *err)
+{
+	char path[] = "/tmp/kvmsim-test-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	struct scenario_set ss = { set, NULL };
+	memset(s, 0, sizeof(*s));
+	int rc = scenario_load(s, path, &ss, set ? 1 : 0, err);
+	/* messages name the file: make them comparable */
+	char *p = strstr(err->msg, path);
+	if (rc && p) {
+		memmove(p + 1, p + strlen(path), strlen(p + strlen(path)) + 1);
+		p[0] = 'F';
+	}
+	unlink(path);
+	return rc;
+}
+
+static void expect_error(const char *text, const char *set, const char *msg)
+{
+	struct scenario s;
+	struct conf_err err;
+	assert_int_equal(load_text(&s, text, set, &err), -1);
+	assert_string_equal(err.msg, msg);
+	scenario_free(&s);
+}
+
+static void test_errors(void **state)
+{
+	expect_error("vm:\n  vcpus: 2\n  worklaod: {}\n", NULL, "F:3: vm.worklaod: unknown key (did you mean workload?)");
+	expect_error("vm:\n  workload:\n    rate: fast\n", NULL,
+		     "F:3: vm.workload.rate: expected a rate such as 5000, 5kHz or 1MHz, got \"fast\"");
+	expect_error("kernel: \"5.4\"\nvm: {halt_poll_ns: 1000}\n", NULL,
+		     "F:2: vm.halt_poll_ns: KVM_CAP_HALT_POLL arrived in 5.8; kernel 5.4 has no per-VM halt_poll_ns");
+	expect_error("host:\n  pcpus: 0\n", NULL, "F:2: host.pcpus: 0 is out of range: expected 1..1024");
+	expect_error("vm:\n  workload:\n    type: periodic\n    rate: 5\n", NULL,
+		     "F:4: vm.workload.rate: does not apply to a periodic source");
+	expect_error("duration: \"1s\"\n", NULL, "F:1: duration: expected a number, got the string \"1s\"");
+	expect_error("vm: [1, 2\n", NULL, "F:2: did not find expected ',' or ']' while parsing a flow sequence");
+	expect_error("vm:\n  vcpus: 1\n  vcpus: 2\n", NULL, "F:3: vcpus: key given twice");
+	expect_error("vm:\n  apicv: maybe\n", NULL, "F:2: vm.apicv: expected true or false, got \"maybe\"");
+	expect_error("arch: sparc\n", NULL, "F:1: arch: expected one of x86, powerpc, s390, arm64, got \"sparc\"");
+	expect_error("vm:\n  workload:\n    work: {dist: normal, mean: 5us}\n", NULL,
+		     "F:3: vm.workload.work: a normal distribution needs sd");
+	expect_error("vm:\n  workload:\n    work: {dist: fixed, value: 5us, sigma: 2}\n", NULL,
+		     "F:3: vm.workload.work.sigma: not a parameter of a fixed distribution (it takes value)");
+	expect_error("vm:\n  workload: {type: file}\n", NULL, "F:2: vm.workload: a file source needs file: PATH");
+	expect_error("kernel: \"6.1\"\n", "kvm.halt_poll_ns=4294967296",
+		     "--set kvm.halt_poll_ns: 4294967296 does not fit the kernel's 32-bit nanoseconds (at most 4294967295)");
+	expect_error("kernel: \"4.19\"\n", "kvm.halt_poll_ns_grow_start=20000",
+		     "--set kvm.halt_poll_ns_grow_start: the parameter arrived in 5.1; kernel 4.19 grows from a fixed 10000 ns");
+	expect_error("{}\n", "vm.invalid_wakeups=0.5", "--set vm.invalid_wakeups: only s390 has invalid wake-ups");
+	expect_error("{}\n", "vms.0.vcpus=2", "--set vms: expected a list of VMs (maps of vm keys)");
+	expect_error("vms: [{vcpus: 1}]\n", "vms.3.vcpus=2", "--set vms.3.vcpus: \"3\" is not an index of that list (it has 1 items)");
+	expect_error("host: {pcpus: 2}\n", "vm.pin=[0, 1]", "--set vm.pin: gives 2 pCPUs for 1 vCPUs");
+	expect_error("vms:\n  - {vcpus: 2}\n  - {vcpus: 1, pin: [3]}\n", NULL,
+		     "F:3: vms.1.pin: pCPU 3 does not exist (host.pcpus is 1)");
+}
+
+static void test_defaults_and_overrides(void **state)
+{
+	struct scenario s;
+	struct conf_err err;
+	assert_int_equal(load_text(&s, "vm:\n  workload:\n    rate: 3kHz\n", "vm.halt_poll_ns=100us", &err), 0);
+	assert_int_equal(s.duration, SIM_S);
+	assert_int_equal(s.seed, 1);
+	assert_string_equal(s.kernel, "6.12");
+	assert_int_equal(s.era.era, 'F');
+	assert_int_equal(s.nvms, 1);
+	assert_true(s.vms[0].workload.rate == 3000.0);
+	assert_true(s.vms[0].halt_poll_ns_set);
+	assert_int_equal(s.vms[0].halt_poll_ns, 100000);
+	assert_int_equal(s.vms[0].workload.work.kind, DIST_FIXED); /* the default, 20us */
+	assert_int_equal(s.vms[0].workload.work.value, 20 * SIM_US);
+	assert_false(s.kvm.halt_poll_ns_set); /* the release default applies */
+	scenario_free(&s);
+	/* vms: entries take the vm template's values, then their own */
+	assert_int_equal(load_text(&s, "host: {pcpus: 4}\nvm: {vcpus: 2, apicv: false}\nvms:\n  - {name: a}\n  - {name: b, vcpus: 1, count: 2}\n",
+				   "vms.1.apicv=true", &err),
+			 0);
+	assert_int_equal(s.nvms, 3);
+	assert_string_equal(s.vms[0].name, "a");
+	assert_int_equal(s.vms[0].vcpus, 2);
+	assert_false(s.vms[0].apicv);
+	assert_string_equal(s.vms[2].name, "b");
+	assert_int_equal(s.vms[2].vcpus, 1);
+	assert_true(s.vms[2].apicv);
+	scenario_free(&s);
+	/* a --set value may be YAML */
+	assert_int_equal(load_text(&s, "{}\n", "vm.workload={type: periodic, period: 250us, jitter: 10us}", &err), 0);
+	assert_int_equal(s.vms[0].workload.type, SRC_PERIODIC);
+	assert_int_equal(s.vms[0].workload.period, 250 * SIM_US);
+	scenario_free(&s);
+}
+
+static void test_hist(void **state)
+{
+	struct sim_hist h;
+	sim_hist_init(&h);
+	/* bucket layout: contiguous, each value inside its bucket */
+	for (int64_t v = 0; v < 5000000; v += (v < 1000 ? 1 : v / 97)) {
+		size_t i = sim_hist_index(v);
+		assert_true(sim_hist_lower(i) <= v);
+		assert_true(v < sim_hist_lower(i) + sim_hist_width(i));
+		assert_int_equal(sim_hist_lower(i + 1), sim_hist_lower(i) + sim_hist_width(i));
+		assert_true(sim_hist_width(i) * 128 <= (sim_hist_lower(i) > 256 ? sim_hist_lower(i) : 256));
+	}
+	for (int64_t v = 1; v <= 100; v++)
+		sim_hist_record(&h, v);
+	assert_int_equal(sim_hist_quantile(&h, 0.5), 50);
+	assert_int_equal(sim_hist_quantile(&h, 0.99), 99);
+	assert_int_equal(sim_hist_quantile(&h, 1.0), 100);
+	assert_true(sim_hist_mean(&h) == 50.5);
+	/* large values: within 0.4% */
+	struct sim_hist g;
+	sim_hist_init(&g);
+	for (int i = 0; i < 1000; i++)
+		sim_hist_record(&g, 1000000 + i * 1000);
+	int64_t p50 = sim_hist_quantile(&g, 0.5);
+	assert_true(p50 > 1499000 * 0.996 && p50 < 1499000 * 1.004);
+	assert_int_equal(g.max, 1999000);
+	sim_hist_merge(&h, &g);
+	assert_int_equal(h.count, 1100);
+	assert_int_equal(h.max, 1999000);
+	assert_int_equal(h.min, 1);
+	sim_hist_free(&h);
+	sim_hist_free(&g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_defaults_and_overrides),
+		cmocka_unit_test(test_hist),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
