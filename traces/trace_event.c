@@ -1,0 +1,404 @@
+/*
+ * trace_event.c - reading KVM tracepoint payloads back (see trace_event.h).
+ *
+ * One small scanner per event, strict about the literal text of each
+ * TP_printk (a payload that drifts from every known release is an error, not
+ * a guess) and tolerant only of trailing white space, which older
+ * kvm_hv_timer_state formats print as "\n". The layouts are those of spec
+ * section 6 and of traces/kvm_tp.c, which writes them.
+ */
+#include "traces/trace_event.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const event_names[KEV_N] = {
+	[KEV_EXIT] = "kvm_exit",
+	[KEV_ENTRY] = "kvm_entry",
+	[KEV_VCPU_WAKEUP] = "kvm_vcpu_wakeup",
+	[KEV_HALT_POLL_NS] = "kvm_halt_poll_ns",
+	[KEV_MSR] = "kvm_msr",
+	[KEV_APIC] = "kvm_apic",
+	[KEV_EOI] = "kvm_eoi",
+	[KEV_PV_EOI] = "kvm_pv_eoi",
+	[KEV_INJ_VIRQ] = "kvm_inj_virq",
+	[KEV_APIC_ACCEPT_IRQ] = "kvm_apic_accept_irq",
+	[KEV_MSI_SET_IRQ] = "kvm_msi_set_irq",
+	[KEV_HV_TIMER_STATE] = "kvm_hv_timer_state",
+};
+
+/* What each payload looks like, for error messages. */
+static const char *const event_forms[KEV_N] = {
+	[KEV_EXIT] = "[vcpu N ]reason NAME rip 0xADDR (info A B | info1 0xA info2 0xB intr_info 0xI "
+		     "error_code 0xE[ requests 0xR])",
+	[KEV_ENTRY] = "vcpu N[, rip 0xADDR[ intr_info 0xI error_code 0xE]][[immediate exit]]",
+	[KEV_VCPU_WAKEUP] = "poll|wait time NS ns[, polling valid|invalid]",
+	[KEV_HALT_POLL_NS] = "vcpu N: halt_poll_ns NEW (grow|shrink OLD)",
+	[KEV_MSR] = "msr_read|msr_write ECX = 0xDATA[ (#GP)]",
+	[KEV_APIC] = "apic_read|apic_write REG = 0xVAL",
+	[KEV_EOI] = "apicid ID vector N",
+	[KEV_PV_EOI] = "apicid ID vector N",
+	[KEV_INJ_VIRQ] = "irq N, or IRQ|Soft/INTn 0xVEC[ [reinjected]]",
+	[KEV_APIC_ACCEPT_IRQ] = "apicid ID vec N (MODE|edge|level)",
+	[KEV_MSI_SET_IRQ] = "dst D vec N (MODE|physical|logical|edge|level[|rh])",
+	[KEV_HV_TIMER_STATE] = "vcpu_id ID hv_timer N",
+};
+
+const char *trace_event_name(enum trace_ev t)
+{
+	return t >= 0 && t < KEV_N ? event_names[t] : "?";
+}
+
+enum trace_ev trace_event_lookup(const char *name, size_t len)
+{
+	if (len > 4 && !strncmp(name, "kvm:", 4))
+		name += 4, len -= 4;
+	for (int i = 0; i < KEV_N; i++)
+		if (strlen(event_names[i]) == len && !strncmp(event_names[i], name, len))
+			return (enum trace_ev)i;
+	return KEV_NONE;
+}
+
+/* ---- a cursor over the payload ------------------------------------------------------ */
+
+struct cur {
+	const char *p;
+};
+
+/* lit - consume the literal s if the text continues with it. */
+static bool lit(struct cur *c, const char *s)
+{
+	size_t n = strlen(s);
+	if (strncmp(c->p, s, n))
+		return false;
+	c->p += n;
+	return true;
+}
+
+/* unum - an unsigned number in base 10 or 16, digits only (no sign, no space). */
+static bool unum(struct cur *c, int base, uint64_t *v)
+{
+	const char *s = c->p;
+	bool digit = base == 16 ? (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')
+				: *s >= '0' && *s <= '9';
+	if (!digit)
+		return false;
+	char *end;
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	if (errno)
+		return false;
+	c->p = end;
+	return true;
+}
+
+static bool u32num(struct cur *c, int base, uint32_t *v)
+{
+	uint64_t x;
+	if (!unum(c, base, &x) || x > UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+/* snum - a decimal number that may be negative (%d, %lld). */
+static bool snum(struct cur *c, int64_t *v)
+{
+	bool neg = lit(c, "-");
+	uint64_t x;
+	if (!unum(c, 10, &x) || x > (uint64_t)INT64_MAX)
+		return false;
+	*v = neg ? -(int64_t)x : (int64_t)x;
+	return true;
+}
+
+/* hex0x - "0x" and a hexadecimal number. */
+static bool hex0x(struct cur *c, uint64_t *v)
+{
+	return lit(c, "0x") && unum(c, 16, v);
+}
+
+/* upto - copy the text before `stop` into buf (at most n-1 chars); false if stop is absent or it is empty. */
+static bool upto(struct cur *c, const char *stop, char *buf, size_t n)
+{
+	const char *e = strstr(c->p, stop);
+	if (!e || e == c->p || (size_t)(e - c->p) >= n)
+		return false;
+	memcpy(buf, c->p, (size_t)(e - c->p));
+	buf[e - c->p] = 0;
+	c->p = e;
+	return true;
+}
+
+/* word - one of the alternatives, its index in *which. */
+static bool word(struct cur *c, const char *const *alts, int n, int *which)
+{
+	for (int i = 0; i < n; i++)
+		if (lit(c, alts[i])) {
+			*which = i;
+			return true;
+		}
+	return false;
+}
+
+/* done - only white space is left. */
+static bool done(struct cur *c)
+{
+	while (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r')
+		c->p++;
+	return !*c->p;
+}
+
+static const char *const delivery_modes[] = { "Fixed", "LowPrio", "SMI", "Res3", "NMI", "INIT", "SIPI", "ExtINT" };
+
+/* ---- the events -------------------------------------------------------------------- */
+
+static bool parse_wakeup(struct cur *c, struct trace_event *ev)
+{
+	static const char *const how[] = { "poll", "wait" };
+	static const char *const validity[] = { "invalid", "valid" };
+	int w, v;
+	int64_t ns;
+	if (!word(c, how, 2, &w) || !lit(c, " time ") || !snum(c, &ns) || ns < 0 || !lit(c, " ns"))
+		return false;
+	ev->wakeup.ns = (uint64_t)ns;
+	ev->wakeup.waited = w == 1;
+	ev->wakeup.valid = true;
+	ev->wakeup.has_valid = false;
+	if (lit(c, ", polling ")) {
+		if (!word(c, validity, 2, &v))
+			return false;
+		ev->wakeup.valid = v == 1;
+		ev->wakeup.has_valid = true;
+	}
+	return done(c);
+}
+
+static bool parse_halt_poll_ns(struct cur *c, struct trace_event *ev)
+{
+	static const char *const dir[] = { "shrink", "grow" };
+	int d;
+	int64_t nv, ov;
+	/* %u from 4.7, %d (of an unsigned int) in 4.3-4.6: read both, keep the 32 bits */
+	if (!lit(c, "vcpu ") || !u32num(c, 10, &ev->hpn.vcpu_id) || !lit(c, ": halt_poll_ns ") ||
+	    !snum(c, &nv) || !lit(c, " (") || !word(c, dir, 2, &d) || !lit(c, " ") || !snum(c, &ov) ||
+	    !lit(c, ")"))
+		return false;
+	if (nv < INT32_MIN || nv > UINT32_MAX || ov < INT32_MIN || ov > UINT32_MAX)
+		return false;
+	ev->hpn.new_ns = (uint32_t)nv;
+	ev->hpn.old_ns = (uint32_t)ov;
+	ev->hpn.grow = d == 1;
+	return done(c);
+}
+
+static bool parse_exit(struct cur *c, struct trace_event *ev)
+{
+	uint64_t v;
+	ev->exit.has_vcpu = lit(c, "vcpu ");
+	if (ev->exit.has_vcpu && (!u32num(c, 10, &ev->exit.vcpu_id) || !lit(c, " ")))
+		return false;
+	if (!lit(c, "reason ") || !upto(c, " rip 0x", ev->exit.reason, sizeof(ev->exit.reason)))
+		return false;
+	char *flag = strstr(ev->exit.reason, " FAILED_VMENTRY");
+	if (flag && !flag[15]) {
+		*flag = 0;
+		ev->exit.failed_vmentry = true;
+	}
+	const char *r = ev->exit.reason;
+	ev->exit.is_hlt = !strcmp(r, "HLT") || !strcmp(r, "hlt") || !strcmp(r, "idle-halt");
+	if (!lit(c, " rip ") || !hex0x(c, &ev->exit.rip))
+		return false;
+	if (lit(c, " info ")) { /* up to 5.9, and trace-cmd's plugin: raw %llx */
+		if (!unum(c, 16, &ev->exit.info1) || !lit(c, " ") || !unum(c, 16, &ev->exit.info2))
+			return false;
+		ev->exit.layout = ev->exit.has_vcpu ? KVM_EXIT_L_VCPU : KVM_EXIT_L_REASON;
+		return done(c);
+	}
+	if (!ev->exit.has_vcpu || !lit(c, " info1 ") || !hex0x(c, &ev->exit.info1) || !lit(c, " info2 ") ||
+	    !hex0x(c, &ev->exit.info2) || !lit(c, " intr_info ") || !hex0x(c, &v) || v > UINT32_MAX)
+		return false;
+	ev->exit.intr_info = (uint32_t)v;
+	if (!lit(c, " error_code ") || !hex0x(c, &v) || v > UINT32_MAX)
+		return false;
+	ev->exit.error_code = (uint32_t)v;
+	ev->exit.layout = KVM_EXIT_L_INFO12;
+	if (lit(c, " requests ")) {
+		if (!hex0x(c, &ev->exit.requests))
+			return false;
+		ev->exit.layout = KVM_EXIT_L_REQUESTS;
+	}
+	return done(c);
+}
+
+static bool parse_entry(struct cur *c, struct trace_event *ev)
+{
+	uint64_t v;
+	if (!lit(c, "vcpu ") || !u32num(c, 10, &ev->entry.vcpu_id))
+		return false;
+	ev->entry.layout = 0;
+	if (done(c))
+		return true;
+	if (!lit(c, ", rip ") || !hex0x(c, &ev->entry.rip))
+		return false;
+	ev->entry.layout = 1;
+	if (lit(c, " intr_info ")) {
+		if (!hex0x(c, &v) || v > UINT32_MAX)
+			return false;
+		ev->entry.intr_info = (uint32_t)v;
+		if (!lit(c, " error_code ") || !hex0x(c, &v) || v > UINT32_MAX)
+			return false;
+		ev->entry.error_code = (uint32_t)v;
+		ev->entry.layout = 3;
+	}
+	if (lit(c, "[immediate exit]")) {
+		ev->entry.immediate_exit = true;
+		if (ev->entry.layout == 1)
+			ev->entry.layout = 2;
+	}
+	return done(c);
+}
+
+static bool parse_msr(struct cur *c, struct trace_event *ev)
+{
+	static const char *const rw[] = { "msr_read ", "msr_write " };
+	int w;
+	if (!word(c, rw, 2, &w) || !u32num(c, 16, &ev->msr.ecx) || !lit(c, " = ") || !hex0x(c, &ev->msr.data))
+		return false;
+	ev->msr.write = w == 1;
+	ev->msr.gp = lit(c, " (#GP)");
+	return done(c);
+}
+
+static bool parse_apic(struct cur *c, struct trace_event *ev)
+{
+	static const char *const rw[] = { "apic_read ", "apic_write " };
+	int w;
+	if (!word(c, rw, 2, &w) || !upto(c, " = 0x", ev->apic.reg, sizeof(ev->apic.reg)) || !lit(c, " = ") ||
+	    !hex0x(c, &ev->apic.val))
+		return false;
+	ev->apic.write = w == 1;
+	return done(c);
+}
+
+static bool parse_eoi(struct cur *c, struct trace_event *ev)
+{
+	int64_t vec;
+	if (!lit(c, "apicid ") || !u32num(c, 16, &ev->eoi.apicid) || !lit(c, " vector ") || !snum(c, &vec) ||
+	    vec < INT32_MIN || vec > INT32_MAX)
+		return false;
+	ev->eoi.vector = (int32_t)vec;
+	return done(c);
+}
+
+static bool parse_inj_virq(struct cur *c, struct trace_event *ev)
+{
+	static const char *const kind[] = { "IRQ 0x", "Soft/INTn 0x" };
+	int k;
+	if (lit(c, "irq ")) { /* up to 5.x */
+		ev->inj.old_layout = true;
+		return u32num(c, 10, &ev->inj.vector) && done(c);
+	}
+	if (!word(c, kind, 2, &k) || !u32num(c, 16, &ev->inj.vector))
+		return false;
+	ev->inj.soft = k == 1;
+	ev->inj.reinjected = lit(c, " [reinjected]");
+	return done(c);
+}
+
+static bool parse_mode(struct cur *c, char *dm)
+{
+	int m;
+	if (!word(c, delivery_modes, 8, &m))
+		return false;
+	snprintf(dm, 8, "%s", delivery_modes[m]);
+	return true;
+}
+
+static bool parse_accept_irq(struct cur *c, struct trace_event *ev)
+{
+	static const char *const trig[] = { "edge)", "level)" };
+	int t;
+	if (!lit(c, "apicid ") || !u32num(c, 16, &ev->accept.apicid) || !lit(c, " vec ") ||
+	    !u32num(c, 10, &ev->accept.vec) || !lit(c, " (") || !parse_mode(c, ev->accept.dm) || !lit(c, "|") ||
+	    !word(c, trig, 2, &t))
+		return false;
+	ev->accept.level = t == 1;
+	ev->accept.coalesced = lit(c, " (coalesced)"); /* older kernels */
+	return done(c);
+}
+
+static bool parse_msi_set_irq(struct cur *c, struct trace_event *ev)
+{
+	static const char *const dest[] = { "physical|", "logical|" };
+	static const char *const trig[] = { "edge", "level" };
+	int d, t;
+	if (!lit(c, "dst ") || !unum(c, 16, &ev->msi.dst) || !lit(c, " vec ") || !u32num(c, 10, &ev->msi.vec) ||
+	    !lit(c, " (") || !parse_mode(c, ev->msi.dm) || !lit(c, "|") || !word(c, dest, 2, &d) ||
+	    !word(c, trig, 2, &t))
+		return false;
+	ev->msi.logical = d == 1;
+	ev->msi.level = t == 1;
+	ev->msi.rh = lit(c, "|rh");
+	return lit(c, ")") && done(c);
+}
+
+static bool parse_hv_timer_state(struct cur *c, struct trace_event *ev)
+{
+	return lit(c, "vcpu_id ") && u32num(c, 16, &ev->hvt.vcpu_id) && lit(c, " hv_timer ") &&
+	       u32num(c, 16, &ev->hvt.hv_timer) && done(c);
+}
+
+int trace_event_parse(struct trace_event *ev, const char *payload, char *err, size_t errlen)
+{
+	struct cur c = { payload };
+	bool ok;
+	memset((char *)ev + offsetof(struct trace_event, wakeup), 0, sizeof(*ev) - offsetof(struct trace_event, wakeup));
+	switch (ev->type) {
+	case KEV_EXIT:
+		ok = parse_exit(&c, ev);
+		break;
+	case KEV_ENTRY:
+		ok = parse_entry(&c, ev);
+		break;
+	case KEV_VCPU_WAKEUP:
+		ok = parse_wakeup(&c, ev);
+		break;
+	case KEV_HALT_POLL_NS:
+		ok = parse_halt_poll_ns(&c, ev);
+		break;
+	case KEV_MSR:
+		ok = parse_msr(&c, ev);
+		break;
+	case KEV_APIC:
+		ok = parse_apic(&c, ev);
+		break;
+	case KEV_EOI:
+	case KEV_PV_EOI:
+		ok = parse_eoi(&c, ev);
+		break;
+	case KEV_INJ_VIRQ:
+		ok = parse_inj_virq(&c, ev);
+		break;
+	case KEV_APIC_ACCEPT_IRQ:
+		ok = parse_accept_irq(&c, ev);
+		break;
+	case KEV_MSI_SET_IRQ:
+		ok = parse_msi_set_irq(&c, ev);
+		break;
+	case KEV_HV_TIMER_STATE:
+		ok = parse_hv_timer_state(&c, ev);
+		break;
+	default:
+		snprintf(err, errlen, "not a kvm event kvmsim reads");
+		return -1;
+	}
+	if (ok)
+		return 0;
+	size_t n = strcspn(payload, "\r\n");
+	snprintf(err, errlen, "%s: expected \"%s\", got \"%.*s\"", event_names[ev->type], event_forms[ev->type],
+		 (int)(n > 160 ? 160 : n), payload);
+	return -1;
+}

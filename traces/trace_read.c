@@ -1,0 +1,403 @@
+/*
+ * trace_read.c - text trace layouts (trace-cmd report, ftrace, perf script),
+ * compressed or not, and the dispatch to the trace.dat reader (trace_dat.c).
+ *
+ * A text line is taken apart from its CPU column outwards: "[NNN]" is the one
+ * fixed landmark every layout shares. To its left are the task (COMM-PID for
+ * ftrace and trace-cmd, COMM TID for perf, with an optional "(TGID)"), and for
+ * trace-cmd an instance prefix; to its right an optional flags column, the
+ * timestamp and "EVENT: PAYLOAD". The task name may hold spaces and dashes
+ * ("CPU 0/KVM"), so the PID is the digits after the last dash (or space).
+ */
+#include "traces/trace_read.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#define COMM_WIDTH 16     /* "%16s": comms are right-aligned in 16 columns */
+#define LAT_COMM_WIDTH 8  /* "%8.8s" in trace-cmd report -l (latency layout) */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* find_cpu - the " [NNN] " column: its '[' or NULL. */
+static const char *find_cpu(const char *line)
+{
+	for (const char *p = strchr(line, '['); p; p = strchr(p + 1, '[')) {
+		const char *q = p + 1;
+		while (is_digit(*q))
+			q++;
+		if (q > p + 1 && *q == ']' && (q[1] == ' ' || q[1] == '\t') && p > line && p[-1] == ' ')
+			return p;
+	}
+	return NULL;
+}
+
+/* copy_trim - copy [b, e) without surrounding blanks into buf (n bytes); false if it does not fit. */
+static bool copy_trim(const char *b, const char *e, char *buf, size_t n)
+{
+	while (b < e && (*b == ' ' || *b == '\t'))
+		b++;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((size_t)(e - b) >= n)
+		return false;
+	memcpy(buf, b, (size_t)(e - b));
+	buf[e - b] = 0;
+	return true;
+}
+
+/* parse_task - "COMM-PID", "COMM TID" or "COMM PID/TID", with an optional trailing "(TGID)". */
+static bool parse_task(const char *line, const char *e, int comm_width, struct trace_line *tl)
+{
+	while (e > line && e[-1] == ' ')
+		e--;
+	tl->tgid = -1;
+	if (e > line && e[-1] == ')') { /* ftrace's record-tgid column: "(  1234)" or "(-------)" */
+		const char *o = e - 1;
+		while (o > line && *o != '(')
+			o--;
+		if (*o != '(')
+			return false;
+		const char *q = o + 1;
+		while (*q == ' ')
+			q++;
+		tl->tgid = is_digit(*q) ? (int32_t)strtol(q, NULL, 10) : -1;
+		e = o;
+		while (e > line && e[-1] == ' ')
+			e--;
+	}
+	const char *d = e;
+	while (d > line && is_digit(d[-1]))
+		d--;
+	if (d == e || d == line)
+		return false;
+	if (d[-1] == '/') { /* perf's PID/TID: keep the thread */
+		const char *p = d - 1;
+		while (p > line && is_digit(p[-1]))
+			p--;
+		if (p == d - 1 || p == line || p[-1] != ' ')
+			return false;
+		tl->perf = true;
+		d = p;
+	} else if (d[-1] == ' ') {
+		tl->perf = true;
+	} else if (d[-1] != '-') {
+		return false;
+	}
+	const char *num = tl->perf && strchr(d, '/') && strchr(d, '/') < e ? strchr(d, '/') + 1 : d;
+	tl->pid = (int32_t)strtol(num, NULL, 10);
+	const char *ce = d - 1; /* the comm ends at the dash or blank */
+	/* trace-cmd report prefixes an instance buffer's lines with "NAME: " before the %16s comm */
+	const char *cb = line;
+	if (!tl->perf && ce - line > comm_width) {
+		const char *w = ce - comm_width;
+		const char *colon = w;
+		while (colon > line && colon[-1] == ' ')
+			colon--;
+		if (colon > line && colon[-1] == ':' && copy_trim(line, colon - 1, tl->instance, sizeof(tl->instance)))
+			cb = colon;
+	}
+	return copy_trim(cb, ce, tl->comm, sizeof(tl->comm)) && tl->comm[0];
+}
+
+/* parse_ts - "SECS.FRACTION:" into ns; the fraction's digits say the precision. */
+static const char *parse_ts(const char *p, struct trace_line *tl)
+{
+	const char *s = p;
+	while (is_digit(*p))
+		p++;
+	if (p == s || *p != '.')
+		return NULL;
+	const char *f = ++p;
+	while (is_digit(*p))
+		p++;
+	int digits = (int)(p - f);
+	if (digits < 1 || digits > 9 || *p != ':' || p - s > 24)
+		return NULL;
+	long long sec = strtoll(s, NULL, 10), frac = strtoll(f, NULL, 10);
+	for (int i = digits; i < 9; i++)
+		frac *= 10;
+	tl->ts_ns = sec * 1000000000LL + frac;
+	tl->ts_digits = digits;
+	return p + 1;
+}
+
+/* split_latency - trace-cmd report -l: "COMM8-PID CPU<flags> SECS.USEC: ...", no brackets. */
+static const char *split_latency(const char *line, struct trace_line *tl)
+{
+	for (const char *p = strchr(line, ' '); p; p = strchr(p + 1, ' ')) {
+		const char *t = parse_ts(p + 1, tl);
+		if (!t)
+			continue;
+		const char *fe = p; /* the "CPU<flags>" token ends before the timestamp's blanks */
+		while (fe > line && fe[-1] == ' ')
+			fe--;
+		const char *fb = fe;
+		while (fb > line && fb[-1] != ' ')
+			fb--;
+		const char *f = fb;
+		while (is_digit(*f))
+			f++;
+		if (f == fb || f == fe || !copy_trim(f, fe, tl->flags, sizeof(tl->flags)))
+			return NULL;
+		tl->cpu = (int32_t)strtol(fb, NULL, 10);
+		return parse_task(line, fb, LAT_COMM_WIDTH, tl) ? t : NULL;
+	}
+	return NULL;
+}
+
+int trace_line_split(const char *line, struct trace_line *tl)
+{
+	memset(tl, 0, sizeof(*tl));
+	const char *br = find_cpu(line);
+	const char *t;
+	if (!br) {
+		if (!(t = split_latency(line, tl)))
+			return 0;
+	} else {
+		if (!parse_task(line, br, COMM_WIDTH, tl))
+			return 0;
+		tl->cpu = (int32_t)strtol(br + 1, NULL, 10);
+		const char *p = strchr(br, ']') + 1;
+		while (*p == ' ')
+			p++;
+		t = parse_ts(p, tl);
+		if (!t) { /* a flags column first: "d..1." (5.x+), "d..1" (older), "dNh2." */
+			const char *f = p;
+			while (*p && *p != ' ')
+				p++;
+			if (p - f > 7 || !copy_trim(f, p, tl->flags, sizeof(tl->flags)))
+				return 0;
+			while (*p == ' ')
+				p++;
+			if (!(t = parse_ts(p, tl)))
+				return 0;
+		}
+	}
+	while (*t == ' ')
+		t++;
+	if (t[0] == '(' && t[1] == '+') { /* trace-cmd report --ts-diff: "(+8)" */
+		t = strchr(t, ')');
+		if (!t)
+			return 0;
+		for (t++; *t == ' '; t++)
+			;
+	}
+	const char *colon = strstr(t, ": ");
+	size_t len = colon ? (size_t)(colon - t) : strlen(t);
+	if (!colon && len && t[len - 1] == ':') /* an event with an empty payload */
+		len--;
+	else if (!colon)
+		return 0;
+	if (!len || memchr(t, ' ', len))
+		return 0;
+	if (memchr(t, ':', len)) /* perf's "system:event" */
+		tl->perf = true;
+	tl->event = t;
+	tl->event_len = len;
+	const char *pl = colon ? colon + 2 : t + len + 1;
+	while (*pl == ' ')
+		pl++;
+	tl->payload = pl;
+	return 1;
+}
+
+void trace_stats_count(struct trace_stats *st, const struct trace_event *ev)
+{
+	if (!st->kvm_events || ev->ts_ns < st->first_ts)
+		st->first_ts = ev->ts_ns;
+	if (!st->kvm_events || ev->ts_ns > st->last_ts)
+		st->last_ts = ev->ts_ns;
+	st->events[ev->type]++;
+	st->kvm_events++;
+}
+
+/* names_kvm_event - the line mentions one of our events as "NAME:" (to tell malformed lines from others). */
+static bool names_kvm_event(const char *line)
+{
+	for (int i = 0; i < KEV_N; i++) {
+		const char *n = trace_event_name((enum trace_ev)i);
+		size_t l = strlen(n);
+		for (const char *p = strstr(line, n); p; p = strstr(p + 1, n))
+			if (p[l] == ':' && (p == line || p[-1] == ' ' || p[-1] == ':'))
+				return true;
+	}
+	return false;
+}
+
+/* read_line - the next line of f into *buf (grown as needed); false at the end. */
+static bool read_line(gzFile f, char **buf, size_t *cap)
+{
+	size_t len = 0;
+	if (!*buf) {
+		*cap = 4096;
+		*buf = malloc(*cap);
+	}
+	for (;;) {
+		if (!gzgets(f, *buf + len, (int)(*cap - len)))
+			return len > 0;
+		len += strlen(*buf + len);
+		if ((len && (*buf)[len - 1] == '\n') || len < *cap - 1)
+			break; /* a whole line, or the last one without a newline */
+		*cap *= 2;
+		*buf = realloc(*buf, *cap);
+	}
+	while (len && ((*buf)[len - 1] == '\n' || (*buf)[len - 1] == '\r'))
+		(*buf)[--len] = 0;
+	return true;
+}
+
+/* read_text - the text layouts, line by line. */
+static int read_text(gzFile f, const char *name, trace_event_fn fn, void *ctx, struct trace_stats *st, char *err,
+		     size_t errlen)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	bool cmd_header = false, ftrace_header = false;
+	while (read_line(f, &line, &cap)) {
+		st->lines++;
+		struct trace_line tl;
+		if (!trace_line_split(line, &tl)) {
+			if (!strncmp(line, "cpus=", 5))
+				cmd_header = true;
+			else if (!strncmp(line, "# tracer:", 9))
+				ftrace_header = true;
+			if (line[0] != '#' && names_kvm_event(line)) {
+				snprintf(err, errlen,
+					 "%s:%ld: expected an event line (COMM-PID [CPU] [FLAGS] SECONDS: EVENT: PAYLOAD), "
+					 "got \"%.120s\"",
+					 name, st->lines, line);
+				rc = -1;
+				break;
+			}
+			st->other_lines++;
+			continue;
+		}
+		if (!st->format[0]) {
+			const char *fmt = tl.perf		     ? "perf script"
+					  : cmd_header || tl.instance[0] ? "trace-cmd report"
+					  : ftrace_header || tl.flags[0] ? "ftrace"
+					  : tl.payload - (tl.event + tl.event_len) > 2 ? "trace-cmd report"
+										    : "ftrace";
+			snprintf(st->format, sizeof(st->format), "%s", fmt);
+			st->ts_digits = tl.ts_digits;
+		}
+		struct trace_event ev;
+		ev.type = trace_event_lookup(tl.event, tl.event_len);
+		if (ev.type == KEV_NONE) {
+			st->other_events++;
+			continue;
+		}
+		ev.ts_ns = tl.ts_ns;
+		ev.pid = tl.pid;
+		ev.cpu = tl.cpu;
+		ev.line = st->lines;
+		snprintf(ev.comm, sizeof(ev.comm), "%s", tl.comm);
+		char why[400];
+		if (trace_event_parse(&ev, tl.payload, why, sizeof(why))) {
+			snprintf(err, errlen, "%s:%ld: %s", name, st->lines, why);
+			rc = -1;
+			break;
+		}
+		trace_stats_count(st, &ev);
+		if ((rc = fn(ctx, &ev)))
+			break;
+	}
+	free(line);
+	return rc;
+}
+
+/* gunzip_to_temp - a compressed trace.dat, uncompressed into a temporary file libtracecmd can open. */
+static int gunzip_to_temp(gzFile f, char *tmp, size_t n, char *err, size_t errlen, const char *name)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(tmp, n, "%s/kvmsim-trace-XXXXXX", dir);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot make a temporary file in %s: %s", name, dir, strerror(errno));
+		return -1;
+	}
+	gzrewind(f);
+	char buf[65536];
+	int k;
+	while ((k = gzread(f, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)k) != k) {
+			snprintf(err, errlen, "%s: cannot write a temporary copy: %s", name, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
+	close(fd);
+	if (k < 0) {
+		snprintf(err, errlen, "%s: the compressed data is damaged", name);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int trace_read(const char *path, trace_event_fn fn, void *ctx, struct trace_stats *st, char *err, size_t errlen)
+{
+	memset(st, 0, sizeof(*st));
+	bool is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? "(stdin)" : path;
+	gzFile f = is_stdin ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", name, strerror(errno ? errno : ENOMEM));
+		return -1;
+	}
+	gzbuffer(f, 1 << 16);
+	static const char magic[10] = "\x17\x08" "Dtracing";
+	char head[10];
+	int got = gzread(f, head, sizeof(head));
+	if (got < 0) {
+		snprintf(err, errlen, "%s: cannot read", name);
+		gzclose(f);
+		return -1;
+	}
+	if (got == (int)sizeof(head) && !memcmp(head, magic, sizeof(magic))) {
+		snprintf(st->format, sizeof(st->format), "trace.dat");
+		if (is_stdin) {
+			gzclose(f);
+			snprintf(err, errlen, "(stdin): a trace.dat must be given as a file");
+			return -1;
+		}
+		int rc;
+		if (gzdirect(f)) {
+			gzclose(f);
+			rc = trace_dat_read(path, name, fn, ctx, st, err, errlen);
+		} else {
+			char tmp[4096];
+			rc = gunzip_to_temp(f, tmp, sizeof(tmp), err, errlen, name);
+			gzclose(f);
+			if (!rc) {
+				rc = trace_dat_read(tmp, name, fn, ctx, st, err, errlen);
+				unlink(tmp);
+			}
+		}
+		return rc;
+	}
+	gzrewind(f);
+	int rc = read_text(f, name, fn, ctx, st, err, errlen);
+	if (!rc && !gzeof(f)) {
+		int zerr;
+		const char *msg = gzerror(f, &zerr);
+		if (zerr != Z_OK) {
+			snprintf(err, errlen, "%s: cannot read: %s", name, msg);
+			rc = -1;
+		}
+	}
+	gzclose(f);
+	if (!rc && !st->format[0])
+		snprintf(st->format, sizeof(st->format), "no events");
+	return rc;
+}
