@@ -1,6 +1,10 @@
 /* commands.c - the commands of traces/ (reading and replaying real traces), for sim/cli.c. */
 #include "sim/cli.h"
 
+int cmd_trace_check(int argc, char **argv);
+
 const struct cli_cmd trace_commands[] = {
+	{ "trace check", "reproduce a recorded trace's kvm_halt_poll_ns decisions with a kernel's halt polling",
+	  cmd_trace_check },
 	{ NULL },
 };

@@ -1,0 +1,237 @@
+/*
+ * cmd_check.c - `kvmsim trace check`: feed a recorded trace's halts to a
+ * kernel release's halt polling and report how many of the trace's own
+ * kvm_halt_poll_ns decisions it reproduces, with the first divergence in
+ * full (trace_check.h). Exit 0 when every decision is reproduced and no other
+ * is made, 1 when some halt differs, 2 for bad usage or input.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/haltpoll/policies.h"
+#include "sim/cli.h"
+#include "traces/kvm_tp.h"
+#include "traces/trace_check.h"
+#include "traces/trace_opts.h"
+#include "traces/trace_read.h"
+
+#define CMD "trace check"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmsim trace check TRACE --kernel VERSION [options]\n\n"
+		"Feed every halt of a recorded trace (the ns of each kvm_vcpu_wakeup, per vCPU\n"
+		"thread) to the kernel's halt polling and compare the kvm_halt_poll_ns decisions\n"
+		"it makes with the trace's own, halt by halt. TRACE is a trace-cmd report, the\n"
+		"tracefs trace file, perf script output or a trace.dat, gzip-compressed or not\n"
+		"(- reads text from stdin).\n\n"
+		"  --kernel VERSION     kernel release that recorded the trace, e.g. 6.18 (required)\n"
+		"  --arch ARCH          x86 (default), powerpc, s390, arm64\n"
+		"  --set KEY=VALUE      halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start,\n"
+		"                       halt_poll_ns_shrink (kvm module parameters, also as kvm.KEY);\n"
+		"                       vm.halt_poll_ns (KVM_CAP_HALT_POLL on the VMs);\n"
+		"                       vm.msr_poll_control; vm.policy_params.KEY\n"
+		"  --policy NAME        halt-polling policy (default kvm: the kernel's)\n"
+		"  --policy-lib SO      load a policy from a shared object\n"
+		"  --initial-poll-ns N  every thread's halt_poll_ns when the trace starts\n"
+		"                       (default: the old value of its first decision, else 0)\n"
+		"  -h, --help           this text\n\n"
+		"Exit status: 0 every decision reproduced, 1 some halt differs, 2 bad usage or input.\n");
+}
+
+/* print_decisions - one line per decision, as the kernel prints them. */
+static void print_decisions(FILE *f, const char *who, const struct kvm_era *era, const struct check_decision *d,
+			    size_t n, const char *trace)
+{
+	char buf[128];
+	if (!n)
+		fprintf(f, "  %-7s (no kvm_halt_poll_ns)\n", who);
+	for (size_t i = 0; i < n; i++) {
+		kvm_tp_halt_poll_ns(buf, sizeof(buf), era, d[i].vcpu_id, d[i].grow, d[i].new_ns, d[i].old_ns);
+		if (d[i].line)
+			fprintf(f, "  %-7s %s:%ld: kvm_halt_poll_ns: %s\n", i ? "" : who, trace, d[i].line, buf);
+		else
+			fprintf(f, "  %-7s kvm_halt_poll_ns: %s\n", i ? "" : who, buf);
+	}
+}
+
+/* report - the table per thread, the totals and the first divergence; returns the exit status. */
+static int report(const struct trace_check *c, const struct trace_stats *st, const char *trace,
+		  const char *kernel, const struct kvm_era *era, const struct trace_setting *s)
+{
+	char desc[600];
+	trace_setting_describe(s, desc, sizeof(desc));
+	printf("trace: %s (%s; %" PRIu64 " kvm events read, %" PRIu64 " other events and %" PRIu64
+	       " other lines skipped)\n",
+	       trace, st->format, st->kvm_events, st->other_events, st->other_lines);
+	printf("model: kernel %s (%s, era %c), policy %s; %s\n\n", kernel, kvm_arch_name(era->arch), era->era,
+	       c->conf.policy->name, desc);
+	printf("%8s %5s %-16s %8s %10s %10s %10s %6s  %s\n", "pid", "vcpu", "comm", "halts", "start_hpn",
+	       "decisions", "reproduced", "extra", "first divergence");
+	for (size_t i = 0; i < c->nvcpus; i++) {
+		const struct check_vcpu *cv = &c->vcpus[i];
+		char div[32] = "-";
+		if (cv->first_divergence)
+			snprintf(div, sizeof(div), "line %ld", cv->first_divergence);
+		printf("%8d %5u %-16s %8" PRIu64 " %10u %10" PRIu64 " %10" PRIu64 " %6" PRIu64 "  %s\n", cv->pid,
+		       cv->v.vcpu_id, cv->comm, cv->halts, cv->initial_hpn, cv->decisions, cv->reproduced,
+		       cv->model_decisions - cv->reproduced, div);
+	}
+	struct check_vcpu sum;
+	memset(&sum, 0, sizeof(sum));
+	trace_check_totals(c, &sum);
+	printf("%8s %5s %-16s %8" PRIu64 " %10s %10" PRIu64 " %10" PRIu64 " %6" PRIu64 "\n\n", "all", "", "",
+	       sum.halts, "", sum.decisions, sum.reproduced, sum.model_decisions - sum.reproduced);
+	if (!c->nvcpus)
+		printf("the trace has no kvm_vcpu_wakeup or kvm_halt_poll_ns events: nothing to check\n");
+	printf("decisions reproduced: %" PRIu64 " of %" PRIu64 " (%.2f%%); halts agreeing: %" PRIu64 " of %" PRIu64
+	       "\n",
+	       sum.reproduced, sum.decisions, sum.decisions ? 100.0 * (double)sum.reproduced / (double)sum.decisions : 100.0,
+	       sum.halts_agree, sum.halts);
+	if (c->unmatched)
+		printf("note: %" PRIu64 " kvm_halt_poll_ns event(s) after a thread's last kvm_vcpu_wakeup were not "
+		       "checked\n",
+		       c->unmatched);
+	if (sum.rec_dropped)
+		printf("note: %" PRIu64 " kvm_halt_poll_ns event(s) beyond %d in one halt were ignored\n",
+		       sum.rec_dropped, CHECK_MAX_DECISIONS);
+	const struct check_divergence *d = &c->first;
+	if (!d->found)
+		return 0;
+	printf("\nfirst divergence: %s:%ld, halt %" PRIu64 " of pid %d (%s, vcpu %u)\n", trace, d->line,
+	       d->halt_index, d->pid, d->comm, d->vcpu_id);
+	printf("  halt:   %s time %" PRIu64 " ns%s; halt_poll_ns before it %u, MAX %u\n",
+	       d->halt.waited ? "wait" : "poll", d->halt.ns, d->halt.valid ? "" : " (invalid wake-up)",
+	       d->hpn_before, d->max_poll_ns);
+	print_decisions(stdout, "trace:", era, d->rec, d->nrec, trace);
+	print_decisions(stdout, "kvmsim:", era, d->model, d->nmodel, trace);
+	return EXIT_FAILED;
+}
+
+int cmd_trace_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },     { "arch", required_argument, NULL, 'a' },
+		{ "set", required_argument, NULL, 's' },        { "policy", required_argument, NULL, 'p' },
+		{ "policy-lib", required_argument, NULL, 'l' }, { "initial-poll-ns", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },             { NULL, 0, NULL, 0 },
+	};
+	const char *kernel = NULL, *arch = "x86", *policy = "kvm";
+	char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nsets = 0;
+	int64_t initial = -1;
+	int c, rc = 0;
+	char err[800];
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'a':
+			arch = optarg;
+			break;
+		case 's':
+			sets[nsets++] = optarg;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'l':
+			if (!hp_policy_load(optarg, err, sizeof(err))) {
+				rc = cli_error(CMD, "--policy-lib: %s", err);
+				goto out;
+			}
+			break;
+		case 'i': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || !*optarg || optarg[0] == '-' || v > UINT32_MAX) {
+				rc = cli_error(CMD, "--initial-poll-ns: expected 0..4294967295, got \"%s\"", optarg);
+				goto out;
+			}
+			initial = (int64_t)v;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			goto out;
+		default:
+			rc = cli_error(CMD, "%s: unknown option or missing value (kvmsim trace check --help)",
+				       argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		rc = cli_error(CMD, "a TRACE file is required (kvmsim trace check --help)");
+		goto out;
+	}
+	if (argc - optind > 1) {
+		rc = cli_error(CMD, "one TRACE file at most, got \"%s\" too", argv[optind + 1]);
+		goto out;
+	}
+	if (!kernel) {
+		rc = cli_error(CMD, "--kernel VERSION is required (the release that recorded the trace, e.g. 6.18)");
+		goto out;
+	}
+	struct kvm_era era;
+	if (trace_era(CMD, kernel, arch, &era)) {
+		rc = EXIT_BAD_INPUT;
+		goto out;
+	}
+	struct trace_setting s;
+	trace_setting_defaults(&s, &era);
+	for (size_t i = 0; i < nsets; i++) {
+		int r = trace_setting_apply(&s, &era, sets[i], err, sizeof(err));
+		if (r) {
+			rc = r < 0 ? cli_error(CMD, "%s", err)
+				   : cli_error(CMD,
+					       "--set %s: unknown key (halt_poll_ns, halt_poll_ns_grow, "
+					       "halt_poll_ns_grow_start, halt_poll_ns_shrink, vm.halt_poll_ns, "
+					       "vm.msr_poll_control, vm.policy_params.KEY)",
+					       sets[i]);
+			goto out;
+		}
+	}
+	const struct hp_policy *pol = hp_policy_find(policy);
+	if (!pol) {
+		rc = cli_error(CMD, "--policy: no policy named \"%s\" (kvmsim policies lists them)", policy);
+		goto out;
+	}
+	struct check_conf conf = {
+		.era = &era,
+		.param = s.param,
+		.cap_set = s.cap_set,
+		.cap = s.cap,
+		.msr_poll_control = s.msr_poll_control,
+		.policy = pol,
+		.pparams = s.pparams,
+		.npparams = s.npparams,
+		.initial_hpn = initial,
+	};
+	struct trace_check chk;
+	if (trace_check_init(&chk, &conf, err, sizeof(err))) {
+		rc = cli_error(CMD, "--policy %s: %s", pol->name, err);
+		goto out;
+	}
+	const char *trace = argv[optind];
+	struct trace_stats st;
+	if (trace_read(trace, trace_check_event, &chk, &st, err, sizeof(err))) {
+		rc = cli_error(CMD, "%s", err);
+	} else {
+		trace_check_finish(&chk);
+		rc = report(&chk, &st, strcmp(trace, "-") ? trace : "(stdin)", kernel, &era, &s);
+		if (fflush(stdout)) {
+			fprintf(stderr, "kvmsim %s: writing the report failed\n", CMD);
+			rc = EXIT_FAILED;
+		}
+	}
+	trace_check_free(&chk);
+out:
+	free(sets);
+	return rc;
+}

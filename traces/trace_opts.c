@@ -1,0 +1,134 @@
+/* trace_opts.c - kernel, parameters and policy parameters of the trace commands (trace_opts.h). */
+#include "traces/trace_opts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli.h"
+#include "sim/schema.h"
+
+int trace_era(const char *cmd, const char *kernel, const char *arch, struct kvm_era *era)
+{
+	unsigned version;
+	enum kvm_arch a;
+	char err[256];
+	if (kvm_version_parse(kernel, &version, err, sizeof(err))) {
+		cli_error(cmd, "--kernel: %s", err);
+		return -1;
+	}
+	if (kvm_arch_parse(arch, &a)) {
+		cli_error(cmd, "--arch: expected x86, powerpc, s390 or arm64, got \"%s\"", arch);
+		return -1;
+	}
+	if (kvm_era_for(version, a, era, err, sizeof(err))) {
+		cli_error(cmd, "--kernel: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+void trace_setting_defaults(struct trace_setting *s, const struct kvm_era *era)
+{
+	memset(s, 0, sizeof(*s));
+	s->param = era->defaults;
+	s->msr_poll_control = 1;
+}
+
+/* parse_u32 - a whole number, or for ns keys a time ("50us", or bare ns), that fits 32 bits. */
+static int parse_u32(const char *v, bool ns, uint32_t *out)
+{
+	const char *why;
+	uint64_t x;
+	if (ns) {
+		sim_time_t ps;
+		if (cfg_parse_time(v, "ns", &ps, &why) || ps % SIM_NS || ps / SIM_NS > UINT32_MAX)
+			return -1;
+		*out = (uint32_t)(ps / SIM_NS);
+		return 0;
+	}
+	if (cfg_parse_u64(v, &x, &why) || x > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)x;
+	return 0;
+}
+
+int trace_setting_apply(struct trace_setting *s, const struct kvm_era *era, char *assignment, char *err,
+			size_t errlen)
+{
+	char *eq = strchr(assignment, '=');
+	if (!eq) {
+		snprintf(err, errlen, "--set %s: expected KEY=VALUE", assignment);
+		return -1;
+	}
+	size_t klen = (size_t)(eq - assignment);
+	const char *k = assignment, *v = eq + 1;
+	if (klen > 4 && !strncmp(k, "kvm.", 4))
+		k += 4, klen -= 4;
+#define IS(name) (klen == strlen(name) && !strncmp(k, name, klen))
+	if (klen > 17 && !strncmp(k, "vm.policy_params.", 17)) {
+		if (s->npparams == TRACE_MAX_PPARAMS) {
+			snprintf(err, errlen, "--set %.*s: at most %d policy parameters", (int)klen, k,
+				 TRACE_MAX_PPARAMS);
+			return -1;
+		}
+		*eq = 0; /* split in place: the key ends at the "=" */
+		s->pparams[s->npparams++] = (struct hp_param){ k + 17, v };
+		return 0;
+	}
+	uint32_t *dst = IS("halt_poll_ns")	       ? &s->param.halt_poll_ns
+			: IS("halt_poll_ns_grow")       ? &s->param.halt_poll_ns_grow
+			: IS("halt_poll_ns_grow_start") ? &s->param.halt_poll_ns_grow_start
+			: IS("halt_poll_ns_shrink")     ? &s->param.halt_poll_ns_shrink
+			: IS("vm.halt_poll_ns")	       ? &s->cap
+							: NULL;
+	bool msr = IS("vm.msr_poll_control");
+#undef IS
+	if (!dst && !msr)
+		return 1;
+	if (msr) {
+		if (strcmp(v, "0") && strcmp(v, "1")) {
+			snprintf(err, errlen, "--set %.*s: expected 0 or 1, got \"%s\"", (int)klen, k, v);
+			return -1;
+		}
+		if (!(era->arch == KVM_ARCH_X86 && era->no_poll)) {
+			snprintf(err, errlen, "--set %.*s: MSR_KVM_POLL_CONTROL exists on x86 from 5.3 only", (int)klen,
+				 k);
+			return -1;
+		}
+		s->msr_poll_control = (uint64_t)(v[0] - '0');
+		return 0;
+	}
+	bool ns = dst != &s->param.halt_poll_ns_grow && dst != &s->param.halt_poll_ns_shrink;
+	if (parse_u32(v, ns, dst)) {
+		snprintf(err, errlen, "--set %.*s: expected %s, got \"%s\"", (int)klen, k,
+			 ns ? "nanoseconds that fit 32 bits (e.g. 50000 or 50us)" : "an unsigned 32-bit number", v);
+		return -1;
+	}
+	if (dst == &s->param.halt_poll_ns_grow_start && !era->grow_start_param) {
+		snprintf(err, errlen, "--set %.*s: the parameter arrived in 5.1", (int)klen, k);
+		return -1;
+	}
+	if (dst == &s->cap) {
+		if (!era->cap_halt_poll) {
+			snprintf(err, errlen, "--set %.*s: KVM_CAP_HALT_POLL arrived in 5.8", (int)klen, k);
+			return -1;
+		}
+		s->cap_set = true;
+	}
+	return 0;
+}
+
+void trace_setting_describe(const struct trace_setting *s, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "halt_poll_ns %u, halt_poll_ns_grow %u, halt_poll_ns_grow_start %u, "
+			   "halt_poll_ns_shrink %u",
+			   s->param.halt_poll_ns, s->param.halt_poll_ns_grow, s->param.halt_poll_ns_grow_start,
+			   s->param.halt_poll_ns_shrink);
+	if (s->cap_set && len > 0 && (size_t)len < n)
+		len += snprintf(buf + len, n - (size_t)len, "; KVM_CAP_HALT_POLL %u", s->cap);
+	if (!s->msr_poll_control && len > 0 && (size_t)len < n)
+		len += snprintf(buf + len, n - (size_t)len, "; MSR_KVM_POLL_CONTROL 0");
+	for (size_t i = 0; i < s->npparams && len > 0 && (size_t)len < n; i++)
+		len += snprintf(buf + len, n - (size_t)len, "%s%s=%s", i ? ", " : "; policy ", s->pparams[i].key,
+				s->pparams[i].value);
+}
