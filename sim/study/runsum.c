@@ -1,0 +1,178 @@
+/* runsum.c - headline figures of a kvmsim run document (see runsum.h). */
+#include "sim/study/runsum.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/out_json.h"
+
+const struct runsum_desc runsum_desc[RS_N] = {
+	[RS_WAKE_N] = { "wake_n", "%.0f", "wake-ups", 1 },
+	[RS_WAKE_MEAN] = { "wake_mean_ns", "%.1f", "wake-up latency, mean (ns)", 0 },
+	[RS_WAKE_P50] = { "wake_p50_ns", "%.0f", "wake-up latency, p50 (ns)", 0 },
+	[RS_WAKE_P90] = { "wake_p90_ns", "%.0f", "wake-up latency, p90 (ns)", 0 },
+	[RS_WAKE_P99] = { "wake_p99_ns", "%.0f", "wake-up latency, p99 (ns)", 0 },
+	[RS_WAKE_P999] = { "wake_p999_ns", "%.0f", "wake-up latency, p99.9 (ns)", 0 },
+	[RS_WAKE_MAX] = { "wake_max_ns", "%.0f", "wake-up latency, max (ns)", 0 },
+	[RS_IRQ_N] = { "irq_n", "%.0f", "interrupts", 1 },
+	[RS_IRQ_MEAN] = { "irq_mean_ns", "%.1f", "interrupt latency, mean (ns)", 0 },
+	[RS_IRQ_P50] = { "irq_p50_ns", "%.0f", "interrupt latency, p50 (ns)", 0 },
+	[RS_IRQ_P90] = { "irq_p90_ns", "%.0f", "interrupt latency, p90 (ns)", 0 },
+	[RS_IRQ_P99] = { "irq_p99_ns", "%.0f", "interrupt latency, p99 (ns)", 0 },
+	[RS_IRQ_P999] = { "irq_p999_ns", "%.0f", "interrupt latency, p99.9 (ns)", 0 },
+	[RS_IRQ_MAX] = { "irq_max_ns", "%.0f", "interrupt latency, max (ns)", 0 },
+	[RS_HALTS] = { "halts", "%.0f", "halts", 1 },
+	[RS_POLL_SUCCESS] = { "poll_success", "%.6f", "successful polls / attempted polls", 0 },
+	[RS_HOST_CPU] = { "host_cpu", "%.6f", "host CPU busy (pCPUs)", 0 },
+	[RS_POLL_CPU] = { "poll_cpu", "%.6f", "host CPU in halt polling (pCPUs)", 0 },
+	[RS_GUEST_CPU] = { "guest_cpu", "%.6f", "host CPU in guest mode (pCPUs)", 0 },
+	[RS_EVENTS] = { "events", "%.0f", "simulation events", 1 },
+};
+
+/* fail - format why and return -1. */
+static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int runsum_find(const char *name)
+{
+	for (int m = 0; m < RS_N; m++)
+		if (!strcmp(runsum_desc[m].name, name))
+			return m;
+	return -1;
+}
+
+int runsum_check(const json_t *j, char *why, size_t len)
+{
+	const char *schema = json_string_value(json_object_get(j, "schema"));
+	if (!schema || strcmp(schema, "kvmsim-run/1"))
+		return fail(why, len, "not a kvmsim run result (expected schema \"kvmsim-run/1\"%s%s)",
+			    schema ? ", got " : "", schema ? schema : "");
+	if (!json_is_array(json_object_get(j, "vcpus")) || !json_is_array(json_object_get(j, "pcpus")) ||
+	    !json_is_integer(json_object_get(json_object_get(j, "scenario"), "duration_ps")))
+		return fail(why, len, "malformed kvmsim run result (scenario.duration_ps, vcpus, pcpus)");
+	return 0;
+}
+
+int runsum_latency(const json_t *j, const char *kind, const char *vcpu, struct sim_hist *h, char *why,
+		   size_t len)
+{
+	sim_hist_init(h);
+	size_t i;
+	const json_t *v;
+	int found = 0;
+	json_array_foreach(json_object_get(j, "vcpus"), i, v)
+	{
+		const char *name = json_string_value(json_object_get(v, "name"));
+		if (vcpu && (!name || strcmp(name, vcpu)))
+			continue;
+		found = 1;
+		struct sim_hist one;
+		const char *w;
+		if (sim_hist_from_json(json_object_get(json_object_get(v, "latency"), kind), &one, &w)) {
+			sim_hist_free(h);
+			return fail(why, len, "vcpus[%zu].latency.%s: %s", i, kind, w);
+		}
+		sim_hist_merge(h, &one);
+		sim_hist_free(&one);
+	}
+	if (vcpu && !found)
+		return fail(why, len, "no vCPU named \"%s\"", vcpu);
+	return 0;
+}
+
+/* set_latency - the count, mean and quantiles of h into s from index base. */
+static void set_latency(struct runsum *s, int base, const struct sim_hist *h)
+{
+	static const double q[] = { 0.5, 0.9, 0.99, 0.999 };
+	s->v[base] = (double)h->count;
+	for (int k = 1; k <= 6; k++)
+		s->v[base + k] = NAN;
+	if (!h->count)
+		return;
+	s->v[base + 1] = sim_hist_mean(h);
+	for (int k = 0; k < 4; k++)
+		s->v[base + 2 + k] = (double)sim_hist_quantile(h, q[k]);
+	s->v[base + 6] = (double)h->max;
+}
+
+/* num - a JSON number as double; NaN if absent. */
+static double num(const json_t *j)
+{
+	return json_is_number(j) ? json_number_value(j) : NAN;
+}
+
+int runsum_from_json(const json_t *j, struct runsum *s, char *why, size_t len)
+{
+	if (runsum_check(j, why, len))
+		return -1;
+	for (int m = 0; m < RS_N; m++)
+		s->v[m] = NAN;
+	struct sim_hist h;
+	if (runsum_latency(j, "wake", NULL, &h, why, len))
+		return -1;
+	set_latency(s, RS_WAKE_N, &h);
+	sim_hist_free(&h);
+	if (runsum_latency(j, "irq", NULL, &h, why, len))
+		return -1;
+	set_latency(s, RS_IRQ_N, &h);
+	sim_hist_free(&h);
+
+	double dur = (double)json_integer_value(json_object_get(json_object_get(j, "scenario"), "duration_ps"));
+	double halts = 0, ok = 0, tried = 0, guest = 0, busy = 0, poll = 0;
+	int have_ok = 1;
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(j, "vcpus"), i, v)
+	{
+		halts += num(json_object_get(v, "halts"));
+		const json_t *st = json_object_get(v, "stats");
+		double a = num(json_object_get(st, "halt_successful_poll")),
+		       b = num(json_object_get(st, "halt_attempted_poll"));
+		if (isnan(a) || isnan(b))
+			have_ok = 0;
+		ok += a;
+		tried += b;
+	}
+	json_array_foreach(json_object_get(j, "pcpus"), i, v)
+	{
+		const char *k;
+		const json_t *x;
+		json_object_foreach((json_t *)json_object_get(v, "cpu_ps"), k, x)
+		{
+			double ps = num(x);
+			if (strcmp(k, "idle"))
+				busy += ps;
+			if (!strcmp(k, "poll_ok") || !strcmp(k, "poll_fail"))
+				poll += ps;
+			if (!strcmp(k, "guest"))
+				guest += ps;
+		}
+	}
+	s->v[RS_HALTS] = halts;
+	s->v[RS_POLL_SUCCESS] = have_ok && tried > 0 ? ok / tried : NAN;
+	if (dur > 0) {
+		s->v[RS_HOST_CPU] = busy / dur;
+		s->v[RS_POLL_CPU] = poll / dur;
+		s->v[RS_GUEST_CPU] = guest / dur;
+	}
+	s->v[RS_EVENTS] = num(json_object_get(j, "events"));
+	return 0;
+}
+
+const char *runsum_fmt(int m, double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		buf[0] = 0;
+	else
+		snprintf(buf, len, runsum_desc[m].fmt, v);
+	return buf;
+}
