@@ -767,16 +767,30 @@ static int bind_cost(struct bctx *b, const struct cfg_key *k, struct cfg_cost *c
 		struct conf_node *cy = conf_get(n, "cycles"), *tm = conf_get(n, "time");
 		for (struct conf_node *x = n->child; x; x = x->next) {
 			x->used = true;
-			if (strcmp(x->key, "cycles") && strcmp(x->key, "time") && strcmp(x->key, "source")) {
+			if (strcmp(x->key, "cycles") && strcmp(x->key, "time") && strcmp(x->key, "source") &&
+			    strcmp(x->key, "cv")) {
 				char p[256];
 				snprintf(p, sizeof(p), "%s.%s", b->path, x->key);
-				conf_errorf(b->err, x, p, "unknown key (a cost takes cycles or time, and source)");
+				conf_errorf(b->err, x, p, "unknown key (a cost takes cycles or time, cv, and source)");
 				return -1;
 			}
 		}
 		if (!!cy == !!tm) {
 			conf_errorf(b->err, n, b->path, "a cost needs exactly one of cycles: or time:");
 			return -1;
+		}
+		struct conf_node *cvn = conf_get(n, "cv");
+		if (cvn) {
+			char *end;
+			double cv = cvn->kind == CONF_SCALAR ? strtod(cvn->value, &end) : -1;
+			if (cvn->kind != CONF_SCALAR || *end || end == cvn->value || !(cv >= 0 && cv <= 1)) {
+				char p[256];
+				snprintf(p, sizeof(p), "%s.cv", b->path);
+				conf_errorf(b->err, cvn, p, "expected a relative spread from 0 to 1, got \"%s\"",
+					    cvn->kind == CONF_SCALAR ? cvn->value : "a list or map");
+				return -1;
+			}
+			c->cv = cv;
 		}
 		struct conf_node *src = conf_get(n, "source");
 		if (src) {

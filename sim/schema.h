@@ -31,7 +31,7 @@ enum cfg_type {
 	CFG_NS32,     /* uint32_t ns (kernel parameters); units accepted */
 	CFG_RATE,     /* double, events per second */
 	CFG_FREQ,     /* int64_t kHz */
-	CFG_CYCLES,   /* struct cfg_cost: cycles, or a time; optionally {cycles|time, source} */
+	CFG_CYCLES,   /* struct cfg_cost: cycles, or a time; optionally {cycles|time, cv, source} */
 	CFG_STRING,   /* char * (owned) */
 	CFG_ENUM,     /* int: index into choices */
 	CFG_SECTION,  /* nested struct at offset, keys in sub */
@@ -49,6 +49,7 @@ struct cfg_cost {
 	int64_t cycles;
 	sim_time_t time; /* used instead of cycles when is_time */
 	bool is_time;
+	double cv;       /* relative spread of one occurrence, 0: fixed */
 	char *source;
 };
 

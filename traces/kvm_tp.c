@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *const kvm_event_names[KVM_EV_N] = {
+#define X(n) #n,
+	KVM_EVENT_LIST(X)
+#undef X
+};
+
 static const struct {
 	unsigned reason;
 	const char *name;
@@ -109,4 +115,89 @@ int kvm_tp_entry(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id,
 		return snprintf(buf, n, "vcpu %u, rip 0x%" PRIx64 " intr_info 0x%08x error_code 0x%08x%s",
 				vcpu_id, rip, 0u, 0u, imm);
 	}
+}
+
+int kvm_tp_msr(char *buf, size_t n, bool write, uint32_t ecx, uint64_t data, bool exception)
+{
+	return snprintf(buf, n, "msr_%s %x = 0x%" PRIx64 "%s", write ? "write" : "read", ecx, data,
+			exception ? " (#GP)" : "");
+}
+
+/* the registers of kvm_trace_symbol_apic that kvmsim writes */
+static const char *apic_reg_name(unsigned reg)
+{
+	switch (reg) {
+	case 0xb0:
+		return "APIC_EOI";
+	case 0x300:
+		return "APIC_ICR";
+	case 0x320:
+		return "APIC_LVTT";
+	case 0x380:
+		return "APIC_TMICT";
+	default:
+		return NULL;
+	}
+}
+
+int kvm_tp_apic(char *buf, size_t n, bool write, unsigned reg, uint64_t val)
+{
+	const char *name = apic_reg_name(reg);
+	char num[16];
+	if (!name) {
+		snprintf(num, sizeof(num), "0x%x", reg);
+		name = num;
+	}
+	return snprintf(buf, n, "apic_%s %s = 0x%" PRIx64, write ? "write" : "read", name, val);
+}
+
+int kvm_tp_eoi(char *buf, size_t n, uint32_t apicid, int vector)
+{
+	return snprintf(buf, n, "apicid %x vector %d", apicid, vector);
+}
+
+int kvm_tp_inj_virq(char *buf, size_t n, const struct kvm_era *e, unsigned vector)
+{
+	if (!e->tp_inj_virq_new)
+		return snprintf(buf, n, "irq %u", vector);
+	return snprintf(buf, n, "%s 0x%x%s", "IRQ", vector, "");
+}
+
+static const char *const deliver_mode[8] = { "Fixed", "LowPrio", "SMI", "Res3", "NMI", "INIT", "SIPI", "ExtINT" };
+
+int kvm_tp_apic_accept_irq(char *buf, size_t n, uint32_t apicid, unsigned dm, bool level, unsigned vector)
+{
+	return snprintf(buf, n, "apicid %x vec %u (%s|%s)", apicid, vector, deliver_mode[dm & 7],
+			level ? "level" : "edge");
+}
+
+int kvm_tp_msi_set_irq(char *buf, size_t n, const struct kvm_era *e, uint64_t address, uint64_t data)
+{
+	const char *fmt = e->tp_msi_set_irq == 0   ? "dst %llu vec %x (%s|%s|%s%s)"
+			  : e->tp_msi_set_irq == 1 ? "dst %llu vec %u (%s|%s|%s%s)"
+						   : "dst %llx vec %u (%s|%s|%s%s)";
+	unsigned long long dst = (uint8_t)(address >> 12);
+	if (e->tp_msi_set_irq == 2) /* x2APIC destinations in the high address bits */
+		dst |= (address >> 32) & 0xffffff00;
+	return snprintf(buf, n, fmt, dst, (unsigned)(uint8_t)data, deliver_mode[(data >> 8) & 7],
+			(address & (1 << 2)) ? "logical" : "physical", (data & (1 << 15)) ? "level" : "edge",
+			(address & (1 << 3)) ? "|rh" : "");
+}
+
+int kvm_tp_hv_timer_state(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, bool in_use)
+{
+	/* up to 5.3 the format ends in "\n", which trace-cmd strips; writers drop it too */
+	return snprintf(buf, n, "vcpu_id %x hv_timer %x", vcpu_id, in_use ? 1u : 0u);
+}
+
+int kvm_tp_wait_lapic_expire(char *buf, size_t n, uint32_t vcpu_id, int64_t delta)
+{
+	return snprintf(buf, n, "vcpu %u: delta %lld (%s)", vcpu_id, (long long)delta,
+			delta < 0 ? "early" : "late");
+}
+
+int kvm_tp_pio(char *buf, size_t n, bool write, unsigned port, unsigned size, unsigned count, uint32_t val)
+{
+	return snprintf(buf, n, "pio_%s at 0x%x size %u count %u val 0x%x %s", write ? "write" : "read", port,
+			size, count, val, count > 1 ? "(...)" : "");
 }

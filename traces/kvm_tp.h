@@ -15,6 +15,36 @@
 
 #include "models/haltpoll/kvm_era.h"
 
+/*
+ * The kvm tracepoints kvmsim emits, in the order `perf stat -e 'kvm:*'` lists
+ * them (their order of definition: arch/x86/kvm/trace.h, then
+ * include/trace/events/kvm.h).
+ */
+#define KVM_EVENT_LIST(X)                                                                            \
+	X(kvm_entry)                                                                                 \
+	X(kvm_pio)                                                                                   \
+	X(kvm_apic)                                                                                  \
+	X(kvm_exit)                                                                                  \
+	X(kvm_inj_virq)                                                                              \
+	X(kvm_msr)                                                                                   \
+	X(kvm_apic_accept_irq)                                                                       \
+	X(kvm_eoi)                                                                                   \
+	X(kvm_pv_eoi)                                                                                \
+	X(kvm_wait_lapic_expire)                                                                     \
+	X(kvm_hv_timer_state)                                                                        \
+	X(kvm_vcpu_wakeup)                                                                           \
+	X(kvm_msi_set_irq)                                                                           \
+	X(kvm_halt_poll_ns)
+
+enum kvm_event {
+#define X(n) EV_##n,
+	KVM_EVENT_LIST(X)
+#undef X
+	KVM_EV_N
+};
+
+extern const char *const kvm_event_names[KVM_EV_N];
+
 /* VMX basic exit reasons kvmsim models (arch/x86/include/uapi/asm/vmx.h). */
 enum vmx_exit_reason {
 	EXIT_REASON_EXCEPTION_NMI = 0,
@@ -56,5 +86,24 @@ struct kvm_exit_info {
 int kvm_tp_exit(char *buf, size_t n, const struct kvm_era *e, const struct kvm_exit_info *x);
 int kvm_tp_entry(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, uint64_t rip,
 		 bool immediate_exit);
+
+/* x2APIC and KVM MSRs kvmsim models */
+#define MSR_IA32_TSC_DEADLINE 0x6e0
+#define X2APIC_MSR_EOI 0x80b
+#define X2APIC_MSR_TMICT 0x838
+#define APIC_TMICT 0x380
+#define APIC_EOI 0xb0
+#define APIC_DM_FIXED 0
+
+int kvm_tp_msr(char *buf, size_t n, bool write, uint32_t ecx, uint64_t data, bool exception);
+/* kvm_tp_apic - "apic_write APIC_EOI = 0x0"; reg is the xAPIC register offset */
+int kvm_tp_apic(char *buf, size_t n, bool write, unsigned reg, uint64_t val);
+int kvm_tp_eoi(char *buf, size_t n, uint32_t apicid, int vector); /* kvm_eoi and kvm_pv_eoi */
+int kvm_tp_inj_virq(char *buf, size_t n, const struct kvm_era *e, unsigned vector);
+int kvm_tp_apic_accept_irq(char *buf, size_t n, uint32_t apicid, unsigned dm, bool level, unsigned vector);
+int kvm_tp_msi_set_irq(char *buf, size_t n, const struct kvm_era *e, uint64_t address, uint64_t data);
+int kvm_tp_hv_timer_state(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, bool in_use);
+int kvm_tp_wait_lapic_expire(char *buf, size_t n, uint32_t vcpu_id, int64_t delta);
+int kvm_tp_pio(char *buf, size_t n, bool write, unsigned port, unsigned size, unsigned count, uint32_t val);
 
 #endif

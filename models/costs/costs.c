@@ -54,6 +54,7 @@ static const struct cfg_section idle_section = { "idle_state", idle_keys, sizeof
 struct profile_conf {
 	char *name, *description;
 	int64_t tsc_khz;
+	int64_t ptimer_shift;
 	struct cfg_cost cost[COST_N];
 	struct idle_conf *idle;
 	size_t nidle;
@@ -63,6 +64,8 @@ static const struct cfg_key profile_keys[] = {
 	{ "name", CFG_STRING, P(name), NULL, NULL, 0, 0, "profile name" },
 	{ "description", CFG_STRING, P(description), NULL, NULL, 0, 0, "the machine" },
 	{ "tsc", CFG_FREQ, P(tsc_khz), NULL, NULL, 0, 0, "TSC frequency" },
+	{ "preemption_timer_shift", CFG_INT, P(ptimer_shift), NULL, "5", 0, 31,
+	  "IA32_VMX_MISC[4:0]: the VMX preemption timer counts every 2^shift TSC cycles" },
 	{ "costs", CFG_SECTION, P(cost), NULL, NULL, 0, 0, "path costs", .sub = &cost_section },
 	{ "idle_states", CFG_LIST, P(idle), NULL, NULL, 0, 0, "host idle states, shallowest first",
 	  .sub = &idle_section, .count_offset = P(nidle) },
@@ -143,6 +146,7 @@ int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err 
 		p->description = pc.description;
 		pc.name = pc.description = NULL;
 		p->tsc_khz = pc.tsc_khz;
+		p->preemption_timer_shift = (unsigned)pc.ptimer_shift;
 		memcpy(p->cost, pc.cost, sizeof(p->cost));
 		memset(pc.cost, 0, sizeof(pc.cost));
 		p->nidle = (int)pc.nidle;
@@ -173,9 +177,11 @@ int cost_profile_override(struct cost_profile *p, struct conf_node *costs, struc
 		if (cfg_bind(&cost_section, p->cost, costs, "costs", err))
 			return -1;
 	}
-	for (int i = 0; i < COST_N; i++)
+	for (int i = 0; i < COST_N; i++) {
 		p->ps[i] = p->cost[i].is_time ? p->cost[i].time
 					      : sim_cycles_to_ps(p->cost[i].cycles, p->tsc_khz);
+		p->cv[i] = p->cost[i].cv;
+	}
 	return 0;
 }
 

@@ -4,7 +4,9 @@
  * A profile is one YAML file (models/costs/profiles/NAME.yaml, built into the
  * binary) naming the machine, its TSC frequency, its host idle states, and
  * the cost of every path in cycles, each with its source: a published figure,
- * or "fitted" with the reasoning that keeps it physically plausible. A
+ * or "fitted" with the reasoning that keeps it physically plausible, and
+ * optionally its spread `cv` (the relative standard deviation of one
+ * occurrence: cache and TLB state make kernel paths vary). A
  * scenario picks a profile by name (or path) and may override single entries
  * under `costs:`. Cycles are converted to picoseconds once, at load.
  */
@@ -31,7 +33,24 @@
 	X(ctxsw, "a host context switch, including KVM's vcpu_put()/vcpu_load()")                   \
 	X(irq_deliver, "a device interrupt to the vCPU's IRR: kvm_set_msi() to kvm_vcpu_kick()")    \
 	X(ipi, "an IPI, from send to the target CPU's handler")                                     \
-	X(guest_irq, "guest interrupt entry, to its handler's first instruction")
+	X(guest_irq, "guest interrupt entry, to its handler's first instruction")                   \
+	X(msr_exit, "handle_wrmsr(): decoding an MSR write and dispatching it")                     \
+	X(apic_eoi, "apic_set_eoi(): clearing the in-service vector, updating PPR")                 \
+	X(apic_access_exit, "an APIC_ACCESS exit handled by the fasteoi shortcut")                 \
+	X(eoi_induced_exit, "an EOI_INDUCED exit (APICv EOI-exit bitmap)")                          \
+	X(pv_eoi_sync, "reading or clearing the guest's PV EOI word (cached mapping)")              \
+	X(io_exit, "an IO_INSTRUCTION exit completed in the kernel (ioeventfd)")                   \
+	X(irq_window_exit, "an INTERRUPT_WINDOW exit")                                              \
+	X(tscdeadline_hv, "arming the VMX preemption timer (vmx_set_hv_timer)")                      \
+	X(tscdeadline_sw, "arming the host hrtimer (start_sw_tscdeadline, hrtimer_start)")          \
+	X(ptimer_exit, "a PREEMPTION_TIMER exit's handler (handle_preemption_timer)")               \
+	X(ptimer_fastpath, "a PREEMPTION_TIMER exit handled in the exit fastpath (5.10+)")          \
+	X(hrtimer_irq, "the host timer interrupt running apic_timer_fn() (hrtimer_interrupt)")      \
+	X(timer_switch, "switching between the hv and sw timer around a halt")                      \
+	X(guest_timer_irq, "guest: hrtimer_interrupt() waking the timer's task")                   \
+	X(guest_wakeup, "guest: the woken task scheduled in, back in user space, clock_gettime()") \
+	X(guest_timer_arm, "guest: the task's next clock_nanosleep() up to the TSC-deadline write") \
+	X(guest_tick, "guest: the periodic tick's work (tick_sched_timer)")
 
 enum cost_id {
 #define X(n, d) COST_##n,
@@ -50,7 +69,9 @@ struct cost_profile {
 	struct cfg_cost cost[COST_N];
 	struct host_idle_state idle[HOST_MAX_IDLE_STATES];
 	int nidle;
+	unsigned preemption_timer_shift; /* IA32_VMX_MISC[4:0] */
 	sim_time_t ps[COST_N]; /* converted at load */
+	double cv[COST_N];     /* relative spread of each occurrence (normal), 0: fixed */
 };
 
 /* cost_profile_load - a built-in profile by name, or a file by path; -1 with a message. */

@@ -167,6 +167,17 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 									: 1;
 	e->tp_inj_virq_new = v >= V(6, 0, 0);
 	e->tp_hv_timer_newline = v < V(5, 4, 0);
+	/* bounded, not pinned: 4.4.302 has the first layout, 4.19.71 the last */
+	e->tp_msi_set_irq = v < V(4, 6, 0) ? 0 : v < V(4, 8, 0) ? 1 : 2;
+	/* start_sw_timer()/restart_apic_timer(): observed in 4.19, absent in 4.9 */
+	e->tp_hv_state_sw = v >= V(4, 19, 0);
+
+	e->hv_timer = arch == KVM_ARCH_X86 && v >= V(4, 9, 0);
+	e->hv_advance = v >= V(4, 10, 0);
+	e->hv_oneshot = v >= V(4, 19, 0); /* observed in 4.19; 4.9 ran only TSC-deadline on it */
+	e->ptimer_fastpath = v >= V(5, 10, 0);
+	e->advance_default = v >= V(5, 2, 0) ? -1 : 0;
+	e->advance_bool = v >= V(6, 10, 0);
 
 	e->defaults.halt_poll_ns = kvm_halt_poll_ns_default(v, arch);
 	e->defaults.halt_poll_ns_grow = 2;

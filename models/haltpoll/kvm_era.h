@@ -82,6 +82,16 @@ struct kvm_era {
 	int tp_kvm_entry;        /* 0: "vcpu %u", 1: 5.10+ ", rip", 2: 6.9+ immediate exit, 3: 6.14+ intr_info */
 	bool tp_inj_virq_new;    /* 6.0+: "IRQ 0x%x" instead of "irq %u" */
 	bool tp_hv_timer_newline; /* <5.4: kvm_hv_timer_state ends in "\n" */
+	int tp_msi_set_irq;      /* 0: <4.6 "dst %u vec %x", 1: "dst %u vec %u", 2: 4.8+ "dst %llx vec %u" */
+	bool tp_hv_state_sw;     /* 4.19+: every start of the sw timer traces kvm_hv_timer_state 0 */
+
+	/* LAPIC timer (spec 4) */
+	bool hv_timer;           /* 4.9+: the VMX preemption timer emulates the TSC-deadline timer */
+	bool hv_advance;         /* 4.10+: the hv timer also fires timer_advance_ns early */
+	bool hv_oneshot;         /* 4.19+: one-shot and periodic modes use the hv timer too */
+	bool ptimer_fastpath;    /* 5.10+: PREEMPTION_TIMER exits handled in the exit fastpath */
+	int64_t advance_default; /* kvm.lapic_timer_advance_ns default: 0 (<5.2), -1 adaptive (5.2+) */
+	bool advance_bool;       /* 6.10+: only kvm.lapic_timer_advance (adaptive or off) */
 
 	/* module parameter defaults of this release and architecture */
 	struct kvm_module_params defaults;

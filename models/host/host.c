@@ -10,8 +10,8 @@
 
 #include "sim/rng.h"
 
-const char *const host_acct_names[ACCT_N] = { "guest", "kvm",	   "poll_ok", "poll_fail",
-					       "task",	"sched", "idle_exit", "idle" };
+const char *const host_acct_names[ACCT_N] = { "guest", "kvm",	     "poll_ok", "poll_fail", "task",
+					       "sched", "idle_exit", "irq",	"idle" };
 
 static void *xcalloc(size_t n, size_t size)
 {
@@ -178,6 +178,7 @@ void host_task_wake(struct host_task *t)
 		break;
 	}
 	case PCPU_IDLE_EXIT:
+	case PCPU_IDLE_IRQ:
 	case PCPU_SWITCH:
 		break; /* queued behind the task being switched in; only a running task is preempted */
 	case PCPU_RUN:
@@ -225,6 +226,41 @@ bool host_task_yield(struct host_task *t)
 	rq_push(p, t);
 	schedule_next(p);
 	return true;
+}
+
+/* ---- interrupts on an idle pCPU -------------------------------------------------- */
+
+static void idle_irq_done(struct sim *sim, void *subject, void *object)
+{
+	struct pcpu *p = subject;
+	p->ev = SIM_NO_EVENT;
+	p->irq.fn(sim, p->irq.subject, p->irq.object); /* may wake a task: it is queued */
+	schedule_next(p);
+}
+
+static void idle_irq_exited(struct sim *sim, void *subject, void *object)
+{
+	struct pcpu *p = subject;
+	pcpu_account(p, ACCT_IRQ);
+	p->ev = sim_after(sim, p->irq.cost, idle_irq_done, p, NULL);
+}
+
+void host_irq(struct pcpu *p, sim_time_t cost, sim_action_fn *fn, void *subject, void *object)
+{
+	if (p->phase != PCPU_IDLE) {
+		sim_after(p->host->sim, cost, fn, subject, object);
+		return;
+	}
+	struct sim *sim = p->host->sim;
+	sim_time_t idle = sim_now(sim) - p->idle_since;
+	p->predicted_idle = (7 * p->predicted_idle + idle) / 8;
+	p->phase = PCPU_IDLE_IRQ;
+	p->irq.fn = fn;
+	p->irq.subject = subject;
+	p->irq.object = object;
+	p->irq.cost = cost;
+	pcpu_account(p, ACCT_IDLE_EXIT);
+	p->ev = sim_after(sim, p->host->idle[p->idle_state].exit_latency, idle_irq_exited, p, NULL);
 }
 
 /* ---- resched requests without a task ------------------------------------------ */

@@ -24,7 +24,8 @@
  * Accounting. Every picosecond of every pCPU is in exactly one bucket: guest,
  * kvm (root-mode exit handling and entry), poll_ok / poll_fail (halt polling,
  * split when the halt's outcome is known), task (other host tasks), sched
- * (context switches), idle_exit (leaving an idle state), idle (per state).
+ * (context switches), idle_exit (leaving an idle state), irq (interrupt
+ * handlers run on an otherwise idle pCPU), idle (per state).
  */
 #ifndef KVMSIM_HOST_HOST_H
 #define KVMSIM_HOST_HOST_H
@@ -44,6 +45,7 @@ enum host_acct {
 	ACCT_TASK,
 	ACCT_SCHED,
 	ACCT_IDLE_EXIT,
+	ACCT_IRQ,
 	ACCT_IDLE,
 	ACCT_N,
 	ACCT_POLL = ACCT_N, /* in progress: becomes POLL_OK or POLL_FAIL */
@@ -81,7 +83,7 @@ struct host_task {
 	int pid;
 };
 
-enum pcpu_phase { PCPU_RUN, PCPU_SWITCH, PCPU_IDLE, PCPU_IDLE_EXIT };
+enum pcpu_phase { PCPU_RUN, PCPU_SWITCH, PCPU_IDLE, PCPU_IDLE_EXIT, PCPU_IDLE_IRQ };
 
 struct pcpu {
 	struct host *host;
@@ -96,6 +98,11 @@ struct pcpu {
 	sim_time_t predicted_idle; /* governor's running average, ps */
 	sim_handle_t ev;
 	gsl_rng *rng; /* resched requests */
+	struct { /* an interrupt taken on an idle pCPU */
+		sim_action_fn *fn;
+		void *subject, *object;
+		sim_time_t cost;
+	} irq;
 	/* accounting */
 	int acct; /* enum host_acct or ACCT_POLL */
 	sim_time_t acct_since;
@@ -146,6 +153,13 @@ static inline bool single_task_running(const struct pcpu *p)
 {
 	return p->nr_running == 1;
 }
+
+/*
+ * host_irq - a local interrupt on p (a host timer): its handler takes `cost`,
+ * then fn runs. An idle pCPU first leaves its idle state (no IPI) and charges
+ * the handler to irq; a busy one runs it on the current task's time.
+ */
+void host_irq(struct pcpu *p, sim_time_t cost, sim_action_fn *fn, void *subject, void *object);
 
 /* pcpu_account - the running task changes what the pCPU's time counts as. */
 void pcpu_account(struct pcpu *p, int acct);

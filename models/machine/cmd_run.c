@@ -33,6 +33,9 @@ static void run_usage(FILE *f)
 		"  --trace FILE      kvm_exit, kvm_entry, kvm_halt_poll_ns, kvm_vcpu_wakeup events in\n"
 		"                    trace-cmd report layout, as the chosen kernel prints them\n"
 		"  --policy-lib SO   load a halt-polling policy from a shared object (repeatable)\n"
+		"  --kvm-events      print the tracepoint counts as `perf stat -e 'kvm:*'` does\n"
+		"  --exit-stats      print the VM exits as `perf kvm stat report` does\n"
+		"  --hist FILE       the guest cyclictest's histogram in `cyclictest -h` layout\n"
 		"  --progress        show progress on stderr (default: when stderr is a terminal)\n"
 		"  --no-progress     never show progress\n"
 		"  --quiet           no summary\n"
@@ -57,14 +60,16 @@ int cmd_run(int argc, char **argv)
 		{ "trace", required_argument, NULL, 't' },	{ "policy-lib", required_argument, NULL, 'p' },
 		{ "progress", no_argument, NULL, 'P' },	{ "no-progress", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },		{ "help", no_argument, NULL, 'h' },
+		{ "kvm-events", no_argument, NULL, 'K' },	{ "exit-stats", no_argument, NULL, 'X' },
+		{ "hist", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scenario_set *sets = calloc((size_t)argc + 2, sizeof(*sets));
 	char **libs = calloc((size_t)argc + 1, sizeof(char *));
 	size_t nsets = 0, nlibs = 0;
 	char *seed_set = NULL, *dur_set = NULL;
-	const char *json_path = NULL, *trace_path = NULL;
-	int progress = -1, quiet = 0, c, rc = 0;
+	const char *json_path = NULL, *trace_path = NULL, *hist_path = NULL;
+	int progress = -1, quiet = 0, kvm_events = 0, exit_stats = 0, c, rc = 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
@@ -99,6 +104,15 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'K':
+			kvm_events = 1;
+			break;
+		case 'X':
+			exit_stats = 1;
+			break;
+		case 'H':
+			hist_path = optarg;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -150,6 +164,14 @@ int cmd_run(int argc, char **argv)
 		scenario_free(&sc);
 		goto out;
 	}
+	if (hist_path && !m.nct) {
+		rc = cli_error("run", "--hist: the scenario runs no cyclictest (set vm.cyclictest.threads)");
+		machine_free(&m);
+		cli_close_out("run", trace_path, trace);
+		cli_close_out("run", json_path, json);
+		scenario_free(&sc);
+		goto out;
+	}
 	if (progress < 0)
 		progress = !quiet && cli_stderr_is_tty();
 
@@ -172,17 +194,31 @@ int cmd_run(int argc, char **argv)
 	machine_finish(&m);
 	ri.wall_s = wall_now() - t0;
 
+	FILE *human = json == stdout || trace == stdout ? stderr : stdout;
 	if (!quiet)
-		report_text(json == stdout || trace == stdout ? stderr : stdout, &m, &ri);
+		report_text(human, &m, &ri);
+	if (kvm_events)
+		report_kvm_events(human, &m);
+	if (exit_stats)
+		report_exit_stats(human, &m);
+	if (hist_path) {
+		FILE *hf = cli_open_out("run", hist_path);
+		if (!hf) {
+			rc = EXIT_FAILED;
+		} else {
+			cyclictest_write_hist(hf, m.ct, m.nct);
+			rc = cli_close_out("run", hist_path, hf);
+		}
+	}
 	if (json) {
 		json_t *doc = report_json(&m, &ri);
 		sim_json_dump(doc, json);
 		json_decref(doc);
 	}
 	machine_free(&m);
-	rc = cli_close_out("run", trace_path, trace);
+	int rc1 = cli_close_out("run", trace_path, trace);
 	int rc2 = cli_close_out("run", json_path, json);
-	rc = rc ? rc : rc2;
+	rc = rc ? rc : rc1 ? rc1 : rc2;
 	scenario_free(&sc);
 out:
 	free(seed_set);

@@ -7,6 +7,7 @@
 #include "models/haltpoll/policies.h"
 #include "traces/kvm_tp.h"
 #include "traces/trace_cmd.h"
+#include "models/vcpu/guest_timers.h"
 
 #define VCPU_PID_BASE 4100 /* thread ids shown in traces: vCPU threads, then host tasks */
 #define TASK_PID_BASE 9100
@@ -23,53 +24,25 @@ static void *xcalloc(size_t n, size_t size)
 
 /* ---- tracing in trace-cmd report layout --------------------------------------------- */
 
-static void trace_line(struct machine *m, const struct vcpu *v, const char *event, const char *payload)
+#define VHOST_PID_BASE 3900
+
+static void tr_event(void *ctx, const struct vcpu *v, enum kvm_event ev, const char *payload)
 {
+	struct machine *m = ctx;
 	char comm[32];
-	snprintf(comm, sizeof(comm), "CPU %u/KVM", v->hp.vcpu_id);
-	trace_cmd_line(m->trace, comm, v->task.pid, v->task.cpu->id, sim_ns(sim_now(m->sim)), event,
-		       payload);
-}
-
-static void tr_exit(void *ctx, const struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip)
-{
-	struct machine *m = ctx;
-	const struct kvm_era *e = &m->sc->era;
-	struct kvm_exit_info x = {
-		.vcpu_id = v->hp.vcpu_id,
-		.reason = reason,
-		.rip = rip,
-		/* up to 5.9 info2 was the exit interruption info; 5.10 moved it to intr_info */
-		.info2 = e->tp_kvm_exit < 2 ? intr_info : 0,
-		.intr_info = intr_info,
-	};
-	char buf[256];
-	kvm_tp_exit(buf, sizeof(buf), e, &x);
-	trace_line(m, v, "kvm_exit", buf);
-}
-
-static void tr_entry(void *ctx, const struct vcpu *v, uint64_t rip)
-{
-	struct machine *m = ctx;
-	char buf[160];
-	kvm_tp_entry(buf, sizeof(buf), &m->sc->era, v->hp.vcpu_id, rip, false);
-	trace_line(m, v, "kvm_entry", buf);
-}
-
-static void tr_halt_poll_ns(void *ctx, const struct vcpu *v, bool grow, uint32_t new_ns, uint32_t old_ns)
-{
-	struct machine *m = ctx;
-	char buf[128];
-	kvm_tp_halt_poll_ns(buf, sizeof(buf), &m->sc->era, v->hp.vcpu_id, grow, new_ns, old_ns);
-	trace_line(m, v, "kvm_halt_poll_ns", buf);
-}
-
-static void tr_vcpu_wakeup(void *ctx, const struct vcpu *v, uint64_t ns, bool waited, bool valid)
-{
-	struct machine *m = ctx;
-	char buf[128];
-	kvm_tp_vcpu_wakeup(buf, sizeof(buf), &m->sc->era, ns, waited, valid);
-	trace_line(m, v, "kvm_vcpu_wakeup", buf);
+	int pid = v->task.pid;
+	if (ev == EV_kvm_msi_set_irq || (ev == EV_kvm_apic_accept_irq && v->in_producer)) {
+		/* kvm_set_msi() runs in the device's thread (vhost), not the vCPU's */
+		int vm = 0;
+		for (int i = 0; i < m->nvms; i++)
+			if (v->index >= m->vms[i].first_vcpu)
+				vm = i;
+		pid = VHOST_PID_BASE + vm;
+		snprintf(comm, sizeof(comm), "vhost-%d", VCPU_PID_BASE - 100 + vm);
+	} else {
+		snprintf(comm, sizeof(comm), "CPU %u/KVM", v->hp.vcpu_id);
+	}
+	trace_cmd_line(m->trace, comm, pid, v->task.cpu->id, sim_ns(sim_now(m->sim)), kvm_event_names[ev], payload);
 }
 
 /* ---- building --------------------------------------------------------------------------- */
@@ -98,6 +71,42 @@ static const struct conf_node *vm_node(const struct scenario *sc, size_t i)
 	return n ? n : conf_get(sc->root, "vm");
 }
 
+/* start_cyclictest - the VMs' cyclictest threads; checks that pinned vCPUs are alone on their pCPUs. */
+static int start_cyclictest(struct machine *m, const struct scenario *sc, struct conf_err *err)
+{
+	for (int i = 0; i < m->nvms; i++)
+		m->nct += (int)m->vms[i].conf->cyclictest.threads;
+	if (!m->nct)
+		return 0;
+	m->ct = xcalloc((size_t)m->nct, sizeof(*m->ct));
+	int k = 0;
+	for (int i = 0; i < m->nvms; i++) {
+		const struct machine_vm *vm = &m->vms[i];
+		const struct cyclictest_conf *c = &vm->conf->cyclictest;
+		for (int j = 0; j < (int)c->threads; j++) {
+			struct vcpu *v = &m->vcpus[vm->first_vcpu + j];
+			if (c->pinned) {
+				int sharing = 0;
+				for (int o = 0; o < m->nvcpus; o++)
+					sharing += m->vcpus[o].task.cpu == v->task.cpu && &m->vcpus[o] != v;
+				for (size_t t = 0; t < sc->host.ntasks; t++)
+					sharing += sc->host.tasks[t].pcpu == v->task.cpu->id;
+				if (sharing) {
+					conf_errorf(err, conf_get(vm_node(sc, (size_t)i), "cyclictest"), "vm.cyclictest.pinned",
+						    "%s shares pCPU %d with another vCPU or host task (give each vCPU its own "
+						    "pCPU, or pinned: false)", v->name, v->task.cpu->id);
+					return -1;
+				}
+			}
+			if (cyclictest_start(&m->ct[k++], c, v, j)) {
+				snprintf(err->msg, sizeof(err->msg), "%s: too many guest timers", v->name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct conf_err *err)
 {
 	memset(m, 0, sizeof(*m));
@@ -117,9 +126,7 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 	m->host = host_new(m->sim, (int)sc->host.pcpus, m->prof.idle, m->prof.nidle, (int)sc->host.max_cstate,
 			   sc->host.idle_poll, sc->host.wakeup_preempt, sc->host.resched_rate, hc, sc->seed);
 
-	m->vtracer = (struct vcpu_tracer){ tr_exit, tr_entry, tr_halt_poll_ns, tr_vcpu_wakeup, m };
-	if (sc->era.arch != KVM_ARCH_X86) /* kvm_exit and kvm_entry are x86 tracepoints */
-		m->vtracer.exit = NULL, m->vtracer.entry = NULL;
+	m->vtracer = (struct vcpu_tracer){ tr_event, m };
 	if (trace)
 		trace_cmd_header(trace, (int)sc->host.pcpus);
 
@@ -164,21 +171,48 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 			kvm_vm_enable_cap_halt_poll(&vm->hp, vc->halt_poll_ns);
 		vm->first_vcpu = gi;
 		vm->nvcpu = (int)vc->vcpus;
-		struct vcpu_conf vcc = { .apicv = vc->apicv, .invalid_wakeup_prob = vc->invalid_wakeups };
+		struct vcpu_conf vcc = {
+			.apicv = vc->apicv,
+			.invalid_wakeup_prob = vc->invalid_wakeups,
+			.idle_poll = vc->idle == 1,
+			.oneshot = vc->lapic_timer == 1,
+			.nohz = vc->nohz,
+			.task_prob = vc->task_prob,
+			.task_work = vc->task_work,
+			.eoi = { .mode = vc->apic, .pv_eoi = vc->pv_eoi },
+			.timer = { .preemption_timer = sc->kvm_intel.preemption_timer,
+				   .advance_ns = scenario_timer_advance(sc),
+				   .multi = m->prof.preemption_timer_shift,
+				   .tsc_khz = m->prof.tsc_khz },
+		};
+		for (size_t k = 0; k < vc->neoi_exit_vectors; k++)
+			vcc.eoi.exit_bitmap[vc->eoi_exit_vectors[k] / 64] |= 1ull << (vc->eoi_exit_vectors[k] % 64);
 		for (int j = 0; j < vm->nvcpu; j++, gi++) {
 			struct vcpu *v = &m->vcpus[gi];
 			int cpu = vc->npin ? (int)vc->pin[j] : gi % (int)sc->host.pcpus;
 			char name[48];
 			snprintf(name, sizeof(name), "%s/vcpu%d", vm->name, j);
 			vcpu_init(v, m->sim, &m->host->cpu[cpu], &vm->hp, (uint32_t)j, gi, name,
-				  VCPU_PID_BASE + gi, m->prof.ps, &vcc, trace ? &m->vtracer : NULL, sc->seed);
+				  VCPU_PID_BASE + gi, &m->prof, &vcc, trace ? &m->vtracer : NULL, sc->seed);
 			v->hp.msr_kvm_poll_control = vc->msr_poll_control;
 			char rn[80];
 			snprintf(rn, sizeof(rn), "%s/irq0", name);
-			if (vcpu_add_irq(v, &vc->workload, sc->seed, rn, msg, sizeof(msg))) {
+			if (vc->workload.type != SRC_IDLE &&
+			    vcpu_add_msi(v, (uint8_t)vc->vector, &vc->workload, vc->kick_prob, sc->seed, rn, msg, sizeof(msg))) {
 				snprintf(err->msg, sizeof(err->msg), "%s", msg);
 				return -1;
 			}
+			for (size_t k = 0; k < vc->ndevices; k++) {
+				const struct device_conf *dc = &vc->devices[k];
+				snprintf(rn, sizeof(rn), "%s/irq%zu", name, k + 1);
+				if (dc->irq.type != SRC_IDLE &&
+				    vcpu_add_msi(v, (uint8_t)dc->vector, &dc->irq, dc->kick_prob, sc->seed, rn, msg, sizeof(msg))) {
+					snprintf(err->msg, sizeof(err->msg), "%s", msg);
+					return -1;
+				}
+			}
+			if (vc->tick_hz > 0)
+				guest_tick_start(v, (sim_time_t)((double)SIM_S / vc->tick_hz + 0.5));
 		}
 	}
 
@@ -195,6 +229,8 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 		}
 	}
 
+	if (start_cyclictest(m, sc, err))
+		return -1;
 	host_start(m->host);
 	for (int i = 0; i < m->nvcpus; i++)
 		vcpu_start(&m->vcpus[i]);
@@ -223,6 +259,9 @@ void machine_free(struct machine *m)
 		kvm_vm_haltpoll_fini(&m->vms[i].hp);
 	for (int i = 0; i < m->nloads; i++)
 		host_load_free(&m->loads[i]);
+	for (int i = 0; i < m->nct; i++)
+		cyclictest_free(&m->ct[i]);
+	free(m->ct);
 	free(m->vcpus);
 	free(m->vms);
 	free(m->loads);

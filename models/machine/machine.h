@@ -14,6 +14,7 @@
 #include "models/host/host.h"
 #include "models/machine/scenario.h"
 #include "models/vcpu/vcpu.h"
+#include "workloads/cyclictest.h"
 #include "workloads/host_load.h"
 
 struct machine_vm {
@@ -36,9 +37,10 @@ struct machine {
 	struct host_load *loads;
 	int nloads;
 	FILE *trace; /* trace-cmd report layout, or NULL */
-	struct kvm_halt_tracer ktracer;
 	struct vcpu_tracer vtracer;
 	sim_time_t end;
+	struct cyclictest_thread *ct; /* every VM's cyclictest threads, in VM order */
+	int nct;
 };
 
 /* machine_build - everything the scenario describes, ready at time 0; -1 with a message. */

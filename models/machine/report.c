@@ -81,6 +81,35 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 	}
 }
 
+static json_t *kvm_events_json(const uint64_t *ev)
+{
+	json_t *o = json_object();
+	for (int i = 0; i < KVM_EV_N; i++)
+		json_object_set_new(o, kvm_event_names[i], json_integer((json_int_t)ev[i]));
+	return o;
+}
+
+/* exits_json - per exit reason: samples and handling time (exit to the next entry), in ns */
+static json_t *exits_json(const struct exit_stat *ex, int unused)
+{
+	json_t *o = json_object();
+	for (unsigned r = 0; r < VMX_REASONS; r++) {
+		if (!ex[r].n)
+			continue;
+		const char *name = vmx_exit_reason_name(r);
+		char num[16];
+		if (!name) {
+			snprintf(num, sizeof(num), "0x%x", r);
+			name = num;
+		}
+		json_object_set_new(o, name,
+				    json_pack("{s:I, s:I, s:I, s:I}", "samples", (json_int_t)ex[r].n, "total_ns",
+					      (json_int_t)(ex[r].sum / SIM_NS), "min_ns", (json_int_t)(ex[r].min / SIM_NS),
+					      "max_ns", (json_int_t)(ex[r].max / SIM_NS)));
+	}
+	return o;
+}
+
 static json_t *acct_json(const sim_time_t *a, const char *const *names, int n)
 {
 	json_t *o = json_object();
@@ -116,9 +145,9 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 			if (i >= m->vms[k].first_vcpu && i < m->vms[k].first_vcpu + m->vms[k].nvcpu)
 				vm = &m->vms[k];
 		uint64_t arrivals = 0, coalesced = 0;
-		for (int k = 0; k < v->nirq; k++) {
-			arrivals += v->irq[k].src.arrivals;
-			coalesced += v->irq[k].coalesced;
+		for (int k = 0; k < v->nvec; k++) {
+			arrivals += v->vec[k].arrivals;
+			coalesced += v->vec[k].coalesced;
 		}
 		json_t *o = json_object();
 		json_object_set_new(o, "name", json_string(v->name));
@@ -136,6 +165,16 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 		json_object_set_new(o, "latency", json_pack("{s:o, s:o}", "wake", sim_hist_json(&v->wake_lat),
 							    "irq", sim_hist_json(&v->irq_lat)));
 		json_object_set_new(o, "cpu_ps", acct_json(v->acct_ps, vcpu_acct_names, VACCT_N));
+		json_object_set_new(o, "kvm_events", kvm_events_json(v->events));
+		json_object_set_new(o, "exits", exits_json(v->exits, 1));
+		json_object_set_new(o, "timer",
+				    json_pack("{s:I, s:I, s:I, s:I}", "msr_writes", (json_int_t)v->timer.msr_writes,
+					      "fired_hv", (json_int_t)v->timer.fired_hv, "fired_sw",
+					      (json_int_t)v->timer.fired_sw, "timer_advance_ns",
+					      (json_int_t)v->timer.timer_advance_ns));
+		json_object_set_new(o, "eoi",
+				    json_pack("{s:I, s:I, s:I}", "pv_armed", (json_int_t)v->eoi.pv_armed, "pv_completed",
+					      (json_int_t)v->eoi.pv_completed, "native", (json_int_t)v->eoi.native));
 		json_array_append_new(vcpus, o);
 	}
 	json_object_set_new(root, "vcpus", vcpus);
@@ -168,5 +207,26 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 						       "preemptions", (json_int_t)l->preemptions));
 	}
 	json_object_set_new(root, "host_tasks", tasks);
+
+	uint64_t ev[KVM_EV_N] = { 0 };
+	struct exit_stat ex[VMX_REASONS];
+	machine_sum_events(m, ev, ex);
+	json_object_set_new(root, "kvm_events", kvm_events_json(ev));
+	json_object_set_new(root, "exits", exits_json(ex, m->nvcpus));
+	if (m->nct) {
+		json_t *ct = json_array();
+		for (int i = 0; i < m->nct; i++) {
+			const struct cyclictest_thread *t = &m->ct[i];
+			json_t *h = json_array();
+			for (int64_t b = 0; b < t->conf->buckets; b++)
+				json_array_append_new(h, json_integer((json_int_t)t->hist[b]));
+			json_array_append_new(ct, json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o}", "vcpu", t->v->name,
+							    "thread", i, "samples", (json_int_t)t->cycles, "min_us",
+							    (json_int_t)t->min_us, "avg_us", (json_int_t)cyclictest_avg(t),
+							    "max_us", (json_int_t)t->max_us, "overflows",
+							    (json_int_t)t->overflows, "histogram_us", h));
+		}
+		json_object_set_new(root, "cyclictest", ct);
+	}
 	return root;
 }

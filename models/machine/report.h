@@ -7,7 +7,10 @@
  *          interrupts{arrivals, coalesced}, stats{KVM names, only the era's},
  *          latency{wake, irq}, cpu_ps{guest, kvm, poll_ok, poll_fail, sleep, runnable}}],
  *   pcpus[{cpu, cpu_ps{...}, idle_ps{state: ps}, idle_entries{...}, context_switches, wake_ipis}],
- *   host_tasks[{name, pcpu, bursts, preemptions}]
+ *   host_tasks[{name, pcpu, bursts, preemptions}],
+ *   kvm_events{tracepoint: count}, exits{reason: {samples, total_ns, min_ns, max_ns}},
+ *   cyclictest[{vcpu, thread, samples, min_us, avg_us, max_us, overflows, histogram_us[]}]
+ *   (per vCPU too: kvm_events, exits, timer{...}, eoi{...})
  *
  * Times are integer picoseconds (cpu_ps sums exactly to the duration) or
  * nanoseconds (latencies, KVM statistics). Nothing in it depends on the wall
@@ -31,5 +34,12 @@ struct run_info {
 
 void report_text(FILE *f, const struct machine *m, const struct run_info *ri);
 json_t *report_json(const struct machine *m, const struct run_info *ri);
+
+/* machine_sum_events - every vCPU's tracepoint counts and exit statistics together. */
+void machine_sum_events(const struct machine *m, uint64_t *ev, struct exit_stat *ex);
+/* report_kvm_events - `perf stat -e 'kvm:*'` layout, over the simulated duration. */
+void report_kvm_events(FILE *f, const struct machine *m);
+/* report_exit_stats - `perf kvm stat report` layout (VM-EXIT events). */
+void report_exit_stats(FILE *f, const struct machine *m);
 
 #endif

@@ -9,6 +9,21 @@
 extern const char *const kvmsim_scenario_texts[];
 
 static const char *const arch_choices[] = { "x86", "powerpc", "s390", "arm64", NULL };
+static const char *const idle_choices[] = { "halt", "poll", NULL };
+static const char *const apic_choices[] = { "x2apic", "xapic", NULL };
+static const char *const lapic_timer_choices[] = { "tsc_deadline", "oneshot", NULL };
+
+#define D(f) offsetof(struct device_conf, f)
+static const struct cfg_key device_keys[] = {
+	{ "name", CFG_STRING, D(name), NULL, "device", 0, 0, "a name for reports" },
+	{ "vector", CFG_INT, D(vector), NULL, "0x42", 0x20, 0xff, "its MSI vector" },
+	{ "kick_prob", CFG_DOUBLE, D(kick_prob), "probability", "0", 0, 1,
+	  "share of its interrupts whose handler notifies the device (a port write exit)" },
+	{ "irq", CFG_SECTION, D(irq), NULL, NULL, 0, 0, "when it interrupts", .sub = &source_section },
+	{ NULL },
+};
+#undef D
+static const struct cfg_section device_section = { "device", device_keys, sizeof(struct device_conf), NULL };
 
 /* ---- vm ------------------------------------------------------------------------- */
 
@@ -35,8 +50,34 @@ static const struct cfg_key vm_keys[] = {
 	{ "pin", CFG_INT_LIST, V(pin), NULL, "auto", 0, 0,
 	  "pCPU of each vCPU, e.g. [0, 1]; auto spreads all vCPUs round-robin",
 	  .count_offset = V(npin) },
-	{ "workload", CFG_SECTION, V(workload), NULL, NULL, 0, 0, "interrupts each vCPU receives",
+	{ "workload", CFG_SECTION, V(workload), NULL, NULL, 0, 0, "interrupts each vCPU receives (MSI on vm.vector)",
 	  .sub = &source_section },
+	{ "vector", CFG_INT, V(vector), NULL, "0x41", 0x20, 0xff, "the workload's MSI vector" },
+	{ "kick_prob", CFG_DOUBLE, V(kick_prob), "probability", "0", 0, 1,
+	  "share of workload interrupts whose handler notifies the device (virtio queue kick: a port write exit)" },
+	{ "devices", CFG_LIST, V(devices), NULL, NULL, 0, 0, "more MSI sources per vCPU (e.g. a TX queue)",
+	  .sub = &device_section, .count_offset = V(ndevices) },
+	{ "idle", CFG_ENUM, V(idle), NULL, "halt", 0, 0, "guest idle: halt (HLT exits) or poll (idle=poll: spin in guest mode)",
+	  .choices = idle_choices },
+	{ "apic", CFG_ENUM, V(apic), NULL, "x2apic", 0, 0, "guest APIC mode: x2apic (EOI is an MSR write) or xapic (APIC page)",
+	  .choices = apic_choices },
+	{ "pv_eoi", CFG_BOOL, V(pv_eoi), NULL, "false", 0, 0,
+	  "the guest uses PV EOI (MSR_KVM_PV_EOI_EN); never armed while APICv is on" },
+	{ "eoi_exit_vectors", CFG_INT_LIST, V(eoi_exit_vectors), NULL, "auto", 0, 0,
+	  "APICv EOI-exit bitmap: vectors whose EOI exits (EOI_INDUCED); auto: none",
+	  .count_offset = V(neoi_exit_vectors) },
+	{ "tick_hz", CFG_RATE, V(tick_hz), NULL, "0", 0, 100000,
+	  "the guest's periodic tick (CONFIG_HZ) on its LAPIC timer; 0: none" },
+	{ "nohz", CFG_BOOL, V(nohz), NULL, "true", 0, 0,
+	  "NO_HZ idle: the tick stops in idle and restarts when the guest leaves idle for a task" },
+	{ "lapic_timer", CFG_ENUM, V(lapic_timer), NULL, "tsc_deadline", 0, 0,
+	  "the guest's clockevent: tsc_deadline (IA32_TSC_DEADLINE writes) or oneshot (TMICT writes)",
+	  .choices = lapic_timer_choices },
+	{ "task_prob", CFG_DOUBLE, V(task_prob), "probability", "0", 0, 1,
+	  "share of device interrupts whose handler wakes a guest task (leaving idle)" },
+	{ "task_work", CFG_DIST, V(task_work), "us", "10us", 0, 0, "run time of such a woken task" },
+	{ "cyclictest", CFG_SECTION, V(cyclictest), NULL, NULL, 0, 0, "cyclictest in the guest",
+	  .sub = &cyclictest_section },
 	{ NULL },
 };
 #undef V
@@ -85,10 +126,24 @@ static const struct cfg_key kvm_keys[] = {
 	{ "halt_poll_ns_shrink", CFG_U32, K(halt_poll_ns_shrink), NULL, NULL, 0, 0,
 	  "kvm.halt_poll_ns_shrink; unset: 0 before 6.11, 2 from 6.11", .flags = CFG_OPTIONAL,
 	  .set_offset = K(halt_poll_ns_shrink_set) },
+	{ "lapic_timer_advance_ns", CFG_INT, K(lapic_timer_advance_ns), NULL, NULL, -1, 5000,
+	  "fire the LAPIC timer early by this much; -1 adaptive (5.2+); unset: 0 before 5.2, -1 after; "
+	  "6.10+ knows only adaptive (-1) or off (0)",
+	  .flags = CFG_OPTIONAL, .set_offset = K(lapic_timer_advance_ns_set) },
 	{ NULL },
 };
 #undef K
 static const struct cfg_section kvm_section = { "kvm", kvm_keys, sizeof(struct kvm_param_conf), NULL };
+
+#define KI(f) offsetof(struct kvm_intel_conf, f)
+static const struct cfg_key kvm_intel_keys[] = {
+	{ "preemption_timer", CFG_BOOL, KI(preemption_timer), NULL, "true", 0, 0,
+	  "kvm_intel.preemption_timer: emulate the TSC-deadline timer with the VMX preemption timer (4.9+)" },
+	{ NULL },
+};
+#undef KI
+static const struct cfg_section kvm_intel_section = { "kvm_intel", kvm_intel_keys, sizeof(struct kvm_intel_conf),
+						      NULL };
 
 /* ---- top level ------------------------------------------------------------------- */
 
@@ -108,6 +163,8 @@ static const struct cfg_key scenario_keys[] = {
 	{ "costs", CFG_RAW, 0, "map", NULL, 0, 0,
 	  "overrides of single profile costs, e.g. costs: {poll_iter: 200}" },
 	{ "kvm", CFG_SECTION, S(kvm), NULL, NULL, 0, 0, "kvm module parameters", .sub = &kvm_section },
+	{ "kvm_intel", CFG_SECTION, S(kvm_intel), NULL, NULL, 0, 0, "kvm_intel module parameters",
+	  .sub = &kvm_intel_section },
 	{ "host", CFG_SECTION, S(host), NULL, NULL, 0, 0, "the host", .sub = &host_section },
 	{ "vm", CFG_SECTION, S(vm), NULL, NULL, 0, 0, "every VM's settings", .sub = &vm_section },
 	{ "vms", CFG_RAW, 0, "list of maps", NULL, 0, 0,
@@ -158,6 +215,24 @@ static int check_vm(struct scenario *s, const struct vm_conf *vm, const struct c
 				    (long long)vm->pin[i], (long long)s->host.pcpus);
 			return -1;
 		}
+	for (size_t i = 0; i < vm->neoi_exit_vectors; i++)
+		if (vm->eoi_exit_vectors[i] < 0 || vm->eoi_exit_vectors[i] > 255) {
+			snprintf(p, sizeof(p), "%s.eoi_exit_vectors", path);
+			conf_errorf(err, at(vmap, "eoi_exit_vectors"), p, "%lld is not a vector (0..255)",
+				    (long long)vm->eoi_exit_vectors[i]);
+			return -1;
+		}
+	if (vm->cyclictest.threads > vm->vcpus) {
+		snprintf(p, sizeof(p), "%s.cyclictest.threads", path);
+		conf_errorf(err, at(vmap, "cyclictest.threads"), p, "%lld threads for %lld vCPUs (one thread per vCPU)",
+			    (long long)vm->cyclictest.threads, (long long)vm->vcpus);
+		return -1;
+	}
+	if (e->arch != KVM_ARCH_X86 && (vm->cyclictest.threads || vm->tick_hz > 0 || vm->pv_eoi)) {
+		snprintf(p, sizeof(p), "%s", path);
+		conf_errorf(err, vmap, p, "the LAPIC timer, cyclictest and PV EOI are modelled for x86 only");
+		return -1;
+	}
 	if (vm->npin && (int64_t)vm->npin != vm->vcpus) {
 		snprintf(p, sizeof(p), "%s.pin", path);
 		conf_errorf(err, at(vmap, "pin"), p, "gives %zu pCPUs for %lld vCPUs", vm->npin,
@@ -187,6 +262,19 @@ static int scenario_check(void *obj, const struct conf_node *map, const char *pa
 	if (s->duration <= 0) {
 		conf_errorf(err, at(map, "duration"), "duration", "must be positive");
 		return -1;
+	}
+	if (s->kvm.lapic_timer_advance_ns_set) {
+		int64_t a = s->kvm.lapic_timer_advance_ns;
+		const char *why = a == -1 && s->version < KVM_VERSION_CODE(5, 2, 0)
+					  ? "adaptive advance (-1) arrived in 5.2"
+				  : a > 0 && s->era.advance_bool
+					  ? "6.10 replaced it with the boolean kvm.lapic_timer_advance: use -1 (adaptive) or 0 (off)"
+					  : NULL;
+		if (why) {
+			conf_errorf(err, at(map, "kvm.lapic_timer_advance_ns"), "kvm.lapic_timer_advance_ns", "%s (kernel %s)",
+				    why, s->kernel);
+			return -1;
+		}
 	}
 	for (size_t i = 0; i < s->host.ntasks; i++)
 		if (s->host.tasks[i].pcpu >= s->host.pcpus) {
@@ -286,6 +374,11 @@ void scenario_free(struct scenario *s)
 	conf_free(s->root);
 	free(s->source);
 	memset(s, 0, sizeof(*s));
+}
+
+int64_t scenario_timer_advance(const struct scenario *s)
+{
+	return s->kvm.lapic_timer_advance_ns_set ? s->kvm.lapic_timer_advance_ns : s->era.advance_default;
 }
 
 void scenario_keys_doc(FILE *f, bool markdown)

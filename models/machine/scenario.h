@@ -15,7 +15,16 @@
 #include "models/haltpoll/kvm_era.h"
 #include "sim/conf.h"
 #include "sim/schema.h"
+#include "workloads/cyclictest.h"
 #include "workloads/source.h"
+
+/* Another MSI-raising device of a VM (vm.devices). */
+struct device_conf {
+	char *name;
+	int64_t vector;
+	double kick_prob;
+	struct source_conf irq;
+};
 
 struct vm_conf {
 	char *name;
@@ -32,6 +41,21 @@ struct vm_conf {
 	int64_t *pin;
 	size_t npin;
 	struct source_conf workload;
+	int64_t vector;   /* the workload's MSI vector */
+	double kick_prob; /* virtio: share of interrupts whose handler notifies the device */
+	struct device_conf *devices;
+	size_t ndevices;
+	int idle;         /* 0 halt, 1 poll */
+	int apic;         /* enum eoi_apic_mode */
+	bool pv_eoi;
+	int64_t *eoi_exit_vectors;
+	size_t neoi_exit_vectors;
+	double tick_hz;
+	int lapic_timer; /* 0 tsc_deadline, 1 oneshot */
+	bool nohz;
+	double task_prob;
+	struct dist task_work;
+	struct cyclictest_conf cyclictest;
 };
 
 struct host_task_conf {
@@ -43,6 +67,12 @@ struct host_task_conf {
 struct kvm_param_conf {
 	uint32_t halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, halt_poll_ns_shrink;
 	bool halt_poll_ns_set, halt_poll_ns_grow_set, halt_poll_ns_grow_start_set, halt_poll_ns_shrink_set;
+	int64_t lapic_timer_advance_ns;
+	bool lapic_timer_advance_ns_set;
+};
+
+struct kvm_intel_conf {
+	bool preemption_timer;
 };
 
 struct host_conf {
@@ -63,6 +93,7 @@ struct scenario {
 	int arch;
 	char *cost_profile;
 	struct kvm_param_conf kvm;
+	struct kvm_intel_conf kvm_intel;
 	struct host_conf host;
 	struct vm_conf vm;   /* the template every VM starts from */
 	struct vm_conf *vms; /* the VMs: `vms:` entries over the template, or vm.count copies */
@@ -89,6 +120,9 @@ struct scenario_set {
 int scenario_load(struct scenario *s, const char *path, const struct scenario_set *sets, size_t nsets,
 		  struct conf_err *err);
 void scenario_free(struct scenario *s);
+
+/* scenario_timer_advance - kvm.lapic_timer_advance_ns as the release applies it (-1: adaptive). */
+int64_t scenario_timer_advance(const struct scenario *s);
 
 /* scenario_keys_doc - the key reference (markdown table, or text). */
 void scenario_keys_doc(FILE *f, bool markdown);

@@ -1,21 +1,24 @@
-/* vcpu.c - the vCPU state machine (see vcpu.h). */
+/* vcpu.c - the vCPU in root mode: exits, entry, the halt, wake-ups, accounting (see vcpu.h). */
 #include "models/vcpu/vcpu.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_randist.h>
 
 #include "models/costs/costs.h"
 #include "sim/rng.h"
-#include "traces/kvm_tp.h"
 
 const char *const vcpu_acct_names[VACCT_N] = { "guest", "kvm", "poll_ok", "poll_fail", "sleep", "runnable" };
 
-/* Guest addresses shown in exits and entries: the HLT in the idle loop, and guest work. */
 #define GUEST_RIP_HLT 0xffffffff81e3b4d6ULL
 #define GUEST_RIP_WORK 0xffffffff8112a0c4ULL
 #define RESCHEDULE_VECTOR 0xfd
+#define POSTED_INTR_VECTOR 0xf2
 #define INTR_INFO_VALID 0x80000000u
 
 enum { POLL_SUCCESS, POLL_CUT, POLL_GIVEUP };
@@ -23,6 +26,16 @@ enum { POLL_SUCCESS, POLL_CUT, POLL_GIVEUP };
 static inline struct vcpu *task_vcpu(struct host_task *t)
 {
 	return (struct vcpu *)((char *)t - offsetof(struct vcpu, task));
+}
+
+sim_time_t vcost(struct vcpu *v, int id)
+{
+	sim_time_t ps = v->prof->ps[id];
+	double cv = v->prof->cv[id];
+	if (cv <= 0 || ps <= 0)
+		return ps;
+	double x = (double)ps * (1.0 + cv * gsl_ran_gaussian_ziggurat(v->cost_rng, 1.0));
+	return x > 0 ? (sim_time_t)x : 0;
 }
 
 /* ---- accounting ------------------------------------------------------------------ */
@@ -74,81 +87,149 @@ static void step(struct vcpu *v, enum vcpu_state s, int acct, sim_time_t cost, s
 	v->ev = sim_after(v->sim, cost, next, v, NULL);
 }
 
-/* ---- interrupts ------------------------------------------------------------------- */
+/* ---- interrupts --------------------------------------------------------------------- */
 
-static struct vcpu_irq *irr_first(struct vcpu *v)
+struct vcpu_vector *vcpu_highest_irr(struct vcpu *v)
 {
-	for (int i = 0; i < v->nirq; i++)
-		if (v->irq[i].state == IRQ_IRR)
-			return &v->irq[i];
-	return NULL;
+	struct vcpu_vector *best = NULL;
+	for (int i = 0; i < v->nvec; i++)
+		if (v->vec[i].state == VEC_IRR && (!best || v->vec[i].vector > best->vector))
+			best = &v->vec[i];
+	return best;
 }
 
-/* take_interrupts - the guest runs the handlers of everything in IRR (IF=1). */
-static void take_interrupts(struct vcpu *v)
+bool vcpu_has_events(const struct vcpu *v)
 {
-	sim_time_t now = sim_now(v->sim);
-	sim_time_t start = now + v->cost[COST_guest_irq];
-	for (int i = 0; i < v->nirq; i++) {
-		struct vcpu_irq *q = &v->irq[i];
-		if (q->state != IRQ_IRR)
-			continue;
-		int64_t lat = (start - q->arrival) / SIM_NS;
-		sim_hist_record(&v->irq_lat, lat);
-		if (q->wake)
-			sim_hist_record(&v->wake_lat, lat);
-		v->backlog += v->cost[COST_guest_irq] + q->work;
-		q->state = IRQ_NONE;
-		q->work = 0;
+	if (v->timer.pending)
+		return true;
+	for (int i = 0; i < v->nvec; i++)
+		if (v->vec[i].state == VEC_IRR)
+			return true;
+	return false;
+}
+
+static void ev_ipi_arrived(struct sim *sim, void *subject, void *object);
+
+/* send_ipi - interrupt the pCPU running this vCPU in guest mode. */
+static void send_ipi(struct vcpu *v)
+{
+	if (v->ipi_ev != SIM_NO_EVENT)
+		return;
+	v->ipis++;
+	v->ipi_ev = sim_after(v->sim, v->prof->ps[COST_ipi], ev_ipi_arrived, v, NULL);
+}
+
+static void poll_update(struct vcpu *v);
+
+void vcpu_kick(struct vcpu *v)
+{
+	switch (v->state) {
+	case VCPU_GUEST:
+		send_ipi(v); /* a posted interrupt with APICv, else a forced exit */
+		break;
+	case VCPU_POLL:
+		poll_update(v);
+		break;
+	case VCPU_BLOCKED:
+		/* kvm_vcpu_wake_up(): the thread was asleep */
+		++v->hp.stat.halt_wakeup;
+		if (v->conf.invalid_wakeup_prob > 0 && gsl_rng_uniform(v->wake_rng) < v->conf.invalid_wakeup_prob) {
+			/* s390: another vCPU took the floating interrupt; this wake-up finds nothing */
+			v->res.valid_wakeup = false;
+			for (int i = 0; i < v->nvec; i++)
+				if (v->vec[i].state == VEC_IRR && v->vec[i].msi) {
+					v->vec[i].state = VEC_IDLE;
+					v->vec[i].work = 0;
+				}
+		}
+		v->state = VCPU_WAKING;
+		vacct(v, VACCT_RUNNABLE);
+		host_task_wake(&v->task);
+		break;
+	default:
+		break; /* root mode: the next check, or injection on entry, finds it */
 	}
 }
 
-static void guest_hlt(struct vcpu *v);
-static void ev_guest_work_done(struct sim *sim, void *subject, void *object);
-
-/* guest_continue - in guest mode: run the backlog, or idle (HLT) when there is none. */
-static void guest_continue(struct vcpu *v)
+void vcpu_accept_irq(struct vcpu *v, struct vcpu_vector *q)
 {
-	if (v->backlog > 0) {
-		v->guest_since = sim_now(v->sim);
-		v->ev = sim_after(v->sim, v->backlog, ev_guest_work_done, v, NULL);
-	} else {
-		guest_hlt(v);
+	VTRACE(v, EV_kvm_apic_accept_irq,
+	       kvm_tp_apic_accept_irq(tb_, sizeof(tb_), v->hp.vcpu_id, APIC_DM_FIXED, q->level, q->vector));
+	if (q->state == VEC_IRR) { /* the IRR bit is already set: one interrupt, more work */
+		q->coalesced++;
+		return;
 	}
+	q->state = VEC_IRR;
+	q->wake = v->in_halt;
+	vcpu_kick(v);
 }
 
-/* guest_pause - stop the guest's work clock (an exit, or more work arriving). */
-static void guest_pause(struct vcpu *v)
-{
-	if (sim_cancel(v->sim, v->ev))
-		v->backlog -= sim_now(v->sim) - v->guest_since;
-	v->ev = SIM_NO_EVENT;
-}
-
-static void ev_guest_work_done(struct sim *sim, void *subject, void *object)
+static void ev_msi_delivered(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
-	v->ev = SIM_NO_EVENT;
-	v->backlog = 0;
-	guest_continue(v);
+	v->in_producer = true;
+	vcpu_accept_irq(v, object);
+	v->in_producer = false;
 }
 
-/* ---- entry and exits -------------------------------------------------------------- */
+/* msi_fire - a device raised its MSI: kvm_set_msi() on the producing CPU. */
+static void msi_fire(void *ctx, sim_time_t work)
+{
+	struct vcpu_vector *q = ctx;
+	struct vcpu *v = q->v;
+	uint64_t addr = 0xfee00000ull | ((uint64_t)v->hp.vcpu_id << 12), data = q->vector;
+	q->arrivals++;
+	VTRACE(v, EV_kvm_msi_set_irq, kvm_tp_msi_set_irq(tb_, sizeof(tb_), v->hp.vm->era, addr, data));
+	q->work += work;
+	if (q->state == VEC_IDLE) {
+		q->state = VEC_INFLIGHT;
+		q->arrival = sim_now(v->sim);
+	}
+	sim_after(v->sim, v->prof->ps[COST_irq_deliver], ev_msi_delivered, v, q);
+}
+
+/* ---- exits and entry --------------------------------------------------------------- */
+
+static void exit_stat_close(struct vcpu *v)
+{
+	if (!v->exit_open)
+		return;
+	struct exit_stat *s = &v->exits[v->exit_reason];
+	sim_time_t d = sim_now(v->sim) - v->exit_at;
+	double us = (double)d / (double)SIM_US;
+	s->n++;
+	s->sum += d;
+	if (s->n == 1 || d < s->min)
+		s->min = d;
+	if (d > s->max)
+		s->max = d;
+	double delta = us - s->mean_us;
+	s->mean_us += delta / (double)s->n;
+	s->m2 += delta * (us - s->mean_us);
+	v->exit_open = false;
+}
+
+static void vcpu_enter(struct vcpu *v);
 
 static void ev_entered(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
+	struct vcpu_vector *inj = object;
 	v->ev = SIM_NO_EVENT;
-	if (v->tracer && v->tracer->entry)
-		v->tracer->entry(v->tracer->ctx, v, v->in_halt ? GUEST_RIP_HLT + 1 : GUEST_RIP_WORK);
+	exit_stat_close(v);
+	VTRACE(v, EV_kvm_entry,
+	       kvm_tp_entry(tb_, sizeof(tb_), v->hp.vm->era, v->hp.vcpu_id,
+			    v->in_halt ? GUEST_RIP_HLT + 1 : GUEST_RIP_WORK, false));
 	v->in_halt = false;
 	v->state = VCPU_GUEST;
 	vacct(v, VACCT_GUEST);
-	take_interrupts(v);
-	guest_continue(v);
+	vmx_update_hv_timer(v);
+	if (inj)
+		guest_take_interrupt(v, inj);
+	guest_resume(v);
 }
 
-/* vcpu_enter - back to the guest, through the run loop's preemption point. */
+/* vcpu_enter - back to the guest, through the run loop's preemption point and injection. */
 static void vcpu_enter(struct vcpu *v)
 {
 	if (v->task.cpu->need_resched) {
@@ -157,25 +238,67 @@ static void vcpu_enter(struct vcpu *v)
 		if (host_task_yield(&v->task))
 			return; /* vcpu_run_cb() continues when it has the CPU again */
 	}
-	sim_time_t c = v->cost[COST_vmentry] + (irr_first(v) ? v->cost[COST_inject] : 0);
-	step(v, VCPU_ENTRY, VACCT_KVM, c, ev_entered);
+	sim_time_t c = vcost(v, COST_vmentry);
+	kvm_inject_apic_timer_irqs(v);
+	struct vcpu_vector *inj = NULL;
+	if (!v->conf.apicv) {
+		struct vcpu_vector *q = vcpu_highest_irr(v);
+		if (q && v->guest_if) {
+			inj = q;
+			q->state = VEC_IDLE;
+			apic_set_isr(v, q->vector);
+			VTRACE(v, EV_kvm_inj_virq, kvm_tp_inj_virq(tb_, sizeof(tb_), v->hp.vm->era, q->vector));
+			c += vcost(v, COST_inject);
+			v->irq_window = false;
+		} else if (q) {
+			v->irq_window = true; /* inject when the guest enables interrupts */
+		}
+		apic_sync_pv_eoi_to_guest(v);
+	}
+	v->timer.injected = inj && inj == v->timer_vec;
+	c += kvm_wait_lapic_expire(v);
+	v->state = VCPU_ENTRY;
+	vacct(v, VACCT_KVM);
+	v->ev = sim_after(v->sim, c, ev_entered, v, inj);
 }
 
 static void ev_exit_handled(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
 	v->ev = SIM_NO_EVENT;
-	vcpu_enter(v);
+	if (v->exit_fn)
+		v->exit_fn(v, &v->exit_op);
+	if (v->state == VCPU_EXIT)
+		vcpu_enter(v);
 }
 
-static void guest_exit_extint(struct vcpu *v)
+void vcpu_exit(struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip, sim_time_t cost,
+	       gop_fn *fn, const struct gop *op)
 {
+	const struct kvm_era *e = v->hp.vm->era;
 	guest_pause(v);
-	v->exits_extint++;
-	if (v->tracer && v->tracer->exit)
-		v->tracer->exit(v->tracer->ctx, v, EXIT_REASON_EXTERNAL_INTERRUPT,
-				INTR_INFO_VALID | RESCHEDULE_VECTOR, GUEST_RIP_WORK);
-	step(v, VCPU_EXIT, VACCT_KVM, v->cost[COST_vmexit] + v->cost[COST_extint_exit], ev_exit_handled);
+	vmx_stop_hv_timer(v);
+	struct kvm_exit_info x = {
+		.vcpu_id = v->hp.vcpu_id,
+		.reason = reason,
+		.rip = rip,
+		/* up to 5.9 info2 was the exit interruption info; 5.10 moved it to intr_info */
+		.info2 = e->tp_kvm_exit < 2 ? intr_info : 0,
+		.intr_info = intr_info,
+	};
+	VTRACE(v, EV_kvm_exit, kvm_tp_exit(tb_, sizeof(tb_), e, &x));
+	v->exit_reason = reason < VMX_REASONS ? reason : VMX_REASONS - 1;
+	v->exit_open = true;
+	v->exit_at = sim_now(v->sim);
+	v->exit_fn = fn;
+	if (op)
+		v->exit_op = *op;
+	cost += vcost(v, COST_vmexit);
+	if (!v->conf.apicv && v->eoi.pv_eoi_pending) {
+		apic_sync_pv_eoi_from_guest(v); /* after every exit */
+		cost += vcost(v, COST_pv_eoi_sync);
+	}
+	step(v, VCPU_EXIT, VACCT_KVM, cost, ev_exit_handled);
 }
 
 static void ev_ipi_arrived(struct sim *sim, void *subject, void *object)
@@ -185,31 +308,22 @@ static void ev_ipi_arrived(struct sim *sim, void *subject, void *object)
 	if (v->state != VCPU_GUEST)
 		return; /* out of guest mode already: root mode sees IRR and need_resched itself */
 	if (!v->task.cpu->need_resched && v->conf.apicv) {
-		if (irr_first(v)) { /* a posted interrupt: the guest takes it without an exit */
-			guest_pause(v);
-			take_interrupts(v);
-			guest_continue(v);
-		}
+		guest_resume(v); /* a posted interrupt: delivered without an exit when IF=1 */
 		return;
 	}
-	guest_exit_extint(v);
+	vcpu_exit(v, EXIT_REASON_EXTERNAL_INTERRUPT,
+		  INTR_INFO_VALID | (v->conf.apicv ? POSTED_INTR_VECTOR : RESCHEDULE_VECTOR), GUEST_RIP_WORK,
+		  vcost(v, COST_extint_exit), NULL, NULL);
 }
 
-/* send_ipi - interrupt the pCPU running this vCPU in guest mode. */
-static void send_ipi(struct vcpu *v)
-{
-	if (v->ipi_ev != SIM_NO_EVENT)
-		return;
-	v->ipis++;
-	v->ipi_ev = sim_after(v->sim, v->cost[COST_ipi], ev_ipi_arrived, v, NULL);
-}
-
-/* ---- the halt --------------------------------------------------------------------- */
+/* ---- the halt ------------------------------------------------------------------------- */
 
 static void ev_halt_done(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
 	v->ev = SIM_NO_EVENT;
+	kvm_lapic_switch_to_hv_timer(v);
+	v->state = VCPU_EXIT;
 	vcpu_enter(v);
 }
 
@@ -222,14 +336,17 @@ static void halt_end(struct vcpu *v)
 	if (v->hp.vm->era->stat_blocking)
 		v->hp.stat.blocking = 0;
 	kvm_vcpu_halt_end(&v->hp, &v->halt, &v->res);
-	step(v, VCPU_HALT_DONE, VACCT_KVM, v->cost[COST_halt_finish], ev_halt_done);
+	sim_time_t c = vcost(v, COST_halt_finish);
+	if (v->conf.timer.preemption_timer && v->timer.tscdeadline && !v->timer.pending)
+		c += vcost(v, COST_timer_switch);
+	step(v, VCPU_HALT_DONE, VACCT_KVM, c, ev_halt_done);
 }
 
 static void ev_block_check(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
 	v->ev = SIM_NO_EVENT;
-	if (irr_first(v)) { /* arrived after the poll loop, before schedule(): never slept */
+	if (vcpu_has_events(v)) { /* arrived after the poll loop, before schedule(): never slept */
 		v->res.waited = false;
 		v->res.cur_ns = sim_ns(sim_now(sim));
 		halt_end(v);
@@ -245,7 +362,7 @@ static void ev_block_check(struct sim *sim, void *subject, void *object)
 
 static void block_prepare(struct vcpu *v)
 {
-	step(v, VCPU_BLOCK_PREP, VACCT_KVM, v->cost[COST_block_prepare], ev_block_check);
+	step(v, VCPU_BLOCK_PREP, VACCT_KVM, vcost(v, COST_block_prepare), ev_block_check);
 }
 
 static void ev_poll_end(struct sim *sim, void *subject, void *object)
@@ -268,14 +385,14 @@ static void ev_poll_end(struct sim *sim, void *subject, void *object)
 /* grid_at_or_after - the first poll-loop grid point at or after t. */
 static sim_time_t grid_at_or_after(const struct vcpu *v, sim_time_t t)
 {
-	sim_time_t c = v->cost[COST_poll_iter];
+	sim_time_t c = v->prof->ps[COST_poll_iter];
 	if (t <= v->poll_start)
 		return v->poll_start;
 	return v->poll_start + (t - v->poll_start + c - 1) / c * c;
 }
 
 /*
- * poll_update - something the loop checks changed (an interrupt in IRR, another
+ * poll_update - something the loop checks changed (an event pending, another
  * runnable task, need_resched): end the loop earlier if that is now due.
  * At grid point k the loop first evaluates can_poll() (k >= 1), then checks for
  * a wake event, so a wake event only wins strictly before the loop's exit.
@@ -284,7 +401,7 @@ static void poll_update(struct vcpu *v)
 {
 	struct pcpu *p = v->task.cpu;
 	sim_time_t now = sim_now(v->sim);
-	sim_time_t c = v->cost[COST_poll_iter];
+	sim_time_t c = v->prof->ps[COST_poll_iter];
 	sim_time_t end = v->poll_giveup;
 	int kind = POLL_GIVEUP;
 	bool stop = !single_task_running(p) || (v->hp.vm->era->need_resched && p->need_resched);
@@ -297,7 +414,7 @@ static void poll_update(struct vcpu *v)
 			kind = POLL_CUT;
 		}
 	}
-	if (irr_first(v)) {
+	if (vcpu_has_events(v)) {
 		sim_time_t g = grid_at_or_after(v, now);
 		if (g < end) {
 			end = g;
@@ -314,7 +431,7 @@ static void poll_update(struct vcpu *v)
 
 static void poll_begin(struct vcpu *v)
 {
-	sim_time_t c = v->cost[COST_poll_iter];
+	sim_time_t c = v->prof->ps[COST_poll_iter];
 	v->state = VCPU_POLL;
 	vacct(v, VACCT_POLL);
 	v->poll_start = sim_now(v->sim);
@@ -326,16 +443,14 @@ static void poll_begin(struct vcpu *v)
 	poll_update(v);
 }
 
-static void ev_handle_hlt(struct sim *sim, void *subject, void *object)
+/* hlt_handled - handle_halt() and the run loop's vcpu_block(), after the HLT exit. */
+static void hlt_handled(struct vcpu *v, struct gop *op)
 {
-	struct vcpu *v = subject;
-	int64_t now_ns = sim_ns(sim_now(sim));
-	v->ev = SIM_NO_EVENT;
+	int64_t now_ns = sim_ns(sim_now(v->sim));
 	++v->hp.stat.halt_exits;
-	if (irr_first(v)) { /* kvm_vcpu_has_events(): stays runnable, no halt */
-		vcpu_enter(v);
-		return;
-	}
+	if (vcpu_has_events(v))
+		return; /* kvm_vcpu_has_events(): stays runnable; vcpu_exit() enters again */
+	kvm_lapic_switch_to_sw_timer(v); /* before polling, so that the poll sees an expired timer */
 	v->halts++;
 	kvm_vcpu_halt_begin(&v->hp, &v->halt, now_ns);
 	v->res = (struct kvm_halt_result){
@@ -350,61 +465,14 @@ static void ev_handle_hlt(struct sim *sim, void *subject, void *object)
 		block_prepare(v);
 }
 
-static void guest_hlt(struct vcpu *v)
+/* vcpu_halt - the guest executes HLT with nothing to do (called from guest.c). */
+void vcpu_halt(struct vcpu *v)
 {
 	v->in_halt = true;
-	if (v->tracer && v->tracer->exit)
-		v->tracer->exit(v->tracer->ctx, v, EXIT_REASON_HLT, 0, GUEST_RIP_HLT);
-	step(v, VCPU_EXIT, VACCT_KVM, v->cost[COST_vmexit] + v->cost[COST_hlt_exit], ev_handle_hlt);
-}
-
-/* ---- interrupt arrival ------------------------------------------------------------- */
-
-static void ev_irq_delivered(struct sim *sim, void *subject, void *object)
-{
-	struct vcpu *v = subject;
-	struct vcpu_irq *q = object;
-	q->state = IRQ_IRR;
-	q->wake = v->in_halt;
-	switch (v->state) {
-	case VCPU_GUEST:
-		send_ipi(v);
-		break;
-	case VCPU_POLL:
-		poll_update(v);
-		break;
-	case VCPU_BLOCKED:
-		/* kvm_vcpu_kick() -> kvm_vcpu_wake_up(): the thread was asleep */
-		++v->hp.stat.halt_wakeup;
-		if (v->conf.invalid_wakeup_prob > 0 &&
-		    gsl_rng_uniform(v->wake_rng) < v->conf.invalid_wakeup_prob) {
-			/* s390: another vCPU took the floating interrupt; this wake-up finds nothing */
-			v->res.valid_wakeup = false;
-			q->state = IRQ_NONE;
-			q->work = 0;
-		}
-		v->state = VCPU_WAKING;
-		vacct(v, VACCT_RUNNABLE);
-		host_task_wake(&v->task);
-		break;
-	default:
-		break; /* root mode: the next check, or injection on entry, finds it */
-	}
-}
-
-static void irq_fire(void *ctx, sim_time_t work)
-{
-	struct vcpu_irq *q = ctx;
-	struct vcpu *v = q->v;
-	if (q->state != IRQ_NONE) { /* the vector is still pending: one interrupt, more work */
-		q->coalesced++;
-		q->work += work;
-		return;
-	}
-	q->state = IRQ_INFLIGHT;
-	q->arrival = sim_now(v->sim);
-	q->work = work;
-	sim_after(v->sim, v->cost[COST_irq_deliver], ev_irq_delivered, v, q);
+	sim_time_t c = vcost(v, COST_hlt_exit);
+	if (v->timer.hv_timer_in_use)
+		c += vcost(v, COST_timer_switch);
+	vcpu_exit(v, EXIT_REASON_HLT, 0, GUEST_RIP_HLT, c, hlt_handled, NULL);
 }
 
 /* ---- the thread on its pCPU --------------------------------------------------------- */
@@ -449,66 +517,91 @@ static const struct host_task_ops vcpu_task_ops = { vcpu_run_cb, vcpu_resched_cb
 
 static void kt_halt_poll_ns(void *ctx, uint32_t vcpu_id, bool grow, uint32_t new_ns, uint32_t old_ns)
 {
-	const struct vcpu *v = ctx;
-	if (v->tracer->halt_poll_ns)
-		v->tracer->halt_poll_ns(v->tracer->ctx, v, grow, new_ns, old_ns);
+	struct vcpu *v = ctx;
+	VTRACE(v, EV_kvm_halt_poll_ns,
+	       kvm_tp_halt_poll_ns(tb_, sizeof(tb_), v->hp.vm->era, vcpu_id, grow, new_ns, old_ns));
 }
 
 static void kt_vcpu_wakeup(void *ctx, uint32_t vcpu_id, uint64_t ns, bool waited, bool valid)
 {
-	const struct vcpu *v = ctx;
-	if (v->tracer->vcpu_wakeup)
-		v->tracer->vcpu_wakeup(v->tracer->ctx, v, ns, waited, valid);
+	struct vcpu *v = ctx;
+	VTRACE(v, EV_kvm_vcpu_wakeup, kvm_tp_vcpu_wakeup(tb_, sizeof(tb_), v->hp.vm->era, ns, waited, valid));
 }
 
-/* ---- life cycle -------------------------------------------------------------------- */
+/* ---- life cycle ----------------------------------------------------------------------- */
 
 void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_haltpoll *vm,
-	       uint32_t vcpu_id, int index, const char *name, int pid, const sim_time_t *cost,
+	       uint32_t vcpu_id, int index, const char *name, int pid, const struct cost_profile *prof,
 	       const struct vcpu_conf *conf, const struct vcpu_tracer *tracer, uint64_t seed)
 {
 	memset(v, 0, sizeof(*v));
 	v->sim = sim;
-	v->cost = cost;
+	v->prof = prof;
 	v->index = index;
 	v->conf = *conf;
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	host_task_init(&v->task, &vcpu_task_ops, cpu, v->name, pid);
 	v->tracer = tracer;
 	v->ktracer = (struct kvm_halt_tracer){ kt_halt_poll_ns, kt_vcpu_wakeup, v };
-	kvm_vcpu_haltpoll_init(&v->hp, vm, vcpu_id, tracer ? &v->ktracer : NULL);
+	kvm_vcpu_haltpoll_init(&v->hp, vm, vcpu_id, &v->ktracer);
 	v->state = VCPU_NEW;
 	v->acct = VACCT_RUNNABLE;
+	v->guest_if = true;
 	sim_hist_init(&v->wake_lat);
 	sim_hist_init(&v->irq_lat);
+	char rn[64];
+	snprintf(rn, sizeof(rn), "%s/costs", name);
+	v->cost_rng = sim_rng_new(seed, rn);
 	if (conf->invalid_wakeup_prob > 0) {
-		char rn[64];
 		snprintf(rn, sizeof(rn), "%s/wakeup", name);
 		v->wake_rng = sim_rng_new(seed, rn);
 	}
+	v->eoi.highest_isr_cache = -1;
+	/* the LAPIC timer's vector */
+	struct vcpu_vector *t = &v->vec[v->nvec++];
+	t->v = v;
+	t->vector = LOCAL_TIMER_VECTOR;
+	v->timer_vec = t;
+	kvm_lapic_timer_init(v);
 }
 
-int vcpu_add_irq(struct vcpu *v, const struct source_conf *sc, uint64_t seed, const char *name, char *err,
-		 size_t errlen)
+int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, double kick_prob,
+		 uint64_t seed, const char *name, char *err, size_t errlen)
 {
-	if (v->nirq == VCPU_MAX_IRQ) {
-		snprintf(err, errlen, "%s: at most %d interrupt sources per vCPU", v->name, VCPU_MAX_IRQ);
+	if (v->nvec == VCPU_MAX_VEC) {
+		snprintf(err, errlen, "%s: at most %d interrupt sources per vCPU", v->name, VCPU_MAX_VEC - 1);
 		return -1;
 	}
-	struct vcpu_irq *q = &v->irq[v->nirq];
+	for (int i = 0; i < v->nvec; i++)
+		if (v->vec[i].vector == vector) {
+			snprintf(err, errlen, "%s: two interrupt sources on vector 0x%x", v->name, vector);
+			return -1;
+		}
+	struct vcpu_vector *q = &v->vec[v->nvec];
 	memset(q, 0, sizeof(*q));
 	q->v = v;
-	if (source_init(&q->src, sc, (int)v->hp.vcpu_id, seed, name, irq_fire, q, err, errlen))
+	q->vector = vector;
+	q->msi = true;
+	q->kick_prob = kick_prob;
+	q->kick_port = 0xc050 + 0x40 * (uint16_t)(v->nvec - 1);
+	if (source_init(&q->src, sc, (int)v->hp.vcpu_id, seed, name, msi_fire, q, err, errlen))
 		return -1;
-	v->nirq++;
+	q->has_src = true;
+	if (kick_prob > 0 || v->conf.task_prob > 0) {
+		char rn[96];
+		snprintf(rn, sizeof(rn), "%s/kick", name);
+		q->rng = sim_rng_new(seed, rn);
+	}
+	v->nvec++;
 	return 0;
 }
 
 void vcpu_start(struct vcpu *v)
 {
 	v->acct_since = sim_now(v->sim);
-	for (int i = 0; i < v->nirq; i++)
-		source_start(&v->irq[i].src, v->sim);
+	for (int i = 0; i < v->nvec; i++)
+		if (v->vec[i].has_src)
+			source_start(&v->vec[i].src, v->sim);
 	host_task_place(&v->task);
 }
 
@@ -522,10 +615,17 @@ void vcpu_finish(struct vcpu *v)
 
 void vcpu_free(struct vcpu *v)
 {
-	for (int i = 0; i < v->nirq; i++)
-		source_fini(&v->irq[i].src);
+	for (int i = 0; i < v->nvec; i++) {
+		if (v->vec[i].has_src)
+			source_fini(&v->vec[i].src);
+		if (v->vec[i].rng)
+			gsl_rng_free(v->vec[i].rng);
+	}
 	if (v->wake_rng)
 		gsl_rng_free(v->wake_rng);
+	if (v->cost_rng)
+		gsl_rng_free(v->cost_rng);
+	free(v->gtimers);
 	sim_hist_free(&v->wake_lat);
 	sim_hist_free(&v->irq_lat);
 }

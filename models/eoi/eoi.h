@@ -1,0 +1,59 @@
+/*
+ * eoi.h - end of interrupt: what the guest's EOI write costs, and when KVM
+ * completes it (arch/x86/kvm/lapic.c; ../shared/spec/kvm-behavior.md section 5).
+ *
+ * Modes (a VM's setting):
+ *   x2apic  the guest writes MSR 0x80B: an MSR_WRITE exit, traced kvm_apic
+ *           ("apic_write APIC_EOI = 0x0"), kvm_eoi, then kvm_msr ("msr_write 80b = 0x0")
+ *   xapic   a write to the APIC page at 0xB0: an APIC_ACCESS exit handled by
+ *           the fasteoi shortcut, traced kvm_apic and kvm_eoi
+ *   APICv   (vm.apicv) the hardware completes the EOI with no exit, unless the
+ *           vector is in the EOI-exit bitmap (vm.eoi_exit_vectors: level or
+ *           IOAPIC-notified vectors): then an EOI_INDUCED exit, traced kvm_eoi
+ *   PV EOI  (vm.pv_eoi, without APICv) before each entry that injected an
+ *           interrupt, KVM sets bit 0 of the guest's PV EOI word if no other
+ *           interrupt is in IRR, exactly one vector is in service and it is
+ *           edge-triggered; the guest's EOI then test-and-clears the bit instead
+ *           of writing the APIC (no exit), and KVM completes the EOI at the next
+ *           exit of any kind (kvm_eoi then kvm_pv_eoi). Where the bit was not
+ *           set, the guest writes the APIC as in x2apic/xapic mode.
+ *
+ * State: the in-service vectors (ISR) and highest_isr_cache (the one vector
+ * in service, or -1), the PV EOI word's bit and KVM_APIC_PV_EOI_PENDING.
+ */
+#ifndef KVMSIM_EOI_EOI_H
+#define KVMSIM_EOI_EOI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vcpu;
+struct gop;
+
+enum eoi_apic_mode { EOI_X2APIC, EOI_XAPIC };
+
+struct kvm_apic_eoi_conf {
+	int mode;          /* enum eoi_apic_mode */
+	bool pv_eoi;       /* the guest enabled MSR_KVM_PV_EOI_EN */
+	uint64_t exit_bitmap[4]; /* APICv EOI-exit bitmap */
+};
+
+struct kvm_apic_eoi {
+	uint64_t isr[4];
+	int isr_count;
+	int highest_isr_cache;
+	bool pv_eoi_pending; /* KVM_APIC_PV_EOI_PENDING */
+	bool guest_bit;      /* bit 0 of the guest's PV EOI word */
+	uint64_t pv_armed, pv_completed, native;
+};
+
+/* apic_set_isr - KVM injects (acks) vector: it is in service. */
+void apic_set_isr(struct vcpu *v, int vector);
+/* apic_sync_pv_eoi_to_guest - before entry: arm PV EOI if safe. */
+void apic_sync_pv_eoi_to_guest(struct vcpu *v);
+/* apic_sync_pv_eoi_from_guest - after every exit: complete a PV EOI the guest did. */
+void apic_sync_pv_eoi_from_guest(struct vcpu *v);
+/* guest_eoi - the guest's EOI of vector: no exit, or the exit it takes (in guest mode). */
+void guest_eoi(struct vcpu *v, int vector);
+
+#endif
