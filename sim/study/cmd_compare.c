@@ -322,8 +322,9 @@ static int compare_metric(const struct cmp_opts *o, const json_t *base, const js
 	const char *ks_result = empty ? "n/a" : !differ ? "same" : ks.cand_slower ? "slower" : "faster";
 	if (differ && ks.cand_slower && o->fail_on_ks) {
 		char msg[512];
-		snprintf(msg, sizeof(msg), "%s KS D=%.4f p=%.3g: candidate slower (largest gap below %s)", name, ks.d,
-			 ks.p, fmt_ns((double)ks.at_ns, false, b1, sizeof(b1)));
+		snprintf(msg, sizeof(msg), "%s KS D=%.4f p%s%.3g: candidate slower (largest gap below %s)", name, ks.d,
+			 ks.p < 1e-16 ? "<" : "=", ks.p < 1e-16 ? 1e-16 : ks.p,
+			 fmt_ns((double)ks.at_ns, false, b1, sizeof(b1)));
 		json_array_append_new(v->regressions, json_string(msg));
 		v->nregress++;
 		ks_result = "REGRESSION";
@@ -335,7 +336,8 @@ static int compare_metric(const struct cmp_opts *o, const json_t *base, const js
 		if (empty)
 			printf("%-16s %-6s no samples in %s\n", "", "KS", !hb.count ? "BASE" : "CAND");
 		else
-			printf("%-16s %-6s D=%.4f p=%.3g: %s%s%s\n", "", "KS", ks.d, ks.p,
+			printf("%-16s %-6s D=%.4f p%s%.3g: %s%s%s\n", "", "KS", ks.d, ks.p < 1e-16 ? "<" : "=",
+			       ks.p < 1e-16 ? 1e-16 : ks.p,
 			       !differ ? "no significant difference" :
 			       ks.cand_slower ? "candidate slower" : "candidate faster",
 			       differ ? " below " : "", differ ? fmt_ns((double)ks.at_ns, false, b1, sizeof(b1)) : "");

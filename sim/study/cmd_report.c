@@ -401,7 +401,9 @@ static json_t *sweep_data(const struct report_opts *o, const char *dir)
 	}
 	json_t *params = json_array();
 	for (size_t i = 0; i < p.nkeys; i++)
-		json_array_append_new(params, json_pack("{s:s, s:b}", "key", p.keys[i], "sampled", key_sampled(&p, (int)i)));
+		json_array_append_new(params,
+				      json_pack("{s:s, s:b, s:O}", "key", p.keys[i], "sampled", key_sampled(&p, (int)i), "kind",
+						json_object_get(json_array_get(json_object_get(p.doc, "params"), i), "kind")));
 	char title[512];
 	snprintf(title, sizeof(title), "kvmsim sweep %s", p.dir);
 	const char *scen = json_string_value(json_object_get(p.doc, "scenario"));

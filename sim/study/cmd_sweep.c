@@ -128,7 +128,7 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
 	uint64_t v;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:j:qh", opts, &li)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:j:qh", opts, &li)) != -1) {
 		if (c >= O_GRID && c <= O_LIB && !a->plan_opt)
 			a->plan_opt = opts[li].name;
 		switch (c) {
@@ -445,7 +445,7 @@ static int do_exec(struct sweep_args *a)
 		if (plan_parse_ids(&p, a->rest[i], &ids, &n, why, sizeof(why))) {
 			free(ids);
 			plan_free(&p);
-			return cli_error(CMD, "--exec %s %s", a->exec, why);
+			return cli_error(CMD, "--exec %s %s: %s", a->exec, a->rest[i], why);
 		}
 	struct runner_opts o = {
 		.kvmsim = a->kvmsim ? a->kvmsim : "/proc/self/exe",

@@ -404,8 +404,7 @@ int plan_parse_ids(const struct plan *p, const char *s, size_t **ids, size_t *n,
 		if (a && *e == '-')
 			b = parse_id(p, e + 1, &e);
 		if (!a || !b || b < a || (*e && *e != ','))
-			return fail(why, len, "\"%s\": expected run ids 1..%zu as ID, FIRST-LAST or a list of them",
-				    s, p->nruns);
+			return fail(why, len, "expected run ids 1..%zu as ID, FIRST-LAST or a list of them", p->nruns);
 		*ids = realloc(*ids, (*n + (b - a) + 1) * sizeof(size_t));
 		for (size_t i = a; i <= b; i++)
 			(*ids)[(*n)++] = i;
