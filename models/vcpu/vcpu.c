@@ -255,7 +255,8 @@ static void vcpu_enter(struct vcpu *v)
 		}
 		apic_sync_pv_eoi_to_guest(v);
 	}
-	v->timer.injected = inj && inj == v->timer_vec;
+	/* lapic_timer_int_injected(): in ISR once injected, or still in IRR with APICv */
+	v->timer.injected = v->conf.apicv ? v->timer_vec->state == VEC_IRR : inj && inj == v->timer_vec;
 	c += kvm_wait_lapic_expire(v);
 	v->state = VCPU_ENTRY;
 	vacct(v, VACCT_KVM);
