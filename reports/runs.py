@@ -109,13 +109,15 @@ def latency_cdf(runs, outdir):
     return save(fig, outdir, "latency-cdf")
 
 
-def _grouped_bars(ax, runs, field, ylabel, title):
+def _grouped_bars(ax, runs, field, ylabel, title, by_size=False):
     """_grouped_bars - per-second rates of field's categories, one bar per run in each group."""
     cats = []
     for r in runs:
         for k in r[field]:
             if k not in cats:
                 cats.append(k)
+    if by_size:
+        cats.sort(key=lambda c: -sum(r[field].get(c, 0.0) / r["duration_s"] for r in runs))
     ax.set_title(title)
     if not cats:
         ax.text(0.5, 0.5, "not in these runs", ha="center", va="center", transform=ax.transAxes)
@@ -130,26 +132,30 @@ def _grouped_bars(ax, runs, field, ylabel, title):
         bars = ax.bar(x + width * (i + 0.5 - len(runs) / 2), rates, width, color=run_colour(i), label=r["label"])
         if len(runs) * len(cats) <= 24:
             ax.bar_label(bars, labels=[f"{v:,.0f}" for v in rates], fontsize=7, padding=1)
+    tilt = len(cats) > 3 or max(len(c) for c in cats) > 12
     ax.set_xticks(x)
-    ax.set_xticklabels(cats, rotation=30 if len(cats) > 4 else 0, ha="right" if len(cats) > 4 else "center")
+    ax.set_xticklabels(cats, rotation=25 if tilt else 0, ha="right" if tilt else "center", fontsize=8)
     ax.set_ylabel(ylabel)
-    ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+    ax.set_ylim(0, top * 1.12 if top > 0 else 1)
     ax.set_xlim(-0.6, len(cats) - 0.4)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     ax.grid(axis="x", visible=False)
-    ax.legend(loc="upper right")
 
 
 def exits(runs, outdir):
-    """exits - VM exits by reason and halt outcomes, per simulated second."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+    """exits - VM exits by reason (most frequent first) and halt outcomes, per simulated second."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [3, 2]})
     only_hlt = all(r.get("exits_source") == "halt_exits" for r in runs)
     _grouped_bars(axes[0], runs, "exits", "exits per simulated second",
-                  "VM exits: HLT (these runs record no other reasons)" if only_hlt else "VM exits by reason")
+                  "VM exits: HLT (these runs record no other reasons)" if only_hlt else "VM exits by reason",
+                  by_size=True)
     _grouped_bars(axes[1], runs, "halt_outcomes", "halts per simulated second",
                   "Halt outcomes (KVM statistics)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.94), ncol=min(len(runs), 6),
+               frameon=False)
     fig.suptitle("VM exits and halts", fontweight="bold")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
     return save(fig, outdir, "exits")
 
 

@@ -56,6 +56,11 @@ def heatmap(data, outdir):
         zs = np.array([np.nan if p["z"] is None else p["z"] / div for p in pts])
         sc = ax.scatter(xs, ys, c=zs, cmap=cmap, s=60, edgecolor="black", linewidth=0.4, plotnonfinite=True)
         fig.colorbar(sc, ax=ax, label=zlabel)
+        kinds = {q["key"]: q["kind"] for q in data["params"]}
+        if kinds.get(x) == "log-uniform":
+            ax.set_xscale("log")
+        if y and kinds.get(y) == "log-uniform":
+            ax.set_yscale("log")
         ax.set_xlabel(x)
         ax.set_ylabel(y if y else "")
         if not y:
@@ -97,7 +102,11 @@ def heatmap(data, outdir):
     if data["where"]:
         notes.append(", ".join(f"{k}={v}" for k, v in data["where"].items()))
     if data["averaged_over"]:
-        notes.append("mean over " + ", ".join(data["averaged_over"]))
+        scatter = data["x_sampled"] or data["y_sampled"]
+        keys = ", ".join(data["averaged_over"])
+        many = len(data["averaged_over"]) > 1
+        notes.append(keys + ((" also vary" if many else " also varies") if scatter else ": mean over its values"
+                             if not many else ": mean over their values"))
     ax.set_title(f"{z['label'].replace(' (ns)', '')}" + (f"\n({'; '.join(notes)})" if notes else ""))
     fig.suptitle("Sweep heat map (means over replicates)", fontweight="bold")
     fig.tight_layout()
