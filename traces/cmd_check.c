@@ -87,10 +87,11 @@ static int report(const struct trace_check *c, const struct trace_stats *st, con
 	       sum.halts, "", sum.decisions, sum.reproduced, sum.model_decisions - sum.reproduced);
 	if (!c->nvcpus)
 		printf("the trace has no kvm_vcpu_wakeup or kvm_halt_poll_ns events: nothing to check\n");
-	printf("decisions reproduced: %" PRIu64 " of %" PRIu64 " (%.2f%%); halts agreeing: %" PRIu64 " of %" PRIu64
-	       "\n",
-	       sum.reproduced, sum.decisions, sum.decisions ? 100.0 * (double)sum.reproduced / (double)sum.decisions : 100.0,
-	       sum.halts_agree, sum.halts);
+	printf("decisions reproduced: %" PRIu64 " of %" PRIu64 " (%.2f%%); made but not in the trace: %" PRIu64
+	       "; halts agreeing: %" PRIu64 " of %" PRIu64 "\n",
+	       sum.reproduced, sum.decisions,
+	       sum.decisions ? 100.0 * (double)sum.reproduced / (double)sum.decisions : 100.0,
+	       sum.model_decisions - sum.reproduced, sum.halts_agree, sum.halts);
 	if (c->unmatched)
 		printf("note: %" PRIu64 " kvm_halt_poll_ns event(s) after a thread's last kvm_vcpu_wakeup were not "
 		       "checked\n",

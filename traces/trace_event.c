@@ -208,7 +208,8 @@ static bool parse_exit(struct cur *c, struct trace_event *ev)
 		ev->exit.failed_vmentry = true;
 	}
 	const char *r = ev->exit.reason;
-	ev->exit.is_hlt = !strcmp(r, "HLT") || !strcmp(r, "hlt") || !strcmp(r, "idle-halt");
+	/* VMX, the kernel's SVM names, and the SVM names of trace-cmd's kvm plugin */
+	ev->exit.is_hlt = !strcmp(r, "HLT") || !strcmp(r, "hlt") || !strcmp(r, "idle-halt") || !strcmp(r, "EXIT_HLT");
 	if (!lit(c, " rip ") || !hex0x(c, &ev->exit.rip))
 		return false;
 	if (lit(c, " info ")) { /* up to 5.9, and trace-cmd's plugin: raw %llx */

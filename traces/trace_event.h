@@ -68,7 +68,7 @@ struct trace_event {
 			uint32_t vcpu_id;
 			char reason[32];     /* as printed: "HLT", "hlt", "DE excp", "0x1f", "UNKNOWN (99)" */
 			bool failed_vmentry; /* VMX " FAILED_VMENTRY" flag (5.8+) */
-			bool is_hlt;         /* VMX HLT, SVM hlt or idle-halt */
+			bool is_hlt;         /* VMX HLT, SVM hlt or idle-halt (EXIT_HLT by trace-cmd's plugin) */
 			uint64_t rip, info1, info2;
 			uint32_t intr_info, error_code;
 			uint64_t requests;

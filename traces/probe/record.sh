@@ -57,6 +57,7 @@ inst=kvmsim-probe-$$
 I=$T/instances/$inst
 mkdir "$I" || exit 1
 cleanup() {
+  [ -d "$I" ] || return 0 # trace-cmd extract removes the instance itself
   echo 0 > "$I/tracing_on" 2>/dev/null
   for e in $events; do echo 0 > "$I/events/kvm/$e/enable" 2>/dev/null; done
   echo > "$I/set_event_pid" 2>/dev/null

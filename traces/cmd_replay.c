@@ -1,0 +1,377 @@
+/*
+ * cmd_replay.c - `kvmsim trace replay`: rebuild a recorded trace's wake-up
+ * sources and guest work, simulate them under one halt-polling setting or
+ * several side by side (--compare), and print the trace's own figures next to
+ * the predicted ones (trace_replay.h). Output, text or --json, depends on the
+ * trace and the options only.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/haltpoll/policies.h"
+#include "sim/cli.h"
+#include "sim/out_json.h"
+#include "traces/trace_opts.h"
+#include "traces/trace_read.h"
+#include "traces/trace_replay.h"
+#include "workloads/source.h"
+
+#define CMD "trace replay"
+#define REPLAY_SCHEMA "kvmsim-trace-replay/1"
+#define MAX_COLUMNS 16
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmsim trace replay TRACE [--policy SPEC | --compare SPEC...] [options]\n\n"
+		"Rebuild each vCPU thread's wake-up sources from a recorded trace (a halt's\n"
+		"end less the wake-up latency the trace shows; the guest's run time between\n"
+		"halts as the work each brings) and simulate them under another halt-polling\n"
+		"policy or parameters: predicted kvm_halt_poll_ns decisions, poll success,\n"
+		"wake-up latency and host CPU spent polling, next to the trace's own.\n\n"
+		"A SPEC is NAME[:KEY=VALUE[,KEY=VALUE...]]: a policy (kvm, none, fixed, or one\n"
+		"from --policy-lib) and its settings: halt_poll_ns, halt_poll_ns_grow,\n"
+		"halt_poll_ns_grow_start, halt_poll_ns_shrink (kvm module parameters), any\n"
+		"scenario key (vm.halt_poll_ns, cost_profile, ...), or else a policy parameter.\n"
+		"e.g.  kvmsim trace replay t.report --compare kvm kvm:halt_poll_ns=50000 none\n\n"
+		"  --policy SPEC        the setting to simulate (default kvm)\n"
+		"  --compare            simulate every SPEC given after TRACE, side by side\n"
+		"  --kernel VERSION     kernel release modelled (default: the scenario default)\n"
+		"  --arch ARCH          x86 (default), powerpc, s390, arm64\n"
+		"  --set KEY=VALUE      a setting for every column (as in a SPEC)\n"
+		"  --policy-lib SO      load a policy from a shared object\n"
+		"  --wake-latency NS    wake-up latency of halts that slept with no interrupt\n"
+		"                       event in the trace (default: the median it shows, else 0)\n"
+		"  --arrivals FILE      also write the rebuilt arrivals (VCPU TIME_NS WORK_NS)\n"
+		"  --json FILE          the results as JSON (- for stdout)\n"
+		"  -h, --help           this text\n");
+}
+
+/* column_parse - "kvm:halt_poll_ns=5us,alpha=0.2" into policy "kvm" and scenario assignments (spec is split in place). */
+static int column_parse(char *spec, struct replay_column *col, char ***owned, size_t *nowned)
+{
+	char **sets = calloc(64, sizeof(char *));
+	*owned = realloc(*owned, (*nowned + 1) * sizeof(char *));
+	(*owned)[(*nowned)++] = (char *)sets;
+	col->name = strdup(spec);
+	col->sets = (const char *const *)sets;
+	col->nsets = 0;
+	char *colon = strchr(spec, ':');
+	if (colon)
+		*colon = 0;
+	col->policy = spec;
+	if (!*spec)
+		return -1;
+	for (char *kv = colon ? strtok(colon + 1, ",") : NULL; kv; kv = strtok(NULL, ",")) {
+		char *eq = strchr(kv, '=');
+		if (!eq || eq == kv || col->nsets == 64)
+			return -1;
+		size_t klen = (size_t)(eq - kv);
+		bool module = (klen == 12 && !strncmp(kv, "halt_poll_ns", 12)) || !strncmp(kv, "halt_poll_ns_", 13);
+		char *s = malloc(strlen(kv) + 32);
+		sprintf(s, "%s%s", module ? "kvm." : memchr(kv, '.', klen) ? "" : "vm.policy_params.", kv);
+		sets[col->nsets++] = s;
+	}
+	if (colon && !col->nsets)
+		return -1;
+	return 0;
+}
+
+static double us(int64_t ns)
+{
+	return (double)ns / 1000.0;
+}
+
+/* print_table - the columns side by side, each as wide as its name. */
+static void print_table(FILE *f, const struct replay_result *r, size_t n)
+{
+	int w[MAX_COLUMNS + 1];
+	fprintf(f, "%-26s", "");
+	for (size_t i = 0; i < n; i++) {
+		w[i] = (int)strlen(r[i].name) < 10 ? 10 : (int)strlen(r[i].name);
+		fprintf(f, "  %*s", w[i], r[i].name);
+	}
+	fprintf(f, "\n");
+#define ROW(label, fmt, expr)                                    \
+	do {                                                     \
+		fprintf(f, "%-26s", label);                      \
+		for (size_t i = 0; i < n; i++) {                 \
+			char cell[64];                           \
+			snprintf(cell, sizeof(cell), fmt, expr); \
+			fprintf(f, "  %*s", w[i], cell);         \
+		}                                                \
+		fprintf(f, "\n");                                \
+	} while (0)
+	ROW("halts", "%" PRIu64, r[i].halts);
+	ROW("polls attempted", "%" PRIu64, r[i].polls_attempted);
+	ROW("polls successful", "%" PRIu64, r[i].polls_ok);
+	ROW("poll success (%)", "%.1f",
+	    r[i].polls_attempted ? 100.0 * (double)r[i].polls_ok / (double)r[i].polls_attempted : 0.0);
+	ROW("halt_poll_ns grows", "%" PRIu64, r[i].grows);
+	ROW("halt_poll_ns shrinks", "%" PRIu64, r[i].shrinks);
+	ROW("wake latency count", "%" PRIu64, r[i].wake_lat.count);
+	ROW("wake latency mean (us)", "%.2f", r[i].wake_lat.count ? sim_hist_mean(&r[i].wake_lat) / 1000.0 : 0.0);
+	ROW("wake latency p50 (us)", "%.2f", us(sim_hist_quantile(&r[i].wake_lat, 0.50)));
+	ROW("wake latency p90 (us)", "%.2f", us(sim_hist_quantile(&r[i].wake_lat, 0.90)));
+	ROW("wake latency p99 (us)", "%.2f", us(sim_hist_quantile(&r[i].wake_lat, 0.99)));
+	ROW("wake latency max (us)", "%.2f", us(r[i].wake_lat.count ? r[i].wake_lat.max : 0));
+	ROW("polling CPU, success (ms)", "%.3f", (double)r[i].poll_ok_ns / 1e6);
+	ROW("polling CPU, failed (ms)", "%.3f", (double)r[i].poll_fail_ns / 1e6);
+	ROW("polling CPU (% of span)", "%.2f",
+	    r[i].span_ns ? 100.0 * (double)(r[i].poll_ok_ns + r[i].poll_fail_ns) / (double)r[i].span_ns : 0.0);
+#undef ROW
+}
+
+static json_t *result_json(const struct replay_result *r)
+{
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:{s:I, s:I}}", "name", r->name, "kernel",
+			 r->recorded ? "" : r->kernel, "halts", (json_int_t)r->halts, "polls_attempted",
+			 (json_int_t)r->polls_attempted, "polls_successful", (json_int_t)r->polls_ok,
+			 "halt_poll_ns_decisions", "grow", (json_int_t)r->grows, "shrink", (json_int_t)r->shrinks,
+			 "wake_latency", sim_hist_json(&r->wake_lat), "polling_cpu_ns", "success",
+			 (json_int_t)r->poll_ok_ns, "failed", (json_int_t)r->poll_fail_ns);
+}
+
+int cmd_trace_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },       { "compare", no_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' },       { "arch", required_argument, NULL, 'a' },
+		{ "set", required_argument, NULL, 's' },          { "policy-lib", required_argument, NULL, 'l' },
+		{ "wake-latency", required_argument, NULL, 'w' }, { "arrivals", required_argument, NULL, 'A' },
+		{ "json", required_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *kernel = NULL, *arch = "x86", *json_path = NULL, *arr_path = NULL;
+	char *policy = NULL;
+	bool compare = false;
+	int64_t latency = -1;
+	char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	char **owned = NULL;
+	size_t nsets = 0, nowned = 0, ncol = 0;
+	struct replay_column cols[MAX_COLUMNS];
+	struct replay_result res[MAX_COLUMNS + 1];
+	size_t nres = 0;
+	struct replay_trace t;
+	memset(&t, 0, sizeof(t));
+	char arrivals[4096] = "";
+	int c, rc = 0;
+	char err[800];
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policy = optarg;
+			break;
+		case 'c':
+			compare = true;
+			break;
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'a':
+			arch = optarg;
+			break;
+		case 's': { /* module parameters by their bare names, like trace check */
+			bool module = !strncmp(optarg, "halt_poll_ns=", 13) || !strncmp(optarg, "halt_poll_ns_", 13);
+			char *s = malloc(strlen(optarg) + 8);
+			sprintf(s, "%s%s", module ? "kvm." : "", optarg);
+			sets[nsets++] = s;
+			break;
+		}
+		case 'l':
+			if (!hp_policy_load(optarg, err, sizeof(err))) {
+				rc = cli_error(CMD, "--policy-lib: %s", err);
+				goto out;
+			}
+			break;
+		case 'w': {
+			char *end;
+			errno = 0;
+			long long v = strtoll(optarg, &end, 10);
+			if (*end || !*optarg || errno || v < 0) {
+				rc = cli_error(CMD, "--wake-latency: expected nanoseconds (a whole number), got \"%s\"",
+					       optarg);
+				goto out;
+			}
+			latency = v;
+			break;
+		}
+		case 'A':
+			arr_path = optarg;
+			break;
+		case 'j':
+			json_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			goto out;
+		default:
+			rc = cli_error(CMD, "%s: unknown option or missing value (kvmsim trace replay --help)",
+				       argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		rc = cli_error(CMD, "a TRACE file is required (kvmsim trace replay --help)");
+		goto out;
+	}
+	const char *trace = argv[optind];
+	int nspec = argc - optind - 1;
+	if (compare && policy) {
+		rc = cli_error(CMD, "--policy and --compare exclude each other (give the SPECs after --compare)");
+		goto out;
+	}
+	if (!compare && nspec) {
+		rc = cli_error(CMD, "\"%s\": one TRACE only (to compare settings, use --compare SPEC...)",
+			       argv[optind + 1]);
+		goto out;
+	}
+	if (compare && nspec < 1) {
+		rc = cli_error(CMD, "--compare needs at least one SPEC after the TRACE (e.g. --compare kvm none)");
+		goto out;
+	}
+	if (nspec > MAX_COLUMNS) {
+		rc = cli_error(CMD, "--compare: at most %d SPECs", MAX_COLUMNS);
+		goto out;
+	}
+	struct kvm_era era;
+	if (kernel && trace_era(CMD, kernel, arch, &era)) {
+		rc = EXIT_BAD_INPUT;
+		goto out;
+	}
+	enum kvm_arch a;
+	if (kvm_arch_parse(arch, &a)) {
+		rc = cli_error(CMD, "--arch: expected x86, powerpc, s390 or arm64, got \"%s\"", arch);
+		goto out;
+	}
+	char *specs_default[] = { policy ? policy : "kvm" };
+	char **specs = compare ? argv + optind + 1 : specs_default;
+	ncol = compare ? (size_t)nspec : 1;
+	for (size_t i = 0; i < ncol; i++) {
+		if (column_parse(specs[i], &cols[i], &owned, &nowned)) {
+			rc = cli_error(CMD, "\"%s\": expected NAME[:KEY=VALUE[,KEY=VALUE...]]", cols[i].name);
+			ncol = i + 1;
+			goto out;
+		}
+		if (!hp_policy_find(cols[i].policy)) {
+			rc = cli_error(CMD, "%s: no policy named \"%s\" (kvmsim policies lists them)", cols[i].name,
+				       cols[i].policy);
+			ncol = i + 1;
+			goto out;
+		}
+	}
+
+	struct trace_stats st;
+	if (trace_read(trace, replay_trace_add, &t, &st, err, sizeof(err))) {
+		rc = cli_error(CMD, "%s", err);
+		goto out;
+	}
+	FILE *af;
+	if (arr_path) {
+		snprintf(arrivals, sizeof(arrivals), "%s", arr_path);
+		af = fopen(arrivals, "w");
+	} else {
+		const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+		snprintf(arrivals, sizeof(arrivals), "%s/kvmsim-arrivals-XXXXXX", dir);
+		int fd = mkstemp(arrivals);
+		af = fd >= 0 ? fdopen(fd, "w") : NULL;
+	}
+	if (!af) {
+		fprintf(stderr, "kvmsim %s: %s: cannot write: %s\n", CMD, arrivals, strerror(errno));
+		rc = EXIT_FAILED;
+		arrivals[0] = 0;
+		goto out;
+	}
+	rc = replay_build(&t, latency, af, err, sizeof(err));
+	if (fclose(af) && !rc) {
+		fprintf(stderr, "kvmsim %s: %s: cannot write: %s\n", CMD, arrivals, strerror(errno));
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	if (rc) {
+		rc = cli_error(CMD, "%s: %s", trace, err);
+		goto out;
+	}
+	res[nres++] = t.recorded;
+	memset(&t.recorded, 0, sizeof(t.recorded)); /* now owned by res[0] */
+	struct replay_model model = { kernel, arch, (const char *const *)sets, nsets, true };
+	for (size_t i = 0; i < nsets; i++)
+		if (!strncmp(sets[i], "host.max_cstate=", 16) || !strncmp(sets[i], "host.idle_poll=", 15))
+			model.calibrate_idle = false;
+	for (size_t i = 0; i < ncol; i++) {
+		if (replay_run(&t, arrivals, &model, &cols[i], &res[nres], err, sizeof(err))) {
+			rc = cli_error(CMD, "%s: %s", cols[i].name, err);
+			goto out;
+		}
+		nres++;
+	}
+
+	size_t nhalts = 0;
+	for (size_t i = 0; i < t.nvcpus; i++)
+		nhalts += t.vcpus[i].nhalts;
+	printf("trace: %s (%s; %zu vCPU thread%s, %zu halts over %.3f ms; %" PRIu64 " other events and %" PRIu64
+	       " other lines skipped)\n",
+	       strcmp(trace, "-") ? trace : "(stdin)", st.format, t.nvcpus, t.nvcpus == 1 ? "" : "s", nhalts,
+	       (double)res[0].span_ns / 1e6, st.other_events, st.other_lines);
+	printf("arrivals: %" PRIu64 " rebuilt; %" PRIu64 " at the interrupt the trace shows, %" PRIu64
+	       " at the wake-up less %.2f us, the rest polled\n",
+	       t.arrivals, t.measured, t.assumed, us(t.assumed_latency_ns));
+	printf("model: kernel %s (%s), one VM, one pCPU per vCPU", res[1].kernel, arch);
+	if (res[1].idle_limit[0])
+		printf("; host idle states down to %s (the trace's median wake-up latency from a sleep is %.2f us)",
+		       res[1].idle_limit, us(t.median_latency_ns));
+	printf("\n\n");
+	print_table(stdout, res, nres);
+	printf("\nrecorded: decisions and halts as traced; wake latency from kvm_apic_accept_irq to "
+	       "kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window).\n"
+	       "simulated: wake latency from the interrupt to the guest's handler.\n");
+	if (json_path) {
+		FILE *jf = cli_open_out(CMD, json_path);
+		if (!jf) {
+			rc = EXIT_FAILED;
+			goto out;
+		}
+		json_t *cols_j = json_array();
+		for (size_t i = 0; i < nres; i++)
+			json_array_append_new(cols_j, result_json(&res[i]));
+		json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:o}", "schema",
+					REPLAY_SCHEMA, "trace", "path", trace, "format", st.format, "vcpu_threads",
+					(json_int_t)t.nvcpus, "halts", (json_int_t)nhalts, "span_ns",
+					(json_int_t)res[0].span_ns, "arrivals", "count", (json_int_t)t.arrivals,
+					"at_interrupt", (json_int_t)t.measured, "latency_assumed",
+					(json_int_t)t.assumed, "assumed_latency_ns", (json_int_t)t.assumed_latency_ns,
+					"columns", cols_j);
+		sim_json_dump(doc, jf);
+		json_decref(doc);
+		rc = cli_close_out(CMD, json_path, jf);
+	}
+	if (!rc && fflush(stdout)) {
+		fprintf(stderr, "kvmsim %s: writing the report failed\n", CMD);
+		rc = EXIT_FAILED;
+	}
+out:
+	if (arrivals[0] && !arr_path)
+		unlink(arrivals);
+	for (size_t i = 0; i < nres; i++)
+		replay_result_free(&res[i]);
+	replay_trace_free(&t);
+	source_files_free();
+	for (size_t i = 0; i < ncol; i++) {
+		free((void *)cols[i].name);
+		for (size_t j = 0; j < cols[i].nsets; j++)
+			free((void *)cols[i].sets[j]);
+	}
+	for (size_t i = 0; i < nowned; i++)
+		free(owned[i]);
+	free(owned);
+	for (size_t i = 0; i < nsets; i++)
+		free(sets[i]);
+	free(sets);
+	return rc;
+}

@@ -1,0 +1,131 @@
+/*
+ * trace_replay.h - what another halt-polling setting would have done with a
+ * recorded trace's load.
+ *
+ * Reading (replay_trace_add, a trace_event_fn) keeps, per vCPU thread (task
+ * pid), each halt's end (the kvm_vcpu_wakeup timestamp), its length (the
+ * event's ns) and whether the thread slept, the recorded decisions, and the
+ * interrupts that reached each vCPU (kvm_apic_accept_irq by APIC id).
+ *
+ * replay_build() then rebuilds the load the guest put on KVM:
+ *
+ *   halt start      wake-up timestamp - halt ns
+ *   wake source     for a halt that slept: the first interrupt accepted for the
+ *                   vCPU during the halt, i.e. the end less the wake-up latency
+ *                   the trace shows; without such an event the end less the
+ *                   median of the latencies the trace does show (or a given
+ *                   one); for a halt that polled: its end
+ *   guest work      the time from a halt's end to the next halt's start
+ *
+ * and replay_run() simulates it on kvmsim's machine: one VM with a vCPU per
+ * thread, each on its own pCPU, the wake sources an `arrivals` workload, under
+ * the policy and parameters of one column, the host's idle states limited to
+ * what the recorded wake-up latency allows. The results come from the run's
+ * report (kvmsim-run/1) and from its own trace read back through the same
+ * readers (the halt_poll_ns decisions).
+ */
+#ifndef KVMSIM_TRACES_TRACE_REPLAY_H
+#define KVMSIM_TRACES_TRACE_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/hist.h"
+#include "traces/trace_event.h"
+
+struct replay_halt {
+	int64_t end;  /* trace clock, ns */
+	uint64_t ns;  /* kvm_vcpu_wakeup's halt ns */
+	bool waited;
+	uint32_t hpn_before; /* halt_poll_ns before this halt, from the recorded decisions */
+};
+
+struct replay_vcpu {
+	int32_t pid;
+	char comm[24];
+	uint32_t vcpu_id;
+	bool vcpu_id_known;
+	struct replay_halt *halts;
+	size_t nhalts, cap;
+	uint32_t hpn;                /* recorded halt_poll_ns so far */
+	bool hpn_known;
+	uint64_t grows, shrinks;     /* recorded decisions */
+	size_t irq_next;             /* replay_build's cursor into its interrupts */
+};
+
+struct replay_irq {
+	int64_t ts;
+	uint32_t apicid;
+};
+
+/* The figures of one column: the trace itself, or one simulated setting. */
+struct replay_result {
+	char name[96];
+	char kernel[24];          /* simulated: the release modelled */
+	char idle_limit[16];      /* simulated: deepest host idle state allowed by the calibration, or "" */
+	bool recorded;
+	uint64_t halts, polls_attempted, polls_ok;
+	uint64_t grows, shrinks;
+	struct sim_hist wake_lat; /* ns */
+	int64_t poll_ok_ns, poll_fail_ns;
+	int64_t span_ns;
+	uint64_t arrivals;        /* simulated: wake sources delivered */
+};
+
+struct replay_trace {
+	struct replay_vcpu *vcpus;
+	size_t nvcpus, cap_vcpus;
+	struct replay_irq *irqs;
+	size_t nirqs, cap_irqs;
+	int64_t first_ts, last_ts;
+	bool any;
+	/* replay_build */
+	int64_t t0;                 /* the arrivals' zero on the trace clock */
+	uint64_t arrivals, measured, assumed;
+	int64_t assumed_latency_ns;
+	uint64_t slept_measured;    /* halts that slept with their interrupt in the trace */
+	int64_t median_latency_ns;  /* of those */
+	struct replay_result recorded;
+};
+
+/* A column to simulate: a policy and --set assignments (scenario keys). */
+struct replay_column {
+	const char *name;
+	const char *policy;
+	const char *const *sets;
+	size_t nsets;
+};
+
+struct replay_model {
+	const char *kernel, *arch;
+	const char *const *sets; /* for every column */
+	size_t nsets;
+	/*
+	 * Limit the host's idle states to those whose exit latency fits in the
+	 * median wake-up latency the trace shows for a sleep (unless the sets
+	 * give host.max_cstate): the recorded host woke that fast, so it did not
+	 * come out of deeper states.
+	 */
+	bool calibrate_idle;
+};
+
+/* replay_trace_add - a trace_event_fn collecting halts, decisions and interrupts. */
+int replay_trace_add(void *ctx, const struct trace_event *ev);
+
+/*
+ * replay_build - rebuild the wake sources and guest work and write them as an
+ * arrivals file (lines "VCPU TIME_NS WORK_NS"); latency_ns < 0: from the trace.
+ * Fills the recorded column. -1 with a message.
+ */
+int replay_build(struct replay_trace *t, int64_t latency_ns, FILE *arrivals, char *err, size_t errlen);
+
+/* replay_run - simulate one column on the arrivals file; -1 with a message (bad key, bad policy...). */
+int replay_run(const struct replay_trace *t, const char *arrivals_path, const struct replay_model *m,
+	       const struct replay_column *col, struct replay_result *r, char *err, size_t errlen);
+
+void replay_result_free(struct replay_result *r);
+void replay_trace_free(struct replay_trace *t);
+
+#endif
