@@ -16,10 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <gsl/gsl_randist.h>
-
 #include "models/machine/machine.h"
-#include "sim/rng.h"
+#include "bench/hold.h"
 
 static double wall(void)
 {
@@ -39,33 +37,6 @@ static long rss_kb(void)
 	if (f)
 		fclose(f);
 	return kb;
-}
-
-#define NINC 65536
-static sim_time_t inc[NINC];
-static unsigned inc_i;
-
-static void hold(struct sim *sim, void *subject, void *object)
-{
-	sim_after(sim, inc[inc_i++ & (NINC - 1)], hold, subject, NULL);
-}
-
-static double engine_rate(size_t pending, uint64_t target)
-{
-	gsl_rng *r = sim_rng_new(1, "bench/engine");
-	for (int i = 0; i < NINC; i++)
-		inc[i] = (sim_time_t)(gsl_ran_exponential(r, 1.0) * 1e6) + 1;
-	gsl_rng_free(r);
-	struct sim *sim = sim_new();
-	for (size_t i = 0; i < pending; i++)
-		sim_at(sim, inc[i & (NINC - 1)], hold, NULL, NULL);
-	double t0 = wall();
-	uint64_t fired = 0;
-	while (fired < target)
-		fired += sim_run_until(sim, sim_now(sim) + 100 * SIM_US);
-	double dt = wall() - t0;
-	sim_free(sim);
-	return (double)fired / dt;
 }
 
 int main(int argc, char **argv)
@@ -112,7 +83,7 @@ int main(int argc, char **argv)
 	printf("model_events_per_sec: %.0f\n", model);
 	double best = 0;
 	for (int rep = 0; rep < 3; rep++) { /* best of three: the least disturbed */
-		double e = engine_rate(pending, 30000000);
+		double e = hold_rate(pending, 30000000, 0);
 		if (e > best)
 			best = e;
 	}
