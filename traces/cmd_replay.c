@@ -320,9 +320,11 @@ int cmd_trace_replay(int argc, char **argv)
 	       strcmp(trace, "-") ? trace : "(stdin)", st.format, t.nvcpus, t.nvcpus == 1 ? "" : "s", nhalts,
 	       (double)res[0].span_ns / 1e6, st.other_events, st.other_lines);
 	printf("arrivals: %" PRIu64 " rebuilt; %" PRIu64 " at the interrupt the trace shows, %" PRIu64
-	       " at the wake-up less %.2f us, the rest polled\n",
-	       t.arrivals, t.measured, t.assumed, us(t.assumed_latency_ns));
-	printf("model: kernel %s (%s), one VM, one pCPU per vCPU", res[1].kernel, arch);
+	       " at the wake-up less %.2f us, the rest at the end of a poll; guest work from kvm_entry/kvm_exit "
+	       "for %" PRIu64 ", from the gap between halts for %" PRIu64 "\n",
+	       t.arrivals, t.measured, t.assumed, us(t.assumed_latency_ns), t.work_guest, t.work_gap);
+	printf("model: kernel %s (%s), one VM, its %zu vCPU%s pinned as the trace ran them, on %zu pCPU%s", res[1].kernel,
+	       arch, t.nvcpus, t.nvcpus == 1 ? "" : "s", t.npcpus, t.npcpus == 1 ? "" : "s");
 	if (res[1].idle_limit[0])
 		printf("; host idle states down to %s (the trace's median wake-up latency from a sleep is %.2f us)",
 		       res[1].idle_limit, us(t.median_latency_ns));

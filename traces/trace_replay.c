@@ -48,6 +48,48 @@ static struct replay_vcpu *vcpu_of(struct replay_trace *t, const struct trace_ev
 	return v;
 }
 
+/* count_cpu - one more halt of v ended on cpu (a thread on more CPUs than kept counts on the last). */
+static void count_cpu(struct replay_vcpu *v, int32_t cpu)
+{
+	size_t cap = sizeof(v->cpus) / sizeof(*v->cpus), i = 0;
+	while (i < v->ncpus && v->cpus[i].cpu != cpu)
+		i++;
+	if (i == v->ncpus) {
+		if (v->ncpus == cap)
+			i = cap - 1;
+		else
+			v->cpus[v->ncpus++] = (typeof(v->cpus[0])){ cpu, 0 };
+	}
+	v->cpus[i].n++;
+}
+
+/* place_vcpus - each thread on its most used CPU; the CPUs used become pCPUs 0.. in CPU order. */
+static void place_vcpus(struct replay_trace *t)
+{
+	int32_t used[1024];
+	size_t nused = 0;
+	for (size_t i = 0; i < t->nvcpus; i++) {
+		struct replay_vcpu *v = &t->vcpus[i];
+		v->cpu = 0;
+		uint64_t best = 0;
+		for (size_t k = 0; k < v->ncpus; k++)
+			if (v->cpus[k].n > best || (v->cpus[k].n == best && v->cpus[k].cpu < v->cpu))
+				best = v->cpus[k].n, v->cpu = v->cpus[k].cpu;
+		size_t j = 0;
+		while (j < nused && used[j] != v->cpu)
+			j++;
+		if (j == nused && nused < sizeof(used) / sizeof(*used))
+			used[nused++] = v->cpu;
+	}
+	for (size_t i = 0; i < t->nvcpus; i++) {
+		struct replay_vcpu *v = &t->vcpus[i];
+		v->pcpu = 0;
+		for (size_t j = 0; j < nused; j++)
+			v->pcpu += used[j] < v->cpu;
+	}
+	t->npcpus = nused ? nused : 1;
+}
+
 int replay_trace_add(void *ctx, const struct trace_event *ev)
 {
 	struct replay_trace *t = ctx;
@@ -60,11 +102,16 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 	switch (ev->type) {
 	case KEV_VCPU_WAKEUP:
 		v = vcpu_of(t, ev, true);
+		if (v->nhalts) /* the guest time since the previous halt is that halt's work */
+			v->halts[v->nhalts - 1].guest_ns = v->saw_entry_exit ? v->guest_acc : -1;
+		v->guest_acc = 0;
+		v->in_guest = false;
 		if (v->nhalts == v->cap) {
 			v->cap = v->cap ? 2 * v->cap : 256;
 			v->halts = xrealloc(v->halts, v->cap * sizeof(*v->halts));
 		}
-		v->halts[v->nhalts++] = (struct replay_halt){ ev->ts_ns, ev->wakeup.ns, ev->wakeup.waited, v->hpn };
+		v->halts[v->nhalts++] = (struct replay_halt){ ev->ts_ns, ev->wakeup.ns, ev->wakeup.waited, v->hpn, -1 };
+		count_cpu(v, ev->cpu);
 		break;
 	case KEV_HALT_POLL_NS:
 		v = vcpu_of(t, ev, true);
@@ -83,9 +130,19 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 	case KEV_EXIT:
 	case KEV_ENTRY:
 		v = vcpu_of(t, ev, false);
-		if (v && !v->vcpu_id_known && (ev->type == KEV_ENTRY || ev->exit.has_vcpu)) {
+		if (!v)
+			break;
+		if (!v->vcpu_id_known && (ev->type == KEV_ENTRY || ev->exit.has_vcpu)) {
 			v->vcpu_id = ev->type == KEV_ENTRY ? ev->entry.vcpu_id : ev->exit.vcpu_id;
 			v->vcpu_id_known = true;
+		}
+		v->saw_entry_exit = true;
+		if (ev->type == KEV_ENTRY) {
+			v->entry_ts = ev->ts_ns;
+			v->in_guest = true;
+		} else if (v->in_guest) {
+			v->guest_acc += ev->ts_ns - v->entry_ts;
+			v->in_guest = false;
 		}
 		break;
 	case KEV_APIC_ACCEPT_IRQ:
@@ -141,6 +198,7 @@ int replay_build(struct replay_trace *t, int64_t latency_ns, FILE *out, char *er
 		snprintf(err, errlen, "the trace has no kvm_vcpu_wakeup events: nothing to replay");
 		return -1;
 	}
+	place_vcpus(t);
 	struct replay_result *rec = &t->recorded;
 	memset(rec, 0, sizeof(*rec));
 	snprintf(rec->name, sizeof(rec->name), "recorded");
@@ -190,10 +248,14 @@ int replay_build(struct replay_trace *t, int64_t latency_ns, FILE *out, char *er
 			if (at < start)
 				at = start;
 			int64_t work = 0;
-			if (k + 1 < v->nhalts) {
+			if (k + 1 < v->nhalts && h->guest_ns >= 0) {
+				work = h->guest_ns;
+				t->work_guest++;
+			} else if (k + 1 < v->nhalts) {
 				work = v->halts[k + 1].end - (int64_t)v->halts[k + 1].ns - h->end;
 				if (work < 0) /* timestamps rounded to the microsecond */
 					work = 0;
+				t->work_gap++;
 			}
 			a[na++] = (struct arrival){ at, work, i };
 			if (at < t0)
@@ -283,7 +345,7 @@ static void yaml_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* write_scenario - one VM, a vCPU per thread each on its own pCPU, fed by the arrivals. */
+/* write_scenario - one VM, a vCPU per thread on the pCPU of its CPU, fed by the arrivals. */
 static int write_scenario(FILE *f, const struct replay_trace *t, const struct replay_model *m,
 			  const struct replay_column *col, const char *arrivals_path, int64_t duration)
 {
@@ -293,9 +355,9 @@ static int write_scenario(FILE *f, const struct replay_trace *t, const struct re
 		yaml_str(f, m->kernel);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "host:\n  pcpus: %zu\nvm:\n  vcpus: %zu\n  pin: [", t->nvcpus, t->nvcpus);
+	fprintf(f, "host:\n  pcpus: %zu\nvm:\n  vcpus: %zu\n  pin: [", t->npcpus, t->nvcpus);
 	for (size_t i = 0; i < t->nvcpus; i++)
-		fprintf(f, "%s%zu", i ? ", " : "", i);
+		fprintf(f, "%s%zu", i ? ", " : "", t->vcpus[i].pcpu);
 	fprintf(f, "]\n  policy: ");
 	yaml_str(f, col->policy);
 	fprintf(f, "\n  workload: {type: arrivals, file: ");

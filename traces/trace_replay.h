@@ -15,10 +15,13 @@
  *                   the trace shows; without such an event the end less the
  *                   median of the latencies the trace does show (or a given
  *                   one); for a halt that polled: its end
- *   guest work      the time from a halt's end to the next halt's start
+ *   guest work      the guest-mode time (kvm_entry to kvm_exit) between a halt
+ *                   and the next; without those events, the time from a halt's
+ *                   end to the next halt's start
  *
  * and replay_run() simulates it on kvmsim's machine: one VM with a vCPU per
- * thread, each on its own pCPU, the wake sources an `arrivals` workload, under
+ * thread, pinned to the CPU the thread ended most of its halts on (threads
+ * that shared a CPU share a pCPU), the wake sources an `arrivals` workload, under
  * the policy and parameters of one column, the host's idle states limited to
  * what the recorded wake-up latency allows. The results come from the run's
  * report (kvmsim-run/1) and from its own trace read back through the same
@@ -40,6 +43,7 @@ struct replay_halt {
 	uint64_t ns;  /* kvm_vcpu_wakeup's halt ns */
 	bool waited;
 	uint32_t hpn_before; /* halt_poll_ns before this halt, from the recorded decisions */
+	int64_t guest_ns;    /* guest-mode time (kvm_entry to kvm_exit) until the next halt; -1 unknown */
 };
 
 struct replay_vcpu {
@@ -50,9 +54,17 @@ struct replay_vcpu {
 	struct replay_halt *halts;
 	size_t nhalts, cap;
 	uint32_t hpn;                /* recorded halt_poll_ns so far */
+	int64_t entry_ts, guest_acc; /* the last kvm_entry; guest time since the last halt */
+	bool in_guest, saw_entry_exit;
 	bool hpn_known;
 	uint64_t grows, shrinks;     /* recorded decisions */
-	size_t irq_next;             /* replay_build's cursor into its interrupts */
+	struct {
+		int32_t cpu;
+		uint64_t n;
+	} cpus[8];                   /* the CPUs its halts ended on, and how often */
+	size_t ncpus;
+	int32_t cpu;                 /* replay_build: the one it ended most halts on */
+	size_t pcpu;                 /* ... as a pCPU of the model */
 };
 
 struct replay_irq {
@@ -84,7 +96,9 @@ struct replay_trace {
 	/* replay_build */
 	int64_t t0;                 /* the arrivals' zero on the trace clock */
 	uint64_t arrivals, measured, assumed;
+	uint64_t work_guest, work_gap; /* works from kvm_entry/kvm_exit, or from the gap between halts */
 	int64_t assumed_latency_ns;
+	size_t npcpus;              /* distinct CPUs the threads mostly ran on */
 	uint64_t slept_measured;    /* halts that slept with their interrupt in the trace */
 	int64_t median_latency_ns;  /* of those */
 	struct replay_result recorded;

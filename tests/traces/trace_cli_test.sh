@@ -107,6 +107,18 @@ set -- $rec
 [ $# -eq 2 ] && [ "$1" -gt 3000 ] && [ $(( ($1 - $2) * ($1 - $2) * 10000 )) -le $(( $1 * $1 )) ] \
   || fail "replayed halts ($rec) within 1% of the recorded ones"
 grep -q "^trace: $T/r.trace (trace-cmd report; 2 vCPU threads" "$T/r1.txt" || fail "replay header: $(head -1 "$T/r1.txt")"
+grep -q "guest work from kvm_entry/kvm_exit for [1-9][0-9]*, from the gap between halts for 0$" "$T/r1.txt" \
+  || fail "guest work from the entry/exit events: $(sed -n 2p "$T/r1.txt")"
+# two vCPUs that shared one CPU share one pCPU in the replay, and contend as they did
+printf 'duration: 500ms\nkernel: "6.12"\nhost: {pcpus: 1}\nvm:\n  vcpus: 2\n  workload: {type: poisson, rate: 10000, work: 8us}\n' > "$T/s.yaml"
+"$K" run "$T/s.yaml" --quiet --trace "$T/s.trace" > /dev/null 2>&1 || fail "run $T/s.yaml"
+"$K" trace replay "$T/s.trace" > "$T/s.txt" 2>&1 || fail "replay of a shared CPU"
+grep -q "its 2 vCPUs pinned as the trace ran them, on 1 pCPU;" "$T/s.txt" || fail "pinning: $(sed -n 3p "$T/s.txt")"
+for row in "halts" "polls successful"; do
+  set -- $(sed -n "s/^$row  *\([0-9]*\)  *\([0-9]*\)$/\1 \2/p" "$T/s.txt")
+  [ $# -eq 2 ] && [ "$1" -gt 1000 ] && [ $(( ($1 - $2) * ($1 - $2) * 400 )) -le $(( $1 * $1 )) ] \
+    || fail "shared CPU: replayed $row ($*) within 5% of the recorded"
+done
 # --compare: one column per SPEC; no polling means no polling CPU and no decisions
 "$K" trace replay "$T/r.trace" --kernel 6.18 --compare kvm none fixed:vm.halt_poll_ns=20000 > "$T/c.txt" 2>&1 || fail "compare"
 head -5 "$T/c.txt" | tail -1 | grep -qE '^ +recorded +kvm +none +fixed:vm.halt_poll_ns=20000$' || fail "compare columns: $(sed -n 5p "$T/c.txt")"
