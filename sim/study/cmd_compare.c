@@ -461,6 +461,7 @@ static int run_compare(const struct cmp_opts *o, const json_t *base, const json_
 	return rc;
 }
 
+/* cmd_compare - `kvmsim compare` (listed in sim/study/commands.c). */
 int cmd_compare(int argc, char **argv)
 {
 	enum { O_METRIC = 256, O_PERVCPU, O_LIMIT, O_ALPHA, O_KS, O_BOOT, O_SEED, O_JSON };

@@ -481,6 +481,7 @@ static int write_data(const char *dir, const json_t *doc)
 	return cli_close_out(CMD, path, f);
 }
 
+/* cmd_report - `kvmsim report` (listed in sim/study/commands.c). */
 int cmd_report(int argc, char **argv)
 {
 	enum { O_TITLE = 256, O_X, O_Y, O_Z, O_WHERE, O_LAT, O_COST, O_PY, O_SCRIPTS };

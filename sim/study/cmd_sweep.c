@@ -96,8 +96,11 @@ static int parse_count(const char *opt, const char *s, uint64_t min, uint64_t *v
 {
 	const char *why;
 	if (cfg_parse_u64(s, v, &why) || *v < min) {
-		cli_error(CMD, "%s: expected an integer of at least %llu, got \"%s\"", opt, (unsigned long long)min,
-			  s);
+		if (min)
+			cli_error(CMD, "%s: expected an integer of at least %llu, got \"%s\"", opt,
+				  (unsigned long long)min, s);
+		else
+			cli_error(CMD, "%s: expected a non-negative integer, got \"%s\"", opt, s);
 		return -1;
 	}
 	return 0;
@@ -250,6 +253,9 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
 		return cli_error(CMD, "one scenario file at most (got \"%s\" and \"%s\")", a->rest[0], a->rest[1]);
 	if (!a->merge && !a->exec && a->nrest == 1)
 		a->scenario = a->rest[0];
+	if (!a->merge && !a->exec && !a->d.nparams && a->d.replicates < 2)
+		return cli_error(CMD, "nothing to sweep: give --grid, --range or --sample (or --replicates N); "
+				      "kvmsim sweep --help");
 	return 0;
 }
 
@@ -577,6 +583,7 @@ static int do_merge(struct sweep_args *a)
 	return rc;
 }
 
+/* cmd_sweep - `kvmsim sweep` (listed in sim/study/commands.c). */
 int cmd_sweep(int argc, char **argv)
 {
 	struct sweep_args a = { .progress = -1 };

@@ -46,6 +46,8 @@ expect_err 2 'kvmsim sweep: --grid vm.halt_poll_ns: expected KEY=V1,V2,...' -- "
 expect_err 2 'kvmsim sweep: --range vm.halt_poll_ns=0:100:0: STEP must be positive' -- "$K" sweep --range vm.halt_poll_ns=0:100:0
 expect_err 2 'kvmsim sweep: --sample needs --samples N (how many points to draw)' -- "$K" sweep --sample vm.halt_poll_ns=1:9
 expect_err 2 'kvmsim sweep: --jobs: expected an integer of at least 1, got "0"' -- "$K" sweep -j 0
+expect_err 2 'kvmsim sweep: --seed: expected a non-negative integer, got "x"' -- "$K" sweep --seed x
+expect_err 2 'kvmsim sweep: nothing to sweep: give --grid, --range or --sample (or --replicates N); kvmsim sweep --help' -- "$K" sweep
 expect_err 2 'kvmsim sweep: --design: expected grid, random or lhs, got "sobol"' -- "$K" sweep --design sobol
 expect_err 2 'kvmsim sweep: --bogus: unknown option or missing value (kvmsim sweep --help)' -- "$K" sweep --bogus
 expect_err 2 'kvmsim sweep: --set vm.halt_poll_ns=5: vm.halt_poll_ns is swept; it cannot also be fixed' -- \
