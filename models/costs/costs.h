@@ -50,7 +50,8 @@
 	X(guest_timer_irq, "guest: hrtimer_interrupt() waking the timer's task")                   \
 	X(guest_wakeup, "guest: the woken task scheduled in, back in user space, clock_gettime()") \
 	X(guest_timer_arm, "guest: the task's next clock_nanosleep() up to the TSC-deadline write") \
-	X(guest_tick, "guest: the periodic tick's work (tick_sched_timer)")
+	X(guest_tick, "guest: the periodic tick's work (tick_sched_timer)")                       \
+	X(guest_relax200, "guest: 200 cpu_relax() of poll_idle() between two reads of the clock")
 
 enum cost_id {
 #define X(n, d) COST_##n,

@@ -10,8 +10,8 @@
 
 #include "sim/rng.h"
 
-const char *const host_acct_names[ACCT_N] = { "guest", "kvm",	     "poll_ok", "poll_fail", "task",
-					       "sched", "idle_exit", "irq",	"idle" };
+const char *const host_acct_names[ACCT_N] = { "guest", "guest_poll", "kvm",	   "poll_ok", "poll_fail",
+					       "task",	"sched",      "idle_exit", "irq",	   "idle" };
 
 static void *xcalloc(size_t n, size_t size)
 {

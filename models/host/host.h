@@ -22,6 +22,7 @@
  * is preempted by a wake-up (the model's workloads are short bursts).
  *
  * Accounting. Every picosecond of every pCPU is in exactly one bucket: guest,
+ * guest_poll (the guest polling in its idle loop: idle=poll or cpuidle-haltpoll),
  * kvm (root-mode exit handling and entry), poll_ok / poll_fail (halt polling,
  * split when the halt's outcome is known), task (other host tasks), sched
  * (context switches), idle_exit (leaving an idle state), irq (interrupt
@@ -39,6 +40,7 @@
 
 enum host_acct {
 	ACCT_GUEST,
+	ACCT_GUEST_POLL,
 	ACCT_KVM,
 	ACCT_POLL_OK,
 	ACCT_POLL_FAIL,

@@ -179,6 +179,7 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 			.nohz = vc->nohz,
 			.task_prob = vc->task_prob,
 			.task_work = vc->task_work,
+			.haltpoll = vc->guest_haltpoll.enabled ? &vc->guest_haltpoll : NULL,
 			.eoi = { .mode = vc->apic, .pv_eoi = vc->pv_eoi },
 			.timer = { .preemption_timer = sc->kvm_intel.preemption_timer,
 				   .advance_ns = scenario_timer_advance(sc),
@@ -195,6 +196,8 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 			vcpu_init(v, m->sim, &m->host->cpu[cpu], &vm->hp, (uint32_t)j, gi, name,
 				  VCPU_PID_BASE + gi, &m->prof, &vcc, trace ? &m->vtracer : NULL, sc->seed);
 			v->hp.msr_kvm_poll_control = vc->msr_poll_control;
+			if (vc->guest_haltpoll.enabled && sc->era.no_poll)
+				v->hp.msr_kvm_poll_control = 0; /* arch_haltpoll_enable(): the host need not poll */
 			char rn[80];
 			snprintf(rn, sizeof(rn), "%s/irq0", name);
 			if (vc->workload.type != SRC_IDLE &&

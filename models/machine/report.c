@@ -43,8 +43,8 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 		m->param.halt_poll_ns_shrink);
 
 	fprintf(f, "%-14s %7s %7s  %-26s  %s\n", "", "", "poll", "wake latency (us)", "CPU time (%)");
-	fprintf(f, "%-14s %7s %7s  %8s %8s %8s  %6s %6s %7s %9s %6s\n", "vCPU", "wakes", "ok (%)", "p50",
-		"p99", "max", "guest", "exit", "poll ok", "poll fail", "idle");
+	fprintf(f, "%-14s %7s %7s  %8s %8s %8s  %6s %6s %6s %7s %9s %6s\n", "vCPU", "wakes", "ok (%)", "p50",
+		"p99", "max", "guest", "g.poll", "exit", "poll ok", "poll fail", "idle");
 	for (int i = 0; i < m->nvcpus; i++) {
 		const struct vcpu *v = &m->vcpus[i];
 		const struct kvm_vcpu_stat *st = &v->hp.stat;
@@ -56,23 +56,24 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 		else
 			snprintf(ok, sizeof(ok), "-");
 		bool have = v->wake_lat.count > 0;
-		fprintf(f, "%-14s %7llu %7s  %8s %8s %8s  %6.2f %6.2f %7.2f %9.2f %6.2f\n", v->name,
-			(unsigned long long)v->halts, ok, us(sim_hist_quantile(&v->wake_lat, 0.5), have, p50, 16),
+		fprintf(f, "%-14s %7llu %7s  %8s %8s %8s  %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f\n", v->name,
+			(unsigned long long)v->wake_lat.count, ok, us(sim_hist_quantile(&v->wake_lat, 0.5), have, p50, 16),
 			us(sim_hist_quantile(&v->wake_lat, 0.99), have, p99, 16),
 			us(v->wake_lat.max, have, mx, 16), pct(a[VACCT_GUEST], sc->duration),
-			pct(a[VACCT_KVM], sc->duration), pct(a[VACCT_POLL_OK], sc->duration),
+			pct(a[VACCT_GUEST_POLL], sc->duration), pct(a[VACCT_KVM], sc->duration),
+			pct(a[VACCT_POLL_OK], sc->duration),
 			pct(a[VACCT_POLL_FAIL], sc->duration),
 			pct(a[VACCT_SLEEP] + a[VACCT_RUNNABLE], sc->duration));
 	}
-	fprintf(f, "\n%-6s %6s %6s %7s %9s %6s %6s %6s  %s\n", "pCPU", "guest", "kvm", "poll ok", "poll fail",
-		"tasks", "sched", "idle", "idle states (% of time)");
+	fprintf(f, "\n%-6s %6s %6s %6s %7s %9s %6s %6s %6s  %s\n", "pCPU", "guest", "g.poll", "kvm", "poll ok",
+		"poll fail", "tasks", "sched", "idle", "idle states (% of time)");
 	for (int i = 0; i < m->host->ncpu; i++) {
 		const struct pcpu *p = &m->host->cpu[i];
 		const sim_time_t *a = p->acct_ps;
-		fprintf(f, "%-6d %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f %6.2f ", i, pct(a[ACCT_GUEST], sc->duration),
-			pct(a[ACCT_KVM], sc->duration), pct(a[ACCT_POLL_OK], sc->duration),
+		fprintf(f, "%-6d %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f %6.2f ", i, pct(a[ACCT_GUEST], sc->duration),
+			pct(a[ACCT_GUEST_POLL], sc->duration), pct(a[ACCT_KVM], sc->duration), pct(a[ACCT_POLL_OK], sc->duration),
 			pct(a[ACCT_POLL_FAIL], sc->duration), pct(a[ACCT_TASK], sc->duration),
-			pct(a[ACCT_SCHED], sc->duration),
+			pct(a[ACCT_SCHED] + a[ACCT_IRQ], sc->duration),
 			pct(a[ACCT_IDLE] + a[ACCT_IDLE_EXIT], sc->duration));
 		for (int s = 0; s < m->host->nidle; s++)
 			if (p->idle_ps[s])
@@ -172,6 +173,13 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 					      "fired_hv", (json_int_t)v->timer.fired_hv, "fired_sw",
 					      (json_int_t)v->timer.fired_sw, "timer_advance_ns",
 					      (json_int_t)v->timer.timer_advance_ns));
+		if (v->conf.haltpoll)
+			json_object_set_new(o, "guest_haltpoll",
+					    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "polls", (json_int_t)v->hpd.polls,
+						      "poll_wakeups", (json_int_t)v->hpd.poll_wakeups, "poll_timeouts",
+						      (json_int_t)v->hpd.poll_timeouts, "halts", (json_int_t)v->hpd.halts,
+						      "grows", (json_int_t)v->hpd.grows, "shrinks", (json_int_t)v->hpd.shrinks,
+						      "poll_limit_ns", (json_int_t)v->hpd.poll_limit_ns));
 		json_object_set_new(o, "eoi",
 				    json_pack("{s:I, s:I, s:I}", "pv_armed", (json_int_t)v->eoi.pv_armed, "pv_completed",
 					      (json_int_t)v->eoi.pv_completed, "native", (json_int_t)v->eoi.native));

@@ -3,7 +3,7 @@
  * document (--json), schema "kvmsim-run/1":
  *
  *   schema, kvmsim, scenario{...}, kvm_params{...}, events,
- *   vcpus[{name, vm, vcpu_id, pcpu, pid, policy, halt_poll_ns, halts,
+ *   vcpus[{name, vm, vcpu_id, pcpu, pid, policy, halt_poll_ns, halts (kvm_vcpu_halt calls),
  *          interrupts{arrivals, coalesced}, stats{KVM names, only the era's},
  *          latency{wake, irq}, cpu_ps{guest, kvm, poll_ok, poll_fail, sleep, runnable}}],
  *   pcpus[{cpu, cpu_ps{...}, idle_ps{state: ps}, idle_entries{...}, context_switches, wake_ipis}],

@@ -78,6 +78,8 @@ static const struct cfg_key vm_keys[] = {
 	{ "task_work", CFG_DIST, V(task_work), "us", "10us", 0, 0, "run time of such a woken task" },
 	{ "cyclictest", CFG_SECTION, V(cyclictest), NULL, NULL, 0, 0, "cyclictest in the guest",
 	  .sub = &cyclictest_section },
+	{ "guest_haltpoll", CFG_SECTION, V(guest_haltpoll), NULL, NULL, 0, 0,
+	  "the guest's cpuidle-haltpoll driver and governor", .sub = &guest_haltpoll_section },
 	{ NULL },
 };
 #undef V
@@ -232,6 +234,22 @@ static int check_vm(struct scenario *s, const struct vm_conf *vm, const struct c
 		snprintf(p, sizeof(p), "%s", path);
 		conf_errorf(err, vmap, p, "the LAPIC timer, cyclictest and PV EOI are modelled for x86 only");
 		return -1;
+	}
+	if (vm->guest_haltpoll.enabled) {
+		struct guest_haltpoll_conf *g = (struct guest_haltpoll_conf *)&vm->guest_haltpoll;
+		char msg[200];
+		snprintf(p, sizeof(p), "%s.guest_haltpoll.guest_kernel", path);
+		g->version = s->version;
+		if (g->guest_kernel && kvm_version_parse(g->guest_kernel, &g->version, msg, sizeof(msg))) {
+			conf_errorf(err, at(vmap, "guest_haltpoll.guest_kernel"), p, "%s", msg);
+			return -1;
+		}
+		if (g->version < KVM_VERSION_CODE(5, 4, 0) || e->arch != KVM_ARCH_X86) {
+			conf_errorf(err, at(vmap, "guest_haltpoll"), p,
+				    "cpuidle-haltpoll is an x86 guest driver from 5.4 (guest kernel %s)",
+				    g->guest_kernel ? g->guest_kernel : s->kernel);
+			return -1;
+		}
 	}
 	if (vm->npin && (int64_t)vm->npin != vm->vcpus) {
 		snprintf(p, sizeof(p), "%s.pin", path);

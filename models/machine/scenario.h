@@ -15,6 +15,7 @@
 #include "models/haltpoll/kvm_era.h"
 #include "sim/conf.h"
 #include "sim/schema.h"
+#include "models/cpuidle/haltpoll.h"
 #include "workloads/cyclictest.h"
 #include "workloads/source.h"
 
@@ -56,6 +57,7 @@ struct vm_conf {
 	double task_prob;
 	struct dist task_work;
 	struct cyclictest_conf cyclictest;
+	struct guest_haltpoll_conf guest_haltpoll;
 };
 
 struct host_task_conf {

@@ -82,7 +82,7 @@ static void latency(struct vcpu *v, struct gop *op)
 	struct vcpu_vector *q = op->ctx;
 	int64_t lat = (sim_now(v->sim) - (sim_time_t)op->arg) / SIM_NS;
 	sim_hist_record(&v->irq_lat, lat);
-	if (op->msr) /* the vCPU was halted when the interrupt reached IRR */
+	if (op->msr) /* the guest was idle when the interrupt reached IRR */
 		sim_hist_record(&v->wake_lat, lat);
 	q->taken++;
 }
@@ -149,6 +149,75 @@ static void irq_window_handled(struct vcpu *v, struct gop *op)
 {
 }
 
+/* ---- idle: cpuidle-haltpoll, idle=poll, HLT ---------------------------------------- */
+
+static void ev_gpoll_limit(struct sim *sim, void *subject, void *object)
+{
+	struct vcpu *v = subject;
+	v->gpoll_ev = SIM_NO_EVENT;
+	v->gpoll_expired = true;
+	if (v->state == VCPU_GUEST && !v->qn)
+		guest_resume(v);
+}
+
+/* idle_state_end - the cpuidle state entered returns (cpuidle_enter_state()), reflect it. */
+static void idle_state_end(struct vcpu *v, bool timed_out)
+{
+	if (v->idle_state < 0)
+		return;
+	if (v->idle_state == HALTPOLL_POLL) {
+		sim_cancel(v->sim, v->gpoll_ev);
+		v->gpoll_ev = SIM_NO_EVENT;
+		v->hpd.poll_time_limit = timed_out;
+		if (timed_out)
+			v->hpd.poll_timeouts++;
+		else
+			v->hpd.poll_wakeups++;
+	}
+	haltpoll_reflect(&v->hpd, v->idle_state, (sim_now(v->sim) - v->idle_since) / SIM_NS);
+	v->idle_state = -1;
+	v->gpoll_expired = false;
+}
+
+/*
+ * guest_idle - the queue is empty: the idle loop. Returns true if the vCPU
+ * spins in guest mode (idle=poll or a haltpoll POLL), false if it halted.
+ */
+static bool guest_idle_loop(struct vcpu *v)
+{
+	if (!v->conf.haltpoll) {
+		if (v->conf.idle_poll) {
+			vcpu_set_guest_acct(v, true);
+			return true;
+		}
+		vcpu_halt(v); /* default_idle: sti; hlt */
+		return false;
+	}
+	for (;;) {
+		if (v->idle_state == HALTPOLL_POLL && !v->gpoll_expired) {
+			vcpu_set_guest_acct(v, true);
+			return true; /* still polling: interrupts without a task keep the same deadline */
+		}
+		if (v->idle_state >= 0)
+			idle_state_end(v, v->idle_state == HALTPOLL_POLL); /* timed out, or back from HALT */
+		int idx = haltpoll_select(&v->hpd);
+		v->idle_state = idx;
+		v->idle_since = sim_now(v->sim);
+		if (idx == HALTPOLL_HALT) {
+			v->hpd.halts++;
+			vcpu_halt(v);
+			return false;
+		}
+		/* poll_idle(): the clock is read every 200 cpu_relax(); the poll stops at the first read past the limit */
+		v->hpd.polls++;
+		sim_time_t batch = v->prof->ps[COST_guest_relax200];
+		sim_time_t limit = (sim_time_t)v->hpd.poll_limit_ns * SIM_NS;
+		sim_time_t reads = batch > 0 ? limit / batch + 1 : 0;
+		v->gpoll_expired = false;
+		v->gpoll_ev = sim_after(v->sim, batch > 0 ? reads * batch : limit, ev_gpoll_limit, v, NULL);
+	}
+}
+
 void guest_resume(struct vcpu *v)
 {
 	while (v->state == VCPU_GUEST) {
@@ -171,11 +240,12 @@ void guest_resume(struct vcpu *v)
 				if (front(v))
 					continue; /* the tick's stop is a timer write first */
 			}
-			if (!v->conf.idle_poll)
-				vcpu_halt(v); /* default_idle: sti; hlt */
-			return;                /* idle=poll: spin in guest mode until an interrupt */
+			guest_idle_loop(v);
+			return; /* spinning in guest mode, or halted */
 		}
+		vcpu_set_guest_acct(v, false);
 		if (v->guest_idle && op->task) { /* a task to run: leave idle, tick_nohz_idle_exit() */
+			idle_state_end(v, false);
 			v->guest_idle = false;
 			guest_nohz_idle_exit(v);
 			continue;

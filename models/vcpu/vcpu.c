@@ -13,7 +13,8 @@
 #include "models/costs/costs.h"
 #include "sim/rng.h"
 
-const char *const vcpu_acct_names[VACCT_N] = { "guest", "kvm", "poll_ok", "poll_fail", "sleep", "runnable" };
+const char *const vcpu_acct_names[VACCT_N] = { "guest",     "guest_poll", "kvm",	  "poll_ok",
+					       "poll_fail", "sleep",	  "runnable" };
 
 #define GUEST_RIP_HLT 0xffffffff81e3b4d6ULL
 #define GUEST_RIP_WORK 0xffffffff8112a0c4ULL
@@ -59,6 +60,9 @@ static void vacct(struct vcpu *v, int a)
 	case VACCT_GUEST:
 		pcpu_account(v->task.cpu, ACCT_GUEST);
 		break;
+	case VACCT_GUEST_POLL:
+		pcpu_account(v->task.cpu, ACCT_GUEST_POLL);
+		break;
 	case VACCT_KVM:
 		pcpu_account(v->task.cpu, ACCT_KVM);
 		break;
@@ -68,6 +72,13 @@ static void vacct(struct vcpu *v, int a)
 	default:
 		break; /* off the CPU: the host accounts the pCPU */
 	}
+}
+
+void vcpu_set_guest_acct(struct vcpu *v, bool polling)
+{
+	int a = polling ? VACCT_GUEST_POLL : VACCT_GUEST;
+	if (v->acct != a)
+		vacct(v, a);
 }
 
 /* resolve_poll - this halt's poll time succeeded (never slept) or failed. */
@@ -160,7 +171,7 @@ void vcpu_accept_irq(struct vcpu *v, struct vcpu_vector *q)
 		return;
 	}
 	q->state = VEC_IRR;
-	q->wake = v->in_halt;
+	q->wake = v->in_halt || v->guest_idle; /* the guest was idle: halted, or polling in its idle loop */
 	vcpu_kick(v);
 }
 
@@ -558,6 +569,9 @@ void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_
 		v->wake_rng = sim_rng_new(seed, rn);
 	}
 	v->eoi.highest_isr_cache = -1;
+	v->idle_state = -1;
+	if (conf->haltpoll)
+		haltpoll_init(&v->hpd, conf->haltpoll);
 	/* the LAPIC timer's vector */
 	struct vcpu_vector *t = &v->vec[v->nvec++];
 	t->v = v;
@@ -624,6 +638,8 @@ void vcpu_free(struct vcpu *v)
 	}
 	if (v->wake_rng)
 		gsl_rng_free(v->wake_rng);
+	if (v->gpoll_ev)
+		sim_cancel(v->sim, v->gpoll_ev);
 	if (v->cost_rng)
 		gsl_rng_free(v->cost_rng);
 	free(v->gtimers);

@@ -35,11 +35,12 @@
  * (models/lapic) and EOI handling (models/eoi) are parts of the vCPU.
  *
  * Latency: the instant an interrupt's handler starts (guest_irq after it is
- * delivered) minus its arrival; a "wake latency" when the vCPU was halted
- * when the interrupt reached IRR.
+ * delivered) minus its arrival; a "wake latency" when the guest was idle
+ * (halted, or polling in its idle loop) when the interrupt reached IRR.
  *
- * Accounting: guest, kvm, poll_ok, poll_fail, sleep, runnable; the on-CPU
- * parts are charged to the pCPU too.
+ * Accounting: guest, guest_poll (polling in the guest's idle loop), kvm,
+ * poll_ok, poll_fail (host halt polling), sleep, runnable; the on-CPU parts
+ * are charged to the pCPU too.
  */
 #ifndef KVMSIM_VCPU_VCPU_H
 #define KVMSIM_VCPU_VCPU_H
@@ -47,6 +48,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "models/cpuidle/haltpoll.h"
 #include "models/eoi/eoi.h"
 #include "models/haltpoll/kvm_halt.h"
 #include "models/host/host.h"
@@ -71,8 +73,8 @@ enum vcpu_state {
 	VCPU_ENTRY,
 };
 
-enum vcpu_acct { VACCT_GUEST, VACCT_KVM, VACCT_POLL_OK, VACCT_POLL_FAIL, VACCT_SLEEP, VACCT_RUNNABLE, VACCT_N,
-		 VACCT_POLL = VACCT_N };
+enum vcpu_acct { VACCT_GUEST, VACCT_GUEST_POLL, VACCT_KVM, VACCT_POLL_OK, VACCT_POLL_FAIL, VACCT_SLEEP,
+		 VACCT_RUNNABLE, VACCT_N, VACCT_POLL = VACCT_N };
 
 extern const char *const vcpu_acct_names[VACCT_N];
 
@@ -153,6 +155,7 @@ struct vcpu_conf {
 	bool nohz;                  /* NO_HZ idle: the guest stops its tick in idle */
 	double task_prob;           /* share of device interrupts whose handler wakes a guest task */
 	struct dist task_work;      /* the woken task's run time */
+	const struct guest_haltpoll_conf *haltpoll; /* the guest's cpuidle-haltpoll, or NULL */
 	struct kvm_apic_eoi_conf eoi;
 	struct kvm_lapic_timer_conf timer;
 };
@@ -194,6 +197,11 @@ struct vcpu {
 	bool guest_if;      /* the guest takes interrupts */
 	bool irq_window;    /* KVM waits for the guest to enable interrupts */
 	bool guest_idle;    /* the guest is in its idle loop */
+	int idle_state;     /* cpuidle state entered (HALTPOLL_POLL/_HALT), -1: none */
+	sim_time_t idle_since;
+	sim_handle_t gpoll_ev; /* the guest poll's time limit */
+	bool gpoll_expired;
+	struct guest_haltpoll hpd;
 	struct vcpu_vector vec[VCPU_MAX_VEC];
 	int nvec;
 	struct vcpu_vector *timer_vec;
@@ -256,6 +264,8 @@ void vcpu_accept_irq(struct vcpu *v, struct vcpu_vector *q);
 
 /* vcpu_halt - the guest executes HLT with nothing to do. */
 void vcpu_halt(struct vcpu *v);
+/* vcpu_set_guest_acct - guest or guest_poll, while in guest mode. */
+void vcpu_set_guest_acct(struct vcpu *v, bool polling);
 
 /* guest.c */
 void guest_push_front(struct vcpu *v, const struct gop *op);
