@@ -10,9 +10,7 @@ int cmd_report(int argc, char **argv);
 
 const struct cli_cmd study_commands[] = {
 	{ "sweep", "run a scenario over a grid or sample of key values, in parallel", cmd_sweep },
-	{ "compare", "compare two runs' latencies; exit 1 on a regression (for CI)",
-	  cmd_compare },
-	{ "report", "plots and an HTML page of runs or of a sweep",
-	  cmd_report },
+	{ "compare", "compare two runs' latencies; exit 1 on a regression (for CI)", cmd_compare },
+	{ "report", "plots and an HTML page of runs or of a sweep", cmd_report },
 	{ NULL },
 };
