@@ -26,9 +26,9 @@
 #include "sim/study/plan.h"
 #include "sim/study/results.h"
 #include "sim/study/runner.h"
+#include "sim/study/sweep_dist.h"
 
 #define CMD "sweep"
-#define MAX_FAILED_SHOWN 5
 
 /* sweep_usage - the --help text. */
 static void sweep_usage(FILE *f)
@@ -317,37 +317,6 @@ static int preflight(const struct plan *p, const char *kvmsim)
 	return 0; /* a crash or other failure is the run's to record */
 }
 
-/* print_failed - list the first failed runs with their parameters and why. */
-static void print_failed(FILE *f, const struct results *r)
-{
-	size_t shown = 0;
-	for (size_t i = 0; i < r->nrows; i++) {
-		const struct result_row *row = &r->rows[i];
-		if (row->state != RUN_FAILED)
-			continue;
-		if (shown++ == MAX_FAILED_SHOWN) {
-			fprintf(f, "  ... and %zu more (status and error columns of results.csv)\n",
-				r->failed - MAX_FAILED_SHOWN);
-			break;
-		}
-		fprintf(f, "  run %zu (seed %lld", row->run, row->seed);
-		for (size_t k = 0; k < r->plan->nkeys; k++)
-			fprintf(f, ", %s=%s", r->plan->keys[k], row->values[k]);
-		fprintf(f, ") failed: %s\n", row->error ? row->error : "?");
-	}
-}
-
-/* write_results - collect and write the tables; 0, or EXIT_FAILED after printing why. */
-static int write_results(const struct plan *p, struct results *r)
-{
-	char why[1024];
-	if (results_collect(p, r, why, sizeof(why)) || results_write(r, why, sizeof(why))) {
-		fprintf(stderr, "kvmsim sweep: %s\n", why);
-		return EXIT_FAILED;
-	}
-	return 0;
-}
-
 /* do_run - plan, run here (or emit), write results. */
 static int do_run(struct sweep_args *a)
 {
@@ -413,7 +382,11 @@ static int do_run(struct sweep_args *a)
 	double el = progress_now() - t0;
 	free(ids);
 	struct results r;
-	rc = write_results(&p, &r);
+	rc = 0;
+	if (results_update(&p, &r, why, sizeof(why))) {
+		fprintf(stderr, "kvmsim sweep: %s\n", why);
+		rc = EXIT_FAILED;
+	}
 	if (rrc)
 		fprintf(stderr, "kvmsim sweep: %s\n", why);
 	if (!rc && !a->quiet) {
@@ -422,7 +395,7 @@ static int do_run(struct sweep_args *a)
 		       r.missing);
 		printf("  this time: %zu ran (%zu ok, %zu failed) in %.2f s with %u jobs, %zu finished before\n",
 		       st.ok + st.failed, st.ok, st.failed, el, o.jobs, st.skipped);
-		print_failed(stdout, &r);
+		results_print_failed(stdout, &r, SWEEP_FAILED_SHOWN);
 		printf("  results: %s/results.csv, points.csv, results.db, runs/\n", p.dir);
 	}
 	if (st.signal)
@@ -437,22 +410,9 @@ static int do_run(struct sweep_args *a)
 	return rc;
 }
 
-/* do_exec - run the given runs of a planned sweep (the job files' command). */
-static int do_exec(struct sweep_args *a)
+/* do_exec - --exec DIR IDS with this invocation's execution options (one run at a time by default). */
+static int do_exec(const struct sweep_args *a)
 {
-	char why[1024];
-	struct plan p;
-	if (plan_load(&p, a->exec, why, sizeof(why))) {
-		plan_free(&p);
-		return cli_error(CMD, "--exec: %s", why);
-	}
-	size_t *ids = NULL, n = 0;
-	for (int i = 0; i < a->nrest; i++)
-		if (plan_parse_ids(&p, a->rest[i], &ids, &n, why, sizeof(why))) {
-			free(ids);
-			plan_free(&p);
-			return cli_error(CMD, "--exec %s %s: %s", a->exec, a->rest[i], why);
-		}
 	struct runner_opts o = {
 		.kvmsim = a->kvmsim ? a->kvmsim : "/proc/self/exe",
 		.jobs = a->jobs ? a->jobs : 1,
@@ -460,127 +420,7 @@ static int do_exec(struct sweep_args *a)
 		.retry_failed = a->retry_failed,
 		.progress = PROGRESS_NONE,
 	};
-	struct runner_stats st;
-	int rc = runner_run(&p, ids, n, &o, &st, why, sizeof(why)) ? EXIT_FAILED : 0;
-	if (rc)
-		fprintf(stderr, "kvmsim sweep: %s\n", why);
-	for (size_t i = 0; i < n; i++) {
-		if (plan_state(&p, ids[i]) == RUN_OK)
-			continue;
-		rc = EXIT_FAILED;
-		char *fp = plan_path(&p, ids[i], ".fail.json");
-		json_error_t je;
-		json_t *j = json_load_file(fp, 0, &je);
-		const char *e = json_string_value(json_object_get(j, "error"));
-		if (!a->quiet)
-			fprintf(stderr, "kvmsim sweep: run %zu %s%s\n", ids[i], e ? "failed: " : "did not finish",
-				e ? e : "");
-		json_decref(j);
-		free(fp);
-	}
-	if (st.signal)
-		rc = EXIT_FAILED;
-	free(ids);
-	plan_free(&p);
-	return rc;
-}
-
-/* copy_file - copy src to dst through a temporary file; -1 with errno. */
-static int copy_file(const char *src, const char *dst)
-{
-	char tmp[PATH_MAX + 32];
-	snprintf(tmp, sizeof(tmp), "%s.merge.%d", dst, (int)getpid());
-	FILE *in = fopen(src, "rb"), *out = in ? fopen(tmp, "wb") : NULL;
-	if (!out) {
-		if (in)
-			fclose(in);
-		return -1;
-	}
-	char buf[65536];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, k, out);
-	int bad = ferror(in);
-	fclose(in);
-	if (bad | ferror(out) | fclose(out) || rename(tmp, dst)) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-/* merge_copy - bring the finished runs of copy dir c that p lacks (or has only as failures) into p. */
-static int merge_copy(const struct plan *p, const char *c, size_t *taken)
-{
-	char why[1024];
-	struct plan q;
-	if (plan_load(&q, c, why, sizeof(why))) {
-		plan_free(&q);
-		return cli_error(CMD, "--merge: %s", why);
-	}
-	if (!json_equal(q.doc, p->doc)) {
-		plan_free(&q);
-		return cli_error(CMD, "--merge: %s/sweep.json: another sweep than %s's", c, p->dir);
-	}
-	for (size_t id = 1; id <= p->nruns; id++) {
-		enum run_state have = plan_state(p, id), there = plan_state(&q, id);
-		if (there == RUN_TODO || have == RUN_OK || (have == RUN_FAILED && there == RUN_FAILED))
-			continue;
-		const char *suffix = there == RUN_OK ? ".json" : ".fail.json";
-		char *src = plan_path(&q, id, suffix), *dst = plan_path(p, id, suffix);
-		int bad = copy_file(src, dst);
-		if (!bad && there == RUN_OK) {
-			char *old = plan_path(p, id, ".fail.json");
-			unlink(old);
-			free(old);
-		}
-		if (bad)
-			fprintf(stderr, "kvmsim sweep: %s: cannot copy to %s: %s\n", src, dst, strerror(errno));
-		free(src);
-		free(dst);
-		if (bad) {
-			plan_free(&q);
-			return EXIT_FAILED;
-		}
-		(*taken)++;
-	}
-	plan_free(&q);
-	return 0;
-}
-
-/* do_merge - gather finished runs into DIR's results. */
-static int do_merge(struct sweep_args *a)
-{
-	char why[1024];
-	struct plan p;
-	if (plan_load(&p, a->merge, why, sizeof(why))) {
-		plan_free(&p);
-		return cli_error(CMD, "--merge: %s", why);
-	}
-	size_t taken = 0;
-	for (int i = 0; i < a->nrest; i++) {
-		int rc = merge_copy(&p, a->rest[i], &taken);
-		if (rc) {
-			plan_free(&p);
-			return rc;
-		}
-	}
-	struct results r;
-	int rc = write_results(&p, &r);
-	if (!rc && !a->quiet) {
-		printf("sweep %s: %zu runs: %zu ok, %zu failed, %zu not run", p.dir, p.nruns, r.ok, r.failed,
-		       r.missing);
-		if (a->nrest)
-			printf(" (%zu taken from %d cop%s)", taken, a->nrest, a->nrest == 1 ? "y" : "ies");
-		printf("\n");
-		print_failed(stdout, &r);
-		printf("  results: %s/results.csv, points.csv, results.db\n", p.dir);
-	}
-	if (!rc && (r.failed || r.missing))
-		rc = EXIT_FAILED;
-	results_free(&r);
-	plan_free(&p);
-	return rc;
+	return sweep_exec(a->exec, a->rest, a->nrest, &o, a->quiet);
 }
 
 /* cmd_sweep - `kvmsim sweep` (listed in sim/study/commands.c). */
@@ -594,7 +434,7 @@ int cmd_sweep(int argc, char **argv)
 	if (rc < 0)
 		rc = 0; /* --help */
 	else if (!rc)
-		rc = a.merge ? do_merge(&a) : a.exec ? do_exec(&a) : do_run(&a);
+		rc = a.merge ? sweep_merge(a.merge, a.rest, a.nrest, a.quiet) : a.exec ? do_exec(&a) : do_run(&a);
 	for (size_t i = 0; i < a.nsets; i++)
 		free(a.sets[i]);
 	free(a.sets);

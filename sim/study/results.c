@@ -464,3 +464,28 @@ int results_write(const struct results *r, char *why, size_t len)
 		return -1;
 	return 0;
 }
+
+int results_update(const struct plan *p, struct results *r, char *why, size_t len)
+{
+	if (results_collect(p, r, why, len))
+		return -1;
+	return results_write(r, why, len);
+}
+
+void results_print_failed(FILE *f, const struct results *r, size_t max)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct result_row *row = &r->rows[i];
+		if (row->state != RUN_FAILED)
+			continue;
+		if (shown++ == max) {
+			fprintf(f, "  ... and %zu more (status and error columns of results.csv)\n", r->failed - max);
+			break;
+		}
+		fprintf(f, "  run %zu (seed %lld", row->run, row->seed);
+		for (size_t k = 0; k < r->plan->nkeys; k++)
+			fprintf(f, ", %s=%s", r->plan->keys[k], row->values[k]);
+		fprintf(f, ") failed: %s\n", row->error ? row->error : "?");
+	}
+}

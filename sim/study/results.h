@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim/study/plan.h"
 #include "sim/study/runsum.h"
@@ -52,6 +53,11 @@ int results_collect(const struct plan *p, struct results *r, char *why, size_t l
 /* results_write - results.csv, points.csv and results.db in the plan's directory. */
 int results_write(const struct results *r, char *why, size_t len);
 void results_free(struct results *r);
+
+/* results_update - results_collect and results_write: DIR's tables from what DIR/runs holds now. */
+int results_update(const struct plan *p, struct results *r, char *why, size_t len);
+/* results_print_failed - list up to max failed runs with their values and why. */
+void results_print_failed(FILE *f, const struct results *r, size_t max);
 
 /* results_csv_field - write s to f as one CSV field (quoted when it must be). */
 void results_csv_field(FILE *f, const char *s);
