@@ -19,6 +19,7 @@
 
 #define CMD "trace check"
 
+/* usage - the --help text. */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -112,6 +113,7 @@ static int report(const struct trace_check *c, const struct trace_stats *st, con
 	return EXIT_FAILED;
 }
 
+/* cmd_trace_check - options, the model, the trace read through the checker, the report. */
 int cmd_trace_check(int argc, char **argv)
 {
 	static const struct option opts[] = {

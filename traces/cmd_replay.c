@@ -24,6 +24,7 @@
 #define REPLAY_SCHEMA "kvmsim-trace-replay/1"
 #define MAX_COLUMNS 16
 
+/* usage - the --help text. */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -51,7 +52,7 @@ static void usage(FILE *f)
 		"  -h, --help           this text\n");
 }
 
-/* column_parse - "kvm:halt_poll_ns=5us,alpha=0.2" into policy "kvm" and scenario assignments (spec is split in place). */
+/* column_parse - "kvm:halt_poll_ns=5us,alpha=0.2": policy "kvm" and scenario assignments (split in place). */
 static int column_parse(char *spec, struct replay_column *col, char ***owned, size_t *nowned)
 {
 	char **sets = calloc(64, sizeof(char *));
@@ -81,6 +82,7 @@ static int column_parse(char *spec, struct replay_column *col, char ***owned, si
 	return 0;
 }
 
+/* us - ns as microseconds, for the table. */
 static double us(int64_t ns)
 {
 	return (double)ns / 1000.0;
@@ -106,6 +108,7 @@ static void print_table(FILE *f, const struct replay_result *r, size_t n)
 		}                                                \
 		fprintf(f, "\n");                                \
 	} while (0)
+	ROW("deepest host idle state", "%s", r[i].recorded ? "-" : r[i].idle_limit[0] ? r[i].idle_limit : "as set");
 	ROW("halts", "%" PRIu64, r[i].halts);
 	ROW("polls attempted", "%" PRIu64, r[i].polls_attempted);
 	ROW("polls successful", "%" PRIu64, r[i].polls_ok);
@@ -126,16 +129,44 @@ static void print_table(FILE *f, const struct replay_result *r, size_t n)
 #undef ROW
 }
 
+/* print_report - what was read and rebuilt, the model, the table and what its rows mean. */
+static void print_report(FILE *f, const char *trace, const struct trace_stats *st, const struct replay_trace *t,
+			 size_t nhalts, const char *arch, const struct replay_result *res, size_t nres)
+{
+	fprintf(f, "trace: %s (%s; %zu vCPU thread%s, %zu halts over %.3f ms; %" PRIu64 " other events and %" PRIu64
+		" other lines skipped)\n",
+		strcmp(trace, "-") ? trace : "(stdin)", st->format, t->nvcpus, t->nvcpus == 1 ? "" : "s", nhalts,
+		(double)res[0].span_ns / 1e6, st->other_events, st->other_lines);
+	fprintf(f, "arrivals: %" PRIu64 " rebuilt; %" PRIu64 " at the interrupt the trace shows, %" PRIu64
+		" at the wake-up less %.2f us, the rest at the end of a poll; guest work from kvm_entry/kvm_exit "
+		"for %" PRIu64 ", from the gap between halts for %" PRIu64 "\n",
+		t->arrivals, t->measured, t->assumed, us(t->assumed_latency_ns), t->work_guest, t->work_gap);
+	fprintf(f, "model: kernel %s (%s), one VM, its %zu vCPU%s pinned as the trace ran them, on %zu pCPU%s",
+		res[1].kernel, arch, t->nvcpus, t->nvcpus == 1 ? "" : "s", t->npcpus, t->npcpus == 1 ? "" : "s");
+	if (t->slept_measured)
+		fprintf(f, "; host idle states limited to those that wake within the trace's median wake-up "
+			"latency from a sleep, %.2f us, unless set",
+			us(t->median_latency_ns));
+	fprintf(f, "\n\n");
+	print_table(f, res, nres);
+	fprintf(f, "\nrecorded: decisions and halts as traced; wake latency from kvm_apic_accept_irq to "
+		"kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window).\n"
+		"simulated: wake latency from the interrupt to the guest's handler.\n");
+}
+
+/* result_json - one column for --json. */
 static json_t *result_json(const struct replay_result *r)
 {
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:{s:I, s:I}}", "name", r->name, "kernel",
-			 r->recorded ? "" : r->kernel, "halts", (json_int_t)r->halts, "polls_attempted",
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:{s:I, s:I}}", "name", r->name,
+			 "kernel", r->recorded ? "" : r->kernel, "deepest_idle_state", r->idle_limit, "halts",
+			 (json_int_t)r->halts, "polls_attempted",
 			 (json_int_t)r->polls_attempted, "polls_successful", (json_int_t)r->polls_ok,
 			 "halt_poll_ns_decisions", "grow", (json_int_t)r->grows, "shrink", (json_int_t)r->shrinks,
 			 "wake_latency", sim_hist_json(&r->wake_lat), "polling_cpu_ns", "success",
 			 (json_int_t)r->poll_ok_ns, "failed", (json_int_t)r->poll_fail_ns);
 }
 
+/* cmd_trace_replay - options and SPECs, the trace read and rebuilt, one run per column, the table. */
 int cmd_trace_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -301,9 +332,6 @@ int cmd_trace_replay(int argc, char **argv)
 	res[nres++] = t.recorded;
 	memset(&t.recorded, 0, sizeof(t.recorded)); /* now owned by res[0] */
 	struct replay_model model = { kernel, arch, (const char *const *)sets, nsets, true };
-	for (size_t i = 0; i < nsets; i++)
-		if (!strncmp(sets[i], "host.max_cstate=", 16) || !strncmp(sets[i], "host.idle_poll=", 15))
-			model.calibrate_idle = false;
 	for (size_t i = 0; i < ncol; i++) {
 		if (replay_run(&t, arrivals, &model, &cols[i], &res[nres], err, sizeof(err))) {
 			rc = cli_error(CMD, "%s: %s", cols[i].name, err);
@@ -315,24 +343,8 @@ int cmd_trace_replay(int argc, char **argv)
 	size_t nhalts = 0;
 	for (size_t i = 0; i < t.nvcpus; i++)
 		nhalts += t.vcpus[i].nhalts;
-	printf("trace: %s (%s; %zu vCPU thread%s, %zu halts over %.3f ms; %" PRIu64 " other events and %" PRIu64
-	       " other lines skipped)\n",
-	       strcmp(trace, "-") ? trace : "(stdin)", st.format, t.nvcpus, t.nvcpus == 1 ? "" : "s", nhalts,
-	       (double)res[0].span_ns / 1e6, st.other_events, st.other_lines);
-	printf("arrivals: %" PRIu64 " rebuilt; %" PRIu64 " at the interrupt the trace shows, %" PRIu64
-	       " at the wake-up less %.2f us, the rest at the end of a poll; guest work from kvm_entry/kvm_exit "
-	       "for %" PRIu64 ", from the gap between halts for %" PRIu64 "\n",
-	       t.arrivals, t.measured, t.assumed, us(t.assumed_latency_ns), t.work_guest, t.work_gap);
-	printf("model: kernel %s (%s), one VM, its %zu vCPU%s pinned as the trace ran them, on %zu pCPU%s", res[1].kernel,
-	       arch, t.nvcpus, t.nvcpus == 1 ? "" : "s", t.npcpus, t.npcpus == 1 ? "" : "s");
-	if (res[1].idle_limit[0])
-		printf("; host idle states down to %s (the trace's median wake-up latency from a sleep is %.2f us)",
-		       res[1].idle_limit, us(t.median_latency_ns));
-	printf("\n\n");
-	print_table(stdout, res, nres);
-	printf("\nrecorded: decisions and halts as traced; wake latency from kvm_apic_accept_irq to "
-	       "kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window).\n"
-	       "simulated: wake latency from the interrupt to the guest's handler.\n");
+	if (!json_path || strcmp(json_path, "-")) /* with --json - stdout holds the JSON alone */
+		print_report(stdout, trace, &st, &t, nhalts, arch, res, nres);
 	if (json_path) {
 		FILE *jf = cli_open_out(CMD, json_path);
 		if (!jf) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* xrealloc - realloc that exits on failure (out of memory is not an input error). */
 static void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
@@ -23,6 +24,7 @@ static void model_halt_poll_ns(void *ctx, uint32_t vcpu_id, bool grow, uint32_t 
 		cv->model[cv->nmodel++] = (struct check_decision){ grow, vcpu_id, new_ns, old_ns, 0 };
 }
 
+/* trace_check_init - the model VM with the live parameters and the per-VM value. */
 int trace_check_init(struct trace_check *c, const struct check_conf *conf, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
@@ -63,6 +65,7 @@ static struct check_vcpu *vcpu_of(struct trace_check *c, const struct trace_even
 	return cv;
 }
 
+/* same_decision - grow/shrink, vcpu, new and old all equal. */
 static bool same_decision(const struct check_decision *a, const struct check_decision *b)
 {
 	return a->grow == b->grow && a->vcpu_id == b->vcpu_id && a->new_ns == b->new_ns && a->old_ns == b->old_ns;
@@ -145,6 +148,7 @@ static void start(struct trace_check *c, struct check_vcpu *cv, uint32_t hpn)
 	cv->nrec = nrec;
 }
 
+/* trace_check_event - collect decisions; a wake-up runs its halt (or holds it until the start is known). */
 int trace_check_event(void *ctx, const struct trace_event *ev)
 {
 	struct trace_check *c = ctx;
@@ -183,6 +187,7 @@ int trace_check_event(void *ctx, const struct trace_event *ev)
 	return 0;
 }
 
+/* trace_check_finish - start the held-back threads; count decisions left without a wake-up. */
 void trace_check_finish(struct trace_check *c)
 {
 	for (size_t i = 0; i < c->nvcpus; i++) {
@@ -196,6 +201,7 @@ void trace_check_finish(struct trace_check *c)
 	}
 }
 
+/* trace_check_totals - add every thread's counters into sum. */
 void trace_check_totals(const struct trace_check *c, struct check_vcpu *sum)
 {
 	for (size_t i = 0; i < c->nvcpus; i++) {
@@ -209,6 +215,7 @@ void trace_check_totals(const struct trace_check *c, struct check_vcpu *sum)
 	}
 }
 
+/* trace_check_free - release the threads and the model VM. */
 void trace_check_free(struct trace_check *c)
 {
 	for (size_t i = 0; i < c->nvcpus; i++)

@@ -67,6 +67,7 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *record, i
 	return 0;
 }
 
+/* trace_dat_read - open with plugins off, walk every buffer in time order. */
 int trace_dat_read(const char *file, const char *name, trace_event_fn fn, void *ctx, struct trace_stats *st,
 		   char *err, size_t errlen)
 {

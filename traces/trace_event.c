@@ -46,11 +46,13 @@ static const char *const event_forms[KEV_N] = {
 	[KEV_HV_TIMER_STATE] = "vcpu_id ID hv_timer N",
 };
 
+/* trace_event_name - the tracepoint name of an event type. */
 const char *trace_event_name(enum trace_ev t)
 {
 	return t >= 0 && t < KEV_N ? event_names[t] : "?";
 }
 
+/* trace_event_lookup - an event type by name ("kvm:" prefix allowed), or KEV_NONE. */
 enum trace_ev trace_event_lookup(const char *name, size_t len)
 {
 	if (len > 4 && !strncmp(name, "kvm:", 4))
@@ -94,6 +96,7 @@ static bool unum(struct cur *c, int base, uint64_t *v)
 	return true;
 }
 
+/* u32num - unum that must fit 32 bits. */
 static bool u32num(struct cur *c, int base, uint32_t *v)
 {
 	uint64_t x;
@@ -176,6 +179,7 @@ static bool parse_wakeup(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* parse_halt_poll_ns - "vcpu %u: halt_poll_ns %u (%s %u)", or %d before 4.7. */
 static bool parse_halt_poll_ns(struct cur *c, struct trace_event *ev)
 {
 	static const char *const dir[] = { "shrink", "grow" };
@@ -194,6 +198,7 @@ static bool parse_halt_poll_ns(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* parse_exit - kvm_exit in its four layouts (trace_exit_layout), VMX or SVM names. */
 static bool parse_exit(struct cur *c, struct trace_event *ev)
 {
 	uint64_t v;
@@ -234,6 +239,7 @@ static bool parse_exit(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* parse_entry - kvm_entry: "vcpu %u", then ", rip", intr_info/error_code, "[immediate exit]". */
 static bool parse_entry(struct cur *c, struct trace_event *ev)
 {
 	uint64_t v;
@@ -262,6 +268,7 @@ static bool parse_entry(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* parse_msr - "msr_%s %x = 0x%llx%s". */
 static bool parse_msr(struct cur *c, struct trace_event *ev)
 {
 	static const char *const rw[] = { "msr_read ", "msr_write " };
@@ -273,6 +280,7 @@ static bool parse_msr(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* parse_apic - "apic_%s %s = 0x%llx" (a register name, or its number). */
 static bool parse_apic(struct cur *c, struct trace_event *ev)
 {
 	static const char *const rw[] = { "apic_read ", "apic_write " };
@@ -284,6 +292,7 @@ static bool parse_apic(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* parse_eoi - "apicid %x vector %d" (kvm_eoi and kvm_pv_eoi). */
 static bool parse_eoi(struct cur *c, struct trace_event *ev)
 {
 	int64_t vec;
@@ -294,6 +303,7 @@ static bool parse_eoi(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* parse_inj_virq - "irq %u" (up to 5.x), or "%s 0x%x%s". */
 static bool parse_inj_virq(struct cur *c, struct trace_event *ev)
 {
 	static const char *const kind[] = { "IRQ 0x", "Soft/INTn 0x" };
@@ -309,6 +319,7 @@ static bool parse_inj_virq(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* parse_mode - an APIC delivery mode name. */
 static bool parse_mode(struct cur *c, char *dm)
 {
 	int m;
@@ -318,6 +329,7 @@ static bool parse_mode(struct cur *c, char *dm)
 	return true;
 }
 
+/* parse_accept_irq - "apicid %x vec %u (%s|%s)", older kernels adding " (coalesced)". */
 static bool parse_accept_irq(struct cur *c, struct trace_event *ev)
 {
 	static const char *const trig[] = { "edge)", "level)" };
@@ -331,6 +343,7 @@ static bool parse_accept_irq(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* parse_msi_set_irq - "dst %llx vec %u (%s|%s|%s%s)". */
 static bool parse_msi_set_irq(struct cur *c, struct trace_event *ev)
 {
 	static const char *const dest[] = { "physical|", "logical|" };
@@ -346,12 +359,14 @@ static bool parse_msi_set_irq(struct cur *c, struct trace_event *ev)
 	return lit(c, ")") && done(c);
 }
 
+/* parse_hv_timer_state - "vcpu_id %x hv_timer %x" (with "\n" before 5.4). */
 static bool parse_hv_timer_state(struct cur *c, struct trace_event *ev)
 {
 	return lit(c, "vcpu_id ") && u32num(c, 16, &ev->hvt.vcpu_id) && lit(c, " hv_timer ") &&
 	       u32num(c, 16, &ev->hvt.hv_timer) && done(c);
 }
 
+/* trace_event_parse - dispatch on ev->type; the error says what the event should look like. */
 int trace_event_parse(struct trace_event *ev, const char *payload, char *err, size_t errlen)
 {
 	struct cur c = { payload };

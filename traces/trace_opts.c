@@ -7,6 +7,7 @@
 #include "sim/cli.h"
 #include "sim/schema.h"
 
+/* trace_era - release and architecture into the era table, errors printed for cmd. */
 int trace_era(const char *cmd, const char *kernel, const char *arch, struct kvm_era *era)
 {
 	unsigned version;
@@ -27,6 +28,7 @@ int trace_era(const char *cmd, const char *kernel, const char *arch, struct kvm_
 	return 0;
 }
 
+/* trace_setting_defaults - what a VM of the release has without --set. */
 void trace_setting_defaults(struct trace_setting *s, const struct kvm_era *era)
 {
 	memset(s, 0, sizeof(*s));
@@ -52,6 +54,7 @@ static int parse_u32(const char *v, bool ns, uint32_t *out)
 	return 0;
 }
 
+/* trace_setting_apply - one --set, checked against the release. */
 int trace_setting_apply(struct trace_setting *s, const struct kvm_era *era, char *assignment, char *err,
 			size_t errlen)
 {
@@ -118,6 +121,7 @@ int trace_setting_apply(struct trace_setting *s, const struct kvm_era *era, char
 	return 0;
 }
 
+/* trace_setting_describe - the setting in one line, for reports. */
 void trace_setting_describe(const struct trace_setting *s, char *buf, size_t n)
 {
 	int len = snprintf(buf, n, "halt_poll_ns %u, halt_poll_ns_grow %u, halt_poll_ns_grow_start %u, "

@@ -154,6 +154,7 @@ static const char *split_latency(const char *line, struct trace_line *tl)
 	return NULL;
 }
 
+/* trace_line_split - the bracketed layouts first, then trace-cmd report -l. */
 int trace_line_split(const char *line, struct trace_line *tl)
 {
 	memset(tl, 0, sizeof(*tl));
@@ -210,6 +211,7 @@ int trace_line_split(const char *line, struct trace_line *tl)
 	return 1;
 }
 
+/* trace_stats_count - count one kvm event and widen the time span. */
 void trace_stats_count(struct trace_stats *st, const struct trace_event *ev)
 {
 	if (!st->kvm_events || ev->ts_ns < st->first_ts)
@@ -345,6 +347,7 @@ static int gunzip_to_temp(gzFile f, char *tmp, size_t n, char *err, size_t errle
 	return 0;
 }
 
+/* trace_read - sniff the trace.dat magic (through gzip), else read text. */
 int trace_read(const char *path, trace_event_fn fn, void *ctx, struct trace_stats *st, char *err, size_t errlen)
 {
 	memset(st, 0, sizeof(*st));

@@ -90,6 +90,7 @@ static void place_vcpus(struct replay_trace *t)
 	t->npcpus = nused ? nused : 1;
 }
 
+/* replay_trace_add - halts, decisions, guest time and interrupts, per thread. */
 int replay_trace_add(void *ctx, const struct trace_event *ev)
 {
 	struct replay_trace *t = ctx;
@@ -163,6 +164,7 @@ struct arrival {
 	size_t vcpu;
 };
 
+/* cmp_arrival - by time, then vCPU (a stable, deterministic order). */
 static int cmp_arrival(const void *a, const void *b)
 {
 	const struct arrival *x = a, *y = b;
@@ -171,6 +173,7 @@ static int cmp_arrival(const void *a, const void *b)
 	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
 }
 
+/* cmp_i64 - ascending int64_t, for qsort. */
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -189,6 +192,7 @@ static const struct replay_irq *irq_in(const struct replay_trace *t, size_t *cur
 	return NULL;
 }
 
+/* replay_build - wake sources and works per halt, the recorded column, the arrivals file. */
 int replay_build(struct replay_trace *t, int64_t latency_ns, FILE *out, char *err, size_t errlen)
 {
 	size_t nh = 0;
@@ -319,6 +323,7 @@ static void sim_trace_line(struct sim_trace *s)
 		s->shrinks++;
 }
 
+/* sim_trace_write - fopencookie writer: split what the machine writes into lines. */
 static ssize_t sim_trace_write(void *cookie, const char *buf, size_t n)
 {
 	struct sim_trace *s = cookie;
@@ -366,6 +371,7 @@ static int write_scenario(FILE *f, const struct replay_trace *t, const struct re
 	return fflush(f) || ferror(f) ? -1 : 0;
 }
 
+/* jint - an integer member of a report object (0 if absent). */
 static int64_t jint(const json_t *o, const char *key)
 {
 	return (int64_t)json_integer_value(json_object_get(o, key));
@@ -403,6 +409,15 @@ static void collect(const json_t *rep, struct replay_result *r)
 	}
 }
 
+/* sets_host_idle - the assignments choose the host's idle states themselves. */
+static bool sets_host_idle(const char *const *sets, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(sets[i], "host.max_cstate=", 16) || !strncmp(sets[i], "host.idle_poll=", 15))
+			return true;
+	return false;
+}
+
 /* limit_idle - the deepest idle state of the scenario's profile that wakes within latency_ns. */
 static void limit_idle(struct scenario *sc, int64_t latency_ns, struct replay_result *r)
 {
@@ -411,16 +426,22 @@ static void limit_idle(struct scenario *sc, int64_t latency_ns, struct replay_re
 	memset(&p, 0, sizeof(p));
 	if (cost_profile_load(&p, sc->cost_profile, &e)) /* machine_build reports it */
 		return;
+	if (!p.nidle) {
+		cost_profile_free(&p);
+		return;
+	}
 	int deepest = 0;
 	for (int i = 0; i < p.nidle; i++)
 		if (p.idle[i].exit_latency <= (sim_time_t)latency_ns * SIM_NS)
 			deepest = i;
 	if (deepest < sc->host.max_cstate)
 		sc->host.max_cstate = deepest;
-	snprintf(r->idle_limit, sizeof(r->idle_limit), "%s", p.idle[sc->host.max_cstate < p.nidle ? sc->host.max_cstate : p.nidle - 1].name);
+	int64_t shown = sc->host.max_cstate < p.nidle ? sc->host.max_cstate : p.nidle - 1;
+	snprintf(r->idle_limit, sizeof(r->idle_limit), "%s", p.idle[shown].name);
 	cost_profile_free(&p);
 }
 
+/* replay_run - scenario file, --set assignments, machine run, figures from its report and trace. */
 int replay_run(const struct replay_trace *t, const char *arrivals_path, const struct replay_model *m,
 	       const struct replay_column *col, struct replay_result *r, char *err, size_t errlen)
 {
@@ -473,7 +494,8 @@ int replay_run(const struct replay_trace *t, const char *arrivals_path, const st
 	}
 
 	snprintf(r->kernel, sizeof(r->kernel), "%s", sc.kernel);
-	if (m->calibrate_idle && t->slept_measured)
+	if (m->calibrate_idle && t->slept_measured && !sets_host_idle(m->sets, m->nsets) &&
+	    !sets_host_idle(col->sets, col->nsets))
 		limit_idle(&sc, t->median_latency_ns, r);
 	struct sim_trace st = { .len = 0 };
 	FILE *tf = fopencookie(&st, "w", (cookie_io_functions_t){ .write = sim_trace_write });
@@ -499,11 +521,13 @@ int replay_run(const struct replay_trace *t, const char *arrivals_path, const st
 	return 0;
 }
 
+/* replay_result_free - the column's latency histogram. */
 void replay_result_free(struct replay_result *r)
 {
 	sim_hist_free(&r->wake_lat);
 }
 
+/* replay_trace_free - everything replay_trace_add and replay_build kept. */
 void replay_trace_free(struct replay_trace *t)
 {
 	for (size_t i = 0; i < t->nvcpus; i++)

@@ -118,9 +118,9 @@ struct replay_model {
 	size_t nsets;
 	/*
 	 * Limit the host's idle states to those whose exit latency fits in the
-	 * median wake-up latency the trace shows for a sleep (unless the sets
-	 * give host.max_cstate): the recorded host woke that fast, so it did not
-	 * come out of deeper states.
+	 * median wake-up latency the trace shows for a sleep (unless the sets,
+	 * the model's or the column's, give host.max_cstate or host.idle_poll):
+	 * the recorded host woke that fast, so it did not come out of deeper states.
 	 */
 	bool calibrate_idle;
 };

@@ -4,8 +4,8 @@
  *
  * The VM has the in-kernel irqchip (KVM_CREATE_IRQCHIP), so a guest HLT takes
  * the kernel's own halt path: kvm_vcpu_halt(), halt polling, the sleep, and
- * the kvm_halt_poll_ns / kvm_vcpu_wakeup tracepoints. Each vCPU runs sixteen
- * bytes of real-mode code: switch its local APIC to x2APIC mode, enable it,
+ * the kvm_halt_poll_ns / kvm_vcpu_wakeup tracepoints. Each vCPU runs a few
+ * dozen bytes of real-mode code: switch its local APIC to x2APIC mode, enable it,
  * then loop on `sti; hlt`; the interrupt handler writes the x2APIC EOI MSR
  * and returns. A waker thread raises one MSI per vCPU at the times of the
  * chosen pattern, through an irqfd (KVM_IRQFD on an MSI route, the path a
@@ -267,6 +267,7 @@ static uint64_t next_interval(const struct probe_conf *c, long i, uint64_t *rng)
 	return (uint64_t)(-c->exp_mean_ns * __builtin_log(1.0 - u)) + 1;
 }
 
+/* ts_add - advance a timespec by ns. */
 static void ts_add(struct timespec *t, uint64_t ns)
 {
 	uint64_t s = (uint64_t)t->tv_nsec + ns;
@@ -311,6 +312,7 @@ static void run_waker(const struct probe_conf *c)
 	nanosleep(&settle, NULL);
 }
 
+/* pin_self - run the calling thread on cpu (modulo the CPUs online). */
 static void pin_self(int cpu)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -320,6 +322,7 @@ static void pin_self(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+/* usage - the --help text. */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -420,6 +423,7 @@ static void parse_args(int argc, char **argv, struct probe_conf *c)
 		die(2, "%s: unexpected argument (kvm_probe --help)", argv[optind]);
 }
 
+/* main - set up the VM, start the vCPU threads, wake them on schedule, stop them. */
 int main(int argc, char **argv)
 {
 	struct probe_conf c;
