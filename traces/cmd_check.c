@@ -97,6 +97,10 @@ static int report(const struct trace_check *c, const struct trace_stats *st, con
 		printf("note: %" PRIu64 " kvm_halt_poll_ns event(s) after a thread's last kvm_vcpu_wakeup were not "
 		       "checked\n",
 		       c->unmatched);
+	if (st->lost_events)
+		printf("note: the trace lost %" PRIu64 " events (ring-buffer overruns); a divergence near a loss "
+		       "may be the trace's\n",
+		       st->lost_events);
 	if (sum.rec_dropped)
 		printf("note: %" PRIu64 " kvm_halt_poll_ns event(s) beyond %d in one halt were ignored\n",
 		       sum.rec_dropped, CHECK_MAX_DECISIONS);

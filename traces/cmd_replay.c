@@ -147,7 +147,11 @@ static void print_report(FILE *f, const char *trace, const struct trace_stats *s
 		fprintf(f, "; host idle states limited to those that wake within the trace's median wake-up "
 			"latency from a sleep, %.2f us, unless set",
 			us(t->median_latency_ns));
-	fprintf(f, "\n\n");
+	fprintf(f, "\n");
+	if (st->lost_events)
+		fprintf(f, "note: the trace lost %" PRIu64 " events (ring-buffer overruns): halts are missing\n",
+			st->lost_events);
+	fprintf(f, "\n");
 	print_table(f, res, nres);
 	fprintf(f, "\nrecorded: decisions and halts as traced; wake latency from kvm_apic_accept_irq to "
 		"kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window).\n"

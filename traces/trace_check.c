@@ -41,9 +41,10 @@ int trace_check_init(struct trace_check *c, const struct check_conf *conf, char 
 /* vcpu_of - the thread's model, created on its first event (pointers stay valid until the next call). */
 static struct check_vcpu *vcpu_of(struct trace_check *c, const struct trace_event *ev)
 {
-	for (size_t i = 0; i < c->nvcpus; i++)
-		if (c->vcpus[i].pid == ev->pid)
-			return &c->vcpus[i];
+	long at = pid_map_get(&c->by_pid, ev->pid);
+	if (at >= 0)
+		return &c->vcpus[at];
+	pid_map_put(&c->by_pid, ev->pid, c->nvcpus);
 	if (c->nvcpus == c->cap_vcpus) {
 		c->cap_vcpus = c->cap_vcpus ? 2 * c->cap_vcpus : 16;
 		c->vcpus = xrealloc(c->vcpus, c->cap_vcpus * sizeof(*c->vcpus));
@@ -221,6 +222,7 @@ void trace_check_free(struct trace_check *c)
 	for (size_t i = 0; i < c->nvcpus; i++)
 		free(c->vcpus[i].pending);
 	free(c->vcpus);
+	pid_map_free(&c->by_pid);
 	kvm_vm_haltpoll_fini(&c->vm);
 	memset(c, 0, sizeof(*c));
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "models/haltpoll/kvm_halt.h"
+#include "traces/pid_map.h"
 #include "traces/trace_event.h"
 
 #define CHECK_MAX_DECISIONS 8 /* per halt; the kernel makes at most one */
@@ -91,6 +92,7 @@ struct trace_check {
 	struct kvm_vm_haltpoll vm;
 	struct check_vcpu *vcpus;
 	size_t nvcpus, cap_vcpus;
+	struct pid_map by_pid;
 	struct check_divergence first;
 	uint64_t unmatched; /* recorded decisions with no wake-up after them (trace cut short) */
 };

@@ -34,6 +34,8 @@ static int on_record(struct tracecmd_input *handle, struct tep_record *record, i
 	struct tep_handle *tep = tracecmd_get_tep(handle);
 	struct tep_event *event = tep_find_event_by_record(tep, record);
 	w->st->lines++;
+	if (record->missed_events) /* -1: some, of unknown number */
+		w->st->lost_events += record->missed_events > 0 ? (uint64_t)record->missed_events : 1;
 	if (!event || !event->system || strcmp(event->system, "kvm")) {
 		w->st->other_events++;
 		return 0;

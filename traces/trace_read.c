@@ -281,6 +281,9 @@ static int read_text(gzFile f, const char *name, trace_event_fn fn, void *ctx, s
 				rc = -1;
 				break;
 			}
+			const char *lost = strstr(line, "[LOST ");
+			if (lost) /* ftrace and trace-cmd: "CPU:1 [LOST 20 EVENTS]" */
+				st->lost_events += strtoull(lost + 6, NULL, 10);
 			st->other_lines++;
 			continue;
 		}

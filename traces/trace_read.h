@@ -34,6 +34,7 @@ struct trace_stats {
 	uint64_t kvm_events;    /* their sum */
 	uint64_t other_events;  /* events kvmsim does not read (other subsystems, other kvm events) */
 	uint64_t other_lines;   /* headers, blank lines, notes of lost events */
+	uint64_t lost_events;   /* what "CPU:N [LOST M EVENTS]" notes add up to (ring-buffer overruns) */
 	long lines;             /* lines, or records of a trace.dat */
 	int ts_digits;          /* decimals of the timestamps: 6 (us) or 9 (ns) */
 	int64_t first_ts, last_ts; /* of the kvm events, ns */

@@ -28,11 +28,12 @@ static void *xrealloc(void *p, size_t n)
 /* vcpu_of - the thread's record; NULL if it has none and create is false. */
 static struct replay_vcpu *vcpu_of(struct replay_trace *t, const struct trace_event *ev, bool create)
 {
-	for (size_t i = 0; i < t->nvcpus; i++)
-		if (t->vcpus[i].pid == ev->pid)
-			return &t->vcpus[i];
+	long at = pid_map_get(&t->by_pid, ev->pid);
+	if (at >= 0)
+		return &t->vcpus[at];
 	if (!create)
 		return NULL;
+	pid_map_put(&t->by_pid, ev->pid, t->nvcpus);
 	if (t->nvcpus == t->cap_vcpus) {
 		t->cap_vcpus = t->cap_vcpus ? 2 * t->cap_vcpus : 16;
 		t->vcpus = xrealloc(t->vcpus, t->cap_vcpus * sizeof(*t->vcpus));
@@ -533,6 +534,7 @@ void replay_trace_free(struct replay_trace *t)
 	for (size_t i = 0; i < t->nvcpus; i++)
 		free(t->vcpus[i].halts);
 	free(t->vcpus);
+	pid_map_free(&t->by_pid);
 	free(t->irqs);
 	replay_result_free(&t->recorded);
 	memset(t, 0, sizeof(*t));

@@ -36,6 +36,7 @@
 #include <stdio.h>
 
 #include "sim/hist.h"
+#include "traces/pid_map.h"
 #include "traces/trace_event.h"
 
 struct replay_halt {
@@ -89,6 +90,7 @@ struct replay_result {
 struct replay_trace {
 	struct replay_vcpu *vcpus;
 	size_t nvcpus, cap_vcpus;
+	struct pid_map by_pid;
 	struct replay_irq *irqs;
 	size_t nirqs, cap_irqs;
 	int64_t first_ts, last_ts;

@@ -4,7 +4,8 @@
  * thread whose decisions all follow, one with a wrong decision (the first
  * divergence in full, and the halts after it judged on their own), a thread
  * that starts mid-run (its first decision's old value), threads told apart by
- * pid, and the vcpu id taken from the events or the thread's name.
+ * pid, and the vcpu id taken from the events or the thread's name; and the
+ * pid index the per-thread tables use.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -204,9 +205,24 @@ static void test_threads_by_pid(void **state)
 	trace_check_free(&c);
 }
 
+/* the pid index behind the per-thread tables, through several growths */
+static void test_pid_map(void **state)
+{
+	struct pid_map m = { 0 };
+	assert_int_equal(pid_map_get(&m, 1), -1);
+	for (int i = 0; i < 1000; i++)
+		pid_map_put(&m, 4100 + 7 * i, (size_t)i);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(pid_map_get(&m, 4100 + 7 * i), i);
+	assert_int_equal(pid_map_get(&m, 4101), -1);
+	assert_int_equal(m.n, 1000);
+	pid_map_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pid_map),
 		cmocka_unit_test(test_all_reproduced),
 		cmocka_unit_test(test_divergence),
 		cmocka_unit_test(test_mid_run_start),

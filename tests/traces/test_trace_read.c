@@ -153,6 +153,7 @@ static const char ftrace_text[] =
 	"       CPU 0/KVM-100     [001] .....    10.000001: kvm_vcpu_wakeup: wait time 50000 ns, polling valid\n"
 	"          <idle>-0       [000] d..2.    10.000002: sched_switch: prev_comm=swapper/0 prev_pid=0\n"
 	"       CPU 0/KVM-100     [001] .....    10.000003: kvm_pio: pio_write at 0x70 size 1 count 1 val 0x8f\n"
+	"CPU:0 [LOST 17 EVENTS]\n"
 	"       CPU 0/KVM-100     [001] .....    10.000004: kvm_vcpu_wakeup: poll time 5000 ns, polling valid\n";
 
 static void test_file_counts(void **state)
@@ -165,10 +166,11 @@ static void test_file_counts(void **state)
 		struct trace_stats st;
 		assert_int_equal(trace_read(path, collect, &c, &st, err, sizeof(err)), 0);
 		assert_string_equal(st.format, "ftrace");
-		assert_int_equal(st.lines, 7);
+		assert_int_equal(st.lines, 8);
 		assert_int_equal(st.kvm_events, 3);
 		assert_int_equal(st.other_events, 2); /* sched_switch, and kvm_pio which kvmsim does not read */
-		assert_int_equal(st.other_lines, 2);
+		assert_int_equal(st.other_lines, 3);
+		assert_int_equal(st.lost_events, 17);
 		assert_int_equal(st.events[KEV_VCPU_WAKEUP], 2);
 		assert_int_equal(st.events[KEV_HALT_POLL_NS], 1);
 		assert_int_equal(st.first_ts, 10000000000);
@@ -176,7 +178,7 @@ static void test_file_counts(void **state)
 		assert_int_equal(c.n, 3);
 		assert_int_equal(c.ev[0].line, 3);
 		assert_int_equal(c.ev[1].line, 4);
-		assert_int_equal(c.ev[2].line, 7);
+		assert_int_equal(c.ev[2].line, 8);
 		assert_int_equal(c.ev[1].wakeup.ns, 50000);
 		assert_int_equal(c.ev[2].pid, 100);
 		assert_string_equal(c.ev[2].comm, "CPU 0/KVM");
