@@ -38,9 +38,19 @@ def _edges(runs, kind):
     return np.logspace(a, b, int(round((b - a) * BINS_PER_DECADE)) + 1)
 
 
+def _legend_below(ax, nruns):
+    """_legend_below - the panel's legend under its x label, where it cannot hide data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, frameon=False)
+
+
+def _height(nruns):
+    """_height - figure height for two panels with their legends below."""
+    return 4.0 + 0.2 * nruns
+
+
 def latency_hist(runs, outdir):
     """latency_hist - the share of samples per log-spaced latency bin, runs overlaid."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, _height(len(runs))))
     for ax, (kind, title) in zip(axes, KINDS):
         edges = _edges(runs, kind)
         ax.set_title(title)
@@ -63,7 +73,7 @@ def latency_hist(runs, outdir):
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(ns_formatter())
         ax.set_ylim(bottom=0)
-        ax.legend(loc="upper right")
+        _legend_below(ax, len(runs))
     fig.suptitle("Latency distribution", fontweight="bold")
     fig.tight_layout()
     return save(fig, outdir, "latency-hist")
@@ -74,7 +84,7 @@ PCTL_TICKS = [0.1, 0.5, 0.9, 0.99, 0.999, 0.9999]
 
 def latency_cdf(runs, outdir):
     """latency_cdf - empirical CDFs on a logit axis, where p50, p90, p99, p99.9 are evenly spaced."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, _height(len(runs))))
     floor, ceil = 0.05, 0.99995
     for ax, (kind, title) in zip(axes, KINDS):
         ax.set_title(title)
@@ -103,7 +113,7 @@ def latency_cdf(runs, outdir):
         ax.set_yticks(PCTL_TICKS)
         ax.set_yticklabels([f"p{100 * t:g}" for t in PCTL_TICKS])
         ax.yaxis.set_minor_formatter(plt.NullFormatter())
-        ax.legend(loc="lower right")
+        _legend_below(ax, len(runs))
     fig.suptitle("Latency CDF (y: percentile, logit scale)", fontweight="bold")
     fig.tight_layout()
     return save(fig, outdir, "latency-cdf")
