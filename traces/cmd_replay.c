@@ -338,7 +338,7 @@ int cmd_trace_replay(int argc, char **argv)
 	struct replay_model model = { kernel, arch, (const char *const *)sets, nsets, true };
 	for (size_t i = 0; i < ncol; i++) {
 		if (replay_run(&t, arrivals, &model, &cols[i], &res[nres], err, sizeof(err))) {
-			rc = cli_error(CMD, "%s: %s", cols[i].name, err);
+			rc = cli_error(CMD, "column \"%s\": %s", cols[i].name, err);
 			goto out;
 		}
 		nres++;

@@ -37,6 +37,8 @@ expect_err 2 'kvmsim trace replay: --compare needs at least one SPEC after the T
 expect_err 2 'kvmsim trace replay: "y": one TRACE only (to compare settings, use --compare SPEC...)' -- "$K" trace replay x y
 expect_err 2 'kvmsim trace replay: nope:a=1: no policy named "nope" (kvmsim policies lists them)' -- "$K" trace replay x --compare kvm nope:a=1
 expect_err 2 'kvmsim trace replay: "kvm:halt_poll_ns": expected NAME[:KEY=VALUE[,KEY=VALUE...]]' -- "$K" trace replay x --compare kvm:halt_poll_ns
+expect_err 2 'kvmsim trace replay: column "kvm": --set vm.worklaod: unknown key (did you mean workload?)' -- \
+  "$K" trace replay "$S/traces/samples/cap20k-noflags.trace.gz" --set vm.worklaod=1
 
 # a malformed kvm line: one line naming the file and line; other lines counted, not errors
 printf 'cpus=1\n       CPU 0/KVM-7     [000]     1.000000: kvm_vcpu_wakeup:      poll time 5 ns, polling valid\n' > "$T/bad"
