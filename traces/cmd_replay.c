@@ -153,8 +153,8 @@ static void print_report(FILE *f, const char *trace, const struct trace_stats *s
 			st->lost_events);
 	fprintf(f, "\n");
 	print_table(f, res, nres);
-	fprintf(f, "\nrecorded: decisions and halts as traced; wake latency from kvm_apic_accept_irq to "
-		"kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window).\n"
+	fprintf(f, "\nrecorded: decisions and halts as traced; wake latency from the interrupt (kvm_msi_set_irq or "
+		"kvm_apic_accept_irq)\nto kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window).\n"
 		"simulated: wake latency from the interrupt to the guest's handler.\n");
 }
 

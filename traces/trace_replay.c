@@ -147,12 +147,19 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 			v->in_guest = false;
 		}
 		break;
+	case KEV_MSI_SET_IRQ:
+		/* an MSI to one APIC (physical, not broadcast) is that vCPU's interrupt as it is raised */
+		if (ev->msi.logical || ev->msi.dst == 0xff || ev->msi.dst > UINT32_MAX)
+			break;
+		/* fall through */
 	case KEV_APIC_ACCEPT_IRQ:
 		if (t->nirqs == t->cap_irqs) {
 			t->cap_irqs = t->cap_irqs ? 2 * t->cap_irqs : 1024;
 			t->irqs = xrealloc(t->irqs, t->cap_irqs * sizeof(*t->irqs));
 		}
-		t->irqs[t->nirqs++] = (struct replay_irq){ ev->ts_ns, ev->accept.apicid };
+		t->irqs[t->nirqs++] = (struct replay_irq){
+			ev->ts_ns, ev->type == KEV_MSI_SET_IRQ ? (uint32_t)ev->msi.dst : ev->accept.apicid
+		};
 		break;
 	default:
 		break;

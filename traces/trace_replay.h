@@ -5,13 +5,15 @@
  * Reading (replay_trace_add, a trace_event_fn) keeps, per vCPU thread (task
  * pid), each halt's end (the kvm_vcpu_wakeup timestamp), its length (the
  * event's ns) and whether the thread slept, the recorded decisions, and the
- * interrupts that reached each vCPU (kvm_apic_accept_irq by APIC id).
+ * interrupts that reached each vCPU (kvm_msi_set_irq and kvm_apic_accept_irq,
+ * by APIC id, which is the vcpu id).
  *
  * replay_build() then rebuilds the load the guest put on KVM:
  *
  *   halt start      wake-up timestamp - halt ns
- *   wake source     for a halt that slept: the first interrupt accepted for the
- *                   vCPU during the halt, i.e. the end less the wake-up latency
+ *   wake source     for a halt that slept: the first interrupt for the vCPU
+ *                   during the halt (kvm_msi_set_irq to its APIC, or
+ *                   kvm_apic_accept_irq), i.e. the end less the wake-up latency
  *                   the trace shows; without such an event the end less the
  *                   median of the latencies the trace does show (or a given
  *                   one); for a halt that polled: its end
