@@ -455,8 +455,10 @@ int main(int argc, char **argv)
 		pthread_kill(vcpus[i].thread, SIGUSR1);
 		pthread_join(vcpus[i].thread, NULL);
 	}
-	fprintf(stderr, "kvm_probe: %d vCPU(s), %ld wake-ups each via %s, halt_poll_ns %s%lld\n", c.vcpus,
-		c.count, c.msi ? "KVM_SIGNAL_MSI" : "irqfd", c.halt_poll_ns < 0 ? "(module) " : "",
-		c.halt_poll_ns < 0 ? 0 : c.halt_poll_ns);
+	char cap[48] = "the module's halt_poll_ns";
+	if (c.halt_poll_ns >= 0)
+		snprintf(cap, sizeof(cap), "KVM_CAP_HALT_POLL %lld", c.halt_poll_ns);
+	fprintf(stderr, "kvm_probe: %d vCPU(s), %ld wake-ups each via %s, %s\n", c.vcpus, c.count,
+		c.msi ? "KVM_SIGNAL_MSI" : "irqfd", cap);
 	return 0;
 }
