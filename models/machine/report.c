@@ -131,6 +131,10 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 				      sc->source, "kernel", sc->kernel, "arch", kvm_arch_name(sc->era.arch),
 				      "era", era, "cost_profile", m->prof.name, "seed", (json_int_t)sc->seed,
 				      "duration_ps", (json_int_t)sc->duration));
+	json_t *ov = json_array();
+	for (size_t i = 0; i < sc->noverrides; i++)
+		json_array_append_new(ov, json_string(sc->overrides[i]));
+	json_object_set_new(json_object_get(root, "scenario"), "overrides", ov);
 	json_object_set_new(root, "kvm_params",
 			    json_pack("{s:I, s:I, s:I, s:I}", "halt_poll_ns", (json_int_t)m->param.halt_poll_ns,
 				      "halt_poll_ns_grow", (json_int_t)m->param.halt_poll_ns_grow,

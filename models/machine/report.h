@@ -2,7 +2,8 @@
  * report.h - what a run prints: the readable summary (stdout) and the JSON
  * document (--json), schema "kvmsim-run/1":
  *
- *   schema, kvmsim, scenario{...}, kvm_params{...}, events,
+ *   schema, kvmsim, scenario{..., overrides[the --set/--seed/--duration assignments]},
+ *   kvm_params{...}, events,
  *   vcpus[{name, vm, vcpu_id, pcpu, pid, policy, halt_poll_ns, halts (kvm_vcpu_halt calls),
  *          interrupts{arrivals, coalesced}, stats{KVM names, only the era's},
  *          latency{wake, irq}, cpu_ps{guest, kvm, poll_ok, poll_fail, sleep, runnable}}],

@@ -371,11 +371,14 @@ int scenario_load(struct scenario *s, const char *path, const struct scenario_se
 		conf_free(root);
 		return -1;
 	}
-	for (size_t i = 0; i < nsets; i++)
+	s->overrides = calloc(nsets ? nsets : 1, sizeof(char *));
+	for (size_t i = 0; i < nsets; i++) {
 		if (conf_set(root, sets[i].assignment, sets[i].option, err)) {
 			conf_free(root);
 			return -1;
 		}
+		s->overrides[s->noverrides++] = strdup(sets[i].assignment);
+	}
 	s->root = root;
 	s->source = strdup(path ? path : "(built-in default)");
 	if (cfg_bind(&scenario_section, s, root, "", err))
@@ -391,6 +394,9 @@ void scenario_free(struct scenario *s)
 	cfg_free(&scenario_section, s);
 	conf_free(s->root);
 	free(s->source);
+	for (size_t i = 0; i < s->noverrides; i++)
+		free(s->overrides[i]);
+	free(s->overrides);
 	memset(s, 0, sizeof(*s));
 }
 

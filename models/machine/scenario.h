@@ -106,6 +106,8 @@ struct scenario {
 	struct kvm_era era;
 	struct conf_node *root; /* kept for `costs:` (bound onto the cost profile) */
 	char *source;           /* the file, or "(built-in default)" */
+	char **overrides;       /* the assignments applied to the file, in order */
+	size_t noverrides;
 };
 
 /*
