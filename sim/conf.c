@@ -1,5 +1,6 @@
 /* conf.c - YAML -> conf tree (libyaml's document API keeps node marks) and --set edits. */
 #include "sim/conf.h"
+#include "sim/xalloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,26 +9,6 @@
 #include <string.h>
 
 #include <yaml.h>
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s ? s : "");
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
-}
 
 static struct conf_node *node_new(enum conf_kind kind, int line, const char *origin)
 {
@@ -263,7 +244,8 @@ int conf_set(struct conf_node *root, const char *assignment, const char *option,
 			 "--set %s: expected key=value, e.g. --set vm.halt_poll_ns=100000", assignment);
 		return -1;
 	}
-	char *path = strndup(assignment, (size_t)(eq - assignment));
+	char *path = xcalloc((size_t)(eq - assignment) + 1, 1);
+	memcpy(path, assignment, (size_t)(eq - assignment));
 	char origin[600];
 	if (option)
 		snprintf(origin, sizeof(origin), "%s", option);
@@ -272,12 +254,7 @@ int conf_set(struct conf_node *root, const char *assignment, const char *option,
 	/* origins must outlive the tree: keep them in a process-lifetime list */
 	static char **origins;
 	static size_t norigins;
-	char **grown = realloc(origins, (norigins + 1) * sizeof(*origins));
-	if (!grown || !path) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	origins = grown;
+	origins = xrealloc(origins, (norigins + 1) * sizeof(*origins));
 	origins[norigins] = xstrdup(origin);
 	const char *org = origins[norigins++];
 

@@ -6,6 +6,7 @@
  * cache line, which is what makes a 4-ary heap faster than a binary one here.
  */
 #include "sim/event.h"
+#include "sim/xalloc.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -66,21 +67,9 @@ struct sim {
 
 #define NO_SLOT UINT32_MAX
 
-static void *xrealloc(void *p, size_t size)
-{
-	void *q = realloc(p, size);
-	if (!q) {
-		fprintf(stderr, "kvmsim: out of memory (%zu bytes)\n", size);
-		exit(3);
-	}
-	return q;
-}
-
 struct sim *sim_new(void)
 {
-	struct sim *sim = calloc(1, sizeof(*sim));
-	if (!sim)
-		return NULL;
+	struct sim *sim = xcalloc(1, sizeof(*sim));
 	sim->free_head = NO_SLOT;
 	return sim;
 }

@@ -1,5 +1,6 @@
 /* hist.c - log-linear histogram (see hist.h for the bucket layout). */
 #include "sim/hist.h"
+#include "sim/xalloc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,11 +49,7 @@ static void grow(struct sim_hist *h, size_t need)
 	size_t n = h->nbucket ? h->nbucket : 512;
 	while (n < need)
 		n *= 2;
-	uint64_t *b = realloc(h->bucket, n * sizeof(*b));
-	if (!b) {
-		fprintf(stderr, "kvmsim: out of memory (histogram)\n");
-		exit(3);
-	}
+	uint64_t *b = xrealloc(h->bucket, n * sizeof(*b));
 	memset(b + h->nbucket, 0, (n - h->nbucket) * sizeof(*b));
 	h->bucket = b;
 	h->nbucket = n;

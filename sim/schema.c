@@ -1,5 +1,6 @@
 /* schema.c - key tables -> defaults, validation, binding, docs (see schema.h). */
 #include "sim/schema.h"
+#include "sim/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,26 +11,6 @@
 #include "sim/dist.h"
 
 #define FIELD(obj, off, type) ((type *)((char *)(obj) + (off)))
-
-static void *xmalloc(size_t n)
-{
-	void *p = calloc(1, n ? n : 1);
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
-}
 
 /* ---- numbers with units ---------------------------------------------------- */
 
@@ -537,7 +518,7 @@ static int bind_key(const struct cfg_key *k, void *obj, struct conf_node *n, con
 			cfg_free(sub, (char *)*arr + i * sub->size);
 		free(*arr);
 		size_t cnt = conf_count(n);
-		*arr = xmalloc(cnt * sub->size);
+		*arr = xcalloc(1, cnt * sub->size);
 		*count = 0;
 		size_t i = 0;
 		for (struct conf_node *c = n->child; c; c = c->next, i++) {
@@ -568,7 +549,7 @@ static int bind_key(const struct cfg_key *k, void *obj, struct conf_node *n, con
 			free((*arr)[i].value);
 		}
 		free(*arr);
-		*arr = xmalloc(conf_count(n) * sizeof(struct cfg_kv));
+		*arr = xcalloc(1, conf_count(n) * sizeof(struct cfg_kv));
 		*count = 0;
 		for (struct conf_node *c = n->child; c; c = c->next) {
 			char p[256];
@@ -600,7 +581,7 @@ static int bind_key(const struct cfg_key *k, void *obj, struct conf_node *n, con
 			conf_errorf(err, n, path, "expected a list of numbers, e.g. [0, 1], or auto");
 			return -1;
 		}
-		*arr = xmalloc(conf_count(n) * sizeof(int64_t));
+		*arr = xcalloc(1, conf_count(n) * sizeof(int64_t));
 		for (struct conf_node *c = n->child; c; c = c->next) {
 			struct cfg_key ik = *k;
 			ik.type = CFG_INT;
@@ -920,7 +901,7 @@ void cfg_copy(const struct cfg_section *sec, void *dst, const void *src)
 			break;
 		case CFG_LIST: {
 			size_t n = *FIELD(src, k->count_offset, const size_t);
-			void *arr = xmalloc(n * k->sub->size);
+			void *arr = xcalloc(1, n * k->sub->size);
 			for (size_t i = 0; i < n; i++)
 				cfg_copy(k->sub, (char *)arr + i * k->sub->size,
 					 (const char *)*(void *const *)s + i * k->sub->size);
@@ -929,7 +910,7 @@ void cfg_copy(const struct cfg_section *sec, void *dst, const void *src)
 		}
 		case CFG_KV: {
 			size_t n = *FIELD(src, k->count_offset, const size_t);
-			struct cfg_kv *arr = xmalloc(n * sizeof(*arr));
+			struct cfg_kv *arr = xcalloc(1, n * sizeof(*arr));
 			for (size_t i = 0; i < n; i++) {
 				arr[i].key = xstrdup((*(struct cfg_kv *const *)s)[i].key);
 				arr[i].value = xstrdup((*(struct cfg_kv *const *)s)[i].value);
@@ -939,7 +920,7 @@ void cfg_copy(const struct cfg_section *sec, void *dst, const void *src)
 		}
 		case CFG_INT_LIST: {
 			size_t n = *FIELD(src, k->count_offset, const size_t);
-			int64_t *arr = xmalloc(n * sizeof(*arr));
+			int64_t *arr = xcalloc(1, n * sizeof(*arr));
 			if (n)
 				memcpy(arr, *(int64_t *const *)s, n * sizeof(*arr));
 			*(int64_t **)d = arr;

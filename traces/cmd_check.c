@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "models/haltpoll/policies.h"
+#include "sim/xalloc.h"
 #include "sim/cli.h"
 #include "traces/kvm_tp.h"
 #include "traces/trace_check.h"
@@ -127,7 +128,7 @@ int cmd_trace_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },             { NULL, 0, NULL, 0 },
 	};
 	const char *kernel = NULL, *arch = "x86", *policy = "kvm";
-	char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t nsets = 0;
 	int64_t initial = -1;
 	int c, rc = 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "models/haltpoll/policies.h"
+#include "sim/xalloc.h"
 #include "sim/cli.h"
 #include "sim/out_json.h"
 #include "traces/trace_opts.h"
@@ -55,10 +56,10 @@ static void usage(FILE *f)
 /* column_parse - "kvm:halt_poll_ns=5us,alpha=0.2": policy "kvm" and scenario assignments (split in place). */
 static int column_parse(char *spec, struct replay_column *col, char ***owned, size_t *nowned)
 {
-	char **sets = calloc(64, sizeof(char *));
-	*owned = realloc(*owned, (*nowned + 1) * sizeof(char *));
+	char **sets = xcalloc(64, sizeof(char *));
+	*owned = xrealloc(*owned, (*nowned + 1) * sizeof(char *));
 	(*owned)[(*nowned)++] = (char *)sets;
-	col->name = strdup(spec);
+	col->name = xstrdup(spec);
 	col->sets = (const char *const *)sets;
 	col->nsets = 0;
 	char *colon = strchr(spec, ':');
@@ -73,7 +74,7 @@ static int column_parse(char *spec, struct replay_column *col, char ***owned, si
 			return -1;
 		size_t klen = (size_t)(eq - kv);
 		bool module = (klen == 12 && !strncmp(kv, "halt_poll_ns", 12)) || !strncmp(kv, "halt_poll_ns_", 13);
-		char *s = malloc(strlen(kv) + 32);
+		char *s = xcalloc(1, strlen(kv) + 32);
 		sprintf(s, "%s%s", module ? "kvm." : memchr(kv, '.', klen) ? "" : "vm.policy_params.", kv);
 		sets[col->nsets++] = s;
 	}
@@ -185,7 +186,7 @@ int cmd_trace_replay(int argc, char **argv)
 	char *policy = NULL;
 	bool compare = false;
 	int64_t latency = -1;
-	char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
 	char **owned = NULL;
 	size_t nsets = 0, nowned = 0, ncol = 0;
 	struct replay_column cols[MAX_COLUMNS];
@@ -214,7 +215,7 @@ int cmd_trace_replay(int argc, char **argv)
 			break;
 		case 's': { /* module parameters by their bare names, like trace check */
 			bool module = !strncmp(optarg, "halt_poll_ns=", 13) || !strncmp(optarg, "halt_poll_ns_", 13);
-			char *s = malloc(strlen(optarg) + 8);
+			char *s = xcalloc(1, strlen(optarg) + 8);
 			sprintf(s, "%s%s", module ? "kvm." : "", optarg);
 			sets[nsets++] = s;
 			break;

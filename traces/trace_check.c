@@ -1,20 +1,10 @@
 /* trace_check.c - replaying a trace's halts through the halt handler, decision by decision (trace_check.h). */
 #include "traces/trace_check.h"
+#include "sim/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* xrealloc - realloc that exits on failure (out of memory is not an input error). */
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
-}
 
 /* model_halt_poll_ns - the model's kvm_halt_poll_ns tracepoint: collect the decision. */
 static void model_halt_poll_ns(void *ctx, uint32_t vcpu_id, bool grow, uint32_t new_ns, uint32_t old_ns)

@@ -10,6 +10,7 @@
  * ("CPU 0/KVM"), so the PID is the digits after the last dash (or space).
  */
 #include "traces/trace_read.h"
+#include "sim/xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -241,7 +242,7 @@ static bool read_line(gzFile f, char **buf, size_t *cap)
 	size_t len = 0;
 	if (!*buf) {
 		*cap = 4096;
-		*buf = malloc(*cap);
+		*buf = xcalloc(1, *cap);
 	}
 	for (;;) {
 		if (!gzgets(f, *buf + len, (int)(*cap - len)))
@@ -250,7 +251,7 @@ static bool read_line(gzFile f, char **buf, size_t *cap)
 		if ((len && (*buf)[len - 1] == '\n') || len < *cap - 1)
 			break; /* a whole line, or the last one without a newline */
 		*cap *= 2;
-		*buf = realloc(*buf, *cap);
+		*buf = xrealloc(*buf, *cap);
 	}
 	while (len && ((*buf)[len - 1] == '\n' || (*buf)[len - 1] == '\r'))
 		(*buf)[--len] = 0;

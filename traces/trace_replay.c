@@ -1,6 +1,7 @@
 /* trace_replay.c - rebuilding a trace's load and simulating it under another setting (trace_replay.h). */
 #define _GNU_SOURCE /* fopencookie */
 #include "traces/trace_replay.h"
+#include "sim/xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,16 +15,6 @@
 #include "traces/trace_read.h"
 
 #define REPLAY_TAIL_NS 10000000LL /* simulated time after the last arrival's work */
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
-}
 
 /* vcpu_of - the thread's record; NULL if it has none and create is false. */
 static struct replay_vcpu *vcpu_of(struct replay_trace *t, const struct trace_event *ev, bool create)

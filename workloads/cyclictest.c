@@ -1,5 +1,6 @@
 /* cyclictest.c - cyclictest's measuring loop as a guest program (see cyclictest.h). */
 #include "workloads/cyclictest.h"
+#include "sim/xalloc.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -96,10 +97,8 @@ int cyclictest_start(struct cyclictest_thread *t, const struct cyclictest_conf *
 	t->timer = guest_timer_new(v, expired, t);
 	if (!t->timer)
 		return -1;
-	t->hist = calloc((size_t)c->buckets, sizeof(*t->hist));
-	t->overflow_at = calloc((size_t)c->buckets, sizeof(*t->overflow_at));
-	if (!t->hist || !t->overflow_at)
-		abort();
+	t->hist = xcalloc((size_t)c->buckets, sizeof(*t->hist));
+	t->overflow_at = xcalloc((size_t)c->buckets, sizeof(*t->overflow_at));
 	struct gop run = { .kind = GOP_RUN, .task = 1, .ps = vcost(v, COST_guest_timer_arm) };
 	struct gop call = { .kind = GOP_CALL, .task = 1, .fn = first, .ctx = t };
 	guest_push_back(v, &run);

@@ -1,5 +1,6 @@
 /* source.c - arrival processes (see source.h). */
 #include "workloads/source.h"
+#include "sim/xalloc.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -84,7 +85,7 @@ int source_check(void *obj, const struct conf_node *map, const char *path, struc
 		const char *slash = strrchr(map->origin, '/');
 		if (slash) {
 			size_t dl = (size_t)(slash - map->origin) + 1;
-			char *full = malloc(dl + strlen(c->file) + 1);
+			char *full = xcalloc(1, dl + strlen(c->file) + 1);
 			memcpy(full, map->origin, dl);
 			strcpy(full + dl, c->file);
 			free(c->file);
@@ -125,7 +126,7 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
-	struct source_file *f = calloc(1, sizeof(*f));
+	struct source_file *f = xcalloc(1, sizeof(*f));
 	f->arrivals = arrivals;
 	size_t cap = 0;
 	char line[256];
@@ -165,10 +166,10 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 		}
 		if (f->n == cap) {
 			cap = cap ? cap * 2 : 1024;
-			f->gap = realloc(f->gap, cap * sizeof(*f->gap));
+			f->gap = xrealloc(f->gap, cap * sizeof(*f->gap));
 			if (arrivals) {
-				f->work = realloc(f->work, cap * sizeof(*f->work));
-				f->vcpu = realloc(f->vcpu, cap * sizeof(*f->vcpu));
+				f->work = xrealloc(f->work, cap * sizeof(*f->work));
+				f->vcpu = xrealloc(f->vcpu, cap * sizeof(*f->vcpu));
 			}
 		}
 		if (!arrivals) {
@@ -208,7 +209,7 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 		free(f);
 		return NULL;
 	}
-	f->path = strdup(path);
+	f->path = xstrdup(path);
 	f->next = files;
 	files = f;
 	return f;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/haltpoll/kvm_stats_json.h"
+#include "sim/xalloc.h"
 #include "models/haltpoll/policies.h"
 #include "models/haltpoll/replay.h"
 #include "sim/cli.h"
@@ -90,7 +91,7 @@ int cmd_haltpoll_replay(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *kernel = NULL, *arch_s = "x86", *policy = "kvm", *stats_path = NULL;
-	char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t nsets = 0;
 	uint32_t vcpu_id = 0;
 	int c, rc = 0;

@@ -1,5 +1,6 @@
 /* host.c - pCPU scheduling, idle states and CPU-time accounting (see host.h). */
 #include "models/host/host.h"
+#include "sim/xalloc.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -12,16 +13,6 @@
 
 const char *const host_acct_names[ACCT_N] = { "guest", "guest_poll", "kvm",	   "poll_ok", "poll_fail",
 					       "task",	"sched",      "idle_exit", "irq",	   "idle" };
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
-}
 
 /* ---- accounting ---------------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "models/haltpoll/policies.h"
+#include "sim/xalloc.h"
 #include "models/machine/machine.h"
 #include "models/machine/report.h"
 #include "sim/cli.h"
@@ -64,8 +65,8 @@ int cmd_run(int argc, char **argv)
 		{ "hist", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct scenario_set *sets = calloc((size_t)argc + 2, sizeof(*sets));
-	char **libs = calloc((size_t)argc + 1, sizeof(char *));
+	struct scenario_set *sets = xcalloc((size_t)argc + 2, sizeof(*sets));
+	char **libs = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t nsets = 0, nlibs = 0;
 	char *seed_set = NULL, *dur_set = NULL;
 	const char *json_path = NULL, *trace_path = NULL, *hist_path = NULL;
@@ -79,12 +80,12 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'S':
 			free(seed_set);
-			seed_set = malloc(strlen(optarg) + 8);
+			seed_set = xcalloc(1, strlen(optarg) + 8);
 			sprintf(seed_set, "seed=%s", optarg);
 			break;
 		case 'd':
 			free(dur_set);
-			dur_set = malloc(strlen(optarg) + 12);
+			dur_set = xcalloc(1, strlen(optarg) + 12);
 			sprintf(dur_set, "duration=%s", optarg);
 			break;
 		case 'j':

@@ -1,5 +1,6 @@
 /* machine.c - building and running a scenario's host (see machine.h). */
 #include "models/machine/machine.h"
+#include "sim/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +12,6 @@
 
 #define VCPU_PID_BASE 4100 /* thread ids shown in traces: vCPU threads, then host tasks */
 #define TASK_PID_BASE 9100
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
-}
 
 /* ---- tracing in trace-cmd report layout --------------------------------------------- */
 

@@ -1,5 +1,6 @@
 /* scenario.c - the scenario's key tables, loading and cross-checks. */
 #include "models/machine/scenario.h"
+#include "sim/xalloc.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -315,7 +316,7 @@ static int bind_vms(struct scenario *s, struct conf_node *root, struct conf_err 
 	struct conf_node *list = conf_get(root, "vms");
 	if (!list) {
 		s->nvms = (size_t)s->vm.count;
-		s->vms = calloc(s->nvms, sizeof(*s->vms));
+		s->vms = xcalloc(s->nvms, sizeof(*s->vms));
 		for (size_t i = 0; i < s->nvms; i++)
 			cfg_copy(&vm_section, &s->vms[i], &s->vm);
 		return 0;
@@ -337,7 +338,7 @@ static int bind_vms(struct scenario *s, struct conf_node *root, struct conf_err 
 		conf_errorf(err, list, "vms", "too many VMs (%zu)", n);
 		return -1;
 	}
-	s->vms = calloc(n ? n : 1, sizeof(*s->vms));
+	s->vms = xcalloc(n ? n : 1, sizeof(*s->vms));
 	size_t k = 0, i = 0;
 	for (struct conf_node *c = list->child; c; c = c->next, i++) {
 		struct vm_conf one;
@@ -371,16 +372,16 @@ int scenario_load(struct scenario *s, const char *path, const struct scenario_se
 		conf_free(root);
 		return -1;
 	}
-	s->overrides = calloc(nsets ? nsets : 1, sizeof(char *));
+	s->overrides = xcalloc(nsets ? nsets : 1, sizeof(char *));
 	for (size_t i = 0; i < nsets; i++) {
 		if (conf_set(root, sets[i].assignment, sets[i].option, err)) {
 			conf_free(root);
 			return -1;
 		}
-		s->overrides[s->noverrides++] = strdup(sets[i].assignment);
+		s->overrides[s->noverrides++] = xstrdup(sets[i].assignment);
 	}
 	s->root = root;
-	s->source = strdup(path ? path : "(built-in default)");
+	s->source = xstrdup(path ? path : "(built-in default)");
 	if (cfg_bind(&scenario_section, s, root, "", err))
 		return -1;
 	return bind_vms(s, root, err);

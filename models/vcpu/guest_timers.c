@@ -1,5 +1,6 @@
 /* guest_timers.c - the guest's hrtimers on its TSC-deadline timer (see guest_timers.h). */
 #include "models/vcpu/guest_timers.h"
+#include "sim/xalloc.h"
 
 #include <stdlib.h>
 
@@ -9,9 +10,7 @@
 struct guest_timer *guest_timer_new(struct vcpu *v, void (*fn)(struct vcpu *, void *), void *ctx)
 {
 	if (!v->gtimers) {
-		v->gtimers = calloc(1, sizeof(*v->gtimers));
-		if (!v->gtimers)
-			abort();
+		v->gtimers = xcalloc(1, sizeof(*v->gtimers));
 	}
 	struct guest_timers *g = v->gtimers;
 	if (g->n == GUEST_MAX_TIMERS)

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "sim/cli.h"
+#include "sim/xalloc.h"
 #include "sim/out_json.h"
 #include "sim/rng.h"
 #include "sim/schema.h"
@@ -131,7 +132,7 @@ static int parse_limit(struct cmp_opts *o, const char *arg)
 		l.value = (double)ps / 1000.0;
 	}
 	snprintf(l.text, sizeof(l.text), "+%s", v);
-	o->limits = realloc(o->limits, (o->nlimits + 1) * sizeof(*o->limits));
+	o->limits = xrealloc(o->limits, (o->nlimits + 1) * sizeof(*o->limits));
 	o->limits[o->nlimits++] = l;
 	return 0;
 }
@@ -353,7 +354,7 @@ static int compare_metric(const struct cmp_opts *o, const json_t *base, const js
 /* parse_metrics - "wake,irq" into o->metric; an exit status after printing why. */
 static int parse_metrics(struct cmp_opts *o, const char *arg)
 {
-	char *s = strdup(arg), *save = NULL;
+	char *s = xstrdup(arg), *save = NULL;
 	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int k = !strcmp(t, "wake") ? 0 : !strcmp(t, "irq") ? 1 : -1;
 		if (k < 0) {

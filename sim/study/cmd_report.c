@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "sim/cli.h"
+#include "sim/xalloc.h"
 #include "sim/out_json.h"
 #include "sim/study/plan.h"
 #include "sim/study/results.h"
@@ -309,7 +310,7 @@ static json_t *sweep_data(const struct report_opts *o, const char *dir)
 	int lm = zm < 0 ? -1 : metric_arg("--latency", o->latency ? o->latency : "wake_p99_ns");
 	int cm = lm < 0 ? -1 : metric_arg("--cost", o->cost ? o->cost : "host_cpu");
 	int xi = p.nkeys > 0 ? 0 : -1, yi = p.nkeys > 1 ? 1 : -1;
-	bool *keep = calloc(r.npoints + 1, sizeof(bool)), *fixed = calloc(p.nkeys + 1, sizeof(bool));
+	bool *keep = xcalloc(r.npoints + 1, sizeof(bool)), *fixed = xcalloc(p.nkeys + 1, sizeof(bool));
 	if (cm < 0)
 		goto out;
 	if (o->x && (xi = key_index(&p, o->x)) < 0) {
@@ -497,7 +498,7 @@ int cmd_report(int argc, char **argv)
 	struct report_opts o = { 0 };
 	o.python = getenv("KVMSIM_PYTHON") ? getenv("KVMSIM_PYTHON") : "/usr/bin/python3";
 	o.scripts = getenv("KVMSIM_REPORTS") ? getenv("KVMSIM_REPORTS") : KVMSIM_REPORTS_DIR;
-	o.where = calloc((size_t)argc + 1, sizeof(char *));
+	o.where = xcalloc((size_t)argc + 1, sizeof(char *));
 	int c, rc = 0;
 	optind = 1;
 	opterr = 0;

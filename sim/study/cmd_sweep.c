@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sim/cli.h"
+#include "sim/xalloc.h"
 #include "sim/schema.h"
 #include "sim/study/design.h"
 #include "sim/study/emit.h"
@@ -169,7 +170,7 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
 			a->d.seed = v;
 			break;
 		case O_SET:
-			a->sets[a->nsets++] = strdup(optarg);
+			a->sets[a->nsets++] = xstrdup(optarg);
 			break;
 		case O_DUR: {
 			sim_time_t ps;
@@ -177,7 +178,7 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
 			if (cfg_parse_time(optarg, "s", &ps, &w) || ps <= 0)
 				return cli_error(CMD, "--duration: expected a positive time such as 50ms, got \"%s\"",
 						 optarg);
-			char *s = malloc(strlen(optarg) + 16);
+			char *s = xcalloc(1, strlen(optarg) + 16);
 			sprintf(s, "duration=%s", optarg);
 			a->sets[a->nsets++] = s;
 			break;
@@ -264,10 +265,10 @@ static char *kvmsim_for_files(const char *opt)
 {
 	if (opt) {
 		char *r = opt[0] != '/' ? realpath(opt, NULL) : NULL;
-		return r ? r : strdup(opt); /* a path that exists only on the other hosts stays as given */
+		return r ? r : xstrdup(opt); /* a path that exists only on the other hosts stays as given */
 	}
 	char *r = realpath("/proc/self/exe", NULL);
-	return r ? r : strdup("kvmsim");
+	return r ? r : xstrdup("kvmsim");
 }
 
 /* preflight - run the first run's settings for 1ns: a bad key or file stops the sweep before it starts. */
@@ -372,7 +373,7 @@ static int do_run(struct sweep_args *a)
 			    cli_stderr_is_tty()	       ? PROGRESS_BAR :
 							 PROGRESS_LINES,
 	};
-	size_t *ids = malloc((p.nruns + 1) * sizeof(size_t));
+	size_t *ids = xcalloc(1, (p.nruns + 1) * sizeof(size_t));
 	for (size_t i = 0; i < p.nruns; i++)
 		ids[i] = i + 1;
 	struct runner_stats st;
@@ -428,8 +429,8 @@ int cmd_sweep(int argc, char **argv)
 {
 	struct sweep_args a = { .progress = -1 };
 	dsg_init(&a.d);
-	a.sets = calloc((size_t)argc + 1, sizeof(char *));
-	a.libs = calloc((size_t)argc + 1, sizeof(char *));
+	a.sets = xcalloc((size_t)argc + 1, sizeof(char *));
+	a.libs = xcalloc((size_t)argc + 1, sizeof(char *));
 	int rc = parse_args(argc, argv, &a);
 	if (rc < 0)
 		rc = 0; /* --help */

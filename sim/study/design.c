@@ -5,6 +5,7 @@
  * a design and its seed give the same runs on every machine.
  */
 #include "sim/study/design.h"
+#include "sim/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -27,28 +28,6 @@ static int fail(char *why, size_t len, const char *fmt, ...)
 	vsnprintf(why, len, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* xstrdup - strdup that cannot return NULL. */
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
-}
-
-/* xrealloc - realloc that cannot return NULL. */
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
-	}
-	return p;
 }
 
 void dsg_init(struct design *d)
@@ -534,7 +513,7 @@ int dsg_expand(struct design *d, char *why, size_t len)
 	d->npoints = (size_t)grid * samples;
 	d->nruns = d->npoints * d->replicates;
 	d->runs = xrealloc(NULL, d->nruns * sizeof(*d->runs));
-	size_t *idx = calloc(d->nparams + 1, sizeof(size_t)); /* odometer over grid parameters */
+	size_t *idx = xcalloc(d->nparams + 1, sizeof(size_t)); /* odometer over grid parameters */
 	size_t r = 0;
 	for (size_t g = 0; g < (size_t)grid; g++) {
 		for (size_t s = 0; s < samples; s++) {

@@ -5,6 +5,7 @@
  * here, by GNU parallel or by Slurm, and restarted with other execution options.
  */
 #include "sim/study/plan.h"
+#include "sim/xalloc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -80,7 +81,7 @@ static int index_plan(struct plan *p, const char *src, char *why, size_t len)
 		return fail(why, len, "%s: malformed sweep plan (scenario, set, policy_libs, params, runs)", src);
 	p->scenario = json_string_value(sc);
 	p->nkeys = json_array_size(params);
-	p->keys = calloc(p->nkeys + 1, sizeof(char *));
+	p->keys = xcalloc(p->nkeys + 1, sizeof(char *));
 	for (size_t i = 0; i < p->nkeys; i++) {
 		p->keys[i] = json_string_value(json_object_get(json_array_get(params, i), "key"));
 		if (!p->keys[i])
@@ -188,7 +189,7 @@ int plan_build(struct plan *p, const char *dir, const char *scenario, char *cons
 	}
 	json_object_set_new(doc, "runs", runs);
 	p->doc = doc;
-	p->dir = strdup(dir);
+	p->dir = xstrdup(dir);
 	return index_plan(p, "sweep", why, len);
 }
 
@@ -303,7 +304,7 @@ const json_t *plan_run(const struct plan *p, size_t id)
 char *plan_path(const struct plan *p, size_t id, const char *suffix)
 {
 	size_t n = strlen(p->dir) + strlen(suffix) + 48;
-	char *s = malloc(n);
+	char *s = xcalloc(1, n);
 	snprintf(s, n, "%s/runs/%0*zu%s", p->dir, p->idwidth, id, suffix);
 	return s;
 }
@@ -341,37 +342,37 @@ char **plan_argv(const struct plan *p, size_t id, const char *kvmsim, const char
 	while (extra && extra[nextra])
 		nextra++;
 	size_t n = 0, cap = 12 + nextra + 2 * (json_array_size(sets) + json_array_size(libs) + p->nkeys);
-	char **argv = calloc(cap, sizeof(char *));
-	argv[n++] = strdup(kvmsim);
-	argv[n++] = strdup("run");
+	char **argv = xcalloc(cap, sizeof(char *));
+	argv[n++] = xstrdup(kvmsim);
+	argv[n++] = xstrdup("run");
 	if (p->scenario)
-		argv[n++] = strdup(p->scenario);
-	argv[n++] = strdup("--quiet");
-	argv[n++] = strdup("--no-progress");
+		argv[n++] = xstrdup(p->scenario);
+	argv[n++] = xstrdup("--quiet");
+	argv[n++] = xstrdup("--no-progress");
 	if (json_out) {
-		argv[n++] = strdup("--json");
-		argv[n++] = strdup(json_out);
+		argv[n++] = xstrdup("--json");
+		argv[n++] = xstrdup(json_out);
 	}
-	argv[n++] = strdup("--seed");
+	argv[n++] = xstrdup("--seed");
 	argv[n++] = xasprintf("%lld", (long long)json_integer_value(json_object_get(run, "seed")));
 	size_t i;
 	const json_t *v;
 	json_array_foreach(libs, i, v)
 	{
-		argv[n++] = strdup("--policy-lib");
-		argv[n++] = strdup(json_string_value(v));
+		argv[n++] = xstrdup("--policy-lib");
+		argv[n++] = xstrdup(json_string_value(v));
 	}
 	json_array_foreach(sets, i, v)
 	{
-		argv[n++] = strdup("--set");
-		argv[n++] = strdup(json_string_value(v));
+		argv[n++] = xstrdup("--set");
+		argv[n++] = xstrdup(json_string_value(v));
 	}
 	for (size_t k = 0; k < p->nkeys; k++) {
-		argv[n++] = strdup("--set");
+		argv[n++] = xstrdup("--set");
 		argv[n++] = xasprintf("%s=%s", p->keys[k], json_string_value(json_object_get(pset, p->keys[k])));
 	}
 	for (size_t e = 0; e < nextra; e++)
-		argv[n++] = strdup(extra[e]);
+		argv[n++] = xstrdup(extra[e]);
 	argv[n] = NULL;
 	return argv;
 }
@@ -405,7 +406,7 @@ int plan_parse_ids(const struct plan *p, const char *s, size_t **ids, size_t *n,
 			b = parse_id(p, e + 1, &e);
 		if (!a || !b || b < a || (*e && *e != ','))
 			return fail(why, len, "expected run ids 1..%zu as ID, FIRST-LAST or a list of them", p->nruns);
-		*ids = realloc(*ids, (*n + (b - a) + 1) * sizeof(size_t));
+		*ids = xrealloc(*ids, (*n + (b - a) + 1) * sizeof(size_t));
 		for (size_t i = a; i <= b; i++)
 			(*ids)[(*n)++] = i;
 		if (!*e)

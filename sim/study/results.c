@@ -5,6 +5,7 @@
  * half a table.
  */
 #include "sim/study/results.h"
+#include "sim/xalloc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -38,7 +39,7 @@ static void read_row(const struct plan *p, size_t id, struct result_row *row)
 	row->run = id;
 	row->point = (size_t)json_integer_value(json_object_get(run, "point"));
 	row->seed = (long long)json_integer_value(json_object_get(run, "seed"));
-	row->values = calloc(p->nkeys + 1, sizeof(char *));
+	row->values = xcalloc(p->nkeys + 1, sizeof(char *));
 	for (size_t k = 0; k < p->nkeys; k++)
 		row->values[k] = json_string_value(json_object_get(set, p->keys[k]));
 	for (int m = 0; m < RS_N; m++)
@@ -56,11 +57,11 @@ static void read_row(const struct plan *p, size_t id, struct result_row *row)
 		}
 		if (why[0]) {
 			row->state = RUN_FAILED; /* a result file we cannot read is no result */
-			row->error = strdup(why);
+			row->error = xstrdup(why);
 		}
 	} else if (row->state == RUN_FAILED) {
 		const char *e = json_string_value(json_object_get(j, "error"));
-		row->error = strdup(e ? e : j ? "failed (no reason recorded)" : "failed (unreadable record)");
+		row->error = xstrdup(e ? e : j ? "failed (no reason recorded)" : "failed (unreadable record)");
 	}
 	json_decref(j);
 	free(path);
@@ -70,8 +71,8 @@ static void read_row(const struct plan *p, size_t id, struct result_row *row)
 static void make_points(struct results *r)
 {
 	r->npoints = r->plan->npoints;
-	r->points = calloc(r->npoints + 1, sizeof(*r->points));
-	double *buf = malloc((r->nrows + 1) * sizeof(double));
+	r->points = xcalloc(r->npoints + 1, sizeof(*r->points));
+	double *buf = xcalloc(1, (r->nrows + 1) * sizeof(double));
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct result_point *pt = &r->points[r->rows[i].point - 1];
 		pt->point = r->rows[i].point;
@@ -110,7 +111,7 @@ int results_collect(const struct plan *p, struct results *r, char *why, size_t l
 	if (access(path, R_OK | X_OK))
 		return fail(why, len, "%s: cannot read: %s", path, strerror(errno));
 	r->nrows = p->nruns;
-	r->rows = calloc(p->nruns + 1, sizeof(*r->rows));
+	r->rows = xcalloc(p->nruns + 1, sizeof(*r->rows));
 	for (size_t i = 0; i < p->nruns; i++) {
 		read_row(p, i + 1, &r->rows[i]);
 		r->ok += r->rows[i].state == RUN_OK;
@@ -340,7 +341,7 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 		if (!v)
 			continue;
 		char *text = json_is_null(v)	 ? NULL :
-			     json_is_string(v) ? strdup(json_string_value(v)) :
+			     json_is_string(v) ? xstrdup(json_string_value(v)) :
 						 json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		sqlite3_bind_text(st, 1, meta[i], -1, SQLITE_STATIC);
 		if (text)

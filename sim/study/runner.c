@@ -5,6 +5,7 @@
  * handlers racing it.
  */
 #include "sim/study/runner.h"
+#include "sim/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -105,7 +106,7 @@ void runner_clean(const struct plan *p)
 static char *read_tail(const char *path, size_t max)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = calloc(max + 1, 1);
+	char *buf = xcalloc(max + 1, 1);
 	if (!f)
 		return buf;
 	fseek(f, 0, SEEK_END);
@@ -250,7 +251,7 @@ int runner_run(const struct plan *p, const size_t *ids, size_t n, const struct r
 	       struct runner_stats *st, char *why, size_t len)
 {
 	memset(st, 0, sizeof(*st));
-	size_t *todo = malloc((n + 1) * sizeof(size_t)), ntodo = 0;
+	size_t *todo = xcalloc(1, (n + 1) * sizeof(size_t)), ntodo = 0;
 	for (size_t i = 0; i < n; i++) {
 		enum run_state rs = plan_state(p, ids[i]);
 		if (rs == RUN_OK || (rs == RUN_FAILED && !o->retry_failed))
@@ -259,7 +260,7 @@ int runner_run(const struct plan *p, const size_t *ids, size_t n, const struct r
 			todo[ntodo++] = ids[i];
 	}
 	unsigned jobs = o->jobs ? o->jobs : 1;
-	struct slot *slots = calloc(jobs, sizeof(*slots));
+	struct slot *slots = xcalloc(jobs, sizeof(*slots));
 	sigset_t set, old;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

@@ -3,6 +3,7 @@
  * histograms (see stats.h for how buckets and ties are treated).
  */
 #include "sim/study/stats.h"
+#include "sim/xalloc.h"
 
 #include <limits.h>
 #include <math.h>
@@ -24,10 +25,10 @@ int st_sample_from_hist(const struct sim_hist *h, struct st_sample *s)
 	size_t k = 0;
 	for (size_t i = 0; i < h->nbucket; i++)
 		k += h->bucket[i] != 0;
-	s->lower = malloc((k + 1) * sizeof(int64_t));
-	s->width = malloc((k + 1) * sizeof(int64_t));
-	s->weight = malloc((k + 1) * sizeof(double));
-	s->count = malloc((k + 1) * sizeof(unsigned int));
+	s->lower = xcalloc(1, (k + 1) * sizeof(int64_t));
+	s->width = xcalloc(1, (k + 1) * sizeof(int64_t));
+	s->weight = xcalloc(1, (k + 1) * sizeof(double));
+	s->count = xcalloc(1, (k + 1) * sizeof(unsigned int));
 	for (size_t i = 0; i < h->nbucket; i++) {
 		if (!h->bucket[i])
 			continue;
@@ -125,8 +126,8 @@ void st_bootstrap(const struct st_sample *base, const struct st_sample *cand, si
 	}
 	if (!base->n || !cand->n || !nboot)
 		return;
-	unsigned int *cb = malloc(base->k * sizeof(unsigned int)), *cc = malloc(cand->k * sizeof(unsigned int));
-	double *d = malloc(ST_NQ * nboot * sizeof(double)), *rel = malloc(ST_NQ * nboot * sizeof(double));
+	unsigned int *cb = xcalloc(1, base->k * sizeof(unsigned int)), *cc = xcalloc(1, cand->k * sizeof(unsigned int));
+	double *d = xcalloc(1, ST_NQ * nboot * sizeof(double)), *rel = xcalloc(1, ST_NQ * nboot * sizeof(double));
 	gsl_ran_discrete_t *wb = walker_for(base), *wc = walker_for(cand);
 	for (size_t b = 0; b < nboot; b++) {
 		resample(base, r, wb, cb);

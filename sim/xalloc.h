@@ -1,0 +1,18 @@
+/*
+ * xalloc.h - allocation that cannot fail: on exhaustion kvmsim says so and
+ * exits with status 3 (a run cannot continue without memory, and every
+ * caller checking for NULL would only repeat this).
+ */
+#ifndef KVMSIM_SIM_XALLOC_H
+#define KVMSIM_SIM_XALLOC_H
+
+#include <stddef.h>
+
+/* xcalloc - zeroed memory for n objects of size bytes (never NULL, even for 0). */
+void *xcalloc(size_t n, size_t size);
+/* xrealloc - realloc() that never returns NULL. */
+void *xrealloc(void *p, size_t size);
+/* xstrdup - a copy of s; of "" when s is NULL. */
+char *xstrdup(const char *s);
+
+#endif
