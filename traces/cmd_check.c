@@ -15,7 +15,7 @@
 #include "sim/cli.h"
 #include "traces/kvm_tp.h"
 #include "traces/trace_check.h"
-#include "traces/trace_opts.h"
+#include "models/haltpoll/settings.h"
 #include "traces/trace_read.h"
 
 #define CMD "trace check"
@@ -62,10 +62,10 @@ static void print_decisions(FILE *f, const char *who, const struct kvm_era *era,
 
 /* report - the table per thread, the totals and the first divergence; returns the exit status. */
 static int report(const struct trace_check *c, const struct trace_stats *st, const char *trace,
-		  const char *kernel, const struct kvm_era *era, const struct trace_setting *s)
+		  const char *kernel, const struct kvm_era *era, const struct kvm_setting *s)
 {
 	char desc[600];
-	trace_setting_describe(s, desc, sizeof(desc));
+	kvm_setting_describe(s, desc, sizeof(desc));
 	printf("trace: %s (%s; %" PRIu64 " kvm events read, %" PRIu64 " other events and %" PRIu64
 	       " other lines skipped)\n",
 	       trace, st->format, st->kvm_events, st->other_events, st->other_lines);
@@ -187,14 +187,14 @@ int cmd_trace_check(int argc, char **argv)
 		goto out;
 	}
 	struct kvm_era era;
-	if (trace_era(CMD, kernel, arch, &era)) {
+	if (kvm_era_from_args(CMD, kernel, arch, &era)) {
 		rc = EXIT_BAD_INPUT;
 		goto out;
 	}
-	struct trace_setting s;
-	trace_setting_defaults(&s, &era);
+	struct kvm_setting s;
+	kvm_setting_defaults(&s, &era);
 	for (size_t i = 0; i < nsets; i++) {
-		int r = trace_setting_apply(&s, &era, sets[i], err, sizeof(err));
+		int r = kvm_setting_apply(&s, &era, sets[i], err, sizeof(err));
 		if (r) {
 			rc = r < 0 ? cli_error(CMD, "%s", err)
 				   : cli_error(CMD,

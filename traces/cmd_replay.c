@@ -16,7 +16,7 @@
 #include "sim/xalloc.h"
 #include "sim/cli.h"
 #include "sim/out_json.h"
-#include "traces/trace_opts.h"
+#include "models/haltpoll/settings.h"
 #include "traces/trace_read.h"
 #include "traces/trace_replay.h"
 #include "workloads/source.h"
@@ -277,7 +277,7 @@ int cmd_trace_replay(int argc, char **argv)
 		goto out;
 	}
 	struct kvm_era era;
-	if (kernel && trace_era(CMD, kernel, arch, &era)) {
+	if (kernel && kvm_era_from_args(CMD, kernel, arch, &era)) {
 		rc = EXIT_BAD_INPUT;
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include "sim/xalloc.h"
 #include "models/haltpoll/policies.h"
 #include "models/haltpoll/replay.h"
+#include "models/haltpoll/settings.h"
 #include "sim/cli.h"
 #include "sim/out_json.h"
 #include "sim/schema.h"
@@ -55,30 +56,13 @@ static void usage(FILE *f)
 		"  --arch ARCH        x86 (default), powerpc, s390, arm64\n"
 		"  --set KEY=VALUE    halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start,\n"
 		"                     halt_poll_ns_shrink (module parameters, also as kvm.KEY);\n"
-		"                     vm.halt_poll_ns (KVM_CAP_HALT_POLL); vm.msr_poll_control\n"
+		"                     vm.halt_poll_ns (KVM_CAP_HALT_POLL); vm.msr_poll_control;\n"
+		"                     vm.policy_params.KEY (the policy's parameters)\n"
 		"  --policy NAME      halt-polling policy (default kvm)\n"
 		"  --policy-lib SO    load a policy from a shared object\n"
 		"  --vcpu-id N        the vcpu id printed in the events (default 0)\n"
 		"  --stats-json FILE  write the final statistics as JSON (- for stdout)\n"
 		"  -h, --help         this text\n");
-}
-
-static int parse_u32(const char *v, uint32_t *out, bool ns)
-{
-	if (ns) {
-		sim_time_t ps;
-		const char *why;
-		if (cfg_parse_time(v, "ns", &ps, &why) || ps % SIM_NS || ps / SIM_NS > UINT32_MAX)
-			return -1;
-		*out = (uint32_t)(ps / SIM_NS);
-		return 0;
-	}
-	uint64_t x;
-	const char *why;
-	if (cfg_parse_u64(v, &x, &why) || x > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)x;
-	return 0;
 }
 
 int cmd_haltpoll_replay(int argc, char **argv)
@@ -118,12 +102,16 @@ int cmd_haltpoll_replay(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'v':
-			if (parse_u32(optarg, &vcpu_id, false)) {
+		case 'v': {
+			uint64_t id;
+			const char *why;
+			if (cfg_parse_u64(optarg, &id, &why) || id > UINT32_MAX) {
 				rc = cli_error(CMD, "--vcpu-id: expected a whole number, got \"%s\"", optarg);
 				goto out;
 			}
+			vcpu_id = (uint32_t)id;
 			break;
+		}
 		case 'j':
 			stats_path = optarg;
 			break;
@@ -140,72 +128,28 @@ int cmd_haltpoll_replay(int argc, char **argv)
 		rc = cli_error(CMD, "--kernel VERSION is required (e.g. --kernel 6.1)");
 		goto out;
 	}
-	unsigned version;
-	enum kvm_arch arch;
 	struct kvm_era era;
-	if (kvm_version_parse(kernel, &version, err, sizeof(err))) {
-		rc = cli_error(CMD, "--kernel: %s", err);
+	if (kvm_era_from_args(CMD, kernel, arch_s, &era)) {
+		rc = EXIT_BAD_INPUT;
 		goto out;
 	}
-	if (kvm_arch_parse(arch_s, &arch)) {
-		rc = cli_error(CMD, "--arch: expected x86, powerpc, s390 or arm64, got \"%s\"", arch_s);
-		goto out;
-	}
-	if (kvm_era_for(version, arch, &era, err, sizeof(err))) {
-		rc = cli_error(CMD, "--kernel: %s", err);
-		goto out;
-	}
+	enum kvm_arch arch = era.arch;
 	const struct hp_policy *pol = hp_policy_find(policy);
 	if (!pol) {
 		rc = cli_error(CMD, "--policy: no policy named \"%s\" (kvmsim policies lists them)", policy);
 		goto out;
 	}
-
-	struct kvm_module_params param = era.defaults;
-	bool cap_set = false;
-	uint32_t cap = 0, msr = 1;
+	struct kvm_setting set;
+	kvm_setting_defaults(&set, &era);
 	for (size_t i = 0; i < nsets; i++) {
-		char *eq = strchr(sets[i], '=');
-		if (!eq) {
-			rc = cli_error(CMD, "--set %s: expected KEY=VALUE", sets[i]);
-			goto out;
-		}
-		*eq = 0;
-		const char *k = sets[i], *v = eq + 1;
-		if (!strncmp(k, "kvm.", 4))
-			k += 4;
-		uint32_t *dst = !strcmp(k, "halt_poll_ns")		 ? &param.halt_poll_ns
-				: !strcmp(k, "halt_poll_ns_grow")	 ? &param.halt_poll_ns_grow
-				: !strcmp(k, "halt_poll_ns_grow_start") ? &param.halt_poll_ns_grow_start
-				: !strcmp(k, "halt_poll_ns_shrink")	 ? &param.halt_poll_ns_shrink
-				: !strcmp(k, "vm.halt_poll_ns")	 ? &cap
-				: !strcmp(k, "vm.msr_poll_control")	 ? &msr
-									 : NULL;
-		if (!dst) {
-			rc = cli_error(CMD,
-				       "--set %s: unknown key (halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, "
-				       "halt_poll_ns_shrink, vm.halt_poll_ns, vm.msr_poll_control)",
-				       sets[i]);
-			goto out;
-		}
-		bool ns = dst == &param.halt_poll_ns || dst == &param.halt_poll_ns_grow_start || dst == &cap;
-		if (parse_u32(v, dst, ns) || (dst == &msr && msr > 1)) {
-			rc = cli_error(CMD, "--set %s: expected %s, got \"%s\"", k,
-				       dst == &msr ? "0 or 1" : "an unsigned 32-bit number", v);
-			goto out;
-		}
-		if (dst == &cap)
-			cap_set = true;
-		if (dst == &param.halt_poll_ns_grow_start && !era.grow_start_param) {
-			rc = cli_error(CMD, "--set %s: the parameter arrived in 5.1 (kernel %s)", k, kernel);
-			goto out;
-		}
-		if (dst == &cap && !era.cap_halt_poll) {
-			rc = cli_error(CMD, "--set %s: KVM_CAP_HALT_POLL arrived in 5.8 (kernel %s)", k, kernel);
-			goto out;
-		}
-		if (dst == &msr && !(era.arch == KVM_ARCH_X86 && era.no_poll)) {
-			rc = cli_error(CMD, "--set %s: MSR_KVM_POLL_CONTROL exists on x86 from 5.3 only", k);
+		int r = kvm_setting_apply(&set, &era, sets[i], err, sizeof(err));
+		if (r > 0)
+			r = -1, snprintf(err, sizeof(err),
+					 "--set %s: unknown key (halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, "
+					 "halt_poll_ns_shrink, vm.halt_poll_ns, vm.msr_poll_control, vm.policy_params.KEY)",
+					 sets[i]);
+		if (r) {
+			rc = cli_error(CMD, "%s", err);
 			goto out;
 		}
 	}
@@ -225,16 +169,17 @@ int cmd_haltpoll_replay(int argc, char **argv)
 	struct kvm_halt_tracer tracer = { out_halt_poll_ns, out_vcpu_wakeup, &ro };
 	struct kvm_vm_haltpoll vm;
 	struct kvm_vcpu_haltpoll v;
-	if (kvm_vm_haltpoll_init(&vm, &era, &param, pol, NULL, 0, err, sizeof(err))) {
+	struct kvm_module_params param = set.param;
+	if (kvm_vm_haltpoll_init(&vm, &era, &param, pol, set.pparams, set.npparams, err, sizeof(err))) {
 		rc = cli_error(CMD, "--policy %s: %s", policy, err);
 		if (in != stdin)
 			fclose(in);
 		goto out;
 	}
-	if (cap_set)
-		kvm_vm_enable_cap_halt_poll(&vm, cap);
+	if (set.cap_set)
+		kvm_vm_enable_cap_halt_poll(&vm, set.cap);
 	kvm_vcpu_haltpoll_init(&v, &vm, vcpu_id, &tracer);
-	v.msr_kvm_poll_control = msr;
+	v.msr_kvm_poll_control = set.msr_poll_control;
 
 	char line[512];
 	int lineno = 0;

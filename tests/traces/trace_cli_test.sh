@@ -28,7 +28,7 @@ expect_err 2 'kvmsim trace check: a TRACE file is required (kvmsim trace check -
 expect_err 2 'kvmsim trace check: --kernel VERSION is required (the release that recorded the trace, e.g. 6.18)' -- "$K" trace check x
 expect_err 2 'kvmsim trace check: --kernel: expected a kernel release like 6.1 or 5.10.7, got "six"' -- "$K" trace check x --kernel six
 expect_err 2 'kvmsim trace check: --bogus: unknown option or missing value (kvmsim trace check --help)' -- "$K" trace check --bogus
-expect_err 2 'kvmsim trace check: --set vm.halt_poll_ns: KVM_CAP_HALT_POLL arrived in 5.8' -- "$K" trace check x --kernel 5.4 --set vm.halt_poll_ns=1000
+expect_err 2 'kvmsim trace check: --set vm.halt_poll_ns: KVM_CAP_HALT_POLL arrived in 5.8 (kernel 5.4)' -- "$K" trace check x --kernel 5.4 --set vm.halt_poll_ns=1000
 expect_err 2 'kvmsim trace check: --set foo=1: unknown key (halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, halt_poll_ns_shrink, vm.halt_poll_ns, vm.msr_poll_control, vm.policy_params.KEY)' -- "$K" trace check x --kernel 6.1 --set foo=1
 expect_err 2 'kvmsim trace check: --set halt_poll_ns: expected nanoseconds that fit 32 bits (e.g. 50000 or 50us), got "5s"' -- "$K" trace check x --kernel 6.1 --set halt_poll_ns=5s
 expect_err 2 "kvmsim trace check: $T/none: cannot open: No such file or directory" -- "$K" trace check "$T/none" --kernel 6.18

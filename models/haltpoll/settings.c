@@ -1,5 +1,5 @@
-/* trace_opts.c - kernel, parameters and policy parameters of the trace commands (trace_opts.h). */
-#include "traces/trace_opts.h"
+/* settings.c - a VM's halt-polling setting from the command line (see settings.h). */
+#include "models/haltpoll/settings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "sim/schema.h"
 
 /* trace_era - release and architecture into the era table, errors printed for cmd. */
-int trace_era(const char *cmd, const char *kernel, const char *arch, struct kvm_era *era)
+int kvm_era_from_args(const char *cmd, const char *kernel, const char *arch, struct kvm_era *era)
 {
 	unsigned version;
 	enum kvm_arch a;
@@ -28,8 +28,8 @@ int trace_era(const char *cmd, const char *kernel, const char *arch, struct kvm_
 	return 0;
 }
 
-/* trace_setting_defaults - what a VM of the release has without --set. */
-void trace_setting_defaults(struct trace_setting *s, const struct kvm_era *era)
+/* kvm_setting_defaults - what a VM of the release has without --set. */
+void kvm_setting_defaults(struct kvm_setting *s, const struct kvm_era *era)
 {
 	memset(s, 0, sizeof(*s));
 	s->param = era->defaults;
@@ -54,8 +54,8 @@ static int parse_u32(const char *v, bool ns, uint32_t *out)
 	return 0;
 }
 
-/* trace_setting_apply - one --set, checked against the release. */
-int trace_setting_apply(struct trace_setting *s, const struct kvm_era *era, char *assignment, char *err,
+/* kvm_setting_apply - one --set, checked against the release. */
+int kvm_setting_apply(struct kvm_setting *s, const struct kvm_era *era, char *assignment, char *err,
 			size_t errlen)
 {
 	char *eq = strchr(assignment, '=');
@@ -69,9 +69,9 @@ int trace_setting_apply(struct trace_setting *s, const struct kvm_era *era, char
 		k += 4, klen -= 4;
 #define IS(name) (klen == strlen(name) && !strncmp(k, name, klen))
 	if (klen > 17 && !strncmp(k, "vm.policy_params.", 17)) {
-		if (s->npparams == TRACE_MAX_PPARAMS) {
+		if (s->npparams == KVM_SETTING_MAX_PPARAMS) {
 			snprintf(err, errlen, "--set %.*s: at most %d policy parameters", (int)klen, k,
-				 TRACE_MAX_PPARAMS);
+				 KVM_SETTING_MAX_PPARAMS);
 			return -1;
 		}
 		*eq = 0; /* split in place: the key ends at the "=" */
@@ -108,12 +108,14 @@ int trace_setting_apply(struct trace_setting *s, const struct kvm_era *era, char
 		return -1;
 	}
 	if (dst == &s->param.halt_poll_ns_grow_start && !era->grow_start_param) {
-		snprintf(err, errlen, "--set %.*s: the parameter arrived in 5.1", (int)klen, k);
+		snprintf(err, errlen, "--set %.*s: the parameter arrived in 5.1 (kernel %u.%u)", (int)klen, k,
+			 era->version >> 16, (era->version >> 8) & 0xff);
 		return -1;
 	}
 	if (dst == &s->cap) {
 		if (!era->cap_halt_poll) {
-			snprintf(err, errlen, "--set %.*s: KVM_CAP_HALT_POLL arrived in 5.8", (int)klen, k);
+			snprintf(err, errlen, "--set %.*s: KVM_CAP_HALT_POLL arrived in 5.8 (kernel %u.%u)", (int)klen,
+				 k, era->version >> 16, (era->version >> 8) & 0xff);
 			return -1;
 		}
 		s->cap_set = true;
@@ -121,8 +123,8 @@ int trace_setting_apply(struct trace_setting *s, const struct kvm_era *era, char
 	return 0;
 }
 
-/* trace_setting_describe - the setting in one line, for reports. */
-void trace_setting_describe(const struct trace_setting *s, char *buf, size_t n)
+/* kvm_setting_describe - the setting in one line, for reports. */
+void kvm_setting_describe(const struct kvm_setting *s, char *buf, size_t n)
 {
 	int len = snprintf(buf, n, "halt_poll_ns %u, halt_poll_ns_grow %u, halt_poll_ns_grow_start %u, "
 			   "halt_poll_ns_shrink %u",

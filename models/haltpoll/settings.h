@@ -1,0 +1,48 @@
+/*
+ * settings.h - a VM's halt-polling setting as the commands that drive the
+ * halt handler directly take it (`haltpoll replay`, `trace check`, `trace
+ * replay`): the kernel release and architecture, and --set assignments of the
+ * kvm module parameters (halt_poll_ns or kvm.halt_poll_ns, ...), the VM's
+ * KVM_CAP_HALT_POLL value (vm.halt_poll_ns), the guest's poll-control MSR
+ * (vm.msr_poll_control) and the policy's parameters (vm.policy_params.KEY),
+ * each checked against the release.
+ */
+#ifndef KVMSIM_HALTPOLL_SETTINGS_H
+#define KVMSIM_HALTPOLL_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/haltpoll/kvm_era.h"
+
+#define KVM_SETTING_MAX_PPARAMS 32
+
+/* The halt-polling setting of a run: module parameters, per-VM value, policy. */
+struct kvm_setting {
+	struct kvm_module_params param;
+	bool cap_set;
+	uint32_t cap;
+	uint64_t msr_poll_control;
+	struct hp_param pparams[KVM_SETTING_MAX_PPARAMS];
+	size_t npparams;
+};
+
+/* trace_era - --kernel and --arch into an era; -1 after printing the error (cmd names the command). */
+int kvm_era_from_args(const char *cmd, const char *kernel, const char *arch, struct kvm_era *era);
+
+/* kvm_setting_defaults - the release's module parameter defaults, no per-VM value, MSR 1. */
+void kvm_setting_defaults(struct kvm_setting *s, const struct kvm_era *era);
+
+/*
+ * kvm_setting_apply - one "KEY=VALUE" (kept, not copied: it must outlive s).
+ * Returns 0; 1 if the key is not one of the above (the caller may know it);
+ * -1 with a message in err if the value is bad for the key or the release.
+ */
+int kvm_setting_apply(struct kvm_setting *s, const struct kvm_era *era, char *assignment, char *err,
+			size_t errlen);
+
+/* kvm_setting_describe - "halt_poll_ns 200000, grow 2, grow_start 10000, shrink 2[, KVM_CAP_HALT_POLL N]". */
+void kvm_setting_describe(const struct kvm_setting *s, char *buf, size_t n);
+
+#endif
