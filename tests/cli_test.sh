@@ -3,20 +3,8 @@
 # messages for bad input, byte-identical outputs for a scenario and seed,
 # `haltpoll replay` against hand-worked cases (tests/data/replay/*.txt), the
 # plug-in policy through --policy-lib, and the README's key table in sync.
-set -u
-B=${KVMSIM_BUILD:?}; S=${KVMSIM_SRC:?}; K="$B/kvmsim"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { :; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
-# expect_err RC "exact stderr" -- command...
-expect_err() {
-  local rc=$1 msg=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"; local got=$?
-  [ "$got" -eq "$rc" ] || { fail "$* exited $got, expected $rc ($(cat "$T/err"))"; return; }
-  [ "$(cat "$T/err")" = "$msg" ] || fail "$*: stderr was '$(cat "$T/err")', expected '$msg'"
-}
 
 # usage and bad input
 "$K" --help | grep -q "haltpoll replay" || fail "--help lists commands"
@@ -82,4 +70,4 @@ sed -n '/<!-- keys:begin -->/,/<!-- keys:end -->/p' "$S/README.md" | sed '1d;$d'
 "$K" keys --markdown > "$T/keys"
 diff -u "$T/keys" "$T/readme_keys" > "$T/diff" || { fail "README key table is stale (regenerate with kvmsim keys --markdown)"; head -20 "$T/diff"; }
 
-[ "$fails" -eq 0 ] && echo "cli_test: all passed" || { echo "cli_test: $fails failed"; exit 1; }
+finish cli_test

@@ -5,20 +5,10 @@
 # absolute and per metric; the KS gate; the --json document and its
 # determinism; and the CI example of docs/study.md run as written against
 # the committed baseline (tests/data/study/ci-latency-baseline.json).
-set -u
-B=${KVMSIM_BUILD:?}; S=${KVMSIM_SRC:?}; K="$B/kvmsim"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/../lib.sh"
 cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 PY=/usr/bin/python3
 
-expect_err() {
-  local rc=$1 msg=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"; local got=$?
-  [ "$got" -eq "$rc" ] || { fail "$* exited $got, expected $rc ($(cat "$T/err"))"; return; }
-  [ "$(cat "$T/err")" = "$msg" ] || fail "$*: stderr was '$(cat "$T/err")', expected '$msg'"
-}
 
 SC="$S/workloads/scenarios/ci-latency.yaml"
 "$K" run "$SC" --quiet --json base.json || fail "base run"
@@ -108,5 +98,5 @@ rc=$?
 [ $rc -eq 0 ] || { fail "the CI example regressed against the committed baseline (exit $rc; if the model changed on purpose, refresh it: kvmsim run workloads/scenarios/ci-latency.yaml --quiet --json tests/data/study/ci-latency-baseline.json)"; cat out; }
 grep -q '"verdict": "ok"' compare.json || fail "CI example: compare.json"
 
-[ $fails -eq 0 ] && echo "compare_test: all passed"
+finish compare_test
 exit $((fails > 0))

@@ -4,20 +4,10 @@
 # overlays), the HTML page is self-contained (the SVGs inline, nothing
 # fetched), the same inputs give the same files, and bad input gets one
 # exact line and exit 2.
-set -u
-B=${KVMSIM_BUILD:?}; S=${KVMSIM_SRC:?}; K="$B/kvmsim"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/../lib.sh"
 cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 PY=/usr/bin/python3
 
-expect_err() {
-  local rc=$1 msg=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"; local got=$?
-  [ "$got" -eq "$rc" ] || { fail "$* exited $got, expected $rc ($(cat "$T/err"))"; return; }
-  [ "$(cat "$T/err")" = "$msg" ] || fail "$*: stderr was '$(cat "$T/err")', expected '$msg'"
-}
 
 # check DIR FIGURE:COLOURS... - each figure's PNG is drawn (>3% non-white pixels, many colours,
 # each run colour present) and its SVG is well-formed with drawing in it
@@ -125,5 +115,5 @@ grep -q '"where": {' sw3/report/report-data.json && check sw3/report heatmap par
   --duration 50ms -o lhs -q && "$K" report sweep lhs -q || fail "report of an LHS sweep"
 check lhs/report heatmap pareto:d62728 || fail "LHS figures"
 
-[ $fails -eq 0 ] && echo "report_test: all passed"
+finish report_test
 exit $((fails > 0))

@@ -7,21 +7,10 @@
 # binary), and the same results through GNU parallel (--sshloginfile with
 # ":", the local host), a Slurm array script run task by task, and --merge
 # of copies.
-set -u
-B=${KVMSIM_BUILD:?}; K="$B/kvmsim"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/../lib.sh"
 cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 PY=/usr/bin/python3
 
-# expect_err RC "exact stderr" -- command...
-expect_err() {
-  local rc=$1 msg=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"; local got=$?
-  [ "$got" -eq "$rc" ] || { fail "$* exited $got, expected $rc ($(cat "$T/err"))"; return; }
-  [ "$(cat "$T/err")" = "$msg" ] || fail "$*: stderr was '$(cat "$T/err")', expected '$msg'"
-}
 
 # a wrapper around kvmsim that logs every run that writes a result, and
 # crashes (SIGSEGV) on halt_poll_ns=666, hangs on 777, sleeps with SLOW set
@@ -186,5 +175,5 @@ cmp -s l1/sweep.json l3/sweep.json && fail "another design seed gives the same p
 "$K" sweep "${S[@]}" -o l1 -q || fail "LHS sweep"
 [ "$(cut -d, -f6 l1/results.csv | tr '\n' ' ')" = "status ok ok ok ok ok ok " ] || fail "LHS runs"
 
-[ $fails -eq 0 ] && echo "sweep_test: all passed"
+finish sweep_test
 exit $((fails > 0))

@@ -4,9 +4,7 @@
 # decision reproduced by `trace check` for this host's kernel release and
 # the VM's KVM_CAP_HALT_POLL value. Skips (77) without root, /dev/kvm,
 # tracefs, or a kvm module whose parameters say what the defaults are.
-set -u
-B=${KVMSIM_BUILD:?}; S=${KVMSIM_SRC:?}; K="$B/kvmsim"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/../lib.sh"
 skip() { echo "SKIP: $*"; exit 77; }
 
 [ "$(id -u)" -eq 0 ] || skip "not root"

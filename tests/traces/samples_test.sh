@@ -4,12 +4,8 @@
 # of checks.txt reproduces every kvm_halt_poll_ns decision in each, and no
 # other; a wrong ceiling or another release's defaults do not; and replay
 # runs on each layout.
-set -u
-B=${KVMSIM_BUILD:?}; S=${KVMSIM_SRC:?}; K="$B/kvmsim"
+. "$(dirname "$0")/../lib.sh"
 D="$S/traces/samples"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 total=0
 while read -r file args; do
@@ -50,4 +46,4 @@ for f in cap50k-ftrace.trace.gz:50000 cap100k-perf.script.gz:100000 module-2vcpu
     || fail "replay $file: arrivals from kvm_apic_accept_irq: $(grep ^arrivals "$T/out")"
 done
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+finish samples_test

@@ -5,19 +5,8 @@
 # back for every era (round trip: every decision the simulator made is
 # reproduced, every kvm event it wrote is read), stdin, and replay's
 # reconstruction and determinism.
-set -u
-B=${KVMSIM_BUILD:?}; S=${KVMSIM_SRC:?}; K="$B/kvmsim"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/../lib.sh"
 
-# expect_err RC "exact stderr" -- command...
-expect_err() {
-  local rc=$1 msg=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"; local got=$?
-  [ "$got" -eq "$rc" ] || { fail "$* exited $got, expected $rc ($(cat "$T/err"))"; return; }
-  [ "$(cat "$T/err")" = "$msg" ] || fail "$*: stderr was '$(cat "$T/err")', expected '$msg'"
-}
 
 # help and usage
 "$K" --help | grep -q "trace check" || fail "kvmsim --help lists trace check"
@@ -134,4 +123,4 @@ h=$(grep -c ': kvm_vcpu_wakeup:' "$T/r.trace")
 [ "$n" -eq "$h" ] || fail "one arrival per recorded halt ($n vs $h)"
 awk '!/^#/ && ($1 > 1 || $2 < 0 || $3 < 0) {bad=1} END {exit bad}' "$T/arr" || fail "arrivals are VCPU TIME WORK"
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+finish trace_cli_test

@@ -1,0 +1,26 @@
+# tests/lib.sh - what every shell test of kvmsim starts with (sourced, bash).
+#   B the build directory (KVMSIM_BUILD), S the source tree (KVMSIM_SRC),
+#   K the kvmsim binary, T a scratch directory removed on exit;
+#   fail MSG            count a failure and say what it was
+#   expect_err RC MSG -- CMD...   CMD must exit RC with exactly MSG on stderr
+#   finish NAME         end the test: exit 1 if anything failed
+set -u
+B=${KVMSIM_BUILD:?}
+S=${KVMSIM_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+K="$B/kvmsim"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+expect_err() {
+  local rc=$1 msg=$2; shift 3
+  "$@" >"$T/out" 2>"$T/err"; local got=$?
+  [ "$got" -eq "$rc" ] || { fail "$* exited $got, expected $rc ($(cat "$T/err"))"; return; }
+  [ "$(cat "$T/err")" = "$msg" ] || fail "$*: stderr was '$(cat "$T/err")', expected '$msg'"
+}
+
+finish() {
+  if [ "$fails" -eq 0 ]; then echo "$1: all passed"; else echo "$1: $fails failed"; exit 1; fi
+}
