@@ -59,43 +59,28 @@ double dist_mean(const struct dist *d)
 	}
 }
 
-static const char *t(sim_time_t ps, char *buf, size_t len)
-{
-	if (ps % SIM_S == 0 && ps)
-		snprintf(buf, len, "%llds", (long long)(ps / SIM_S));
-	else if (ps % SIM_MS == 0 && ps)
-		snprintf(buf, len, "%lldms", (long long)(ps / SIM_MS));
-	else if (ps % SIM_US == 0 && ps)
-		snprintf(buf, len, "%lldus", (long long)(ps / SIM_US));
-	else if (ps % SIM_NS == 0)
-		snprintf(buf, len, "%lldns", (long long)(ps / SIM_NS));
-	else
-		snprintf(buf, len, "%lldps", (long long)ps);
-	return buf;
-}
-
 const char *dist_describe(const struct dist *d, char *buf, size_t len)
 {
 	char a[32], b[32];
 	switch (d->kind) {
 	case DIST_FIXED:
-		snprintf(buf, len, "fixed(%s)", t(d->value, a, sizeof(a)));
+		snprintf(buf, len, "fixed(%s)", sim_fmt_time(d->value, a, sizeof(a)));
 		break;
 	case DIST_UNIFORM:
-		snprintf(buf, len, "uniform(%s..%s)", t(d->min, a, sizeof(a)), t(d->max, b, sizeof(b)));
+		snprintf(buf, len, "uniform(%s..%s)", sim_fmt_time(d->min, a, sizeof(a)), sim_fmt_time(d->max, b, sizeof(b)));
 		break;
 	case DIST_EXPONENTIAL:
-		snprintf(buf, len, "exponential(mean %s)", t(d->mean, a, sizeof(a)));
+		snprintf(buf, len, "exponential(mean %s)", sim_fmt_time(d->mean, a, sizeof(a)));
 		break;
 	case DIST_NORMAL:
-		snprintf(buf, len, "normal(mean %s, sd %s)", t(d->mean, a, sizeof(a)),
-			 t(d->sd, b, sizeof(b)));
+		snprintf(buf, len, "normal(mean %s, sd %s)", sim_fmt_time(d->mean, a, sizeof(a)),
+			 sim_fmt_time(d->sd, b, sizeof(b)));
 		break;
 	case DIST_LOGNORMAL:
-		snprintf(buf, len, "lognormal(mean %s, sigma %g)", t(d->mean, a, sizeof(a)), d->sigma);
+		snprintf(buf, len, "lognormal(mean %s, sigma %g)", sim_fmt_time(d->mean, a, sizeof(a)), d->sigma);
 		break;
 	case DIST_PARETO:
-		snprintf(buf, len, "pareto(min %s, shape %g)", t(d->min, a, sizeof(a)), d->shape);
+		snprintf(buf, len, "pareto(min %s, shape %g)", sim_fmt_time(d->min, a, sizeof(a)), d->shape);
 		break;
 	}
 	return buf;

@@ -1,7 +1,10 @@
 /* out_json.c - JSON layout of latency distributions. */
 #include "sim/out_json.h"
 
+#include <errno.h>
 #include <string.h>
+
+#include "sim/cli.h"
 
 json_t *sim_hist_json(const struct sim_hist *h)
 {
@@ -66,4 +69,19 @@ int sim_json_dump(const json_t *j, FILE *f)
 	int rc = json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 	fputc('\n', f);
 	return rc;
+}
+
+json_t *sim_json_load(const char *cmd, const char *path)
+{
+	json_error_t je;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		cli_error(cmd, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	json_t *j = json_loadf(f, 0, &je);
+	fclose(f);
+	if (!j)
+		cli_error(cmd, "%s:%d: not JSON: %s", path, je.line, je.text);
+	return j;
 }

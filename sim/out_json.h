@@ -17,6 +17,9 @@
 json_t *sim_hist_json(const struct sim_hist *h);
 /* sim_hist_from_json - rebuild a histogram from that layout; -1 if malformed. */
 int sim_hist_from_json(const json_t *j, struct sim_hist *h, const char **why);
+/* sim_json_load - a JSON file; NULL after printing "kvmsim CMD: path:line: why" (cli_error). */
+json_t *sim_json_load(const char *cmd, const char *path);
+
 /* sim_json_dump - write j to f deterministically (2-space indent, key order kept). */
 int sim_json_dump(const json_t *j, FILE *f);
 

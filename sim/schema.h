@@ -100,7 +100,5 @@ int cfg_parse_rate(const char *s, double *hz, const char **why);
 int cfg_parse_freq_khz(const char *s, int64_t *khz, const char **why);
 int cfg_parse_u64(const char *s, uint64_t *v, const char **why);
 
-/* cfg_fmt_time - a time in the largest unit that keeps it exact ("20us", "1.5ms" -> "1500us"). */
-const char *cfg_fmt_time(sim_time_t ps, char *buf, size_t len);
 
 #endif

@@ -10,6 +10,7 @@
 #ifndef KVMSIM_SIM_TIME_H
 #define KVMSIM_SIM_TIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef int64_t sim_time_t;
@@ -33,6 +34,9 @@ static inline int64_t sim_ps_to_cycles(sim_time_t ps, int64_t tsc_khz)
 {
 	return (int64_t)(((__int128)ps * tsc_khz) / 1000000000);
 }
+
+/* sim_fmt_time - a time in the largest unit that keeps it exact ("20us"; 1.5 ms is "1500us"). */
+const char *sim_fmt_time(sim_time_t ps, char *buf, size_t len);
 
 /* sim_ns - the kernel's ktime_get() view of a simulated instant (floor to ns). */
 static inline int64_t sim_ns(sim_time_t t)

@@ -29,7 +29,7 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 	const struct scenario *sc = m->sc;
 	const struct kvm_era *e = &sc->era;
 	char dur[32];
-	cfg_fmt_time(sc->duration, dur, sizeof(dur));
+	sim_fmt_time(sc->duration, dur, sizeof(dur));
 	fprintf(f, "kvmsim %s: %s%s%s, kernel %s %s (era %c), profile %s, seed %llu\n", KVMSIM_VERSION,
 		sc->source, sc->name ? " - " : "", sc->name ? sc->name : "", sc->kernel, kvm_arch_name(e->arch),
 		e->era, m->prof.name, (unsigned long long)sc->seed);

@@ -42,7 +42,7 @@ void report_kvm_events(FILE *f, const struct machine *m)
 	struct exit_stat ex[VMX_REASONS];
 	char dur[32];
 	machine_sum_events(m, ev, ex);
-	cfg_fmt_time(m->sc->duration, dur, sizeof(dur));
+	sim_fmt_time(m->sc->duration, dur, sizeof(dur));
 	fprintf(f, "\n Performance counter stats for 'kvmsim run %s' (%s simulated):\n\n",
 		m->sc->name ? m->sc->name : m->sc->source, dur);
 	for (int e = 0; e < KVM_EV_N; e++) {

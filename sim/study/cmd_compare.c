@@ -140,18 +140,9 @@ static int parse_limit(struct cmp_opts *o, const char *arg)
 /* load_run - read and check a run document; NULL after printing why. */
 static json_t *load_run(const char *path)
 {
-	json_error_t je;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		cli_error(CMD, "%s: cannot open: %s", path, strerror(errno));
+	json_t *j = sim_json_load(CMD, path);
+	if (!j)
 		return NULL;
-	}
-	json_t *j = json_loadf(f, 0, &je);
-	fclose(f);
-	if (!j) {
-		cli_error(CMD, "%s:%d: not JSON: %s", path, je.line, je.text);
-		return NULL;
-	}
 	char why[256];
 	if (runsum_check(j, why, sizeof(why))) {
 		cli_error(CMD, "%s: %s", path, why);

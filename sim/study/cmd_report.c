@@ -73,22 +73,6 @@ static void report_usage(FILE *f)
 		MAX_RUNS, KVMSIM_REPORTS_DIR);
 }
 
-/* load_json - a JSON file; NULL after printing why. */
-static json_t *load_json(const char *path)
-{
-	json_error_t je;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		cli_error(CMD, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	json_t *j = json_loadf(f, 0, &je);
-	fclose(f);
-	if (!j)
-		cli_error(CMD, "%s:%d: not JSON: %s", path, je.line, je.text);
-	return j;
-}
-
 /* jnum - a number, or null for NaN. */
 static json_t *jnum(double v)
 {
@@ -229,7 +213,7 @@ static json_t *runs_data(const struct report_opts *o, char **args, int n)
 				snprintf(label + l, sizeof(label) - l, " (%d)", i + 1);
 				break;
 			}
-		json_t *j = load_json(path), *d = j ? run_data(label, path, j) : NULL;
+		json_t *j = sim_json_load(CMD, path), *d = j ? run_data(label, path, j) : NULL;
 		json_decref(j);
 		if (!d) {
 			json_decref(runs);

@@ -5,6 +5,7 @@
  * a design and its seed give the same runs on every machine.
  */
 #include "sim/study/design.h"
+#include "sim/err.h"
 #include "sim/xalloc.h"
 
 #include <ctype.h>
@@ -18,17 +19,6 @@
 #include <gsl/gsl_randist.h>
 
 #include "sim/rng.h"
-
-/* fail - format why and return -1. */
-static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 void dsg_init(struct design *d)
 {
@@ -213,12 +203,12 @@ static int parse_list(struct dsg_param *p, const char *opt, char *why, size_t le
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i][0]) {
 			dsg_strv_free(v);
-			return fail(why, len, "%s %s=%s: value %zu is empty (expected V1,V2,...)", opt, p->key,
+			return errf(why, len, "%s %s=%s: value %zu is empty (expected V1,V2,...)", opt, p->key,
 				    p->spec, i + 1);
 		}
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(v[i], v[j])) {
-				int rc = fail(why, len, "%s %s=%s: \"%s\" is listed twice", opt, p->key, p->spec,
+				int rc = errf(why, len, "%s %s=%s: \"%s\" is listed twice", opt, p->key, p->spec,
 					      v[i]);
 				dsg_strv_free(v);
 				return rc;
@@ -238,7 +228,7 @@ static int parse_range(struct dsg_param *p, const char *opt, char *why, size_t l
 	int rc = 0;
 	bool geo = false;
 	if (!c1 || !c2 || strchr(c2 + 1, ':')) {
-		rc = fail(why, len, "%s %s=%s: expected START:STOP:STEP or START:STOP:xFACTOR", opt, p->key,
+		rc = errf(why, len, "%s %s=%s: expected START:STOP:STEP or START:STOP:xFACTOR", opt, p->key,
 			  p->spec);
 		goto out;
 	}
@@ -249,26 +239,26 @@ static int parse_range(struct dsg_param *p, const char *opt, char *why, size_t l
 		step++;
 	}
 	if (parse_num(s, &a) || parse_num(c1 + 1, &b) || parse_num(step, &st)) {
-		rc = fail(why, len, "%s %s=%s: expected numbers (with an optional unit) in START:STOP:STEP", opt,
+		rc = errf(why, len, "%s %s=%s: expected numbers (with an optional unit) in START:STOP:STEP", opt,
 			  p->key, p->spec);
 		goto out;
 	}
 	if (geo && st.unit[0]) {
-		rc = fail(why, len, "%s %s=%s: a factor has no unit", opt, p->key, p->spec);
+		rc = errf(why, len, "%s %s=%s: a factor has no unit", opt, p->key, p->spec);
 		goto out;
 	}
 	if (same_unit(&a, &b) || (!geo && (same_unit(&a, &st) || same_unit(&b, &st)))) {
-		rc = fail(why, len, "%s %s=%s: START, STOP and STEP must have the same unit", opt, p->key, p->spec);
+		rc = errf(why, len, "%s %s=%s: START, STOP and STEP must have the same unit", opt, p->key, p->spec);
 		goto out;
 	}
 	if (b.v < a.v) {
-		rc = fail(why, len, "%s %s=%s: STOP is below START", opt, p->key, p->spec);
+		rc = errf(why, len, "%s %s=%s: STOP is below START", opt, p->key, p->spec);
 		goto out;
 	}
 	bool integer = a.integer && b.integer && (geo || st.integer);
 	if (geo) {
 		if (a.v <= 0 || st.v <= 1) {
-			rc = fail(why, len, "%s %s=%s: a geometric range needs START > 0 and FACTOR > 1", opt,
+			rc = errf(why, len, "%s %s=%s: a geometric range needs START > 0 and FACTOR > 1", opt,
 				  p->key, p->spec);
 			goto out;
 		}
@@ -283,12 +273,12 @@ static int parse_range(struct dsg_param *p, const char *opt, char *why, size_t l
 		}
 	} else {
 		if (st.v <= 0) {
-			rc = fail(why, len, "%s %s=%s: STEP must be positive", opt, p->key, p->spec);
+			rc = errf(why, len, "%s %s=%s: STEP must be positive", opt, p->key, p->spec);
 			goto out;
 		}
 		double n = floor((b.v - a.v) / st.v + 1e-9) + 1;
 		if (n > DSG_MAX_RUNS) {
-			rc = fail(why, len, "%s %s=%s: %.0f values (at most %d)", opt, p->key, p->spec, n,
+			rc = errf(why, len, "%s %s=%s: %.0f values (at most %d)", opt, p->key, p->spec, n,
 				  DSG_MAX_RUNS);
 			goto out;
 		}
@@ -303,7 +293,7 @@ static int parse_range(struct dsg_param *p, const char *opt, char *why, size_t l
 		}
 	}
 	if (p->nvalues > DSG_MAX_RUNS)
-		rc = fail(why, len, "%s %s=%s: more than %d values", opt, p->key, p->spec, DSG_MAX_RUNS);
+		rc = errf(why, len, "%s %s=%s: more than %d values", opt, p->key, p->spec, DSG_MAX_RUNS);
 out:
 	free(s);
 	return rc;
@@ -328,26 +318,26 @@ static int parse_sample(struct dsg_param *p, const char *opt, char *why, size_t 
 	p->kind = DSG_UNIFORM;
 	if (c2) {
 		if (strcmp(c2 + 1, "log")) {
-			rc = fail(why, len, "%s %s=%s: expected LO:HI, LO:HI:log or V1,V2,...", opt, p->key, p->spec);
+			rc = errf(why, len, "%s %s=%s: expected LO:HI, LO:HI:log or V1,V2,...", opt, p->key, p->spec);
 			goto out;
 		}
 		p->kind = DSG_LOG_UNIFORM;
 	}
 	if (parse_num(s, &a) || parse_num(c1 + 1, &b)) {
-		rc = fail(why, len, "%s %s=%s: expected numbers (with an optional unit) in LO:HI", opt, p->key,
+		rc = errf(why, len, "%s %s=%s: expected numbers (with an optional unit) in LO:HI", opt, p->key,
 			  p->spec);
 		goto out;
 	}
 	if (same_unit(&a, &b)) {
-		rc = fail(why, len, "%s %s=%s: LO and HI must have the same unit", opt, p->key, p->spec);
+		rc = errf(why, len, "%s %s=%s: LO and HI must have the same unit", opt, p->key, p->spec);
 		goto out;
 	}
 	if (b.v <= a.v) {
-		rc = fail(why, len, "%s %s=%s: HI must be above LO", opt, p->key, p->spec);
+		rc = errf(why, len, "%s %s=%s: HI must be above LO", opt, p->key, p->spec);
 		goto out;
 	}
 	if (p->kind == DSG_LOG_UNIFORM && a.v <= 0) {
-		rc = fail(why, len, "%s %s=%s: a log-uniform range needs LO > 0", opt, p->key, p->spec);
+		rc = errf(why, len, "%s %s=%s: a log-uniform range needs LO > 0", opt, p->key, p->spec);
 		goto out;
 	}
 	p->lo = a.v;
@@ -374,7 +364,7 @@ int dsg_add(struct design *d, const char *opt, const char *arg, char *why, size_
 {
 	const char *eq = strchr(arg, '=');
 	if (!eq)
-		return fail(why, len, "%s %s: expected KEY=%s", opt, arg,
+		return errf(why, len, "%s %s: expected KEY=%s", opt, arg,
 			    !strcmp(opt, "--range") ? "START:STOP:STEP" :
 			    !strcmp(opt, "--sample") ? "LO:HI" : "V1,V2,...");
 	struct dsg_param p = { 0 };
@@ -384,16 +374,16 @@ int dsg_add(struct design *d, const char *opt, const char *arg, char *why, size_
 	p.spec = xstrdup(eq + 1);
 	int rc = 0;
 	if (!key_ok(p.key)) {
-		rc = fail(why, len, "%s %s: \"%s\" is not a scenario key (e.g. vm.halt_poll_ns)", opt, arg, p.key);
+		rc = errf(why, len, "%s %s: \"%s\" is not a scenario key (e.g. vm.halt_poll_ns)", opt, arg, p.key);
 		goto bad;
 	}
 	for (size_t i = 0; i < d->nparams; i++)
 		if (!strcmp(d->params[i].key, p.key)) {
-			rc = fail(why, len, "%s %s: %s is already swept", opt, arg, p.key);
+			rc = errf(why, len, "%s %s: %s is already swept", opt, arg, p.key);
 			goto bad;
 		}
 	if (!p.spec[0]) {
-		rc = fail(why, len, "%s %s: no values after '='", opt, arg);
+		rc = errf(why, len, "%s %s: no values after '='", opt, arg);
 		goto bad;
 	}
 	if (!strcmp(opt, "--grid")) {
@@ -460,22 +450,22 @@ int dsg_expand(struct design *d, char *why, size_t len)
 	}
 	if (nsamp_dims && d->kind == DSG_GRID) {
 		if (d->kind_given)
-			return fail(why, len, "--design grid cannot draw --sample dimensions (use random or lhs)");
+			return errf(why, len, "--design grid cannot draw --sample dimensions (use random or lhs)");
 		d->kind = DSG_RANDOM;
 	}
 	if (!nsamp_dims && d->kind != DSG_GRID)
-		return fail(why, len, "--design %s needs --sample KEY=LO:HI dimensions to draw",
+		return errf(why, len, "--design %s needs --sample KEY=LO:HI dimensions to draw",
 			    dsg_design_name(d->kind));
 	if (nsamp_dims && !d->samples)
-		return fail(why, len, "--sample needs --samples N (how many points to draw)");
+		return errf(why, len, "--sample needs --samples N (how many points to draw)");
 	if (!nsamp_dims && d->samples)
-		return fail(why, len, "--samples needs --sample KEY=LO:HI dimensions to draw");
+		return errf(why, len, "--samples needs --sample KEY=LO:HI dimensions to draw");
 	if (d->replicates < 1)
-		return fail(why, len, "--replicates must be at least 1");
+		return errf(why, len, "--replicates must be at least 1");
 	size_t samples = nsamp_dims ? d->samples : 1;
 	double total = grid * (double)samples * (double)d->replicates;
 	if (total > DSG_MAX_RUNS)
-		return fail(why, len, "the design has %.0f runs (at most %d)", total, DSG_MAX_RUNS);
+		return errf(why, len, "the design has %.0f runs (at most %d)", total, DSG_MAX_RUNS);
 
 	/* draws: u[s * nsamp_dims + j] for sample s and sampled dimension j */
 	double *u = xrealloc(NULL, samples * (nsamp_dims ? nsamp_dims : 1) * sizeof(double));

@@ -1,5 +1,6 @@
 /* emit.c - GNU parallel jobs files and Slurm array scripts for a sweep (see emit.h). */
 #include "sim/study/emit.h"
+#include "sim/err.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -9,17 +10,6 @@
 #include <sys/stat.h>
 
 #define SLURM_MAX_TASKS 1000
-
-/* fail - format why and return -1. */
-static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* shq - write s to f quoted for sh: 'it'\''s'. */
 static void shq(FILE *f, const char *s)
@@ -38,7 +28,7 @@ static void shq(FILE *f, const char *s)
 static int finish(FILE *f, const char *path, char *why, size_t len)
 {
 	if (ferror(f) | fclose(f))
-		return fail(why, len, "%s: write failed: %s", path, strerror(errno));
+		return errf(why, len, "%s: write failed: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -47,7 +37,7 @@ int emit_jobs(const struct plan *p, const char *path, const char *kvmsim, const 
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
-		return fail(why, len, "%s: cannot write: %s", path, strerror(errno));
+		return errf(why, len, "%s: cannot write: %s", path, strerror(errno));
 	for (size_t id = 1; id <= p->nruns; id++) {
 		shq(f, kvmsim);
 		fputs(" sweep --exec ", f);
@@ -63,14 +53,14 @@ int emit_slurm(const struct plan *p, const char *path, const char *kvmsim, const
 	char logs[PATH_MAX];
 	snprintf(logs, sizeof(logs), "%s/slurm", p->dir);
 	if (mkdir(logs, 0777) && errno != EEXIST)
-		return fail(why, len, "%s: cannot create: %s", logs, strerror(errno));
+		return errf(why, len, "%s: cannot create: %s", logs, strerror(errno));
 	size_t chunk = (p->nruns + SLURM_MAX_TASKS - 1) / SLURM_MAX_TASKS;
 	size_t tasks = (p->nruns + chunk - 1) / chunk;
 	const char *base = strrchr(p->dir, '/');
 	base = base && base[1] ? base + 1 : p->dir;
 	FILE *f = fopen(path, "w");
 	if (!f)
-		return fail(why, len, "%s: cannot write: %s", path, strerror(errno));
+		return errf(why, len, "%s: cannot write: %s", path, strerror(errno));
 	fprintf(f, "#!/bin/bash\n"
 		   "# kvmsim sweep: %zu runs of %s as a Slurm array, %zu run%s per task.\n"
 		   "# Submit with `sbatch %s` (sbatch options such as --time or --partition\n"

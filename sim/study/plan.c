@@ -5,6 +5,7 @@
  * here, by GNU parallel or by Slurm, and restarted with other execution options.
  */
 #include "sim/study/plan.h"
+#include "sim/err.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
@@ -22,17 +23,6 @@
 #ifndef KVMSIM_VERSION
 #define KVMSIM_VERSION "0.0.0"
 #endif
-
-/* fail - format why and return -1. */
-static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* fnv1a_file - FNV-1a 64 of a file's bytes as 16 hex digits; -1 if unreadable. */
 static int fnv1a_file(const char *path, char out[17])
@@ -55,7 +45,7 @@ static char *abs_path(const char *path, const char *what, char *why, size_t len)
 {
 	char *r = realpath(path, NULL);
 	if (!r)
-		fail(why, len, "%s%s: cannot open: %s", what, path, strerror(errno));
+		errf(why, len, "%s%s: cannot open: %s", what, path, strerror(errno));
 	return r;
 }
 
@@ -72,20 +62,20 @@ static int index_plan(struct plan *p, const char *src, char *why, size_t len)
 	json_t *d = p->doc;
 	const char *schema = json_string_value(json_object_get(d, "schema"));
 	if (!schema || strcmp(schema, KVMSIM_SWEEP_SCHEMA))
-		return fail(why, len, "%s: not a kvmsim sweep plan (expected schema \"%s\")", src,
+		return errf(why, len, "%s: not a kvmsim sweep plan (expected schema \"%s\")", src,
 			    KVMSIM_SWEEP_SCHEMA);
 	json_t *runs = json_object_get(d, "runs"), *params = json_object_get(d, "params");
 	json_t *sc = json_object_get(d, "scenario");
 	if (!json_is_array(runs) || !json_is_array(params) || !(json_is_string(sc) || json_is_null(sc)) ||
 	    !json_is_array(json_object_get(d, "set")) || !json_is_array(json_object_get(d, "policy_libs")))
-		return fail(why, len, "%s: malformed sweep plan (scenario, set, policy_libs, params, runs)", src);
+		return errf(why, len, "%s: malformed sweep plan (scenario, set, policy_libs, params, runs)", src);
 	p->scenario = json_string_value(sc);
 	p->nkeys = json_array_size(params);
 	p->keys = xcalloc(p->nkeys + 1, sizeof(char *));
 	for (size_t i = 0; i < p->nkeys; i++) {
 		p->keys[i] = json_string_value(json_object_get(json_array_get(params, i), "key"));
 		if (!p->keys[i])
-			return fail(why, len, "%s: params[%zu] has no key", src, i);
+			return errf(why, len, "%s: params[%zu] has no key", src, i);
 	}
 	p->nruns = json_array_size(runs);
 	p->npoints = 0;
@@ -94,10 +84,10 @@ static int index_plan(struct plan *p, const char *src, char *why, size_t len)
 		json_int_t pt = json_integer_value(json_object_get(r, "point"));
 		if (json_integer_value(json_object_get(r, "run")) != (json_int_t)i + 1 || pt < 1 ||
 		    !json_is_integer(json_object_get(r, "seed")) || json_object_size(set) != p->nkeys)
-			return fail(why, len, "%s: runs[%zu] is malformed (run, point, seed, set)", src, i);
+			return errf(why, len, "%s: runs[%zu] is malformed (run, point, seed, set)", src, i);
 		for (size_t k = 0; k < p->nkeys; k++)
 			if (!json_is_string(json_object_get(set, p->keys[k])))
-				return fail(why, len, "%s: run %zu has no value for %s", src, i + 1, p->keys[k]);
+				return errf(why, len, "%s: run %zu has no value for %s", src, i + 1, p->keys[k]);
 		if ((size_t)pt > p->npoints)
 			p->npoints = (size_t)pt;
 	}
@@ -114,18 +104,18 @@ int plan_build(struct plan *p, const char *dir, const char *scenario, char *cons
 	for (size_t i = 0; i < nsets; i++) {
 		size_t kl = set_key_len(sets[i]);
 		if (!kl)
-			return fail(why, len, "--set %s: expected KEY=VALUE", sets[i]);
+			return errf(why, len, "--set %s: expected KEY=VALUE", sets[i]);
 		if (kl == 4 && !strncmp(sets[i], "seed", 4))
-			return fail(why, len, "--set %s: a sweep sets each run's seed (use --seed and --replicates)",
+			return errf(why, len, "--set %s: a sweep sets each run's seed (use --seed and --replicates)",
 				    sets[i]);
 		for (size_t k = 0; k < d->nparams; k++)
 			if (strlen(d->params[k].key) == kl && !strncmp(d->params[k].key, sets[i], kl))
-				return fail(why, len, "--set %s: %s is swept; it cannot also be fixed", sets[i],
+				return errf(why, len, "--set %s: %s is swept; it cannot also be fixed", sets[i],
 					    d->params[k].key);
 	}
 	for (size_t k = 0; k < d->nparams; k++)
 		if (!strcmp(d->params[k].key, "seed"))
-			return fail(why, len, "seed cannot be swept as a key: use --replicates N and --seed S");
+			return errf(why, len, "seed cannot be swept as a key: use --replicates N and --seed S");
 
 	json_t *doc = json_object();
 	json_object_set_new(doc, "schema", json_string(KVMSIM_SWEEP_SCHEMA));
@@ -138,7 +128,7 @@ int plan_build(struct plan *p, const char *dir, const char *scenario, char *cons
 			return -1;
 		}
 		if (fnv1a_file(abs, hash)) {
-			fail(why, len, "%s: cannot read: %s", scenario, strerror(errno));
+			errf(why, len, "%s: cannot read: %s", scenario, strerror(errno));
 			free(abs);
 			json_decref(doc);
 			return -1;
@@ -224,15 +214,15 @@ int plan_save(struct plan *p, char *why, size_t len)
 {
 	char path[PATH_MAX];
 	if (mkdir_p(p->dir))
-		return fail(why, len, "%s: cannot create: %s", p->dir, strerror(errno));
+		return errf(why, len, "%s: cannot create: %s", p->dir, strerror(errno));
 	char *abs = realpath(p->dir, NULL);
 	if (!abs)
-		return fail(why, len, "%s: %s", p->dir, strerror(errno));
+		return errf(why, len, "%s: %s", p->dir, strerror(errno));
 	free(p->dir);
 	p->dir = abs;
 	snprintf(path, sizeof(path), "%s/runs", p->dir);
 	if (mkdir_p(path))
-		return fail(why, len, "%s: cannot create: %s", path, strerror(errno));
+		return errf(why, len, "%s: cannot create: %s", path, strerror(errno));
 	snprintf(path, sizeof(path), "%s/sweep.json", p->dir);
 	char *want = json_dumps(p->doc, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 	FILE *f = fopen(path, "r");
@@ -246,7 +236,7 @@ int plan_save(struct plan *p, char *why, size_t len)
 		free(want);
 		if (same)
 			return 0;
-		fail(why, len,
+		errf(why, len,
 		     "%s holds another sweep (its sweep.json differs: other parameters, scenario or version); "
 		     "use another --out or remove it",
 		     p->dir);
@@ -257,14 +247,14 @@ int plan_save(struct plan *p, char *why, size_t len)
 	f = fopen(tmp, "w");
 	if (!f) {
 		free(want);
-		return fail(why, len, "%s: cannot write: %s", tmp, strerror(errno));
+		return errf(why, len, "%s: cannot write: %s", tmp, strerror(errno));
 	}
 	fputs(want, f);
 	fputc('\n', f);
 	free(want);
 	if (ferror(f) | fclose(f) || rename(tmp, path)) {
 		unlink(tmp);
-		return fail(why, len, "%s: write failed: %s", path, strerror(errno));
+		return errf(why, len, "%s: write failed: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -277,14 +267,14 @@ int plan_load(struct plan *p, const char *dir, char *why, size_t len)
 	json_error_t je;
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return fail(why, len, "%s: cannot open: %s (not a sweep directory?)", path, strerror(errno));
+		return errf(why, len, "%s: cannot open: %s (not a sweep directory?)", path, strerror(errno));
 	p->doc = json_loadf(f, 0, &je);
 	fclose(f);
 	if (!p->doc)
-		return fail(why, len, "%s:%d: %s", path, je.line, je.text);
+		return errf(why, len, "%s:%d: %s", path, je.line, je.text);
 	p->dir = realpath(dir, NULL);
 	if (!p->dir)
-		return fail(why, len, "%s: %s", dir, strerror(errno));
+		return errf(why, len, "%s: %s", dir, strerror(errno));
 	return index_plan(p, path, why, len);
 }
 
@@ -405,7 +395,7 @@ int plan_parse_ids(const struct plan *p, const char *s, size_t **ids, size_t *n,
 		if (a && *e == '-')
 			b = parse_id(p, e + 1, &e);
 		if (!a || !b || b < a || (*e && *e != ','))
-			return fail(why, len, "expected run ids 1..%zu as ID, FIRST-LAST or a list of them", p->nruns);
+			return errf(why, len, "expected run ids 1..%zu as ID, FIRST-LAST or a list of them", p->nruns);
 		*ids = xrealloc(*ids, (*n + (b - a) + 1) * sizeof(size_t));
 		for (size_t i = a; i <= b; i++)
 			(*ids)[(*n)++] = i;

@@ -5,6 +5,7 @@
  * half a table.
  */
 #include "sim/study/results.h"
+#include "sim/err.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
@@ -20,17 +21,6 @@
 #include <gsl/gsl_statistics_double.h>
 #include <jansson.h>
 #include <sqlite3.h>
-
-/* fail - format why and return -1. */
-static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* read_row - fill row from run id's result file. */
 static void read_row(const struct plan *p, size_t id, struct result_row *row)
@@ -109,7 +99,7 @@ int results_collect(const struct plan *p, struct results *r, char *why, size_t l
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/runs", p->dir);
 	if (access(path, R_OK | X_OK))
-		return fail(why, len, "%s: cannot read: %s", path, strerror(errno));
+		return errf(why, len, "%s: cannot read: %s", path, strerror(errno));
 	r->nrows = p->nruns;
 	r->rows = xcalloc(p->nruns + 1, sizeof(*r->rows));
 	for (size_t i = 0; i < p->nruns; i++) {
@@ -158,7 +148,7 @@ static FILE *open_tmp(const struct plan *p, const char *name, char *tmp, size_t 
 	snprintf(tmp, tlen, "%s/.%s.tmp.%d", p->dir, name, (int)getpid());
 	FILE *f = fopen(tmp, "w");
 	if (!f)
-		fail(why, len, "%s: cannot write: %s", tmp, strerror(errno));
+		errf(why, len, "%s: cannot write: %s", tmp, strerror(errno));
 	return f;
 }
 
@@ -169,7 +159,7 @@ static int close_tmp(const struct plan *p, FILE *f, const char *tmp, const char 
 	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
 	if (ferror(f) | fclose(f) || rename(tmp, path)) {
 		unlink(tmp);
-		return fail(why, len, "%s: write failed: %s", path, strerror(errno));
+		return errf(why, len, "%s: write failed: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -271,7 +261,7 @@ static int db_exec(sqlite3 *db, const char *sql, char *why, size_t len)
 {
 	char *err = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		fail(why, len, "sqlite: %s", err ? err : sqlite3_errmsg(db));
+		errf(why, len, "sqlite: %s", err ? err : sqlite3_errmsg(db));
 		sqlite3_free(err);
 		return -1;
 	}
@@ -317,7 +307,7 @@ static int create_and_prepare(sqlite3 *db, const char *table, const char *cols, 
 	rc = sqlite3_prepare_v2(db, ins, -1, st, NULL);
 	free(ins);
 	if (rc != SQLITE_OK)
-		return fail(why, len, "sqlite: %s", sqlite3_errmsg(db));
+		return errf(why, len, "sqlite: %s", sqlite3_errmsg(db));
 	return 0;
 }
 
@@ -333,7 +323,7 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 		return -1;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "INSERT INTO sweep VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK)
-		return fail(why, len, "sqlite: %s", sqlite3_errmsg(db));
+		return errf(why, len, "sqlite: %s", sqlite3_errmsg(db));
 	static const char *const meta[] = { "schema", "kvmsim", "scenario", "design", "design_seed", "samples",
 					    "replicates", "seed", "points", "set", "policy_libs", "params" };
 	for (size_t i = 0; i < sizeof(meta) / sizeof(*meta); i++) {
@@ -389,7 +379,7 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 			sqlite3_bind_null(st, c++);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_finalize(st);
-			return fail(why, len, "sqlite: %s", sqlite3_errmsg(db));
+			return errf(why, len, "sqlite: %s", sqlite3_errmsg(db));
 		}
 		sqlite3_reset(st);
 	}
@@ -426,7 +416,7 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 		}
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_finalize(st);
-			return fail(why, len, "sqlite: %s", sqlite3_errmsg(db));
+			return errf(why, len, "sqlite: %s", sqlite3_errmsg(db));
 		}
 		sqlite3_reset(st);
 	}
@@ -444,16 +434,16 @@ static int write_db(const struct results *r, char *why, size_t len)
 	unlink(tmp);
 	sqlite3 *db;
 	if (sqlite3_open(tmp, &db) != SQLITE_OK) {
-		fail(why, len, "%s: %s", tmp, sqlite3_errmsg(db));
+		errf(why, len, "%s: %s", tmp, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		unlink(tmp);
 		return -1;
 	}
 	int rc = fill_db(db, r, why, len);
 	if (sqlite3_close(db) != SQLITE_OK && !rc)
-		rc = fail(why, len, "%s: cannot close the database", tmp);
+		rc = errf(why, len, "%s: cannot close the database", tmp);
 	if (!rc && rename(tmp, path))
-		rc = fail(why, len, "%s: %s", path, strerror(errno));
+		rc = errf(why, len, "%s: %s", path, strerror(errno));
 	if (rc)
 		unlink(tmp);
 	return rc;

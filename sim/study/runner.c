@@ -5,6 +5,7 @@
  * handlers racing it.
  */
 #include "sim/study/runner.h"
+#include "sim/err.h"
 #include "sim/xalloc.h"
 
 #include <dirent.h>
@@ -33,17 +34,6 @@ struct slot {
 	bool timed_out;
 	char *part, *err;
 };
-
-/* fail - format why and return -1. */
-static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 unsigned runner_default_jobs(void)
 {
@@ -282,7 +272,7 @@ int runner_run(const struct plan *p, const size_t *ids, size_t n, const struct r
 			while (s->pid)
 				s++;
 			if (start(p, s, todo[next], o, &old)) {
-				rc = fail(why, len, "cannot start run %zu: %s", todo[next], strerror(errno));
+				rc = errf(why, len, "cannot start run %zu: %s", todo[next], strerror(errno));
 				break;
 			}
 			next++;

@@ -1,5 +1,6 @@
 /* runsum.c - headline figures of a kvmsim run document (see runsum.h). */
 #include "sim/study/runsum.h"
+#include "sim/err.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -31,17 +32,6 @@ const struct runsum_desc runsum_desc[RS_N] = {
 	[RS_EVENTS] = { "events", "%.0f", "simulation events", 1 },
 };
 
-/* fail - format why and return -1. */
-static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int runsum_find(const char *name)
 {
 	for (int m = 0; m < RS_N; m++)
@@ -54,11 +44,11 @@ int runsum_check(const json_t *j, char *why, size_t len)
 {
 	const char *schema = json_string_value(json_object_get(j, "schema"));
 	if (!schema || strcmp(schema, "kvmsim-run/1"))
-		return fail(why, len, "not a kvmsim run result (expected schema \"kvmsim-run/1\"%s%s)",
+		return errf(why, len, "not a kvmsim run result (expected schema \"kvmsim-run/1\"%s%s)",
 			    schema ? ", got " : "", schema ? schema : "");
 	if (!json_is_array(json_object_get(j, "vcpus")) || !json_is_array(json_object_get(j, "pcpus")) ||
 	    !json_is_integer(json_object_get(json_object_get(j, "scenario"), "duration_ps")))
-		return fail(why, len, "malformed kvmsim run result (scenario.duration_ps, vcpus, pcpus)");
+		return errf(why, len, "malformed kvmsim run result (scenario.duration_ps, vcpus, pcpus)");
 	return 0;
 }
 
@@ -79,13 +69,13 @@ int runsum_latency(const json_t *j, const char *kind, const char *vcpu, struct s
 		const char *w;
 		if (sim_hist_from_json(json_object_get(json_object_get(v, "latency"), kind), &one, &w)) {
 			sim_hist_free(h);
-			return fail(why, len, "vcpus[%zu].latency.%s: %s", i, kind, w);
+			return errf(why, len, "vcpus[%zu].latency.%s: %s", i, kind, w);
 		}
 		sim_hist_merge(h, &one);
 		sim_hist_free(&one);
 	}
 	if (vcpu && !found)
-		return fail(why, len, "no vCPU named \"%s\"", vcpu);
+		return errf(why, len, "no vCPU named \"%s\"", vcpu);
 	return 0;
 }
 
