@@ -243,6 +243,13 @@ static int fail(struct bctx *b, const char *fmt, const char *what)
 	return -1;
 }
 
+/* fail_why - a parser's reason, and the text it rejected. */
+static int fail_why(struct bctx *b, const char *why, const char *text)
+{
+	conf_errorf(b->err, b->node, b->path, "%s, got \"%s\"", why, text);
+	return -1;
+}
+
 static int want_scalar(struct bctx *b, const struct conf_node *n, const char *what)
 {
 	if (n->kind != CONF_SCALAR) {
@@ -287,7 +294,6 @@ static int bind_cost(struct bctx *b, const struct cfg_key *k, struct cfg_cost *c
 static int bind_scalar_number(struct bctx *b, const struct cfg_key *k, void *field, const char *s)
 {
 	const char *why = NULL;
-	char msg[160];
 	switch (k->type) {
 	case CFG_INT: {
 		uint64_t u;
@@ -328,10 +334,8 @@ static int bind_scalar_number(struct bctx *b, const struct cfg_key *k, void *fie
 	}
 	case CFG_TIME: {
 		sim_time_t ps;
-		if (cfg_parse_time(s, k->unit, &ps, &why)) {
-			snprintf(msg, sizeof(msg), "%s, got \"%%s\"", why);
-			return fail(b, msg, s);
-		}
+		if (cfg_parse_time(s, k->unit, &ps, &why))
+			return fail_why(b, why, s);
 		/* ranges of times are given in the key's unit */
 		double in_unit = (double)ps / (double)unit_factor(time_units, k->unit ? k->unit : "ns");
 		if (range_ok(b, k, in_unit, s))
@@ -341,10 +345,8 @@ static int bind_scalar_number(struct bctx *b, const struct cfg_key *k, void *fie
 	}
 	case CFG_NS32: {
 		sim_time_t ps;
-		if (cfg_parse_time(s, "ns", &ps, &why)) {
-			snprintf(msg, sizeof(msg), "%s, got \"%%s\"", why);
-			return fail(b, msg, s);
-		}
+		if (cfg_parse_time(s, "ns", &ps, &why))
+			return fail_why(b, why, s);
 		if (ps % SIM_NS)
 			return fail(b, "expected whole nanoseconds, got \"%s\"", s);
 		if (ps / SIM_NS > UINT32_MAX)
@@ -356,10 +358,8 @@ static int bind_scalar_number(struct bctx *b, const struct cfg_key *k, void *fie
 	}
 	case CFG_RATE: {
 		double hz;
-		if (cfg_parse_rate(s, &hz, &why)) {
-			snprintf(msg, sizeof(msg), "%s, got \"%%s\"", why);
-			return fail(b, msg, s);
-		}
+		if (cfg_parse_rate(s, &hz, &why))
+			return fail_why(b, why, s);
 		if (range_ok(b, k, hz, s))
 			return -1;
 		*(double *)field = hz;
@@ -367,10 +367,8 @@ static int bind_scalar_number(struct bctx *b, const struct cfg_key *k, void *fie
 	}
 	case CFG_FREQ: {
 		int64_t khz;
-		if (cfg_parse_freq_khz(s, &khz, &why)) {
-			snprintf(msg, sizeof(msg), "%s, got \"%%s\"", why);
-			return fail(b, msg, s);
-		}
+		if (cfg_parse_freq_khz(s, &khz, &why))
+			return fail_why(b, why, s);
 		if (range_ok(b, k, (double)khz, s))
 			return -1;
 		*(int64_t *)field = khz;
