@@ -7,7 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 matplotlib.rcParams.update({
     "svg.hashsalt": "kvmsim",
@@ -60,6 +60,16 @@ def ns_formatter():
                 return f"{v / div:g}{unit}"
         return f"{v:g}ns"
     return FuncFormatter(fmt)
+
+
+def log_ns_axis(axis):
+    """log_ns_axis - a log-scale nanosecond axis labelled at 1, 2 and 5 of each decade only.
+
+    Without this matplotlib labels minor ticks in raw numbers (2x10^3) when the data
+    spans less than a decade, beside major ticks in units."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(ns_formatter())
+    axis.set_minor_formatter(NullFormatter())
 
 
 def fmt_ns(v):

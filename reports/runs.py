@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from kvmplot import (CPU_COLOURS, CPU_NAMES, fmt_ns, ns_formatter, run_colour, save)
+from kvmplot import (CPU_COLOURS, CPU_NAMES, fmt_ns, log_ns_axis, run_colour, save)
 
 KINDS = (("wake", "wake-up latency (interrupts that found the vCPU halted)"),
          ("irq", "interrupt latency (all interrupts)"))
@@ -71,7 +71,7 @@ def latency_hist(runs, outdir):
             ax.stairs(share, edges, color=run_colour(i), linewidth=1.5,
                       label=f"{r['label']} (n={lat['count']:,}, p99 {fmt_ns(lat['p99'])})")
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ns_formatter())
+        log_ns_axis(ax.xaxis)
         ax.set_ylim(bottom=0)
         _legend_below(ax, len(runs))
     fig.suptitle("Latency distribution", fontweight="bold")
@@ -107,7 +107,7 @@ def latency_cdf(runs, outdir):
             ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
             continue
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ns_formatter())
+        log_ns_axis(ax.xaxis)
         ax.set_yscale("logit")
         ax.set_ylim(floor, ceil)
         ax.set_yticks(PCTL_TICKS)
