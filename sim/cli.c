@@ -18,6 +18,11 @@ int cli_error(const char *cmd, const char *fmt, ...)
 	return EXIT_BAD_INPUT;
 }
 
+int cli_bad_option(const char *cmd, char **argv)
+{
+	return cli_error(cmd, "%s: unknown option or missing value (kvmsim %s --help)", argv[optind - 1], cmd);
+}
+
 FILE *cli_open_out(const char *cmd, const char *path)
 {
 	if (!strcmp(path, "-"))

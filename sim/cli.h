@@ -24,6 +24,10 @@ extern const struct cli_cmd *const cli_tables[];
 /* cli_error - print "kvmsim CMD: message" to stderr; returns EXIT_BAD_INPUT. */
 int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* cli_bad_option - "kvmsim CMD: OPT: unknown option or missing value (kvmsim CMD --help)"
+ * for the option getopt_long refused (argv[optind - 1]); returns EXIT_BAD_INPUT. */
+int cli_bad_option(const char *cmd, char **argv);
+
 /* cli_open_out - open an output file ("-" is stdout); NULL after printing why. */
 FILE *cli_open_out(const char *cmd, const char *path);
 /* cli_close_out - close (unless stdout), reporting write errors; 0 or EXIT_FAILED. */

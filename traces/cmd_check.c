@@ -169,8 +169,7 @@ int cmd_trace_check(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		default:
-			rc = cli_error(CMD, "%s: unknown option or missing value (kvmsim trace check --help)",
-				       argv[optind - 1]);
+			rc = cli_bad_option(CMD, argv);
 			goto out;
 		}
 	}

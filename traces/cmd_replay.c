@@ -248,8 +248,7 @@ int cmd_trace_replay(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		default:
-			rc = cli_error(CMD, "%s: unknown option or missing value (kvmsim trace replay --help)",
-				       argv[optind - 1]);
+			rc = cli_bad_option(CMD, argv);
 			goto out;
 		}
 	}

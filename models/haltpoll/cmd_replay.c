@@ -119,8 +119,7 @@ int cmd_haltpoll_replay(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		default:
-			rc = cli_error(CMD, "%s: unknown option or missing value (kvmsim haltpoll replay --help)",
-				       argv[optind - 1]);
+			rc = cli_bad_option(CMD, argv);
 			goto out;
 		}
 	}

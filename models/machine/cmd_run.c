@@ -119,8 +119,7 @@ int cmd_run(int argc, char **argv)
 			run_usage(stdout);
 			goto out;
 		default:
-			rc = cli_error("run", "%s: unknown option or missing value (kvmsim run --help)",
-				       argv[optind - 1]);
+			rc = cli_bad_option("run", argv);
 			goto out;
 		}
 	}

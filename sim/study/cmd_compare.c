@@ -518,8 +518,7 @@ int cmd_compare(int argc, char **argv)
 			free(o.limits);
 			return 0;
 		default:
-			rc = cli_error(CMD, "%s: unknown option or missing value (kvmsim compare --help)",
-				       argv[optind - 1]);
+			rc = cli_bad_option(CMD, argv);
 		}
 	}
 	if (!rc && argc - optind != 2)

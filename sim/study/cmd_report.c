@@ -526,7 +526,7 @@ int cmd_report(int argc, char **argv)
 			free(o.where);
 			return 0;
 		default:
-			rc = cli_error(CMD, "%s: unknown option or missing value (kvmsim report --help)", argv[optind - 1]);
+			rc = cli_bad_option(CMD, argv);
 		}
 	}
 	const char *kind = optind < argc ? argv[optind] : NULL;

@@ -237,8 +237,7 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
 			sweep_usage(stdout);
 			return -1;
 		default:
-			return cli_error(CMD, "%s: unknown option or missing value (kvmsim sweep --help)",
-					 argv[optind - 1]);
+			return cli_bad_option(CMD, argv);
 		}
 	}
 	a->rest = argv + optind;
