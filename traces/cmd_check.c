@@ -13,6 +13,7 @@
 #include "models/haltpoll/policies.h"
 #include "sim/xalloc.h"
 #include "sim/cli.h"
+#include "sim/schema.h"
 #include "traces/kvm_tp.h"
 #include "traces/trace_check.h"
 #include "models/haltpoll/settings.h"
@@ -122,14 +123,13 @@ static int report(const struct trace_check *c, const struct trace_stats *st, con
 int cmd_trace_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'k' },     { "arch", required_argument, NULL, 'a' },
-		{ "set", required_argument, NULL, 's' },        { "policy", required_argument, NULL, 'p' },
-		{ "policy-lib", required_argument, NULL, 'l' }, { "initial-poll-ns", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },             { NULL, 0, NULL, 0 },
+		KVM_SETTING_OPTIONS,
+		{ "initial-poll-ns", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *kernel = NULL, *arch = "x86", *policy = "kvm";
-	char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
-	size_t nsets = 0;
+	struct kvm_setting_args args;
+	kvm_setting_args_init(&args, argc);
 	int64_t initial = -1;
 	int c, rc = 0;
 	char err[800];
@@ -137,28 +137,10 @@ int cmd_trace_check(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k':
-			kernel = optarg;
-			break;
-		case 'a':
-			arch = optarg;
-			break;
-		case 's':
-			sets[nsets++] = optarg;
-			break;
-		case 'p':
-			policy = optarg;
-			break;
-		case 'l':
-			if (!hp_policy_load(optarg, err, sizeof(err))) {
-				rc = cli_error(CMD, "--policy-lib: %s", err);
-				goto out;
-			}
-			break;
 		case 'i': {
-			char *end;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (*end || !*optarg || optarg[0] == '-' || v > UINT32_MAX) {
+			uint64_t v;
+			const char *why;
+			if (cfg_parse_u64(optarg, &v, &why) || v > UINT32_MAX) {
 				rc = cli_error(CMD, "--initial-poll-ns: expected 0..4294967295, got \"%s\"", optarg);
 				goto out;
 			}
@@ -169,8 +151,8 @@ int cmd_trace_check(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		default:
-			rc = cli_bad_option(CMD, argv);
-			goto out;
+			if ((rc = kvm_setting_option(CMD, c, optarg, &args, argv)))
+				goto out;
 		}
 	}
 	if (optind >= argc) {
@@ -181,32 +163,15 @@ int cmd_trace_check(int argc, char **argv)
 		rc = cli_error(CMD, "one TRACE file at most, got \"%s\" too", argv[optind + 1]);
 		goto out;
 	}
-	if (!kernel) {
+	if (!args.kernel) {
 		rc = cli_error(CMD, "--kernel VERSION is required (the release that recorded the trace, e.g. 6.18)");
 		goto out;
 	}
 	struct kvm_era era;
-	if (kvm_era_from_args(CMD, kernel, arch, &era)) {
-		rc = EXIT_BAD_INPUT;
-		goto out;
-	}
 	struct kvm_setting s;
-	kvm_setting_defaults(&s, &era);
-	for (size_t i = 0; i < nsets; i++) {
-		int r = kvm_setting_apply(&s, &era, sets[i], err, sizeof(err));
-		if (r) {
-			rc = r < 0 ? cli_error(CMD, "%s", err)
-				   : cli_error(CMD,
-					       "--set %s: unknown key (halt_poll_ns, halt_poll_ns_grow, "
-					       "halt_poll_ns_grow_start, halt_poll_ns_shrink, vm.halt_poll_ns, "
-					       "vm.msr_poll_control, vm.policy_params.KEY)",
-					       sets[i]);
-			goto out;
-		}
-	}
-	const struct hp_policy *pol = hp_policy_find(policy);
-	if (!pol) {
-		rc = cli_error(CMD, "--policy: no policy named \"%s\" (kvmsim policies lists them)", policy);
+	const struct hp_policy *pol;
+	if (kvm_setting_resolve(CMD, &args, &era, &s, &pol)) {
+		rc = EXIT_BAD_INPUT;
 		goto out;
 	}
 	struct check_conf conf = {
@@ -231,7 +196,7 @@ int cmd_trace_check(int argc, char **argv)
 		rc = cli_error(CMD, "%s", err);
 	} else {
 		trace_check_finish(&chk);
-		rc = report(&chk, &st, strcmp(trace, "-") ? trace : "(stdin)", kernel, &era, &s);
+		rc = report(&chk, &st, strcmp(trace, "-") ? trace : "(stdin)", args.kernel, &era, &s);
 		if (fflush(stdout)) {
 			fprintf(stderr, "kvmsim %s: writing the report failed\n", CMD);
 			rc = EXIT_FAILED;
@@ -239,6 +204,6 @@ int cmd_trace_check(int argc, char **argv)
 	}
 	trace_check_free(&chk);
 out:
-	free(sets);
+	kvm_setting_args_free(&args);
 	return rc;
 }

@@ -175,15 +175,18 @@ static json_t *result_json(const struct replay_result *r)
 int cmd_trace_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' },       { "compare", no_argument, NULL, 'c' },
-		{ "kernel", required_argument, NULL, 'k' },       { "arch", required_argument, NULL, 'a' },
-		{ "set", required_argument, NULL, 's' },          { "policy-lib", required_argument, NULL, 'l' },
-		{ "wake-latency", required_argument, NULL, 'w' }, { "arrivals", required_argument, NULL, 'A' },
-		{ "json", required_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+		KVM_SETTING_OPTIONS,
+		{ "compare", no_argument, NULL, 'c' },
+		{ "wake-latency", required_argument, NULL, 'w' },
+		{ "arrivals", required_argument, NULL, 'A' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *kernel = NULL, *arch = "x86", *json_path = NULL, *arr_path = NULL;
-	char *policy = NULL;
+	struct kvm_setting_args args; /* --set here is kept as scenario keys, in sets */
+	kvm_setting_args_init(&args, 0);
+	args.policy = NULL; /* not "kvm": --policy and --compare exclude each other */
+	const char *json_path = NULL, *arr_path = NULL;
 	bool compare = false;
 	int64_t latency = -1;
 	char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
@@ -201,17 +204,8 @@ int cmd_trace_replay(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			policy = optarg;
-			break;
 		case 'c':
 			compare = true;
-			break;
-		case 'k':
-			kernel = optarg;
-			break;
-		case 'a':
-			arch = optarg;
 			break;
 		case 's': { /* module parameters by their bare names, like trace check */
 			bool module = !strncmp(optarg, "halt_poll_ns=", 13) || !strncmp(optarg, "halt_poll_ns_", 13);
@@ -220,12 +214,6 @@ int cmd_trace_replay(int argc, char **argv)
 			sets[nsets++] = s;
 			break;
 		}
-		case 'l':
-			if (!hp_policy_load(optarg, err, sizeof(err))) {
-				rc = cli_error(CMD, "--policy-lib: %s", err);
-				goto out;
-			}
-			break;
 		case 'w': {
 			char *end;
 			errno = 0;
@@ -248,10 +236,13 @@ int cmd_trace_replay(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		default:
-			rc = cli_bad_option(CMD, argv);
-			goto out;
+			if ((rc = kvm_setting_option(CMD, c, optarg, &args, argv)))
+				goto out;
 		}
 	}
+	/* argv's own strings, which column_parse splits in place */
+	char *policy = (char *)args.policy;
+	const char *kernel = args.kernel, *arch = args.arch;
 	if (optind >= argc) {
 		rc = cli_error(CMD, "a TRACE file is required (kvmsim trace replay --help)");
 		goto out;
@@ -391,5 +382,6 @@ out:
 	for (size_t i = 0; i < nsets; i++)
 		free(sets[i]);
 	free(sets);
+	kvm_setting_args_free(&args);
 	return rc;
 }

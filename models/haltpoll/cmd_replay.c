@@ -68,15 +68,15 @@ static void usage(FILE *f)
 int cmd_haltpoll_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'k' },	{ "arch", required_argument, NULL, 'a' },
-		{ "set", required_argument, NULL, 's' },	{ "policy", required_argument, NULL, 'p' },
-		{ "policy-lib", required_argument, NULL, 'l' }, { "vcpu-id", required_argument, NULL, 'v' },
-		{ "stats-json", required_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		KVM_SETTING_OPTIONS,
+		{ "vcpu-id", required_argument, NULL, 'v' },
+		{ "stats-json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *kernel = NULL, *arch_s = "x86", *policy = "kvm", *stats_path = NULL;
-	char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
-	size_t nsets = 0;
+	struct kvm_setting_args args;
+	kvm_setting_args_init(&args, argc);
+	const char *stats_path = NULL;
 	uint32_t vcpu_id = 0;
 	int c, rc = 0;
 	char err[512];
@@ -84,24 +84,6 @@ int cmd_haltpoll_replay(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k':
-			kernel = optarg;
-			break;
-		case 'a':
-			arch_s = optarg;
-			break;
-		case 's':
-			sets[nsets++] = optarg;
-			break;
-		case 'p':
-			policy = optarg;
-			break;
-		case 'l':
-			if (!hp_policy_load(optarg, err, sizeof(err))) {
-				rc = cli_error(CMD, "--policy-lib: %s", err);
-				goto out;
-			}
-			break;
 		case 'v': {
 			uint64_t id;
 			const char *why;
@@ -119,39 +101,22 @@ int cmd_haltpoll_replay(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		default:
-			rc = cli_bad_option(CMD, argv);
-			goto out;
+			if ((rc = kvm_setting_option(CMD, c, optarg, &args, argv)))
+				goto out;
 		}
 	}
-	if (!kernel) {
+	if (!args.kernel) {
 		rc = cli_error(CMD, "--kernel VERSION is required (e.g. --kernel 6.1)");
 		goto out;
 	}
 	struct kvm_era era;
-	if (kvm_era_from_args(CMD, kernel, arch_s, &era)) {
+	struct kvm_setting set;
+	const struct hp_policy *pol;
+	if (kvm_setting_resolve(CMD, &args, &era, &set, &pol)) {
 		rc = EXIT_BAD_INPUT;
 		goto out;
 	}
 	enum kvm_arch arch = era.arch;
-	const struct hp_policy *pol = hp_policy_find(policy);
-	if (!pol) {
-		rc = cli_error(CMD, "--policy: no policy named \"%s\" (kvmsim policies lists them)", policy);
-		goto out;
-	}
-	struct kvm_setting set;
-	kvm_setting_defaults(&set, &era);
-	for (size_t i = 0; i < nsets; i++) {
-		int r = kvm_setting_apply(&set, &era, sets[i], err, sizeof(err));
-		if (r > 0)
-			r = -1, snprintf(err, sizeof(err),
-					 "--set %s: unknown key (halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, "
-					 "halt_poll_ns_shrink, vm.halt_poll_ns, vm.msr_poll_control, vm.policy_params.KEY)",
-					 sets[i]);
-		if (r) {
-			rc = cli_error(CMD, "%s", err);
-			goto out;
-		}
-	}
 
 	const char *path = optind < argc ? argv[optind] : "-";
 	if (argc - optind > 1) {
@@ -170,7 +135,7 @@ int cmd_haltpoll_replay(int argc, char **argv)
 	struct kvm_vcpu_haltpoll v;
 	struct kvm_module_params param = set.param;
 	if (kvm_vm_haltpoll_init(&vm, &era, &param, pol, set.pparams, set.npparams, err, sizeof(err))) {
-		rc = cli_error(CMD, "--policy %s: %s", policy, err);
+		rc = cli_error(CMD, "--policy %s: %s", pol->name, err);
 		if (in != stdin)
 			fclose(in);
 		goto out;
@@ -230,7 +195,7 @@ int cmd_haltpoll_replay(int argc, char **argv)
 			rc = EXIT_FAILED;
 		} else {
 			json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:o}", "schema",
-						REPLAY_SCHEMA, "kernel", kernel, "arch", kvm_arch_name(arch), "policy",
+						REPLAY_SCHEMA, "kernel", args.kernel, "arch", kvm_arch_name(arch), "policy",
 						pol->name, "params", "halt_poll_ns", (json_int_t)param.halt_poll_ns,
 						"halt_poll_ns_grow", (json_int_t)param.halt_poll_ns_grow,
 						"halt_poll_ns_grow_start", (json_int_t)param.halt_poll_ns_grow_start,
@@ -244,6 +209,6 @@ int cmd_haltpoll_replay(int argc, char **argv)
 	}
 	kvm_vm_haltpoll_fini(&vm);
 out:
-	free(sets);
+	kvm_setting_args_free(&args);
 	return rc;
 }

@@ -2,12 +2,15 @@
 #include "models/haltpoll/settings.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "models/haltpoll/policies.h"
 #include "sim/cli.h"
 #include "sim/schema.h"
+#include "sim/xalloc.h"
 
-/* trace_era - release and architecture into the era table, errors printed for cmd. */
+/* kvm_era_from_args - release and architecture into the era table, errors printed for cmd. */
 int kvm_era_from_args(const char *cmd, const char *kernel, const char *arch, struct kvm_era *era)
 {
 	unsigned version;
@@ -137,4 +140,71 @@ void kvm_setting_describe(const struct kvm_setting *s, char *buf, size_t n)
 	for (size_t i = 0; i < s->npparams && len > 0 && (size_t)len < n; i++)
 		len += snprintf(buf + len, n - (size_t)len, "%s%s=%s", i ? ", " : "; policy ", s->pparams[i].key,
 				s->pparams[i].value);
+}
+
+void kvm_setting_args_init(struct kvm_setting_args *a, int argc)
+{
+	memset(a, 0, sizeof(*a));
+	a->arch = "x86";
+	a->policy = "kvm";
+	a->sets = xcalloc((size_t)argc + 1, sizeof(char *));
+}
+
+void kvm_setting_args_free(struct kvm_setting_args *a)
+{
+	free(a->sets);
+	a->sets = NULL;
+	a->nsets = 0;
+}
+
+int kvm_setting_option(const char *cmd, int c, char *arg, struct kvm_setting_args *a, char **argv)
+{
+	char err[512];
+	switch (c) {
+	case 'k':
+		a->kernel = arg;
+		return 0;
+	case 'a':
+		a->arch = arg;
+		return 0;
+	case 's':
+		a->sets[a->nsets++] = arg;
+		return 0;
+	case 'p':
+		a->policy = arg;
+		return 0;
+	case 'l':
+		if (!hp_policy_load(arg, err, sizeof(err)))
+			return cli_error(cmd, "--policy-lib: %s", err);
+		return 0;
+	default:
+		return cli_bad_option(cmd, argv);
+	}
+}
+
+int kvm_setting_resolve(const char *cmd, const struct kvm_setting_args *a, struct kvm_era *era,
+			struct kvm_setting *s, const struct hp_policy **policy)
+{
+	char err[512];
+	if (kvm_era_from_args(cmd, a->kernel, a->arch, era))
+		return -1;
+	kvm_setting_defaults(s, era);
+	for (size_t i = 0; i < a->nsets; i++) {
+		int r = kvm_setting_apply(s, era, a->sets[i], err, sizeof(err));
+		if (r < 0)
+			cli_error(cmd, "%s", err);
+		else if (r > 0)
+			cli_error(cmd,
+				  "--set %s: unknown key (halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, "
+				  "halt_poll_ns_shrink, vm.halt_poll_ns, vm.msr_poll_control, vm.policy_params.KEY)",
+				  a->sets[i]);
+		if (r)
+			return -1;
+	}
+	*policy = hp_policy_find(a->policy);
+	if (!*policy) {
+		cli_error(cmd, "--policy: no policy named \"%s\" (kvmsim policies lists them)", a->policy);
+		return -1;
+	}
+	return 0;
 }

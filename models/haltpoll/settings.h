@@ -28,7 +28,7 @@ struct kvm_setting {
 	size_t npparams;
 };
 
-/* trace_era - --kernel and --arch into an era; -1 after printing the error (cmd names the command). */
+/* kvm_era_from_args - --kernel and --arch into an era; -1 after printing the error (cmd names the command). */
 int kvm_era_from_args(const char *cmd, const char *kernel, const char *arch, struct kvm_era *era);
 
 /* kvm_setting_defaults - the release's module parameter defaults, no per-VM value, MSR 1. */
@@ -44,5 +44,47 @@ int kvm_setting_apply(struct kvm_setting *s, const struct kvm_era *era, char *as
 
 /* kvm_setting_describe - "halt_poll_ns 200000, grow 2, grow_start 10000, shrink 2[, KVM_CAP_HALT_POLL N]". */
 void kvm_setting_describe(const struct kvm_setting *s, char *buf, size_t n);
+
+/*
+ * The options of the commands that drive the halt handler, for their
+ * getopt_long tables: --kernel --arch --set --policy --policy-lib.
+ */
+/* clang-format off */
+#define KVM_SETTING_OPTIONS \
+	{ "kernel", required_argument, NULL, 'k' }, { "arch", required_argument, NULL, 'a' }, \
+	{ "set", required_argument, NULL, 's' }, { "policy", required_argument, NULL, 'p' }, \
+	{ "policy-lib", required_argument, NULL, 'l' }
+/* clang-format on */
+
+struct hp_policy;
+
+/* What those options said, unchecked; the strings are argv's. */
+struct kvm_setting_args {
+	const char *kernel; /* NULL unless given */
+	const char *arch;   /* "x86" unless given */
+	const char *policy; /* "kvm" unless given */
+	char **sets;	    /* the --set assignments in order */
+	size_t nsets;
+};
+
+/* kvm_setting_args_init - room for the --set options of argc arguments; the defaults above. */
+void kvm_setting_args_init(struct kvm_setting_args *a, int argc);
+void kvm_setting_args_free(struct kvm_setting_args *a);
+
+/*
+ * kvm_setting_option - the default case of a halt-handler command's option
+ * switch: take getopt_long's option c with its argument if it is one of
+ * KVM_SETTING_OPTIONS (a --policy-lib is loaded at once) and return 0; else
+ * print why (an unknown option, a missing value, a library that does not load)
+ * and return EXIT_BAD_INPUT.
+ */
+int kvm_setting_option(const char *cmd, int c, char *arg, struct kvm_setting_args *a, char **argv);
+
+/*
+ * kvm_setting_resolve - the era, the setting and the policy the options name
+ * (a->kernel given): -1 after printing the first that is wrong.
+ */
+int kvm_setting_resolve(const char *cmd, const struct kvm_setting_args *a, struct kvm_era *era,
+			struct kvm_setting *s, const struct hp_policy **policy);
 
 #endif
