@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/schema.h"
+
 int cli_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -21,6 +23,16 @@ int cli_error(const char *cmd, const char *fmt, ...)
 int cli_bad_option(const char *cmd, char **argv)
 {
 	return cli_error(cmd, "%s: unknown option or missing value (kvmsim %s --help)", argv[optind - 1], cmd);
+}
+
+int cli_parse_u32(const char *cmd, const char *opt, const char *arg, uint32_t *v)
+{
+	uint64_t x;
+	const char *why;
+	if (cfg_parse_u64(arg, &x, &why) || x > UINT32_MAX)
+		return cli_error(cmd, "%s: expected a whole number 0..4294967295, got \"%s\"", opt, arg);
+	*v = (uint32_t)x;
+	return 0;
 }
 
 FILE *cli_open_out(const char *cmd, const char *path)

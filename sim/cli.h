@@ -7,6 +7,7 @@
 #ifndef KVMSIM_SIM_CLI_H
 #define KVMSIM_SIM_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct cli_cmd {
@@ -27,6 +28,10 @@ int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* cli_bad_option - "kvmsim CMD: OPT: unknown option or missing value (kvmsim CMD --help)"
  * for the option getopt_long refused (argv[optind - 1]); returns EXIT_BAD_INPUT. */
 int cli_bad_option(const char *cmd, char **argv);
+
+/* cli_parse_u32 - an option's whole number 0..4294967295 (decimal, 0x hex or 1e3 forms, as
+ * --set takes them); EXIT_BAD_INPUT after "kvmsim CMD: OPT: expected ..., got ARG". */
+int cli_parse_u32(const char *cmd, const char *opt, const char *arg, uint32_t *v);
 
 /* cli_open_out - open an output file ("-" is stdout); NULL after printing why. */
 FILE *cli_open_out(const char *cmd, const char *path);

@@ -13,7 +13,6 @@
 #include "models/haltpoll/policies.h"
 #include "sim/xalloc.h"
 #include "sim/cli.h"
-#include "sim/schema.h"
 #include "traces/kvm_tp.h"
 #include "traces/trace_check.h"
 #include "models/haltpoll/settings.h"
@@ -138,13 +137,10 @@ int cmd_trace_check(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': {
-			uint64_t v;
-			const char *why;
-			if (cfg_parse_u64(optarg, &v, &why) || v > UINT32_MAX) {
-				rc = cli_error(CMD, "--initial-poll-ns: expected 0..4294967295, got \"%s\"", optarg);
+			uint32_t v;
+			if ((rc = cli_parse_u32(CMD, "--initial-poll-ns", optarg, &v)))
 				goto out;
-			}
-			initial = (int64_t)v;
+			initial = v;
 			break;
 		}
 		case 'h':

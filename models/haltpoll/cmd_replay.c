@@ -16,7 +16,6 @@
 #include "models/haltpoll/settings.h"
 #include "sim/cli.h"
 #include "sim/out_json.h"
-#include "sim/schema.h"
 #include "traces/kvm_tp.h"
 
 #define CMD "haltpoll replay"
@@ -84,16 +83,10 @@ int cmd_haltpoll_replay(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'v': {
-			uint64_t id;
-			const char *why;
-			if (cfg_parse_u64(optarg, &id, &why) || id > UINT32_MAX) {
-				rc = cli_error(CMD, "--vcpu-id: expected a whole number, got \"%s\"", optarg);
+		case 'v':
+			if ((rc = cli_parse_u32(CMD, "--vcpu-id", optarg, &vcpu_id)))
 				goto out;
-			}
-			vcpu_id = (uint32_t)id;
 			break;
-		}
 		case 'j':
 			stats_path = optarg;
 			break;
