@@ -17,7 +17,7 @@
 #include "models/haltpoll/kvm_halt.h"
 #include "models/haltpoll/policies.h"
 #include "models/haltpoll/replay.h"
-#include "traces/kvm_tp.h"
+#include "models/tracepoints/kvm_tp.h"
 
 struct fx {
 	struct kvm_era era;

@@ -13,7 +13,7 @@
 #include "models/haltpoll/policies.h"
 #include "sim/xalloc.h"
 #include "sim/cli.h"
-#include "traces/kvm_tp.h"
+#include "models/tracepoints/kvm_tp.h"
 #include "traces/trace_check.h"
 #include "models/haltpoll/settings.h"
 #include "traces/trace_read.h"

@@ -5,7 +5,7 @@
  * TP_printk (a payload that drifts from every known release is an error, not
  * a guess) and tolerant only of trailing white space, which older
  * kvm_hv_timer_state formats print as "\n". The layouts are those of spec
- * section 6 and of traces/kvm_tp.c, which writes them.
+ * section 6 and of models/tracepoints/kvm_tp.c, which writes them.
  */
 #include "traces/trace_event.h"
 

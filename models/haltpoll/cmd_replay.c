@@ -16,7 +16,7 @@
 #include "models/haltpoll/settings.h"
 #include "sim/cli.h"
 #include "sim/out_json.h"
-#include "traces/kvm_tp.h"
+#include "models/tracepoints/kvm_tp.h"
 
 #define CMD "haltpoll replay"
 #define REPLAY_SCHEMA "kvmsim-replay-stats/1"

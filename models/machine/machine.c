@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "models/haltpoll/policies.h"
-#include "traces/kvm_tp.h"
-#include "traces/trace_cmd.h"
+#include "models/tracepoints/kvm_tp.h"
+#include "models/tracepoints/trace_cmd.h"
 #include "models/vcpu/guest_timers.h"
 
 #define VCPU_PID_BASE 4100 /* thread ids shown in traces: vCPU threads, then host tasks */

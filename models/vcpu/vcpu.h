@@ -54,7 +54,7 @@
 #include "models/host/host.h"
 #include "models/lapic/lapic.h"
 #include "sim/hist.h"
-#include "traces/kvm_tp.h"
+#include "models/tracepoints/kvm_tp.h"
 #include "workloads/source.h"
 
 struct cost_profile;

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <event-parse.h>
 
-#include "traces/kvm_tp.h"
+#include "models/tracepoints/kvm_tp.h"
 #include "traces/trace_event.h"
 
 static struct trace_event parse_ok(enum trace_ev type, const char *payload)

@@ -1,5 +1,5 @@
 /* kvm_tp.c - KVM tracepoint payloads per kernel release (TP_printk strings of spec 6). */
-#include "traces/kvm_tp.h"
+#include "models/tracepoints/kvm_tp.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -6,8 +6,8 @@
  * length (snprintf semantics). The trace writers (trace-cmd report layout) and
  * `haltpoll replay` print these, and the trace readers parse them back.
  */
-#ifndef KVMSIM_TRACES_KVM_TP_H
-#define KVMSIM_TRACES_KVM_TP_H
+#ifndef KVMSIM_TRACEPOINTS_KVM_TP_H
+#define KVMSIM_TRACEPOINTS_KVM_TP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,8 +7,8 @@
  * where the timestamp is rounded to the microsecond and the event name is
  * padded with spaces to 20 characters after its ": " (trace-read.c).
  */
-#ifndef KVMSIM_TRACES_TRACE_CMD_H
-#define KVMSIM_TRACES_TRACE_CMD_H
+#ifndef KVMSIM_TRACEPOINTS_TRACE_CMD_H
+#define KVMSIM_TRACEPOINTS_TRACE_CMD_H
 
 #include <stdint.h>
 #include <stdio.h>

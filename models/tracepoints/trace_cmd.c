@@ -1,5 +1,5 @@
 /* trace_cmd.c - the `trace-cmd report` line layout (see trace_cmd.h). */
-#include "traces/trace_cmd.h"
+#include "models/tracepoints/trace_cmd.h"
 
 #include <string.h>
 
