@@ -7,8 +7,8 @@
  * default is text, parsed exactly as user input would be), frees what binding
  * allocated, and prints the key reference (`kvmsim keys`, the README table).
  *
- * Numbers with units: times take ps, ns, us, ms or s (a bare number is in the
- * key's unit), rates take Hz, kHz or MHz, frequencies Hz .. GHz.
+ * Defaults, binding and validation are in schema.c; freeing, copying and the
+ * key reference in schema_table.c; numbers with units in units.c (units.h).
  */
 #ifndef KVMSIM_SIM_SCHEMA_H
 #define KVMSIM_SIM_SCHEMA_H
@@ -20,6 +20,7 @@
 
 #include "sim/conf.h"
 #include "sim/time.h"
+#include "sim/units.h"
 
 enum cfg_type {
 	CFG_BOOL,     /* bool */
@@ -93,12 +94,5 @@ void cfg_copy(const struct cfg_section *sec, void *dst, const void *src);
 
 /* cfg_doc - the key reference: a Markdown table (markdown) or aligned text. */
 void cfg_doc(FILE *f, const struct cfg_section *sec, const char *prefix, bool markdown);
-
-/* Parsers, also for command-line options. Return 0, or -1 with a reason in why. */
-int cfg_parse_time(const char *s, const char *unit, sim_time_t *ps, const char **why);
-int cfg_parse_rate(const char *s, double *hz, const char **why);
-int cfg_parse_freq_khz(const char *s, int64_t *khz, const char **why);
-int cfg_parse_u64(const char *s, uint64_t *v, const char **why);
-
 
 #endif
