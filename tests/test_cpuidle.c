@@ -111,10 +111,11 @@ static void test_in_a_run(void **state)
 	struct machine *m = run(&sc, sets);
 	for (int i = 0; i < m->nvcpus; i++) {
 		const struct vcpu *v = &m->vcpus[i];
+		const struct guest_cpu *g = &m->guests[i];
 		assert_int_equal(v->hp.msr_kvm_poll_control, 0);
 		assert_int_equal(v->hp.stat.halt_attempted_poll, 0); /* the host does not poll */
-		assert_true(v->hpd.polls > 0 && v->hpd.halts > 0);
-		assert_true(v->hpd.poll_wakeups > v->hpd.poll_timeouts); /* 20 kHz: most polls see the next interrupt */
+		assert_true(g->hpd.polls > 0 && g->hpd.halts > 0);
+		assert_true(g->hpd.poll_wakeups > g->hpd.poll_timeouts); /* 20 kHz: most polls see the next interrupt */
 		assert_true(v->acct_ps[VACCT_GUEST_POLL] > 0);
 		sim_time_t sum = 0;
 		for (int a = 0; a < VACCT_N; a++)

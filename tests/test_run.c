@@ -178,7 +178,7 @@ static void test_polling_effect(void **state)
 	const struct vcpu *vp = &p->m.vcpus[0], *vn = &n->m.vcpus[0];
 	assert_true(vp->hp.stat.halt_successful_poll >= vp->halts * 99 / 100);
 	assert_int_equal(vn->hp.stat.halt_attempted_poll, 0);
-	int64_t lp = sim_hist_quantile(&vp->wake_lat, 0.5), ln = sim_hist_quantile(&vn->wake_lat, 0.5);
+	int64_t lp = sim_hist_quantile(&p->m.guests[0].wake_lat, 0.5), ln = sim_hist_quantile(&n->m.guests[0].wake_lat, 0.5);
 	assert_true(lp * 3 < ln); /* polling removes the scheduler and idle-exit path */
 	/* the kernel's adaptive policy learns the same period: window grows to cover it */
 	const char *const kvm[] = { "duration=200ms", "host.tasks=[]", "vm.vcpus=1", "host.pcpus=1",

@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "models/costs/costs.h"
-#include "models/vcpu/guest_timers.h"
-#include "models/vcpu/vcpu.h"
+#include "models/guest/guest.h"
 
 #define C(f) offsetof(struct cyclictest_conf, f)
 static const struct cfg_key cyclictest_keys[] = {
@@ -25,26 +24,26 @@ static const struct cfg_key cyclictest_keys[] = {
 const struct cfg_section cyclictest_section = { "cyclictest", cyclictest_keys, sizeof(struct cyclictest_conf),
 						NULL };
 
-static void arm(struct vcpu *v, struct gop *op)
+static void arm(struct guest_cpu *g, struct gop *op)
 {
 	struct cyclictest_thread *t = op->ctx;
-	guest_timer_start(v, t->timer, t->next); /* clock_nanosleep(TIMER_ABSTIME, next) */
+	guest_timer_start(g, t->timer, t->next); /* clock_nanosleep(TIMER_ABSTIME, next) */
 }
 
 static void sleep_until_next(struct cyclictest_thread *t)
 {
-	struct gop run = { .kind = GOP_RUN, .task = 1, .ps = vcost(t->v, COST_guest_timer_arm) };
+	struct gop run = { .kind = GOP_RUN, .task = 1, .ps = guest_cost(t->g, COST_guest_timer_arm) };
 	struct gop call = { .kind = GOP_CALL, .task = 1, .fn = arm, .ctx = t };
-	guest_push_back(t->v, &run);
-	guest_push_back(t->v, &call);
+	guest_push_back(t->g, &run);
+	guest_push_back(t->g, &call);
 }
 
 /* measure - the thread runs again: one sample, then sleep for the next period. */
-static void measure(struct vcpu *v, struct gop *op)
+static void measure(struct guest_cpu *g, struct gop *op)
 {
 	struct cyclictest_thread *t = op->ctx;
 	const struct cyclictest_conf *c = t->conf;
-	sim_time_t now = sim_now(v->sim);
+	sim_time_t now = sim_now(g->sim);
 	/* calcdiff(): whole microseconds */
 	int64_t diff = (now - t->next) / SIM_US;
 	if (diff < 0)
@@ -71,38 +70,38 @@ static void measure(struct vcpu *v, struct gop *op)
 	sleep_until_next(t);
 }
 
-static void expired(struct vcpu *v, void *ctx)
+static void expired(struct guest_cpu *g, void *ctx)
 {
 	struct cyclictest_thread *t = ctx;
 	/* hrtimer_wakeup(): the thread runs once the interrupt returns */
-	struct gop run = { .kind = GOP_RUN, .task = 1, .ps = vcost(v, COST_guest_wakeup) };
+	struct gop run = { .kind = GOP_RUN, .task = 1, .ps = guest_cost(g, COST_guest_wakeup) };
 	struct gop call = { .kind = GOP_CALL, .task = 1, .fn = measure, .ctx = t };
-	guest_push_back(v, &run);
-	guest_push_back(v, &call);
+	guest_push_back(g, &run);
+	guest_push_back(g, &call);
 }
 
-static void first(struct vcpu *v, struct gop *op)
+static void first(struct guest_cpu *g, struct gop *op)
 {
 	struct cyclictest_thread *t = op->ctx;
-	t->next = sim_now(v->sim) + t->conf->interval;
-	arm(v, op);
+	t->next = sim_now(g->sim) + t->conf->interval;
+	arm(g, op);
 }
 
-int cyclictest_start(struct cyclictest_thread *t, const struct cyclictest_conf *c, struct vcpu *v, int id)
+int cyclictest_start(struct cyclictest_thread *t, const struct cyclictest_conf *c, struct guest_cpu *g, int id)
 {
 	memset(t, 0, sizeof(*t));
 	t->conf = c;
-	t->v = v;
+	t->g = g;
 	t->id = id;
-	t->timer = guest_timer_new(v, expired, t);
+	t->timer = guest_timer_new(g, expired, t);
 	if (!t->timer)
 		return -1;
 	t->hist = xcalloc((size_t)c->buckets, sizeof(*t->hist));
 	t->overflow_at = xcalloc((size_t)c->buckets, sizeof(*t->overflow_at));
-	struct gop run = { .kind = GOP_RUN, .task = 1, .ps = vcost(v, COST_guest_timer_arm) };
+	struct gop run = { .kind = GOP_RUN, .task = 1, .ps = guest_cost(g, COST_guest_timer_arm) };
 	struct gop call = { .kind = GOP_CALL, .task = 1, .fn = first, .ctx = t };
-	guest_push_back(v, &run);
-	guest_push_back(v, &call);
+	guest_push_back(g, &run);
+	guest_push_back(g, &call);
 	return 0;
 }
 

@@ -23,7 +23,7 @@
 #include "sim/schema.h"
 #include "sim/time.h"
 
-struct vcpu;
+struct guest_cpu;
 struct guest_timer;
 
 struct cyclictest_conf {
@@ -38,7 +38,7 @@ extern const struct cfg_section cyclictest_section;
 
 struct cyclictest_thread {
 	const struct cyclictest_conf *conf;
-	struct vcpu *v;
+	struct guest_cpu *g;
 	int id;
 	struct guest_timer *timer;
 	sim_time_t next;
@@ -51,8 +51,8 @@ struct cyclictest_thread {
 	bool done;
 };
 
-/* cyclictest_start - thread `id` on vCPU v; -1 if the vCPU has no timer left. */
-int cyclictest_start(struct cyclictest_thread *t, const struct cyclictest_conf *c, struct vcpu *v, int id);
+/* cyclictest_start - thread `id` in guest g (on its vCPU); -1 if the guest has no timer left. */
+int cyclictest_start(struct cyclictest_thread *t, const struct cyclictest_conf *c, struct guest_cpu *g, int id);
 void cyclictest_free(struct cyclictest_thread *t);
 /* cyclictest_write_hist - `cyclictest -h` output for threads t[0..n). */
 void cyclictest_write_hist(FILE *f, const struct cyclictest_thread *t, int n);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+
 /* generated at build time from models/costs/profiles/ (see CMakeLists.txt) */
 extern const char *const kvmsim_profile_names[];
 extern const char *const kvmsim_profile_texts[];
@@ -192,4 +194,14 @@ void cost_profile_free(struct cost_profile *p)
 	for (int i = 0; i < COST_N; i++)
 		free(p->cost[i].source);
 	memset(p, 0, sizeof(*p));
+}
+
+sim_time_t cost_draw(const struct cost_profile *p, gsl_rng *rng, int id)
+{
+	sim_time_t ps = p->ps[id];
+	double cv = p->cv[id];
+	if (cv <= 0 || ps <= 0)
+		return ps;
+	double x = (double)ps * (1.0 + cv * gsl_ran_gaussian_ziggurat(rng, 1.0));
+	return x > 0 ? (sim_time_t)x : 0;
 }

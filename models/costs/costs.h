@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "models/host/host.h"
 #include "sim/conf.h"
 #include "sim/schema.h"
@@ -74,6 +76,10 @@ struct cost_profile {
 	sim_time_t ps[COST_N]; /* converted at load */
 	double cv[COST_N];     /* relative spread of each occurrence (normal), 0: fixed */
 };
+
+/* cost_draw - the cost of path id for one occurrence (ps): the profile's value, with its
+ * spread (cv > 0: normal, truncated at 0) drawn from rng. */
+sim_time_t cost_draw(const struct cost_profile *p, gsl_rng *rng, int id);
 
 /* cost_profile_load - a built-in profile by name, or a file by path; -1 with a message. */
 int cost_profile_load(struct cost_profile *p, const char *name_or_path, struct conf_err *err);

@@ -4,8 +4,6 @@
 #include "models/costs/costs.h"
 #include "models/vcpu/vcpu.h"
 
-#define GUEST_RIP_EOI 0xffffffff8106a3b0ULL
-
 static bool test_vec(const uint64_t *bits, int vector)
 {
 	return vector >= 0 && vector < 256 && (bits[vector / 64] >> (vector % 64)) & 1;
@@ -58,7 +56,7 @@ void apic_sync_pv_eoi_to_guest(struct vcpu *v)
 		return;
 	if (vcpu_highest_irr(v) || e->highest_isr_cache == -1 || vector_level(v, e->highest_isr_cache))
 		return; /* not safe: the guest must write the APIC */
-	e->guest_bit = true;
+	v->shared->pv_eoi = true;
 	e->pv_eoi_pending = true;
 	e->pv_armed++;
 }
@@ -68,8 +66,8 @@ void apic_sync_pv_eoi_from_guest(struct vcpu *v)
 	struct kvm_apic_eoi *e = &v->eoi;
 	if (!e->pv_eoi_pending)
 		return;
-	bool still_set = e->guest_bit;
-	e->guest_bit = false;
+	bool still_set = v->shared->pv_eoi;
+	v->shared->pv_eoi = false;
 	e->pv_eoi_pending = false;
 	if (still_set)
 		return; /* the guest has not done its EOI yet */
@@ -78,45 +76,41 @@ void apic_sync_pv_eoi_from_guest(struct vcpu *v)
 	e->pv_completed++;
 }
 
-static void x2apic_eoi_handled(struct vcpu *v, struct gop *op)
+static void x2apic_eoi_handled(struct vcpu *v, const struct guest_insn *in)
 {
 	VTRACE(v, EV_kvm_apic, kvm_tp_apic(tb_, sizeof(tb_), true, APIC_EOI, 0));
 	apic_set_eoi(v);
 	VTRACE(v, EV_kvm_msr, kvm_tp_msr(tb_, sizeof(tb_), true, X2APIC_MSR_EOI, 0, false));
 }
 
-static void xapic_eoi_handled(struct vcpu *v, struct gop *op)
+static void xapic_eoi_handled(struct vcpu *v, const struct guest_insn *in)
 {
 	VTRACE(v, EV_kvm_apic, kvm_tp_apic(tb_, sizeof(tb_), true, APIC_EOI, 0));
 	apic_set_eoi(v);
 }
 
-static void eoi_induced_handled(struct vcpu *v, struct gop *op)
+static void eoi_induced_handled(struct vcpu *v, const struct guest_insn *in)
 {
 	/* kvm_apic_set_eoi_accelerated(): the hardware cleared the vISR bit */
-	VTRACE(v, EV_kvm_eoi, kvm_tp_eoi(tb_, sizeof(tb_), v->hp.vcpu_id, (int)op->arg));
+	VTRACE(v, EV_kvm_eoi, kvm_tp_eoi(tb_, sizeof(tb_), v->hp.vcpu_id, in->vector));
 }
 
-void guest_eoi(struct vcpu *v, int vector)
+bool kvm_apic_eoi_write(struct vcpu *v, const struct guest_insn *in)
 {
-	struct kvm_apic_eoi *e = &v->eoi;
 	if (v->conf.apicv) {
-		if (test_vec(v->conf.eoi.exit_bitmap, vector)) {
-			struct gop op = { .kind = GOP_EXIT, .arg = (uint64_t)vector };
-			vcpu_exit(v, EXIT_REASON_EOI_INDUCED, 0, GUEST_RIP_EOI, vcost(v, COST_eoi_induced_exit),
-				  eoi_induced_handled, &op);
+		if (test_vec(v->conf.eoi.exit_bitmap, in->vector)) {
+			vcpu_exit(v, EXIT_REASON_EOI_INDUCED, 0, in->rip, vcost(v, COST_eoi_induced_exit),
+				  eoi_induced_handled, in);
+			return true;
 		}
-		return; /* virtualized: no exit */
+		return false; /* virtualized: no exit */
 	}
-	if (v->conf.eoi.pv_eoi && e->guest_bit) { /* test_and_clear_bit(0, &kvm_apic_eoi) */
-		e->guest_bit = false;
-		return;
-	}
-	e->native++;
-	if (v->conf.eoi.mode == EOI_X2APIC)
-		vcpu_exit(v, EXIT_REASON_MSR_WRITE, 0, GUEST_RIP_EOI, vcost(v, COST_msr_exit) + vcost(v, COST_apic_eoi),
+	v->eoi.native++;
+	if (in->kind == GUEST_WRMSR)
+		vcpu_exit(v, EXIT_REASON_MSR_WRITE, 0, in->rip, vcost(v, COST_msr_exit) + vcost(v, COST_apic_eoi),
 			  x2apic_eoi_handled, NULL);
 	else
-		vcpu_exit(v, EXIT_REASON_APIC_ACCESS, 0, GUEST_RIP_EOI,
+		vcpu_exit(v, EXIT_REASON_APIC_ACCESS, 0, in->rip,
 			  vcost(v, COST_apic_access_exit) + vcost(v, COST_apic_eoi), xapic_eoi_handled, NULL);
+	return true;
 }

@@ -19,7 +19,8 @@
  *           set, the guest writes the APIC as in x2apic/xapic mode.
  *
  * State: the in-service vectors (ISR) and highest_isr_cache (the one vector
- * in service, or -1), the PV EOI word's bit and KVM_APIC_PV_EOI_PENDING.
+ * in service, or -1), KVM_APIC_PV_EOI_PENDING; the PV EOI word itself is
+ * guest memory (struct guest_shared, models/guest/hw.h).
  */
 #ifndef KVMSIM_EOI_EOI_H
 #define KVMSIM_EOI_EOI_H
@@ -28,7 +29,7 @@
 #include <stdint.h>
 
 struct vcpu;
-struct gop;
+struct guest_insn;
 
 enum eoi_apic_mode { EOI_X2APIC, EOI_XAPIC };
 
@@ -43,7 +44,6 @@ struct kvm_apic_eoi {
 	int isr_count;
 	int highest_isr_cache;
 	bool pv_eoi_pending; /* KVM_APIC_PV_EOI_PENDING */
-	bool guest_bit;      /* bit 0 of the guest's PV EOI word */
 	uint64_t pv_armed, pv_completed, native;
 };
 
@@ -54,6 +54,7 @@ void apic_sync_pv_eoi_to_guest(struct vcpu *v);
 /* apic_sync_pv_eoi_from_guest - after every exit: complete a PV EOI the guest did. */
 void apic_sync_pv_eoi_from_guest(struct vcpu *v);
 /* guest_eoi - the guest's EOI of vector: no exit, or the exit it takes (in guest mode). */
-void guest_eoi(struct vcpu *v, int vector);
+/* kvm_apic_eoi_write - the guest's EOI write (x2APIC MSR or xAPIC page): true if it exited. */
+bool kvm_apic_eoi_write(struct vcpu *v, const struct guest_insn *in);
 
 #endif

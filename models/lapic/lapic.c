@@ -7,7 +7,6 @@
 #include "models/vcpu/vcpu.h"
 
 #define TSC_BASE 0x24c7b3d1a2ull /* the guest TSC at the run's start: arbitrary, realistic */
-#define GUEST_RIP_WORK 0xffffffff8112a0c4ULL
 #define INTR_INFO_VALID 0x80000000u
 #define ADJUST_MIN 100
 #define ADJUST_MAX 10000
@@ -67,7 +66,7 @@ static void ev_timer_irq_done(struct sim *sim, void *subject, void *object)
 	vcpu_kick(v);
 }
 
-static void timer_fn_done(struct vcpu *v, struct gop *op)
+static void timer_fn_done(struct vcpu *v, const struct guest_insn *in)
 {
 	apic_timer_expired(v); /* apic_timer_fn() ran in the host's interrupt handler */
 }
@@ -230,7 +229,7 @@ sim_time_t kvm_wait_lapic_expire(struct vcpu *v)
 	return wait < cap ? wait : cap;
 }
 
-static void hv_timer_expired(struct vcpu *v, struct gop *op)
+static void hv_timer_expired(struct vcpu *v, const struct guest_insn *in)
 {
 	/* kvm_lapic_expired_hv_timer() */
 	cancel_hv_timer(v);

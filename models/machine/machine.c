@@ -8,7 +8,6 @@
 #include "models/haltpoll/policies.h"
 #include "models/tracepoints/kvm_tp.h"
 #include "models/tracepoints/trace_cmd.h"
-#include "models/vcpu/guest_timers.h"
 
 #define VCPU_PID_BASE 4100 /* thread ids shown in traces: vCPU threads, then host tasks */
 #define TASK_PID_BASE 9100
@@ -89,7 +88,7 @@ static int start_cyclictest(struct machine *m, const struct scenario *sc, struct
 					return -1;
 				}
 			}
-			if (cyclictest_start(&m->ct[k++], c, v, j)) {
+			if (cyclictest_start(&m->ct[k++], c, &m->guests[vm->first_vcpu + j], j)) {
 				snprintf(err->msg, sizeof(err->msg), "%s: too many guest timers", v->name);
 				return -1;
 			}
@@ -126,6 +125,7 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 	for (int i = 0; i < m->nvms; i++)
 		m->nvcpus += (int)sc->vms[i].vcpus;
 	m->vcpus = xcalloc((size_t)m->nvcpus, sizeof(*m->vcpus));
+	m->guests = xcalloc((size_t)m->nvcpus, sizeof(*m->guests));
 
 	int gi = 0;
 	for (int i = 0; i < m->nvms; i++) {
@@ -165,12 +165,7 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 		struct vcpu_conf vcc = {
 			.apicv = vc->apicv,
 			.invalid_wakeup_prob = vc->invalid_wakeups,
-			.idle_poll = vc->idle == 1,
 			.oneshot = vc->lapic_timer == 1,
-			.nohz = vc->nohz,
-			.task_prob = vc->task_prob,
-			.task_work = vc->task_work,
-			.haltpoll = vc->guest_haltpoll.enabled ? &vc->guest_haltpoll : NULL,
 			.eoi = { .mode = vc->apic, .pv_eoi = vc->pv_eoi },
 			.timer = { .preemption_timer = sc->kvm_intel.preemption_timer,
 				   .advance_ns = scenario_timer_advance(sc),
@@ -179,20 +174,34 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 		};
 		for (size_t k = 0; k < vc->neoi_exit_vectors; k++)
 			vcc.eoi.exit_bitmap[vc->eoi_exit_vectors[k] / 64] |= 1ull << (vc->eoi_exit_vectors[k] % 64);
+		struct guest_conf gc = {
+			.idle_poll = vc->idle == 1,
+			.oneshot = vc->lapic_timer == 1,
+			.x2apic = vc->apic == EOI_X2APIC,
+			.pv_eoi = vc->pv_eoi,
+			.nohz = vc->nohz,
+			.task_prob = vc->task_prob,
+			.task_work = vc->task_work,
+			.haltpoll = vc->guest_haltpoll.enabled ? &vc->guest_haltpoll : NULL,
+		};
 		for (int j = 0; j < vm->nvcpu; j++, gi++) {
 			struct vcpu *v = &m->vcpus[gi];
+			struct guest_cpu *g = &m->guests[gi];
 			int cpu = vc->npin ? (int)vc->pin[j] : gi % (int)sc->host.pcpus;
 			char name[48];
 			snprintf(name, sizeof(name), "%s/vcpu%d", vm->name, j);
 			vcpu_init(v, m->sim, &m->host->cpu[cpu], &vm->hp, (uint32_t)j, gi, name,
 				  VCPU_PID_BASE + gi, &m->prof, &vcc, trace ? &m->vtracer : NULL, sc->seed);
+			guest_init(g, m->sim, name, &m->prof, v->cost_rng, &gc, vcpu_guest_hw(v));
+			vcpu_attach_guest(v, g, &g->shared);
 			v->hp.msr_kvm_poll_control = vc->msr_poll_control;
 			if (vc->guest_haltpoll.enabled && sc->era.no_poll)
 				v->hp.msr_kvm_poll_control = 0; /* arch_haltpoll_enable(): the host need not poll */
 			char rn[80];
 			snprintf(rn, sizeof(rn), "%s/irq0", name);
 			if (vc->workload.type != SRC_IDLE &&
-			    vcpu_add_msi(v, (uint8_t)vc->vector, &vc->workload, vc->kick_prob, sc->seed, rn, msg, sizeof(msg))) {
+			    (vcpu_add_msi(v, (uint8_t)vc->vector, &vc->workload, sc->seed, rn, msg, sizeof(msg)) ||
+			     guest_add_driver(g, (uint8_t)vc->vector, vc->kick_prob, sc->seed, rn, msg, sizeof(msg)))) {
 				snprintf(err->msg, sizeof(err->msg), "%s", msg);
 				return -1;
 			}
@@ -200,13 +209,14 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 				const struct device_conf *dc = &vc->devices[k];
 				snprintf(rn, sizeof(rn), "%s/irq%zu", name, k + 1);
 				if (dc->irq.type != SRC_IDLE &&
-				    vcpu_add_msi(v, (uint8_t)dc->vector, &dc->irq, dc->kick_prob, sc->seed, rn, msg, sizeof(msg))) {
+				    (vcpu_add_msi(v, (uint8_t)dc->vector, &dc->irq, sc->seed, rn, msg, sizeof(msg)) ||
+				     guest_add_driver(g, (uint8_t)dc->vector, dc->kick_prob, sc->seed, rn, msg, sizeof(msg)))) {
 					snprintf(err->msg, sizeof(err->msg), "%s", msg);
 					return -1;
 				}
 			}
 			if (vc->tick_hz > 0)
-				guest_tick_start(v, (sim_time_t)((double)SIM_S / vc->tick_hz + 0.5));
+				guest_tick_start(g, (sim_time_t)((double)SIM_S / vc->tick_hz + 0.5));
 		}
 	}
 
@@ -247,8 +257,10 @@ void machine_finish(struct machine *m)
 
 void machine_free(struct machine *m)
 {
-	for (int i = 0; i < m->nvcpus; i++)
+	for (int i = 0; i < m->nvcpus; i++) {
 		vcpu_free(&m->vcpus[i]);
+		guest_free(&m->guests[i]);
+	}
 	for (int i = 0; i < m->nvms; i++)
 		kvm_vm_haltpoll_fini(&m->vms[i].hp);
 	for (int i = 0; i < m->nloads; i++)
@@ -257,6 +269,7 @@ void machine_free(struct machine *m)
 		cyclictest_free(&m->ct[i]);
 	free(m->ct);
 	free(m->vcpus);
+	free(m->guests);
 	free(m->vms);
 	free(m->loads);
 	host_free(m->host);

@@ -13,6 +13,7 @@
 #include "models/haltpoll/kvm_halt.h"
 #include "models/host/host.h"
 #include "models/machine/scenario.h"
+#include "models/guest/guest.h"
 #include "models/vcpu/vcpu.h"
 #include "workloads/cyclictest.h"
 #include "workloads/host_load.h"
@@ -33,6 +34,7 @@ struct machine {
 	struct machine_vm *vms;
 	int nvms;
 	struct vcpu *vcpus;
+	struct guest_cpu *guests; /* the guest on each vCPU, in the same order */
 	int nvcpus;
 	struct host_load *loads;
 	int nloads;

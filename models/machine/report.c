@@ -47,6 +47,7 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 		"p99", "max", "guest", "g.poll", "exit", "poll ok", "poll fail", "idle");
 	for (int i = 0; i < m->nvcpus; i++) {
 		const struct vcpu *v = &m->vcpus[i];
+		const struct sim_hist *wl = &m->guests[i].wake_lat;
 		const struct kvm_vcpu_stat *st = &v->hp.stat;
 		const sim_time_t *a = v->acct_ps;
 		char ok[16], p50[16], p99[16], mx[16];
@@ -55,11 +56,11 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 				 100.0 * (double)st->halt_successful_poll / (double)st->halt_attempted_poll);
 		else
 			snprintf(ok, sizeof(ok), "-");
-		bool have = v->wake_lat.count > 0;
+		bool have = wl->count > 0;
 		fprintf(f, "%-14s %7llu %7s  %8s %8s %8s  %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f\n", v->name,
-			(unsigned long long)v->wake_lat.count, ok, us(sim_hist_quantile(&v->wake_lat, 0.5), have, p50, 16),
-			us(sim_hist_quantile(&v->wake_lat, 0.99), have, p99, 16),
-			us(v->wake_lat.max, have, mx, 16), pct(a[VACCT_GUEST], sc->duration),
+			(unsigned long long)wl->count, ok, us(sim_hist_quantile(wl, 0.5), have, p50, 16),
+			us(sim_hist_quantile(wl, 0.99), have, p99, 16),
+			us(wl->max, have, mx, 16), pct(a[VACCT_GUEST], sc->duration),
 			pct(a[VACCT_GUEST_POLL], sc->duration), pct(a[VACCT_KVM], sc->duration),
 			pct(a[VACCT_POLL_OK], sc->duration),
 			pct(a[VACCT_POLL_FAIL], sc->duration),
@@ -145,6 +146,7 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 	json_t *vcpus = json_array();
 	for (int i = 0; i < m->nvcpus; i++) {
 		const struct vcpu *v = &m->vcpus[i];
+		const struct guest_cpu *g = &m->guests[i];
 		const struct machine_vm *vm = NULL;
 		for (int k = 0; k < m->nvms; k++)
 			if (i >= m->vms[k].first_vcpu && i < m->vms[k].first_vcpu + m->vms[k].nvcpu)
@@ -167,8 +169,8 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 				    json_pack("{s:I, s:I, s:I}", "arrivals", (json_int_t)arrivals, "coalesced",
 					      (json_int_t)coalesced, "invalid_wakeups", (json_int_t)v->invalid_wakeups));
 		json_object_set_new(o, "stats", kvm_vcpu_stat_json(&v->hp.stat, &sc->era));
-		json_object_set_new(o, "latency", json_pack("{s:o, s:o}", "wake", sim_hist_json(&v->wake_lat),
-							    "irq", sim_hist_json(&v->irq_lat)));
+		json_object_set_new(o, "latency", json_pack("{s:o, s:o}", "wake", sim_hist_json(&g->wake_lat),
+							    "irq", sim_hist_json(&g->irq_lat)));
 		json_object_set_new(o, "cpu_ps", acct_json(v->acct_ps, vcpu_acct_names, VACCT_N));
 		json_object_set_new(o, "kvm_events", kvm_events_json(v->events));
 		json_object_set_new(o, "exits", exits_json(v->exits, 1));
@@ -177,13 +179,13 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 					      "fired_hv", (json_int_t)v->timer.fired_hv, "fired_sw",
 					      (json_int_t)v->timer.fired_sw, "timer_advance_ns",
 					      (json_int_t)v->timer.timer_advance_ns));
-		if (v->conf.haltpoll)
+		if (g->conf.haltpoll)
 			json_object_set_new(o, "guest_haltpoll",
-					    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "polls", (json_int_t)v->hpd.polls,
-						      "poll_wakeups", (json_int_t)v->hpd.poll_wakeups, "poll_timeouts",
-						      (json_int_t)v->hpd.poll_timeouts, "halts", (json_int_t)v->hpd.halts,
-						      "grows", (json_int_t)v->hpd.grows, "shrinks", (json_int_t)v->hpd.shrinks,
-						      "poll_limit_ns", (json_int_t)v->hpd.poll_limit_ns));
+					    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "polls", (json_int_t)g->hpd.polls,
+						      "poll_wakeups", (json_int_t)g->hpd.poll_wakeups, "poll_timeouts",
+						      (json_int_t)g->hpd.poll_timeouts, "halts", (json_int_t)g->hpd.halts,
+						      "grows", (json_int_t)g->hpd.grows, "shrinks", (json_int_t)g->hpd.shrinks,
+						      "poll_limit_ns", (json_int_t)g->hpd.poll_limit_ns));
 		json_object_set_new(o, "eoi",
 				    json_pack("{s:I, s:I, s:I}", "pv_armed", (json_int_t)v->eoi.pv_armed, "pv_completed",
 					      (json_int_t)v->eoi.pv_completed, "native", (json_int_t)v->eoi.native));
@@ -232,7 +234,7 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 			json_t *h = json_array();
 			for (int64_t b = 0; b < t->conf->buckets; b++)
 				json_array_append_new(h, json_integer((json_int_t)t->hist[b]));
-			json_array_append_new(ct, json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o}", "vcpu", t->v->name,
+			json_array_append_new(ct, json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o}", "vcpu", t->g->name,
 							    "thread", i, "samples", (json_int_t)t->cycles, "min_us",
 							    (json_int_t)t->min_us, "avg_us", (json_int_t)cyclictest_avg(t),
 							    "max_us", (json_int_t)t->max_us, "overflows",

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/guest/hw.h"
 #include "models/haltpoll/kvm_era.h"
 
 /*
@@ -87,13 +88,7 @@ int kvm_tp_exit(char *buf, size_t n, const struct kvm_era *e, const struct kvm_e
 int kvm_tp_entry(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, uint64_t rip,
 		 bool immediate_exit);
 
-/* x2APIC and KVM MSRs kvmsim models */
-#define MSR_IA32_TSC_DEADLINE 0x6e0
-#define X2APIC_MSR_EOI 0x80b
-#define X2APIC_MSR_TMICT 0x838
-#define APIC_TMICT 0x380
-#define APIC_EOI 0xb0
-#define APIC_DM_FIXED 0
+#define APIC_DM_FIXED 0 /* the registers themselves: models/guest/hw.h */
 
 int kvm_tp_msr(char *buf, size_t n, bool write, uint32_t ecx, uint64_t data, bool exception);
 /* kvm_tp_apic - "apic_write APIC_EOI = 0x0"; reg is the xAPIC register offset */

@@ -8,16 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
-
 #include "models/costs/costs.h"
 #include "sim/rng.h"
 
 const char *const vcpu_acct_names[VACCT_N] = { "guest",     "guest_poll", "kvm",	  "poll_ok",
 					       "poll_fail", "sleep",	  "runnable" };
 
-#define GUEST_RIP_HLT 0xffffffff81e3b4d6ULL
-#define GUEST_RIP_WORK 0xffffffff8112a0c4ULL
 #define RESCHEDULE_VECTOR 0xfd
 #define POSTED_INTR_VECTOR 0xf2
 #define INTR_INFO_VALID 0x80000000u
@@ -31,12 +27,7 @@ static inline struct vcpu *task_vcpu(struct host_task *t)
 
 sim_time_t vcost(struct vcpu *v, int id)
 {
-	sim_time_t ps = v->prof->ps[id];
-	double cv = v->prof->cv[id];
-	if (cv <= 0 || ps <= 0)
-		return ps;
-	double x = (double)ps * (1.0 + cv * gsl_ran_gaussian_ziggurat(v->cost_rng, 1.0));
-	return x > 0 ? (sim_time_t)x : 0;
+	return cost_draw(v->prof, v->cost_rng, id);
 }
 
 /* ---- accounting ------------------------------------------------------------------ */
@@ -171,7 +162,7 @@ void vcpu_accept_irq(struct vcpu *v, struct vcpu_vector *q)
 		return;
 	}
 	q->state = VEC_IRR;
-	q->wake = v->in_halt || v->guest_idle; /* the guest was idle: halted, or polling in its idle loop */
+	guest_irq_raised(v->guest, q->vector);
 	vcpu_kick(v);
 }
 
@@ -235,9 +226,10 @@ static void ev_entered(struct sim *sim, void *subject, void *object)
 	v->state = VCPU_GUEST;
 	vacct(v, VACCT_GUEST);
 	vmx_update_hv_timer(v);
+	guest_enter(v->guest);
 	if (inj)
-		guest_take_interrupt(v, inj);
-	guest_resume(v);
+		vcpu_deliver(v, inj);
+	guest_resume(v->guest);
 }
 
 /* vcpu_enter - back to the guest, through the run loop's preemption point and injection. */
@@ -254,7 +246,7 @@ static void vcpu_enter(struct vcpu *v)
 	struct vcpu_vector *inj = NULL;
 	if (!v->conf.apicv) {
 		struct vcpu_vector *q = vcpu_highest_irr(v);
-		if (q && v->guest_if) {
+		if (q && v->shared->rflags_if) {
 			inj = q;
 			q->state = VEC_IDLE;
 			apic_set_isr(v, q->vector);
@@ -279,16 +271,17 @@ static void ev_exit_handled(struct sim *sim, void *subject, void *object)
 	struct vcpu *v = subject;
 	v->ev = SIM_NO_EVENT;
 	if (v->exit_fn)
-		v->exit_fn(v, &v->exit_op);
+		v->exit_fn(v, v->has_exit_insn ? &v->exit_insn : NULL);
 	if (v->state == VCPU_EXIT)
 		vcpu_enter(v);
 }
 
 void vcpu_exit(struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip, sim_time_t cost,
-	       gop_fn *fn, const struct gop *op)
+	       vcpu_exit_fn *fn, const struct guest_insn *in)
 {
 	const struct kvm_era *e = v->hp.vm->era;
-	guest_pause(v);
+	if (v->state == VCPU_GUEST)
+		guest_exit(v->guest);
 	vmx_stop_hv_timer(v);
 	struct kvm_exit_info x = {
 		.vcpu_id = v->hp.vcpu_id,
@@ -303,8 +296,9 @@ void vcpu_exit(struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip
 	v->exit_open = true;
 	v->exit_at = sim_now(v->sim);
 	v->exit_fn = fn;
-	if (op)
-		v->exit_op = *op;
+	v->has_exit_insn = in != NULL;
+	if (in)
+		v->exit_insn = *in;
 	cost += vcost(v, COST_vmexit);
 	if (!v->conf.apicv && v->eoi.pv_eoi_pending) {
 		apic_sync_pv_eoi_from_guest(v); /* after every exit */
@@ -320,7 +314,7 @@ static void ev_ipi_arrived(struct sim *sim, void *subject, void *object)
 	if (v->state != VCPU_GUEST)
 		return; /* out of guest mode already: root mode sees IRR and need_resched itself */
 	if (!v->task.cpu->need_resched && v->conf.apicv) {
-		guest_resume(v); /* a posted interrupt: delivered without an exit when IF=1 */
+		guest_resume(v->guest); /* a posted interrupt: delivered without an exit when IF=1 */
 		return;
 	}
 	vcpu_exit(v, EXIT_REASON_EXTERNAL_INTERRUPT,
@@ -456,7 +450,7 @@ static void poll_begin(struct vcpu *v)
 }
 
 /* hlt_handled - handle_halt() and the run loop's vcpu_block(), after the HLT exit. */
-static void hlt_handled(struct vcpu *v, struct gop *op)
+static void hlt_handled(struct vcpu *v, const struct guest_insn *in)
 {
 	int64_t now_ns = sim_ns(sim_now(v->sim));
 	++v->hp.stat.halt_exits;
@@ -477,7 +471,7 @@ static void hlt_handled(struct vcpu *v, struct gop *op)
 		block_prepare(v);
 }
 
-/* vcpu_halt - the guest executes HLT with nothing to do (called from guest.c). */
+/* vcpu_halt - the guest executes HLT with nothing to do. */
 void vcpu_halt(struct vcpu *v)
 {
 	v->in_halt = true;
@@ -558,9 +552,6 @@ void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_
 	kvm_vcpu_haltpoll_init(&v->hp, vm, vcpu_id, &v->ktracer);
 	v->state = VCPU_NEW;
 	v->acct = VACCT_RUNNABLE;
-	v->guest_if = true;
-	sim_hist_init(&v->wake_lat);
-	sim_hist_init(&v->irq_lat);
 	char rn[64];
 	snprintf(rn, sizeof(rn), "%s/costs", name);
 	v->cost_rng = sim_rng_new(seed, rn);
@@ -569,9 +560,6 @@ void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_
 		v->wake_rng = sim_rng_new(seed, rn);
 	}
 	v->eoi.highest_isr_cache = -1;
-	v->idle_state = -1;
-	if (conf->haltpoll)
-		haltpoll_init(&v->hpd, conf->haltpoll);
 	/* the LAPIC timer's vector */
 	struct vcpu_vector *t = &v->vec[v->nvec++];
 	t->v = v;
@@ -580,8 +568,19 @@ void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_
 	kvm_lapic_timer_init(v);
 }
 
-int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, double kick_prob,
-		 uint64_t seed, const char *name, char *err, size_t errlen)
+void vcpu_attach_guest(struct vcpu *v, struct guest_cpu *g, struct guest_shared *shared)
+{
+	v->guest = g;
+	v->shared = shared;
+}
+
+struct guest_hw vcpu_guest_hw(struct vcpu *v)
+{
+	return (struct guest_hw){ &vcpu_guest_hw_ops, v };
+}
+
+int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, uint64_t seed, const char *name,
+		 char *err, size_t errlen)
 {
 	if (v->nvec == VCPU_MAX_VEC) {
 		snprintf(err, errlen, "%s: at most %d interrupt sources per vCPU", v->name, VCPU_MAX_VEC - 1);
@@ -597,16 +596,9 @@ int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, d
 	q->v = v;
 	q->vector = vector;
 	q->msi = true;
-	q->kick_prob = kick_prob;
-	q->kick_port = 0xc050 + 0x40 * (uint16_t)(v->nvec - 1);
 	if (source_init(&q->src, sc, (int)v->hp.vcpu_id, seed, name, msi_fire, q, err, errlen))
 		return -1;
 	q->has_src = true;
-	if (kick_prob > 0 || v->conf.task_prob > 0) {
-		char rn[96];
-		snprintf(rn, sizeof(rn), "%s/kick", name);
-		q->rng = sim_rng_new(seed, rn);
-	}
 	v->nvec++;
 	return 0;
 }
@@ -630,19 +622,11 @@ void vcpu_finish(struct vcpu *v)
 
 void vcpu_free(struct vcpu *v)
 {
-	for (int i = 0; i < v->nvec; i++) {
+	for (int i = 0; i < v->nvec; i++)
 		if (v->vec[i].has_src)
 			source_fini(&v->vec[i].src);
-		if (v->vec[i].rng)
-			gsl_rng_free(v->vec[i].rng);
-	}
 	if (v->wake_rng)
 		gsl_rng_free(v->wake_rng);
-	if (v->gpoll_ev)
-		sim_cancel(v->sim, v->gpoll_ev);
 	if (v->cost_rng)
 		gsl_rng_free(v->cost_rng);
-	free(v->gtimers);
-	sim_hist_free(&v->wake_lat);
-	sim_hist_free(&v->irq_lat);
 }

@@ -19,12 +19,10 @@
  * something it checks changes; the kernel's timestamps fall on that grid, so
  * a successful poll's halt_ns excludes the last check (spec 1.6).
  *
- * Guest mode (guest.c). The guest runs a queue of operations: run for a
- * while, execute an instruction that exits (WRMSR, an x2APIC EOI, a port
- * write), a zero-time action, an EOI, or re-enable interrupts. Interrupt
- * handlers push their operations in front of the interrupted work. With an
- * empty queue the guest idles: HLT (vm.idle: halt) or a spin in guest mode
- * (idle=poll).
+ * Guest mode belongs to the guest OS (models/guest), which this side meets
+ * only at the virtual hardware (models/guest/hw.h): the instructions it
+ * executes that exit (exec.c decodes them: HLT, WRMSR, xAPIC writes, OUT),
+ * RFLAGS.IF and the PV EOI word, entry and exit, interrupt delivery.
  *
  * Interrupts. Each vector has one IRR bit: a second arrival while it is
  * pending coalesces (its work added). An MSI reaches IRR after irq_deliver;
@@ -34,9 +32,9 @@
  * its next check, a sleeping one is woken (halt_wakeup). The LAPIC timer
  * (models/lapic) and EOI handling (models/eoi) are parts of the vCPU.
  *
- * Latency: the instant an interrupt's handler starts (guest_irq after it is
- * delivered) minus its arrival; a "wake latency" when the guest was idle
- * (halted, or polling in its idle loop) when the interrupt reached IRR.
+ * Latency is measured in the guest (models/guest/guest.h): from an
+ * interrupt's arrival, which this side passes with the delivery, to its
+ * handler's start.
  *
  * Accounting: guest, guest_poll (polling in the guest's idle loop), kvm,
  * poll_ok, poll_fail (host halt polling), sleep, runnable; the on-CPU parts
@@ -48,17 +46,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "models/cpuidle/haltpoll.h"
 #include "models/eoi/eoi.h"
+#include "models/guest/hw.h"
 #include "models/haltpoll/kvm_halt.h"
 #include "models/host/host.h"
 #include "models/lapic/lapic.h"
-#include "sim/hist.h"
 #include "models/tracepoints/kvm_tp.h"
 #include "workloads/source.h"
 
 struct cost_profile;
-struct cyclictest_thread;
 
 enum vcpu_state {
 	VCPU_NEW,
@@ -78,33 +74,9 @@ enum vcpu_acct { VACCT_GUEST, VACCT_GUEST_POLL, VACCT_KVM, VACCT_POLL_OK, VACCT_
 
 extern const char *const vcpu_acct_names[VACCT_N];
 
-/* ---- guest operations ---------------------------------------------------------- */
-
-enum gop_kind {
-	GOP_RUN,   /* guest-mode work for ps */
-	GOP_EXIT,  /* an instruction that exits: reason, with arg/arg2 for the handler */
-	GOP_CALL,  /* a guest-side action taking no time */
-	GOP_EOI,   /* the end-of-interrupt write of vector arg, as the EOI mode does it */
-	GOP_IRET,  /* the handler returns: interrupts on again */
-};
-
 struct vcpu;
-struct gop;
-typedef void gop_fn(struct vcpu *v, struct gop *op);
-
-struct gop {
-	uint8_t kind;
-	uint8_t reason; /* GOP_EXIT: VMX exit reason */
-	uint8_t task;   /* runs in a task (not in interrupt context): leaving idle for it restarts the tick */
-	uint16_t port;  /* GOP_EXIT IO_INSTRUCTION */
-	uint32_t msr;   /* GOP_EXIT MSR_WRITE */
-	uint64_t arg;   /* MSR data, EOI vector, ... */
-	sim_time_t ps;  /* GOP_RUN: remaining */
-	gop_fn *fn;     /* GOP_CALL, or run in root mode when a GOP_EXIT is handled */
-	void *ctx;
-};
-
-#define GOPQ_SIZE 64
+/* vcpu_exit_fn - an exit's handler, in root mode; in is the instruction that exited, or NULL. */
+typedef void vcpu_exit_fn(struct vcpu *v, const struct guest_insn *in);
 
 /* ---- interrupt vectors ------------------------------------------------------------ */
 
@@ -116,20 +88,13 @@ struct vcpu_vector {
 	bool msi;    /* a device MSI (else a local LAPIC interrupt: the timer) */
 	bool level;  /* level-triggered (EOI goes to the IOAPIC; no PV EOI) */
 	enum vec_state state;
-	sim_time_t arrival, work;
-	bool wake;
+	sim_time_t arrival, work; /* the first arrival still pending; the handler work the device produced */
 	bool has_src;
 	struct source src;
-	double kick_prob; /* virtio: share of handlers that end with a queue notify (port write) */
-	uint16_t kick_port;
-	uint64_t arrivals, coalesced, taken;
-	gsl_rng *rng; /* kicks and task wake-ups */
-	/* handler - push the guest operations of this vector's handler (front of the queue) */
-	void (*handler)(struct vcpu *v, struct vcpu_vector *q);
+	uint64_t arrivals, coalesced;
 };
 
 #define VCPU_MAX_VEC 6
-#define LOCAL_TIMER_VECTOR 0xec
 
 /* ---- exits ------------------------------------------------------------------------ */
 
@@ -150,12 +115,7 @@ struct vcpu_tracer {
 struct vcpu_conf {
 	bool apicv;                 /* APIC virtualization: posted interrupts, hardware EOI */
 	double invalid_wakeup_prob; /* s390: share of wake-ups whose interrupt another vCPU takes */
-	bool idle_poll;             /* guest idle=poll: spin in guest mode instead of HLT */
-	bool oneshot;               /* the guest's clockevent is the one-shot LAPIC timer (TMICT), not TSC-deadline */
-	bool nohz;                  /* NO_HZ idle: the guest stops its tick in idle */
-	double task_prob;           /* share of device interrupts whose handler wakes a guest task */
-	struct dist task_work;      /* the woken task's run time */
-	const struct guest_haltpoll_conf *haltpoll; /* the guest's cpuidle-haltpoll, or NULL */
+	bool oneshot;               /* LVTT one-shot mode (the guest's choice at boot), not TSC-deadline */
 	struct kvm_apic_eoi_conf eoi;
 	struct kvm_lapic_timer_conf timer;
 };
@@ -185,33 +145,23 @@ struct vcpu {
 	unsigned exit_reason;
 	bool exit_open;
 	sim_time_t exit_at;
-	gop_fn *exit_fn;
-	struct gop exit_op;
+	vcpu_exit_fn *exit_fn;
+	struct guest_insn exit_insn;
+	bool has_exit_insn;
 	struct exit_stat exits[VMX_REASONS];
 	uint64_t events[KVM_EV_N];
 
-	/* the guest */
-	struct gop q[GOPQ_SIZE];
-	unsigned qhead, qn;
-	sim_time_t run_since;
-	bool guest_if;      /* the guest takes interrupts */
-	bool irq_window;    /* KVM waits for the guest to enable interrupts */
-	bool guest_idle;    /* the guest is in its idle loop */
-	int idle_state;     /* cpuidle state entered (HALTPOLL_POLL/_HALT), -1: none */
-	sim_time_t idle_since;
-	sim_handle_t gpoll_ev; /* the guest poll's time limit */
-	bool gpoll_expired;
-	struct guest_haltpoll hpd;
+	/* the guest, met at the virtual hardware */
+	struct guest_cpu *guest;
+	struct guest_shared *shared; /* RFLAGS.IF and the PV EOI word */
+	bool irq_window; /* KVM waits for the guest to enable interrupts */
 	struct vcpu_vector vec[VCPU_MAX_VEC];
 	int nvec;
 	struct vcpu_vector *timer_vec;
 	struct kvm_lapic_timer timer;
 	struct kvm_apic_eoi eoi;
-	struct guest_timers *gtimers; /* the guest's hrtimers on the LAPIC timer (guest.c) */
-	struct cyclictest_thread *ct;
 
 	/* results */
-	struct sim_hist wake_lat, irq_lat; /* ns */
 	uint64_t halts, invalid_wakeups, ipis;
 
 	/* accounting */
@@ -240,21 +190,25 @@ struct vcpu {
 void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_haltpoll *vm,
 	       uint32_t vcpu_id, int index, const char *name, int pid, const struct cost_profile *prof,
 	       const struct vcpu_conf *conf, const struct vcpu_tracer *tracer, uint64_t seed);
+/* vcpu_attach_guest - the guest running on v, and the state both share (before vcpu_start). */
+void vcpu_attach_guest(struct vcpu *v, struct guest_cpu *g, struct guest_shared *shared);
+/* vcpu_guest_hw - the virtual hardware v offers its guest. */
+struct guest_hw vcpu_guest_hw(struct vcpu *v);
 /* vcpu_add_msi - a device interrupt source on `vector` (before vcpu_start). */
-int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, double kick_prob,
-		 uint64_t seed, const char *name, char *err, size_t errlen);
+int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, uint64_t seed, const char *name,
+		 char *err, size_t errlen);
 void vcpu_start(struct vcpu *v);
 /* vcpu_finish - close the accounting at now; a poll still in progress counts as failed. */
 void vcpu_finish(struct vcpu *v);
 void vcpu_free(struct vcpu *v);
 
-/* ---- between the vCPU's parts (vcpu.c, guest.c, models/lapic, models/eoi) -------- */
+/* ---- between the vCPU's parts (vcpu.c, exec.c, models/lapic, models/eoi) ---------- */
 
 /* vcost - the cost of path id for this occurrence (ps), with the profile's spread. */
 sim_time_t vcost(struct vcpu *v, int id);
 /* vcpu_exit - leave guest mode for `reason`; the handler takes vmexit + cost, then fn runs. */
 void vcpu_exit(struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip, sim_time_t cost,
-	       gop_fn *fn, const struct gop *op);
+	       vcpu_exit_fn *fn, const struct guest_insn *in);
 /* vcpu_has_events - kvm_vcpu_check_block(): an interrupt in IRR or a pending timer. */
 bool vcpu_has_events(const struct vcpu *v);
 /* vcpu_kick - an event for the vCPU became pending (kvm_vcpu_kick()). */
@@ -266,13 +220,11 @@ void vcpu_accept_irq(struct vcpu *v, struct vcpu_vector *q);
 void vcpu_halt(struct vcpu *v);
 /* vcpu_set_guest_acct - guest or guest_poll, while in guest mode. */
 void vcpu_set_guest_acct(struct vcpu *v, bool polling);
-
-/* guest.c */
-void guest_push_front(struct vcpu *v, const struct gop *op);
-void guest_push_back(struct vcpu *v, const struct gop *op);
-void guest_resume(struct vcpu *v);    /* the vCPU is in guest mode: run the queue */
-void guest_pause(struct vcpu *v);     /* leaving guest mode: stop the running operation */
-void guest_take_interrupt(struct vcpu *v, struct vcpu_vector *q); /* deliver q into the guest */
+/* vcpu_deliver - vector q enters the guest now (injected, or by virtual interrupt delivery). */
+void vcpu_deliver(struct vcpu *v, struct vcpu_vector *q);
 struct vcpu_vector *vcpu_highest_irr(struct vcpu *v);
+
+/* exec.c: the guest's instructions, as KVM and the hardware handle them */
+extern const struct guest_hw_ops vcpu_guest_hw_ops;
 
 #endif

@@ -1,0 +1,111 @@
+/*
+ * exec.c - the virtual hardware the guest meets (models/guest/hw.h), as VMX
+ * and KVM implement it: the instructions that exit and their handlers (HLT,
+ * WRMSR to the TSC deadline or x2APIC registers, writes to the xAPIC page,
+ * OUT to a notify port), the interrupt window when the guest enables
+ * interrupts, and the delivery of an interrupt into the guest.
+ */
+#include "models/vcpu/vcpu.h"
+
+#include "models/costs/costs.h"
+
+/* pio_handled - kvm_fast_pio / ioeventfd: the notification is signalled in the kernel. */
+static void pio_handled(struct vcpu *v, const struct guest_insn *in)
+{
+}
+
+/* tscdeadline_written - handle_wrmsr(IA32_TSC_DEADLINE) in root mode. */
+static void tscdeadline_written(struct vcpu *v, const struct guest_insn *in)
+{
+	kvm_set_lapic_tscdeadline_msr(v, in->deadline);
+	VTRACE(v, EV_kvm_msr, kvm_tp_msr(tb_, sizeof(tb_), true, MSR_IA32_TSC_DEADLINE, in->value, false));
+}
+
+/* tmict_written - the LAPIC's TMICT written (one-shot mode): kvm_lapic_reg_write(). */
+static void tmict_written(struct vcpu *v, const struct guest_insn *in)
+{
+	VTRACE(v, EV_kvm_apic, kvm_tp_apic(tb_, sizeof(tb_), true, APIC_TMICT, in->value));
+	kvm_set_lapic_tscdeadline_msr(v, in->deadline); /* KVM runs a one-shot count as a deadline */
+	if (in->kind == GUEST_WRMSR)
+		VTRACE(v, EV_kvm_msr, kvm_tp_msr(tb_, sizeof(tb_), true, X2APIC_MSR_TMICT, in->value, false));
+}
+
+/* timer_write - the guest programs its LAPIC timer: TSC deadline, or TMICT in one-shot mode. */
+static bool timer_write(struct vcpu *v, const struct guest_insn *in, bool oneshot)
+{
+	const struct kvm_era *e = v->hp.vm->era;
+	unsigned reason = in->kind == GUEST_WRMSR ? EXIT_REASON_MSR_WRITE : EXIT_REASON_APIC_ACCESS;
+	bool hv = e->hv_timer && v->conf.timer.preemption_timer && in->deadline && (!oneshot || e->hv_oneshot);
+	sim_time_t c = vcost(v, reason == EXIT_REASON_MSR_WRITE ? COST_msr_exit : COST_apic_access_exit);
+	c += in->deadline ? vcost(v, hv ? COST_tscdeadline_hv : COST_tscdeadline_sw) : 0;
+	vcpu_exit(v, reason, 0, in->rip, c, oneshot ? tmict_written : tscdeadline_written, in);
+	return true;
+}
+
+/* exec - the guest executes in: decode it as the exit handlers would. */
+static bool exec(void *hw, const struct guest_insn *in)
+{
+	struct vcpu *v = hw;
+	switch (in->kind) {
+	case GUEST_HLT:
+		vcpu_halt(v);
+		return true;
+	case GUEST_OUT:
+		VTRACE(v, EV_kvm_pio, kvm_tp_pio(tb_, sizeof(tb_), true, in->port, 2, 1, 0));
+		vcpu_exit(v, EXIT_REASON_IO_INSTRUCTION, 0, in->rip, vcost(v, COST_io_exit), pio_handled, in);
+		return true;
+	case GUEST_WRMSR:
+		if (in->reg == X2APIC_MSR_EOI)
+			return kvm_apic_eoi_write(v, in);
+		if (in->reg == MSR_IA32_TSC_DEADLINE)
+			return timer_write(v, in, false);
+		if (in->reg == X2APIC_MSR_TMICT)
+			return timer_write(v, in, true);
+		break;
+	case GUEST_APIC_WRITE:
+		if (in->reg == APIC_EOI)
+			return kvm_apic_eoi_write(v, in);
+		if (in->reg == APIC_TMICT)
+			return timer_write(v, in, true);
+		break;
+	}
+	fprintf(stderr, "kvmsim: internal error: %s: instruction %d (register 0x%x) is not modelled\n", v->name,
+		in->kind, in->reg);
+	abort();
+}
+
+static void irq_window_handled(struct vcpu *v, const struct guest_insn *in)
+{
+}
+
+void vcpu_deliver(struct vcpu *v, struct vcpu_vector *q)
+{
+	q->state = VEC_IDLE;
+	sim_time_t work = q->work;
+	q->work = 0;
+	guest_deliver_irq(v->guest, q->vector, q->arrival, work);
+}
+
+/* irq_window - the guest has interrupts on: virtual interrupt delivery (APICv), or the window exit. */
+static void irq_window(void *hw)
+{
+	struct vcpu *v = hw;
+	struct vcpu_vector *q = vcpu_highest_irr(v);
+	if (q && v->conf.apicv)
+		vcpu_deliver(v, q);
+	else if (q && v->irq_window)
+		vcpu_exit(v, EXIT_REASON_INTERRUPT_WINDOW, 0, GUEST_RIP_WORK, vcost(v, COST_irq_window_exit),
+			  irq_window_handled, NULL);
+}
+
+static void account(void *hw, bool polling)
+{
+	vcpu_set_guest_acct(hw, polling);
+}
+
+static uint64_t tsc(void *hw, sim_time_t t)
+{
+	return lapic_tsc(hw, t);
+}
+
+const struct guest_hw_ops vcpu_guest_hw_ops = { exec, irq_window, account, tsc };
