@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "models/machine/machine.h"
+#include "workloads/scenario/machine.h"
 #include "bench/hold.h"
 
 static double wall(void)

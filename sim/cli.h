@@ -19,7 +19,7 @@ struct cli_cmd {
 #define EXIT_BAD_INPUT 2
 #define EXIT_FAILED 1
 
-/* NULL-terminated list of NULL-name-terminated command tables (models/machine/commands.c). */
+/* NULL-terminated list of NULL-name-terminated command tables (sim/main.c). */
 extern const struct cli_cmd *const cli_tables[];
 
 /* cli_error - print "kvmsim CMD: message" to stderr; returns EXIT_BAD_INPUT. */

@@ -8,6 +8,13 @@
 #define KVMSIM_VERSION "0.0.0"
 #endif
 
+/* Each area lists its own commands in a table of its own. */
+extern const struct cli_cmd machine_commands[]; /* workloads/scenario/commands.c */
+extern const struct cli_cmd study_commands[];   /* sim/study/commands.c */
+extern const struct cli_cmd trace_commands[];   /* traces/commands.c */
+
+const struct cli_cmd *const cli_tables[] = { machine_commands, study_commands, trace_commands, NULL };
+
 #define FOR_EACH_CMD(c)                                                                          \
 	for (const struct cli_cmd *const *t_ = cli_tables; *t_; t_++)                             \
 		for (const struct cli_cmd *c = *t_; c->name; c++)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "models/machine/scenario.h"
+#include "workloads/scenario/scenario.h"
 #include "sim/hist.h"
 #include "sim/schema.h"
 

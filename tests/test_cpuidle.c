@@ -14,7 +14,7 @@
 
 #include "models/cpuidle/haltpoll.h"
 #include "models/haltpoll/policy.h"
-#include "models/machine/machine.h"
+#include "workloads/scenario/machine.h"
 
 static struct guest_haltpoll_conf conf(unsigned version)
 {

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "models/machine/machine.h"
-#include "models/machine/report.h"
+#include "workloads/scenario/machine.h"
+#include "workloads/scenario/report.h"
 
 struct run {
 	struct scenario sc;

@@ -19,7 +19,7 @@
 #include "models/haltpoll/settings.h"
 #include "traces/trace_read.h"
 #include "traces/trace_replay.h"
-#include "workloads/source.h"
+#include "sim/source.h"
 
 #define CMD "trace replay"
 #define REPLAY_SCHEMA "kvmsim-trace-replay/1"

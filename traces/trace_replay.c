@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "models/machine/machine.h"
-#include "models/machine/report.h"
+#include "workloads/scenario/machine.h"
+#include "workloads/scenario/report.h"
 #include "traces/trace_read.h"
 
 #define REPLAY_TAIL_NS 10000000LL /* simulated time after the last arrival's work */

@@ -9,7 +9,7 @@
 #define KVMSIM_WORKLOADS_HOST_LOAD_H
 
 #include "models/host/host.h"
-#include "workloads/source.h"
+#include "sim/source.h"
 
 struct host_load {
 	struct host_task task;

@@ -166,30 +166,6 @@ void vcpu_accept_irq(struct vcpu *v, struct vcpu_vector *q)
 	vcpu_kick(v);
 }
 
-static void ev_msi_delivered(struct sim *sim, void *subject, void *object)
-{
-	struct vcpu *v = subject;
-	v->in_producer = true;
-	vcpu_accept_irq(v, object);
-	v->in_producer = false;
-}
-
-/* msi_fire - a device raised its MSI: kvm_set_msi() on the producing CPU. */
-static void msi_fire(void *ctx, sim_time_t work)
-{
-	struct vcpu_vector *q = ctx;
-	struct vcpu *v = q->v;
-	uint64_t addr = 0xfee00000ull | ((uint64_t)v->hp.vcpu_id << 12), data = q->vector;
-	q->arrivals++;
-	VTRACE(v, EV_kvm_msi_set_irq, kvm_tp_msi_set_irq(tb_, sizeof(tb_), v->hp.vm->era, addr, data));
-	q->work += work;
-	if (q->state == VEC_IDLE) {
-		q->state = VEC_INFLIGHT;
-		q->arrival = sim_now(v->sim);
-	}
-	sim_after(v->sim, v->prof->ps[COST_irq_deliver], ev_msi_delivered, v, q);
-}
-
 /* ---- exits and entry --------------------------------------------------------------- */
 
 static void exit_stat_close(struct vcpu *v)
@@ -577,30 +553,6 @@ void vcpu_attach_guest(struct vcpu *v, struct guest_cpu *g, struct guest_shared 
 struct guest_hw vcpu_guest_hw(struct vcpu *v)
 {
 	return (struct guest_hw){ &vcpu_guest_hw_ops, v };
-}
-
-int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, uint64_t seed, const char *name,
-		 char *err, size_t errlen)
-{
-	if (v->nvec == VCPU_MAX_VEC) {
-		snprintf(err, errlen, "%s: at most %d interrupt sources per vCPU", v->name, VCPU_MAX_VEC - 1);
-		return -1;
-	}
-	for (int i = 0; i < v->nvec; i++)
-		if (v->vec[i].vector == vector) {
-			snprintf(err, errlen, "%s: two interrupt sources on vector 0x%x", v->name, vector);
-			return -1;
-		}
-	struct vcpu_vector *q = &v->vec[v->nvec];
-	memset(q, 0, sizeof(*q));
-	q->v = v;
-	q->vector = vector;
-	q->msi = true;
-	if (source_init(&q->src, sc, (int)v->hp.vcpu_id, seed, name, msi_fire, q, err, errlen))
-		return -1;
-	q->has_src = true;
-	v->nvec++;
-	return 0;
 }
 
 void vcpu_start(struct vcpu *v)

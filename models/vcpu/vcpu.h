@@ -52,7 +52,7 @@
 #include "models/host/host.h"
 #include "models/lapic/lapic.h"
 #include "models/tracepoints/kvm_tp.h"
-#include "workloads/source.h"
+#include "sim/source.h"
 
 struct cost_profile;
 

@@ -4,15 +4,15 @@
  * parameters, and the event engine that runs them. Reports and traces read
  * the machine after (or while) it runs.
  */
-#ifndef KVMSIM_MACHINE_MACHINE_H
-#define KVMSIM_MACHINE_MACHINE_H
+#ifndef KVMSIM_SCENARIO_MACHINE_H
+#define KVMSIM_SCENARIO_MACHINE_H
 
 #include <stdio.h>
 
 #include "models/costs/costs.h"
 #include "models/haltpoll/kvm_halt.h"
 #include "models/host/host.h"
-#include "models/machine/scenario.h"
+#include "workloads/scenario/scenario.h"
 #include "models/guest/guest.h"
 #include "models/vcpu/vcpu.h"
 #include "workloads/cyclictest.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/machine/report.h"
+#include "workloads/scenario/report.h"
 
 void machine_sum_events(const struct machine *m, uint64_t *ev, struct exit_stat *ex)
 {

@@ -9,8 +9,8 @@
 
 #include "models/haltpoll/policies.h"
 #include "sim/xalloc.h"
-#include "models/machine/machine.h"
-#include "models/machine/report.h"
+#include "workloads/scenario/machine.h"
+#include "workloads/scenario/report.h"
 #include "sim/cli.h"
 #include "sim/out_json.h"
 

@@ -1,5 +1,5 @@
 /* report.c - the run's summary and JSON document (see report.h). */
-#include "models/machine/report.h"
+#include "workloads/scenario/report.h"
 
 #include <string.h>
 

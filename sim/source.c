@@ -1,5 +1,5 @@
 /* source.c - arrival processes (see source.h). */
-#include "workloads/source.h"
+#include "sim/source.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>

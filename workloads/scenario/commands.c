@@ -1,7 +1,7 @@
 /*
- * commands.c - the commands `kvmsim` knows. Each area lists its own in a
- * table (machine_commands here, and those of the other areas), and the
- * dispatcher in sim/cli.c walks cli_tables.
+ * commands.c - the commands of scenarios and the halt-polling model (run,
+ * haltpoll replay, keys, profiles, policies), for the dispatcher in
+ * sim/main.c, which lists each area's table.
  */
 #include "sim/cli.h"
 
@@ -20,8 +20,3 @@ const struct cli_cmd machine_commands[] = {
 	{ "policies", "list the halt-polling policies", cmd_policies },
 	{ NULL },
 };
-
-extern const struct cli_cmd study_commands[]; /* sim/study/commands.c */
-extern const struct cli_cmd trace_commands[]; /* traces/commands.c */
-
-const struct cli_cmd *const cli_tables[] = { machine_commands, study_commands, trace_commands, NULL };

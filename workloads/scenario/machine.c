@@ -1,5 +1,5 @@
 /* machine.c - building and running a scenario's host (see machine.h). */
-#include "models/machine/machine.h"
+#include "workloads/scenario/machine.h"
 #include "sim/xalloc.h"
 
 #include <stdlib.h>

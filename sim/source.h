@@ -18,8 +18,8 @@
  * runs that differ only in policy see exactly the same load (common random
  * numbers), whatever the system under test does with it.
  */
-#ifndef KVMSIM_WORKLOADS_SOURCE_H
-#define KVMSIM_WORKLOADS_SOURCE_H
+#ifndef KVMSIM_SIM_SOURCE_H
+#define KVMSIM_SIM_SOURCE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* scenario.c - the scenario's key tables, loading and cross-checks. */
-#include "models/machine/scenario.h"
+#include "workloads/scenario/scenario.h"
 #include "sim/xalloc.h"
 
 #include <stddef.h>

@@ -17,14 +17,14 @@
  * nanoseconds (latencies, KVM statistics). Nothing in it depends on the wall
  * clock, so a scenario and seed give byte-identical JSON.
  */
-#ifndef KVMSIM_MACHINE_REPORT_H
-#define KVMSIM_MACHINE_REPORT_H
+#ifndef KVMSIM_SCENARIO_REPORT_H
+#define KVMSIM_SCENARIO_REPORT_H
 
 #include <stdio.h>
 
 #include <jansson.h>
 
-#include "models/machine/machine.h"
+#include "workloads/scenario/machine.h"
 
 #define KVMSIM_RUN_SCHEMA "kvmsim-run/1"
 

@@ -4,8 +4,8 @@
  * key tables in scenario.c. `kvmsim keys` prints every key with its unit and
  * default; the README's scenario reference is that output.
  */
-#ifndef KVMSIM_MACHINE_SCENARIO_H
-#define KVMSIM_MACHINE_SCENARIO_H
+#ifndef KVMSIM_SCENARIO_SCENARIO_H
+#define KVMSIM_SCENARIO_SCENARIO_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,7 +17,7 @@
 #include "sim/schema.h"
 #include "models/cpuidle/haltpoll.h"
 #include "workloads/cyclictest.h"
-#include "workloads/source.h"
+#include "sim/source.h"
 
 /* Another MSI-raising device of a VM (vm.devices). */
 struct device_conf {
