@@ -195,13 +195,3 @@ void cost_profile_free(struct cost_profile *p)
 		free(p->cost[i].source);
 	memset(p, 0, sizeof(*p));
 }
-
-sim_time_t cost_draw(const struct cost_profile *p, gsl_rng *rng, int id)
-{
-	sim_time_t ps = p->ps[id];
-	double cv = p->cv[id];
-	if (cv <= 0 || ps <= 0)
-		return ps;
-	double x = (double)ps * (1.0 + cv * gsl_ran_gaussian_ziggurat(rng, 1.0));
-	return x > 0 ? (sim_time_t)x : 0;
-}

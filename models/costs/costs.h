@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "models/host/host.h"
@@ -79,7 +80,15 @@ struct cost_profile {
 
 /* cost_draw - the cost of path id for one occurrence (ps): the profile's value, with its
  * spread (cv > 0: normal, truncated at 0) drawn from rng. */
-sim_time_t cost_draw(const struct cost_profile *p, gsl_rng *rng, int id);
+static inline sim_time_t cost_draw(const struct cost_profile *p, gsl_rng *rng, int id)
+{
+	sim_time_t ps = p->ps[id];
+	double cv = p->cv[id];
+	if (cv <= 0 || ps <= 0)
+		return ps;
+	double x = (double)ps * (1.0 + cv * gsl_ran_gaussian_ziggurat(rng, 1.0));
+	return x > 0 ? (sim_time_t)x : 0;
+}
 
 /* cost_profile_load - a built-in profile by name, or a file by path; -1 with a message. */
 int cost_profile_load(struct cost_profile *p, const char *name_or_path, struct conf_err *err);

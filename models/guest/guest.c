@@ -11,13 +11,8 @@
 #include "sim/rng.h"
 #include "sim/xalloc.h"
 
-#define GOPQ_INIT 64
+#define GOPQ_INIT 64 /* a power of two, as every size the ring grows to */
 #define VIRTIO_PCI_NOTIFY_PORT 0xc050 /* the first device's notify port; each next one 0x40 further */
-
-sim_time_t guest_cost(struct guest_cpu *g, int id)
-{
-	return cost_draw(g->prof, g->cost_rng, id);
-}
 
 /* ---- the queue ----------------------------------------------------------------------- */
 
@@ -28,17 +23,17 @@ static struct gop *front(struct guest_cpu *g)
 
 static void pop(struct guest_cpu *g)
 {
-	g->qhead = (g->qhead + 1) % g->qcap;
+	g->qhead = (g->qhead + 1) & (g->qcap - 1);
 	g->qn--;
 }
 
 /* grow - double the ring, keeping the order of what is queued. */
-static void grow(struct guest_cpu *g)
+static __attribute__((noinline)) void grow(struct guest_cpu *g)
 {
 	unsigned cap = g->qcap ? 2 * g->qcap : GOPQ_INIT;
 	struct gop *q = xcalloc(cap, sizeof(*q));
 	for (unsigned i = 0; i < g->qn; i++)
-		q[i] = g->q[(g->qhead + i) % g->qcap];
+		q[i] = g->q[(g->qhead + i) & (g->qcap - 1)];
 	free(g->q);
 	g->q = q;
 	g->qcap = cap;
@@ -47,18 +42,18 @@ static void grow(struct guest_cpu *g)
 
 void guest_push_front(struct guest_cpu *g, const struct gop *op)
 {
-	if (g->qn == g->qcap)
+	if (__builtin_expect(g->qn == g->qcap, 0))
 		grow(g);
-	g->qhead = (g->qhead + g->qcap - 1) % g->qcap;
+	g->qhead = (g->qhead + g->qcap - 1) & (g->qcap - 1);
 	g->q[g->qhead] = *op;
 	g->qn++;
 }
 
 void guest_push_back(struct guest_cpu *g, const struct gop *op)
 {
-	if (g->qn == g->qcap)
+	if (__builtin_expect(g->qn == g->qcap, 0))
 		grow(g);
-	g->q[(g->qhead + g->qn) % g->qcap] = *op;
+	g->q[(g->qhead + g->qn) & (g->qcap - 1)] = *op;
 	g->qn++;
 }
 
@@ -88,6 +83,15 @@ void guest_pause(struct guest_cpu *g)
 void guest_enter(struct guest_cpu *g)
 {
 	g->in_guest = true;
+	g->acct_polling = false; /* entry counts as guest time */
+}
+
+void guest_account(struct guest_cpu *g, bool polling)
+{
+	if (g->acct_polling == polling)
+		return;
+	g->acct_polling = polling;
+	g->hw.ops->account(g->hw.ctx, polling);
 }
 
 void guest_exit(struct guest_cpu *g)
@@ -134,7 +138,7 @@ void guest_resume(struct guest_cpu *g)
 			guest_idle_loop(g);
 			return; /* spinning in guest mode, or halted */
 		}
-		g->hw.ops->account(g->hw.ctx, false);
+		guest_account(g, false);
 		if (g->idle && op->task) { /* a task to run: leave idle, tick_nohz_idle_exit() */
 			guest_idle_state_end(g, false);
 			g->idle = false;

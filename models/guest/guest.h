@@ -38,6 +38,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "models/costs/costs.h"
 #include "models/cpuidle/haltpoll.h"
 #include "models/guest/hw.h"
 #include "sim/dist.h"
@@ -61,13 +62,17 @@ typedef void gop_fn(struct guest_cpu *g, struct gop *op);
 
 struct gop {
 	uint8_t kind;
-	uint8_t task;    /* runs in a task (not in interrupt context): leaving idle for it restarts the tick */
-	uint8_t wake;    /* the latency call: the guest was idle when the interrupt reached IRR */
-	uint64_t arg;    /* EOI vector, arrival time of the latency call */
-	sim_time_t ps;   /* GOP_RUN: remaining */
-	struct guest_insn insn; /* GOP_INSN */
-	gop_fn *fn;      /* GOP_CALL */
-	void *ctx;
+	uint8_t task;  /* runs in a task (not in interrupt context): leaving idle for it restarts the tick */
+	uint8_t wake;  /* the latency call: the guest was idle when the interrupt reached IRR */
+	sim_time_t ps; /* GOP_RUN: remaining */
+	union {
+		struct guest_insn insn; /* GOP_INSN */
+		struct {
+			gop_fn *fn;   /* GOP_CALL */
+			void *ctx;
+			uint64_t arg; /* EOI vector, arrival time of the latency call */
+		};
+	};
 };
 
 /* ---- timers ---------------------------------------------------------------------------- */
@@ -123,6 +128,7 @@ struct guest_cpu {
 	struct guest_hw hw;
 	struct guest_shared shared;
 	bool in_guest; /* guest mode */
+	bool acct_polling; /* what the vCPU was last told its guest-mode time is (reset by entry) */
 
 	/* the queue: a ring that grows */
 	struct gop *q;
@@ -160,7 +166,7 @@ void guest_free(struct guest_cpu *g);
 /* ---- for the guest's programs (workloads) -------------------------------------------- */
 
 /* guest_cost - the cost of path id for this occurrence (ps), with the profile's spread. */
-sim_time_t guest_cost(struct guest_cpu *g, int id);
+#define guest_cost(g, id) cost_draw((g)->prof, (g)->cost_rng, (id))
 /* guest_push_front / _back - queue an operation before everything / after everything. */
 void guest_push_front(struct guest_cpu *g, const struct gop *op);
 void guest_push_back(struct guest_cpu *g, const struct gop *op);
@@ -175,6 +181,8 @@ void guest_tick_start(struct guest_cpu *g, sim_time_t period);
 /* ---- between the guest's parts (guest.c, idle.c, timers.c) ----------------------------- */
 
 void guest_pause(struct guest_cpu *g);
+/* guest_account - tell the vCPU whether guest-mode time is polling now (only when it changes). */
+void guest_account(struct guest_cpu *g, bool polling);
 /* guest_idle_loop - the queue is empty: true if the guest spins in guest mode, false if it halted. */
 bool guest_idle_loop(struct guest_cpu *g);
 /* guest_idle_state_end - the cpuidle state entered returns (cpuidle_enter_state()). */

@@ -44,7 +44,7 @@ bool guest_idle_loop(struct guest_cpu *g)
 {
 	if (!g->conf.haltpoll) {
 		if (g->conf.idle_poll) {
-			g->hw.ops->account(g->hw.ctx, true);
+			guest_account(g, true);
 			return true;
 		}
 		halt(g);
@@ -52,7 +52,7 @@ bool guest_idle_loop(struct guest_cpu *g)
 	}
 	for (;;) {
 		if (g->idle_state == HALTPOLL_POLL && !g->gpoll_expired) {
-			g->hw.ops->account(g->hw.ctx, true);
+			guest_account(g, true);
 			return true; /* still polling: interrupts without a task keep the same deadline */
 		}
 		if (g->idle_state >= 0)

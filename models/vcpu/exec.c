@@ -80,7 +80,7 @@ static void irq_window_handled(struct vcpu *v, const struct guest_insn *in)
 
 void vcpu_deliver(struct vcpu *v, struct vcpu_vector *q)
 {
-	q->state = VEC_IDLE;
+	vcpu_vec_set(v, q, VEC_IDLE);
 	sim_time_t work = q->work;
 	q->work = 0;
 	guest_deliver_irq(v->guest, q->vector, q->arrival, work);

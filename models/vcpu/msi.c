@@ -28,7 +28,7 @@ static void msi_fire(void *ctx, sim_time_t work)
 	VTRACE(v, EV_kvm_msi_set_irq, kvm_tp_msi_set_irq(tb_, sizeof(tb_), v->hp.vm->era, addr, data));
 	q->work += work;
 	if (q->state == VEC_IDLE) {
-		q->state = VEC_INFLIGHT;
+		vcpu_vec_set(v, q, VEC_INFLIGHT);
 		q->arrival = sim_now(v->sim);
 	}
 	sim_after(v->sim, v->prof->ps[COST_irq_deliver], ev_msi_delivered, v, q);

@@ -93,6 +93,8 @@ static void step(struct vcpu *v, enum vcpu_state s, int acct, sim_time_t cost, s
 
 struct vcpu_vector *vcpu_highest_irr(struct vcpu *v)
 {
+	if (!v->irr_mask)
+		return NULL;
 	struct vcpu_vector *best = NULL;
 	for (int i = 0; i < v->nvec; i++)
 		if (v->vec[i].state == VEC_IRR && (!best || v->vec[i].vector > best->vector))
@@ -102,12 +104,7 @@ struct vcpu_vector *vcpu_highest_irr(struct vcpu *v)
 
 bool vcpu_has_events(const struct vcpu *v)
 {
-	if (v->timer.pending)
-		return true;
-	for (int i = 0; i < v->nvec; i++)
-		if (v->vec[i].state == VEC_IRR)
-			return true;
-	return false;
+	return v->timer.pending || v->irr_mask;
 }
 
 static void ev_ipi_arrived(struct sim *sim, void *subject, void *object);
@@ -140,7 +137,7 @@ void vcpu_kick(struct vcpu *v)
 			v->res.valid_wakeup = false;
 			for (int i = 0; i < v->nvec; i++)
 				if (v->vec[i].state == VEC_IRR && v->vec[i].msi) {
-					v->vec[i].state = VEC_IDLE;
+					vcpu_vec_set(v, &v->vec[i], VEC_IDLE);
 					v->vec[i].work = 0;
 				}
 		}
@@ -161,7 +158,7 @@ void vcpu_accept_irq(struct vcpu *v, struct vcpu_vector *q)
 		q->coalesced++;
 		return;
 	}
-	q->state = VEC_IRR;
+	vcpu_vec_set(v, q, VEC_IRR);
 	guest_irq_raised(v->guest, q->vector);
 	vcpu_kick(v);
 }
@@ -224,7 +221,7 @@ static void vcpu_enter(struct vcpu *v)
 		struct vcpu_vector *q = vcpu_highest_irr(v);
 		if (q && v->shared->rflags_if) {
 			inj = q;
-			q->state = VEC_IDLE;
+			vcpu_vec_set(v, q, VEC_IDLE);
 			apic_set_isr(v, q->vector);
 			VTRACE(v, EV_kvm_inj_virq, kvm_tp_inj_virq(tb_, sizeof(tb_), v->hp.vm->era, q->vector));
 			c += vcost(v, COST_inject);

@@ -157,6 +157,7 @@ struct vcpu {
 	bool irq_window; /* KVM waits for the guest to enable interrupts */
 	struct vcpu_vector vec[VCPU_MAX_VEC];
 	int nvec;
+	unsigned irr_mask; /* bit i: vec[i] is in IRR (kept by vcpu_vec_set) */
 	struct vcpu_vector *timer_vec;
 	struct kvm_lapic_timer timer;
 	struct kvm_apic_eoi eoi;
@@ -215,6 +216,17 @@ bool vcpu_has_events(const struct vcpu *v);
 void vcpu_kick(struct vcpu *v);
 /* vcpu_accept_irq - vector q reaches IRR (__apic_accept_irq()). */
 void vcpu_accept_irq(struct vcpu *v, struct vcpu_vector *q);
+
+/* vcpu_vec_set - vector q's state becomes st. */
+static inline void vcpu_vec_set(struct vcpu *v, struct vcpu_vector *q, enum vec_state st)
+{
+	unsigned bit = 1u << (q - v->vec);
+	q->state = st;
+	if (st == VEC_IRR)
+		v->irr_mask |= bit;
+	else
+		v->irr_mask &= ~bit;
+}
 
 /* vcpu_halt - the guest executes HLT with nothing to do. */
 void vcpu_halt(struct vcpu *v);
