@@ -2,7 +2,25 @@
 #include "models/eoi/eoi.h"
 
 #include "models/costs/costs.h"
-#include "models/vcpu/vcpu.h"
+
+static sim_time_t cost(struct kvm_apic_eoi *e, int id)
+{
+	return cost_draw(e->prof, e->cost_rng, id);
+}
+
+void kvm_apic_eoi_init(struct kvm_apic_eoi *e, const struct kvm_apic_eoi_conf *conf, bool apicv, uint32_t vcpu_id,
+		       const struct cost_profile *prof, gsl_rng *cost_rng, const struct kvm_trace_sink *trace,
+		       const struct kvm_apic_eoi_vcpu_ops *ops, void *vcpu)
+{
+	*e = (struct kvm_apic_eoi){ .conf = *conf, .apicv = apicv, .vcpu_id = vcpu_id, .prof = prof,
+				    .cost_rng = cost_rng, .trace = trace, .ops = ops, .vcpu = vcpu };
+	e->highest_isr_cache = -1;
+}
+
+void kvm_apic_eoi_attach(struct kvm_apic_eoi *e, struct guest_shared *shared)
+{
+	e->shared = shared;
+}
 
 static bool test_vec(const uint64_t *bits, int vector)
 {
@@ -17,10 +35,9 @@ static int apic_find_highest_isr(const struct kvm_apic_eoi *e)
 	return -1;
 }
 
-void apic_set_isr(struct vcpu *v, int vector)
+void apic_set_isr(struct kvm_apic_eoi *e, int vector)
 {
-	struct kvm_apic_eoi *e = &v->eoi;
-	if (v->conf.apicv || test_vec(e->isr, vector))
+	if (e->apicv || test_vec(e->isr, vector))
 		return; /* with APICv the ISR is the hardware's (highest_isr_cache stays -1) */
 	e->isr[vector / 64] |= 1ull << (vector % 64);
 	e->isr_count++;
@@ -28,11 +45,10 @@ void apic_set_isr(struct vcpu *v, int vector)
 }
 
 /* apic_set_eoi - the EOI reaches the LAPIC: the highest in-service vector is done. */
-static int apic_set_eoi(struct vcpu *v)
+static int apic_set_eoi(struct kvm_apic_eoi *e)
 {
-	struct kvm_apic_eoi *e = &v->eoi;
 	int vector = apic_find_highest_isr(e);
-	VTRACE(v, EV_kvm_eoi, kvm_tp_eoi(tb_, sizeof(tb_), v->hp.vcpu_id, vector));
+	KVM_TRACE(e->trace, EV_kvm_eoi, kvm_tp_eoi(tb_, sizeof(tb_), e->vcpu_id, vector));
 	if (vector == -1)
 		return -1;
 	e->isr[vector / 64] &= ~(1ull << (vector % 64));
@@ -41,76 +57,67 @@ static int apic_set_eoi(struct vcpu *v)
 	return vector;
 }
 
-static bool vector_level(const struct vcpu *v, int vector)
+void apic_sync_pv_eoi_to_guest(struct kvm_apic_eoi *e)
 {
-	for (int i = 0; i < v->nvec; i++)
-		if (v->vec[i].vector == vector)
-			return v->vec[i].level;
-	return false;
-}
-
-void apic_sync_pv_eoi_to_guest(struct vcpu *v)
-{
-	struct kvm_apic_eoi *e = &v->eoi;
-	if (!v->conf.eoi.pv_eoi || v->conf.apicv)
+	if (!e->conf.pv_eoi || e->apicv)
 		return;
-	if (vcpu_highest_irr(v) || e->highest_isr_cache == -1 || vector_level(v, e->highest_isr_cache))
+	if (e->ops->irr_pending(e->vcpu) || e->highest_isr_cache == -1 ||
+	    e->ops->vector_level(e->vcpu, e->highest_isr_cache))
 		return; /* not safe: the guest must write the APIC */
-	v->shared->pv_eoi = true;
+	e->shared->pv_eoi = true;
 	e->pv_eoi_pending = true;
 	e->pv_armed++;
 }
 
-void apic_sync_pv_eoi_from_guest(struct vcpu *v)
+void apic_sync_pv_eoi_from_guest(struct kvm_apic_eoi *e)
 {
-	struct kvm_apic_eoi *e = &v->eoi;
 	if (!e->pv_eoi_pending)
 		return;
-	bool still_set = v->shared->pv_eoi;
-	v->shared->pv_eoi = false;
+	bool still_set = e->shared->pv_eoi;
+	e->shared->pv_eoi = false;
 	e->pv_eoi_pending = false;
 	if (still_set)
 		return; /* the guest has not done its EOI yet */
-	int vector = apic_set_eoi(v);
-	VTRACE(v, EV_kvm_pv_eoi, kvm_tp_eoi(tb_, sizeof(tb_), v->hp.vcpu_id, vector));
+	int vector = apic_set_eoi(e);
+	KVM_TRACE(e->trace, EV_kvm_pv_eoi, kvm_tp_eoi(tb_, sizeof(tb_), e->vcpu_id, vector));
 	e->pv_completed++;
 }
 
-static void x2apic_eoi_handled(struct vcpu *v, const struct guest_insn *in)
+static void x2apic_eoi_handled(struct kvm_apic_eoi *e, const struct guest_insn *in)
 {
-	VTRACE(v, EV_kvm_apic, kvm_tp_apic(tb_, sizeof(tb_), true, APIC_EOI, 0));
-	apic_set_eoi(v);
-	VTRACE(v, EV_kvm_msr, kvm_tp_msr(tb_, sizeof(tb_), true, X2APIC_MSR_EOI, 0, false));
+	KVM_TRACE(e->trace, EV_kvm_apic, kvm_tp_apic(tb_, sizeof(tb_), true, APIC_EOI, 0));
+	apic_set_eoi(e);
+	KVM_TRACE(e->trace, EV_kvm_msr, kvm_tp_msr(tb_, sizeof(tb_), true, X2APIC_MSR_EOI, 0, false));
 }
 
-static void xapic_eoi_handled(struct vcpu *v, const struct guest_insn *in)
+static void xapic_eoi_handled(struct kvm_apic_eoi *e, const struct guest_insn *in)
 {
-	VTRACE(v, EV_kvm_apic, kvm_tp_apic(tb_, sizeof(tb_), true, APIC_EOI, 0));
-	apic_set_eoi(v);
+	KVM_TRACE(e->trace, EV_kvm_apic, kvm_tp_apic(tb_, sizeof(tb_), true, APIC_EOI, 0));
+	apic_set_eoi(e);
 }
 
-static void eoi_induced_handled(struct vcpu *v, const struct guest_insn *in)
+static void eoi_induced_handled(struct kvm_apic_eoi *e, const struct guest_insn *in)
 {
 	/* kvm_apic_set_eoi_accelerated(): the hardware cleared the vISR bit */
-	VTRACE(v, EV_kvm_eoi, kvm_tp_eoi(tb_, sizeof(tb_), v->hp.vcpu_id, in->vector));
+	KVM_TRACE(e->trace, EV_kvm_eoi, kvm_tp_eoi(tb_, sizeof(tb_), e->vcpu_id, in->vector));
 }
 
-bool kvm_apic_eoi_write(struct vcpu *v, const struct guest_insn *in)
+bool kvm_apic_eoi_write(struct kvm_apic_eoi *e, const struct guest_insn *in)
 {
-	if (v->conf.apicv) {
-		if (test_vec(v->conf.eoi.exit_bitmap, in->vector)) {
-			vcpu_exit(v, EXIT_REASON_EOI_INDUCED, 0, in->rip, vcost(v, COST_eoi_induced_exit),
+	if (e->apicv) {
+		if (test_vec(e->conf.exit_bitmap, in->vector)) {
+			e->ops->exit(e->vcpu, EXIT_REASON_EOI_INDUCED, in->rip, cost(e, COST_eoi_induced_exit),
 				  eoi_induced_handled, in);
 			return true;
 		}
 		return false; /* virtualized: no exit */
 	}
-	v->eoi.native++;
+	e->native++;
 	if (in->kind == GUEST_WRMSR)
-		vcpu_exit(v, EXIT_REASON_MSR_WRITE, 0, in->rip, vcost(v, COST_msr_exit) + vcost(v, COST_apic_eoi),
+		e->ops->exit(e->vcpu, EXIT_REASON_MSR_WRITE, in->rip, cost(e, COST_msr_exit) + cost(e, COST_apic_eoi),
 			  x2apic_eoi_handled, NULL);
 	else
-		vcpu_exit(v, EXIT_REASON_APIC_ACCESS, 0, in->rip,
-			  vcost(v, COST_apic_access_exit) + vcost(v, COST_apic_eoi), xapic_eoi_handled, NULL);
+		e->ops->exit(e->vcpu, EXIT_REASON_APIC_ACCESS, in->rip,
+			  cost(e, COST_apic_access_exit) + cost(e, COST_apic_eoi), xapic_eoi_handled, NULL);
 	return true;
 }

@@ -28,8 +28,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct vcpu;
-struct guest_insn;
+#include <gsl/gsl_rng.h>
+
+#include "models/guest/hw.h"
+#include "models/tracepoints/kvm_tp.h"
+#include "sim/time.h"
+
+struct cost_profile;
+struct kvm_apic_eoi;
 
 enum eoi_apic_mode { EOI_X2APIC, EOI_XAPIC };
 
@@ -39,7 +45,31 @@ struct kvm_apic_eoi_conf {
 	uint64_t exit_bitmap[4]; /* APICv EOI-exit bitmap */
 };
 
+typedef void kvm_apic_eoi_done_fn(struct kvm_apic_eoi *e, const struct guest_insn *in);
+
+/* What EOI handling needs of its vCPU (models/vcpu implements it). */
+struct kvm_apic_eoi_vcpu_ops {
+	/* irr_pending - an interrupt waits in IRR */
+	bool (*irr_pending)(void *vcpu);
+	/* vector_level - vector is level-triggered (its EOI goes to the IOAPIC) */
+	bool (*vector_level)(void *vcpu, int vector);
+	/* exit - the EOI write exits for reason, costing cost; done runs in root mode with in */
+	void (*exit)(void *vcpu, unsigned reason, uint64_t rip, sim_time_t cost, kvm_apic_eoi_done_fn *done,
+		     const struct guest_insn *in);
+};
+
 struct kvm_apic_eoi {
+	/* the vCPU's, set by kvm_apic_eoi_init() and (the PV EOI word) kvm_apic_eoi_attach() */
+	struct kvm_apic_eoi_conf conf;
+	bool apicv;
+	uint32_t vcpu_id;
+	struct guest_shared *shared;
+	const struct cost_profile *prof;
+	gsl_rng *cost_rng;
+	const struct kvm_trace_sink *trace;
+	const struct kvm_apic_eoi_vcpu_ops *ops;
+	void *vcpu;
+
 	uint64_t isr[4];
 	int isr_count;
 	int highest_isr_cache;
@@ -47,14 +77,19 @@ struct kvm_apic_eoi {
 	uint64_t pv_armed, pv_completed, native;
 };
 
+/* kvm_apic_eoi_init - EOI handling of a vCPU (its ops and context, what it shares with it). */
+void kvm_apic_eoi_init(struct kvm_apic_eoi *e, const struct kvm_apic_eoi_conf *conf, bool apicv, uint32_t vcpu_id,
+		       const struct cost_profile *prof, gsl_rng *cost_rng, const struct kvm_trace_sink *trace,
+		       const struct kvm_apic_eoi_vcpu_ops *ops, void *vcpu);
+/* kvm_apic_eoi_attach - the guest's PV EOI word (guest memory KVM maps). */
+void kvm_apic_eoi_attach(struct kvm_apic_eoi *e, struct guest_shared *shared);
 /* apic_set_isr - KVM injects (acks) vector: it is in service. */
-void apic_set_isr(struct vcpu *v, int vector);
+void apic_set_isr(struct kvm_apic_eoi *e, int vector);
 /* apic_sync_pv_eoi_to_guest - before entry: arm PV EOI if safe. */
-void apic_sync_pv_eoi_to_guest(struct vcpu *v);
+void apic_sync_pv_eoi_to_guest(struct kvm_apic_eoi *e);
 /* apic_sync_pv_eoi_from_guest - after every exit: complete a PV EOI the guest did. */
-void apic_sync_pv_eoi_from_guest(struct vcpu *v);
-/* guest_eoi - the guest's EOI of vector: no exit, or the exit it takes (in guest mode). */
+void apic_sync_pv_eoi_from_guest(struct kvm_apic_eoi *e);
 /* kvm_apic_eoi_write - the guest's EOI write (x2APIC MSR or xAPIC page): true if it exited. */
-bool kvm_apic_eoi_write(struct vcpu *v, const struct guest_insn *in);
+bool kvm_apic_eoi_write(struct kvm_apic_eoi *e, const struct guest_insn *in);
 
 #endif

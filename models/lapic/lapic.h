@@ -34,9 +34,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <gsl/gsl_rng.h>
+
+#include "models/haltpoll/kvm_era.h"
+#include "models/tracepoints/kvm_tp.h"
 #include "sim/event.h"
 
-struct vcpu;
+struct cost_profile;
+struct kvm_lapic_timer;
 
 #define LAPIC_TIMER_ADVANCE_ADAPTIVE (-1)
 
@@ -47,7 +52,40 @@ struct kvm_lapic_timer_conf {
 	int64_t tsc_khz;
 };
 
+/* What the vCPU is doing, as the timer's expiry needs to know. */
+enum kvm_lapic_vcpu_mode {
+	LAPIC_VCPU_ROOT,   /* in KVM, on its way back to the guest */
+	LAPIC_VCPU_GUEST,  /* in guest mode */
+	LAPIC_VCPU_HALTED, /* polling or asleep in kvm_vcpu_halt() */
+};
+
+typedef void kvm_lapic_done_fn(struct kvm_lapic_timer *t);
+
+/* What the LAPIC timer needs of its vCPU (models/vcpu implements it). */
+struct kvm_lapic_vcpu_ops {
+	enum kvm_lapic_vcpu_mode (*mode)(void *vcpu);
+	/* exit - a VM exit for reason (with its interruption info), costing cost; done runs in root mode */
+	void (*exit)(void *vcpu, unsigned reason, uint32_t intr_info, sim_time_t cost, kvm_lapic_done_fn *done);
+	/* host_irq - the host timer interrupt on the vCPU's pCPU, costing cost; then
+	 * kvm_apic_timer_expired() and a kick */
+	void (*host_irq)(void *vcpu, sim_time_t cost);
+	/* timer_irq - the LVTT interrupt reaches IRR; due is its arrival if it is not pending already */
+	void (*timer_irq)(void *vcpu, sim_time_t due);
+};
+
 struct kvm_lapic_timer {
+	/* the vCPU's, set by kvm_lapic_timer_init() */
+	struct sim *sim;
+	struct kvm_lapic_timer_conf conf;
+	const struct kvm_era *era;
+	uint32_t vcpu_id;
+	bool oneshot; /* LVTT in one-shot mode */
+	const struct cost_profile *prof;
+	gsl_rng *cost_rng;
+	const struct kvm_trace_sink *trace;
+	const struct kvm_lapic_vcpu_ops *ops;
+	void *vcpu;
+
 	sim_time_t tscdeadline;         /* armed deadline (sim time), 0: none */
 	sim_time_t expired_tscdeadline; /* of the timer that just fired, for the advance logic */
 	uint32_t timer_advance_ns;
@@ -61,21 +99,27 @@ struct kvm_lapic_timer {
 	uint64_t fired_hv, fired_sw, msr_writes;
 };
 
-void kvm_lapic_timer_init(struct vcpu *v);
+/* kvm_lapic_timer_init - the timer of a vCPU (its ops and context, what it shares with it). */
+void kvm_lapic_timer_init(struct kvm_lapic_timer *t, struct sim *sim, const struct kvm_lapic_timer_conf *conf,
+			  const struct kvm_era *era, uint32_t vcpu_id, bool oneshot, const struct cost_profile *prof,
+			  gsl_rng *cost_rng, const struct kvm_trace_sink *trace, const struct kvm_lapic_vcpu_ops *ops,
+			  void *vcpu);
 /* kvm_set_lapic_tscdeadline_msr - the guest wrote IA32_TSC_DEADLINE (handled in root mode). */
-void kvm_set_lapic_tscdeadline_msr(struct vcpu *v, sim_time_t deadline);
+void kvm_set_lapic_tscdeadline_msr(struct kvm_lapic_timer *t, sim_time_t deadline);
 /* kvm_lapic_switch_to_sw_timer / _to_hv_timer - around a halt. */
-void kvm_lapic_switch_to_sw_timer(struct vcpu *v);
-void kvm_lapic_switch_to_hv_timer(struct vcpu *v);
+void kvm_lapic_switch_to_sw_timer(struct kvm_lapic_timer *t);
+void kvm_lapic_switch_to_hv_timer(struct kvm_lapic_timer *t);
+/* kvm_apic_timer_expired - the timer is due: pending, to be injected on the next entry. */
+void kvm_apic_timer_expired(struct kvm_lapic_timer *t);
 /* kvm_inject_apic_timer_irqs - at entry: a pending expiry becomes the LVTT interrupt. */
-void kvm_inject_apic_timer_irqs(struct vcpu *v);
+void kvm_inject_apic_timer_irqs(struct kvm_lapic_timer *t);
 /* kvm_wait_lapic_expire - at entry, after injection: the advance's busy-wait (returns ps spent). */
-sim_time_t kvm_wait_lapic_expire(struct vcpu *v);
+sim_time_t kvm_wait_lapic_expire(struct kvm_lapic_timer *t);
 /* vmx_update_hv_timer - the vCPU entered guest mode: start the preemption timer counting. */
-void vmx_update_hv_timer(struct vcpu *v);
+void vmx_update_hv_timer(struct kvm_lapic_timer *t);
 /* vmx_stop_hv_timer - the vCPU left guest mode. */
-void vmx_stop_hv_timer(struct vcpu *v);
+void vmx_stop_hv_timer(struct kvm_lapic_timer *t);
 /* lapic_tsc - the guest TSC at a simulated instant (for MSR values and deltas). */
-uint64_t lapic_tsc(const struct vcpu *v, sim_time_t t);
+uint64_t lapic_tsc(const struct kvm_lapic_timer *t, sim_time_t at);
 
 #endif

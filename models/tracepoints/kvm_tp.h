@@ -88,6 +88,26 @@ int kvm_tp_exit(char *buf, size_t n, const struct kvm_era *e, const struct kvm_e
 int kvm_tp_entry(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, uint64_t rip,
 		 bool immediate_exit);
 
+/*
+ * kvm_trace_sink - where a model's tracepoints go: each is counted always, and
+ * formatted (into tb_, by `call`) and emitted only when emit is set.
+ */
+struct kvm_trace_sink {
+	uint64_t *events; /* [KVM_EV_N] */
+	void (*emit)(void *ctx, enum kvm_event ev, const char *payload);
+	void *ctx;
+};
+
+#define KVM_TRACE(sink, ev, call)                                                                    \
+	do {                                                                                         \
+		(sink)->events[ev]++;                                                                \
+		if ((sink)->emit) {                                                                  \
+			char tb_[256];                                                               \
+			call;                                                                        \
+			(sink)->emit((sink)->ctx, ev, tb_);                                          \
+		}                                                                                    \
+	} while (0)
+
 #define APIC_DM_FIXED 0 /* the registers themselves: models/guest/hw.h */
 
 int kvm_tp_msr(char *buf, size_t n, bool write, uint32_t ecx, uint64_t data, bool exception);

@@ -17,7 +17,7 @@ static void pio_handled(struct vcpu *v, const struct guest_insn *in)
 /* tscdeadline_written - handle_wrmsr(IA32_TSC_DEADLINE) in root mode. */
 static void tscdeadline_written(struct vcpu *v, const struct guest_insn *in)
 {
-	kvm_set_lapic_tscdeadline_msr(v, in->deadline);
+	kvm_set_lapic_tscdeadline_msr(&v->timer, in->deadline);
 	VTRACE(v, EV_kvm_msr, kvm_tp_msr(tb_, sizeof(tb_), true, MSR_IA32_TSC_DEADLINE, in->value, false));
 }
 
@@ -25,7 +25,7 @@ static void tscdeadline_written(struct vcpu *v, const struct guest_insn *in)
 static void tmict_written(struct vcpu *v, const struct guest_insn *in)
 {
 	VTRACE(v, EV_kvm_apic, kvm_tp_apic(tb_, sizeof(tb_), true, APIC_TMICT, in->value));
-	kvm_set_lapic_tscdeadline_msr(v, in->deadline); /* KVM runs a one-shot count as a deadline */
+	kvm_set_lapic_tscdeadline_msr(&v->timer, in->deadline); /* KVM runs a one-shot count as a deadline */
 	if (in->kind == GUEST_WRMSR)
 		VTRACE(v, EV_kvm_msr, kvm_tp_msr(tb_, sizeof(tb_), true, X2APIC_MSR_TMICT, in->value, false));
 }
@@ -56,7 +56,7 @@ static bool exec(void *hw, const struct guest_insn *in)
 		return true;
 	case GUEST_WRMSR:
 		if (in->reg == X2APIC_MSR_EOI)
-			return kvm_apic_eoi_write(v, in);
+			return kvm_apic_eoi_write(&v->eoi, in);
 		if (in->reg == MSR_IA32_TSC_DEADLINE)
 			return timer_write(v, in, false);
 		if (in->reg == X2APIC_MSR_TMICT)
@@ -64,7 +64,7 @@ static bool exec(void *hw, const struct guest_insn *in)
 		break;
 	case GUEST_APIC_WRITE:
 		if (in->reg == APIC_EOI)
-			return kvm_apic_eoi_write(v, in);
+			return kvm_apic_eoi_write(&v->eoi, in);
 		if (in->reg == APIC_TMICT)
 			return timer_write(v, in, true);
 		break;
@@ -105,7 +105,8 @@ static void account(void *hw, bool polling)
 
 static uint64_t tsc(void *hw, sim_time_t t)
 {
-	return lapic_tsc(hw, t);
+	struct vcpu *v = hw;
+	return lapic_tsc(&v->timer, t);
 }
 
 const struct guest_hw_ops vcpu_guest_hw_ops = { exec, irq_window, account, tsc };

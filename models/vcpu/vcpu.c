@@ -198,7 +198,7 @@ static void ev_entered(struct sim *sim, void *subject, void *object)
 	v->in_halt = false;
 	v->state = VCPU_GUEST;
 	vacct(v, VACCT_GUEST);
-	vmx_update_hv_timer(v);
+	vmx_update_hv_timer(&v->timer);
 	guest_enter(v->guest);
 	if (inj)
 		vcpu_deliver(v, inj);
@@ -215,25 +215,25 @@ static void vcpu_enter(struct vcpu *v)
 			return; /* vcpu_run_cb() continues when it has the CPU again */
 	}
 	sim_time_t c = vcost(v, COST_vmentry);
-	kvm_inject_apic_timer_irqs(v);
+	kvm_inject_apic_timer_irqs(&v->timer);
 	struct vcpu_vector *inj = NULL;
 	if (!v->conf.apicv) {
 		struct vcpu_vector *q = vcpu_highest_irr(v);
 		if (q && v->shared->rflags_if) {
 			inj = q;
 			vcpu_vec_set(v, q, VEC_IDLE);
-			apic_set_isr(v, q->vector);
+			apic_set_isr(&v->eoi, q->vector);
 			VTRACE(v, EV_kvm_inj_virq, kvm_tp_inj_virq(tb_, sizeof(tb_), v->hp.vm->era, q->vector));
 			c += vcost(v, COST_inject);
 			v->irq_window = false;
 		} else if (q) {
 			v->irq_window = true; /* inject when the guest enables interrupts */
 		}
-		apic_sync_pv_eoi_to_guest(v);
+		apic_sync_pv_eoi_to_guest(&v->eoi);
 	}
 	/* lapic_timer_int_injected(): in ISR once injected, or still in IRR with APICv */
 	v->timer.injected = v->conf.apicv ? v->timer_vec->state == VEC_IRR : inj && inj == v->timer_vec;
-	c += kvm_wait_lapic_expire(v);
+	c += kvm_wait_lapic_expire(&v->timer);
 	v->state = VCPU_ENTRY;
 	vacct(v, VACCT_KVM);
 	v->ev = sim_after(v->sim, c, ev_entered, v, inj);
@@ -255,7 +255,7 @@ void vcpu_exit(struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip
 	const struct kvm_era *e = v->hp.vm->era;
 	if (v->state == VCPU_GUEST)
 		guest_exit(v->guest);
-	vmx_stop_hv_timer(v);
+	vmx_stop_hv_timer(&v->timer);
 	struct kvm_exit_info x = {
 		.vcpu_id = v->hp.vcpu_id,
 		.reason = reason,
@@ -274,7 +274,7 @@ void vcpu_exit(struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip
 		v->exit_insn = *in;
 	cost += vcost(v, COST_vmexit);
 	if (!v->conf.apicv && v->eoi.pv_eoi_pending) {
-		apic_sync_pv_eoi_from_guest(v); /* after every exit */
+		apic_sync_pv_eoi_from_guest(&v->eoi); /* after every exit */
 		cost += vcost(v, COST_pv_eoi_sync);
 	}
 	step(v, VCPU_EXIT, VACCT_KVM, cost, ev_exit_handled);
@@ -301,7 +301,7 @@ static void ev_halt_done(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
 	v->ev = SIM_NO_EVENT;
-	kvm_lapic_switch_to_hv_timer(v);
+	kvm_lapic_switch_to_hv_timer(&v->timer);
 	v->state = VCPU_EXIT;
 	vcpu_enter(v);
 }
@@ -429,7 +429,7 @@ static void hlt_handled(struct vcpu *v, const struct guest_insn *in)
 	++v->hp.stat.halt_exits;
 	if (vcpu_has_events(v))
 		return; /* kvm_vcpu_has_events(): stays runnable; vcpu_exit() enters again */
-	kvm_lapic_switch_to_sw_timer(v); /* before polling, so that the poll sees an expired timer */
+	kvm_lapic_switch_to_sw_timer(&v->timer); /* before polling, so that the poll sees an expired timer */
 	v->halts++;
 	kvm_vcpu_halt_begin(&v->hp, &v->halt, now_ns);
 	v->res = (struct kvm_halt_result){
@@ -521,6 +521,7 @@ void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	host_task_init(&v->task, &vcpu_task_ops, cpu, v->name, pid);
 	v->tracer = tracer;
+	v->tsink = (struct kvm_trace_sink){ v->events, tracer ? vcpu_trace_emit : NULL, v };
 	v->ktracer = (struct kvm_halt_tracer){ kt_halt_poll_ns, kt_vcpu_wakeup, v };
 	kvm_vcpu_haltpoll_init(&v->hp, vm, vcpu_id, &v->ktracer);
 	v->state = VCPU_NEW;
@@ -532,19 +533,21 @@ void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_
 		snprintf(rn, sizeof(rn), "%s/wakeup", name);
 		v->wake_rng = sim_rng_new(seed, rn);
 	}
-	v->eoi.highest_isr_cache = -1;
+	kvm_apic_eoi_init(&v->eoi, &conf->eoi, conf->apicv, vcpu_id, prof, v->cost_rng, &v->tsink, &vcpu_eoi_ops, v);
 	/* the LAPIC timer's vector */
 	struct vcpu_vector *t = &v->vec[v->nvec++];
 	t->v = v;
 	t->vector = LOCAL_TIMER_VECTOR;
 	v->timer_vec = t;
-	kvm_lapic_timer_init(v);
+	kvm_lapic_timer_init(&v->timer, sim, &conf->timer, vm->era, vcpu_id, conf->oneshot, prof, v->cost_rng, &v->tsink,
+			     &vcpu_lapic_ops, v);
 }
 
 void vcpu_attach_guest(struct vcpu *v, struct guest_cpu *g, struct guest_shared *shared)
 {
 	v->guest = g;
 	v->shared = shared;
+	kvm_apic_eoi_attach(&v->eoi, shared);
 }
 
 struct guest_hw vcpu_guest_hw(struct vcpu *v)

@@ -148,6 +148,8 @@ struct vcpu {
 	vcpu_exit_fn *exit_fn;
 	struct guest_insn exit_insn;
 	bool has_exit_insn;
+	kvm_lapic_done_fn *lapic_done;   /* the LAPIC timer's exit, handled (apic.c) */
+	kvm_apic_eoi_done_fn *eoi_done; /* an EOI exit, handled (apic.c) */
 	struct exit_stat exits[VMX_REASONS];
 	uint64_t events[KVM_EV_N];
 
@@ -173,19 +175,12 @@ struct vcpu {
 	sim_time_t unfinished_poll_ps; /* poll time of a halt still open when the run ended */
 
 	const struct vcpu_tracer *tracer;
+	struct kvm_trace_sink tsink;    /* events[], and tracer when tracing: for the vCPU and its parts */
 	struct kvm_halt_tracer ktracer; /* forwards the halt handler's events */
 };
 
 /* VTRACE - count tracepoint ev and, when tracing, format its payload with `call` into tb_. */
-#define VTRACE(v, ev, call)                                                                          \
-	do {                                                                                         \
-		(v)->events[ev]++;                                                                   \
-		if ((v)->tracer) {                                                                   \
-			char tb_[256];                                                               \
-			call;                                                                        \
-			(v)->tracer->event((v)->tracer->ctx, (v), ev, tb_);                          \
-		}                                                                                    \
-	} while (0)
+#define VTRACE(v, ev, call) KVM_TRACE(&(v)->tsink, ev, call)
 
 /* vcpu_init - a vCPU of `vm` pinned to `cpu`; tracer may be NULL (events still counted). */
 void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_haltpoll *vm,
@@ -238,5 +233,9 @@ struct vcpu_vector *vcpu_highest_irr(struct vcpu *v);
 
 /* exec.c: the guest's instructions, as KVM and the hardware handle them */
 extern const struct guest_hw_ops vcpu_guest_hw_ops;
+/* apic.c: what the LAPIC timer and EOI handling ask of their vCPU; where tracepoints go */
+void vcpu_trace_emit(void *ctx, enum kvm_event ev, const char *payload);
+extern const struct kvm_lapic_vcpu_ops vcpu_lapic_ops;
+extern const struct kvm_apic_eoi_vcpu_ops vcpu_eoi_ops;
 
 #endif
