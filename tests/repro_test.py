@@ -13,8 +13,8 @@
 
 With --markdown it prints the comparison tables the README shows.
 Environment: KVMSIM_BUILD (the build directory), KVMSIM_SRC (the tree),
-KVMSIM_DATA (the published data; default: tests/data/published, copies of
-../shared/data kept in the tree so that every clone checks them).
+KVMSIM_DATA (the published data; default: tests/data/published, described
+with their sources in docs/published-data.md).
 """
 import os
 import re
