@@ -1,5 +1,5 @@
 /*
- * test_cpuidle.c - the guest's haltpoll governor (spec 3.2), hand-worked per
+ * test_cpuidle.c - the guest's haltpoll governor (docs/kernel-behaviour.md §3.2), hand-worked per
  * guest release, and cpuidle-haltpoll in whole runs: it switches host polling
  * off through the poll-control MSR, and its polling is the guest's time.
  */

@@ -1,6 +1,6 @@
 /*
  * test_haltpoll.c - the kernel's halt polling per era, hand-worked from
- * ../shared/spec/kvm-behavior.md section 1 (with the release boundaries the
+ * docs/kernel-behaviour.md §1 (with the release boundaries the
  * kernel's history gives): grow/shrink/reset/clamp, the decision table, the
  * statistics, the tracepoint text, and the policy plug-in interface.
  */
@@ -163,7 +163,7 @@ static void test_era_a_4_4(void **state)
 	assert_int_equal(f->v.stat.halt_attempted_poll, 3); /* every halt with hpn != 0 */
 	assert_int_equal(f->v.stat.halt_successful_poll, 1);
 	assert_int_equal(f->v.stat.halt_wakeup, 3);
-	/* spec 1.10.1: no ceiling in grow; a later halt in (max, hpn] keeps it */
+	/* docs/kernel-behaviour.md §1.10.1: no ceiling in grow; a later halt in (max, hpn] keeps it */
 	f->v.hp.halt_poll_ns = 320000;
 	HALT(f, 400000, "kvm_halt_poll_ns: vcpu 0: halt_poll_ns 640000 (grow 320000)",
 	     "kvm_vcpu_wakeup: wait time 400000 ns");
@@ -227,7 +227,7 @@ static void test_era_c_5_4(void **state)
 
 static void test_era_d_grow_cap(void **state)
 {
-	/* spec 1.10.2: 5.10.7 with KVM_CAP_HALT_POLL above the module value */
+	/* docs/kernel-behaviour.md §1.10.2: 5.10.7 with KVM_CAP_HALT_POLL above the module value */
 	struct fx *f = fx_new("5.10.7", KVM_ARCH_X86, NULL);
 	kvm_vm_enable_cap_halt_poll(&f->vm, 300000);
 	f->v.hp.halt_poll_ns = 200000;
@@ -247,7 +247,7 @@ static void test_era_d_grow_cap(void **state)
 static void test_era_e_5_15(void **state)
 {
 	struct fx *f = fx_new("5.15", KVM_ARCH_X86, NULL);
-	/* spec 1.10.6: shrink floor */
+	/* docs/kernel-behaviour.md §1.10.6: shrink floor */
 	f->param.halt_poll_ns_shrink = 2;
 	f->v.hp.halt_poll_ns = 40000;
 	HALT(f, 300000, "kvm_halt_poll_ns: vcpu 0: halt_poll_ns 20000 (shrink 40000)",
@@ -256,7 +256,7 @@ static void test_era_e_5_15(void **state)
 	     "kvm_vcpu_wakeup: wait time 300000 ns, polling valid");
 	HALT(f, 300000, "kvm_halt_poll_ns: vcpu 0: halt_poll_ns 0 (shrink 10000)",
 	     "kvm_vcpu_wakeup: wait time 300000 ns, polling valid");
-	/* spec 1.10.3: the module parameter is snapshotted at VM creation */
+	/* docs/kernel-behaviour.md §1.10.3: the module parameter is snapshotted at VM creation */
 	f->param.halt_poll_ns = 50000;
 	assert_int_equal(kvm_max_poll_ns(&f->v), 200000);
 	fx_free(f);
@@ -265,7 +265,7 @@ static void test_era_e_5_15(void **state)
 static void test_era_f_clamp_and_override(void **state)
 {
 	struct fx *f = fx_new("6.1", KVM_ARCH_X86, NULL);
-	/* spec 1.10.4: grow stores a value above MAX; the next halt clamps silently */
+	/* docs/kernel-behaviour.md §1.10.4: grow stores a value above MAX; the next halt clamps silently */
 	f->v.hp.halt_poll_ns = 160000;
 	HALT(f, 190000, "kvm_halt_poll_ns: vcpu 0: halt_poll_ns 320000 (grow 160000)",
 	     "kvm_vcpu_wakeup: wait time 190000 ns, polling valid");
@@ -300,7 +300,7 @@ static void test_max_zero_resets_silently(void **state)
 
 static void test_no_poll(void **state)
 {
-	/* spec 1.10.8: guest haltpoll disabled host polling (6.x): no poll, no adaptation, clamp still */
+	/* docs/kernel-behaviour.md §1.10.8: guest haltpoll disabled host polling (6.x): no poll, no adaptation, clamp still */
 	struct fx *f = fx_new("6.6", KVM_ARCH_X86, NULL);
 	f->v.msr_kvm_poll_control = 0;
 	f->v.hp.halt_poll_ns = 300000;
@@ -330,7 +330,7 @@ static void test_no_poll(void **state)
 
 static void test_invalid_wakeups_s390(void **state)
 {
-	/* spec 1.10.7 */
+	/* docs/kernel-behaviour.md §1.10.7 */
 	struct fx *f = fx_new("5.15", KVM_ARCH_S390, NULL);
 	HALT_INVALID(f, 1000, "kvm_halt_poll_ns: vcpu 0: halt_poll_ns 0 (shrink 0)",
 		     "kvm_vcpu_wakeup: wait time 1000 ns, polling invalid");

@@ -1,6 +1,6 @@
 /*
  * test_timer_eoi.c - the LAPIC timer and EOI paths, pinned by the exact
- * tracepoint sequences they produce (spec sections 4-6), and the output
+ * tracepoint sequences they produce (docs/kernel-behaviour.md §4-6), and the output
  * layouts of perf stat, perf kvm stat and cyclictest -h.
  */
 #include <setjmp.h>

@@ -36,7 +36,7 @@ enum trace_ev {
 	KEV_N,
 };
 
-/* The layouts of kvm_exit's payload (spec 6.2), and trace-cmd's plugin. */
+/* The layouts of kvm_exit's payload (docs/kernel-behaviour.md §6.2), and trace-cmd's plugin. */
 enum trace_exit_layout {
 	KVM_EXIT_L_REASON,  /* <5.4, and trace-cmd's plugin: "reason %s rip 0x%lx info %llx %llx" */
 	KVM_EXIT_L_VCPU,    /* 5.4-5.9: "vcpu %u reason %s rip 0x%lx info %llx %llx" */

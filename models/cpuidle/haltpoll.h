@@ -1,7 +1,7 @@
 /*
  * haltpoll.h - the guest's cpuidle-haltpoll driver and haltpoll governor
  * (drivers/cpuidle/cpuidle-haltpoll.c, governors/haltpoll.c, poll_state.c;
- * ../shared/spec/kvm-behavior.md section 3), versioned by the *guest* kernel.
+ * docs/kernel-behaviour.md §3), versioned by the *guest* kernel.
  *
  * States: 0 POLL (spin in guest mode, checking the clock every 200
  * cpu_relax()), 1 HALT (HLT: a VM exit). With the driver loaded the guest

@@ -1,6 +1,6 @@
 /*
  * eoi.h - end of interrupt: what the guest's EOI write costs, and when KVM
- * completes it (arch/x86/kvm/lapic.c; ../shared/spec/kvm-behavior.md section 5).
+ * completes it (arch/x86/kvm/lapic.c; docs/kernel-behaviour.md §5).
  *
  * Modes (a VM's setting):
  *   x2apic  the guest writes MSR 0x80B: an MSR_WRITE exit, traced kvm_apic

@@ -2,7 +2,7 @@
  * kvm_era.c - kernel release -> halt-polling behaviour table.
  *
  * Each flag is switched on at the first release that has the behaviour. The
- * releases are those the spec (section 0) read, narrowed where the kernel's
+ * releases are those docs/kernel-behaviour.md §0 names, narrowed where the kernel's
  * history pins the change; see the comments for the ones that are bounds.
  */
 #include "models/haltpoll/kvm_era.h"

@@ -4,7 +4,7 @@
  * Version differences are data: kvm_era_for() turns a release and an
  * architecture into this table, and the halt handler and the "kvm" policy read
  * flags from it instead of comparing version numbers themselves. The eras are
- * those of ../shared/spec/kvm-behavior.md section 1:
+ * those of docs/kernel-behaviour.md §1:
  *
  *   A  4.3 .. 4.6    dynamic polling as first merged; grow has no ceiling
  *   B  4.7 .. 5.0    valid_wakeup; grow capped at the module halt_poll_ns
@@ -17,7 +17,7 @@
  *   F  6.1 ..        clamp before polling, override flag, live module parameter;
  *                    halt_poll_ns_shrink defaults to 2 from 6.11
  *
- * The spec (../shared/spec/kvm-behavior.md) placed D at 5.10 and the 5.13
+ * A first reading of the sources placed D at 5.10 and the 5.13
  * changes at 5.15; the kernel's merge and stable history says otherwise, and
  * the table follows the history. Releases whose behaviour is only bounded
  * (4.5-4.8 defaults and formats) are noted where they are set.
@@ -52,12 +52,12 @@ struct kvm_era {
 	enum kvm_arch arch;
 	char era;         /* 'A'..'F' */
 
-	/* grow/shrink (spec 1.4) */
+	/* grow/shrink (docs/kernel-behaviour.md §1.4) */
 	bool grow_start_param;   /* 5.1+: grow from halt_poll_ns_grow_start; else hard-coded 10000 */
 	enum kvm_grow_cap grow_cap;
 	bool shrink_floor;       /* 5.15+: shrink below grow_start resets to 0 */
 
-	/* the halt handler (spec 1.5) */
+	/* the halt handler (docs/kernel-behaviour.md §1.5) */
 	enum kvm_max_source max_source;
 	bool valid_wakeup;       /* 4.7+: invalid wake-ups shrink and count halt_poll_invalid */
 	bool arch_invalid_wakeups; /* the architecture has invalid wake-ups at all (s390) */
@@ -69,13 +69,13 @@ struct kvm_era {
 	bool cap_halt_poll;      /* 5.8+: KVM_CAP_HALT_POLL exists */
 	bool non_halt_block_polls; /* up to 5.16 every x86 block polled, not only HLT */
 
-	/* statistics (spec 1.8) */
+	/* statistics (docs/kernel-behaviour.md §1.8) */
 	bool stat_poll_invalid;  /* halt_poll_invalid */
 	bool stat_poll_ns;       /* halt_poll_success_ns / halt_poll_fail_ns */
 	bool stat_wait;          /* halt_wait_ns and the three histograms */
 	bool stat_blocking;      /* blocking */
 
-	/* tracepoint formats (spec 6) */
+	/* tracepoint formats (docs/kernel-behaviour.md §6) */
 	bool tp_wakeup_valid;    /* kvm_vcpu_wakeup prints ", polling valid|invalid" */
 	bool tp_halt_poll_signed; /* kvm_halt_poll_ns prints %d (4.4) instead of %u */
 	int tp_kvm_exit;         /* 0: <5.4 "reason", 1: 5.4 "vcpu reason", 2: 5.10+ info1/info2, 3: 6.14+ requests */
@@ -85,7 +85,7 @@ struct kvm_era {
 	int tp_msi_set_irq;      /* 0: <4.6 "dst %u vec %x", 1: "dst %u vec %u", 2: 4.8+ "dst %llx vec %u" */
 	bool tp_hv_state_sw;     /* 4.19+: every start of the sw timer traces kvm_hv_timer_state 0 */
 
-	/* LAPIC timer (spec 4) */
+	/* LAPIC timer (docs/kernel-behaviour.md §4) */
 	bool hv_timer;           /* 4.9+: the VMX preemption timer emulates the TSC-deadline timer */
 	bool hv_advance;         /* 4.10+: the hv timer also fires timer_advance_ns early */
 	bool hv_oneshot;         /* 4.19+: one-shot and periodic modes use the hv timer too */
@@ -107,7 +107,7 @@ const char *kvm_arch_name(enum kvm_arch arch);
 /* kvm_era_for - fill *e for a release and architecture; -1 with a message if not modelled. */
 int kvm_era_for(unsigned version, enum kvm_arch arch, struct kvm_era *e, char *err, size_t errlen);
 
-/* KVM_HALT_POLL_NS_DEFAULT of a release and architecture (spec 1.2). */
+/* KVM_HALT_POLL_NS_DEFAULT of a release and architecture (docs/kernel-behaviour.md §1.2). */
 uint32_t kvm_halt_poll_ns_default(unsigned version, enum kvm_arch arch);
 
 #define KVM_OLDEST_VERSION KVM_VERSION_CODE(4, 3, 0)

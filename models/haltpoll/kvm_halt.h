@@ -1,6 +1,6 @@
 /*
  * kvm_halt.h - the kernel's halt handler: kvm_vcpu_block() (up to 5.16) and
- * kvm_vcpu_halt() (5.17+), as in ../shared/spec/kvm-behavior.md 1.5-1.8.
+ * kvm_vcpu_halt() (5.17+), as in docs/kernel-behaviour.md §1.5-1.8.
  *
  * The handler is split at the one place where time passes: kvm_vcpu_halt_begin()
  * runs at the top of the handler and says whether and how long to poll;

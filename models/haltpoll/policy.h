@@ -46,7 +46,7 @@ struct kvm_era; /* models/haltpoll/kvm_era.h: what the selected kernel release d
 /* What a policy sees of the kernel at a decision point. */
 struct hp_env {
 	uint32_t vcpu_id;
-	uint32_t max_poll_ns;                  /* the era's decision ceiling ("MAX", spec 1.5) */
+	uint32_t max_poll_ns;                  /* the era's decision ceiling ("MAX", docs/kernel-behaviour.md §1.5) */
 	const struct kvm_module_params *param; /* live module parameters */
 	const struct kvm_era *era;             /* the kernel release being modelled */
 	void (*trace_halt_poll_ns)(void *ctx, bool grow, uint32_t new_ns, uint32_t old_ns);

@@ -2,7 +2,7 @@
  * policy_kvm.c - the kernel's own halt-polling algorithm (virt/kvm/kvm_main.c),
  * for the release selected by env->era: grow_halt_poll_ns(),
  * shrink_halt_poll_ns() and the decision that picks between them
- * (spec 1.4 and 1.7). All arithmetic is unsigned 32-bit, as in the kernel.
+ * (docs/kernel-behaviour.md §1.4 and 1.7). All arithmetic is unsigned 32-bit, as in the kernel.
  */
 #include "models/haltpoll/kvm_era.h"
 #include "models/haltpoll/policy.h"

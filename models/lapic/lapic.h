@@ -1,6 +1,6 @@
 /*
  * lapic.h - the LAPIC TSC-deadline timer as KVM emulates it
- * (arch/x86/kvm/lapic.c, vmx.c; ../shared/spec/kvm-behavior.md section 4).
+ * (arch/x86/kvm/lapic.c, vmx.c; docs/kernel-behaviour.md §4).
  *
  * The guest arms the timer by writing IA32_TSC_DEADLINE (an MSR_WRITE exit);
  * kvm_set_lapic_tscdeadline_msr() cancels what was armed and restarts it:

@@ -1,4 +1,4 @@
-/* kvm_tp.c - KVM tracepoint payloads per kernel release (TP_printk strings of spec 6). */
+/* kvm_tp.c - KVM tracepoint payloads per kernel release (TP_printk strings of docs/kernel-behaviour.md §6). */
 #include "models/tracepoints/kvm_tp.h"
 
 #include <inttypes.h>

@@ -1,6 +1,6 @@
 /*
  * kvm_tp.h - the payloads of KVM's tracepoints, byte for byte as the selected
- * kernel's TP_printk prints them (spec section 6).
+ * kernel's TP_printk prints them (docs/kernel-behaviour.md §6).
  *
  * Each function writes the text after "event_name: " into buf and returns its
  * length (snprintf semantics). The trace writers (trace-cmd report layout) and

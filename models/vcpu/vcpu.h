@@ -17,7 +17,7 @@
  * The poll loop is not simulated check by check: its checks fall on a grid of
  * poll_iter from the loop's start, and the loop's end is computed when
  * something it checks changes; the kernel's timestamps fall on that grid, so
- * a successful poll's halt_ns excludes the last check (spec 1.6).
+ * a successful poll's halt_ns excludes the last check (docs/kernel-behaviour.md §1.6).
  *
  * Guest mode belongs to the guest OS (models/guest), which this side meets
  * only at the virtual hardware (models/guest/hw.h): the instructions it

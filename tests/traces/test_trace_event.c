@@ -1,7 +1,7 @@
 /*
  * test_trace_event.c - the payload parser against every layout it must read:
  * what kvmsim's own writers print for every kernel era, literal payloads of
- * each event (from the spec's formats and from real 6.18 traces), what
+ * each event (from the formats of docs/kernel-behaviour.md §6 and from real 6.18 traces), what
  * libtraceevent renders from the 6.18 kvm_exit format with and without
  * trace-cmd's kvm plugin, and the errors for payloads that fit no layout.
  */
@@ -123,7 +123,7 @@ static void test_exit_entry_all_eras(void **state)
 	}
 }
 
-/* the other events, in the layouts of spec 6.2 and of real 6.18 traces */
+/* the other events, in the layouts of docs/kernel-behaviour.md §6.2 and of real 6.18 traces */
 static void test_other_events(void **state)
 {
 	struct trace_event ev;
