@@ -13,8 +13,8 @@ static sim_time_t to_ps(double x)
 {
 	if (!(x > 0))
 		return 0;
-	if (x > 9e18)
-		return INT64_MAX / 4;
+	if (x > (double)SIM_INPUT_MAX)
+		return SIM_INPUT_MAX; /* a draw from a long tail: as long as any input may be */
 	return (sim_time_t)llround(x);
 }
 

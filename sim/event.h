@@ -42,11 +42,12 @@ sim_time_t sim_now(const struct sim *sim);
 sim_handle_t sim_at(struct sim *sim, sim_time_t t, sim_action_fn *action, void *subject,
 		    void *object);
 
-/* sim_after - schedule action(subject, object) dt after now (dt >= 0). */
+/* sim_after - schedule action(subject, object) dt after now (dt >= 0); a time past the
+ * clock's range is the end of time: the event never fires. */
 static inline sim_handle_t sim_after(struct sim *sim, sim_time_t dt, sim_action_fn *action,
 				     void *subject, void *object)
 {
-	return sim_at(sim, sim_now(sim) + dt, action, subject, object);
+	return sim_at(sim, sim_time_add_sat(sim_now(sim), dt), action, subject, object);
 }
 
 /* sim_cancel - cancel a pending event; false if it already fired or was cancelled. */

@@ -70,6 +70,12 @@ int source_check(void *obj, const struct conf_node *map, const char *path, struc
 		conf_errorf(err, where, path, "jitter must be at most half the period");
 		return -1;
 	}
+	if (c->type == SRC_ONOFF && !(dist_mean(&c->on) >= (double)SIM_NS)) {
+		/* a burst shorter than a nanosecond almost never holds an arrival: the search for
+		 * the next one would run through years of silences */
+		conf_errorf(err, where, path, "an onoff source needs bursts (on) of at least 1ns on average");
+		return -1;
+	}
 	if ((c->type == SRC_POISSON || c->type == SRC_ONOFF) && !(c->rate > 0)) {
 		conf_errorf(err, where, path, "a %s source needs a positive rate", source_types[c->type]);
 		return -1;

@@ -124,8 +124,8 @@ int cfg_parse_time(const char *s, const char *unit, sim_time_t *ps, const char *
 		*why = "expected a time that is not negative";
 		return -1;
 	}
-	if (scale(m, e, f, ps)) {
-		*why = "time out of range (at most about 106 days)";
+	if (scale(m, e, f, ps) || *ps > SIM_INPUT_MAX) {
+		*why = "time out of range (at most 1000000s)";
 		return -1;
 	}
 	return 0;

@@ -192,6 +192,52 @@ static void test_polling_effect(void **state)
 	run_free(k);
 }
 
+/*
+ * test_wake_means_idle - a wake latency is an interrupt that found the guest idle (halted, or
+ * spinning in its idle loop with nothing queued): not one that arrived while it was busy with
+ * an earlier interrupt's work. With HLT idle, wakes and halts are the same events, give or
+ * take the few interrupts that reach IRR as the guest is on its way into HLT.
+ */
+static void test_wake_means_idle(void **state)
+{
+	const char *const sets[] = { "duration=500ms", NULL };
+	struct run *r = run_scenario(sets);
+	for (int i = 0; i < r->m.nvcpus; i++) {
+		const struct vcpu *v = &r->m.vcpus[i];
+		const struct guest_cpu *g = &r->m.guests[i];
+		uint64_t wakes = g->wake_lat.count, irqs = g->irq_lat.count;
+		assert_true(wakes < irqs);
+		assert_true(wakes >= v->halts && wakes <= v->halts + v->halts / 100 + 2);
+	}
+	run_free(r);
+	/* 80 kHz of interrupts with 10 us of work each: most arrive while the guest is busy */
+	const char *const busy[] = { "duration=50ms", "vm.workload={type: poisson, rate: 80000, work: 10us}", NULL };
+	r = run_scenario(busy);
+	const struct guest_cpu *g = &r->m.guests[0];
+	assert_true(g->wake_lat.count * 2 < g->irq_lat.count);
+	run_free(r);
+}
+
+/* test_fmt_time - durations in the largest unit that keeps them exact, read back by the parser */
+static void test_fmt_time(void **state)
+{
+	static const struct {
+		sim_time_t ps;
+		const char *text;
+	} cases[] = {
+		{ 0, "0ns" }, { 1, "1ps" }, { 1500, "1.5ns" }, { 45540000, "45.54us" }, { 1234567, "1234.567ns" },
+		{ 600010 * SIM_MS, "600.01s" }, { SIM_S, "1s" }, { 1500 * SIM_US, "1.5ms" }, { 100 * SIM_NS, "100ns" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[32];
+		const char *why;
+		sim_time_t back;
+		assert_string_equal(sim_fmt_time(cases[i].ps, buf, sizeof(buf)), cases[i].text);
+		assert_int_equal(cfg_parse_time(buf, "ns", &back, &why), 0);
+		assert_int_equal(back, cases[i].ps);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +245,8 @@ int main(void)
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_streams_independent),
 		cmocka_unit_test(test_polling_effect),
+		cmocka_unit_test(test_wake_means_idle),
+		cmocka_unit_test(test_fmt_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,12 +49,12 @@ static void arrive(void *ctx, sim_time_t work)
 	if (l->task.state == TASK_RUNNING) { /* more work for the running burst */
 		sim_time_t now = sim_now(l->sim);
 		sim_cancel(l->sim, l->ev);
-		l->backlog += work - (now - l->since);
+		l->backlog = sim_time_add_sat(l->backlog, work) - (now - l->since);
 		l->since = now;
 		l->ev = sim_after(l->sim, l->backlog, ev_done, l, NULL);
 		return;
 	}
-	l->backlog += work;
+	l->backlog = sim_time_add_sat(l->backlog, work);
 	if (l->task.state == TASK_SLEEPING) {
 		l->bursts++;
 		host_task_wake(&l->task);

@@ -180,9 +180,21 @@ int cost_profile_override(struct cost_profile *p, struct conf_node *costs, struc
 			return -1;
 	}
 	for (int i = 0; i < COST_N; i++) {
-		p->ps[i] = p->cost[i].is_time ? p->cost[i].time
-					      : sim_cycles_to_ps(p->cost[i].cycles, p->tsc_khz);
-		p->cv[i] = p->cost[i].cv;
+		const struct cfg_cost *c = &p->cost[i];
+		__int128 ps = c->is_time ? c->time : ((__int128)c->cycles * 1000000000 + p->tsc_khz / 2) / p->tsc_khz;
+		const char *why = ps < 0 ? "must not be negative"
+				  : ps > COST_MAX_PS ? "is more than a second for one step (at most 1s)"
+				  : i == COST_poll_iter && ps == 0 ? "must take time: the halt-poll loop advances by it"
+				  : NULL;
+		if (why) {
+			char key[64];
+			snprintf(key, sizeof(key), "costs.%s", cost_names[i]);
+			const struct conf_node *n = costs ? conf_get(costs, cost_names[i]) : NULL;
+			conf_errorf(err, n ? n : costs, key, "%s (profile %s)", why, p->name ? p->name : "?");
+			return -1;
+		}
+		p->ps[i] = (sim_time_t)ps;
+		p->cv[i] = c->cv;
 	}
 	return 0;
 }

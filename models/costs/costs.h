@@ -66,6 +66,10 @@ enum cost_id {
 extern const char *const cost_names[COST_N];
 extern const char *const cost_docs[COST_N];
 
+/* COST_MAX_PS - no single step of these paths takes a second; the bound keeps every sum of
+ * costs far from the clock's range. */
+#define COST_MAX_PS SIM_S
+
 struct cost_profile {
 	char *name;
 	char *description;

@@ -193,7 +193,8 @@ static void latency(struct guest_cpu *g, struct gop *op)
 void guest_irq_raised(struct guest_cpu *g, uint8_t vector)
 {
 	uint64_t bit = 1ull << (vector % 64);
-	if (g->idle)
+	/* idle: halted, or spinning in the idle loop, with nothing queued (interrupt work done) */
+	if (g->idle && !g->qn)
 		g->idle_at_irr[vector / 64] |= bit;
 	else
 		g->idle_at_irr[vector / 64] &= ~bit;

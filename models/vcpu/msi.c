@@ -26,7 +26,7 @@ static void msi_fire(void *ctx, sim_time_t work)
 	uint64_t addr = 0xfee00000ull | ((uint64_t)v->hp.vcpu_id << 12), data = q->vector;
 	q->arrivals++;
 	VTRACE(v, EV_kvm_msi_set_irq, kvm_tp_msi_set_irq(tb_, sizeof(tb_), v->hp.vm->era, addr, data));
-	q->work += work;
+	q->work = sim_time_add_sat(q->work, work); /* coalesced arrivals add their work */
 	if (q->state == VEC_IDLE) {
 		vcpu_vec_set(v, q, VEC_INFLIGHT);
 		q->arrival = sim_now(v->sim);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "models/haltpoll/policies.h"
+#include "models/tracepoints/kvm_tp.h"
 #include "sim/xalloc.h"
 #include "workloads/scenario/machine.h"
 #include "workloads/scenario/report.h"
@@ -23,6 +24,19 @@ static double wall_now(void)
 
 static void run_usage(FILE *f)
 {
+	/* the event names, wrapped at 80 columns under the option's text */
+	char events[600] = "";
+	size_t n = 0, col = 20;
+	for (int i = 0; i < KVM_EV_N; i++) {
+		const char *sep = i + 1 < KVM_EV_N ? "," : "";
+		size_t w = strlen(kvm_event_names[i]) + strlen(sep);
+		if (col > 20 && col + 1 + w > 80) {
+			n += (size_t)snprintf(events + n, sizeof(events) - n, "\n                   ");
+			col = 19;
+		}
+		n += (size_t)snprintf(events + n, sizeof(events) - n, " %s%s", kvm_event_names[i], sep);
+		col += 1 + w;
+	}
 	fprintf(f,
 		"usage: kvmsim run [SCENARIO.yaml] [options]\n\n"
 		"Simulate a scenario (without a file: the built-in default) and print a summary.\n\n"
@@ -31,16 +45,23 @@ static void run_usage(FILE *f)
 		"  --seed N          master random seed (as --set seed=N)\n"
 		"  --duration T      simulated time, e.g. 500ms (as --set duration=T)\n"
 		"  --json FILE       results as JSON (schema " KVMSIM_RUN_SCHEMA "); - for stdout\n"
-		"  --trace FILE      kvm_exit, kvm_entry, kvm_halt_poll_ns, kvm_vcpu_wakeup events in\n"
-		"                    trace-cmd report layout, as the chosen kernel prints them\n"
+		"  --trace FILE      the kvm events in trace-cmd report layout, as the chosen kernel\n"
+		"                    prints them:\n                   %s\n"
 		"  --policy-lib SO   load a halt-polling policy from a shared object (repeatable)\n"
-		"  --kvm-events      print the tracepoint counts as `perf stat -e 'kvm:*'` does\n"
-		"  --exit-stats      print the VM exits as `perf kvm stat report` does\n"
+		"  --kvm-events      print the tracepoint counts as `perf stat -e 'kvm:*'` does (every\n"
+		"                    kvm_exit that fired, also one still being handled at the end)\n"
+		"  --exit-stats      print the VM exits as `perf kvm stat report` does (exits paired\n"
+		"                    with their next kvm_entry: one still open at the end is not counted)\n"
 		"  --hist FILE       the guest cyclictest's histogram in `cyclictest -h` layout\n"
 		"  --progress        show progress on stderr (default: when stderr is a terminal)\n"
 		"  --no-progress     never show progress\n"
 		"  --quiet           no summary\n"
-		"  -h, --help        this text\n");
+		"  -h, --help        this text\n\n"
+		"The summary: per vCPU, `wakes` counts wake-ups: interrupts that found the guest idle\n"
+		"(halted, or spinning in its idle loop with nothing left to do) as they reached IRR;\n"
+		"the wake latency is from such an interrupt's arrival to its handler's first instruction.\n"
+		"Every interrupt's latency (busy or idle) is in the JSON as latency.irq.\n",
+		events);
 }
 
 static int load_policies(const char *cmd, char **libs, size_t n)

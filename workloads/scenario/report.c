@@ -24,6 +24,38 @@ static const char *us(int64_t ns, bool have, char *buf, size_t len)
 	return buf;
 }
 
+/* vm_polling - what decides a VM's halt polling: its policy and its ceiling. */
+static void vm_polling(const struct machine *m, const struct machine_vm *vm, char *buf, size_t len)
+{
+	const char *policy = vm->hp.policy->name;
+	if (!m->sc->era.cap_halt_poll)
+		snprintf(buf, len, "policy %s (no KVM_CAP_HALT_POLL before 5.8)", policy);
+	else if (vm->conf->halt_poll_ns_set)
+		snprintf(buf, len, "policy %s, KVM_CAP_HALT_POLL %u ns", policy, vm->conf->halt_poll_ns);
+	else
+		snprintf(buf, len, "policy %s, KVM_CAP_HALT_POLL not set (the module's halt_poll_ns)", policy);
+}
+
+/* report_vms - a line per run of VMs that poll alike ("vm0-vm3: policy kvm, ..."). */
+static void report_vms(FILE *f, const struct machine *m)
+{
+	for (int i = 0; i < m->nvms;) {
+		char what[160], next[160];
+		vm_polling(m, &m->vms[i], what, sizeof(what));
+		int j = i + 1;
+		for (; j < m->nvms; j++) {
+			vm_polling(m, &m->vms[j], next, sizeof(next));
+			if (strcmp(what, next))
+				break;
+		}
+		if (j - i > 1)
+			fprintf(f, "%s-%s: %s\n", m->vms[i].name, m->vms[j - 1].name, what);
+		else
+			fprintf(f, "%s: %s\n", m->vms[i].name, what);
+		i = j;
+	}
+}
+
 void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 {
 	const struct scenario *sc = m->sc;
@@ -38,9 +70,11 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 		m->nvcpus == 1 ? "" : "s", (double)ri->events / 1e6);
 	if (ri->wall_s > 0)
 		fprintf(f, " in %.2f s (%.1f M events/s)", ri->wall_s, (double)ri->events / ri->wall_s / 1e6);
-	fprintf(f, "\nkvm: halt_poll_ns=%u halt_poll_ns_grow=%u halt_poll_ns_grow_start=%u halt_poll_ns_shrink=%u\n\n",
+	fprintf(f, "\nkvm: halt_poll_ns=%u halt_poll_ns_grow=%u halt_poll_ns_grow_start=%u halt_poll_ns_shrink=%u\n",
 		m->param.halt_poll_ns, m->param.halt_poll_ns_grow, m->param.halt_poll_ns_grow_start,
 		m->param.halt_poll_ns_shrink);
+	report_vms(f, m);
+	fprintf(f, "\n");
 
 	fprintf(f, "%-14s %7s %7s  %-26s  %s\n", "", "", "poll", "wake latency (us)", "CPU time (%)");
 	fprintf(f, "%-14s %7s %7s  %8s %8s %8s  %6s %6s %6s %7s %9s %6s\n", "vCPU", "wakes", "ok (%)", "p50",
@@ -80,6 +114,17 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 			if (p->idle_ps[s])
 				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], sc->duration));
 		fputc('\n', f);
+	}
+	/* cyclictest's own figures, in its own line layout (whole microseconds, as it measures) */
+	if (m->nct)
+		fprintf(f, "\ncyclictest (us):\n");
+	for (int i = 0; i < m->nct; i++) {
+		const struct cyclictest_thread *t = &m->ct[i];
+		char iv[32];
+		sim_fmt_time(t->conf->interval, iv, sizeof(iv));
+		fprintf(f, "T:%2d (%s) I:%s C:%7llu Min:%7lld Act:%5lld Avg:%5lld Max:%8lld\n", i, t->g->name, iv,
+			(unsigned long long)t->cycles, (long long)t->min_us, (long long)t->act_us,
+			(long long)cyclictest_avg(t), (long long)t->max_us);
 	}
 }
 
