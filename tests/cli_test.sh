@@ -28,7 +28,17 @@ cmp -s "$T/a.trace" "$T/b.trace" || fail "same scenario and seed: trace differs"
 "$K" run --quiet --json "$T/c.json" --duration 300ms --seed 7
 cmp -s "$T/a.json" "$T/c.json" && fail "another seed gives the same JSON"
 grep -q '"schema": "kvmsim-run/1"' "$T/a.json" || fail "JSON has its schema"
-head -1 "$T/a.trace" | grep -qx 'cpus=2' || fail "trace header"
+head -1 "$T/a.trace" | grep -qx 'cpus=3' || fail "trace header: 2 pCPUs and the VM's device thread's CPU"
+# threads run where the model runs them: the device thread (vhost) on a CPU of its own,
+# never on a pCPU where a vCPU runs; each vCPU thread on its own pCPU
+awk 'NR > 1 { split($0, a, "[][]"); cpu = a[2] + 0; thr = substr($0, 1, 22); sub(/^ +/, "", thr)
+      if (thr ~ /^vhost/ && cpu < 2) bad = 1
+      if (thr !~ /^vhost/ && (thr in seen) && seen[thr] != cpu) bad = 1
+      if (thr !~ /^vhost/) seen[thr] = cpu }
+     END { exit bad }' "$T/a.trace" || fail "a thread on a CPU the model does not run it on"
+# nanosecond timestamps, as trace-cmd report -t prints them
+"$K" run --quiet --duration 5ms --trace "$T/ns.trace" --trace-ns
+sed -n 2p "$T/ns.trace" | grep -Eq '\] +[0-9]+\.[0-9]{9}: kvm_' || fail "--trace-ns: $(sed -n 2p "$T/ns.trace")"
 grep -qE '^ +CPU 0/KVM-4100  \[000\] +[0-9]+\.[0-9]{6}: kvm_exit: {13}vcpu 0 reason HLT rip 0x' "$T/a.trace" || fail "trace-cmd layout of kvm_exit"
 grep -qE ': kvm_vcpu_wakeup: {6}(poll|wait) time [0-9]+ ns, polling valid$' "$T/a.trace" || fail "kvm_vcpu_wakeup layout"
 

@@ -47,6 +47,8 @@ static void run_usage(FILE *f)
 		"  --json FILE       results as JSON (schema " KVMSIM_RUN_SCHEMA "); - for stdout\n"
 		"  --trace FILE      the kvm events in trace-cmd report layout, as the chosen kernel\n"
 		"                    prints them:\n                   %s\n"
+		"  --trace-ns        timestamps in nanoseconds, as `trace-cmd report -t` prints them\n"
+		"                    (default: microseconds, as `trace-cmd report` does)\n"
 		"  --policy-lib SO   load a halt-polling policy from a shared object (repeatable)\n"
 		"  --kvm-events      print the tracepoint counts as `perf stat -e 'kvm:*'` does (every\n"
 		"                    kvm_exit that fired, also one still being handled at the end)\n"
@@ -79,7 +81,7 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "set", required_argument, NULL, 's' },	{ "seed", required_argument, NULL, 'S' },
 		{ "duration", required_argument, NULL, 'd' }, { "json", required_argument, NULL, 'j' },
-		{ "trace", required_argument, NULL, 't' },	{ "policy-lib", required_argument, NULL, 'p' },
+		{ "trace", required_argument, NULL, 't' },	{ "trace-ns", no_argument, NULL, 'T' },	{ "policy-lib", required_argument, NULL, 'p' },
 		{ "progress", no_argument, NULL, 'P' },	{ "no-progress", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },		{ "help", no_argument, NULL, 'h' },
 		{ "kvm-events", no_argument, NULL, 'K' },	{ "exit-stats", no_argument, NULL, 'X' },
@@ -92,6 +94,7 @@ int cmd_run(int argc, char **argv)
 	char *seed_set = NULL, *dur_set = NULL;
 	const char *json_path = NULL, *trace_path = NULL, *hist_path = NULL;
 	int progress = -1, quiet = 0, kvm_events = 0, exit_stats = 0, c, rc = 0;
+	bool trace_ns = false;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
@@ -114,6 +117,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 't':
 			trace_path = optarg;
+			break;
+		case 'T':
+			trace_ns = true;
 			break;
 		case 'p':
 			libs[nlibs++] = optarg;
@@ -155,6 +161,10 @@ int cmd_run(int argc, char **argv)
 		sets[nsets++] = (struct scenario_set){ dur_set, "--duration" };
 	if ((rc = load_policies("run", libs, nlibs)))
 		goto out;
+	if (trace_ns && !trace_path) {
+		rc = cli_error("run", "--trace-ns: give --trace FILE too");
+		goto out;
+	}
 
 	struct scenario sc;
 	struct conf_err err;
@@ -185,6 +195,7 @@ int cmd_run(int argc, char **argv)
 		scenario_free(&sc);
 		goto out;
 	}
+	m.trace_ns = trace_ns;
 	if (hist_path && !m.nct) {
 		rc = cli_error("run", "--hist: the scenario runs no cyclictest (set vm.cyclictest.threads)");
 		machine_free(&m);

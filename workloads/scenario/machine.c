@@ -21,18 +21,21 @@ static void tr_event(void *ctx, const struct vcpu *v, enum kvm_event ev, const c
 	struct machine *m = ctx;
 	char comm[32];
 	int pid = v->task.pid;
+	int cpu = v->task.cpu->id;
 	if (ev == EV_kvm_msi_set_irq || (ev == EV_kvm_apic_accept_irq && v->in_producer)) {
-		/* kvm_set_msi() runs in the device's thread (vhost), not the vCPU's */
+		/* kvm_set_msi() runs in the device's thread (vhost), not the vCPU's; kvmsim does not
+		 * schedule that thread, so it is shown on a CPU of its own after the pCPUs */
 		int vm = 0;
 		for (int i = 0; i < m->nvms; i++)
 			if (v->index >= m->vms[i].first_vcpu)
 				vm = i;
 		pid = VHOST_PID_BASE + vm;
+		cpu = m->host->ncpu + vm;
 		snprintf(comm, sizeof(comm), "vhost-%d", VCPU_PID_BASE - 100 + vm);
 	} else {
 		snprintf(comm, sizeof(comm), "CPU %u/KVM", v->hp.vcpu_id);
 	}
-	trace_cmd_line(m->trace, comm, pid, v->task.cpu->id, sim_ns(sim_now(m->sim)), kvm_event_names[ev], payload);
+	trace_cmd_line(m->trace, comm, pid, cpu, sim_ns(sim_now(m->sim)), m->trace_ns, kvm_event_names[ev], payload);
 }
 
 /* ---- building --------------------------------------------------------------------------- */
@@ -117,8 +120,12 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 			   sc->host.idle_poll, sc->host.wakeup_preempt, sc->host.resched_rate, hc, sc->seed);
 
 	m->vtracer = (struct vcpu_tracer){ tr_event, m };
-	if (trace)
-		trace_cmd_header(trace, (int)sc->host.pcpus);
+	if (trace) { /* the pCPUs, then a CPU for each VM's device thread when it has devices */
+		bool devices = false;
+		for (size_t i = 0; i < sc->nvms; i++)
+			devices |= sc->vms[i].workload.type != SRC_IDLE || sc->vms[i].ndevices > 0;
+		trace_cmd_header(trace, (int)sc->host.pcpus + (devices ? (int)sc->nvms : 0));
+	}
 
 	m->nvms = (int)sc->nvms;
 	m->vms = xcalloc((size_t)m->nvms, sizeof(*m->vms));

@@ -38,7 +38,8 @@ struct machine {
 	int nvcpus;
 	struct host_load *loads;
 	int nloads;
-	FILE *trace; /* trace-cmd report layout, or NULL */
+	FILE *trace;   /* trace-cmd report layout, or NULL */
+	bool trace_ns; /* timestamps in ns (trace-cmd report -t), else us; set after machine_build */
 	struct vcpu_tracer vtracer;
 	sim_time_t end;
 	struct cyclictest_thread *ct; /* every VM's cyclictest threads, in VM order */
