@@ -324,6 +324,34 @@ static void test_cyclictest_hist_layout(void **state)
 	run_free(r);
 }
 
+/*
+ * test_hv_timer_due_at_write - a TSC deadline already due when the guest writes it: up to 5.1
+ * the preemption timer is armed with 0 and fires a PREEMPTION_TIMER exit right after the
+ * entry; from 5.2 start_hv_timer() fires it in software at the write (hv_timer 0), so the
+ * interrupt is injected on the write's own entry. cyclictest at 3 us: every deadline is due.
+ */
+static void test_hv_timer_due_at_write(void **state)
+{
+	static const char *const kernels[] = { "kernel=4.19", "kernel=5.4", "kernel=6.12" };
+	for (int k = 0; k < 3; k++) {
+		const char *sets[] = { "duration=200us", "host.pcpus=1", "host.tasks=[]", "vm.vcpus=1", "vm.idle=poll",
+				       "vm.workload={type: idle}", "kvm_intel.preemption_timer=true",
+				       "vm.cyclictest={threads: 1, interval: 3us, loops: 20, pinned: true}", kernels[k], NULL };
+		struct run *r = run_with(sets);
+		const struct vcpu *v = &r->m.vcpus[0];
+		assert_int_equal(r->m.ct[0].cycles, 20);
+		assert_int_equal(v->exits[EXIT_REASON_MSR_WRITE].n, 20);
+		if (k == 0) { /* every write arms the hv timer with 0: an exit each */
+			assert_int_equal(v->exits[EXIT_REASON_PREEMPTION_TIMER].n, 20);
+			assert_null(strstr(r->trace, "hv_timer 0"));
+		} else { /* only the first deadline (the thread's start) was in the future */
+			assert_true(v->exits[EXIT_REASON_PREEMPTION_TIMER].n <= 1);
+			assert_non_null(strstr(r->trace, ev("kvm_hv_timer_state", "vcpu_id 0 hv_timer 0")));
+		}
+		run_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_adaptive_advance),
 		cmocka_unit_test(test_perf_layouts),
 		cmocka_unit_test(test_cyclictest_hist_layout),
+		cmocka_unit_test(test_hv_timer_due_at_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

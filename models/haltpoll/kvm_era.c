@@ -176,6 +176,9 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 	e->hv_advance = v >= V(4, 10, 0);
 	e->hv_oneshot = v >= V(4, 19, 0); /* observed in 4.19; 4.9 ran only TSC-deadline on it */
 	e->ptimer_fastpath = v >= V(5, 10, 0);
+	/* vmx_set_hv_timer()'s `expired` and start_hv_timer() acting on it: the 2019 series
+	 * "KVM: lapic: Fix a variety of timer adv issues" (Sean Christopherson), merged for 5.2 */
+	e->hv_expired_at_start = v >= V(5, 2, 0);
 	e->advance_default = v >= V(5, 2, 0) ? -1 : 0;
 	e->advance_bool = v >= V(6, 10, 0);
 

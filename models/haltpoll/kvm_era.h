@@ -90,6 +90,8 @@ struct kvm_era {
 	bool hv_advance;         /* 4.10+: the hv timer also fires timer_advance_ns early */
 	bool hv_oneshot;         /* 4.19+: one-shot and periodic modes use the hv timer too */
 	bool ptimer_fastpath;    /* 5.10+: PREEMPTION_TIMER exits handled in the exit fastpath */
+	bool hv_expired_at_start; /* 5.2+: a deadline already due (or a timer pending) when the hv timer
+				   * starts fires in software at once, without a PREEMPTION_TIMER exit */
 	int64_t advance_default; /* kvm.lapic_timer_advance_ns default: 0 (<5.2), -1 adaptive (5.2+) */
 	bool advance_bool;       /* 6.10+: only kvm.lapic_timer_advance (adaptive or off) */
 

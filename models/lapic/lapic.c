@@ -127,8 +127,16 @@ static bool start_hv_timer(struct kvm_lapic_timer *t)
 	t->hrtimer = SIM_NO_EVENT;
 	t->hv_deadline = now + cycles_ps(t, delta);
 	t->hv_timer_in_use = true;
-	trace_hv_state(t, true);
-	if (t->ops->mode(t->vcpu) == LAPIC_VCPU_GUEST)
+	if (t->era->hv_expired_at_start) { /* one-shot and TSC-deadline modes */
+		if (t->pending) {
+			cancel_hv_timer(t);
+		} else if (!delta) { /* already due: fire now, in software, no exit */
+			kvm_apic_timer_expired(t);
+			cancel_hv_timer(t);
+		}
+	}
+	trace_hv_state(t, t->hv_timer_in_use);
+	if (t->hv_timer_in_use && t->ops->mode(t->vcpu) == LAPIC_VCPU_GUEST)
 		vmx_update_hv_timer(t);
 	return true;
 }
