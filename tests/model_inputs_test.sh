@@ -44,6 +44,11 @@ line=$(grep '^T: 0 (vm0/vcpu0) I:1ms C:' "$T/out") || fail "no cyclictest line"
 min=$(sed -n 's/^# Min Latencies: 0*\([0-9]\)/\1/p' "$T/h"); avg=$(sed -n 's/^# Avg Latencies: 0*\([0-9]\)/\1/p' "$T/h")
 max=$(sed -n 's/^# Max Latencies: 0*\([0-9]\)/\1/p' "$T/h")
 echo "$line" | grep -Eq "Min: +$min Act: +[0-9]+ Avg: +$avg Max: +$max\$" || fail "cyclictest line '$line' vs hist $min/$avg/$max"
+# cyclictest -N: the same samples in ns, consistent with the microsecond histogram
+"$K" run "$S/workloads/scenarios/cyclictest-hv-timer.yaml" --duration 2s --set vm.cyclictest.nsecs=true >"$T/out" 2>&1
+grep -q '^cyclictest (ns):$' "$T/out" || fail "no 'cyclictest (ns):' header"
+nsmin=$(sed -n 's/^T: 0 .* Min: *\([0-9]*\) .*/\1/p' "$T/out")
+[ -n "$nsmin" ] && [ "$((nsmin / 1000))" -eq "$min" ] || fail "-N Min $nsmin ns is not in the histogram's Min bucket $min us"
 # durations in the largest exact unit
 "$K" run --duration 1.5ms >"$T/out" 2>&1; grep -q '^simulated 1.5ms on' "$T/out" || fail "1.5ms: $(sed -n 2p "$T/out")"
 

@@ -15,6 +15,8 @@ static const struct cfg_key cyclictest_keys[] = {
 	{ "interval", CFG_TIME, C(interval), "us", "1ms", 0, 0, "cyclictest -i: the wake-up period" },
 	{ "loops", CFG_INT, C(loops), NULL, "0", 0, 1e12, "cyclictest -l: samples per thread (0: until the run ends)" },
 	{ "buckets", CFG_INT, C(buckets), "us", "100", 1, 100000, "cyclictest -h: histogram buckets of 1 us" },
+	{ "nsecs", CFG_BOOL, C(nsecs), NULL, "false", 0, 0,
+	  "cyclictest -N: the summary in nanoseconds (the histogram stays in 1 us buckets)" },
 	{ "pinned", CFG_BOOL, C(pinned), NULL, "true", 0, 0,
 	  "the vCPUs run on pCPUs of their own (checked: no other vCPU or host task there)" },
 	{ NULL },
@@ -44,10 +46,17 @@ static void measure(struct guest_cpu *g, struct gop *op)
 	struct cyclictest_thread *t = op->ctx;
 	const struct cyclictest_conf *c = t->conf;
 	sim_time_t now = sim_now(g->sim);
-	/* calcdiff(): whole microseconds */
-	int64_t diff = (now - t->next) / SIM_US;
-	if (diff < 0)
-		diff = 0;
+	/* calcdiff_ns() (-N), and calcdiff(): whole microseconds, which the histogram takes */
+	int64_t ns = (now - t->next) / SIM_NS;
+	if (ns < 0)
+		ns = 0;
+	if (!t->cycles || ns < t->min_ns)
+		t->min_ns = ns;
+	if (ns > t->max_ns)
+		t->max_ns = ns;
+	t->act_ns = ns;
+	t->sum_ns += ns;
+	int64_t diff = ns / 1000;
 	if (!t->cycles || diff < t->min_us)
 		t->min_us = diff;
 	if (diff > t->max_us)

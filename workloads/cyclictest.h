@@ -32,6 +32,7 @@ struct cyclictest_conf {
 	int64_t loops;   /* 0: until the run ends */
 	int64_t buckets; /* -h N */
 	bool pinned;
+	bool nsecs; /* -N */
 };
 
 extern const struct cfg_section cyclictest_section;
@@ -45,6 +46,7 @@ struct cyclictest_thread {
 	uint64_t cycles;
 	int64_t min_us, max_us, act_us;
 	int64_t sum_us;
+	int64_t min_ns, max_ns, act_ns, sum_ns; /* the same samples in ns (cyclictest -N) */
 	uint64_t *hist;
 	uint64_t overflows;
 	uint64_t *overflow_at; /* cycle numbers of the first `buckets` overflows */

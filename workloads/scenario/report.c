@@ -115,16 +115,19 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], sc->duration));
 		fputc('\n', f);
 	}
-	/* cyclictest's own figures, in its own line layout (whole microseconds, as it measures) */
+	/* cyclictest's own figures, in its own line layout: whole microseconds, or ns with -N */
 	if (m->nct)
-		fprintf(f, "\ncyclictest (us):\n");
+		fprintf(f, "\ncyclictest (%s):\n", m->ct[0].conf->nsecs ? "ns" : "us");
 	for (int i = 0; i < m->nct; i++) {
 		const struct cyclictest_thread *t = &m->ct[i];
+		bool ns = t->conf->nsecs;
 		char iv[32];
 		sim_fmt_time(t->conf->interval, iv, sizeof(iv));
 		fprintf(f, "T:%2d (%s) I:%s C:%7llu Min:%7lld Act:%5lld Avg:%5lld Max:%8lld\n", i, t->g->name, iv,
-			(unsigned long long)t->cycles, (long long)t->min_us, (long long)t->act_us,
-			(long long)cyclictest_avg(t), (long long)t->max_us);
+			(unsigned long long)t->cycles, (long long)(ns ? t->min_ns : t->min_us),
+			(long long)(ns ? t->act_ns : t->act_us),
+			(long long)(ns ? (t->cycles ? t->sum_ns / (int64_t)t->cycles : 0) : cyclictest_avg(t)),
+			(long long)(ns ? t->max_ns : t->max_us));
 	}
 }
 
@@ -279,11 +282,14 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 			json_t *h = json_array();
 			for (int64_t b = 0; b < t->conf->buckets; b++)
 				json_array_append_new(h, json_integer((json_int_t)t->hist[b]));
-			json_array_append_new(ct, json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o}", "vcpu", t->g->name,
-							    "thread", i, "samples", (json_int_t)t->cycles, "min_us",
-							    (json_int_t)t->min_us, "avg_us", (json_int_t)cyclictest_avg(t),
-							    "max_us", (json_int_t)t->max_us, "overflows",
-							    (json_int_t)t->overflows, "histogram_us", h));
+			json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o}", "vcpu", t->g->name, "thread", i,
+					      "samples", (json_int_t)t->cycles, "min_us", (json_int_t)t->min_us, "avg_us",
+					      (json_int_t)cyclictest_avg(t), "max_us", (json_int_t)t->max_us, "overflows",
+					      (json_int_t)t->overflows, "histogram_us", h);
+			json_object_set_new(o, "min_ns", json_integer((json_int_t)t->min_ns));
+			json_object_set_new(o, "avg_ns", json_integer((json_int_t)(t->cycles ? t->sum_ns / (int64_t)t->cycles : 0)));
+			json_object_set_new(o, "max_ns", json_integer((json_int_t)t->max_ns));
+			json_array_append_new(ct, o);
 		}
 		json_object_set_new(root, "cyclictest", ct);
 	}
