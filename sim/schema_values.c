@@ -1,0 +1,194 @@
+/* schema_values.c - binding distributions (CFG_DIST) and costs (CFG_CYCLES) (see schema.h). */
+#include "sim/schema_bind.h"
+#include "sim/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- distributions and costs ------------------------------------------------ */
+
+int cfg_bind_dist(struct bctx *b, const struct cfg_key *k, struct dist *d, struct conf_node *n)
+{
+	const char *unit = k->unit ? k->unit : "us";
+	const char *why;
+	if (n->kind == CONF_SCALAR) { /* a bare time: fixed */
+		sim_time_t v;
+		if (cfg_parse_time(n->value, unit, &v, &why)) {
+			conf_errorf(b->err, n, b->path,
+				    "expected a time (fixed) or a map such as {dist: exponential, mean: 20us}, got \"%s\"",
+				    n->value);
+			return -1;
+		}
+		memset(d, 0, sizeof(*d));
+		d->kind = DIST_FIXED;
+		d->value = v;
+		return 0;
+	}
+	if (n->kind != CONF_MAP) {
+		conf_errorf(b->err, n, b->path, "expected a time or a map such as {dist: exponential, mean: 20us}");
+		return -1;
+	}
+	struct conf_node *kind = conf_get(n, "dist");
+	if (!kind || kind->kind != CONF_SCALAR) {
+		conf_errorf(b->err, n, b->path,
+			    "a distribution needs \"dist:\" (fixed, uniform, exponential, normal, lognormal, pareto)");
+		return -1;
+	}
+	int ki;
+	for (ki = 0; dist_kind_names[ki]; ki++)
+		if (!strcmp(dist_kind_names[ki], kind->value))
+			break;
+	if (!dist_kind_names[ki]) {
+		conf_errorf(b->err, kind, b->path,
+			    "dist: expected fixed, uniform, exponential, normal, lognormal or pareto, got \"%s\"",
+			    kind->value);
+		return -1;
+	}
+	kind->used = true;
+	static const char *const need[][3] = {
+		[DIST_FIXED] = { "value" },
+		[DIST_UNIFORM] = { "min", "max" },
+		[DIST_EXPONENTIAL] = { "mean" },
+		[DIST_NORMAL] = { "mean", "sd" },
+		[DIST_LOGNORMAL] = { "mean", "sigma" },
+		[DIST_PARETO] = { "min", "shape" },
+	};
+	struct dist nd = { .kind = (enum dist_kind)ki };
+	for (struct conf_node *c = n->child; c; c = c->next) {
+		if (c == kind)
+			continue;
+		c->used = true;
+		bool ok = false;
+		for (int j = 0; j < 3 && need[ki][j]; j++)
+			ok |= !strcmp(need[ki][j], c->key);
+		char p[256];
+		snprintf(p, sizeof(p), "%s.%s", b->path, c->key);
+		if (!ok) {
+			conf_errorf(b->err, c, p, "not a parameter of a%s %s distribution (it takes %s%s%s)",
+				    strchr("aeiou", kind->value[0]) ? "n" : "", kind->value, need[ki][0], need[ki][1] ? " and " : "",
+				    need[ki][1] ? need[ki][1] : "");
+			return -1;
+		}
+		if (c->kind != CONF_SCALAR) {
+			conf_errorf(b->err, c, p, "expected a plain value");
+			return -1;
+		}
+		if (!strcmp(c->key, "sigma") || !strcmp(c->key, "shape")) {
+			char *end;
+			double v = strtod(c->value, &end);
+			if (*end || end == c->value || !(v > 0) || !isfinite(v)) {
+				conf_errorf(b->err, c, p, "expected a positive number, got \"%s\"", c->value);
+				return -1;
+			}
+			*(!strcmp(c->key, "sigma") ? &nd.sigma : &nd.shape) = v;
+			continue;
+		}
+		sim_time_t v;
+		if (cfg_parse_time(c->value, unit, &v, &why)) {
+			conf_errorf(b->err, c, p, "%s, got \"%s\"", why, c->value);
+			return -1;
+		}
+		if (!strcmp(c->key, "value"))
+			nd.value = v;
+		else if (!strcmp(c->key, "mean"))
+			nd.mean = v;
+		else if (!strcmp(c->key, "min"))
+			nd.min = v;
+		else if (!strcmp(c->key, "max"))
+			nd.max = v;
+		else
+			nd.sd = v;
+	}
+	for (int j = 0; j < 3 && need[ki][j]; j++)
+		if (!conf_get(n, need[ki][j])) {
+			conf_errorf(b->err, n, b->path, "a%s %s distribution needs %s",
+				    strchr("aeiou", kind->value[0]) ? "n" : "", kind->value, need[ki][j]);
+			return -1;
+		}
+	if (nd.kind == DIST_UNIFORM && nd.max < nd.min) {
+		conf_errorf(b->err, n, b->path, "uniform: max is below min");
+		return -1;
+	}
+	if ((nd.kind == DIST_EXPONENTIAL || nd.kind == DIST_LOGNORMAL) && nd.mean <= 0) {
+		conf_errorf(b->err, n, b->path, "%s: mean must be positive", kind->value);
+		return -1;
+	}
+	if (nd.kind == DIST_PARETO && nd.min <= 0) {
+		conf_errorf(b->err, n, b->path, "pareto: min must be positive");
+		return -1;
+	}
+	*d = nd;
+	return 0;
+}
+
+int cfg_bind_cost(struct bctx *b, const struct cfg_key *k, struct cfg_cost *c, struct conf_node *n)
+{
+	struct conf_node *v = n;
+	if (n->kind == CONF_MAP) {
+		struct conf_node *cy = conf_get(n, "cycles"), *tm = conf_get(n, "time");
+		for (struct conf_node *x = n->child; x; x = x->next) {
+			x->used = true;
+			if (strcmp(x->key, "cycles") && strcmp(x->key, "time") && strcmp(x->key, "source") &&
+			    strcmp(x->key, "cv")) {
+				char p[256];
+				snprintf(p, sizeof(p), "%s.%s", b->path, x->key);
+				conf_errorf(b->err, x, p, "unknown key (a cost takes cycles or time, cv, and source)");
+				return -1;
+			}
+		}
+		if (!!cy == !!tm) {
+			conf_errorf(b->err, n, b->path, "a cost needs exactly one of cycles: or time:");
+			return -1;
+		}
+		struct conf_node *cvn = conf_get(n, "cv");
+		if (cvn) {
+			char *end;
+			double cv = cvn->kind == CONF_SCALAR ? strtod(cvn->value, &end) : -1;
+			if (cvn->kind != CONF_SCALAR || *end || end == cvn->value || !(cv >= 0 && cv <= 1)) {
+				char p[256];
+				snprintf(p, sizeof(p), "%s.cv", b->path);
+				conf_errorf(b->err, cvn, p, "expected a relative spread from 0 to 1, got \"%s\"",
+					    cvn->kind == CONF_SCALAR ? cvn->value : "a list or map");
+				return -1;
+			}
+			c->cv = cv;
+		}
+		struct conf_node *src = conf_get(n, "source");
+		if (src) {
+			if (src->kind != CONF_SCALAR) {
+				conf_errorf(b->err, src, b->path, "source: expected text");
+				return -1;
+			}
+			free(c->source);
+			c->source = xstrdup(src->value);
+		}
+		v = cy ? cy : tm;
+	}
+	if (v->kind != CONF_SCALAR) {
+		conf_errorf(b->err, v, b->path, "expected cycles (a number), a time (e.g. 2us), or {cycles: N, source: ...}");
+		return -1;
+	}
+	const char *why;
+	uint64_t cyc;
+	if (!cfg_parse_u64(v->value, &cyc, &why)) {
+		if (cyc > (uint64_t)INT64_MAX / 2)
+			return fail(b, "%s cycles is out of range", v->value);
+		c->cycles = (int64_t)cyc;
+		c->is_time = false;
+		return 0;
+	}
+	sim_time_t t;
+	if (cfg_parse_time(v->value, NULL, &t, &why) || !*v->value ||
+	    isdigit((unsigned char)v->value[strlen(v->value) - 1])) {
+		conf_errorf(b->err, v, b->path, "expected cycles (a whole number) or a time with its unit (e.g. 2us), got \"%s\"",
+			    v->value);
+		return -1;
+	}
+	c->time = t;
+	c->is_time = true;
+	return 0;
+}
+
