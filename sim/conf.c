@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,13 +93,63 @@ size_t conf_count(const struct conf_node *n)
 	return k;
 }
 
-/* Converting libyaml's document into our tree. */
+/*
+ * Duplicate keys: a set of the keys of one map, hashed (FNV-1a, open
+ * addressing), so a map of n keys is checked in O(n), not O(n^2).
+ */
+struct keyset {
+	const char **slot;
+	size_t mask;
+};
+
+static void keyset_init(struct keyset *ks, size_t n)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	ks->slot = xcalloc(cap, sizeof(*ks->slot));
+	ks->mask = cap - 1;
+}
+
+/* keyset_add - false if key is already in the set. */
+static bool keyset_add(struct keyset *ks, const char *key)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	for (size_t i = (size_t)h & ks->mask;; i = (i + 1) & ks->mask) {
+		if (!ks->slot[i]) {
+			ks->slot[i] = key;
+			return true;
+		}
+		if (!strcmp(ks->slot[i], key))
+			return false;
+	}
+}
+
+/*
+ * Converting libyaml's document into our tree. The document holds each node
+ * once, aliases pointing at their anchor; the tree copies an anchored node
+ * at every alias, so a few lines of nested aliases ("billion laughs") could
+ * ask for gigabytes. The copies are measured as they are made (a node counts
+ * as 1 byte plus its text) and may add at most the document's own size plus
+ * CONF_ALIAS_SLACK to it.
+ */
+#define CONF_ALIAS_SLACK 65536
+
 struct conv {
 	yaml_document_t *doc;
 	const char *origin;
 	struct conf_err *err;
 	int depth;
+	size_t size, limit, own;
 };
+
+/* node_size - what a node counts toward the expansion limit. */
+static size_t node_size(const yaml_node_t *yn)
+{
+	return 1 + (yn->type == YAML_SCALAR_NODE ? yn->data.scalar.length : 0);
+}
 
 static struct conf_node *convert(struct conv *cv, yaml_node_t *yn)
 {
@@ -106,6 +157,14 @@ static struct conf_node *convert(struct conv *cv, yaml_node_t *yn)
 	if (++cv->depth > 64) {
 		snprintf(cv->err->msg, sizeof(cv->err->msg), "%s:%d: nesting deeper than 64 levels",
 			 cv->origin, line);
+		return NULL;
+	}
+	cv->size += node_size(yn);
+	if (cv->size > cv->limit) {
+		snprintf(cv->err->msg, sizeof(cv->err->msg),
+			 "%s:%d: alias expansion limit hit: the aliases expand the document beyond %zu "
+			 "bytes (twice its own %zu, plus %d)",
+			 cv->origin, line, cv->limit, cv->own, CONF_ALIAS_SLACK);
 		return NULL;
 	}
 	struct conf_node *n = NULL;
@@ -135,8 +194,11 @@ static struct conf_node *convert(struct conv *cv, yaml_node_t *yn)
 			append(n, c);
 		}
 		break;
-	case YAML_MAPPING_NODE:
+	case YAML_MAPPING_NODE: {
 		n = node_new(CONF_MAP, line, cv->origin);
+		struct keyset ks;
+		bool bad = false;
+		keyset_init(&ks, (size_t)(yn->data.mapping.pairs.top - yn->data.mapping.pairs.start));
 		for (yaml_node_pair_t *p = yn->data.mapping.pairs.start; p < yn->data.mapping.pairs.top;
 		     p++) {
 			yaml_node_t *k = yaml_document_get_node(cv->doc, p->key);
@@ -145,26 +207,33 @@ static struct conf_node *convert(struct conv *cv, yaml_node_t *yn)
 				snprintf(cv->err->msg, sizeof(cv->err->msg),
 					 "%s:%d: a key must be a plain word, not a list or a map",
 					 cv->origin, kl);
-				conf_free(n);
-				return NULL;
+				bad = true;
+				break;
 			}
 			const char *key = (const char *)k->data.scalar.value;
-			if (conf_get(n, key)) {
+			if (!keyset_add(&ks, key)) {
 				snprintf(cv->err->msg, sizeof(cv->err->msg), "%s:%d: %s: key given twice",
 					 cv->origin, kl, key);
-				conf_free(n);
-				return NULL;
+				bad = true;
+				break;
 			}
+			cv->size += node_size(k);
 			struct conf_node *c = convert(cv, yaml_document_get_node(cv->doc, p->value));
 			if (!c) {
-				conf_free(n);
-				return NULL;
+				bad = true;
+				break;
 			}
 			c->key = xstrdup(key);
 			c->line = kl; /* report the key's line, where people look */
 			append(n, c);
 		}
+		free(ks.slot);
+		if (bad) {
+			conf_free(n);
+			return NULL;
+		}
 		break;
+	}
 	default:
 		n = node_new(CONF_SCALAR, line, cv->origin);
 		n->value = xstrdup("");
@@ -173,13 +242,24 @@ static struct conf_node *convert(struct conv *cv, yaml_node_t *yn)
 	return n;
 }
 
+/* parse_failed - the parser's complaint as "origin:line: problem context". */
+static void parse_failed(yaml_parser_t *parser, const char *origin, struct conf_err *err)
+{
+	if (parser->error == YAML_MEMORY_ERROR) {
+		/* not bad input: the work failed (exit 1), as xalloc.c does */
+		fprintf(stderr, "kvmsim: out of memory (reading %s)\n", origin);
+		exit(1);
+	}
+	snprintf(err->msg, sizeof(err->msg), "%s:%zu: %s%s%s", origin, parser->problem_mark.line + 1,
+		 parser->problem ? parser->problem : "bad YAML", parser->context ? " " : "",
+		 parser->context ? parser->context : "");
+}
+
 static struct conf_node *load(yaml_parser_t *parser, const char *origin, struct conf_err *err)
 {
 	yaml_document_t doc;
 	if (!yaml_parser_load(parser, &doc)) {
-		snprintf(err->msg, sizeof(err->msg), "%s:%zu: %s%s%s", origin,
-			 parser->problem_mark.line + 1, parser->problem ? parser->problem : "bad YAML",
-			 parser->context ? " " : "", parser->context ? parser->context : "");
+		parse_failed(parser, origin, err);
 		return NULL;
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -187,8 +267,28 @@ static struct conf_node *load(yaml_parser_t *parser, const char *origin, struct 
 	if (!root) {
 		n = node_new(CONF_MAP, 1, origin); /* an empty file is an empty map */
 	} else {
-		struct conv cv = { &doc, origin, err, 0 };
+		struct conv cv = { &doc, origin, err, 0, 0, 0, 0 };
+		for (yaml_node_t *yn = doc.nodes.start; yn < doc.nodes.top; yn++)
+			cv.own += node_size(yn);
+		cv.limit = 2 * cv.own + CONF_ALIAS_SLACK;
 		n = convert(&cv, root);
+	}
+	yaml_document_delete(&doc);
+	if (!n)
+		return NULL;
+	/* a scenario is one document: refuse a second one rather than ignore it */
+	if (!yaml_parser_load(parser, &doc)) {
+		parse_failed(parser, origin, err);
+		conf_free(n);
+		return NULL;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (root) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "%s:%zu: a second YAML document (after \"---\"): expected one document only",
+			 origin, doc.start_mark.line + 1);
+		conf_free(n);
+		n = NULL;
 	}
 	yaml_document_delete(&doc);
 	return n;
@@ -246,6 +346,15 @@ int conf_set(struct conf_node *root, const char *assignment, const char *option,
 	}
 	char *path = xcalloc((size_t)(eq - assignment) + 1, 1);
 	memcpy(path, assignment, (size_t)(eq - assignment));
+	/* every part between dots names something: ".", "a..b" or "a." would be lost by strtok */
+	size_t plen = strlen(path);
+	if (path[0] == '.' || path[plen - 1] == '.' || strstr(path, "..")) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "--set %.400s: expected a key of names joined by single dots, e.g. vm.halt_poll_ns",
+			 path);
+		free(path);
+		return -1;
+	}
 	char origin[600];
 	if (option)
 		snprintf(origin, sizeof(origin), "%s", option);

@@ -8,7 +8,7 @@
 static void out_of_memory(size_t size)
 {
 	fprintf(stderr, "kvmsim: out of memory (%zu bytes)\n", size);
-	exit(3);
+	exit(1); /* the work failed (cli.h EXIT_FAILED), not bad input */
 }
 
 void *xcalloc(size_t n, size_t size)

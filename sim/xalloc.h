@@ -1,6 +1,6 @@
 /*
  * xalloc.h - allocation that cannot fail: on exhaustion kvmsim says so and
- * exits with status 3 (a run cannot continue without memory, and every
+ * exits with status 1 (a run cannot continue without memory, and every
  * caller checking for NULL would only repeat this).
  */
 #ifndef KVMSIM_SIM_XALLOC_H
