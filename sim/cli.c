@@ -45,13 +45,6 @@ FILE *cli_open_out(const char *cmd, const char *path)
 	return f;
 }
 
-static int stdout_reported;
-
-int cli_stdout_reported(void)
-{
-	return stdout_reported;
-}
-
 int cli_close_out(const char *cmd, const char *path, FILE *f)
 {
 	if (!f)
@@ -62,8 +55,6 @@ int cli_close_out(const char *cmd, const char *path, FILE *f)
 	else
 		bad |= fclose(f) != 0;
 	if (bad) {
-		if (f == stdout)
-			stdout_reported = 1;
 		fprintf(stderr, "kvmsim %s: %s: write failed: %s\n", cmd, path, strerror(errno));
 		return EXIT_FAILED;
 	}

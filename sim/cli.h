@@ -38,10 +38,6 @@ FILE *cli_open_out(const char *cmd, const char *path);
 /* cli_close_out - close (unless stdout), reporting write errors; 0 or EXIT_FAILED. */
 int cli_close_out(const char *cmd, const char *path, FILE *f);
 
-/* cli_stdout_reported - whether cli_close_out already said that standard output failed
- * (main's own check of stdout then keeps quiet). */
-int cli_stdout_reported(void);
-
 /* cli_stderr_is_tty - progress lines go to a terminal only (and never under --quiet). */
 int cli_stderr_is_tty(void);
 
