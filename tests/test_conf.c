@@ -12,6 +12,7 @@
 
 #include "workloads/scenario/scenario.h"
 #include "sim/hist.h"
+#include "sim/conf.h"
 #include "sim/schema.h"
 
 static void test_units(void **state)
@@ -152,6 +153,78 @@ static void test_defaults_and_overrides(void **state)
 	scenario_free(&s);
 }
 
+/* A map of 200k keys: every key kept, in order, and a repeated key still found (the
+ * check was quadratic; the test's TIMEOUT property guards the time). */
+static void test_large_map(void **state)
+{
+	enum { N = 200000 };
+	size_t cap = (size_t)N * 24 + 64, len = 0;
+	char *text = malloc(cap);
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(text + len, cap - len, "key%d: %d\n", i, i);
+	struct conf_err err;
+	struct conf_node *root = conf_load_string(text, "big", &err);
+	assert_non_null(root);
+	assert_int_equal(conf_count(root), N);
+	int i = 0;
+	for (struct conf_node *c = root->child; c; c = c->next, i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "key%d", i);
+		assert_string_equal(c->key, want);
+		assert_int_equal(atoi(c->value), i);
+		assert_int_equal(c->line, i + 1);
+	}
+	conf_free(root);
+	/* the same key again at the end, and keys whose hashes share slots */
+	snprintf(text + len, cap - len, "key123456: 0\n");
+	assert_null(conf_load_string(text, "big", &err));
+	assert_string_equal(err.msg, "big:200001: key123456: key given twice");
+	free(text);
+	assert_null(conf_load_string("a: 1\nb: 2\nc: 3\nb: 4\n", "small", &err));
+	assert_string_equal(err.msg, "small:4: b: key given twice");
+}
+
+static void test_limits_and_documents(void **state)
+{
+	struct conf_err err;
+	/* nine levels of nine aliases: 9^9 values from 64 bytes of document */
+	char text[1024] = "a: &a [x,x,x,x,x,x,x,x,x]\n";
+	for (char c = 'b'; c <= 'i'; c++) {
+		size_t n = strlen(text);
+		snprintf(text + n, sizeof(text) - n, "%c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n", c, c, c - 1,
+			 c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
+	}
+	assert_null(conf_load_string(text, "bomb", &err));
+	assert_non_null(strstr(err.msg, "alias expansion limit hit"));
+	assert_int_equal(strncmp(err.msg, "bomb:", 5), 0);
+	/* two levels expand to 81 values: allowed, and copied at each alias */
+	struct conf_node *root = conf_load_string("a: &a [x,x,x,x,x,x,x,x,x]\nb: [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n",
+						  "ok", &err);
+	assert_non_null(root);
+	struct conf_node *b = conf_get(root, "b");
+	assert_int_equal(conf_count(b), 9);
+	assert_int_equal(conf_count(b->last), 9);
+	assert_ptr_not_equal(b->child, b->last);
+	conf_free(root);
+	/* one document only; an explicit end (...) is fine */
+	assert_null(conf_load_string("a: 1\n---\nb: 2\n", "two", &err));
+	assert_string_equal(err.msg, "two:2: a second YAML document (after \"---\"): expected one document only");
+	root = conf_load_string("---\na: 1\n...\n", "one", &err);
+	assert_non_null(root);
+	conf_free(root);
+	/* --set keys: no empty parts */
+	root = conf_load_string("vm: {}\n", "f", &err);
+	assert_non_null(root);
+	const char *bad[] = { ".=1", "vm.=1", ".vm=1", "vm..x=1" };
+	for (size_t k = 0; k < sizeof(bad) / sizeof(*bad); k++)
+		assert_int_equal(conf_set(root, bad[k], NULL, &err), -1);
+	assert_string_equal(err.msg, "--set vm..x: expected a key of names joined by single dots, e.g. vm.halt_poll_ns");
+	assert_int_equal(conf_count(conf_get(root, "vm")), 0);
+	assert_int_equal(conf_set(root, "vm.x=1", NULL, &err), 0);
+	assert_string_equal(conf_get(conf_get(root, "vm"), "x")->value, "1");
+	conf_free(root);
+}
+
 static void test_hist(void **state)
 {
 	struct sim_hist h;
@@ -192,6 +265,8 @@ int main(void)
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_defaults_and_overrides),
+		cmocka_unit_test(test_large_map),
+		cmocka_unit_test(test_limits_and_documents),
 		cmocka_unit_test(test_hist),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
