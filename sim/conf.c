@@ -211,6 +211,16 @@ static struct conf_node *convert(struct conv *cv, yaml_node_t *yn)
 				break;
 			}
 			const char *key = (const char *)k->data.scalar.value;
+			bool ctl = strlen(key) != k->data.scalar.length;
+			for (const unsigned char *q = (const unsigned char *)key; *q; q++)
+				ctl |= *q < 0x20 || *q == 0x7f;
+			if (ctl) { /* it would break the one-line messages that name it */
+				snprintf(cv->err->msg, sizeof(cv->err->msg),
+					 "%s:%d: a key must be a plain word, not text with control characters",
+					 cv->origin, kl);
+				bad = true;
+				break;
+			}
 			if (!keyset_add(&ks, key)) {
 				snprintf(cv->err->msg, sizeof(cv->err->msg), "%s:%d: %s: key given twice",
 					 cv->origin, kl, key);

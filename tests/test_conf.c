@@ -212,6 +212,9 @@ static void test_limits_and_documents(void **state)
 	root = conf_load_string("---\na: 1\n...\n", "one", &err);
 	assert_non_null(root);
 	conf_free(root);
+	/* a key with a newline would split the one-line message naming it */
+	assert_null(conf_load_string("ok: 1\n\"a\\nb\": 1\n", "ctl", &err));
+	assert_string_equal(err.msg, "ctl:2: a key must be a plain word, not text with control characters");
 	/* --set keys: no empty parts */
 	root = conf_load_string("vm: {}\n", "f", &err);
 	assert_non_null(root);
