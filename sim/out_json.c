@@ -2,6 +2,7 @@
 #include "sim/out_json.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "sim/cli.h"
@@ -28,6 +29,13 @@ json_t *sim_hist_json(const struct sim_hist *h)
 	return o;
 }
 
+/*
+ * A histogram read from JSON holds at most this many samples: far beyond any
+ * run (2.8e14 wake-ups), and low enough that merging the histograms of 65536
+ * vCPUs cannot wrap the 64-bit count.
+ */
+#define HIST_JSON_MAX_COUNT (1ull << 48)
+
 int sim_hist_from_json(const json_t *j, struct sim_hist *h, const char **why)
 {
 	sim_hist_init(h);
@@ -38,6 +46,8 @@ int sim_hist_from_json(const json_t *j, struct sim_hist *h, const char **why)
 	}
 	size_t i;
 	const json_t *e;
+	/* the first and last non-empty buckets: [first_lo, first_top], [last_lo, last_top] */
+	int64_t first_lo = INT64_MAX, first_top = INT64_MAX, last_lo = -1, last_top = -1;
 	json_array_foreach(b, i, e)
 	{
 		json_int_t lo, w, n;
@@ -52,15 +62,42 @@ int sim_hist_from_json(const json_t *j, struct sim_hist *h, const char **why)
 			sim_hist_free(h);
 			return -1;
 		}
+		if ((uint64_t)n > HIST_JSON_MAX_COUNT - h->count) {
+			*why = "the histogram's counts add up to more than 2^48 samples";
+			sim_hist_free(h);
+			return -1;
+		}
 		sim_hist_add(h, lo, (uint64_t)n);
+		int64_t top = lo > INT64_MAX - (w - 1) ? INT64_MAX : lo + (w - 1);
+		if (n && lo < first_lo) {
+			first_lo = lo;
+			first_top = top;
+		}
+		if (n && lo > last_lo) {
+			last_lo = lo;
+			last_top = top;
+		}
 	}
 	json_t *mn = json_object_get(j, "min"), *mx = json_object_get(j, "max"), *mean = json_object_get(j, "mean");
 	if (h->count && json_is_integer(mn) && json_is_integer(mx)) {
-		h->min = json_integer_value(mn); /* exact extremes and mean, not bucket bounds */
-		h->max = json_integer_value(mx);
+		json_int_t a = json_integer_value(mn), z = json_integer_value(mx);
+		if (a > z || a < first_lo || a > first_top || z < last_lo || z > last_top) {
+			*why = "min and max do not lie in the first and last non-empty buckets";
+			sim_hist_free(h);
+			return -1;
+		}
+		h->min = a; /* exact extremes and mean, not bucket bounds */
+		h->max = z;
 	}
-	if (h->count && json_is_number(mean))
-		h->sum = (__int128)(json_number_value(mean) * (double)h->count + 0.5);
+	if (h->count && json_is_number(mean)) {
+		double m = json_number_value(mean);
+		if (!(m >= (double)first_lo && m <= (double)last_top)) {
+			*why = "the mean lies outside the histogram's buckets";
+			sim_hist_free(h);
+			return -1;
+		}
+		h->sum = (__int128)(m * (double)h->count + 0.5);
+	}
 	return 0;
 }
 

@@ -55,6 +55,26 @@ else
   echo "hardening_test: no ulimit -v check (sanitizer build)"
 fi
 
+# compare: histogram counts that would wrap the 64-bit total to a small number, a mean
+# no latency of the histogram can give
+"$K" run --quiet --duration 50ms --json "$T/base.json" || fail "run --json"
+python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+j = json.load(open(t + "/base.json"))
+h = j["vcpus"][0]["latency"]["wake"]["histogram"]
+h[0][2], h[1][2], h[2][2] = 2**63 - 1, 2**63 - 1, 3  # adds up to 1 modulo 2^64
+json.dump(j, open(t + "/wrap.json", "w"))
+j = json.load(open(t + "/base.json"))
+j["vcpus"][0]["latency"]["wake"]["mean"] = 1e300
+json.dump(j, open(t + "/mean.json", "w"))
+PY
+expect_err 2 "kvmsim compare: $T/wrap.json: vcpus[0].latency.wake: the histogram's counts add up to more than 2^48 samples" \
+  -- "$K" compare --quiet "$T/base.json" "$T/wrap.json"
+expect_err 2 "kvmsim compare: $T/mean.json: vcpus[0].latency.wake: the mean lies outside the histogram's buckets" \
+  -- "$K" compare --quiet "$T/base.json" "$T/mean.json"
+"$K" compare --quiet "$T/base.json" "$T/base.json" || fail "a run compared with itself"
+
 # standard output that cannot be written: the run failed (1), one line
 if [ -w /dev/full ]; then
   "$K" run --quiet --duration 50ms --json "$T/r.json" || fail "run --json"
