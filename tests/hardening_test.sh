@@ -42,7 +42,7 @@ done
 
 # out of memory is "the work failed" (1) with one line, never another status or a signal;
 # a sanitizer build cannot run under ulimit -v at all, so it skips this
-if (ulimit -v 100000 && "$K" --version) >/dev/null 2>&1; then
+if { (ulimit -v 100000 && "$K" --version) >/dev/null 2>&1; } 2>/dev/null; then
   # 600k keys, and an alias copying them: libyaml runs out below ~250 MB, kvmsim's
   # own tree (sim/xalloc.c) below ~450 MB, and the load completes at ~500 MB
   awk 'BEGIN { print "a: &a"; for (i = 0; i < 600000; i++) print "  k" i ": " i; print "b: *a" }' > "$T/big.yaml"
