@@ -15,7 +15,7 @@
 # has any, a new crash of it is reported but does not fail the run. Inputs of
 # fixed crashes live in tests/fuzz/regress/NAME/ and run in ctest.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 S=$PWD
 B=$S/build-fuzz
 secs=${KVMSIM_FUZZ_TIME:-15}
