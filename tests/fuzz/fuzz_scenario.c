@@ -6,7 +6,7 @@
  */
 #include "tests/fuzz/fuzz_util.h"
 
-#include "models/machine/scenario.h"
+#include "workloads/scenario/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
