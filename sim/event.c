@@ -99,7 +99,7 @@ static void heap_grow(struct sim *sim)
 	void *raw = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
 	if (!raw) {
 		fprintf(stderr, "kvmsim: out of memory (event heap of %zu)\n", cap);
-		exit(3);
+		exit(1); /* EXIT_FAILED: the work could not be done */
 	}
 	hkey_t *heap = (hkey_t *)raw + 3;
 	if (sim->n)
@@ -205,7 +205,7 @@ static uint32_t slot_alloc(struct sim *sim)
 	if ((uint64_t)sim->nslots >= SLOT_MASK) {
 		fprintf(stderr, "kvmsim: more than %llu events pending at once\n",
 			(unsigned long long)SLOT_MASK);
-		exit(3);
+		exit(1); /* EXIT_FAILED: the work could not be done */
 	}
 	uint32_t n = sim->nslots ? sim->nslots * 2 : 256;
 	if ((uint64_t)n > SLOT_MASK)

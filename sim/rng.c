@@ -30,7 +30,7 @@ gsl_rng *sim_rng_new(uint64_t seed, const char *name)
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!r) {
 		fprintf(stderr, "kvmsim: out of memory (random stream %s)\n", name);
-		exit(3);
+		exit(1); /* EXIT_FAILED: the work could not be done */
 	}
 	gsl_rng_set(r, sim_rng_seed(seed, name));
 	return r;

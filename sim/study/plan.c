@@ -317,7 +317,7 @@ static char *xasprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0) {
 		fprintf(stderr, "kvmsim: out of memory\n");
-		exit(3);
+		exit(1); /* EXIT_FAILED: the work could not be done */
 	}
 	va_end(ap);
 	return s;
