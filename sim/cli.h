@@ -35,8 +35,11 @@ int cli_parse_u32(const char *cmd, const char *opt, const char *arg, uint32_t *v
 
 /* cli_open_out - open an output file ("-" is stdout); NULL after printing why. */
 FILE *cli_open_out(const char *cmd, const char *path);
-/* cli_close_out - close (unless stdout), reporting write errors; 0 or EXIT_FAILED. */
+/* cli_close_out - close (unless stdout), reporting write errors; 0 or EXIT_FAILED. A file is
+ * written under a temporary name and appears at its path only once complete. */
 int cli_close_out(const char *cmd, const char *path, FILE *f);
+/* cli_discard_out - the command failed: close without keeping anything (nothing is replaced). */
+void cli_discard_out(FILE *f);
 
 /* cli_stderr_is_tty - progress lines go to a terminal only (and never under --quiet). */
 int cli_stderr_is_tty(void);

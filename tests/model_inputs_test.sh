@@ -52,4 +52,18 @@ nsmin=$(sed -n 's/^T: 0 .* Min: *\([0-9]*\) .*/\1/p' "$T/out")
 # durations in the largest exact unit
 "$K" run --duration 1.5ms >"$T/out" 2>&1; grep -q '^simulated 1.5ms on' "$T/out" || fail "1.5ms: $(sed -n 2p "$T/out")"
 
+# outputs appear whole or not at all: a trace past the file-size limit fails (exit 1) and
+# leaves nothing at its path, while the complete JSON is kept; a run refused as bad input
+# replaces no file
+mkdir "$T/out.d"
+( trap '' XFSZ; ulimit -f 200; "$K" run --quiet --json "$T/out.d/x.json" --trace "$T/out.d/t.trace" 2>"$T/err" ); rc=$?
+[ "$rc" -eq 1 ] || fail "write past the size limit: exit $rc"
+grep -q 't.trace: write failed: File too large' "$T/err" || fail "write failure message: $(cat "$T/err")"
+[ ! -e "$T/out.d/t.trace" ] || fail "a truncated trace was left behind"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/out.d/x.json" || fail "the complete JSON was not kept"
+[ -z "$(ls "$T/out.d" | grep -v '^x.json$')" ] || fail "temporary files left: $(ls "$T/out.d")"
+echo keep > "$T/out.d/y.json"
+"$K" run --quiet --json "$T/out.d/y.json" --set duration=-1 2>/dev/null
+[ "$(cat "$T/out.d/y.json")" = keep ] || fail "a refused run replaced an existing output"
+
 finish model_inputs_test

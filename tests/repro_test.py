@@ -69,9 +69,11 @@ def check_cyclictest(failures):
     rows = []
     for (pub, pubsum), scen, label in zip(published_hist(), ("cyclictest-hv-timer", "cyclictest-hrtimer"),
                                           ("VMX preemption timer", "software hrtimer")):
-        with tempfile.NamedTemporaryFile("r", suffix=".hist") as f:
-            run(os.path.join(SRC, "workloads", "scenarios", scen + ".yaml"), "--hist", f.name)
-            model, modsum = parse_hist(f.read())
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, scen + ".hist")  # kvmsim writes it whole, then renames it into place
+            run(os.path.join(SRC, "workloads", "scenarios", scen + ".yaml"), "--hist", path)
+            with open(path) as f:
+                model, modsum = parse_hist(f.read())
         p, m = share(pub), share(model)
         buckets = sorted(set(p) | {b for b, s in m.items() if s > 0})
         tv = sum(abs(p.get(b, 0) - m.get(b, 0)) for b in buckets) / 2

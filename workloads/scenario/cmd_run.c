@@ -182,7 +182,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (json_path && !(json = cli_open_out("run", json_path))) {
 		rc = EXIT_FAILED;
-		cli_close_out("run", trace_path, trace);
+		cli_discard_out(trace);
 		scenario_free(&sc);
 		goto out;
 	}
@@ -190,8 +190,8 @@ int cmd_run(int argc, char **argv)
 	if (machine_build(&m, &sc, trace, &err)) {
 		rc = cli_error("run", "%s", err.msg);
 		machine_free(&m);
-		cli_close_out("run", trace_path, trace);
-		cli_close_out("run", json_path, json);
+		cli_discard_out(trace);
+		cli_discard_out(json);
 		scenario_free(&sc);
 		goto out;
 	}
