@@ -346,6 +346,17 @@ static void set_origin(struct conf_node *n, const char *origin)
 	}
 }
 
+/* is_index - a --set key part that indexes a list: digits only. */
+static bool is_index(const char *part)
+{
+	if (!*part)
+		return false;
+	for (; *part; part++)
+		if (*part < '0' || *part > '9')
+			return false;
+	return true;
+}
+
 int conf_set(struct conf_node *root, const char *assignment, const char *option, struct conf_err *err)
 {
 	const char *eq = strchr(assignment, '=');
@@ -404,12 +415,25 @@ int conf_set(struct conf_node *root, const char *assignment, const char *option,
 		if (cur->kind == CONF_SEQ) {
 			char *end;
 			long idx = strtol(tok, &end, 10);
-			if (*end || idx < 0 || (size_t)idx >= conf_count(cur)) {
+			size_t n = conf_count(cur);
+			if (*end || end == tok || idx < 0 || (size_t)idx > n) {
 				snprintf(err->msg, sizeof(err->msg),
-					 "%s: \"%s\" is not an index of that list (it has %zu items)",
-					 org, tok, conf_count(cur));
+					 "%s: \"%s\" is not an index of that list (it has %zu item%s; %zu adds one)",
+					 org, tok, n, n == 1 ? "" : "s", n);
 				rc = -1;
 				break;
+			}
+			if ((size_t)idx == n) { /* one past the end: a new item */
+				if (!next) {
+					append(cur, value);
+					value = NULL;
+					break;
+				}
+				c = node_new(is_index(next) ? CONF_SEQ : CONF_MAP, 0, org);
+				append(cur, c);
+				cur = c;
+				tok = next;
+				continue;
 			}
 			c = cur->child;
 			while (idx-- > 0)
@@ -454,8 +478,8 @@ int conf_set(struct conf_node *root, const char *assignment, const char *option,
 			value = NULL;
 			break;
 		}
-		if (!c) {
-			c = node_new(CONF_MAP, 0, org);
+		if (!c) { /* a list where the next part is an index ("host.tasks.0.name"), else a map */
+			c = node_new(is_index(next) ? CONF_SEQ : CONF_MAP, 0, org);
 			c->key = xstrdup(tok);
 			append(cur, c);
 		}

@@ -110,8 +110,9 @@ static void test_errors(void **state)
 	expect_error("kernel: \"4.19\"\n", "kvm.halt_poll_ns_grow_start=20000",
 		     "--set kvm.halt_poll_ns_grow_start: the parameter arrived in 5.1; kernel 4.19 grows from a fixed 10000 ns");
 	expect_error("{}\n", "vm.invalid_wakeups=0.5", "--set vm.invalid_wakeups: only s390 has invalid wake-ups");
-	expect_error("{}\n", "vms.0.vcpus=2", "--set vms: expected a list of VMs (maps of vm keys)");
-	expect_error("vms: [{vcpus: 1}]\n", "vms.3.vcpus=2", "--set vms.3.vcpus: \"3\" is not an index of that list (it has 1 items)");
+	expect_error("{}\n", "vms=1", "--set vms: expected a list of VMs (maps of vm keys)");
+	expect_error("{}\n", "vms.1.vcpus=2", "--set vms.1.vcpus: \"1\" is not an index of that list (it has 0 items; 0 adds one)");
+	expect_error("vms: [{vcpus: 1}]\n", "vms.3.vcpus=2", "--set vms.3.vcpus: \"3\" is not an index of that list (it has 1 item; 1 adds one)");
 	expect_error("host: {pcpus: 2}\n", "vm.pin=[0, 1]", "--set vm.pin: gives 2 pCPUs for 1 vCPUs");
 	expect_error("vms:\n  - {vcpus: 2}\n  - {vcpus: 1, pin: [3]}\n", NULL,
 		     "F:3: vms.1.pin: pCPU 3 does not exist (host.pcpus is 1)");
@@ -262,6 +263,31 @@ static void test_hist(void **state)
 	sim_hist_free(&g);
 }
 
+/* test_set_lists - --set reaches into lists, adds an item one past the end, and creates a
+ * missing list when the next part is an index ("host.tasks.0.name" without host.tasks). */
+static void test_set_lists(void **state)
+{
+	struct conf_err err;
+	struct conf_node *root = conf_load_string("host: {pcpus: 1}\nl: [a, b]\n", "t", &err);
+	assert_non_null(root);
+	assert_int_equal(conf_set(root, "host.tasks.0.name=x", NULL, &err), 0);
+	const struct conf_node *tasks = conf_get(conf_get(root, "host"), "tasks");
+	assert_non_null(tasks);
+	assert_int_equal(tasks->kind, CONF_SEQ);
+	assert_int_equal(conf_count(tasks), 1);
+	assert_string_equal(conf_get(tasks->child, "name")->value, "x");
+	assert_int_equal(conf_set(root, "host.tasks.1.pcpu=2", NULL, &err), 0); /* appends a second */
+	assert_int_equal(conf_count(tasks), 2);
+	assert_int_equal(conf_set(root, "l.1=c", NULL, &err), 0); /* replaces */
+	assert_int_equal(conf_set(root, "l.2=d", NULL, &err), 0); /* appends */
+	assert_int_equal(conf_count(conf_get(root, "l")), 3);
+	assert_string_equal(conf_get(root, "l")->last->value, "d");
+	assert_int_equal(conf_set(root, "l.4=e", NULL, &err), -1); /* a gap is refused */
+	assert_non_null(strstr(err.msg, "\"4\" is not an index of that list (it has 3 items; 3 adds one)"));
+	assert_int_equal(conf_set(root, "l.x=e", NULL, &err), -1);
+	conf_free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_large_map),
 		cmocka_unit_test(test_limits_and_documents),
 		cmocka_unit_test(test_hist),
+		cmocka_unit_test(test_set_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
