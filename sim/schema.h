@@ -32,7 +32,8 @@ enum cfg_type {
 	CFG_NS32,     /* uint32_t ns (kernel parameters); units accepted */
 	CFG_RATE,     /* double, events per second */
 	CFG_FREQ,     /* int64_t kHz */
-	CFG_CYCLES,   /* struct cfg_cost: cycles, or a time; optionally {cycles|time, cv, source} */
+	CFG_CYCLES,   /* struct cfg_cost: cycles, or a time; or {cycles|time, cv, dist, source},
+		       * or {quantiles: [...], source} */
 	CFG_STRING,   /* char * (owned) */
 	CFG_ENUM,     /* int: index into choices */
 	CFG_SECTION,  /* nested struct at offset, keys in sub */
@@ -45,12 +46,22 @@ enum cfg_type {
 
 #define CFG_OPTIONAL 1u /* may stay unset: bool at set_offset says whether it was given */
 
+/* How one occurrence of a cost varies around its value. */
+enum cfg_cost_dist {
+	CFG_COST_NORMAL,    /* normal with relative standard deviation cv, cut at 0 (cv 0: fixed) */
+	CFG_COST_LOGNORMAL, /* lognormal with mean = the value and relative standard deviation cv */
+	CFG_COST_EMPIRICAL, /* quantiles at evenly spaced probabilities 0, 1/n, .., 1, interpolated */
+};
+
 /* A cost: cycles, or a time when the profile gives one; with where it comes from. */
 struct cfg_cost {
 	int64_t cycles;
 	sim_time_t time; /* used instead of cycles when is_time */
 	bool is_time;
 	double cv;       /* relative spread of one occurrence, 0: fixed */
+	int dist;        /* enum cfg_cost_dist */
+	int64_t *quantiles; /* CFG_COST_EMPIRICAL: n+1 values, cycles or (is_time) ps, non-decreasing */
+	size_t nquantiles;
 	char *source;
 };
 

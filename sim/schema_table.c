@@ -20,10 +20,15 @@ void cfg_free(const struct cfg_section *sec, void *obj)
 			free(*(char **)field);
 			*(char **)field = NULL;
 			break;
-		case CFG_CYCLES:
-			free(((struct cfg_cost *)field)->source);
-			((struct cfg_cost *)field)->source = NULL;
+		case CFG_CYCLES: {
+			struct cfg_cost *c = field;
+			free(c->source);
+			free(c->quantiles);
+			c->source = NULL;
+			c->quantiles = NULL;
+			c->nquantiles = 0;
 			break;
+		}
 		case CFG_SECTION:
 			cfg_free(k->sub, field);
 			break;
@@ -71,10 +76,17 @@ void cfg_copy(const struct cfg_section *sec, void *dst, const void *src)
 			if (*(char *const *)s)
 				*(char **)d = xstrdup(*(char *const *)s);
 			break;
-		case CFG_CYCLES:
-			if (((const struct cfg_cost *)s)->source)
-				((struct cfg_cost *)d)->source = xstrdup(((const struct cfg_cost *)s)->source);
+		case CFG_CYCLES: {
+			const struct cfg_cost *sc = s;
+			struct cfg_cost *dc = d;
+			if (sc->source)
+				dc->source = xstrdup(sc->source);
+			if (sc->nquantiles) {
+				dc->quantiles = xcalloc(sc->nquantiles, sizeof(*dc->quantiles));
+				memcpy(dc->quantiles, sc->quantiles, sc->nquantiles * sizeof(*dc->quantiles));
+			}
 			break;
+		}
 		case CFG_SECTION:
 			cfg_copy(k->sub, d, s);
 			break;

@@ -124,49 +124,9 @@ int cfg_bind_dist(struct bctx *b, const struct cfg_key *k, struct dist *d, struc
 	return 0;
 }
 
-int cfg_bind_cost(struct bctx *b, const struct cfg_key *k, struct cfg_cost *c, struct conf_node *n)
+/* cost_scalar - cycles (a whole number) or a time with its unit; -1 after an error. */
+static int cost_scalar(struct bctx *b, const struct conf_node *v, int64_t *value, bool *is_time)
 {
-	struct conf_node *v = n;
-	if (n->kind == CONF_MAP) {
-		struct conf_node *cy = conf_get(n, "cycles"), *tm = conf_get(n, "time");
-		for (struct conf_node *x = n->child; x; x = x->next) {
-			x->used = true;
-			if (strcmp(x->key, "cycles") && strcmp(x->key, "time") && strcmp(x->key, "source") &&
-			    strcmp(x->key, "cv")) {
-				char p[256];
-				snprintf(p, sizeof(p), "%s.%s", b->path, x->key);
-				conf_errorf(b->err, x, p, "unknown key (a cost takes cycles or time, cv, and source)");
-				return -1;
-			}
-		}
-		if (!!cy == !!tm) {
-			conf_errorf(b->err, n, b->path, "a cost needs exactly one of cycles: or time:");
-			return -1;
-		}
-		struct conf_node *cvn = conf_get(n, "cv");
-		if (cvn) {
-			char *end;
-			double cv = cvn->kind == CONF_SCALAR ? strtod(cvn->value, &end) : -1;
-			if (cvn->kind != CONF_SCALAR || *end || end == cvn->value || !(cv >= 0 && cv <= 1)) {
-				char p[256];
-				snprintf(p, sizeof(p), "%s.cv", b->path);
-				conf_errorf(b->err, cvn, p, "expected a relative spread from 0 to 1, got \"%s\"",
-					    cvn->kind == CONF_SCALAR ? cvn->value : "a list or map");
-				return -1;
-			}
-			c->cv = cv;
-		}
-		struct conf_node *src = conf_get(n, "source");
-		if (src) {
-			if (src->kind != CONF_SCALAR) {
-				conf_errorf(b->err, src, b->path, "source: expected text");
-				return -1;
-			}
-			free(c->source);
-			c->source = xstrdup(src->value);
-		}
-		v = cy ? cy : tm;
-	}
 	if (v->kind != CONF_SCALAR) {
 		conf_errorf(b->err, v, b->path, "expected cycles (a number), a time (e.g. 2us), or {cycles: N, source: ...}");
 		return -1;
@@ -174,10 +134,12 @@ int cfg_bind_cost(struct bctx *b, const struct cfg_key *k, struct cfg_cost *c, s
 	const char *why;
 	uint64_t cyc;
 	if (!cfg_parse_u64(v->value, &cyc, &why)) {
-		if (cyc > (uint64_t)INT64_MAX / 2)
-			return fail(b, "%s cycles is out of range", v->value);
-		c->cycles = (int64_t)cyc;
-		c->is_time = false;
+		if (cyc > (uint64_t)INT64_MAX / 2) {
+			conf_errorf(b->err, v, b->path, "%s cycles is out of range", v->value);
+			return -1;
+		}
+		*value = (int64_t)cyc;
+		*is_time = false;
 		return 0;
 	}
 	sim_time_t t;
@@ -187,8 +149,129 @@ int cfg_bind_cost(struct bctx *b, const struct cfg_key *k, struct cfg_cost *c, s
 			    v->value);
 		return -1;
 	}
-	c->time = t;
-	c->is_time = true;
+	*value = t;
+	*is_time = true;
 	return 0;
 }
 
+static int sub_error(struct bctx *b, const struct conf_node *at, const char *key, const char *msg)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s.%s", b->path, key);
+	conf_errorf(b->err, at, p, "%s", msg);
+	return -1;
+}
+
+/* bind_quantiles - {quantiles: [q0, .., qn]}: the value is the distribution's mean. */
+static int bind_quantiles(struct bctx *b, struct cfg_cost *c, const struct conf_node *list)
+{
+	size_t n = list->kind == CONF_SEQ ? conf_count(list) : 0;
+	if (n < 2 || n > 1001)
+		return sub_error(b, list, "quantiles", "expected a list of 2 to 1001 values (cycles, or times with units) "
+						       "at evenly spaced probabilities from 0 to 1");
+	int64_t *q = xcalloc(n, sizeof(*q));
+	bool first_time = false;
+	size_t i = 0;
+	for (const struct conf_node *x = list->child; x; x = x->next, i++) {
+		bool is_time;
+		if (cost_scalar(b, x, &q[i], &is_time)) {
+			free(q);
+			return -1;
+		}
+		if (i == 0)
+			first_time = is_time;
+		if (is_time != first_time || (i && q[i] < q[i - 1])) {
+			free(q);
+			return sub_error(b, x, "quantiles",
+					 is_time != first_time ? "mix of cycles and times: give all in one kind"
+							       : "quantiles must not decrease");
+		}
+	}
+	__int128 sum = 0; /* the mean of the piecewise-linear distribution */
+	for (i = 0; i + 1 < n; i++)
+		sum += (__int128)q[i] + q[i + 1];
+	int64_t mean = (int64_t)(sum / (2 * (__int128)(n - 1)));
+	free(c->quantiles);
+	c->quantiles = q;
+	c->nquantiles = n;
+	c->dist = CFG_COST_EMPIRICAL;
+	c->is_time = first_time;
+	if (first_time)
+		c->time = mean;
+	else
+		c->cycles = mean;
+	return 0;
+}
+
+int cfg_bind_cost(struct bctx *b, const struct cfg_key *k, struct cfg_cost *c, struct conf_node *n)
+{
+	/* a new value replaces measured quantiles; a spread (cv, dist) stays unless given anew */
+	free(c->quantiles);
+	c->quantiles = NULL;
+	c->nquantiles = 0;
+	if (c->dist == CFG_COST_EMPIRICAL)
+		c->dist = CFG_COST_NORMAL;
+	if (n->kind != CONF_MAP) {
+		int64_t v;
+		if (cost_scalar(b, n, &v, &c->is_time))
+			return -1;
+		if (c->is_time)
+			c->time = v;
+		else
+			c->cycles = v;
+		return 0;
+	}
+	struct conf_node *cy = conf_get(n, "cycles"), *tm = conf_get(n, "time"), *qs = conf_get(n, "quantiles");
+	for (struct conf_node *x = n->child; x; x = x->next) {
+		x->used = true;
+		if (strcmp(x->key, "cycles") && strcmp(x->key, "time") && strcmp(x->key, "quantiles") &&
+		    strcmp(x->key, "source") && strcmp(x->key, "cv") && strcmp(x->key, "dist"))
+			return sub_error(b, x, x->key,
+					 "unknown key (a cost takes cycles or time with cv and dist, or quantiles; and source)");
+	}
+	if (!!cy + !!tm + !!qs != 1) {
+		conf_errorf(b->err, n, b->path, "a cost needs exactly one of cycles:, time: or quantiles:");
+		return -1;
+	}
+	struct conf_node *cvn = conf_get(n, "cv"), *dn = conf_get(n, "dist");
+	if (qs && (cvn || dn))
+		return sub_error(b, cvn ? cvn : dn, cvn ? "cv" : "dist", "quantiles give the whole distribution: no cv or dist");
+	if (cvn) {
+		char *end;
+		double cv = cvn->kind == CONF_SCALAR ? strtod(cvn->value, &end) : -1;
+		if (cvn->kind != CONF_SCALAR || *end || end == cvn->value || !(cv >= 0 && cv <= 1)) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "expected a relative spread from 0 to 1, got \"%.200s\"",
+				 cvn->kind == CONF_SCALAR ? cvn->value : "a list or map");
+			return sub_error(b, cvn, "cv", msg);
+		}
+		c->cv = cv;
+	}
+	if (dn) {
+		if (dn->kind == CONF_SCALAR && !strcmp(dn->value, "normal"))
+			c->dist = CFG_COST_NORMAL;
+		else if (dn->kind == CONF_SCALAR && !strcmp(dn->value, "lognormal"))
+			c->dist = CFG_COST_LOGNORMAL;
+		else
+			return sub_error(b, dn, "dist", "expected normal or lognormal (or give quantiles: for a measured shape)");
+	}
+	struct conf_node *src = conf_get(n, "source");
+	if (src) {
+		if (src->kind != CONF_SCALAR) {
+			conf_errorf(b->err, src, b->path, "source: expected text");
+			return -1;
+		}
+		free(c->source);
+		c->source = xstrdup(src->value);
+	}
+	if (qs)
+		return bind_quantiles(b, c, qs);
+	int64_t v;
+	if (cost_scalar(b, cy ? cy : tm, &v, &c->is_time))
+		return -1;
+	if (c->is_time)
+		c->time = v;
+	else
+		c->cycles = v;
+	return 0;
+}

@@ -1,6 +1,8 @@
 /* costs.c - loading cost profiles (see costs.h). */
 #include "models/costs/costs.h"
+#include "sim/xalloc.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,15 +197,55 @@ int cost_profile_override(struct cost_profile *p, struct conf_node *costs, struc
 		}
 		p->ps[i] = (sim_time_t)ps;
 		p->cv[i] = c->cv;
+		free(p->q[i]);
+		p->q[i] = NULL;
+		p->nq[i] = 0;
+		if (c->dist == CFG_COST_EMPIRICAL) {
+			p->q[i] = xcalloc(c->nquantiles, sizeof(*p->q[i]));
+			for (size_t k = 0; k < c->nquantiles; k++) {
+				__int128 v = c->is_time ? c->quantiles[k]
+						       : ((__int128)c->quantiles[k] * 1000000000 + p->tsc_khz / 2) / p->tsc_khz;
+				p->q[i][k] = v > COST_MAX_PS ? COST_MAX_PS : (sim_time_t)v;
+			}
+			p->nq[i] = c->nquantiles;
+			p->draw[i] = COST_DRAW_EMPIRICAL;
+		} else if (c->cv <= 0 || ps == 0) {
+			p->draw[i] = COST_DRAW_FIXED;
+		} else if (c->dist == CFG_COST_LOGNORMAL) {
+			/* mean ps and relative sd cv: sigma^2 = ln(1 + cv^2), mu = ln(ps) - sigma^2 / 2 */
+			double s2 = log1p(c->cv * c->cv);
+			p->lnsigma[i] = sqrt(s2);
+			p->lnmu[i] = log((double)ps) - s2 / 2;
+			p->draw[i] = COST_DRAW_LOGNORMAL;
+		} else {
+			p->draw[i] = COST_DRAW_NORMAL;
+		}
 	}
 	return 0;
+}
+
+sim_time_t cost_draw_slow(const struct cost_profile *p, gsl_rng *rng, int id)
+{
+	double x;
+	if (p->draw[id] == COST_DRAW_LOGNORMAL) {
+		x = gsl_ran_lognormal(rng, p->lnmu[id], p->lnsigma[id]);
+	} else { /* COST_DRAW_EMPIRICAL: linear between quantiles at evenly spaced probabilities */
+		const sim_time_t *q = p->q[id];
+		double u = gsl_rng_uniform(rng) * (double)(p->nq[id] - 1);
+		size_t k = (size_t)u;
+		x = (double)q[k] + (u - (double)k) * (double)(q[k + 1] - q[k]);
+	}
+	return x > (double)COST_MAX_PS ? COST_MAX_PS : x > 0 ? (sim_time_t)x : 0;
 }
 
 void cost_profile_free(struct cost_profile *p)
 {
 	free(p->name);
 	free(p->description);
-	for (int i = 0; i < COST_N; i++)
+	for (int i = 0; i < COST_N; i++) {
 		free(p->cost[i].source);
+		free(p->cost[i].quantiles);
+		free(p->q[i]);
+	}
 	memset(p, 0, sizeof(*p));
 }

@@ -78,20 +78,30 @@ struct cost_profile {
 	struct host_idle_state idle[HOST_MAX_IDLE_STATES];
 	int nidle;
 	unsigned preemption_timer_shift; /* IA32_VMX_MISC[4:0] */
-	sim_time_t ps[COST_N]; /* converted at load */
-	double cv[COST_N];     /* relative spread of each occurrence (normal), 0: fixed */
+	sim_time_t ps[COST_N]; /* converted at load: the value (an empirical cost's mean) */
+	double cv[COST_N];     /* relative spread of each occurrence, 0: fixed */
+	int draw[COST_N];      /* enum cost_draw_kind, from the cost's dist and cv */
+	double lnmu[COST_N], lnsigma[COST_N]; /* COST_DRAW_LOGNORMAL */
+	sim_time_t *q[COST_N]; /* COST_DRAW_EMPIRICAL: nq quantiles in ps */
+	size_t nq[COST_N];
 };
 
-/* cost_draw - the cost of path id for one occurrence (ps): the profile's value, with its
- * spread (cv > 0: normal, truncated at 0) drawn from rng. */
+enum cost_draw_kind { COST_DRAW_FIXED, COST_DRAW_NORMAL, COST_DRAW_LOGNORMAL, COST_DRAW_EMPIRICAL };
+
+/* cost_draw_slow - a varying cost's draw (costs.c). */
+sim_time_t cost_draw_slow(const struct cost_profile *p, gsl_rng *rng, int id);
+
+/* cost_draw - the cost of path id for one occurrence (ps): the profile's value, or a draw
+ * from its distribution (normal cut at 0, lognormal, or between measured quantiles). */
 static inline sim_time_t cost_draw(const struct cost_profile *p, gsl_rng *rng, int id)
 {
-	sim_time_t ps = p->ps[id];
-	double cv = p->cv[id];
-	if (cv <= 0 || ps <= 0)
-		return ps;
-	double x = (double)ps * (1.0 + cv * gsl_ran_gaussian_ziggurat(rng, 1.0));
-	return x > 0 ? (sim_time_t)x : 0;
+	if (p->draw[id] == COST_DRAW_FIXED)
+		return p->ps[id];
+	if (p->draw[id] == COST_DRAW_NORMAL) { /* inline: the common spread */
+		double x = (double)p->ps[id] * (1.0 + p->cv[id] * gsl_ran_gaussian_ziggurat(rng, 1.0));
+		return x > 0 ? (sim_time_t)x : 0;
+	}
+	return cost_draw_slow(p, rng, id);
 }
 
 /* cost_profile_load - a built-in profile by name, or a file by path; -1 with a message. */
