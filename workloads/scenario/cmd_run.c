@@ -2,6 +2,7 @@
  * cmd_run.c - `kvmsim run` (simulate a scenario) and the commands that
  * describe what a scenario can say: `keys`, `profiles`, `policies`.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +48,10 @@ static void run_usage(FILE *f)
 		"  --json FILE       results as JSON (schema " KVMSIM_RUN_SCHEMA "); - for stdout\n"
 		"  --trace FILE      the kvm events in trace-cmd report layout, as the chosen kernel\n"
 		"                    prints them:\n                   %s\n"
-		"  --trace-ns        timestamps in nanoseconds, as `trace-cmd report -t` prints them\n"
-		"                    (default: microseconds, as `trace-cmd report` does)\n"
+		"                    FILE ending in .dat: a trace.dat (format 6) that `trace-cmd report`\n"
+		"                    and KernelShark open, each event's text as its msg field\n"
+		"  --trace-ns        text trace: timestamps in nanoseconds, as `trace-cmd report -t`\n"
+		"                    prints them (default: microseconds, as `trace-cmd report` does)\n"
 		"  --policy-lib SO   load a halt-polling policy from a shared object (repeatable)\n"
 		"  --kvm-events      print the tracepoint counts as `perf stat -e 'kvm:*'` does (every\n"
 		"                    kvm_exit that fired, also one still being handled at the end)\n"
@@ -165,6 +168,8 @@ int cmd_run(int argc, char **argv)
 		rc = cli_error("run", "--trace-ns: give --trace FILE too");
 		goto out;
 	}
+	size_t tlen = trace_path ? strlen(trace_path) : 0;
+	bool trace_dat = tlen > 4 && !strcmp(trace_path + tlen - 4, ".dat");
 
 	struct scenario sc;
 	struct conf_err err;
@@ -187,8 +192,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	struct machine m;
-	if (machine_build(&m, &sc, trace, &err)) {
+	if (machine_build_traced(&m, &sc, trace, trace_dat, &err)) {
 		rc = cli_error("run", "%s", err.msg);
+		if (m.trace_tmp_failed)
+			rc = EXIT_FAILED;
 		machine_free(&m);
 		cli_discard_out(trace);
 		cli_discard_out(json);
@@ -246,6 +253,10 @@ int cmd_run(int argc, char **argv)
 		json_t *doc = report_json(&m, &ri);
 		sim_json_dump(doc, json);
 		json_decref(doc);
+	}
+	if (m.trace_dat && machine_trace_dat_write(&m)) {
+		fprintf(stderr, "kvmsim run: %s: cannot write the trace.dat: %s\n", trace_path, strerror(errno));
+		rc = rc ? rc : EXIT_FAILED;
 	}
 	machine_free(&m);
 	int rc1 = cli_close_out("run", trace_path, trace);

@@ -2,17 +2,19 @@
 #include "workloads/scenario/machine.h"
 #include "sim/xalloc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/haltpoll/policies.h"
 #include "models/tracepoints/kvm_tp.h"
 #include "models/tracepoints/trace_cmd.h"
+#include "models/tracepoints/trace_dat_out.h"
 
 #define VCPU_PID_BASE 4100 /* thread ids shown in traces: vCPU threads, then host tasks */
 #define TASK_PID_BASE 9100
 
-/* ---- tracing in trace-cmd report layout --------------------------------------------- */
+/* ---- tracing: trace-cmd report layout, or trace.dat ------------------------------------ */
 
 #define VHOST_PID_BASE 3900
 
@@ -35,7 +37,19 @@ static void tr_event(void *ctx, const struct vcpu *v, enum kvm_event ev, const c
 	} else {
 		snprintf(comm, sizeof(comm), "CPU %u/KVM", v->hp.vcpu_id);
 	}
-	trace_cmd_line(m->trace, comm, pid, cpu, sim_ns(sim_now(m->sim)), m->trace_ns, kvm_event_names[ev], payload);
+	if (m->trace_dat)
+		trace_dat_out_event(m->trace_dat, comm, pid, cpu, sim_ns(sim_now(m->sim)), ev, payload);
+	else
+		trace_cmd_line(m->trace, comm, pid, cpu, sim_ns(sim_now(m->sim)), m->trace_ns, kvm_event_names[ev],
+			       payload);
+}
+
+int machine_trace_dat_write(struct machine *m)
+{
+	char uname[160];
+	snprintf(uname, sizeof(uname), "kvmsim %s (simulated) kernel %s %s", KVMSIM_VERSION, m->sc->kernel,
+		 kvm_arch_name(m->sc->era.arch));
+	return trace_dat_out_write(m->trace_dat, m->trace, uname);
 }
 
 /* ---- building --------------------------------------------------------------------------- */
@@ -102,6 +116,11 @@ static int start_cyclictest(struct machine *m, const struct scenario *sc, struct
 
 int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct conf_err *err)
 {
+	return machine_build_traced(m, sc, trace, false, err);
+}
+
+int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bool dat, struct conf_err *err)
+{
 	memset(m, 0, sizeof(*m));
 	m->sc = sc;
 	m->trace = trace;
@@ -124,7 +143,15 @@ int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct co
 		bool devices = false;
 		for (size_t i = 0; i < sc->nvms; i++)
 			devices |= sc->vms[i].workload.type != SRC_IDLE || sc->vms[i].ndevices > 0;
-		trace_cmd_header(trace, (int)sc->host.pcpus + (devices ? (int)sc->nvms : 0));
+		int cpus = (int)sc->host.pcpus + (devices ? (int)sc->nvms : 0);
+		if (!dat) {
+			trace_cmd_header(trace, cpus);
+		} else if (!(m->trace_dat = trace_dat_out_new(cpus))) {
+			snprintf(err->msg, sizeof(err->msg), "trace.dat: cannot make its temporary files: %s",
+				 strerror(errno));
+			m->trace_tmp_failed = true;
+			return -1;
+		}
 	}
 
 	m->nvms = (int)sc->nvms;
@@ -282,5 +309,6 @@ void machine_free(struct machine *m)
 	host_free(m->host);
 	sim_free(m->sim);
 	cost_profile_free(&m->prof);
+	trace_dat_out_free(m->trace_dat);
 	memset(m, 0, sizeof(*m));
 }

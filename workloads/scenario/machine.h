@@ -12,6 +12,7 @@
 #include "models/costs/costs.h"
 #include "models/haltpoll/kvm_halt.h"
 #include "models/host/host.h"
+#include "models/tracepoints/trace_dat_out.h"
 #include "workloads/scenario/scenario.h"
 #include "models/guest/guest.h"
 #include "models/vcpu/vcpu.h"
@@ -38,16 +39,24 @@ struct machine {
 	int nvcpus;
 	struct host_load *loads;
 	int nloads;
-	FILE *trace;   /* trace-cmd report layout, or NULL */
-	bool trace_ns; /* timestamps in ns (trace-cmd report -t), else us; set after machine_build */
+	FILE *trace;   /* where the trace goes, or NULL */
+	bool trace_ns; /* text: timestamps in ns (trace-cmd report -t), else us; set after machine_build */
+	struct trace_dat_out *trace_dat; /* the trace as trace.dat, written at the end; NULL: text */
+	bool trace_tmp_failed;           /* machine_build_traced failed making the trace.dat's temporary files */
 	struct vcpu_tracer vtracer;
 	sim_time_t end;
 	struct cyclictest_thread *ct; /* every VM's cyclictest threads, in VM order */
 	int nct;
 };
 
-/* machine_build - everything the scenario describes, ready at time 0; -1 with a message. */
+/* machine_build - everything the scenario describes, ready at time 0; -1 with a message.
+ * trace, if not NULL, receives the kvm events in `trace-cmd report` layout. */
 int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct conf_err *err);
+/* machine_build_traced - machine_build; with dat, the events are kept for a trace.dat
+ * (trace_dat_out.h), which machine_trace_dat_write writes to trace once the run is over. */
+int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bool dat, struct conf_err *err);
+/* machine_trace_dat_write - the trace.dat of the run so far; 0, or -1 with errno (see trace_dat_out_write). */
+int machine_trace_dat_write(struct machine *m);
 /* machine_run_until - advance to t (at most the scenario's end); returns events fired. */
 uint64_t machine_run_until(struct machine *m, sim_time_t t);
 /* machine_finish - close every account at the end of the run. */
