@@ -43,6 +43,10 @@ awk '{ if (match($0, /\[[0-9][0-9][0-9]\] +[0-9]+\.[0-9]+:/)) { s = substr($0, R
        c = a[2]; t = a[3] * 1e9; if (c in last && t - last[c] > 134217728) big++; last[c] = t } } END { exit !(big > 0) }' \
   "$T/sparse.txt" || fail "sparse: no gap beyond 2^27 ns on a CPU, so no time extend was tested"
 
+# the traced system as `trace-cmd report --uname` shows it: kvmsim, the simulated kernel
+trace-cmd report --uname -i "$T/default.dat" 2>/dev/null | grep -qx 'kvmsim [0-9.]* (simulated) kernel 6.12 x86' ||
+  fail "trace-cmd report --uname: $(trace-cmd report --uname -i "$T/default.dat" 2>&1 | sed -n 2p | cat -A)"
+
 # the broken-out fields say what the text says
 trace-cmd report -R -i "$T/default.dat" > "$T/raw" 2>&1 || fail "trace-cmd report -R"
 awk '

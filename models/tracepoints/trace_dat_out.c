@@ -392,8 +392,9 @@ static void header(struct trace_dat_out *d, struct buf *b, const char *uname)
 	free(cl.p);
 	put_le(b, (uint64_t)d->ncpus, 4);
 	put(b, "options  ", 10);
-	put_option(b, OPT_TRACECLOCK, trace_clock, sizeof(trace_clock) - 1);
-	put_option(b, OPT_UNAME, uname, strlen(uname));
+	/* string options end with their NUL, as trace-cmd writes and reads them */
+	put_option(b, OPT_TRACECLOCK, "[local]\n", sizeof("[local]\n"));
+	put_option(b, OPT_UNAME, uname, strlen(uname) + 1);
 	unsigned char cpus[4];
 	le(cpus, (uint64_t)d->ncpus, 4);
 	put_option(b, OPT_CPUCOUNT, cpus, 4);
