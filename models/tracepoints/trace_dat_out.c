@@ -290,8 +290,17 @@ static void note_comm(struct trace_dat_out *d, const char *comm, int pid)
 void trace_dat_out_event(struct trace_dat_out *d, const char *comm, int pid, int cpu, int64_t ts_ns,
 			 enum kvm_event ev, const char *payload)
 {
-	if (cpu < 0 || cpu >= d->ncpus)
-		abort(); /* a caller's bug: the CPUs are counted when the writer is made */
+	if (cpu < 0)
+		cpu = 0; /* not expected: the machine's threads all run on a CPU */
+	if (cpu >= d->ncpus) { /* not expected either (the CPUs are counted first), but cheap to allow */
+		d->cpu = xrealloc(d->cpu, (size_t)(cpu + 1) * sizeof(*d->cpu));
+		memset(d->cpu + d->ncpus, 0, (size_t)(cpu + 1 - d->ncpus) * sizeof(*d->cpu));
+		for (; d->ncpus <= cpu; d->ncpus++)
+			if (!(d->cpu[d->ncpus].spill = tmpfile()) && !d->err)
+				d->err = errno ? errno : EIO;
+		if (!d->cpu[cpu].spill)
+			return;
+	}
 	note_comm(d, comm, pid);
 	struct dat_cpu *c = &d->cpu[cpu];
 	struct dat_layout l = layout(ev);
@@ -423,7 +432,7 @@ static int copy_spill(struct trace_dat_out *d, struct dat_cpu *c, FILE *f)
 int trace_dat_out_write(struct trace_dat_out *d, FILE *f, const char *uname)
 {
 	for (int i = 0; i < d->ncpus; i++)
-		if (d->cpu[i].used)
+		if (d->cpu[i].used && d->cpu[i].spill)
 			flush_page(d, &d->cpu[i]);
 	if (d->err) {
 		errno = d->err;

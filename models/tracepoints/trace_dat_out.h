@@ -41,8 +41,8 @@ struct trace_dat_out;
 
 /* trace_dat_out_new - a writer for ncpus CPUs; NULL with errno set if its temporary files cannot be made. */
 struct trace_dat_out *trace_dat_out_new(int ncpus);
-/* trace_dat_out_event - one event of thread pid (named comm) on cpu (0 <= cpu < ncpus) at ts_ns;
- * a CPU's timestamps must not decrease. */
+/* trace_dat_out_event - one event of thread pid (named comm) on cpu at ts_ns; a CPU's timestamps
+ * must not decrease. A cpu beyond ncpus adds CPUs (the header's count is of those written). */
 void trace_dat_out_event(struct trace_dat_out *d, const char *comm, int pid, int cpu, int64_t ts_ns,
 			 enum kvm_event ev, const char *payload);
 /* trace_dat_out_write - the whole trace.dat to f; uname is stored as the traced system's
