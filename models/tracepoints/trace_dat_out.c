@@ -411,21 +411,20 @@ static void header(struct trace_dat_out *d, struct buf *b, const char *uname)
 	put(b, "flyrecord", 10);
 }
 
-static int copy_spill(struct trace_dat_out *d, struct dat_cpu *c, FILE *f)
+static int copy_spill(struct dat_cpu *c, FILE *f)
 {
 	unsigned char page[PAGE];
 	if (fflush(c->spill) || fseek(c->spill, 0, SEEK_SET))
 		return -1;
 	for (uint64_t i = 0; i < c->npages; i++) {
 		if (fread(page, PAGE, 1, c->spill) != 1) {
-			if (!errno)
+			if (feof(c->spill)) /* shorter than the pages written: not expected */
 				errno = EIO;
 			return -1;
 		}
 		if (fwrite(page, PAGE, 1, f) != 1)
 			return 0; /* the output's error: ferror(f) reports it */
 	}
-	(void)d;
 	return 0;
 }
 
@@ -456,7 +455,7 @@ int trace_dat_out_write(struct trace_dat_out *d, FILE *f, const char *uname)
 	if (wrote != want)
 		return 0; /* ferror(f) */
 	for (int i = 0; i < d->ncpus; i++)
-		if (copy_spill(d, &d->cpu[i], f))
+		if (copy_spill(&d->cpu[i], f))
 			return -1;
 	return 0;
 }
