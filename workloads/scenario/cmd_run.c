@@ -257,6 +257,8 @@ int cmd_run(int argc, char **argv)
 	if (m.trace_dat && machine_trace_dat_write(&m)) {
 		fprintf(stderr, "kvmsim run: %s: cannot write the trace.dat: %s\n", trace_path, strerror(errno));
 		rc = rc ? rc : EXIT_FAILED;
+		cli_discard_out(trace); /* nothing half-written under the user's name */
+		trace = NULL;
 	}
 	machine_free(&m);
 	int rc1 = cli_close_out("run", trace_path, trace);
