@@ -87,6 +87,7 @@ static void test_quantiles(void **state)
 	assert_true(lo >= 800000 && hi <= 5 * SIM_US);
 	assert_true(fabs(mean - 1500000) / 1500000 < 0.01);
 	/* cycles too, converted at the TSC rate */
+	cost_profile_free(&p);
 	assert_int_equal(override(&p, "costs: {vmexit: {quantiles: [2300, 4600]}}\n", &err), 0);
 	assert_int_equal(p.ps[COST_vmexit], 1500000);
 	cost_profile_free(&p);
