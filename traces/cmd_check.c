@@ -74,7 +74,7 @@ static int report(const struct trace_check *c, const struct trace_stats *st, con
 	printf("%8s %5s %-16s %8s %10s %10s %10s %6s  %s\n", "pid", "vcpu", "comm", "halts", "start_hpn",
 	       "decisions", "reproduced", "extra", "first divergence");
 	for (size_t i = 0; i < c->nvcpus; i++) {
-		const struct check_vcpu *cv = &c->vcpus[i];
+		const struct check_vcpu *cv = c->vcpus[i];
 		char div[32] = "-";
 		if (cv->first_divergence)
 			snprintf(div, sizeof(div), "line %ld", cv->first_divergence);

@@ -28,21 +28,23 @@ int trace_check_init(struct trace_check *c, const struct check_conf *conf, char 
 	return 0;
 }
 
-/* vcpu_of - the thread's model, created on its first event (pointers stay valid until the next call). */
+/*
+ * vcpu_of - the thread's model, created on its first event. Each thread is
+ * allocated on its own and never moves: its model vCPU points at its tracer
+ * (and the tracer back at the thread), so only the array of pointers grows.
+ */
 static struct check_vcpu *vcpu_of(struct trace_check *c, const struct trace_event *ev)
 {
 	long at = pid_map_get(&c->by_pid, ev->pid);
 	if (at >= 0)
-		return &c->vcpus[at];
+		return c->vcpus[at];
 	pid_map_put(&c->by_pid, ev->pid, c->nvcpus);
 	if (c->nvcpus == c->cap_vcpus) {
 		c->cap_vcpus = c->cap_vcpus ? 2 * c->cap_vcpus : 16;
 		c->vcpus = xrealloc(c->vcpus, c->cap_vcpus * sizeof(*c->vcpus));
-		for (size_t i = 0; i < c->nvcpus; i++) /* the tracer's context moved with the array */
-			c->vcpus[i].tracer.ctx = &c->vcpus[i];
 	}
-	struct check_vcpu *cv = &c->vcpus[c->nvcpus++];
-	memset(cv, 0, sizeof(*cv));
+	struct check_vcpu *cv = xcalloc(1, sizeof(*cv));
+	c->vcpus[c->nvcpus++] = cv;
 	cv->pid = ev->pid;
 	snprintf(cv->comm, sizeof(cv->comm), "%s", ev->comm);
 	cv->tracer = (struct kvm_halt_tracer){ model_halt_poll_ns, NULL, cv };
@@ -182,7 +184,7 @@ int trace_check_event(void *ctx, const struct trace_event *ev)
 void trace_check_finish(struct trace_check *c)
 {
 	for (size_t i = 0; i < c->nvcpus; i++) {
-		struct check_vcpu *cv = &c->vcpus[i];
+		struct check_vcpu *cv = c->vcpus[i];
 		if (!cv->started) {
 			size_t nrec = cv->nrec;
 			start(c, cv, nrec ? cv->rec[0].old_ns : 0);
@@ -196,7 +198,7 @@ void trace_check_finish(struct trace_check *c)
 void trace_check_totals(const struct trace_check *c, struct check_vcpu *sum)
 {
 	for (size_t i = 0; i < c->nvcpus; i++) {
-		const struct check_vcpu *cv = &c->vcpus[i];
+		const struct check_vcpu *cv = c->vcpus[i];
 		sum->halts += cv->halts;
 		sum->halts_agree += cv->halts_agree;
 		sum->decisions += cv->decisions;
@@ -209,8 +211,10 @@ void trace_check_totals(const struct trace_check *c, struct check_vcpu *sum)
 /* trace_check_free - release the threads and the model VM. */
 void trace_check_free(struct trace_check *c)
 {
-	for (size_t i = 0; i < c->nvcpus; i++)
-		free(c->vcpus[i].pending);
+	for (size_t i = 0; i < c->nvcpus; i++) {
+		free(c->vcpus[i]->pending);
+		free(c->vcpus[i]);
+	}
 	free(c->vcpus);
 	pid_map_free(&c->by_pid);
 	kvm_vm_haltpoll_fini(&c->vm);

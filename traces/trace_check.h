@@ -90,7 +90,7 @@ struct trace_check {
 	struct check_conf conf;
 	struct kvm_module_params param; /* live module parameters */
 	struct kvm_vm_haltpoll vm;
-	struct check_vcpu *vcpus;
+	struct check_vcpu **vcpus; /* each allocated alone: the models point into them */
 	size_t nvcpus, cap_vcpus;
 	struct pid_map by_pid;
 	struct check_divergence first;

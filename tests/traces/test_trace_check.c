@@ -72,8 +72,8 @@ static void run(struct trace_check *c, const struct trace_event *evs, size_t n, 
 static const struct check_vcpu *thread(const struct trace_check *c, int pid)
 {
 	for (size_t i = 0; i < c->nvcpus; i++)
-		if (c->vcpus[i].pid == pid)
-			return &c->vcpus[i];
+		if (c->vcpus[i]->pid == pid)
+			return c->vcpus[i];
 	fail_msg("no thread %d", pid);
 	return NULL;
 }
@@ -205,6 +205,37 @@ static void test_threads_by_pid(void **state)
 	trace_check_free(&c);
 }
 
+/*
+ * 40 threads interleaved event by event: every thread exists before any halt
+ * runs, so the table of threads grows (at 16 and 32) while the models of the
+ * first ones hold pointers into it; each thread must still be judged alone.
+ */
+static void test_many_threads(void **state)
+{
+	enum { NT = 40 };
+	struct trace_event a[NT][9], *e = calloc(NT * 9, sizeof(*e));
+	assert_non_null(e);
+	for (int t = 0; t < NT; t++)
+		good_thread(1000 + t, 100L * t, a[t]);
+	size_t n = 0;
+	for (int i = 0; i < 9; i++)
+		for (int t = 0; t < NT; t++)
+			e[n++] = a[t][i];
+	struct trace_check c;
+	run(&c, e, n, -1);
+	assert_int_equal(c.nvcpus, NT);
+	for (int t = 0; t < NT; t++) {
+		const struct check_vcpu *v = thread(&c, 1000 + t);
+		assert_int_equal(v->halts, 5);
+		assert_int_equal(v->halts_agree, 5);
+		assert_int_equal(v->reproduced, 4);
+		assert_int_equal(v->model_decisions, 4);
+	}
+	assert_false(c.first.found);
+	trace_check_free(&c);
+	free(e);
+}
+
 /* the pid index behind the per-thread tables, through several growths */
 static void test_pid_map(void **state)
 {
@@ -227,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_divergence),
 		cmocka_unit_test(test_mid_run_start),
 		cmocka_unit_test(test_threads_by_pid),
+		cmocka_unit_test(test_many_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
