@@ -14,7 +14,7 @@
 
 #include <trace-cmd.h>
 
-#include "traces/trace_read.h"
+#include "traces/trace_dat.h"
 
 struct dat_walk {
 	const char *name;

@@ -10,6 +10,7 @@
  * ("CPU 0/KVM"), so the PID is the digits after the last dash (or space).
  */
 #include "traces/trace_read.h"
+#include "traces/trace_dat.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
@@ -210,17 +211,6 @@ int trace_line_split(const char *line, struct trace_line *tl)
 		pl++;
 	tl->payload = pl;
 	return 1;
-}
-
-/* trace_stats_count - count one kvm event and widen the time span. */
-void trace_stats_count(struct trace_stats *st, const struct trace_event *ev)
-{
-	if (!st->kvm_events || ev->ts_ns < st->first_ts)
-		st->first_ts = ev->ts_ns;
-	if (!st->kvm_events || ev->ts_ns > st->last_ts)
-		st->last_ts = ev->ts_ns;
-	st->events[ev->type]++;
-	st->kvm_events++;
 }
 
 /* names_kvm_event - the line mentions one of our events as "NAME:" (to tell malformed lines from others). */

@@ -26,19 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "traces/trace_event.h"
-
-struct trace_stats {
-	char format[24];        /* "trace-cmd report", "ftrace", "perf script", "trace.dat" */
-	uint64_t events[KEV_N]; /* kvm events read, by event */
-	uint64_t kvm_events;    /* their sum */
-	uint64_t other_events;  /* events kvmsim does not read (other subsystems, other kvm events) */
-	uint64_t other_lines;   /* headers, blank lines, notes of lost events */
-	uint64_t lost_events;   /* what "CPU:N [LOST M EVENTS]" notes add up to (ring-buffer overruns) */
-	long lines;             /* lines, or records of a trace.dat */
-	int ts_digits;          /* decimals of the timestamps: 6 (us) or 9 (ns) */
-	int64_t first_ts, last_ts; /* of the kvm events, ns */
-};
+#include "traces/trace_stats.h"
 
 /* One text line taken apart (trace_line_split). */
 struct trace_line {
@@ -59,21 +47,11 @@ struct trace_line {
 /* trace_line_split - 1 if line is an event line of a layout above, else 0. */
 int trace_line_split(const char *line, struct trace_line *tl);
 
-/* Called for each kvm event; a non-zero return stops reading and is returned. */
-typedef int (*trace_event_fn)(void *ctx, const struct trace_event *ev);
-
 /*
  * trace_read - read the trace at path ("-": stdin), calling fn for each kvm
  * event. Returns 0; -1 with a message naming the file and line in err if the
  * input is bad; or what fn returned. The statistics are filled either way.
  */
 int trace_read(const char *path, trace_event_fn fn, void *ctx, struct trace_stats *st, char *err, size_t errlen);
-
-/* trace_dat_read - the trace.dat part of trace_read (trace_dat.c); name is for messages. */
-int trace_dat_read(const char *file, const char *name, trace_event_fn fn, void *ctx, struct trace_stats *st,
-		   char *err, size_t errlen);
-
-/* trace_stats_count - account one kvm event (used by the readers). */
-void trace_stats_count(struct trace_stats *st, const struct trace_event *ev);
 
 #endif
