@@ -188,7 +188,11 @@ int cmd_trace_check(int argc, char **argv)
 	}
 	const char *trace = argv[optind];
 	struct trace_stats st;
-	if (trace_read(trace, trace_check_event, &chk, &st, err, sizeof(err))) {
+	int rr = trace_read(trace, trace_check_event, &chk, &st, err, sizeof(err));
+	if (rr == TRACE_READ_FAILED) { /* the reading failed, not the input */
+		fprintf(stderr, "kvmsim %s: %s\n", CMD, err);
+		rc = EXIT_FAILED;
+	} else if (rr) {
 		rc = cli_error(CMD, "%s", err);
 	} else {
 		trace_check_finish(&chk);

@@ -70,6 +70,8 @@ static void run_halt(struct trace_check *c, struct check_vcpu *cv, const struct 
 	struct kvm_vcpu_haltpoll *v = &cv->v;
 	uint32_t hpn_before = v->hp.halt_poll_ns, max = kvm_max_poll_ns(v);
 	struct kvm_halt h;
+	if (cv->clock > TRACE_TS_MAX - (int64_t)hl->ns) /* only differences matter: start again, never overflow */
+		cv->clock = 0;
 	cv->nmodel = 0;
 	kvm_vcpu_halt_begin(v, &h, cv->clock);
 	uint32_t hpn_begun = v->hp.halt_poll_ns; /* after the policy's begin() (the 6.1+ clamp) */

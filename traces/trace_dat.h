@@ -9,8 +9,12 @@
 
 #include "traces/trace_stats.h"
 
-/* trace_dat_read - read the trace.dat at file, as trace_read does; name is for messages. */
-int trace_dat_read(const char *file, const char *name, trace_event_fn fn, void *ctx, struct trace_stats *st,
-		   char *err, size_t errlen);
+/*
+ * trace_dat_read - read the trace.dat open on fd (from its start; closed
+ * here), calling fn for each kvm event in time order; name is for messages.
+ * Returns as trace_read does (TRACE_READ_BAD for a damaged file).
+ */
+int trace_dat_read(int fd, const char *name, trace_event_fn fn, void *ctx, struct trace_stats *st, char *err,
+		   size_t errlen);
 
 #endif

@@ -164,7 +164,8 @@ static bool parse_wakeup(struct cur *c, struct trace_event *ev)
 	static const char *const validity[] = { "invalid", "valid" };
 	int w, v;
 	int64_t ns;
-	if (!word(c, how, 2, &w) || !lit(c, " time ") || !snum(c, &ns) || ns < 0 || !lit(c, " ns"))
+	if (!word(c, how, 2, &w) || !lit(c, " time ") || !snum(c, &ns) || ns < 0 || ns > TRACE_TS_MAX ||
+	    !lit(c, " ns"))
 		return false;
 	ev->wakeup.ns = (uint64_t)ns;
 	ev->wakeup.waited = w == 1;

@@ -44,6 +44,12 @@ enum trace_exit_layout {
 	KVM_EXIT_L_REQUESTS, /* 6.14+: the same and " requests 0x%016llx" */
 };
 
+/*
+ * The latest timestamp, and the longest halt, the readers accept, in ns (2^62 ns, 146 years of a
+ * trace clock): sums and differences of two such times still fit int64_t.
+ */
+#define TRACE_TS_MAX ((int64_t)1 << 62)
+
 struct trace_event {
 	enum trace_ev type;
 	int64_t ts_ns;   /* trace clock, ns (as precise as the layout prints it) */

@@ -11,6 +11,7 @@
  */
 #include "traces/trace_read.h"
 #include "traces/trace_dat.h"
+#include "traces/zread.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <zlib.h>
+#include <fcntl.h>
 
 #define COMM_WIDTH 16     /* "%16s": comms are right-aligned in 16 columns */
 #define LAT_COMM_WIDTH 8  /* "%8.8s" in trace-cmd report -l (latency layout) */
@@ -124,11 +125,16 @@ static const char *parse_ts(const char *p, struct trace_line *tl)
 	int digits = (int)(p - f);
 	if (digits < 1 || digits > 9 || *p != ':' || p - s > 24)
 		return NULL;
-	long long sec = strtoll(s, NULL, 10), frac = strtoll(f, NULL, 10);
+	long long sec = strtoll(s, NULL, 10), frac = strtoll(f, NULL, 10); /* strtoll saturates */
 	for (int i = digits; i < 9; i++)
 		frac *= 10;
-	tl->ts_ns = sec * 1000000000LL + frac;
 	tl->ts_digits = digits;
+	if (sec > (TRACE_TS_MAX - frac) / 1000000000LL) { /* kept apart from a wrap-around (trace_read) */
+		tl->ts_bad = true;
+		tl->ts_ns = TRACE_TS_MAX;
+	} else {
+		tl->ts_ns = sec * 1000000000LL + frac;
+	}
 	return p + 1;
 }
 
@@ -226,37 +232,67 @@ static bool names_kvm_event(const char *line)
 	return false;
 }
 
-/* read_line - the next line of f into *buf (grown as needed); false at the end. */
-static bool read_line(gzFile f, char **buf, size_t *cap)
+/*
+ * Every layout read here prints the per-CPU buffers merged in time order
+ * (trace-cmd report and the tracefs trace file by their merge, perf script by
+ * its ordering of events), one buffer instance after another at most: within
+ * an instance a line earlier in time than the one before is a damaged or
+ * shuffled file, whose halts would pair up wrongly.
+ */
+struct ts_order {
+	struct {
+		char instance[32];
+		int64_t ts;
+		long line;
+	} last[16];
+	size_t n;
+};
+
+/* fmt_ts - ns as SECONDS.FRACTION with the line's digits. */
+static void fmt_ts(char *buf, size_t n, int64_t ns, int digits)
 {
-	size_t len = 0;
-	if (!*buf) {
-		*cap = 4096;
-		*buf = xcalloc(1, *cap);
+	int64_t frac = ns % 1000000000;
+	for (int i = digits; i < 9; i++)
+		frac /= 10;
+	snprintf(buf, n, "%lld.%0*lld", (long long)(ns / 1000000000), digits, (long long)frac);
+}
+
+/* ts_order_check - -1 with a message if tl goes back in time within its instance. */
+static int ts_order_check(struct ts_order *o, const struct trace_line *tl, const char *name, long line, char *err,
+			  size_t errlen)
+{
+	size_t i = 0;
+	while (i < o->n && strcmp(o->last[i].instance, tl->instance))
+		i++;
+	if (i == o->n) {
+		if (o->n == sizeof(o->last) / sizeof(*o->last))
+			return 0; /* more instances than kept: not checked */
+		snprintf(o->last[o->n++].instance, sizeof(o->last[0].instance), "%s", tl->instance);
+	} else if (tl->ts_ns < o->last[i].ts) {
+		char now[32], before[32];
+		fmt_ts(now, sizeof(now), tl->ts_ns, tl->ts_digits);
+		fmt_ts(before, sizeof(before), o->last[i].ts, tl->ts_digits);
+		snprintf(err, errlen,
+			 "%s:%ld: timestamp %s goes back before line %ld's %s (lines out of time order: a damaged or "
+			 "reordered file)",
+			 name, line, now, o->last[i].line, before);
+		return -1;
 	}
-	for (;;) {
-		if (!gzgets(f, *buf + len, (int)(*cap - len)))
-			return len > 0;
-		len += strlen(*buf + len);
-		if ((len && (*buf)[len - 1] == '\n') || len < *cap - 1)
-			break; /* a whole line, or the last one without a newline */
-		*cap *= 2;
-		*buf = xrealloc(*buf, *cap);
-	}
-	while (len && ((*buf)[len - 1] == '\n' || (*buf)[len - 1] == '\r'))
-		(*buf)[--len] = 0;
-	return true;
+	o->last[i].ts = tl->ts_ns;
+	o->last[i].line = line;
+	return 0;
 }
 
 /* read_text - the text layouts, line by line. */
-static int read_text(gzFile f, const char *name, trace_event_fn fn, void *ctx, struct trace_stats *st, char *err,
+static int read_text(struct zread *f, const char *name, trace_event_fn fn, void *ctx, struct trace_stats *st, char *err,
 		     size_t errlen)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	int rc = 0;
 	bool cmd_header = false, ftrace_header = false;
-	while (read_line(f, &line, &cap)) {
+	struct ts_order order = { 0 };
+	while (zread_line(f, &line, &cap) >= 0) {
 		st->lines++;
 		struct trace_line tl;
 		if (!trace_line_split(line, &tl)) {
@@ -277,6 +313,17 @@ static int read_text(gzFile f, const char *name, trace_event_fn fn, void *ctx, s
 				st->lost_events += strtoull(lost + 6, NULL, 10);
 			st->other_lines++;
 			continue;
+		}
+		if (tl.ts_bad) {
+			snprintf(err, errlen, "%s:%ld: timestamp out of range (at most %lld.%09lld s): \"%.80s\"", name,
+				 st->lines, (long long)(TRACE_TS_MAX / 1000000000), (long long)(TRACE_TS_MAX % 1000000000),
+				 line);
+			rc = -1;
+			break;
+		}
+		if (ts_order_check(&order, &tl, name, st->lines, err, errlen)) {
+			rc = -1;
+			break;
 		}
 		if (!st->format[0]) {
 			const char *fmt = tl.perf		     ? "perf script"
@@ -312,89 +359,102 @@ static int read_text(gzFile f, const char *name, trace_event_fn fn, void *ctx, s
 	return rc;
 }
 
-/* gunzip_to_temp - a compressed trace.dat, uncompressed into a temporary file libtracecmd can open. */
-static int gunzip_to_temp(gzFile f, char *tmp, size_t n, char *err, size_t errlen, const char *name)
+/*
+ * copy_to_temp - a compressed trace.dat, uncompressed into a temporary file
+ * libtracecmd can read. The file is unlinked as soon as it exists: only the
+ * descriptor (returned, or -1) keeps it, so nothing is ever left behind.
+ */
+static int copy_to_temp(struct zread *f, const char *name, char *err, size_t errlen, int *why)
 {
-	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	snprintf(tmp, n, "%s/kvmsim-trace-XXXXXX", dir);
+	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s/kvmsim-trace-XXXXXX", dir);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot make a temporary file in %s: %s", name, dir, strerror(errno));
+		*why = TRACE_READ_FAILED;
 		return -1;
 	}
-	gzrewind(f);
+	unlink(tmp);
 	char buf[65536];
-	int k;
-	while ((k = gzread(f, buf, sizeof(buf))) > 0)
-		if (write(fd, buf, (size_t)k) != k) {
-			snprintf(err, errlen, "%s: cannot write a temporary copy: %s", name, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-	close(fd);
+	ssize_t k;
+	while ((k = zread_read(f, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0, w; off < k; off += w)
+			if ((w = write(fd, buf + off, (size_t)(k - off))) < 0) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				snprintf(err, errlen, "%s: cannot write a temporary copy in %s: %s", name, dir,
+					 strerror(errno));
+				close(fd);
+				*why = TRACE_READ_FAILED;
+				return -1;
+			}
 	if (k < 0) {
-		snprintf(err, errlen, "%s: the compressed data is damaged", name);
-		unlink(tmp);
+		snprintf(err, errlen, "%s", f->msg);
+		close(fd);
+		*why = f->err;
 		return -1;
 	}
-	return 0;
+	return fd;
 }
 
-/* trace_read - sniff the trace.dat magic (through gzip), else read text. */
+/* trace_read - sniff the trace.dat magic (through gzip), else read text; no kvm event at all is bad input. */
 int trace_read(const char *path, trace_event_fn fn, void *ctx, struct trace_stats *st, char *err, size_t errlen)
 {
 	memset(st, 0, sizeof(*st));
 	bool is_stdin = !strcmp(path, "-");
 	const char *name = is_stdin ? "(stdin)" : path;
-	gzFile f = is_stdin ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", name, strerror(errno ? errno : ENOMEM));
-		return -1;
+	int fd = is_stdin ? 0 : open(path, O_RDONLY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", name, strerror(errno));
+		return TRACE_READ_BAD;
 	}
-	gzbuffer(f, 1 << 16);
+	struct zread *f = xcalloc(1, sizeof(*f));
+	int rc;
+	if (zread_open(f, fd, !is_stdin, name)) {
+		snprintf(err, errlen, "%s", f->msg);
+		rc = f->err;
+		goto out;
+	}
 	static const char magic[10] = "\x17\x08" "Dtracing";
-	char head[10];
-	int got = gzread(f, head, sizeof(head));
-	if (got < 0) {
-		snprintf(err, errlen, "%s: cannot read", name);
-		gzclose(f);
-		return -1;
-	}
-	if (got == (int)sizeof(head) && !memcmp(head, magic, sizeof(magic))) {
+	const void *head;
+	if (zread_peek(f, &head, sizeof(magic)) == sizeof(magic) && !memcmp(head, magic, sizeof(magic))) {
 		snprintf(st->format, sizeof(st->format), "trace.dat");
 		if (is_stdin) {
-			gzclose(f);
 			snprintf(err, errlen, "(stdin): a trace.dat must be given as a file");
-			return -1;
+			rc = TRACE_READ_BAD;
+			goto out;
 		}
-		int rc;
-		if (gzdirect(f)) {
-			gzclose(f);
-			rc = trace_dat_read(path, name, fn, ctx, st, err, errlen);
-		} else {
-			char tmp[4096];
-			rc = gunzip_to_temp(f, tmp, sizeof(tmp), err, errlen, name);
-			gzclose(f);
-			if (!rc) {
-				rc = trace_dat_read(tmp, name, fn, ctx, st, err, errlen);
-				unlink(tmp);
-			}
+		int dat = f->gz ? copy_to_temp(f, name, err, errlen, &rc) : dup(f->fd);
+		if (dat < 0 && !f->gz) {
+			snprintf(err, errlen, "%s: cannot read: %s", name, strerror(errno));
+			rc = TRACE_READ_FAILED;
 		}
-		return rc;
+		if (dat >= 0)
+			rc = trace_dat_read(dat, name, fn, ctx, st, err, errlen);
+	} else if (f->err) {
+		snprintf(err, errlen, "%s", f->msg);
+		rc = f->err;
+	} else {
+		rc = read_text(f, name, fn, ctx, st, err, errlen);
+		if (!rc && f->err) {
+			snprintf(err, errlen, "%s", f->msg);
+			rc = f->err;
+		}
+		if (!rc && !st->format[0])
+			snprintf(st->format, sizeof(st->format), "no events");
 	}
-	gzrewind(f);
-	int rc = read_text(f, name, fn, ctx, st, err, errlen);
-	if (!rc && !gzeof(f)) {
-		int zerr;
-		const char *msg = gzerror(f, &zerr);
-		if (zerr != Z_OK) {
-			snprintf(err, errlen, "%s: cannot read: %s", name, msg);
-			rc = -1;
-		}
+	if (!rc && !st->kvm_events) {
+		snprintf(err, errlen,
+			 "%s: no kvm events in it (%ld %s read; expected a trace of a KVM host: trace-cmd report, "
+			 "tracefs trace, perf script or trace.dat)",
+			 name, st->lines, !strcmp(st->format, "trace.dat") ? "records" : "lines");
+		rc = TRACE_READ_BAD;
 	}
-	gzclose(f);
-	if (!rc && !st->format[0])
-		snprintf(st->format, sizeof(st->format), "no events");
+out:
+	zread_close(f);
+	free(f);
 	return rc;
 }

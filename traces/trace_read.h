@@ -37,6 +37,7 @@ struct trace_line {
 	int32_t cpu;
 	char flags[8];     /* the irqs-off/need-resched/... column, or "" */
 	int64_t ts_ns;
+	bool ts_bad;       /* the timestamp is beyond TRACE_TS_MAX (ts_ns holds that) */
 	int ts_digits;
 	bool perf;         /* perf script: "COMM TID" and "system:event" */
 	const char *event; /* into the line; event_len characters, "kvm:" included for perf */
@@ -49,8 +50,12 @@ int trace_line_split(const char *line, struct trace_line *tl);
 
 /*
  * trace_read - read the trace at path ("-": stdin), calling fn for each kvm
- * event. Returns 0; -1 with a message naming the file and line in err if the
- * input is bad; or what fn returned. The statistics are filled either way.
+ * event. Returns 0; TRACE_READ_BAD (-1) with a message naming the file and
+ * line in err if the input is bad (also: not one kvm event in it, a gzip
+ * stream cut short or followed by other data, lines out of time order, a
+ * damaged trace.dat); TRACE_READ_FAILED (-2) with a message if reading failed
+ * (I/O error, no temporary file for a compressed trace.dat); or what fn
+ * returned. The statistics are filled either way.
  */
 int trace_read(const char *path, trace_event_fn fn, void *ctx, struct trace_stats *st, char *err, size_t errlen);
 

@@ -23,6 +23,10 @@ struct trace_stats {
 	int64_t first_ts, last_ts; /* of the kvm events, ns */
 };
 
+/* What the readers return besides 0 and the callback's own non-zero return. */
+#define TRACE_READ_BAD (-1)    /* bad input: err names the file (and line) */
+#define TRACE_READ_FAILED (-2) /* the work failed (I/O, temporary file): err says why */
+
 /* Called for each kvm event; a non-zero return stops reading and is returned. */
 typedef int (*trace_event_fn)(void *ctx, const struct trace_event *ev);
 
