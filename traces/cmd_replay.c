@@ -89,10 +89,21 @@ static double us(int64_t ns)
 	return (double)ns / 1000.0;
 }
 
+/* lat_cell - a latency in us: the mean (q < 0), a quantile, or the max (q == 1); "n/a" without samples. */
+static const char *lat_cell(char *buf, const struct sim_hist *h, double q)
+{
+	if (!h->count)
+		return "n/a";
+	double v = q < 0 ? sim_hist_mean(h) / 1000.0 : q >= 1 ? us(h->max) : us(sim_hist_quantile(h, q));
+	snprintf(buf, 32, "%.2f", v);
+	return buf;
+}
+
 /* print_table - the columns side by side, each as wide as its name. */
 static void print_table(FILE *f, const struct replay_result *r, size_t n)
 {
 	int w[MAX_COLUMNS + 1];
+	char cell_buf[MAX_COLUMNS + 1][32];
 	fprintf(f, "%-26s", "");
 	for (size_t i = 0; i < n; i++) {
 		w[i] = (int)strlen(r[i].name) < 10 ? 10 : (int)strlen(r[i].name);
@@ -118,11 +129,12 @@ static void print_table(FILE *f, const struct replay_result *r, size_t n)
 	ROW("halt_poll_ns grows", "%" PRIu64, r[i].grows);
 	ROW("halt_poll_ns shrinks", "%" PRIu64, r[i].shrinks);
 	ROW("wake latency count", "%" PRIu64, r[i].wake_lat.count);
-	ROW("wake latency mean (us)", "%.2f", r[i].wake_lat.count ? sim_hist_mean(&r[i].wake_lat) / 1000.0 : 0.0);
-	ROW("wake latency p50 (us)", "%.2f", us(sim_hist_quantile(&r[i].wake_lat, 0.50)));
-	ROW("wake latency p90 (us)", "%.2f", us(sim_hist_quantile(&r[i].wake_lat, 0.90)));
-	ROW("wake latency p99 (us)", "%.2f", us(sim_hist_quantile(&r[i].wake_lat, 0.99)));
-	ROW("wake latency max (us)", "%.2f", us(r[i].wake_lat.count ? r[i].wake_lat.max : 0));
+	/* no latency measured (a trace without interrupt events): none to show, not 0 */
+	ROW("wake latency mean (us)", "%.24s", lat_cell(cell_buf[i], &r[i].wake_lat, -1));
+	ROW("wake latency p50 (us)", "%.24s", lat_cell(cell_buf[i], &r[i].wake_lat, 0.50));
+	ROW("wake latency p90 (us)", "%.24s", lat_cell(cell_buf[i], &r[i].wake_lat, 0.90));
+	ROW("wake latency p99 (us)", "%.24s", lat_cell(cell_buf[i], &r[i].wake_lat, 0.99));
+	ROW("wake latency max (us)", "%.24s", lat_cell(cell_buf[i], &r[i].wake_lat, 1));
 	ROW("polling CPU, success (ms)", "%.3f", (double)r[i].poll_ok_ns / 1e6);
 	ROW("polling CPU, failed (ms)", "%.3f", (double)r[i].poll_fail_ns / 1e6);
 	ROW("polling CPU (% of span)", "%.2f",
@@ -167,8 +179,17 @@ static json_t *result_json(const struct replay_result *r)
 			 (json_int_t)r->halts, "polls_attempted",
 			 (json_int_t)r->polls_attempted, "polls_successful", (json_int_t)r->polls_ok,
 			 "halt_poll_ns_decisions", "grow", (json_int_t)r->grows, "shrink", (json_int_t)r->shrinks,
-			 "wake_latency", sim_hist_json(&r->wake_lat), "polling_cpu_ns", "success",
+			 "wake_latency", r->wake_lat.count ? sim_hist_json(&r->wake_lat) : json_null(), "polling_cpu_ns", "success",
 			 (json_int_t)r->poll_ok_ns, "failed", (json_int_t)r->poll_fail_ns);
+}
+
+/* read_failed - trace_read's error: bad input (exit 2) or the reading failed (exit 1). */
+static int read_failed(int rc, const char *err)
+{
+	if (rc != TRACE_READ_FAILED)
+		return cli_error(CMD, "%s", err);
+	fprintf(stderr, "kvmsim %s: %s\n", CMD, err);
+	return EXIT_FAILED;
 }
 
 /* cmd_trace_replay - options and SPECs, the trace read and rebuilt, one run per column, the table. */
@@ -294,42 +315,59 @@ int cmd_trace_replay(int argc, char **argv)
 	}
 
 	struct trace_stats st;
-	if (trace_read(trace, replay_trace_add, &t, &st, err, sizeof(err))) {
-		rc = cli_error(CMD, "%s", err);
+	if ((rc = trace_read(trace, replay_trace_add, &t, &st, err, sizeof(err)))) {
+		rc = read_failed(rc, err);
 		goto out;
 	}
+	const char *name = strcmp(trace, "-") ? trace : "(stdin)";
+	/* the rebuilt arrivals: the user's file, or a temporary one (what a message calls it) */
+	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char arr_name[4200];
 	FILE *af;
 	if (arr_path) {
 		snprintf(arrivals, sizeof(arrivals), "%s", arr_path);
+		snprintf(arr_name, sizeof(arr_name), "%s", arr_path);
 		af = fopen(arrivals, "w");
 	} else {
-		const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 		snprintf(arrivals, sizeof(arrivals), "%s/kvmsim-arrivals-XXXXXX", dir);
+		snprintf(arr_name, sizeof(arr_name), "a temporary file in %s", dir); /* gone by the message */
 		int fd = mkstemp(arrivals);
 		af = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!af && fd >= 0)
+			close(fd);
+		if (fd < 0)
+			arrivals[0] = 0; /* nothing made, nothing to remove */
 	}
 	if (!af) {
-		fprintf(stderr, "kvmsim %s: %s: cannot write: %s\n", CMD, arrivals, strerror(errno));
+		fprintf(stderr, "kvmsim %s: cannot write the rebuilt arrivals to %s: %s\n", CMD, arr_name, strerror(errno));
 		rc = EXIT_FAILED;
-		arrivals[0] = 0;
 		goto out;
 	}
-	rc = replay_build(&t, latency, af, err, sizeof(err));
+	rc = replay_build(&t, name, latency, af, err, sizeof(err));
 	if (fclose(af) && !rc) {
-		fprintf(stderr, "kvmsim %s: %s: cannot write: %s\n", CMD, arrivals, strerror(errno));
+		rc = TRACE_READ_FAILED;
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+	}
+	if (rc == TRACE_READ_FAILED) {
+		fprintf(stderr, "kvmsim %s: cannot write the rebuilt arrivals to %s: %s\n", CMD, arr_name, err);
 		rc = EXIT_FAILED;
 		goto out;
 	}
 	if (rc) {
-		rc = cli_error(CMD, "%s: %s", trace, err);
+		rc = cli_error(CMD, "%s", err);
 		goto out;
 	}
 	res[nres++] = t.recorded;
 	memset(&t.recorded, 0, sizeof(t.recorded)); /* now owned by res[0] */
 	struct replay_model model = { kernel, arch, (const char *const *)sets, nsets, true };
 	for (size_t i = 0; i < ncol; i++) {
-		if (replay_run(&t, arrivals, &model, &cols[i], &res[nres], err, sizeof(err))) {
-			rc = cli_error(CMD, "column \"%s\": %s", cols[i].name, err);
+		if ((rc = replay_run(&t, arrivals, &model, &cols[i], &res[nres], err, sizeof(err)))) {
+			if (rc == TRACE_READ_FAILED) {
+				fprintf(stderr, "kvmsim %s: column \"%s\": %s\n", CMD, cols[i].name, err);
+				rc = EXIT_FAILED;
+			} else {
+				rc = cli_error(CMD, "column \"%s\": %s", cols[i].name, err);
+			}
 			goto out;
 		}
 		nres++;

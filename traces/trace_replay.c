@@ -14,7 +14,6 @@
 #include "workloads/scenario/report.h"
 #include "traces/trace_read.h"
 
-#define REPLAY_TAIL_NS 10000000LL /* simulated time after the last arrival's work */
 
 /* vcpu_of - the thread's record; NULL if it has none and create is false. */
 static struct replay_vcpu *vcpu_of(struct replay_trace *t, const struct trace_event *ev, bool create)
@@ -103,7 +102,8 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 			v->cap = v->cap ? 2 * v->cap : 256;
 			v->halts = xrealloc(v->halts, v->cap * sizeof(*v->halts));
 		}
-		v->halts[v->nhalts++] = (struct replay_halt){ ev->ts_ns, ev->wakeup.ns, ev->wakeup.waited, v->hpn, -1 };
+		v->halts[v->nhalts++] = (struct replay_halt){ ev->ts_ns, ev->wakeup.ns, ev->wakeup.waited, v->hpn, -1,
+								 ev->line };
 		count_cpu(v, ev->cpu);
 		break;
 	case KEV_HALT_POLL_NS:
@@ -161,6 +161,7 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 struct arrival {
 	int64_t t, work;
 	size_t vcpu;
+	long line; /* of the halt it ends */
 };
 
 /* cmp_arrival - by time, then vCPU (a stable, deterministic order). */
@@ -192,14 +193,15 @@ static const struct replay_irq *irq_in(const struct replay_trace *t, size_t *cur
 }
 
 /* replay_build - wake sources and works per halt, the recorded column, the arrivals file. */
-int replay_build(struct replay_trace *t, int64_t latency_ns, FILE *out, char *err, size_t errlen)
+int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, FILE *out, char *err,
+		 size_t errlen)
 {
 	size_t nh = 0;
 	for (size_t i = 0; i < t->nvcpus; i++)
 		nh += t->vcpus[i].nhalts;
 	if (!nh) {
-		snprintf(err, errlen, "the trace has no kvm_vcpu_wakeup events: nothing to replay");
-		return -1;
+		snprintf(err, errlen, "%s: the trace has no kvm_vcpu_wakeup events: nothing to replay", name);
+		return TRACE_READ_BAD;
 	}
 	place_vcpus(t);
 	struct replay_result *rec = &t->recorded;
@@ -260,7 +262,7 @@ int replay_build(struct replay_trace *t, int64_t latency_ns, FILE *out, char *er
 					work = 0;
 				t->work_gap++;
 			}
-			a[na++] = (struct arrival){ at, work, i };
+			a[na++] = (struct arrival){ at, work, i, h->line };
 			if (at < t0)
 				t0 = at;
 
@@ -279,6 +281,24 @@ int replay_build(struct replay_trace *t, int64_t latency_ns, FILE *out, char *er
 		rec->shrinks += v->shrinks;
 	}
 	qsort(a, na, sizeof(*a), cmp_arrival);
+	/* what an arrivals workload takes (the timestamps are at most TRACE_TS_MAX: no overflow here) */
+	int rc = 0;
+	for (size_t i = 0; i < na && !rc; i++)
+		if (a[i].work > REPLAY_MAX_WORK_NS) {
+			snprintf(err, errlen, "%s:%ld: the guest ran %lld s after this halt; replay takes at most a day",
+				 name, a[i].line, (long long)(a[i].work / 1000000000));
+			rc = TRACE_READ_BAD;
+		}
+	if (!rc && t->last_ts > t0 + REPLAY_MAX_SPAN_NS) {
+		snprintf(err, errlen,
+			 "%s: the trace spans %lld s from its first wake source; replay simulates at most a day (86400 s)",
+			 name, (long long)((t->last_ts - t0) / 1000000000));
+		rc = TRACE_READ_BAD;
+	}
+	if (rc) {
+		free(a);
+		return rc;
+	}
 	t->t0 = t0;
 	t->arrivals = na;
 	rec->span_ns = t->last_ts - t->first_ts;
@@ -289,8 +309,8 @@ int replay_build(struct replay_trace *t, int64_t latency_ns, FILE *out, char *er
 		fprintf(out, "%zu %lld %lld\n", a[i].vcpu, (long long)(a[i].t - t0), (long long)a[i].work);
 	free(a);
 	if (fflush(out) || ferror(out)) {
-		snprintf(err, errlen, "cannot write the arrivals: %s", strerror(errno));
-		return -1;
+		snprintf(err, errlen, "%s", strerror(errno));
+		return TRACE_READ_FAILED;
 	}
 	return 0;
 }
@@ -459,19 +479,18 @@ int replay_run(const struct replay_trace *t, const char *arrivals_path, const st
 	duration += REPLAY_TAIL_NS;
 
 	char path[4096];
-	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	snprintf(path, sizeof(path), "%s/kvmsim-replay-XXXXXX.yaml", dir);
 	int fd = mkstemps(path, 5);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f || write_scenario(f, t, m, col, arrivals_path, duration)) {
+	if (!f || write_scenario(f, t, m, col, arrivals_path, duration) | fclose(f)) {
 		snprintf(err, errlen, "cannot write a scenario in %s: %s", dir, strerror(errno));
-		if (f)
-			fclose(f);
+		if (!f && fd >= 0)
+			close(fd);
 		if (fd >= 0)
 			unlink(path);
-		return -1;
+		return TRACE_READ_FAILED; /* the work failed, not the input */
 	}
-	fclose(f);
 
 	size_t nsets = m->nsets + col->nsets;
 	struct scenario_set *ss = xrealloc(NULL, (nsets ? nsets : 1) * sizeof(*ss));
@@ -486,8 +505,17 @@ int replay_run(const struct replay_trace *t, const char *arrivals_path, const st
 	unlink(path);
 	free(ss);
 	if (rc) {
-		/* the scenario is ours; only the assignments can be wrong, and the message names them */
-		snprintf(err, errlen, "%s", cerr.msg);
+		/* the scenario is ours, a temporary file now gone: only the assignments can be wrong */
+		const char *msg = cerr.msg;
+		size_t pl = strlen(path);
+		if (!strncmp(msg, path, pl) && msg[pl] == ':') { /* "PATH:LINE: " */
+			msg += pl + 1;
+			while (*msg >= '0' && *msg <= '9')
+				msg++;
+			msg += *msg == ':';
+			msg += *msg == ' ';
+		}
+		snprintf(err, errlen, "%s", msg);
 		scenario_free(&sc);
 		return -1;
 	}

@@ -47,6 +47,7 @@ struct replay_halt {
 	bool waited;
 	uint32_t hpn_before; /* halt_poll_ns before this halt, from the recorded decisions */
 	int64_t guest_ns;    /* guest-mode time (kvm_entry to kvm_exit) until the next halt; -1 unknown */
+	long line;           /* of its kvm_vcpu_wakeup in the trace */
 };
 
 struct replay_vcpu {
@@ -132,14 +133,26 @@ struct replay_model {
 /* replay_trace_add - a trace_event_fn collecting halts, decisions and interrupts. */
 int replay_trace_add(void *ctx, const struct trace_event *ev);
 
+/* What a replay can simulate (the limits of an arrivals workload). */
+#define REPLAY_MAX_WORK_NS (86400LL * 1000000000) /* guest work between two halts */
+/* from the first wake source to the trace's end: the simulated duration (at most a day) less its tail */
+#define REPLAY_MAX_SPAN_NS (86400LL * 1000000000 - REPLAY_TAIL_NS)
+#define REPLAY_TAIL_NS 10000000LL /* simulated time after the last arrival's work */
+
 /*
  * replay_build - rebuild the wake sources and guest work and write them as an
  * arrivals file (lines "VCPU TIME_NS WORK_NS"); latency_ns < 0: from the trace.
- * Fills the recorded column. -1 with a message.
+ * Fills the recorded column. Returns 0; TRACE_READ_BAD with a message naming
+ * the trace (name) and line if it cannot be replayed; TRACE_READ_FAILED if the
+ * arrivals cannot be written (the message says why, the caller names the file).
  */
-int replay_build(struct replay_trace *t, int64_t latency_ns, FILE *arrivals, char *err, size_t errlen);
+int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, FILE *arrivals, char *err,
+		 size_t errlen);
 
-/* replay_run - simulate one column on the arrivals file; -1 with a message (bad key, bad policy...). */
+/*
+ * replay_run - simulate one column on the arrivals file; -1 with a message
+ * (bad key, bad policy...), TRACE_READ_FAILED if its scenario cannot be written.
+ */
 int replay_run(const struct replay_trace *t, const char *arrivals_path, const struct replay_model *m,
 	       const struct replay_column *col, struct replay_result *r, char *err, size_t errlen);
 
