@@ -13,7 +13,7 @@ P=/sys/module/kvm/parameters
 [ -r $P/halt_poll_ns ] || skip "no kvm module parameters"
 release=$(uname -r | sed -n 's/^\([0-9]*\.[0-9]*\(\.[0-9]*\)\{0,1\}\).*/\1/p')
 [ -n "$release" ] || skip "cannot read the release from $(uname -r)"
-"$K" trace check /dev/null --kernel "$release" --set vm.halt_poll_ns=1 > /dev/null 2>&1
+echo 100000 | "$K" haltpoll replay --kernel "$release" --set vm.halt_poll_ns=1 > /dev/null 2>&1
 [ $? -ne 2 ] || skip "kernel $release has no KVM_CAP_HALT_POLL (5.8+) or is not modelled"
 
 args=(--kernel "$release" --set vm.halt_poll_ns=30000)
