@@ -5,6 +5,9 @@
  */
 #include "tests/fuzz/fuzz_util.h"
 
+#include <fcntl.h>
+
+#include "traces/trace_dat.h"
 #include "traces/trace_read.h"
 
 static int count(void *ctx, const struct trace_event *ev)
@@ -20,7 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&st, 0, sizeof(st));
 	char err[512] = "";
 	uint64_t n = 0;
-	if (trace_dat_read(path, "fuzz.dat", count, &n, &st, err, sizeof(err)) && !err[0])
-		abort(); /* refused without saying why */
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		abort();
+	if (trace_dat_read(fd, "fuzz.dat", count, &n, &st, err, sizeof(err)) && !err[0])
+		abort(); /* refused without saying why (trace_dat_read closes fd) */
 	return 0;
 }
