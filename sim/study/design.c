@@ -466,6 +466,9 @@ int dsg_expand(struct design *d, char *why, size_t len)
 	double total = grid * (double)samples * (double)d->replicates;
 	if (total > DSG_MAX_RUNS)
 		return errf(why, len, "the design has %.0f runs (at most %d)", total, DSG_MAX_RUNS);
+	if (d->seed > UINT64_MAX - (d->replicates - 1))
+		return errf(why, len, "--seed %llu with %zu replicates needs seeds above 18446744073709551615",
+			    (unsigned long long)d->seed, d->replicates);
 
 	/* draws: u[s * nsamp_dims + j] for sample s and sampled dimension j */
 	double *u = xrealloc(NULL, samples * (nsamp_dims ? nsamp_dims : 1) * sizeof(double));

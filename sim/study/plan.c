@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "sim/out_json.h"
+#include "sim/schema.h"
 
 #ifndef KVMSIM_VERSION
 #define KVMSIM_VERSION "0.0.0"
@@ -47,6 +49,25 @@ static char *abs_path(const char *path, const char *what, char *why, size_t len)
 	if (!r)
 		errf(why, len, "%s%s: cannot open: %s", what, path, strerror(errno));
 	return r;
+}
+
+json_t *plan_json_seed(uint64_t seed)
+{
+	if (seed <= INT64_MAX)
+		return json_integer((json_int_t)seed);
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)seed);
+	return json_string(buf);
+}
+
+int plan_seed(const json_t *j, uint64_t *seed)
+{
+	if (json_is_integer(j) && json_integer_value(j) >= 0) {
+		*seed = (uint64_t)json_integer_value(j);
+		return 0;
+	}
+	const char *s = json_string_value(j), *why;
+	return s && s[0] >= '0' && s[0] <= '9' && !cfg_parse_u64(s, seed, &why) ? 0 : -1;
 }
 
 /* set_key_len - length of the key in "KEY=VALUE"; 0 if there is no '='. */
@@ -83,7 +104,7 @@ static int index_plan(struct plan *p, const char *src, char *why, size_t len)
 		json_t *r = json_array_get(runs, i), *set = json_object_get(r, "set");
 		json_int_t pt = json_integer_value(json_object_get(r, "point"));
 		if (json_integer_value(json_object_get(r, "run")) != (json_int_t)i + 1 || pt < 1 ||
-		    !json_is_integer(json_object_get(r, "seed")) || json_object_size(set) != p->nkeys)
+		    plan_seed(json_object_get(r, "seed"), &(uint64_t){ 0 }) || json_object_size(set) != p->nkeys)
 			return errf(why, len, "%s: runs[%zu] is malformed (run, point, seed, set)", src, i);
 		for (size_t k = 0; k < p->nkeys; k++)
 			if (!json_is_string(json_object_get(set, p->keys[k])))
@@ -160,7 +181,7 @@ int plan_build(struct plan *p, const char *dir, const char *scenario, char *cons
 		json_object_set_new(doc, "samples", json_integer((json_int_t)d->samples));
 	}
 	json_object_set_new(doc, "replicates", json_integer((json_int_t)d->replicates));
-	json_object_set_new(doc, "seed", json_integer((json_int_t)d->seed));
+	json_object_set_new(doc, "seed", plan_json_seed(d->seed));
 	json_t *params = json_array();
 	for (size_t k = 0; k < d->nparams; k++)
 		json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "key", d->params[k].key, "kind",
@@ -173,9 +194,9 @@ int plan_build(struct plan *p, const char *dir, const char *scenario, char *cons
 		json_t *set = json_object();
 		for (size_t k = 0; k < d->nparams; k++)
 			json_object_set_new(set, d->params[k].key, json_string(d->runs[i].values[k]));
-		json_array_append_new(runs, json_pack("{s:I, s:I, s:I, s:o}", "run", (json_int_t)i + 1, "point",
+		json_array_append_new(runs, json_pack("{s:I, s:I, s:o, s:o}", "run", (json_int_t)i + 1, "point",
 						      (json_int_t)d->runs[i].point, "seed",
-						      (json_int_t)d->runs[i].seed, "set", set));
+						      plan_json_seed(d->runs[i].seed), "set", set));
 	}
 	json_object_set_new(doc, "runs", runs);
 	p->doc = doc;
@@ -308,6 +329,72 @@ enum run_state plan_state(const struct plan *p, size_t id)
 	return s;
 }
 
+/* has_override - whether the array of strings ov holds "KEY=VALUE" (key and value given apart). */
+static bool has_override(const json_t *ov, const char *key, size_t kl, const char *value)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(ov, i, v)
+	{
+		const char *s = json_string_value(v);
+		if (s && !strncmp(s, key, kl) && s[kl] == '=' && !strcmp(s + kl + 1, value))
+			return true;
+	}
+	return false;
+}
+
+/* check_ok_result - the identity of run id's result document j at path; -1 with why. */
+static int check_ok_result(const struct plan *p, size_t id, const json_t *j, const char *path, char *why,
+			   size_t len)
+{
+	const json_t *run = plan_run(p, id), *sc = json_object_get(j, "scenario");
+	const json_t *ov = json_object_get(sc, "overrides"), *pset = json_object_get(run, "set");
+	uint64_t seed = 0;
+	plan_seed(json_object_get(run, "seed"), &seed);
+	const char *schema = json_string_value(json_object_get(j, "schema"));
+	if (!schema || strcmp(schema, "kvmsim-run/1") || !json_is_integer(json_object_get(sc, "seed")) ||
+	    !json_is_array(ov))
+		return errf(why, len, "%s: not a kvmsim-run/1 result (scenario.seed, scenario.overrides)", path);
+	uint64_t got = (uint64_t)json_integer_value(json_object_get(sc, "seed"));
+	if (got != seed)
+		return errf(why, len, "%s: holds the output of seed %llu, not run %zu's seed %llu", path,
+			    (unsigned long long)got, id, (unsigned long long)seed);
+	for (size_t k = 0; k < p->nkeys; k++) {
+		const char *v = json_string_value(json_object_get(pset, p->keys[k]));
+		if (!has_override(ov, p->keys[k], strlen(p->keys[k]), v ? v : ""))
+			return errf(why, len, "%s: was not run with run %zu's %s=%s", path, id, p->keys[k], v ? v : "");
+	}
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(p->doc, "set"), i, v)
+	{
+		const char *s = json_string_value(v), *eq = s ? strchr(s, '=') : NULL;
+		if (eq && !has_override(ov, s, (size_t)(eq - s), eq + 1))
+			return errf(why, len, "%s: was not run with the sweep's --set %s", path, s);
+	}
+	return 0;
+}
+
+int plan_check_result(const struct plan *p, size_t id, char *why, size_t len)
+{
+	enum run_state st = plan_state(p, id);
+	if (st == RUN_TODO)
+		return 0;
+	char *path = plan_path(p, id, st == RUN_OK ? ".json" : ".fail.json");
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+	int rc = 0;
+	if (!j)
+		rc = errf(why, len, "%s:%d: %s", path, je.line, je.text);
+	else if (st == RUN_OK)
+		rc = check_ok_result(p, id, j, path, why, len);
+	else if (json_integer_value(json_object_get(j, "run")) != (json_int_t)id)
+		rc = errf(why, len, "%s: records the failure of another run than run %zu", path, id);
+	json_decref(j);
+	free(path);
+	return rc;
+}
+
 /* xasprintf - asprintf that cannot fail. */
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xasprintf(const char *fmt, ...)
@@ -344,7 +431,9 @@ char **plan_argv(const struct plan *p, size_t id, const char *kvmsim, const char
 		argv[n++] = xstrdup(json_out);
 	}
 	argv[n++] = xstrdup("--seed");
-	argv[n++] = xasprintf("%lld", (long long)json_integer_value(json_object_get(run, "seed")));
+	uint64_t seed = 0;
+	plan_seed(json_object_get(run, "seed"), &seed);
+	argv[n++] = xasprintf("%llu", (unsigned long long)seed);
 	size_t i;
 	const json_t *v;
 	json_array_foreach(libs, i, v)

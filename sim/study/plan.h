@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -36,6 +37,14 @@ struct plan {
 
 enum run_state { RUN_TODO, RUN_OK, RUN_FAILED };
 
+/*
+ * plan_json_seed / plan_seed - a seed (0 .. 2^64-1) in sweep.json: an integer up to 2^63-1,
+ * above that its decimal digits as a string (JSON integers here are signed 64-bit).
+ * plan_seed is -1 if j is neither.
+ */
+json_t *plan_json_seed(uint64_t seed);
+int plan_seed(const json_t *j, uint64_t *seed);
+
 /* plan_build - the plan of design d over scenario (NULL: built-in) with shared sets and libs. */
 int plan_build(struct plan *p, const char *dir, const char *scenario, char *const *sets, size_t nsets,
 	       char *const *libs, size_t nlibs, const struct design *d, char *why, size_t len);
@@ -54,6 +63,13 @@ const json_t *plan_run(const struct plan *p, size_t id);
 char *plan_path(const struct plan *p, size_t id, const char *suffix);
 /* plan_state - whether run id finished, and how. */
 enum run_state plan_state(const struct plan *p, size_t id);
+/*
+ * plan_check_result - whether DIR/runs/ID.json (or ID.fail.json) is run id's: a result's
+ * scenario.seed is the run's seed and its scenario.overrides hold the sweep's --set and the
+ * run's KEY=VALUE; a failure record's run is id. 0 if so (or if there is no file), -1 with
+ * why (one line naming the file) if the file is unreadable or another run's.
+ */
+int plan_check_result(const struct plan *p, size_t id, char *why, size_t len);
 /*
  * plan_argv - argv of `KVMSIM run ...` for run id, writing its JSON to json_out (NULL: no --json),
  * with the NULL-terminated extra arguments (may be NULL) at the end; free with plan_argv_free().

@@ -28,7 +28,7 @@ static void read_row(const struct plan *p, size_t id, struct result_row *row)
 	const json_t *run = plan_run(p, id), *set = json_object_get(run, "set");
 	row->run = id;
 	row->point = (size_t)json_integer_value(json_object_get(run, "point"));
-	row->seed = (long long)json_integer_value(json_object_get(run, "seed"));
+	plan_seed(json_object_get(run, "seed"), &row->seed);
 	row->values = xcalloc(p->nkeys + 1, sizeof(char *));
 	for (size_t k = 0; k < p->nkeys; k++)
 		row->values[k] = json_string_value(json_object_get(set, p->keys[k]));
@@ -42,6 +42,8 @@ static void read_row(const struct plan *p, size_t id, struct result_row *row)
 	if (row->state == RUN_OK) {
 		if (!j) {
 			snprintf(why, sizeof(why), "%s:%d: %s", path, je.line, je.text);
+		} else if (plan_check_result(p, id, why, sizeof(why))) {
+			/* another run's output (a copy or a hand edit): why says whose */
 		} else if (!runsum_from_json(j, &row->sum, why, sizeof(why))) {
 			why[0] = 0;
 		}
@@ -183,7 +185,7 @@ static int write_runs_csv(const struct results *r, char *why, size_t len)
 	fputs(",error\n", f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct result_row *row = &r->rows[i];
-		fprintf(f, "%zu,%zu,%lld", row->run, row->point, row->seed);
+		fprintf(f, "%zu,%zu,%llu", row->run, row->point, (unsigned long long)row->seed);
 		for (size_t k = 0; k < p->nkeys; k++) {
 			fputc(',', f);
 			results_csv_field(f, row->values[k]);
@@ -346,7 +348,7 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 
 	/* runs */
 	FILE *f = open_memstream(&cols, &n);
-	fputs("run INTEGER PRIMARY KEY, point INTEGER, seed INTEGER", f);
+	fputs("run INTEGER PRIMARY KEY, point INTEGER, seed", f); /* no affinity: seeds above 2^63 stay text */
 	for (size_t k = 0; k < p->nkeys; k++) {
 		sql_ident(&q, &qn, p->keys[k]);
 		fprintf(f, ", %s NUMERIC", q);
@@ -367,7 +369,13 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 		int c = 1;
 		sqlite3_bind_int64(st, c++, (sqlite3_int64)row->run);
 		sqlite3_bind_int64(st, c++, (sqlite3_int64)row->point);
-		sqlite3_bind_int64(st, c++, row->seed);
+		if (row->seed <= INT64_MAX) {
+			sqlite3_bind_int64(st, c++, (sqlite3_int64)row->seed);
+		} else {
+			char seed[24];
+			snprintf(seed, sizeof(seed), "%llu", (unsigned long long)row->seed);
+			sqlite3_bind_text(st, c++, seed, -1, SQLITE_TRANSIENT);
+		}
 		for (size_t k = 0; k < p->nkeys; k++)
 			sqlite3_bind_text(st, c++, row->values[k], -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, c++, state_names[row->state], -1, SQLITE_STATIC);
@@ -474,7 +482,7 @@ void results_print_failed(FILE *f, const struct results *r, size_t max)
 			fprintf(f, "  ... and %zu more (status and error columns of results.csv)\n", r->failed - max);
 			break;
 		}
-		fprintf(f, "  run %zu (seed %lld", row->run, row->seed);
+		fprintf(f, "  run %zu (seed %llu", row->run, (unsigned long long)row->seed);
 		for (size_t k = 0; k < r->plan->nkeys; k++)
 			fprintf(f, ", %s=%s", r->plan->keys[k], row->values[k]);
 		fprintf(f, ") failed: %s\n", row->error ? row->error : "?");

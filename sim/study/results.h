@@ -26,7 +26,7 @@
 
 struct result_row {
 	size_t run, point;
-	long long seed;
+	uint64_t seed;
 	const char **values; /* one per swept key */
 	enum run_state state;
 	char *error;

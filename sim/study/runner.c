@@ -244,6 +244,14 @@ int runner_run(const struct plan *p, const size_t *ids, size_t n, const struct r
 	size_t *todo = xcalloc(1, (n + 1) * sizeof(size_t)), ntodo = 0;
 	for (size_t i = 0; i < n; i++) {
 		enum run_state rs = plan_state(p, ids[i]);
+		char bad[768];
+		if (rs != RUN_TODO && plan_check_result(p, ids[i], bad, sizeof(bad))) {
+			fprintf(stderr, "kvmsim sweep: %s; running run %zu again\n", bad, ids[i]);
+			char *path = plan_path(p, ids[i], rs == RUN_OK ? ".json" : ".fail.json");
+			unlink(path);
+			free(path);
+			rs = RUN_TODO;
+		}
 		if (rs == RUN_OK || (rs == RUN_FAILED && !o->retry_failed))
 			st->skipped++;
 		else

@@ -102,6 +102,11 @@ static int merge_copy(const struct plan *p, const char *c, size_t *taken)
 		enum run_state have = plan_state(p, id), there = plan_state(&q, id);
 		if (there == RUN_TODO || have == RUN_OK || (have == RUN_FAILED && there == RUN_FAILED))
 			continue;
+		char whose[768];
+		if (plan_check_result(&q, id, whose, sizeof(whose))) {
+			fprintf(stderr, "kvmsim sweep: --merge: %s; not taken\n", whose);
+			continue;
+		}
 		const char *suffix = there == RUN_OK ? ".json" : ".fail.json";
 		char *src = plan_path(&q, id, suffix), *dst = plan_path(p, id, suffix);
 		int bad = copy_file(src, dst);
