@@ -118,7 +118,7 @@ static int parse_limit(struct cmp_opts *o, const char *arg)
 	if (v[vl - 1] == '%') {
 		errno = 0;
 		double pct = strtod(v, &end);
-		if (errno || end != v + vl - 1 || !(pct >= 0) || !isfinite(pct))
+		if (errno || end == v || end != v + vl - 1 || !(pct >= 0) || !isfinite(pct))
 			return cli_error(CMD, "--max-regression %s: expected a percentage such as 5%% or a time such "
 					      "as 2us, got \"%s\"", arg, v);
 		l.relative = true;

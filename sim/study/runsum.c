@@ -3,6 +3,7 @@
 #include "sim/err.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,39 @@ int runsum_check(const json_t *j, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * hist_counts - the sum of a histogram's bucket counts, checked before sim_hist_from_json adds
+ * them: it must not pass 2^63-1 (where a count would wrap to a small number), and it must be the
+ * document's own count when there is one; -1 with why.
+ */
+static int hist_counts(const json_t *lat, uint64_t *total, char *why, size_t len)
+{
+	uint64_t n = 0;
+	size_t i;
+	const json_t *e;
+	json_array_foreach(json_object_get(lat, "histogram"), i, e)
+	{
+		json_int_t c = json_integer_value(json_array_get(e, 2));
+		if (c > 0 && (__builtin_add_overflow(n, (uint64_t)c, &n) || n > INT64_MAX))
+			return errf(why, len, "histogram counts add up to more than %lld samples", (long long)INT64_MAX);
+	}
+	const json_t *count = json_object_get(lat, "count");
+	if (json_is_integer(count) && (uint64_t)json_integer_value(count) != n)
+		return errf(why, len, "histogram counts add up to %llu, but count is %lld", (unsigned long long)n,
+			    (long long)json_integer_value(count));
+	*total = n;
+	return 0;
+}
+
+int runsum_hist_merge(struct sim_hist *into, const struct sim_hist *from, char *why, size_t len)
+{
+	uint64_t n;
+	if (__builtin_add_overflow(into->count, from->count, &n) || n > INT64_MAX)
+		return errf(why, len, "sample counts add up to more than %lld", (long long)INT64_MAX);
+	sim_hist_merge(into, from);
+	return 0;
+}
+
 int runsum_latency(const json_t *j, const char *kind, const char *vcpu, struct sim_hist *h, char *why,
 		   size_t len)
 {
@@ -67,12 +101,23 @@ int runsum_latency(const json_t *j, const char *kind, const char *vcpu, struct s
 		found = 1;
 		struct sim_hist one;
 		const char *w;
-		if (sim_hist_from_json(json_object_get(json_object_get(v, "latency"), kind), &one, &w)) {
+		const json_t *lat = json_object_get(json_object_get(v, "latency"), kind);
+		uint64_t n;
+		char e[160];
+		if (hist_counts(lat, &n, e, sizeof(e))) {
+			sim_hist_free(h);
+			return errf(why, len, "vcpus[%zu].latency.%s: %s", i, kind, e);
+		}
+		if (sim_hist_from_json(lat, &one, &w)) {
 			sim_hist_free(h);
 			return errf(why, len, "vcpus[%zu].latency.%s: %s", i, kind, w);
 		}
-		sim_hist_merge(h, &one);
+		int bad = runsum_hist_merge(h, &one, e, sizeof(e));
 		sim_hist_free(&one);
+		if (bad) {
+			sim_hist_free(h);
+			return errf(why, len, "vcpus[%zu].latency.%s: %s over the vCPUs", i, kind, e);
+		}
 	}
 	if (vcpu && !found)
 		return errf(why, len, "no vCPU named \"%s\"", vcpu);

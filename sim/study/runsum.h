@@ -72,6 +72,9 @@ int runsum_check(const json_t *j, char *why, size_t len);
 int runsum_latency(const json_t *j, const char *kind, const char *vcpu, struct sim_hist *h, char *why,
 		   size_t len);
 
+/* runsum_hist_merge - merge from into into unless the sample count would pass 2^63-1; -1 with why. */
+int runsum_hist_merge(struct sim_hist *into, const struct sim_hist *from, char *why, size_t len);
+
 /* runsum_fmt - the CSV text of metric m's value v ("" for NaN) in buf. */
 const char *runsum_fmt(int m, double v, char *buf, size_t len);
 
