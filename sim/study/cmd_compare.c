@@ -25,6 +25,7 @@
 #include "sim/out_json.h"
 #include "sim/rng.h"
 #include "sim/schema.h"
+#include "sim/study/cmp_input.h"
 #include "sim/study/runsum.h"
 #include "sim/study/stats.h"
 
@@ -57,12 +58,18 @@ static const char *const default_limits[] = { "p50=5%", "p90=5%", "p99=5%", "p99
 static void compare_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kvmsim compare BASE.json CAND.json [options]\n\n"
-		"Compare the latency distributions of two runs (kvmsim run --json, or a sweep's\n"
-		"runs/ID.json): per metric, the quantile deltas (p50, p90, p99, p99.9, max) with\n"
-		"bootstrap confidence intervals, a two-sample Kolmogorov-Smirnov test, and limits.\n"
-		"A quantile regresses when it grows by more than its limit and the confidence\n"
-		"interval of its growth lies above zero.\n\n"
+		"usage: kvmsim compare BASE CAND [options]\n"
+		"       kvmsim compare --base BASE... --cand CAND... [options]\n\n"
+		"Compare the latency distributions of two sides, each one run (kvmsim run --json, or a\n"
+		"sweep's runs/ID.json) or several (replicate seeds: --base and --cand repeated, or a\n"
+		"sweep directory DIR, or DIR:POINT for one point of a sweep of several): per metric, the\n"
+		"quantile deltas (p50, p90, p99, p99.9, max) of the pooled runs with bootstrap confidence\n"
+		"intervals (resampling runs, then samples, so seed-to-seed variation is in them), a\n"
+		"two-sample Kolmogorov-Smirnov test, and limits. A quantile regresses when it grows by\n"
+		"more than its limit and the confidence interval of its growth lies above zero. A\n"
+		"warning goes to stderr when the runs differ in scenario, duration or kernel.\n\n"
+		"  --base RUN|DIR        a baseline run, or a sweep's runs; repeatable\n"
+		"  --cand RUN|DIR        a candidate run, or a sweep's runs; repeatable\n"
 		"  --metric M            wake (interrupts that found the vCPU halted) or irq (all);\n"
 		"                        repeatable or comma-separated (default: both, over all vCPUs)\n"
 		"  --per-vcpu            also compare each vCPU (matched by name)\n"
@@ -137,21 +144,6 @@ static int parse_limit(struct cmp_opts *o, const char *arg)
 	return 0;
 }
 
-/* load_run - read and check a run document; NULL after printing why. */
-static json_t *load_run(const char *path)
-{
-	json_t *j = sim_json_load(CMD, path);
-	if (!j)
-		return NULL;
-	char why[256];
-	if (runsum_check(j, why, sizeof(why))) {
-		cli_error(CMD, "%s: %s", path, why);
-		json_decref(j);
-		return NULL;
-	}
-	return j;
-}
-
 /* fmt_ns - a latency in a readable unit ("-" for NaN); sign: always show + or -. */
 static const char *fmt_ns(double ns, bool sign, char *buf, size_t len)
 {
@@ -207,52 +199,75 @@ static json_t *jpair(double lo, double hi)
 	return json_pack("[o, o]", jnum(lo), jnum(hi));
 }
 
-/* scenario_line - "name, kernel K, seed S, duration" of a run. */
-static void scenario_line(const json_t *j, char *buf, size_t len)
-{
-	const json_t *sc = json_object_get(j, "scenario");
-	char dur[32];
-	double ps = (double)json_integer_value(json_object_get(sc, "duration_ps"));
-	snprintf(dur, sizeof(dur), "%g s", ps * 1e-12);
-	const char *name = json_string_value(json_object_get(sc, "name"));
-	snprintf(buf, len, "%s, kernel %s, seed %lld, %s", name ? name : "(unnamed)",
-		 json_string_value(json_object_get(sc, "kernel")) ? json_string_value(json_object_get(sc, "kernel")) : "?",
-		 (long long)json_integer_value(json_object_get(sc, "seed")), dur);
-}
-
 struct verdict {
 	json_t *metrics, *regressions;
 	size_t nregress;
 };
 
 /* compare_metric - one metric (kind over all vCPUs, or of vcpu): table rows and JSON; -1 after printing why. */
-static int compare_metric(const struct cmp_opts *o, const json_t *base, const json_t *cand, const char *kind,
-			  const char *vcpu, const char *bpath, const char *cpath, struct verdict *v)
+/* side_hists - the histograms of s's runs (into h, s->n of them) and their pool (into pool); -1 after printing why. */
+static int side_hists(const struct cmp_side *s, const char *kind, const char *vcpu, struct sim_hist *h,
+		      struct sim_hist *pool)
 {
-	struct sim_hist hb, hc;
-	char why[256], name[160], b1[32], b2[32], b3[32], b4[32], b5[32];
-	if (runsum_latency(base, kind, vcpu, &hb, why, sizeof(why))) {
-		cli_error(CMD, "%s: %s", bpath, why);
+	char why[512];
+	if (cmp_side_hists(s, kind, vcpu, h, why, sizeof(why))) {
+		cli_error(CMD, "%s", why);
 		return -1;
 	}
-	if (runsum_latency(cand, kind, vcpu, &hc, why, sizeof(why))) {
+	sim_hist_init(pool);
+	for (size_t i = 0; i < s->n; i++)
+		if (runsum_hist_merge(pool, &h[i], why, sizeof(why))) {
+			cli_error(CMD, "%s: latency.%s: %s over the runs", s->paths[i], kind, why);
+			for (size_t k = 0; k < s->n; k++)
+				sim_hist_free(&h[k]);
+			sim_hist_free(pool);
+			return -1;
+		}
+	return 0;
+}
+
+/* free_hists - the n histograms h and their array. */
+static void free_hists(struct sim_hist *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sim_hist_free(&h[i]);
+	free(h);
+}
+
+static int compare_metric(const struct cmp_opts *o, const struct cmp_side *bs, const struct cmp_side *cs,
+			  const char *kind, const char *vcpu, struct verdict *v)
+{
+	struct sim_hist hb, hc, *rb = xcalloc(bs->n, sizeof(*rb)), *rc = xcalloc(cs->n, sizeof(*rc));
+	char name[160], b1[32], b2[32], b3[32], b4[32], b5[32];
+	if (side_hists(bs, kind, vcpu, rb, &hb)) {
+		free(rb);
+		free(rc);
+		return -1;
+	}
+	if (side_hists(cs, kind, vcpu, rc, &hc)) {
+		free_hists(rb, bs->n);
+		free(rc);
 		sim_hist_free(&hb);
-		cli_error(CMD, "%s: %s", cpath, why);
 		return -1;
 	}
 	snprintf(name, sizeof(name), "%s%s%s", vcpu ? vcpu : "", vcpu ? " " : "", kind);
-	struct st_sample sb, sc;
-	if (st_sample_from_hist(&hb, &sb) || st_sample_from_hist(&hc, &sc)) {
+	struct st_runs sb, sc;
+	int too_many = st_runs_from_hists(rb, bs->n, &sb);
+	too_many = too_many || st_runs_from_hists(rc, cs->n, &sc);
+	free_hists(rb, bs->n);
+	free_hists(rc, cs->n);
+	if (too_many) {
+		st_runs_free(&sb);
 		sim_hist_free(&hb);
 		sim_hist_free(&hc);
-		cli_error(CMD, "%s: more samples than the bootstrap can draw (4294967295)", name);
+		cli_error(CMD, "%s: more samples than the bootstrap can draw (4294967295 in a resample)", name);
 		return -1;
 	}
 	char stream[200];
 	snprintf(stream, sizeof(stream), "compare/%s", name);
 	gsl_rng *r = sim_rng_new(o->seed, stream);
 	struct st_delta d[ST_NQ];
-	st_bootstrap(&sb, &sc, (size_t)o->nboot, o->alpha, r, d);
+	st_bootstrap_runs(&sb, &sc, (size_t)o->nboot, o->alpha, r, d);
 	gsl_rng_free(r);
 	struct st_ks ks;
 	st_ks(&hb, &hc, &ks);
@@ -335,8 +350,8 @@ static int compare_metric(const struct cmp_opts *o, const json_t *base, const js
 			       differ ? " below " : "", differ ? fmt_ns((double)ks.at_ns, false, b1, sizeof(b1)) : "");
 	}
 	json_array_append_new(v->metrics, jm);
-	st_sample_free(&sb);
-	st_sample_free(&sc);
+	st_runs_free(&sb);
+	st_runs_free(&sc);
 	sim_hist_free(&hb);
 	sim_hist_free(&hc);
 	return 0;
@@ -374,23 +389,32 @@ static json_t *vcpu_names(const json_t *j)
 }
 
 /* run_compare - the comparison of two loaded runs; exit status. */
-static int run_compare(const struct cmp_opts *o, const json_t *base, const json_t *cand, const char *bpath,
-		       const char *cpath)
+static int run_compare(const struct cmp_opts *o, const struct cmp_side *bs, const struct cmp_side *cs)
 {
-	json_t *bn = vcpu_names(base), *cn = vcpu_names(cand);
-	if (o->per_vcpu && !json_equal(bn, cn)) {
-		json_decref(bn);
-		json_decref(cn);
-		return cli_error(CMD, "--per-vcpu: %s and %s have different vCPUs (compare them without --per-vcpu)",
-				 bpath, cpath);
-	}
+	json_t *bn = vcpu_names(bs->docs[0]);
+	const struct cmp_side *sides[2] = { bs, cs };
+	for (int k = 0; o->per_vcpu && k < 2; k++)
+		for (size_t i = 0; i < sides[k]->n; i++) {
+			json_t *cn = vcpu_names(sides[k]->docs[i]);
+			bool same = json_equal(bn, cn);
+			json_decref(cn);
+			if (!same) {
+				json_decref(bn);
+				return cli_error(CMD, "--per-vcpu: %s and %s have different vCPUs (compare them without "
+						      "--per-vcpu)", bs->paths[0], sides[k]->paths[i]);
+			}
+		}
+	cmp_warn_differ(CMD, bs, cs);
 	struct verdict v = { json_array(), json_array(), 0 };
-	char line[256];
+	char line[512];
 	if (!o->quiet) {
-		scenario_line(base, line, sizeof(line));
-		printf("BASE  %s (%s)\n", bpath, line);
-		scenario_line(cand, line, sizeof(line));
-		printf("CAND  %s (%s)\n", cpath, line);
+		for (int k = 0; k < 2; k++) {
+			cmp_side_describe(sides[k], line, sizeof(line));
+			if (sides[k]->n == 1)
+				printf("%s  %s (%s)\n", sides[k]->name, sides[k]->paths[0], line);
+			else
+				printf("%s  %zu runs of %s (%s)\n", sides[k]->name, sides[k]->n, sides[k]->given, line);
+		}
 		printf("%g%% bootstrap intervals of the change (%llu resamples, seed %llu); KS at level %g\n\n",
 		       100 * (1 - o->alpha), (unsigned long long)o->nboot, (unsigned long long)o->seed, o->alpha);
 		char ci[32];
@@ -402,13 +426,11 @@ static int run_compare(const struct cmp_opts *o, const json_t *base, const json_
 	for (int k = 0; k < 2 && !rc; k++) {
 		if (!o->metric[k])
 			continue;
-		rc = compare_metric(o, base, cand, kinds[k], NULL, bpath, cpath, &v);
+		rc = compare_metric(o, bs, cs, kinds[k], NULL, &v);
 		for (size_t i = 0; o->per_vcpu && !rc && i < json_array_size(bn); i++)
-			rc = compare_metric(o, base, cand, kinds[k], json_string_value(json_array_get(bn, i)), bpath,
-					    cpath, &v);
+			rc = compare_metric(o, bs, cs, kinds[k], json_string_value(json_array_get(bn, i)), &v);
 	}
 	json_decref(bn);
-	json_decref(cn);
 	if (rc) {
 		json_decref(v.metrics);
 		json_decref(v.regressions);
@@ -431,8 +453,13 @@ static int run_compare(const struct cmp_opts *o, const json_t *base, const json_
 			json_array_append_new(lim, json_pack("{s:s?, s:s, s:s}", "metric",
 							     o->limits[i].metric[0] ? o->limits[i].metric : NULL,
 							     "stat", st_qname[o->limits[i].qi], "limit", o->limits[i].text));
-		json_t *doc = json_pack("{s:s, s:s, s:s, s:f, s:I, s:I, s:b, s:o, s:o, s:o, s:s}", "schema",
-					KVMSIM_COMPARE_SCHEMA, "base", bpath, "candidate", cpath, "alpha", o->alpha,
+		json_t *runs[2] = { json_array(), json_array() };
+		for (int k = 0; k < 2; k++)
+			for (size_t i = 0; i < sides[k]->n; i++)
+				json_array_append_new(runs[k], json_string(sides[k]->paths[i]));
+		json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:f, s:I, s:I, s:b, s:o, s:o, s:o, s:s}", "schema",
+					KVMSIM_COMPARE_SCHEMA, "base", bs->given, "candidate", cs->given, "base_runs",
+					runs[0], "cand_runs", runs[1], "alpha", o->alpha,
 					"bootstrap", (json_int_t)o->nboot, "seed", (json_int_t)o->seed, "fail_on_ks",
 					o->fail_on_ks, "limits", lim, "metrics", v.metrics, "regressions",
 					v.regressions, "verdict", v.nregress ? "regression" : "ok");
@@ -456,7 +483,7 @@ static int run_compare(const struct cmp_opts *o, const json_t *base, const json_
 /* cmd_compare - `kvmsim compare` (listed in sim/study/commands.c). */
 int cmd_compare(int argc, char **argv)
 {
-	enum { O_METRIC = 256, O_PERVCPU, O_LIMIT, O_ALPHA, O_KS, O_BOOT, O_SEED, O_JSON };
+	enum { O_METRIC = 256, O_PERVCPU, O_LIMIT, O_ALPHA, O_KS, O_BOOT, O_SEED, O_JSON, O_BASE, O_CAND };
 	static const struct option opts[] = {
 		{ "metric", required_argument, NULL, O_METRIC },
 		{ "per-vcpu", no_argument, NULL, O_PERVCPU },
@@ -466,11 +493,16 @@ int cmd_compare(int argc, char **argv)
 		{ "bootstrap", required_argument, NULL, O_BOOT },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "json", required_argument, NULL, O_JSON },
+		{ "base", required_argument, NULL, O_BASE },
+		{ "cand", required_argument, NULL, O_CAND },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmp_opts o = { .alpha = 0.01, .nboot = 2000, .seed = 1 };
+	struct cmp_side base = { .name = "BASE" }, cand = { .name = "CAND" };
+	char **sidearg[2] = { xcalloc((size_t)argc + 1, sizeof(char *)), xcalloc((size_t)argc + 1, sizeof(char *)) };
+	size_t nside[2] = { 0, 0 };
 	int c, rc = 0;
 	bool metric_given = false;
 	const char *why;
@@ -510,20 +542,36 @@ int cmd_compare(int argc, char **argv)
 		case O_JSON:
 			o.json_path = optarg;
 			break;
+		case O_BASE:
+		case O_CAND:
+			sidearg[c == O_CAND][nside[c == O_CAND]++] = optarg;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
 		case 'h':
 			compare_usage(stdout);
 			free(o.limits);
+			free(sidearg[0]);
+			free(sidearg[1]);
 			return 0;
 		default:
 			rc = cli_bad_option(CMD, argv);
 		}
 	}
-	if (!rc && argc - optind != 2)
-		rc = cli_error(CMD, "expected BASE.json and CAND.json (got %d file%s; kvmsim compare --help)",
+	if (!rc && (nside[0] || nside[1])) {
+		if (argc > optind)
+			rc = cli_error(CMD, "%s: give the runs either as BASE CAND or with --base and --cand", argv[optind]);
+		else if (!nside[0] || !nside[1])
+			rc = cli_error(CMD, "--%s: no run given for the %s side", nside[0] ? "cand" : "base",
+				       nside[0] ? "candidate" : "baseline");
+	} else if (!rc && argc - optind != 2) {
+		rc = cli_error(CMD, "expected BASE and CAND runs (got %d argument%s; kvmsim compare --help)",
 			       argc - optind, argc - optind == 1 ? "" : "s");
+	} else if (!rc) {
+		sidearg[0][nside[0]++] = argv[optind];
+		sidearg[1][nside[1]++] = argv[optind + 1];
+	}
 	if (!rc && o.no_limits && o.nlimits)
 		rc = cli_error(CMD, "--max-regression none cannot be combined with limits");
 	if (!rc && !o.nlimits && !o.no_limits)
@@ -533,15 +581,16 @@ int cmd_compare(int argc, char **argv)
 		o.metric[0] = o.metric[1] = true;
 	if (!rc && o.json_path && !strcmp(o.json_path, "-"))
 		o.quiet = true; /* the JSON owns stdout */
-	json_t *base = NULL, *cand = NULL;
-	if (!rc && !(base = load_run(argv[optind])))
-		rc = EXIT_BAD_INPUT;
-	if (!rc && !(cand = load_run(argv[optind + 1])))
-		rc = EXIT_BAD_INPUT;
+	for (size_t i = 0; !rc && i < nside[0]; i++)
+		rc = cmp_side_add(CMD, &base, sidearg[0][i]);
+	for (size_t i = 0; !rc && i < nside[1]; i++)
+		rc = cmp_side_add(CMD, &cand, sidearg[1][i]);
 	if (!rc)
-		rc = run_compare(&o, base, cand, argv[optind], argv[optind + 1]);
-	json_decref(base);
-	json_decref(cand);
+		rc = run_compare(&o, &base, &cand);
+	cmp_side_free(&base);
+	cmp_side_free(&cand);
+	free(sidearg[0]);
+	free(sidearg[1]);
 	free(o.limits);
 	return rc;
 }

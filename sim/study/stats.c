@@ -117,6 +117,76 @@ static void interval(double *x, size_t n, double alpha, double *lo, double *hi)
 void st_bootstrap(const struct st_sample *base, const struct st_sample *cand, size_t nboot, double alpha,
 		  gsl_rng *r, struct st_delta out[ST_NQ])
 {
+	struct st_runs b = { .pooled = *base, .nruns = 1 }, c = { .pooled = *cand, .nruns = 1 };
+	st_bootstrap_runs(&b, &c, nboot, alpha, r, out);
+}
+
+int st_runs_from_hists(const struct sim_hist *h, size_t nruns, struct st_runs *s)
+{
+	memset(s, 0, sizeof(*s));
+	struct sim_hist pool;
+	sim_hist_init(&pool);
+	uint64_t most = 0;
+	for (size_t r = 0; r < nruns; r++) {
+		sim_hist_merge(&pool, &h[r]);
+		most = h[r].count > most ? h[r].count : most;
+	}
+	int bad = (nruns > 1 && most > UINT_MAX / nruns) || st_sample_from_hist(&pool, &s->pooled);
+	sim_hist_free(&pool);
+	if (bad) {
+		st_sample_free(&s->pooled);
+		return -1;
+	}
+	s->nruns = nruns;
+	s->count = xcalloc(1, (nruns * s->pooled.k + 1) * sizeof(unsigned int));
+	s->n = xcalloc(nruns + 1, sizeof(uint64_t));
+	for (size_t r = 0; r < nruns; r++) {
+		s->n[r] = h[r].count;
+		for (size_t i = 0; i < s->pooled.k; i++) {
+			size_t b = sim_hist_index(s->pooled.lower[i]);
+			s->count[r * s->pooled.k + i] = b < h[r].nbucket ? (unsigned int)h[r].bucket[b] : 0;
+		}
+	}
+	return 0;
+}
+
+void st_runs_free(struct st_runs *s)
+{
+	st_sample_free(&s->pooled);
+	free(s->count);
+	free(s->n);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * resample_runs - one two-stage resample of side s into counts (its n in *n): draw s's runs with
+ * replacement and pool them into w, then draw that many samples from w's buckets. One run: resample().
+ */
+static void resample_runs(const struct st_runs *s, gsl_rng *r, gsl_ran_discrete_t *walker, double *w,
+			  unsigned int *counts, uint64_t *n)
+{
+	const struct st_sample *p = &s->pooled;
+	if (s->nruns == 1) {
+		resample(p, r, walker, counts);
+		*n = p->n;
+		return;
+	}
+	memset(w, 0, p->k * sizeof(*w));
+	*n = 0;
+	for (size_t j = 0; j < s->nruns; j++) {
+		size_t run = gsl_rng_uniform_int(r, s->nruns);
+		for (size_t i = 0; i < p->k; i++)
+			w[i] += s->count[run * p->k + i];
+		*n += s->n[run];
+	}
+	if (*n)
+		gsl_ran_multinomial(r, p->k, (unsigned int)*n, w, counts);
+}
+
+void st_bootstrap_runs(const struct st_runs *bs, const struct st_runs *cs, size_t nboot, double alpha,
+		       gsl_rng *r, struct st_delta out[ST_NQ])
+{
+	const struct st_sample *base = &bs->pooled, *cand = &cs->pooled;
 	for (int q = 0; q < ST_NQ; q++) {
 		out[q].base = st_quantile(base, base->count, base->n, q);
 		out[q].cand = st_quantile(cand, cand->count, cand->n, q);
@@ -128,12 +198,15 @@ void st_bootstrap(const struct st_sample *base, const struct st_sample *cand, si
 		return;
 	unsigned int *cb = xcalloc(1, base->k * sizeof(unsigned int)), *cc = xcalloc(1, cand->k * sizeof(unsigned int));
 	double *d = xcalloc(1, ST_NQ * nboot * sizeof(double)), *rel = xcalloc(1, ST_NQ * nboot * sizeof(double));
-	gsl_ran_discrete_t *wb = walker_for(base), *wc = walker_for(cand);
+	double *w = xcalloc(1, (base->k > cand->k ? base->k : cand->k) * sizeof(double) + 1);
+	gsl_ran_discrete_t *wb = bs->nruns == 1 ? walker_for(base) : NULL;
+	gsl_ran_discrete_t *wc = cs->nruns == 1 ? walker_for(cand) : NULL;
 	for (size_t b = 0; b < nboot; b++) {
-		resample(base, r, wb, cb);
-		resample(cand, r, wc, cc);
+		uint64_t nb, nc;
+		resample_runs(bs, r, wb, w, cb, &nb);
+		resample_runs(cs, r, wc, w, cc, &nc);
 		for (int q = 0; q < ST_NQ; q++) {
-			double x = st_quantile(base, cb, base->n, q), y = st_quantile(cand, cc, cand->n, q);
+			double x = st_quantile(base, cb, nb, q), y = st_quantile(cand, cc, nc, q);
 			d[q * nboot + b] = y - x;
 			rel[q * nboot + b] = x > 0 ? (y - x) / x : NAN;
 		}
@@ -148,6 +221,7 @@ void st_bootstrap(const struct st_sample *base, const struct st_sample *cand, si
 		gsl_ran_discrete_free(wc);
 	free(cb);
 	free(cc);
+	free(w);
 	free(d);
 	free(rel);
 }

@@ -59,6 +59,33 @@ struct st_delta {
 void st_bootstrap(const struct st_sample *base, const struct st_sample *cand, size_t nboot, double alpha,
 		  gsl_rng *r, struct st_delta out[ST_NQ]);
 
+/*
+ * Several runs of one side (replicate seeds): their histograms pooled into one st_sample, and
+ * each run's counts on the pooled buckets, for a bootstrap that resamples runs too.
+ */
+struct st_runs {
+	struct st_sample pooled;
+	size_t nruns;
+	unsigned int *count; /* nruns x pooled.k: run r's count of pooled bucket i at [r * k + i] */
+	uint64_t *n;         /* each run's samples */
+};
+
+/*
+ * st_runs_from_hists - the nruns (>= 1) histograms h as an st_runs; -1 if a resample could
+ * hold more samples than a draw can (nruns times the largest run above 4294967295).
+ */
+int st_runs_from_hists(const struct sim_hist *h, size_t nruns, struct st_runs *s);
+void st_runs_free(struct st_runs *s);
+
+/*
+ * st_bootstrap_runs - st_bootstrap over sides of several runs, each resample in two stages:
+ * draw the side's runs with replacement (as many as it has), pool their counts, then draw that
+ * many samples from the pool's buckets. Seed-to-seed variation is part of the interval; with
+ * one run on both sides it is exactly st_bootstrap.
+ */
+void st_bootstrap_runs(const struct st_runs *base, const struct st_runs *cand, size_t nboot, double alpha,
+		       gsl_rng *r, struct st_delta out[ST_NQ]);
+
 struct st_ks {
 	double d;        /* sup |F_base - F_cand| at bucket edges */
 	double p;        /* asymptotic p-value */

@@ -18,7 +18,7 @@ SC="$S/workloads/scenarios/ci-latency.yaml"
 
 # bad input: one line, exit 2
 "$K" compare --help | grep -q -- '--max-regression S=L' || fail "compare --help"
-expect_err 2 'kvmsim compare: expected BASE.json and CAND.json (got 0 files; kvmsim compare --help)' -- "$K" compare
+expect_err 2 'kvmsim compare: expected BASE and CAND runs (got 0 arguments; kvmsim compare --help)' -- "$K" compare
 expect_err 2 'kvmsim compare: none.json: cannot open: No such file or directory' -- "$K" compare none.json base.json
 printf '{"a": 1,\n' > bad.json
 "$K" compare base.json bad.json > /dev/null 2> err; rc=$?

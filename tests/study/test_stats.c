@@ -174,12 +174,65 @@ static void test_runsum(void **state)
 	json_decref(j);
 }
 
+/*
+ * test_bootstrap_runs - seed-to-seed variation in the interval: two runs per side, one all at
+ * 1000 ns and one all at 5000 ns. Pooled, every resample's p90 is 5000 (a zero-width interval);
+ * resampling runs first draws both runs at 1000 a quarter of the time, so the interval of the
+ * p90 change must reach +-4000. One run per side: exactly st_bootstrap.
+ */
+static void test_bootstrap_runs(void **state)
+{
+	(void)state;
+	struct sim_hist h[2], pool;
+	int64_t v[2] = { 1000, 5000 };
+	uint64_t c[1] = { 1000 };
+	hist_of(&h[0], &v[0], c, 1);
+	hist_of(&h[1], &v[1], c, 1);
+	sim_hist_init(&pool);
+	sim_hist_merge(&pool, &h[0]);
+	sim_hist_merge(&pool, &h[1]);
+	struct st_runs runs, one;
+	struct st_sample ps;
+	assert_int_equal(st_runs_from_hists(h, 2, &runs), 0);
+	assert_int_equal(st_runs_from_hists(&pool, 1, &one), 0);
+	assert_int_equal(st_sample_from_hist(&pool, &ps), 0);
+	struct st_delta d[ST_NQ], e[ST_NQ], f[ST_NQ];
+	gsl_rng *r = sim_rng_new(1, "test");
+	st_bootstrap_runs(&runs, &runs, 2000, 0.01, r, d);
+	gsl_rng_free(r);
+	assert_true(d[1].base == d[1].cand);
+	assert_true(d[1].lo <= -3900 && d[1].hi >= 3900);
+	r = sim_rng_new(1, "test");
+	st_bootstrap(&ps, &ps, 2000, 0.01, r, e);
+	gsl_rng_free(r);
+	assert_true(e[1].lo == 0 && e[1].hi == 0);
+	r = sim_rng_new(1, "test");
+	st_bootstrap_runs(&one, &one, 2000, 0.01, r, f);
+	gsl_rng_free(r);
+	assert_memory_equal(e, f, sizeof(e));
+	/* a resample of 2 runs may hold twice the largest run: refused beyond what a draw holds */
+	struct sim_hist big[2];
+	uint64_t cb[1] = { 3000000000u };
+	hist_of(&big[0], &v[0], cb, 1);
+	hist_of(&big[1], &v[1], cb, 1);
+	struct st_runs no;
+	assert_int_equal(st_runs_from_hists(big, 2, &no), -1);
+	for (int i = 0; i < 2; i++) {
+		sim_hist_free(&h[i]);
+		sim_hist_free(&big[i]);
+	}
+	sim_hist_free(&pool);
+	st_runs_free(&runs);
+	st_runs_free(&one);
+	st_sample_free(&ps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kolmogorov),	      cmocka_unit_test(test_ks_hand_worked),
 		cmocka_unit_test(test_quantile_matches_hist), cmocka_unit_test(test_bootstrap),
-		cmocka_unit_test(test_runsum),
+		cmocka_unit_test(test_runsum),		      cmocka_unit_test(test_bootstrap_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
