@@ -104,6 +104,8 @@ int results_collect(const struct plan *p, struct results *r, char *why, size_t l
 		return errf(why, len, "%s: cannot read: %s", path, strerror(errno));
 	r->nrows = p->nruns;
 	r->rows = xcalloc(p->nruns + 1, sizeof(*r->rows));
+	r->units = xcalloc(p->nkeys + 1, sizeof(*r->units));
+	ku_lookup("/proc/self/exe", p->keys, p->nkeys, r->units);
 	for (size_t i = 0; i < p->nruns; i++) {
 		read_row(p, i + 1, &r->rows[i]);
 		r->ok += r->rows[i].state == RUN_OK;
@@ -122,6 +124,7 @@ void results_free(struct results *r)
 	}
 	free(r->rows);
 	free(r->points);
+	free(r->units);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -143,6 +146,38 @@ void results_csv_field(FILE *f, const char *s)
 }
 
 static const char *const state_names[] = { "missing", "ok", "failed" };
+
+/* key_field - swept value v of key k as its CSV field: the number in the key's base unit, or the text. */
+static void key_field(FILE *f, const struct results *r, size_t k, const char *v)
+{
+	double x = ku_value(&r->units[k], v ? v : "");
+	if (isnan(x))
+		results_csv_field(f, v);
+	else if (x == nearbyint(x) && fabs(x) < 9e15)
+		fprintf(f, "%.0f", x);
+	else
+		fprintf(f, "%.15g", x);
+}
+
+/* text_headers - ",KEY:text" for every swept key. */
+static void text_headers(FILE *f, const struct plan *p)
+{
+	char col[300];
+	for (size_t k = 0; k < p->nkeys; k++) {
+		snprintf(col, sizeof(col), "%s:text", p->keys[k]);
+		fputc(',', f);
+		results_csv_field(f, col);
+	}
+}
+
+/* text_fields - ",VALUE" as written for every swept key. */
+static void text_fields(FILE *f, const struct plan *p, const char **values)
+{
+	for (size_t k = 0; k < p->nkeys; k++) {
+		fputc(',', f);
+		results_csv_field(f, values[k]);
+	}
+}
 
 /* open_tmp - open DIR/name.tmp.PID for writing; its path in tmp. */
 static FILE *open_tmp(const struct plan *p, const char *name, char *tmp, size_t tlen, char *why, size_t len)
@@ -182,19 +217,22 @@ static int write_runs_csv(const struct results *r, char *why, size_t len)
 	fputs(",status", f);
 	for (int m = 0; m < RS_N; m++)
 		fprintf(f, ",%s", runsum_desc[m].name);
-	fputs(",error\n", f);
+	fputs(",error", f);
+	text_headers(f, p);
+	fputc('\n', f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct result_row *row = &r->rows[i];
 		fprintf(f, "%zu,%zu,%llu", row->run, row->point, (unsigned long long)row->seed);
 		for (size_t k = 0; k < p->nkeys; k++) {
 			fputc(',', f);
-			results_csv_field(f, row->values[k]);
+			key_field(f, r, k, row->values[k]);
 		}
 		fprintf(f, ",%s", state_names[row->state]);
 		for (int m = 0; m < RS_N; m++)
 			fprintf(f, ",%s", runsum_fmt(m, row->sum.v[m], buf, sizeof(buf)));
 		fputc(',', f);
 		results_csv_field(f, row->error);
+		text_fields(f, p, row->values);
 		fputc('\n', f);
 	}
 	return close_tmp(p, f, tmp, "results.csv", why, len);
@@ -226,19 +264,21 @@ static int write_points_csv(const struct results *r, char *why, size_t len)
 	fputs(",runs,ok", f);
 	for (int m = 0; m < RS_N; m++)
 		fprintf(f, ",%s,%s_ci95", runsum_desc[m].name, runsum_desc[m].name);
+	text_headers(f, p);
 	fputc('\n', f);
 	for (size_t i = 0; i < r->npoints; i++) {
 		const struct result_point *pt = &r->points[i];
 		fprintf(f, "%zu", pt->point);
 		for (size_t k = 0; k < p->nkeys; k++) {
 			fputc(',', f);
-			results_csv_field(f, pt->values[k]);
+			key_field(f, r, k, pt->values[k]);
 		}
 		fprintf(f, ",%zu,%zu", pt->runs, pt->ok);
 		for (int m = 0; m < RS_N; m++) {
 			fprintf(f, ",%s", fmt_g(pt->mean[m], buf, sizeof(buf)));
 			fprintf(f, ",%s", fmt_g(pt->ci95[m], buf, sizeof(buf)));
 		}
+		text_fields(f, p, pt->values);
 		fputc('\n', f);
 	}
 	return close_tmp(p, f, tmp, "points.csv", why, len);
@@ -279,6 +319,29 @@ static void bind_num(sqlite3_stmt *st, int i, double v, int integer)
 		sqlite3_bind_int64(st, i, (sqlite3_int64)llround(v));
 	else
 		sqlite3_bind_double(st, i, v);
+}
+
+/* bind_key - bind swept value v of key k at column i: its number in the base unit, or the text. */
+static void bind_key(sqlite3_stmt *st, int i, const struct results *r, size_t k, const char *v)
+{
+	double x = ku_value(&r->units[k], v ? v : "");
+	if (isnan(x))
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		bind_num(st, i, x, x == nearbyint(x) && fabs(x) < 9e15);
+}
+
+/* text_columns - ', "KEY:text" TEXT' for every swept key, to f. */
+static void text_columns(FILE *f, const struct plan *p)
+{
+	char col[300], *q;
+	size_t qn;
+	for (size_t k = 0; k < p->nkeys; k++) {
+		snprintf(col, sizeof(col), "%s:text", p->keys[k]);
+		sql_ident(&q, &qn, col);
+		fprintf(f, ", %s TEXT", q);
+		free(q);
+	}
 }
 
 /* metric_is_int - whether metric m is stored as an integer. */
@@ -346,6 +409,22 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 	}
 	sqlite3_finalize(st);
 
+	/* the unit of each swept key's numbers */
+	if (db_exec(db, "CREATE TABLE units(key TEXT PRIMARY KEY, unit TEXT);", why, len) ||
+	    sqlite3_prepare_v2(db, "INSERT INTO units VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return why[0] ? -1 : errf(why, len, "sqlite: %s", sqlite3_errmsg(db));
+	for (size_t k = 0; k < p->nkeys; k++) {
+		const char *u = ku_unit(&r->units[k]);
+		sqlite3_bind_text(st, 1, p->keys[k], -1, SQLITE_STATIC);
+		if (u)
+			sqlite3_bind_text(st, 2, u, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 2);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+
 	/* runs */
 	FILE *f = open_memstream(&cols, &n);
 	fputs("run INTEGER PRIMARY KEY, point INTEGER, seed", f); /* no affinity: seeds above 2^63 stay text */
@@ -358,8 +437,9 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 	for (int m = 0; m < RS_N; m++)
 		fprintf(f, ", %s %s", runsum_desc[m].name, metric_is_int(m) ? "INTEGER" : "REAL");
 	fputs(", error TEXT", f);
+	text_columns(f, p);
 	fclose(f);
-	int ncols = 3 + (int)p->nkeys + 1 + RS_N + 1;
+	int ncols = 3 + (int)p->nkeys + 1 + RS_N + 1 + (int)p->nkeys;
 	int rc = create_and_prepare(db, "runs", cols, ncols, &st, why, len);
 	free(cols);
 	if (rc)
@@ -377,7 +457,7 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 			sqlite3_bind_text(st, c++, seed, -1, SQLITE_TRANSIENT);
 		}
 		for (size_t k = 0; k < p->nkeys; k++)
-			sqlite3_bind_text(st, c++, row->values[k], -1, SQLITE_STATIC);
+			bind_key(st, c++, r, k, row->values[k]);
 		sqlite3_bind_text(st, c++, state_names[row->state], -1, SQLITE_STATIC);
 		for (int m = 0; m < RS_N; m++)
 			bind_num(st, c++, row->sum.v[m], metric_is_int(m));
@@ -385,6 +465,8 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 			sqlite3_bind_text(st, c++, row->error, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(st, c++);
+		for (size_t k = 0; k < p->nkeys; k++)
+			sqlite3_bind_text(st, c++, row->values[k], -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_finalize(st);
 			return errf(why, len, "sqlite: %s", sqlite3_errmsg(db));
@@ -404,8 +486,9 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 	fputs(", runs INTEGER, ok INTEGER", f);
 	for (int m = 0; m < RS_N; m++)
 		fprintf(f, ", %s REAL, %s_ci95 REAL", runsum_desc[m].name, runsum_desc[m].name);
+	text_columns(f, p);
 	fclose(f);
-	ncols = 1 + (int)p->nkeys + 2 + 2 * RS_N;
+	ncols = 1 + (int)p->nkeys + 2 + 2 * RS_N + (int)p->nkeys;
 	rc = create_and_prepare(db, "points", cols, ncols, &st, why, len);
 	free(cols);
 	if (rc)
@@ -415,13 +498,15 @@ static int fill_db(sqlite3 *db, const struct results *r, char *why, size_t len)
 		int c = 1;
 		sqlite3_bind_int64(st, c++, (sqlite3_int64)pt->point);
 		for (size_t k = 0; k < p->nkeys; k++)
-			sqlite3_bind_text(st, c++, pt->values[k], -1, SQLITE_STATIC);
+			bind_key(st, c++, r, k, pt->values[k]);
 		sqlite3_bind_int64(st, c++, (sqlite3_int64)pt->runs);
 		sqlite3_bind_int64(st, c++, (sqlite3_int64)pt->ok);
 		for (int m = 0; m < RS_N; m++) {
 			bind_num(st, c++, pt->mean[m], 0);
 			bind_num(st, c++, pt->ci95[m], 0);
 		}
+		for (size_t k = 0; k < p->nkeys; k++)
+			sqlite3_bind_text(st, c++, pt->values[k], -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_finalize(st);
 			return errf(why, len, "sqlite: %s", sqlite3_errmsg(db));

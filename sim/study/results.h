@@ -9,6 +9,10 @@
  *   results.db    SQLite: tables runs and points with the same columns, and
  *                 sweep(key, value) describing the plan
  *
+ * A KEY column holds the swept value as a number in the key's base unit (ps for
+ * times, Hz for rates; keyunits.h), or as written when it is not a number, and
+ * KEY:text, after the others, the value as written (as --set took it).
+ *
  * status is ok, failed (error says why) or missing (not run yet). METRIC
  * columns are those of runsum.h. Rows follow run and point order, numbers
  * have fixed formats, and nothing depends on the wall clock, so the same
@@ -21,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sim/study/keyunits.h"
 #include "sim/study/plan.h"
 #include "sim/study/runsum.h"
 
@@ -42,6 +47,7 @@ struct result_point {
 
 struct results {
 	const struct plan *plan;
+	struct key_unit *units; /* one per swept key */
 	struct result_row *rows;
 	size_t nrows, ok, failed, missing;
 	struct result_point *points;

@@ -55,10 +55,10 @@ expect_err 2 "kvmsim sweep: --merge: nodir/sweep.json: cannot open: No such file
 # a grid sweep: its tables
 "$K" sweep "${G[@]}" --replicates 2 -o s1 -j 2 > out || fail "grid sweep exit $?"
 grep -qx 'sweep .*/s1: 16 runs (8 points x 2 replicates): 16 ok, 0 failed, 0 not run' out || fail "summary: $(head -1 out)"
-[ "$(head -1 s1/results.csv)" = "run,point,seed,vm.halt_poll_ns,host.pcpus,status,wake_n,wake_mean_ns,wake_p50_ns,wake_p90_ns,wake_p99_ns,wake_p999_ns,wake_max_ns,irq_n,irq_mean_ns,irq_p50_ns,irq_p90_ns,irq_p99_ns,irq_p999_ns,irq_max_ns,halts,poll_success,host_cpu,poll_cpu,guest_cpu,events,error" ] \
+[ "$(head -1 s1/results.csv)" = "run,point,seed,vm.halt_poll_ns,host.pcpus,status,wake_n,wake_mean_ns,wake_p50_ns,wake_p90_ns,wake_p99_ns,wake_p999_ns,wake_max_ns,irq_n,irq_mean_ns,irq_p50_ns,irq_p90_ns,irq_p99_ns,irq_p999_ns,irq_max_ns,halts,poll_success,host_cpu,poll_cpu,guest_cpu,events,error,vm.halt_poll_ns:text,host.pcpus:text" ] \
   || fail "results.csv header: $(head -1 s1/results.csv)"
 [ "$(wc -l < s1/results.csv)" -eq 17 ] || fail "results.csv rows"
-[ "$(cut -d, -f1-6 s1/results.csv | sed -n '2p;3p;4p;17p' | tr '\n' ' ')" = "1,1,1,0,1,ok 2,1,2,0,1,ok 3,2,1,0,2,ok 16,8,2,200000,2,ok " ] \
+[ "$(cut -d, -f1-6 s1/results.csv | sed -n '2p;3p;4p;17p' | tr '\n' ' ')" = "1,1,1,0,1,ok 2,1,2,0,1,ok 3,2,1,0,2,ok 16,8,2,200000000,2,ok " ] \
   || fail "grid order, points and seeds: $(cut -d, -f1-6 s1/results.csv | head -4 | tr '\n' ' ')"
 [ "$(head -1 s1/points.csv | cut -d, -f1-9)" = "point,vm.halt_poll_ns,host.pcpus,runs,ok,wake_n,wake_n_ci95,wake_mean_ns,wake_mean_ns_ci95" ] \
   || fail "points.csv header"
@@ -74,7 +74,7 @@ $PY - s1/results.db <<'EOF' || fail "results.db"
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 assert c.execute("select count(*) from runs where status = 'ok'").fetchone() == (16,)
-assert c.execute('select typeof("vm.halt_poll_ns"), "vm.halt_poll_ns" from runs where run = 16').fetchone() == ("integer", 200000)
+assert c.execute('select typeof("vm.halt_poll_ns"), "vm.halt_poll_ns", "vm.halt_poll_ns:text" from runs where run = 16').fetchone() == ("integer", 200000000, "200000")
 assert c.execute("select count(*) from points where wake_p50_ns is not null and runs = 2").fetchone() == (8,)
 assert dict(c.execute("select key, value from sweep").fetchall())["design"] == "grid"
 EOF
@@ -90,10 +90,10 @@ grep -q 'run 2 (seed 1, vm.vcpus=0) failed: kvmsim run: --set vm.vcpus: 0 is out
 # a crash and a hang (--timeout)
 "$K" sweep --grid vm.halt_poll_ns=0,666,777,1000 --duration 50ms -o f2 --kvmsim "$T/wrap" --timeout 1s -q; rc=$?
 [ $rc -eq 1 ] || fail "crash/hang sweep exit $rc"
-[ "$(cut -d, -f4,5 f2/results.csv | tr '\n' ' ')" = "vm.halt_poll_ns,status 0,ok 666,failed 777,failed 1000,ok " ] \
+[ "$(cut -d, -f4,5 f2/results.csv | tr '\n' ' ')" = "vm.halt_poll_ns,status 0,ok 666000,failed 777000,failed 1000000,ok " ] \
   || fail "crash/hang statuses: $(cut -d, -f4,5 f2/results.csv | tr '\n' ' ')"
-grep -q ',killed by signal 11 (Segmentation fault)$' f2/results.csv || fail "crash recorded"
-grep -q ',timed out after 1s$' f2/results.csv || fail "timeout recorded"
+grep -q ',killed by signal 11 (Segmentation fault),666$' f2/results.csv || fail "crash recorded"
+grep -q ',timed out after 1s,777$' f2/results.csv || fail "timeout recorded"
 [ -z "$(ls -A f2/runs | grep '^\.')" ] || fail "partial files left: $(ls -A f2/runs)"
 
 # resume: nothing is redone; exactly the missing runs are
