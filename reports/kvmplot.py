@@ -26,14 +26,20 @@ RUN_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
 CPU_COLOURS = {
     "guest": "#2ca02c", "kvm": "#1f77b4", "poll_ok": "#17becf", "poll_fail": "#d62728",
     "task": "#9467bd", "sched": "#8c564b", "idle_exit": "#ff7f0e", "idle": "#dddddd",
-    "sleep": "#dddddd", "runnable": "#e377c2", "irq": "#bcbd22",
+    "sleep": "#dddddd", "runnable": "#e377c2", "irq": "#bcbd22", "guest_poll": "#98df8a",
 }
 CPU_NAMES = {
     "guest": "guest", "kvm": "KVM (exits, entries)", "poll_ok": "halt poll, succeeded",
     "poll_fail": "halt poll, failed", "task": "other host tasks", "sched": "scheduler",
     "idle_exit": "idle-state exit", "idle": "idle", "sleep": "halted, asleep",
     "runnable": "runnable, waiting for the pCPU", "irq": "host interrupt handling",
+    "guest_poll": "guest idle polling (in guest mode)",
 }
+
+
+def cpu_name(c):
+    """cpu_name - the readable name of a CPU-time category (an unknown one with spaces for _)."""
+    return CPU_NAMES.get(c, c.replace("_", " "))
 
 
 def run_colour(i):

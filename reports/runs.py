@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from kvmplot import (CPU_COLOURS, CPU_NAMES, fmt_ns, log_ns_axis, run_colour, save)
+from kvmplot import (CPU_COLOURS, cpu_name, fmt_ns, log_ns_axis, run_colour, save)
 
 KINDS = (("wake", "wake-up latency (interrupts that found the vCPU halted)"),
          ("irq", "interrupt latency (all interrupts)"))
@@ -181,7 +181,7 @@ def _stacked(ax, runs, field, title, xlabel):
     left = np.zeros(len(runs))
     for c in cats:
         share = np.array([100.0 * r[field].get(c, 0.0) / max(sum(r[field].values()), 1) for r in runs])
-        ax.barh(y, share, left=left, color=CPU_COLOURS.get(c, "#999999"), label=CPU_NAMES.get(c, c),
+        ax.barh(y, share, left=left, color=CPU_COLOURS.get(c, "#999999"), label=cpu_name(c),
                 edgecolor="white", linewidth=0.5)
         for yi, (l0, s) in enumerate(zip(left, share)):
             if s >= 6:
@@ -215,10 +215,11 @@ def summary_rows(runs):
     for r in runs:
         w, q = r["latency"]["wake"], r["latency"]["irq"]
         total = sum(r["host_cpu_ps"].values())
-        busy = (total - r["host_cpu_ps"].get("idle", 0.0)) / total if total else 0.0
+        # pCPUs busy on average, as in sweep results (busy pCPU time / simulated time)
+        busy = (total - r["host_cpu_ps"].get("idle", 0.0)) / (r["duration_s"] * 1e12) if total else 0.0
         rows.append([r["label"], r["scenario"], f"{w['count']:,}"] +
                     [fmt_ns(w[k]) if w["count"] else "-" for k in ("p50", "p90", "p99", "p99.9", "max")] +
-                    [fmt_ns(q["p99"]) if q["count"] else "-", f"{100 * busy:.1f} %"])
+                    [fmt_ns(q["p99"]) if q["count"] else "-", f"{busy:.3f} pCPUs"])
     return head, rows
 
 

@@ -38,7 +38,7 @@
 
 struct report_opts {
 	const char *out, *title, *python, *scripts;
-	const char *x, *y, *z, *latency, *cost;
+	const char *x, *y, *z, *latency, *cost, *zscale;
 	char **where;
 	size_t nwhere;
 	bool quiet;
@@ -62,6 +62,8 @@ static void report_usage(FILE *f)
 		"sweep:\n"
 		"  --x KEY, --y KEY     heat-map axes (default: the first two swept keys)\n"
 		"  --z METRIC           heat-map colour (default wake_p99_ns)\n"
+		"  --z-scale S          its colour scale: linear, log, or auto (log when the values\n"
+		"                       span more than a decade; the default)\n"
 		"  --where KEY=VALUE    keep the points with this value of another swept key (repeatable;\n"
 		"                       needed when more than two grid keys vary)\n"
 		"  --latency METRIC     Pareto front: latency axis (default wake_p99_ns)\n"
@@ -163,9 +165,11 @@ static json_t *run_data(const char *label, const char *path, const json_t *j)
 	double tried = sum_key(vcpus, "stats", "halt_attempted_poll", &miss);
 	double slept = sum_key(vcpus, "stats", "halt_wakeup", &miss);
 	if (!miss) {
+		/* disjoint: a failed poll ends in sleep, so halt_wakeup counts those too */
+		double nopoll = slept - (tried - ok);
 		json_object_set_new(outcomes, "poll succeeded", json_real(ok));
-		json_object_set_new(outcomes, "poll failed", json_real(tried - ok));
-		json_object_set_new(outcomes, "slept", json_real(slept));
+		json_object_set_new(outcomes, "poll failed, then slept", json_real(tried - ok));
+		json_object_set_new(outcomes, "slept without polling", json_real(nopoll > 0 ? nopoll : 0));
 	}
 	double dur = (double)json_integer_value(json_object_get(sc, "duration_ps")) * 1e-12;
 	const char *name = json_string_value(json_object_get(sc, "name"));
@@ -273,6 +277,24 @@ static json_t *distinct(const struct results *r, const bool *keep, int i)
 	return a;
 }
 
+/* half - a point's 95% interval half-width of metric m (0 without one). */
+static double half(const struct result_point *p, int m)
+{
+	return isnan(p->ci95[m]) ? 0 : p->ci95[m];
+}
+
+/*
+ * beats - whether q dominates p beyond their replicate intervals: q's upper ends are at or below
+ * p's lower ends in latency lm and cost cm, and below in one. A point that only the noise
+ * separates from a better one stays on the front.
+ */
+static bool beats(const struct result_point *q, const struct result_point *p, int lm, int cm)
+{
+	double ql = q->mean[lm] + half(q, lm), pl = p->mean[lm] - half(p, lm);
+	double qc = q->mean[cm] + half(q, cm), pc = p->mean[cm] - half(p, cm);
+	return ql <= pl && qc <= pc && (ql < pl || qc < pc);
+}
+
 /* sweep_data - the data file of `report sweep`; NULL after printing why. */
 static json_t *sweep_data(const struct report_opts *o, const char *dir)
 {
@@ -365,16 +387,17 @@ static json_t *sweep_data(const struct report_opts *o, const char *dir)
 		if (!keep[k])
 			continue;
 		const struct result_point *pt = &r.points[k];
-		json_t *vals = json_object();
-		for (size_t i = 0; i < p.nkeys; i++)
+		json_t *vals = json_object(), *nums = json_object();
+		for (size_t i = 0; i < p.nkeys; i++) {
 			json_object_set_new(vals, p.keys[i], json_string(pt->values[i]));
+			json_object_set_new(nums, p.keys[i], jnum(ku_value(&r.units[i], pt->values[i])));
+		}
 		bool front = !isnan(pt->mean[lm]) && !isnan(pt->mean[cm]);
 		for (size_t m = 0; m < r.npoints && front; m++) {
 			const struct result_point *q = &r.points[m];
 			if (!keep[m] || m == k || isnan(q->mean[lm]) || isnan(q->mean[cm]))
 				continue;
-			if (q->mean[lm] <= pt->mean[lm] && q->mean[cm] <= pt->mean[cm] &&
-			    (q->mean[lm] < pt->mean[lm] || q->mean[cm] < pt->mean[cm]))
+			if (beats(q, pt, lm, cm))
 				front = false;
 		}
 		json_array_append_new(pts, json_pack("{s:I, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "point",
@@ -383,12 +406,14 @@ static json_t *sweep_data(const struct report_opts *o, const char *dir)
 						     jnum(pt->ci95[zm]), "latency", jnum(pt->mean[lm]), "latency_ci95",
 						     jnum(pt->ci95[lm]), "cost", jnum(pt->mean[cm]), "cost_ci95",
 						     jnum(pt->ci95[cm]), "pareto", front));
+		json_object_set_new(json_array_get(pts, json_array_size(pts) - 1), "numbers", nums);
 	}
 	json_t *params = json_array();
 	for (size_t i = 0; i < p.nkeys; i++)
 		json_array_append_new(params,
-				      json_pack("{s:s, s:b, s:O}", "key", p.keys[i], "sampled", key_sampled(&p, (int)i), "kind",
-						json_object_get(json_array_get(json_object_get(p.doc, "params"), i), "kind")));
+				      json_pack("{s:s, s:b, s:O, s:s?}", "key", p.keys[i], "sampled", key_sampled(&p, (int)i), "kind",
+						json_object_get(json_array_get(json_object_get(p.doc, "params"), i), "kind"),
+						"unit", ku_unit(&r.units[i])));
 	char title[512];
 	snprintf(title, sizeof(title), "kvmsim sweep %s", p.dir);
 	const char *scen = json_string_value(json_object_get(p.doc, "scenario"));
@@ -404,6 +429,7 @@ static json_t *sweep_data(const struct report_opts *o, const char *dir)
 	json_object_set_new(out, "x_sampled", json_boolean(xi >= 0 && key_sampled(&p, xi)));
 	json_object_set_new(out, "y_sampled", json_boolean(yi >= 0 && key_sampled(&p, yi)));
 	json_object_set_new(out, "z", json_pack("{s:s, s:s}", "name", runsum_desc[zm].name, "label", runsum_desc[zm].label));
+	json_object_set_new(out, "z_scale", json_string(o->zscale ? o->zscale : "auto"));
 	json_object_set_new(out, "latency",
 			    json_pack("{s:s, s:s}", "name", runsum_desc[lm].name, "label", runsum_desc[lm].label));
 	json_object_set_new(out, "cost", json_pack("{s:s, s:s}", "name", runsum_desc[cm].name, "label", runsum_desc[cm].label));
@@ -469,11 +495,12 @@ static int write_data(const char *dir, const json_t *doc)
 /* cmd_report - `kvmsim report` (listed in sim/study/commands.c). */
 int cmd_report(int argc, char **argv)
 {
-	enum { O_TITLE = 256, O_X, O_Y, O_Z, O_WHERE, O_LAT, O_COST, O_PY, O_SCRIPTS };
+	enum { O_TITLE = 256, O_X, O_Y, O_Z, O_WHERE, O_LAT, O_COST, O_PY, O_SCRIPTS, O_ZSCALE };
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },	    { "title", required_argument, NULL, O_TITLE },
 		{ "x", required_argument, NULL, O_X },		    { "y", required_argument, NULL, O_Y },
-		{ "z", required_argument, NULL, O_Z },		    { "where", required_argument, NULL, O_WHERE },
+		{ "z", required_argument, NULL, O_Z },		    { "z-scale", required_argument, NULL, O_ZSCALE },
+		    { "where", required_argument, NULL, O_WHERE },
 		{ "latency", required_argument, NULL, O_LAT },	    { "cost", required_argument, NULL, O_COST },
 		{ "python", required_argument, NULL, O_PY },	    { "scripts", required_argument, NULL, O_SCRIPTS },
 		{ "quiet", no_argument, NULL, 'q' },		    { "help", no_argument, NULL, 'h' },
@@ -506,6 +533,11 @@ int cmd_report(int argc, char **argv)
 		case O_WHERE:
 			o.where[o.nwhere++] = optarg;
 			break;
+		case O_ZSCALE:
+			if (strcmp(optarg, "linear") && strcmp(optarg, "log") && strcmp(optarg, "auto"))
+				rc = cli_error(CMD, "--z-scale: expected linear, log or auto, got \"%s\"", optarg);
+			o.zscale = optarg;
+			break;
 		case O_LAT:
 			o.latency = optarg;
 			break;
@@ -534,8 +566,8 @@ int cmd_report(int argc, char **argv)
 	if (!rc && (!kind || (strcmp(kind, "runs") && !sweep)))
 		rc = cli_error(CMD, kind ? "unknown report \"%s\" (runs or sweep)" : "which report? runs or sweep%s",
 			       kind ? kind : " (kvmsim report --help)");
-	if (!rc && !sweep && (o.x || o.y || o.z || o.nwhere || o.latency || o.cost))
-		rc = cli_error(CMD, "runs: --x, --y, --z, --where, --latency and --cost are for sweep reports");
+	if (!rc && !sweep && (o.x || o.y || o.z || o.zscale || o.nwhere || o.latency || o.cost))
+		rc = cli_error(CMD, "runs: --x, --y, --z, --z-scale, --where, --latency and --cost are for sweep reports");
 	if (!rc && sweep && argc - optind != 2)
 		rc = cli_error(CMD, "sweep: expected one sweep directory (got %d)", argc - optind - 1);
 	json_t *doc = NULL;
