@@ -102,9 +102,11 @@ def heatmap(data, outdir):
         ys = np.array([_number(p, y) for p in pts]) if y else np.zeros(len(pts))
         zs = np.array([np.nan if p["z"] is None else p["z"] / div for p in pts])
         norm, logz = _z_norm(data, list(zs))
+        if logz:  # a log scale has no 0: zeros take the lowest colour (grey stays for failed points)
+            zs = np.where(zs <= 0, norm.vmin, zs)
         sc = ax.scatter(xs, ys, c=zs, cmap=cmap, norm=norm, s=60, edgecolor="black", linewidth=0.4,
                         plotnonfinite=True)
-        fig.colorbar(sc, ax=ax, label=zlabel + (" (log scale)" if logz else ""))
+        fig.colorbar(sc, ax=ax, label=zlabel + (" (log scale; 0 at the bottom)" if logz else ""))
         from matplotlib.ticker import FuncFormatter
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _fmt_key_value(units.get(x), v, f"{v:g}")))
         if y:
@@ -134,8 +136,11 @@ def heatmap(data, outdir):
         with np.errstate(invalid="ignore", divide="ignore"):
             grid = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
         norm, logz = _z_norm(data, list((grid / div).ravel()))
-        im = ax.imshow(np.ma.masked_invalid(grid / div), cmap=cmap, norm=norm, aspect="auto", origin="lower")
-        fig.colorbar(im, ax=ax, label=zlabel + (" (log scale)" if logz else ""))
+        shown = grid / div
+        if logz:  # a log scale has no 0: zeros take the lowest colour (grey stays for failed points)
+            shown = np.where(shown <= 0, norm.vmin, shown)
+        im = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap, norm=norm, aspect="auto", origin="lower")
+        fig.colorbar(im, ax=ax, label=zlabel + (" (log scale; 0 at the bottom)" if logz else ""))
         finite = grid[np.isfinite(grid)]
         if logz and finite.size and finite.min() > 0:
             mid = np.sqrt(finite.min() * finite.max()) / div
