@@ -34,7 +34,6 @@ json_t *sim_hist_json(const struct sim_hist *h)
  * run (2.8e14 wake-ups), and low enough that merging the histograms of 65536
  * vCPUs cannot wrap the 64-bit count.
  */
-#define HIST_JSON_MAX_COUNT (1ull << 48)
 
 int sim_hist_from_json(const json_t *j, struct sim_hist *h, const char **why)
 {

@@ -14,6 +14,10 @@
 
 #include "sim/hist.h"
 
+/* HIST_JSON_MAX_COUNT - the most samples a histogram read back from JSON may hold (2^48): sums
+ * of many such histograms stay far from wrapping. */
+#define HIST_JSON_MAX_COUNT (1ull << 48)
+
 json_t *sim_hist_json(const struct sim_hist *h);
 /* sim_hist_from_json - rebuild a histogram from that layout; -1 if malformed. */
 int sim_hist_from_json(const json_t *j, struct sim_hist *h, const char **why);

@@ -55,8 +55,8 @@ int runsum_check(const json_t *j, char *why, size_t len)
 
 /*
  * hist_counts - the sum of a histogram's bucket counts, checked before sim_hist_from_json adds
- * them: it must not pass 2^63-1 (where a count would wrap to a small number), and it must be the
- * document's own count when there is one; -1 with why.
+ * them: at most HIST_JSON_MAX_COUNT (as sim_hist_from_json takes them; a sum that would wrap to a
+ * small number is caught here), and the document's own count when there is one; -1 with why.
  */
 static int hist_counts(const json_t *lat, uint64_t *total, char *why, size_t len)
 {
@@ -66,8 +66,8 @@ static int hist_counts(const json_t *lat, uint64_t *total, char *why, size_t len
 	json_array_foreach(json_object_get(lat, "histogram"), i, e)
 	{
 		json_int_t c = json_integer_value(json_array_get(e, 2));
-		if (c > 0 && (__builtin_add_overflow(n, (uint64_t)c, &n) || n > INT64_MAX))
-			return errf(why, len, "histogram counts add up to more than %lld samples", (long long)INT64_MAX);
+		if (c > 0 && (__builtin_add_overflow(n, (uint64_t)c, &n) || n > HIST_JSON_MAX_COUNT))
+			return errf(why, len, "the histogram's counts add up to more than 2^48 samples");
 	}
 	const json_t *count = json_object_get(lat, "count");
 	if (json_is_integer(count) && (uint64_t)json_integer_value(count) != n)
