@@ -182,6 +182,16 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 	e->advance_default = v >= V(5, 2, 0) ? -1 : 0;
 	e->advance_bool = v >= V(6, 10, 0);
 
+	if (arch == KVM_ARCH_POWERPC) {
+		/* 8a7e75d47b68 "Implement halt polling", 4.8; the generic kvm parameters from 4.14 */
+		e->vcore_poll = v >= V(4, 8, 0);
+		e->vcore_own_max = e->vcore_poll && v < V(4, 14, 0);
+		e->vcore_clamp = v >= V(4, 14, 0);
+		e->vcore_need_resched = v >= V(5, 15, 0);
+		/* "Book3S HV P9: Remove most of the vcore logic" (Nicholas Piggin's P9 entry/exit
+		 * rework, posted July 2021): dated to the 5.16 cycle, not pinned to a tag */
+		e->vcore_p9_no_poll = v >= V(5, 16, 0);
+	}
 	e->defaults.halt_poll_ns = kvm_halt_poll_ns_default(v, arch);
 	e->defaults.halt_poll_ns_grow = 2;
 	e->defaults.halt_poll_ns_grow_start = 10000;

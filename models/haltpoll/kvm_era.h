@@ -95,6 +95,16 @@ struct kvm_era {
 	int64_t advance_default; /* kvm.lapic_timer_advance_ns default: 0 (<5.2), -1 adaptive (5.2+) */
 	bool advance_bool;       /* 6.10+: only kvm.lapic_timer_advance (adaptive or off) */
 
+	/*
+	 * PowerPC Book3S HV vcore polling (models/vcore/vcore.h, docs/kernel-behaviour.md §2);
+	 * all false on the other architectures.
+	 */
+	bool vcore_poll;         /* 4.8+: kvmppc_vcore_blocked() polls with vc->halt_poll_ns */
+	bool vcore_own_max;      /* 4.8-4.13: kvm_hv's own halt_poll_max_ns is MAX, and grow caps at it */
+	bool vcore_clamp;        /* 4.14+: MAX is kvm's halt_poll_ns; vc->halt_poll_ns clamped to it after adapting */
+	bool vcore_need_resched; /* 5.15+: polling also stops on need_resched() */
+	bool vcore_p9_no_poll;   /* 5.16+: on POWER9 (ARCH_300) a ceded vCPU sleeps at once, no vcore */
+
 	/* module parameter defaults of this release and architecture */
 	struct kvm_module_params defaults;
 };

@@ -59,6 +59,18 @@ int kvm_tp_vcpu_wakeup(char *buf, size_t n, const struct kvm_era *e, uint64_t ns
 			(long long)ns, valid ? "valid" : "invalid");
 }
 
+int kvm_tp_vcore_blocked(char *buf, size_t n, bool exit, int runner_vcpu, int n_runnable, int tgid)
+{
+	return snprintf(buf, n, "%s runner_vcpu=%d runnable=%d tgid=%d", exit ? "Exit" : "Enter", runner_vcpu,
+			n_runnable, tgid);
+}
+
+int kvm_tp_vcore_wakeup(char *buf, size_t n, const struct kvm_era *e, bool waited, uint64_t ns, int tgid)
+{
+	(void)e; /* %lld (4.9) and %llu (6.18) print a block time alike: it is below 2^63 ns */
+	return snprintf(buf, n, "%s time %" PRIu64 " ns, tgid=%d", waited ? "wait" : "poll", ns, tgid);
+}
+
 int kvm_tp_halt_poll_ns(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, bool grow,
 			uint32_t new_ns, uint32_t old_ns)
 {

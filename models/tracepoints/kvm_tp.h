@@ -76,6 +76,15 @@ int kvm_tp_vcpu_wakeup(char *buf, size_t n, const struct kvm_era *e, uint64_t ns
 int kvm_tp_halt_poll_ns(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, bool grow,
 			uint32_t new_ns, uint32_t old_ns);
 
+/*
+ * PowerPC Book3S HV (the kvm_hv system, arch/powerpc/kvm/trace_hv.h; models/vcore):
+ * kvmppc_vcore_blocked "%s runner_vcpu=%d runnable=%d tgid=%d" (Enter/Exit) and
+ * kvmppc_vcore_wakeup "%s time %lld ns, tgid=%d" (wait/poll), %llu by 6.18: the
+ * same text for every time a block can take. Not in KVM_EVENT_LIST (not kvm:*).
+ */
+int kvm_tp_vcore_blocked(char *buf, size_t n, bool exit, int runner_vcpu, int n_runnable, int tgid);
+int kvm_tp_vcore_wakeup(char *buf, size_t n, const struct kvm_era *e, bool waited, uint64_t ns, int tgid);
+
 struct kvm_exit_info {
 	uint32_t vcpu_id;
 	unsigned reason;
