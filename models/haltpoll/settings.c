@@ -37,6 +37,7 @@ void kvm_setting_defaults(struct kvm_setting *s, const struct kvm_era *era)
 	memset(s, 0, sizeof(*s));
 	s->param = era->defaults;
 	s->msr_poll_control = 1;
+	s->halt_poll_max_ns = era->defaults.halt_poll_ns; /* kvm_hv: KVM_HALT_POLL_NS_DEFAULT */
 }
 
 /* parse_u32 - a whole number, or for ns keys a time ("50us", or bare ns), that fits 32 bits. */
@@ -57,6 +58,54 @@ static int parse_u32(const char *v, bool ns, uint32_t *out)
 	return 0;
 }
 
+#define IS(name) (klen == strlen(name) && !strncmp(k, name, klen))
+
+/* apply_powerpc - the keys of the vcore path: 0 taken, -1 refused, 1 not one of them. */
+static int apply_powerpc(struct kvm_setting *s, const struct kvm_era *era, const char *k, size_t klen,
+			 const char *v, char *err, size_t errlen)
+{
+	bool ppc = era->arch == KVM_ARCH_POWERPC;
+	unsigned maj = era->version >> 16, min = (era->version >> 8) & 0xff;
+	if (IS("kvm_hv.halt_poll_max_ns") || IS("halt_poll_max_ns")) {
+		if (!ppc || !era->vcore_own_max) {
+			snprintf(err, errlen,
+				 "--set %.*s: kvm_hv's own parameter of powerpc 4.8-4.13 (kernel %u.%u, %s)%s",
+				 (int)klen, k, maj, min, kvm_arch_name(era->arch),
+				 ppc && era->vcore_clamp ? "; from 4.14 the vcore reads kvm.halt_poll_ns" : "");
+			return -1;
+		}
+		if (parse_u32(v, true, &s->halt_poll_max_ns)) {
+			snprintf(err, errlen, "--set %.*s: expected nanoseconds that fit 32 bits (e.g. 50000 or 50us), got \"%s\"",
+				 (int)klen, k, v);
+			return -1;
+		}
+		return 0;
+	}
+	if (IS("host.cpu")) {
+		if (!ppc) {
+			snprintf(err, errlen, "--set %.*s: the host processor is a powerpc setting (--arch powerpc)",
+				 (int)klen, k);
+			return -1;
+		}
+		bool p8 = !strcmp(v, "power7") || !strcmp(v, "power8");
+		bool p9 = !strcmp(v, "power9") || !strcmp(v, "power10");
+		if (!p8 && !p9) {
+			snprintf(err, errlen, "--set %.*s: expected power7, power8, power9 or power10, got \"%s\"",
+				 (int)klen, k, v);
+			return -1;
+		}
+		s->host_power9 = p9;
+		return 0;
+	}
+	if (ppc && IS("vm.halt_poll_ns")) {
+		snprintf(err, errlen,
+			 "--set %.*s: the powerpc vcore path never reads KVM_CAP_HALT_POLL; set halt_poll_ns (kvm.halt_poll_ns)",
+			 (int)klen, k);
+		return -1;
+	}
+	return 1;
+}
+
 /* kvm_setting_apply - one --set, checked against the release. */
 int kvm_setting_apply(struct kvm_setting *s, const struct kvm_era *era, char *assignment, char *err,
 			size_t errlen)
@@ -70,7 +119,9 @@ int kvm_setting_apply(struct kvm_setting *s, const struct kvm_era *era, char *as
 	const char *k = assignment, *v = eq + 1;
 	if (klen > 4 && !strncmp(k, "kvm.", 4))
 		k += 4, klen -= 4;
-#define IS(name) (klen == strlen(name) && !strncmp(k, name, klen))
+	int r = apply_powerpc(s, era, k, klen, v, err, errlen);
+	if (r <= 0)
+		return r;
 	if (klen > 17 && !strncmp(k, "vm.policy_params.", 17)) {
 		if (s->npparams == KVM_SETTING_MAX_PPARAMS) {
 			snprintf(err, errlen, "--set %.*s: at most %d policy parameters", (int)klen, k,
@@ -193,6 +244,11 @@ int kvm_setting_resolve(const char *cmd, const struct kvm_setting_args *a, struc
 		int r = kvm_setting_apply(s, era, a->sets[i], err, sizeof(err));
 		if (r < 0)
 			cli_error(cmd, "%s", err);
+		else if (r > 0 && era->arch == KVM_ARCH_POWERPC)
+			cli_error(cmd,
+				  "--set %s: unknown key (halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, "
+				  "halt_poll_ns_shrink, kvm_hv.halt_poll_max_ns, host.cpu)",
+				  a->sets[i]);
 		else if (r > 0)
 			cli_error(cmd,
 				  "--set %s: unknown key (halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start, "

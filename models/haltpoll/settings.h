@@ -5,7 +5,11 @@
  * kvm module parameters (halt_poll_ns or kvm.halt_poll_ns, ...), the VM's
  * KVM_CAP_HALT_POLL value (vm.halt_poll_ns), the guest's poll-control MSR
  * (vm.msr_poll_control) and the policy's parameters (vm.policy_params.KEY),
- * each checked against the release.
+ * each checked against the release. On powerpc also kvm_hv.halt_poll_max_ns
+ * (4.8-4.13, the vcore's own ceiling; halt_poll_ns_grow and _shrink then
+ * stand for kvm_hv's parameters of those names) and host.cpu (power7,
+ * power8, power9, power10); vm.halt_poll_ns is refused there, as the vcore
+ * path never reads KVM_CAP_HALT_POLL.
  */
 #ifndef KVMSIM_HALTPOLL_SETTINGS_H
 #define KVMSIM_HALTPOLL_SETTINGS_H
@@ -26,6 +30,9 @@ struct kvm_setting {
 	uint64_t msr_poll_control;
 	struct hp_param pparams[KVM_SETTING_MAX_PPARAMS];
 	size_t npparams;
+	/* powerpc (models/vcore): kvm_hv.halt_poll_max_ns of 4.8-4.13, and host.cpu power9 (ARCH_300) */
+	uint32_t halt_poll_max_ns;
+	bool host_power9;
 };
 
 /* kvm_era_from_args - --kernel and --arch into an era; -1 after printing the error (cmd names the command). */

@@ -17,6 +17,7 @@
 #include "sim/cli.h"
 #include "sim/out_json.h"
 #include "models/tracepoints/kvm_tp.h"
+#include "models/vcore/vcore.h"
 
 #define CMD "haltpoll replay"
 #define REPLAY_SCHEMA "kvmsim-replay-stats/1"
@@ -24,6 +25,7 @@
 struct replay_out {
 	const struct kvm_era *era;
 	FILE *f;
+	int tgid; /* powerpc: current->tgid in the kvm_hv events */
 };
 
 static void out_halt_poll_ns(void *ctx, uint32_t vcpu_id, bool grow, uint32_t new_ns, uint32_t old_ns)
@@ -42,6 +44,57 @@ static void out_vcpu_wakeup(void *ctx, uint32_t vcpu_id, uint64_t ns, bool waite
 	fprintf(o->f, "kvm_vcpu_wakeup: %s\n", buf);
 }
 
+static void out_vcore_blocked(void *ctx, bool exit, uint32_t runner_vcpu, int n_runnable)
+{
+	struct replay_out *o = ctx;
+	char buf[128];
+	kvm_tp_vcore_blocked(buf, sizeof(buf), exit, (int)runner_vcpu, n_runnable, o->tgid);
+	fprintf(o->f, "kvmppc_vcore_blocked: %s\n", buf);
+}
+
+static void out_vcore_wakeup(void *ctx, bool waited, uint64_t ns)
+{
+	struct replay_out *o = ctx;
+	char buf[128];
+	kvm_tp_vcore_wakeup(buf, sizeof(buf), o->era, waited, ns, o->tgid);
+	fprintf(o->f, "kvmppc_vcore_wakeup: %s\n", buf);
+}
+
+/* The powerpc vcore of a replay: whole-vcore block times, the window printed after each. */
+struct replay_vcore {
+	struct kvmppc_vcore vc;
+	struct kvmppc_vcore_stat stat;
+	struct kvmppc_vcore_tracer tracer;
+	struct kvm_module_params param;
+};
+
+static json_t *vcore_stat_json(const struct kvmppc_vcore_stat *st, const struct kvm_era *e, bool polls)
+{
+	json_t *o = json_object();
+	if (!polls)
+		return o; /* before 4.8, or POWER9 from 5.16: nothing is counted */
+#define U(name) json_object_set_new(o, #name, json_integer((json_int_t)st->generic.name))
+	U(halt_successful_poll);
+	U(halt_attempted_poll);
+	json_object_set_new(o, "halt_successful_wait", json_integer((json_int_t)st->halt_successful_wait));
+	U(halt_poll_success_ns);
+	U(halt_poll_fail_ns);
+	U(halt_wait_ns);
+#undef U
+	if (e->stat_wait) {
+		const uint64_t *h[3] = { st->generic.halt_poll_success_hist, st->generic.halt_poll_fail_hist,
+					 st->generic.halt_wait_hist };
+		const char *n[3] = { "halt_poll_success_hist", "halt_poll_fail_hist", "halt_wait_hist" };
+		for (int k = 0; k < 3; k++) {
+			json_t *a = json_array();
+			for (int i = 0; i < HALT_POLL_HIST_COUNT; i++)
+				json_array_append_new(a, json_integer((json_int_t)h[k][i]));
+			json_object_set_new(o, n[k], a);
+		}
+	}
+	return o;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -51,6 +104,10 @@ static void usage(FILE *f)
 		"kvm_vcpu_wakeup lines the kernel would print. Timing is idealised: a halt no\n"
 		"longer than the poll window is a successful poll of that length; a longer one\n"
 		"polls the whole window, then sleeps.\n\n"
+		"With --arch powerpc each line is a whole-vcore block time, fed to\n"
+		"kvmppc_vcore_blocked(): it prints kvmppc_vcore_blocked (Enter/Exit around a\n"
+		"sleep), kvmppc_vcore_wakeup, and \"vcore_halt_poll_ns: N\", the vcore's window\n"
+		"after the block, which no tracepoint shows.\n\n"
 		"  --kernel VERSION   kernel release, e.g. 6.1 or 5.10.7 (required)\n"
 		"  --arch ARCH        x86 (default), powerpc, s390, arm64\n"
 		"  --set KEY=VALUE    halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start,\n"
@@ -59,7 +116,11 @@ static void usage(FILE *f)
 		"                     vm.policy_params.KEY (the policy's parameters)\n"
 		"  --policy NAME      halt-polling policy (default kvm)\n"
 		"  --policy-lib SO    load a policy from a shared object\n"
-		"  --vcpu-id N        the vcpu id printed in the events (default 0)\n"
+		"                     powerpc: kvm_hv.halt_poll_max_ns (4.8-4.13), host.cpu\n"
+		"                     (power7, power8 (default), power9, power10)\n"
+		"  --vcpu-id N        the vcpu id printed in the events (default 0; powerpc: the runner)\n"
+		"  --runnable N       powerpc: the vcore's runnable threads, 1 to 8 (default 1)\n"
+		"  --tgid N           powerpc: the tgid the kvm_hv events print (default 0)\n"
 		"  --stats-json FILE  write the final statistics as JSON (- for stdout)\n"
 		"  -h, --help         this text\n");
 }
@@ -69,6 +130,8 @@ int cmd_haltpoll_replay(int argc, char **argv)
 	static const struct option opts[] = {
 		KVM_SETTING_OPTIONS,
 		{ "vcpu-id", required_argument, NULL, 'v' },
+		{ "runnable", required_argument, NULL, 'r' },
+		{ "tgid", required_argument, NULL, 't' },
 		{ "stats-json", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -76,7 +139,8 @@ int cmd_haltpoll_replay(int argc, char **argv)
 	struct kvm_setting_args args;
 	kvm_setting_args_init(&args, argc);
 	const char *stats_path = NULL;
-	uint32_t vcpu_id = 0;
+	uint32_t vcpu_id = 0, runnable = 1, tgid = 0;
+	bool runnable_set = false, tgid_set = false;
 	int c, rc = 0;
 	char err[512];
 	optind = 1;
@@ -86,6 +150,25 @@ int cmd_haltpoll_replay(int argc, char **argv)
 		case 'v':
 			if ((rc = cli_parse_u32(CMD, "--vcpu-id", optarg, &vcpu_id)))
 				goto out;
+			break;
+		case 'r':
+			if ((rc = cli_parse_u32(CMD, "--runnable", optarg, &runnable)))
+				goto out;
+			if (runnable < 1 || runnable > KVMPPC_MAX_SMT_THREADS) {
+				rc = cli_error(CMD, "--runnable: expected 1 to %d threads, got %s", KVMPPC_MAX_SMT_THREADS,
+					       optarg);
+				goto out;
+			}
+			runnable_set = true;
+			break;
+		case 't':
+			if ((rc = cli_parse_u32(CMD, "--tgid", optarg, &tgid)))
+				goto out;
+			if (tgid > INT32_MAX) {
+				rc = cli_error(CMD, "--tgid: expected a pid up to %d, got %s", INT32_MAX, optarg);
+				goto out;
+			}
+			tgid_set = true;
 			break;
 		case 'j':
 			stats_path = optarg;
@@ -110,6 +193,15 @@ int cmd_haltpoll_replay(int argc, char **argv)
 		goto out;
 	}
 	enum kvm_arch arch = era.arch;
+	bool ppc = arch == KVM_ARCH_POWERPC;
+	if (!ppc && (runnable_set || tgid_set)) {
+		rc = cli_error(CMD, "%s: a vcore's setting (--arch powerpc)", runnable_set ? "--runnable" : "--tgid");
+		goto out;
+	}
+	if (ppc && (strcmp(pol->name, "kvm") || set.npparams)) {
+		rc = cli_error(CMD, "--policy: the powerpc vcore path has the kernel's own policy only (kvm)");
+		goto out;
+	}
 
 	const char *path = optind < argc ? argv[optind] : "-";
 	if (argc - optind > 1) {
@@ -122,11 +214,16 @@ int cmd_haltpoll_replay(int argc, char **argv)
 		goto out;
 	}
 
-	struct replay_out ro = { &era, stdout };
+	struct replay_out ro = { &era, stdout, (int)tgid };
 	struct kvm_halt_tracer tracer = { out_halt_poll_ns, out_vcpu_wakeup, &ro };
 	struct kvm_vm_haltpoll vm;
 	struct kvm_vcpu_haltpoll v;
 	struct kvm_module_params param = set.param;
+	struct replay_vcore rv = { .param = set.param };
+	rv.tracer = (struct kvmppc_vcore_tracer){ out_vcore_blocked, out_vcore_wakeup, &ro };
+	kvmppc_vcore_init(&rv.vc, &era, set.host_power9 ? KVMPPC_POWER9 : KVMPPC_POWER8, &rv.param,
+			  set.halt_poll_max_ns, vcpu_id, &rv.stat, &rv.tracer);
+	rv.vc.n_runnable = (int)runnable;
 	if (kvm_vm_haltpoll_init(&vm, &era, &param, pol, set.pparams, set.npparams, err, sizeof(err))) {
 		rc = cli_error(CMD, "--policy %s: %s", pol->name, err);
 		if (in != stdin)
@@ -173,7 +270,12 @@ int cmd_haltpoll_replay(int argc, char **argv)
 			}
 			valid = false;
 		}
-		replay_halt(&v, &now, ns, valid);
+		if (ppc) {
+			kvmppc_vcore_replay(&rv.vc, &now, ns);
+			printf("vcore_halt_poll_ns: %u\n", rv.vc.halt_poll_ns);
+		} else {
+			replay_halt(&v, &now, ns, valid);
+		}
 		halts++;
 	}
 	if (in != stdin)
@@ -193,8 +295,16 @@ int cmd_haltpoll_replay(int argc, char **argv)
 						"halt_poll_ns_grow", (json_int_t)param.halt_poll_ns_grow,
 						"halt_poll_ns_grow_start", (json_int_t)param.halt_poll_ns_grow_start,
 						"halt_poll_ns_shrink", (json_int_t)param.halt_poll_ns_shrink, "halts",
-						(json_int_t)halts, "halt_poll_ns", (json_int_t)v.hp.halt_poll_ns, "stats",
-						kvm_vcpu_stat_json(&v.stat, &era));
+						(json_int_t)halts, "halt_poll_ns",
+						(json_int_t)(ppc ? rv.vc.halt_poll_ns : v.hp.halt_poll_ns), "stats",
+						ppc ? vcore_stat_json(&rv.stat, &era, kvmppc_vcore_polls(&rv.vc))
+						    : kvm_vcpu_stat_json(&v.stat, &era));
+			if (ppc) {
+				/* the vcore's window is "halt_poll_ns"; its ceiling and processor besides */
+				json_object_set_new(doc, "halt_poll_max_ns",
+						    json_integer((json_int_t)kvmppc_vcore_max_ns(&rv.vc)));
+				json_object_set_new(doc, "host_cpu", json_string(set.host_power9 ? "power9" : "power8"));
+			}
 			sim_json_dump(doc, f);
 			json_decref(doc);
 			rc = cli_close_out(CMD, stats_path, f);
