@@ -62,4 +62,11 @@ printf 'arch: powerpc\n' > "$T/p.yaml"
 expect_err 2 "kvmsim run: $T/p.yaml:1: arch: $msg" -- "$K" run "$T/p.yaml"
 "$K" run --quiet --duration 10ms --set arch=s390 > /dev/null || fail "run --set arch=s390"
 
+# the README's PowerPC example prints what the binary prints
+sed -n '/^### PowerPC vcores/,/^## /p' "$S/README.md" | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' > "$T/ex"
+cmd=$(head -1 "$T/ex")
+tail -n +2 "$T/ex" > "$T/ex_want"
+eval "${cmd//build\/kvmsim/\"\$K\"}" > "$T/ex_got"
+[ -s "$T/ex_want" ] && cmp -s "$T/ex_want" "$T/ex_got" || fail "README PowerPC example: $(cat "$T/ex_got")"
+
 finish vcore_cli_test

@@ -187,6 +187,8 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 		e->vcore_poll = v >= V(4, 8, 0);
 		e->vcore_own_max = e->vcore_poll && v < V(4, 14, 0);
 		e->vcore_clamp = v >= V(4, 14, 0);
+		/* "exit halt polling on need_resched() as well" (Wanpeng Li, posted May 2021): placed
+		 * at 5.15, not pinned to a tag; it changes no replayed decision */
 		e->vcore_need_resched = v >= V(5, 15, 0);
 		/* "Book3S HV P9: Remove most of the vcore logic" (Nicholas Piggin's P9 entry/exit
 		 * rework, posted July 2021): dated to the 5.16 cycle, not pinned to a tag */
