@@ -42,6 +42,11 @@ expect_err 2 "$R: --set kvm_hv.halt_poll_max_ns: kvm_hv's own parameter of power
   "$K" haltpoll replay --kernel 6.1 --arch powerpc --set kvm_hv.halt_poll_max_ns=1000 /dev/null
 expect_err 2 "$R: --set halt_poll_max_ns: kvm_hv's own parameter of powerpc 4.8-4.13 (kernel 4.9, x86)" -- \
   "$K" haltpoll replay --kernel 4.9 --set halt_poll_max_ns=1000 /dev/null
+expect_err 2 "$R: --set halt_poll_ns: the vcore of 4.8-4.13 reads kvm_hv.halt_poll_max_ns, not kvm.halt_poll_ns" -- \
+  "$K" haltpoll replay --kernel 4.13 --arch powerpc --set kvm.halt_poll_ns=1000 /dev/null
+expect_err 2 "$R: --set halt_poll_ns_shrink: powerpc vcores poll from 4.8 (kernel 4.7 never polls)" -- \
+  "$K" haltpoll replay --kernel 4.7 --arch powerpc --set halt_poll_ns_shrink=2 /dev/null
+"$K" haltpoll replay --kernel 4.14 --arch powerpc --set halt_poll_ns=1000 /dev/null || fail "4.14 powerpc takes halt_poll_ns"
 expect_err 2 "$R: --set host.cpu: expected power7, power8, power9 or power10, got \"power6\"" -- \
   "$K" haltpoll replay --kernel 6.1 --arch powerpc --set host.cpu=power6 /dev/null
 expect_err 2 "$R: --set host.cpu: the host processor is a powerpc setting (--arch powerpc)" -- \

@@ -97,6 +97,19 @@ static int apply_powerpc(struct kvm_setting *s, const struct kvm_era *era, const
 		s->host_power9 = p9;
 		return 0;
 	}
+	bool poll_param = IS("halt_poll_ns") || IS("halt_poll_ns_grow") || IS("halt_poll_ns_shrink") ||
+			  IS("halt_poll_ns_grow_start");
+	if (ppc && !era->vcore_poll && poll_param) {
+		snprintf(err, errlen, "--set %.*s: powerpc vcores poll from 4.8 (kernel %u.%u never polls)", (int)klen,
+			 k, maj, min);
+		return -1;
+	}
+	if (ppc && era->vcore_own_max && IS("halt_poll_ns")) {
+		snprintf(err, errlen,
+			 "--set %.*s: the vcore of 4.8-4.13 reads kvm_hv.halt_poll_max_ns, not kvm.halt_poll_ns", (int)klen,
+			 k);
+		return -1;
+	}
 	if (ppc && IS("vm.halt_poll_ns")) {
 		snprintf(err, errlen,
 			 "--set %.*s: the powerpc vcore path never reads KVM_CAP_HALT_POLL; set halt_poll_ns (kvm.halt_poll_ns)",

@@ -8,8 +8,9 @@
  * each checked against the release. On powerpc also kvm_hv.halt_poll_max_ns
  * (4.8-4.13, the vcore's own ceiling; halt_poll_ns_grow and _shrink then
  * stand for kvm_hv's parameters of those names) and host.cpu (power7,
- * power8, power9, power10); vm.halt_poll_ns is refused there, as the vcore
- * path never reads KVM_CAP_HALT_POLL.
+ * power8, power9, power10). What the vcore path would not read is refused:
+ * vm.halt_poll_ns (KVM_CAP_HALT_POLL) always, kvm.halt_poll_ns in 4.8-4.13,
+ * every polling parameter before 4.8.
  */
 #ifndef KVMSIM_HALTPOLL_SETTINGS_H
 #define KVMSIM_HALTPOLL_SETTINGS_H
