@@ -190,8 +190,8 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 		/* "exit halt polling on need_resched() as well" (Wanpeng Li, posted May 2021): placed
 		 * at 5.15, not pinned to a tag; it changes no replayed decision */
 		e->vcore_need_resched = v >= V(5, 15, 0);
-		/* "Book3S HV P9: Remove most of the vcore logic" (Nicholas Piggin's P9 entry/exit
-		 * rework, posted July 2021): dated to the 5.16 cycle, not pinned to a tag */
+		/* ecb6a7207f92 "Book3S HV P9: Remove most of the vcore logic", in the powerpc
+		 * tree for 5.16 (its linux-next merge conflict with KVM's 5.16 rcuwait change) */
 		e->vcore_p9_no_poll = v >= V(5, 16, 0);
 	}
 	e->defaults.halt_poll_ns = kvm_halt_poll_ns_default(v, arch);
