@@ -35,6 +35,15 @@ PY
 printf '5000\n' | "$K" haltpoll replay --kernel 4.7 --arch powerpc --stats-json - | grep -q '"stats": {}' ||
   fail "4.7 powerpc counts nothing"
 
+# the longest blocks replay takes, many of them: the replay clock must not overflow (UBSan build)
+for i in 1 2 3 4 5 6; do echo 2305843009213693951; done > "$T/long"
+for a in powerpc x86; do
+  "$K" haltpoll replay --kernel 6.18 --arch $a "$T/long" > "$T/long.out" 2> "$T/long.err" ||
+    fail "$a: long blocks: exit $? $(cat "$T/long.err")"
+  [ -s "$T/long.err" ] && fail "$a: long blocks: $(cat "$T/long.err")"
+done
+grep -c 'wait time 2305843009213693951 ns' "$T/long.out" | grep -qx 6 || fail "long blocks' wake-ups"
+
 R='kvmsim haltpoll replay'
 expect_err 2 "$R: --set vm.halt_poll_ns: the powerpc vcore path never reads KVM_CAP_HALT_POLL; set halt_poll_ns (kvm.halt_poll_ns)" -- \
   "$K" haltpoll replay --kernel 6.1 --arch powerpc --set vm.halt_poll_ns=1000 /dev/null

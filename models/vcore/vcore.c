@@ -154,6 +154,8 @@ void kvmppc_vcore_block_end(struct kvmppc_vcore *vc, const struct kvmppc_vcore_b
 void kvmppc_vcore_replay(struct kvmppc_vcore *vc, int64_t *now, uint64_t block_ns)
 {
 	struct kvmppc_vcore_block b;
+	if (*now > INT64_MAX - (int64_t)block_ns)
+		*now = 0; /* the clock's origin does not matter: only differences are read */
 	int64_t start = *now, end = start + (int64_t)block_ns;
 	kvmppc_vcore_block_begin(vc, &b, start);
 	if (block_ns > b.poll_ns) /* a block of 0 was found before sleeping */

@@ -147,7 +147,8 @@ void kvmppc_vcore_adapt(struct kvmppc_vcore *vc, uint64_t block_ns);
  * kvmppc_vcore_replay - one whole-vcore block of block_ns at *now (advanced past
  * it), with the idealised timing of `haltpoll replay`: a block no longer than
  * the window is a successful poll of that length (a block of 0 was woken at
- * the first check), a longer one polls the whole window, then sleeps.
+ * the first check), a longer one polls the whole window, then sleeps. The
+ * clock restarts at 0 rather than overflow (only its differences are read).
  */
 void kvmppc_vcore_replay(struct kvmppc_vcore *vc, int64_t *now, uint64_t block_ns);
 
