@@ -19,6 +19,7 @@ expect_err 2 "kvmsim run: $T/laughs.yaml:1: alias expansion limit hit: the alias
 # aliases as scenarios use them stay fine: an anchored workload shared by two VMs
 cat > "$T/alias.yaml" <<'YAML'
 duration: 20ms
+warmup: 0
 vms:
   - {name: a, workload: &w {type: periodic, period: 1ms}}
   - {name: b, workload: *w}

@@ -50,7 +50,8 @@ grep -q '^cyclictest (ns):$' "$T/out" || fail "no 'cyclictest (ns):' header"
 nsmin=$(sed -n 's/^T: 0 .* Min: *\([0-9]*\) .*/\1/p' "$T/out")
 [ -n "$nsmin" ] && [ "$((nsmin / 1000))" -eq "$min" ] || fail "-N Min $nsmin ns is not in the histogram's Min bucket $min us"
 # durations in the largest exact unit
-"$K" run --duration 1.5ms >"$T/out" 2>&1; grep -q '^simulated 1.5ms on' "$T/out" || fail "1.5ms: $(sed -n 2p "$T/out")"
+"$K" run --duration 1.5ms >"$T/out" 2>&1
+grep -q '^simulated 1.5ms (statistics after a 150us warm-up) on' "$T/out" || fail "1.5ms: $(sed -n 2p "$T/out")"
 
 # outputs appear whole or not at all: a trace past the file-size limit fails (exit 1) and
 # leaves nothing at its path, while the complete JSON is kept; a run refused as bad input

@@ -373,7 +373,8 @@ static void yaml_str(FILE *f, const char *s)
 static int write_scenario(FILE *f, const struct replay_trace *t, const struct replay_model *m,
 			  const struct replay_column *col, const char *arrivals_path, int64_t duration)
 {
-	fprintf(f, "name: trace replay\nduration: %lldns\narch: %s\n", (long long)duration, m->arch);
+	/* no warm-up: the replay is compared with the recording over the same whole window */
+	fprintf(f, "name: trace replay\nduration: %lldns\nwarmup: 0\narch: %s\n", (long long)duration, m->arch);
 	if (m->kernel) { /* else the scenario default */
 		fprintf(f, "kernel: ");
 		yaml_str(f, m->kernel);

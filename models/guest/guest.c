@@ -281,6 +281,16 @@ int guest_add_driver(struct guest_cpu *g, uint8_t vector, double kick_prob, uint
 	return 0;
 }
 
+void guest_stats_reset(struct guest_cpu *g)
+{
+	sim_hist_free(&g->wake_lat);
+	sim_hist_free(&g->irq_lat);
+	sim_hist_init(&g->wake_lat);
+	sim_hist_init(&g->irq_lat);
+	struct guest_haltpoll *d = &g->hpd;
+	d->polls = d->poll_wakeups = d->poll_timeouts = d->halts = d->grows = d->shrinks = 0;
+}
+
 void guest_free(struct guest_cpu *g)
 {
 	for (int i = 0; i < g->ndrv; i++)

@@ -161,6 +161,8 @@ void guest_init(struct guest_cpu *g, struct sim *sim, const char *name, const st
 /* guest_add_driver - the driver of a device interrupting on vector; -1 with a message. */
 int guest_add_driver(struct guest_cpu *g, uint8_t vector, double kick_prob, uint64_t seed, const char *name,
 		     char *err, size_t errlen);
+/* guest_stats_reset - the warm-up ends: latencies and idle counters start again from now. */
+void guest_stats_reset(struct guest_cpu *g);
 void guest_free(struct guest_cpu *g);
 
 /* ---- for the guest's programs (workloads) -------------------------------------------- */

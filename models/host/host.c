@@ -72,6 +72,20 @@ static void enter_idle(struct pcpu *p)
 
 static void schedule_next(struct pcpu *p);
 
+/*
+ * idle_exit_latency - how long this exit from the current idle state takes. The driver's
+ * table gives a worst case (intel_idle's exit_latency); a real exit usually takes less, so
+ * with a spread it is uniform in [(1 - spread) x table, table].
+ */
+static sim_time_t idle_exit_latency(struct pcpu *p)
+{
+	sim_time_t worst = p->host->idle[p->idle_state].exit_latency;
+	double spread = p->host->idle_exit_spread;
+	if (!p->idle_rng || worst <= 0)
+		return worst;
+	return worst - (sim_time_t)(spread * gsl_rng_uniform(p->idle_rng) * (double)worst);
+}
+
 static void idle_exit_done(struct sim *sim, void *subject, void *object)
 {
 	struct pcpu *p = subject;
@@ -83,11 +97,10 @@ static void idle_exit_done(struct sim *sim, void *subject, void *object)
 static void idle_wakeup_arrived(struct sim *sim, void *subject, void *object)
 {
 	struct pcpu *p = subject;
-	const struct host_idle_state *st = &p->host->idle[p->idle_state];
 	sim_time_t idle = sim_now(sim) - p->idle_since;
 	p->predicted_idle = (7 * p->predicted_idle + idle) / 8;
 	pcpu_account(p, ACCT_IDLE_EXIT);
-	p->ev = sim_after(sim, st->exit_latency, idle_exit_done, p, NULL);
+	p->ev = sim_after(sim, idle_exit_latency(p), idle_exit_done, p, NULL);
 }
 
 /* ---- scheduling ---------------------------------------------------------------- */
@@ -251,7 +264,7 @@ void host_irq(struct pcpu *p, sim_time_t cost, sim_action_fn *fn, void *subject,
 	p->irq.object = object;
 	p->irq.cost = cost;
 	pcpu_account(p, ACCT_IDLE_EXIT);
-	p->ev = sim_after(sim, p->host->idle[p->idle_state].exit_latency, idle_irq_exited, p, NULL);
+	p->ev = sim_after(sim, idle_exit_latency(p), idle_irq_exited, p, NULL);
 }
 
 /* ---- resched requests without a task ------------------------------------------ */
@@ -284,6 +297,7 @@ struct host *host_new(struct sim *sim, int ncpu, const struct host_idle_state *i
 	h->wakeup_preempt = wakeup_preempt;
 	h->resched_rate = resched_rate;
 	h->cost = cost;
+	h->seed = seed;
 	h->cpu = xcalloc((size_t)ncpu, sizeof(*h->cpu));
 	for (int i = 0; i < ncpu; i++) {
 		struct pcpu *p = &h->cpu[i];
@@ -306,6 +320,9 @@ void host_free(struct host *h)
 	for (int i = 0; i < h->ncpu; i++)
 		if (h->cpu[i].rng)
 			gsl_rng_free(h->cpu[i].rng);
+	for (int i = 0; i < h->ncpu; i++)
+		if (h->cpu[i].idle_rng)
+			gsl_rng_free(h->cpu[i].idle_rng);
 	free(h->cpu);
 	free(h);
 }
@@ -314,12 +331,30 @@ void host_start(struct host *h)
 {
 	for (int i = 0; i < h->ncpu; i++) {
 		struct pcpu *p = &h->cpu[i];
+		if (h->idle_exit_spread > 0 && !p->idle_rng) {
+			char name[64];
+			snprintf(name, sizeof(name), "host/cpu%d/idle", i);
+			p->idle_rng = sim_rng_new(h->seed, name);
+		}
 		p->acct_since = sim_now(h->sim);
 		enter_idle(p);
 		if (p->rng)
 			sim_after(h->sim,
 				  (sim_time_t)(gsl_ran_exponential(p->rng, 1.0 / h->resched_rate) * SIM_S) + 1,
 				  resched_request, p, NULL);
+	}
+}
+
+void host_stats_reset(struct host *h)
+{
+	for (int i = 0; i < h->ncpu; i++) {
+		struct pcpu *p = &h->cpu[i];
+		flush(p);
+		memset(p->acct_ps, 0, sizeof(p->acct_ps));
+		memset(p->idle_ps, 0, sizeof(p->idle_ps));
+		memset(p->idle_entries, 0, sizeof(p->idle_entries));
+		p->poll_pending_ps = 0; /* the vCPUs drop theirs at the same instant */
+		p->ctx_switches = p->wake_ipis = p->resched_requests = 0;
 	}
 }
 

@@ -100,6 +100,7 @@ struct pcpu {
 	sim_time_t predicted_idle; /* governor's running average, ps */
 	sim_handle_t ev;
 	gsl_rng *rng; /* resched requests */
+	gsl_rng *idle_rng; /* idle-state exit latencies, when they vary */
 	struct { /* an interrupt taken on an idle pCPU */
 		sim_action_fn *fn;
 		void *subject, *object;
@@ -130,6 +131,8 @@ struct host {
 	bool idle_poll;
 	bool wakeup_preempt;
 	double resched_rate; /* Hz per pCPU */
+	double idle_exit_spread; /* exits take [(1 - spread) x, 1 x] the table's exit_latency; set before host_start */
+	uint64_t seed;
 	struct host_conf_costs cost;
 };
 
@@ -139,6 +142,8 @@ struct host *host_new(struct sim *sim, int ncpu, const struct host_idle_state *i
 void host_free(struct host *h);
 /* host_start - begin accounting at time now (every pCPU idle) and start request sources. */
 void host_start(struct host *h);
+/* host_stats_reset - the warm-up ends: accounting and counters start again from now. */
+void host_stats_reset(struct host *h);
 /* host_finish - close the accounting at now (after every vCPU resolved its polls). */
 void host_finish(struct host *h);
 

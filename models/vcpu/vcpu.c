@@ -564,6 +564,22 @@ void vcpu_start(struct vcpu *v)
 	host_task_place(&v->task);
 }
 
+void vcpu_stats_reset(struct vcpu *v)
+{
+	vflush(v);
+	memset(v->acct_ps, 0, sizeof(v->acct_ps));
+	v->poll_pending_ps = 0; /* its pCPU drops the same at this instant */
+	memset(v->events, 0, sizeof(v->events));
+	memset(v->exits, 0, sizeof(v->exits));
+	v->halts = v->invalid_wakeups = v->ipis = 0;
+	uint64_t blocking = v->hp.stat.blocking; /* a gauge, not a count */
+	v->hp.stat = (struct kvm_vcpu_stat){ .blocking = blocking };
+	for (int i = 0; i < v->nvec; i++)
+		v->vec[i].arrivals = v->vec[i].coalesced = 0;
+	v->timer.fired_hv = v->timer.fired_sw = v->timer.msr_writes = v->eoi.pv_armed = v->eoi.pv_completed = 0;
+	v->eoi.native = 0;
+}
+
 void vcpu_finish(struct vcpu *v)
 {
 	vflush(v);

@@ -194,6 +194,9 @@ struct guest_hw vcpu_guest_hw(struct vcpu *v);
 int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, uint64_t seed, const char *name,
 		 char *err, size_t errlen);
 void vcpu_start(struct vcpu *v);
+/* vcpu_stats_reset - the warm-up ends: accounting, counters and KVM's statistics start again
+ * from now (the halt-polling state itself, and the gauge `blocking`, carry on). */
+void vcpu_stats_reset(struct vcpu *v);
 /* vcpu_finish - close the accounting at now; a poll still in progress counts as failed. */
 void vcpu_finish(struct vcpu *v);
 void vcpu_free(struct vcpu *v);

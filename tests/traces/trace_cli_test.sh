@@ -67,7 +67,7 @@ seen=""
 for sc in pv-eoi-before pv-eoi-after cyclictest-hv-timer; do
   f="$S/workloads/scenarios/$sc.yaml"
   [ -f "$f" ] || continue
-  "$K" run "$f" --quiet --duration 100ms --trace "$T/$sc.trace" --json "$T/$sc.json" > /dev/null 2>&1 || { fail "run $sc"; continue; }
+  "$K" run "$f" --quiet --duration 150ms --trace "$T/$sc.trace" --json "$T/$sc.json" > /dev/null 2>&1 || { fail "run $sc"; continue; }
   args=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["kvm_params"]; k=d["scenario"]["kernel"]
 old = tuple(map(int, k.split(".")[:2])) < (5, 1)  # before 5.1 grow_start was a constant, not a parameter
 print("--kernel", k, *["--set %s=%d" % (n, p[n]) for n in sorted(p) if not (old and n.endswith("grow_start"))])' "$T/$sc.json")

@@ -52,6 +52,25 @@ int machine_trace_dat_write(struct machine *m)
 	return trace_dat_out_write(m->trace_dat, m->trace, uname);
 }
 
+/* ---- the warm-up -------------------------------------------------------------------------- */
+
+/*
+ * ev_warmup_end - statistics start now: every model's accounting and counters restart, while
+ * what they model (poll windows, the idle governor's prediction, queues) carries on.
+ * cyclictest is the guest's own program and keeps every sample it took, as the real one does.
+ */
+static void ev_warmup_end(struct sim *sim, void *subject, void *object)
+{
+	struct machine *m = subject;
+	for (int i = 0; i < m->nvcpus; i++) {
+		vcpu_stats_reset(&m->vcpus[i]);
+		guest_stats_reset(&m->guests[i]);
+	}
+	host_stats_reset(m->host);
+	for (int i = 0; i < m->nloads; i++)
+		m->loads[i].bursts = m->loads[i].preemptions = 0;
+}
+
 /* ---- building --------------------------------------------------------------------------- */
 
 static int setup_params(struct machine *m, const struct scenario *sc)
@@ -137,6 +156,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 	struct host_conf_costs hc = { m->prof.ps[COST_ctxsw], m->prof.ps[COST_ipi] };
 	m->host = host_new(m->sim, (int)sc->host.pcpus, m->prof.idle, m->prof.nidle, (int)sc->host.max_cstate,
 			   sc->host.idle_poll, sc->host.wakeup_preempt, sc->host.resched_rate, hc, sc->seed);
+	m->host->idle_exit_spread = sc->host.idle_exit_spread;
 
 	m->vtracer = (struct vcpu_tracer){ tr_event, m };
 	if (trace) { /* the pCPUs, then a CPU for each VM's device thread when it has devices */
@@ -274,6 +294,9 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 		vcpu_start(&m->vcpus[i]);
 	for (int i = 0; i < m->nloads; i++)
 		host_load_start(&m->loads[i]);
+	m->warmup = scenario_warmup(sc);
+	if (m->warmup > 0)
+		sim_at(m->sim, m->warmup, ev_warmup_end, m, NULL);
 	return 0;
 }
 

@@ -45,6 +45,7 @@ struct machine {
 	bool trace_tmp_failed;           /* machine_build_traced failed making the trace.dat's temporary files */
 	struct vcpu_tracer vtracer;
 	sim_time_t end;
+	sim_time_t warmup; /* statistics cover [warmup, end] */
 	struct cyclictest_thread *ct; /* every VM's cyclictest threads, in VM order */
 	int nct;
 };

@@ -60,12 +60,16 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 {
 	const struct scenario *sc = m->sc;
 	const struct kvm_era *e = &sc->era;
+	sim_time_t span = sc->duration - m->warmup; /* what the statistics cover */
 	char dur[32];
 	sim_fmt_time(sc->duration, dur, sizeof(dur));
 	fprintf(f, "kvmsim %s: %s%s%s, kernel %s %s (era %c), profile %s, seed %llu\n", KVMSIM_VERSION,
 		sc->source, sc->name ? " - " : "", sc->name ? sc->name : "", sc->kernel, kvm_arch_name(e->arch),
 		e->era, m->prof.name, (unsigned long long)sc->seed);
-	fprintf(f, "simulated %s on %d pCPU%s, %d VM%s, %d vCPU%s: %.2f M events", dur, m->host->ncpu,
+	char warm[32];
+	sim_fmt_time(m->warmup, warm, sizeof(warm));
+	fprintf(f, "simulated %s (statistics after a %s warm-up) on %d pCPU%s, %d VM%s, %d vCPU%s: %.2f M events", dur,
+		warm, m->host->ncpu,
 		m->host->ncpu == 1 ? "" : "s", m->nvms, m->nvms == 1 ? "" : "s", m->nvcpus,
 		m->nvcpus == 1 ? "" : "s", (double)ri->events / 1e6);
 	if (ri->wall_s > 0)
@@ -94,25 +98,25 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 		fprintf(f, "%-14s %7llu %7s  %8s %8s %8s  %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f\n", v->name,
 			(unsigned long long)wl->count, ok, us(sim_hist_quantile(wl, 0.5), have, p50, 16),
 			us(sim_hist_quantile(wl, 0.99), have, p99, 16),
-			us(wl->max, have, mx, 16), pct(a[VACCT_GUEST], sc->duration),
-			pct(a[VACCT_GUEST_POLL], sc->duration), pct(a[VACCT_KVM], sc->duration),
-			pct(a[VACCT_POLL_OK], sc->duration),
-			pct(a[VACCT_POLL_FAIL], sc->duration),
-			pct(a[VACCT_SLEEP] + a[VACCT_RUNNABLE], sc->duration));
+			us(wl->max, have, mx, 16), pct(a[VACCT_GUEST], span),
+			pct(a[VACCT_GUEST_POLL], span), pct(a[VACCT_KVM], span),
+			pct(a[VACCT_POLL_OK], span),
+			pct(a[VACCT_POLL_FAIL], span),
+			pct(a[VACCT_SLEEP] + a[VACCT_RUNNABLE], span));
 	}
 	fprintf(f, "\n%-6s %6s %6s %6s %7s %9s %6s %6s %6s  %s\n", "pCPU", "guest", "g.poll", "kvm", "poll ok",
 		"poll fail", "tasks", "sched", "idle", "idle states (% of time)");
 	for (int i = 0; i < m->host->ncpu; i++) {
 		const struct pcpu *p = &m->host->cpu[i];
 		const sim_time_t *a = p->acct_ps;
-		fprintf(f, "%-6d %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f %6.2f ", i, pct(a[ACCT_GUEST], sc->duration),
-			pct(a[ACCT_GUEST_POLL], sc->duration), pct(a[ACCT_KVM], sc->duration), pct(a[ACCT_POLL_OK], sc->duration),
-			pct(a[ACCT_POLL_FAIL], sc->duration), pct(a[ACCT_TASK], sc->duration),
-			pct(a[ACCT_SCHED] + a[ACCT_IRQ], sc->duration),
-			pct(a[ACCT_IDLE] + a[ACCT_IDLE_EXIT], sc->duration));
+		fprintf(f, "%-6d %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f %6.2f ", i, pct(a[ACCT_GUEST], span),
+			pct(a[ACCT_GUEST_POLL], span), pct(a[ACCT_KVM], span), pct(a[ACCT_POLL_OK], span),
+			pct(a[ACCT_POLL_FAIL], span), pct(a[ACCT_TASK], span),
+			pct(a[ACCT_SCHED] + a[ACCT_IRQ], span),
+			pct(a[ACCT_IDLE] + a[ACCT_IDLE_EXIT], span));
 		for (int s = 0; s < m->host->nidle; s++)
 			if (p->idle_ps[s])
-				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], sc->duration));
+				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], span));
 		fputc('\n', f);
 	}
 	/* cyclictest's own figures, in its own line layout: whole microseconds, or ns with -N */
@@ -180,6 +184,7 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 				      sc->source, "kernel", sc->kernel, "arch", kvm_arch_name(sc->era.arch),
 				      "era", era, "cost_profile", m->prof.name, "seed", (json_int_t)sc->seed,
 				      "duration_ps", (json_int_t)sc->duration));
+	json_object_set_new(json_object_get(root, "scenario"), "warmup_ps", json_integer((json_int_t)m->warmup));
 	json_t *ov = json_array();
 	for (size_t i = 0; i < sc->noverrides; i++)
 		json_array_append_new(ov, json_string(sc->overrides[i]));

@@ -42,7 +42,7 @@ void report_kvm_events(FILE *f, const struct machine *m)
 	struct exit_stat ex[VMX_REASONS];
 	char dur[32];
 	machine_sum_events(m, ev, ex);
-	sim_fmt_time(m->sc->duration, dur, sizeof(dur));
+	sim_fmt_time(m->sc->duration - m->warmup, dur, sizeof(dur)); /* the statistics' span */
 	fprintf(f, "\n Performance counter stats for 'kvmsim run %s' (%s simulated):\n\n",
 		m->sc->name ? m->sc->name : m->sc->source, dur);
 	for (int e = 0; e < KVM_EV_N; e++) {
@@ -50,7 +50,7 @@ void report_kvm_events(FILE *f, const struct machine *m)
 		snprintf(name, sizeof(name), "kvm:%s", kvm_event_names[e]);
 		fprintf(f, "%18llu %-4s %-32s%35s\n", (unsigned long long)ev[e], "", name, "");
 	}
-	fprintf(f, "\n %17.9f seconds time elapsed\n\n", (double)m->sc->duration / (double)SIM_S);
+	fprintf(f, "\n %17.9f seconds time elapsed\n\n", (double)(m->sc->duration - m->warmup) / (double)SIM_S);
 }
 
 static int by_samples(const void *a, const void *b)

@@ -109,6 +109,9 @@ static const struct cfg_key host_keys[] = {
 	{ "max_cstate", CFG_INT, H(max_cstate), NULL, "9", 0, 9,
 	  "deepest host idle state index (intel_idle.max_cstate); 0 = POLL only" },
 	{ "idle_poll", CFG_BOOL, H(idle_poll), NULL, "false", 0, 0, "host booted with idle=poll" },
+	{ "idle_exit_spread", CFG_DOUBLE, H(idle_exit_spread), NULL, "0.5", 0, 1,
+	  "an idle state's exit takes uniformly from (1 - spread) x its table exit latency (a worst case) to "
+	  "all of it; 0: always the worst case (assumed shape, see README)" },
 	{ "tasks", CFG_LIST, H(tasks), NULL, NULL, 0, 0, "other host tasks (load on the pCPUs)",
 	  .sub = &task_section, .count_offset = H(ntasks) },
 	{ NULL },
@@ -156,6 +159,8 @@ static int scenario_check(void *obj, const struct conf_node *map, const char *pa
 static const struct cfg_key scenario_keys[] = {
 	{ "name", CFG_STRING, S(name), NULL, NULL, 0, 0, "a name for reports" },
 	{ "duration", CFG_TIME, S(duration), "s", "1s", 0, 86400, "simulated time" },
+	{ "warmup", CFG_TIME, S(warmup), "ms", NULL, 0, 86400000, "time before statistics start (unset: a tenth of "
+	  "the run, at most 100ms; 0: from the start, cold)", .flags = CFG_OPTIONAL, .set_offset = S(warmup_set) },
 	{ "seed", CFG_U64, S(seed), NULL, "1", 0, 0, "master random seed" },
 	{ "kernel", CFG_STRING, S(kernel), "release", "6.12", 0, 0,
 	  "host kernel release whose KVM is modelled (4.3 and later), e.g. 5.10.7" },
@@ -289,6 +294,10 @@ static int scenario_check(void *obj, const struct conf_node *map, const char *pa
 		conf_errorf(err, at(map, "duration"), "duration", "must be positive");
 		return -1;
 	}
+	if (s->warmup_set && s->warmup >= s->duration) {
+		conf_errorf(err, at(map, "warmup"), "warmup", "must be shorter than the run (duration)");
+		return -1;
+	}
 	if (s->kvm.lapic_timer_advance_ns_set) {
 		int64_t a = s->kvm.lapic_timer_advance_ns;
 		const char *why = a == -1 && s->version < KVM_VERSION_CODE(5, 2, 0)
@@ -406,6 +415,14 @@ void scenario_free(struct scenario *s)
 		free(s->overrides[i]);
 	free(s->overrides);
 	memset(s, 0, sizeof(*s));
+}
+
+sim_time_t scenario_warmup(const struct scenario *s)
+{
+	if (s->warmup_set)
+		return s->warmup;
+	sim_time_t w = s->duration / 10;
+	return w < 100 * SIM_MS ? w : 100 * SIM_MS;
 }
 
 int64_t scenario_timer_advance(const struct scenario *s)

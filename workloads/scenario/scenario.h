@@ -83,6 +83,7 @@ struct host_conf {
 	double resched_rate;
 	int64_t max_cstate;
 	bool idle_poll;
+	double idle_exit_spread;
 	struct host_task_conf *tasks;
 	size_t ntasks;
 };
@@ -90,6 +91,8 @@ struct host_conf {
 struct scenario {
 	char *name;
 	sim_time_t duration;
+	sim_time_t warmup; /* statistics start after it; see scenario_warmup() */
+	bool warmup_set;
 	uint64_t seed;
 	char *kernel;
 	int arch;
@@ -125,6 +128,9 @@ int scenario_load(struct scenario *s, const char *path, const struct scenario_se
 		  struct conf_err *err);
 void scenario_free(struct scenario *s);
 
+/* scenario_warmup - the warm-up the run uses: the scenario's, or a tenth of the run, at most
+ * 100 ms (long enough for the host's idle governor and every halt-poll window to settle). */
+sim_time_t scenario_warmup(const struct scenario *s);
 /* scenario_timer_advance - kvm.lapic_timer_advance_ns as the release applies it (-1: adaptive). */
 int64_t scenario_timer_advance(const struct scenario *s);
 
