@@ -1,0 +1,91 @@
+/*
+ * probe.h - a minimal guest under the real /dev/kvm, woken in a controlled
+ * pattern, measured as KVM and the guest see it (`kvmsim probe`, issue 11).
+ *
+ * One VM with the in-kernel irqchip and one vCPU running a few bytes of
+ * real-mode code: x2APIC on, then `sti; hlt` forever. Its interrupt handler
+ * reads the TSC first, stores it with the wake-up's sequence number (left by
+ * the host in a mailbox in guest memory) in a ring the host reads, writes
+ * the x2APIC EOI and returns. A waker thread raises the MSI (irqfd, or
+ * KVM_SIGNAL_MSI) at the pattern's times and reads the TSC just before;
+ * the guest's TSC minus the VM's TSC offset minus the host's is the
+ * guest-observed wake-up latency (interrupt raised to the handler's first
+ * instruction), the same span as kvmsim's `irq` latency.
+ *
+ * Over the measured window (after the vCPU's first HLT, up to the last
+ * wake-up handled) the probe reads KVM's binary statistics of the vCPU
+ * (KVM_GET_STATS_FD: halt_*_poll, the poll and wait times, the three log2
+ * histograms) and the vCPU thread's CPU time (its CLOCK_THREAD_CPUTIME).
+ * The VM's poll ceiling is set with KVM_CAP_HALT_POLL; global module
+ * parameters are only read, never written.
+ */
+#ifndef KVMSIM_PROBE_PROBE_H
+#define KVMSIM_PROBE_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "sim/hist.h"
+
+#define PROBE_HIST_N 32
+#define PROBE_MAX_COUNT 200000
+
+enum probe_kind { PROBE_PERIODIC, PROBE_POISSON, PROBE_BURST };
+
+/* A wake pattern: "periodic:100us", "poisson:300us" (mean), "burst:8x20us/2ms"
+ * (bursts of 8 wake-ups 20 us apart, 2 ms from the end of one to the next). */
+struct probe_pattern {
+	char spec[64];
+	enum probe_kind kind;
+	int64_t interval_ns; /* period, mean, or the spacing inside a burst */
+	int burst_len;
+	int64_t burst_gap_ns;
+	long count;        /* wake-ups */
+	uint64_t seed;     /* poisson draws */
+	int64_t halt_poll_ns; /* KVM_CAP_HALT_POLL; -1: the module parameter */
+	bool msi;          /* KVM_SIGNAL_MSI instead of an irqfd */
+};
+
+/* probe_pattern_parse - spec into p (count, seed, halt_poll_ns left as they are); -1 with why. */
+int probe_pattern_parse(const char *spec, struct probe_pattern *p, char *why, size_t len);
+/* probe_gaps - the pattern's n planned inter-arrival times (ns), deterministic in seed. */
+void probe_gaps(const struct probe_pattern *p, int64_t *gap, long n);
+
+struct probe_stats {
+	uint64_t halt_successful_poll, halt_attempted_poll, halt_poll_invalid, halt_wakeup;
+	uint64_t halt_poll_success_ns, halt_poll_fail_ns, halt_wait_ns, blocking, halt_exits;
+	uint64_t hist[3][PROBE_HIST_N]; /* success, fail, wait: log2 buckets of ns */
+	bool have_hist;
+};
+
+struct probe_result {
+	struct probe_pattern pat;
+	char kernel[80];    /* uname -r */
+	char nested[96];    /* what kind of KVM this is, when it is not bare metal */
+	unsigned module_param[4]; /* halt_poll_ns, _grow, _grow_start, _shrink (read only) */
+	int64_t wall_ns;    /* the measured window */
+	int64_t cpu_ns;     /* the vCPU thread's CPU time in it */
+	uint64_t tsc_khz;
+	int vcpu_cpu, tid;
+	int64_t *gap_ns;    /* the actual inter-arrival times raised (count of them) */
+	long raised;
+	struct sim_hist lat; /* guest-observed latency (ns) of each paired wake-up */
+	long unpaired;      /* wake-ups whose handler record was missing or overwritten */
+	struct probe_stats st;
+};
+
+/* probe_run - run pattern p on /dev/kvm; 0, or 2 without a usable /dev/kvm, 1 on a
+ * failure; why says what. r is filled on 0 and must be freed with probe_result_free. */
+int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, size_t len);
+void probe_result_free(struct probe_result *r);
+
+/* probe_result_json - the result as a kvmsim-run/1 document (plus a "probe" member). */
+json_t *probe_result_json(const struct probe_result *r);
+
+/* probe_kernel_release - "6.18" from a uname release such as "6.18.44-fc"; false if unreadable. */
+bool probe_kernel_release(const char *uname_release, char *out, size_t len);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * probe_json.c - a probe result as a kvmsim-run/1 document, so that
+ * `kvmsim compare` and `kvmsim report` read real runs as they read simulated
+ * ones. What a real run cannot know is left out or zero and said so in
+ * "probe": the vCPU thread's CPU time is not split between guest and KVM (all
+ * of it that is not polling is under `kvm`), there is one pCPU entry (the
+ * vCPU's, its other time under `idle`), and no tracepoints or exits are
+ * counted. Both latency distributions hold every paired wake-up: the probe's
+ * wake-ups are far enough apart that each finds the vCPU halted or polling.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "models/haltpoll/kvm_era.h"
+#include "sim/out_json.h"
+#include "sim/time.h"
+#include "traces/probe/probe.h"
+#include "workloads/scenario/report.h"
+
+#ifndef KVMSIM_VERSION
+#define KVMSIM_VERSION "0.0.0"
+#endif
+
+static json_t *stats_json(const struct probe_stats *s)
+{
+	json_t *o = json_object();
+#define U(n) json_object_set_new(o, #n, json_integer((json_int_t)s->n))
+	U(halt_successful_poll);
+	U(halt_attempted_poll);
+	U(halt_poll_invalid);
+	U(halt_wakeup);
+	U(halt_poll_success_ns);
+	U(halt_poll_fail_ns);
+	U(halt_wait_ns);
+#undef U
+	static const char *const n[3] = { "halt_poll_success_hist", "halt_poll_fail_hist", "halt_wait_hist" };
+	for (int k = 0; k < 3 && s->have_hist; k++) {
+		json_t *a = json_array();
+		for (int i = 0; i < PROBE_HIST_N; i++)
+			json_array_append_new(a, json_integer((json_int_t)s->hist[k][i]));
+		json_object_set_new(o, n[k], a);
+	}
+	json_object_set_new(o, "blocking", json_integer((json_int_t)s->blocking));
+	json_object_set_new(o, "halt_exits", json_integer((json_int_t)s->halt_exits));
+	return o;
+}
+
+json_t *probe_result_json(const struct probe_result *r)
+{
+	const struct probe_stats *s = &r->st;
+	sim_time_t dur = r->wall_ns * SIM_NS;
+	sim_time_t poll_ok = (sim_time_t)s->halt_poll_success_ns * SIM_NS;
+	sim_time_t poll_fail = (sim_time_t)s->halt_poll_fail_ns * SIM_NS;
+	sim_time_t cpu = r->cpu_ns * SIM_NS;
+	if (cpu > dur)
+		cpu = dur;
+	if (poll_ok + poll_fail > cpu) /* the two clocks disagree by a little: keep the sums exact */
+		cpu = poll_ok + poll_fail <= dur ? poll_ok + poll_fail : dur;
+	sim_time_t kvm = cpu - poll_ok - poll_fail;
+	if (kvm < 0) {
+		poll_fail += kvm;
+		kvm = 0;
+	}
+	char rel[16] = "?";
+	probe_kernel_release(r->kernel, rel, sizeof(rel));
+	unsigned ver;
+	struct kvm_era era;
+	char err[128], era_s[2] = "?";
+	if (!kvm_version_parse(rel, &ver, err, sizeof(err)) && !kvm_era_for(ver, KVM_ARCH_X86, &era, err, sizeof(err)))
+		era_s[0] = era.era;
+	int64_t hp = r->pat.halt_poll_ns >= 0 ? r->pat.halt_poll_ns : r->module_param[0];
+
+	json_t *root = json_object();
+	json_object_set_new(root, "schema", json_string(KVMSIM_RUN_SCHEMA));
+	json_object_set_new(root, "kvmsim", json_string(KVMSIM_VERSION));
+	json_object_set_new(root, "scenario",
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:[]}", "name", r->pat.spec, "source",
+				      "kvmsim probe (/dev/kvm)", "kernel", r->kernel, "arch", "x86", "era", era_s,
+				      "cost_profile", "real", "seed", (json_int_t)r->pat.seed, "duration_ps",
+				      (json_int_t)dur, "overrides"));
+	json_object_set_new(root, "kvm_params",
+			    json_pack("{s:I, s:I, s:I, s:I}", "halt_poll_ns", (json_int_t)hp, "halt_poll_ns_grow",
+				      (json_int_t)r->module_param[1], "halt_poll_ns_grow_start",
+				      (json_int_t)r->module_param[2], "halt_poll_ns_shrink", (json_int_t)r->module_param[3]));
+	json_object_set_new(root, "events", json_integer(0));
+
+	json_t *v = json_object();
+	json_object_set_new(v, "name", json_string("vm0/vcpu0"));
+	json_object_set_new(v, "vm", json_string("vm0"));
+	json_object_set_new(v, "vcpu_id", json_integer(0));
+	json_object_set_new(v, "pcpu", json_integer(r->vcpu_cpu));
+	json_object_set_new(v, "pid", json_integer(r->tid));
+	json_object_set_new(v, "policy", json_string("kvm"));
+	json_object_set_new(v, "halt_poll_ns", json_integer((json_int_t)hp));
+	json_object_set_new(v, "halts", json_integer((json_int_t)s->halt_exits));
+	json_object_set_new(v, "interrupts", json_pack("{s:I, s:I, s:I}", "arrivals", (json_int_t)r->raised,
+						       "coalesced", (json_int_t)r->unpaired, "invalid_wakeups", 0));
+	json_object_set_new(v, "stats", stats_json(s));
+	json_object_set_new(v, "latency", json_pack("{s:o, s:o}", "wake", sim_hist_json(&r->lat), "irq",
+						    sim_hist_json(&r->lat)));
+	json_object_set_new(v, "cpu_ps",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "guest", 0, "guest_poll", 0, "kvm",
+				      (json_int_t)kvm, "poll_ok", (json_int_t)poll_ok, "poll_fail", (json_int_t)poll_fail,
+				      "sleep", (json_int_t)(dur - cpu), "runnable", 0));
+	json_object_set_new(v, "kvm_events", json_object());
+	json_object_set_new(v, "exits", json_object());
+	json_object_set_new(root, "vcpus", json_pack("[o]", v));
+
+	json_t *pc = json_pack("{s:i, s:{s:I, s:I, s:I, s:I, s:I}}", "cpu", r->vcpu_cpu, "cpu_ps", "guest", 0, "kvm",
+			       (json_int_t)kvm, "poll_ok", (json_int_t)poll_ok, "poll_fail", (json_int_t)poll_fail,
+			       "idle", (json_int_t)(dur - cpu));
+	json_object_set_new(root, "pcpus", json_pack("[o]", pc));
+	json_object_set_new(root, "host_tasks", json_array());
+	json_object_set_new(root, "kvm_events", json_object());
+	json_object_set_new(root, "exits", json_object());
+
+	json_t *gaps = json_array();
+	for (long i = 0; i < r->raised; i++)
+		json_array_append_new(gaps, json_integer((json_int_t)r->gap_ns[i]));
+	json_t *pr = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "pattern", r->pat.spec,
+			       "count", (json_int_t)r->pat.count, "halt_poll_ns", (json_int_t)r->pat.halt_poll_ns,
+			       "delivery", r->pat.msi ? "KVM_SIGNAL_MSI" : "irqfd", "tsc_khz", (json_int_t)r->tsc_khz,
+			       "vcpu_cpu_ns", (json_int_t)r->cpu_ns, "wall_ns", (json_int_t)r->wall_ns, "unpaired",
+			       (json_int_t)r->unpaired, "host", r->nested[0] ? r->nested : "bare metal",
+			       "cpu_split", "guest and KVM time are not separated: all non-polling CPU time is under kvm",
+			       "gaps_ns", gaps);
+	json_object_set_new(root, "probe", pr);
+	return root;
+}
