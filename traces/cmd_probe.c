@@ -28,6 +28,8 @@ static void usage(FILE *f)
 		"  --count N           wake-ups (default 2000, at most %d)\n"
 		"  --seed N            seed of poisson draws (default 1)\n"
 		"  --msi               KVM_SIGNAL_MSI instead of an irqfd\n"
+		"  --no-rt             leave the vCPU thread and the waker SCHED_OTHER (default:\n"
+		"                      SCHED_FIFO when permitted, so other tasks delay neither)\n"
 		"  --json OUT          the result as kvmsim-run/1 JSON (- for stdout)\n"
 		"  -h, --help          this text\n\n"
 		"Exit status: 0 done, 1 failed, 2 bad usage or no usable /dev/kvm.\n",
@@ -45,6 +47,8 @@ static void probe_print(FILE *f, const struct probe_result *r)
 		r->pat.halt_poll_ns >= 0 ? " (KVM_CAP_HALT_POLL)" : " (module)", r->kernel);
 	if (r->nested[0])
 		fprintf(f, "host: %s\n", r->nested);
+	if (!r->rt)
+		fprintf(f, "note: the vCPU thread and the waker ran SCHED_OTHER: other tasks may delay them\n");
 	fprintf(f, "window %.1f ms; polls attempted %llu, successful %llu (%.1f%%); halt exits %llu, wake-ups %llu\n",
 		wall / 1e6, (unsigned long long)s->halt_attempted_poll, (unsigned long long)s->halt_successful_poll,
 		s->halt_attempted_poll ? 100.0 * (double)s->halt_successful_poll / (double)s->halt_attempted_poll : 0.0,
@@ -54,6 +58,9 @@ static void probe_print(FILE *f, const struct probe_result *r)
 		100.0 * (double)(s->halt_poll_success_ns + s->halt_poll_fail_ns) / wall,
 		100.0 * (double)s->halt_poll_success_ns / wall, 100.0 * (double)s->halt_poll_fail_ns / wall,
 		r->raised ? (double)r->cpu_ns / (double)r->raised / 1e3 : 0.0);
+	if (r->other_ns >= 0)
+		fprintf(f, "other tasks on the vCPU's CPU %d: %.2f%% (they stop halt polling while runnable)\n", r->vcpu_cpu,
+			100.0 * (double)r->other_ns / wall);
 	if (r->lat.count)
 		fprintf(f, "wake latency (us): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (%llu paired, %ld unpaired)\n",
 			(double)sim_hist_quantile(&r->lat, 0.5) / 1e3, (double)sim_hist_quantile(&r->lat, 0.9) / 1e3,
@@ -69,9 +76,10 @@ int cmd_probe(int argc, char **argv)
 		{ "pattern", required_argument, NULL, 'p' }, { "halt-poll-ns", required_argument, NULL, 'H' },
 		{ "count", required_argument, NULL, 'n' },   { "seed", required_argument, NULL, 's' },
 		{ "msi", no_argument, NULL, 'm' },	     { "json", required_argument, NULL, 'j' },
+		{ "no-rt", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
-	struct probe_pattern p = { .count = 2000, .seed = 1, .halt_poll_ns = -1 };
+	struct probe_pattern p = { .count = 2000, .seed = 1, .halt_poll_ns = -1, .rt = true };
 	char why[256];
 	const char *json = NULL, *spec = "periodic:100us";
 	uint32_t u;
@@ -102,6 +110,9 @@ int cmd_probe(int argc, char **argv)
 			break;
 		case 'm':
 			p.msi = true;
+			break;
+		case 'R':
+			p.rt = false;
 			break;
 		case 'j':
 			json = optarg;

@@ -47,6 +47,7 @@ struct probe_pattern {
 	uint64_t seed;     /* poisson draws */
 	int64_t halt_poll_ns; /* KVM_CAP_HALT_POLL; -1: the module parameter */
 	bool msi;          /* KVM_SIGNAL_MSI instead of an irqfd */
+	bool rt;           /* SCHED_FIFO for the vCPU thread and the waker, if permitted */
 };
 
 /* probe_pattern_parse - spec into p (count, seed, halt_poll_ns left as they are); -1 with why. */
@@ -68,8 +69,10 @@ struct probe_result {
 	unsigned module_param[4]; /* halt_poll_ns, _grow, _grow_start, _shrink (read only) */
 	int64_t wall_ns;    /* the measured window */
 	int64_t cpu_ns;     /* the vCPU thread's CPU time in it */
+	int64_t other_ns;   /* other tasks' time on the vCPU's CPU in it (/proc/schedstat), -1 unknown */
 	uint64_t tsc_khz;
 	int vcpu_cpu, tid;
+	bool rt;            /* both threads ran SCHED_FIFO */
 	int64_t *gap_ns;    /* the actual inter-arrival times raised (count of them) */
 	long raised;
 	struct sim_hist lat; /* guest-observed latency (ns) of each paired wake-up */

@@ -1,7 +1,8 @@
 /*
  * probe_json.c - a probe result as a kvmsim-run/1 document, so that
  * `kvmsim compare` and `kvmsim report` read real runs as they read simulated
- * ones. What a real run cannot know is left out or zero and said so in
+ * ones. Other tasks' time on the vCPU's CPU (from /proc/schedstat) is that pCPU's
+ * `task` time and probe.other_cpu_ns. What a real run cannot know is left out or zero and said so in
  * "probe": the vCPU thread's CPU time is not split between guest and KVM (all
  * of it that is not polling is under `kvm`), there is one pCPU entry (the
  * vCPU's, its other time under `idle`), and no tracepoints or exits are
@@ -106,9 +107,14 @@ json_t *probe_result_json(const struct probe_result *r)
 	json_object_set_new(v, "exits", json_object());
 	json_object_set_new(root, "vcpus", json_pack("[o]", v));
 
-	json_t *pc = json_pack("{s:i, s:{s:I, s:I, s:I, s:I, s:I}}", "cpu", r->vcpu_cpu, "cpu_ps", "guest", 0, "kvm",
+	sim_time_t other = r->other_ns * SIM_NS;
+	if (other > dur - cpu)
+		other = dur - cpu;
+	if (other < 0)
+		other = 0;
+	json_t *pc = json_pack("{s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "cpu", r->vcpu_cpu, "cpu_ps", "guest", 0, "kvm",
 			       (json_int_t)kvm, "poll_ok", (json_int_t)poll_ok, "poll_fail", (json_int_t)poll_fail,
-			       "idle", (json_int_t)(dur - cpu));
+			       "task", (json_int_t)other, "idle", (json_int_t)(dur - cpu - other));
 	json_object_set_new(root, "pcpus", json_pack("[o]", pc));
 	json_object_set_new(root, "host_tasks", json_array());
 	json_object_set_new(root, "kvm_events", json_object());
@@ -117,13 +123,13 @@ json_t *probe_result_json(const struct probe_result *r)
 	json_t *gaps = json_array();
 	for (long i = 0; i < r->raised; i++)
 		json_array_append_new(gaps, json_integer((json_int_t)r->gap_ns[i]));
-	json_t *pr = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "pattern", r->pat.spec,
+	json_t *pr = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:b, s:o}", "pattern", r->pat.spec,
 			       "count", (json_int_t)r->pat.count, "halt_poll_ns", (json_int_t)r->pat.halt_poll_ns,
 			       "delivery", r->pat.msi ? "KVM_SIGNAL_MSI" : "irqfd", "tsc_khz", (json_int_t)r->tsc_khz,
 			       "vcpu_cpu_ns", (json_int_t)r->cpu_ns, "wall_ns", (json_int_t)r->wall_ns, "unpaired",
-			       (json_int_t)r->unpaired, "host", r->nested[0] ? r->nested : "bare metal",
+			       (json_int_t)r->unpaired, "other_cpu_ns", (json_int_t)r->other_ns, "host", r->nested[0] ? r->nested : "bare metal",
 			       "cpu_split", "guest and KVM time are not separated: all non-polling CPU time is under kvm",
-			       "gaps_ns", gaps);
+			       "sched_fifo", r->rt, "gaps_ns", gaps);
 	json_object_set_new(root, "probe", pr);
 	return root;
 }

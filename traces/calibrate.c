@@ -1,0 +1,99 @@
+/*
+ * calibrate.c - `kvmsim calibrate`: fit a profile's free costs to probe
+ * results (traces/probe/calib.h) and write the profile of this host.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cli.h"
+#include "sim/out_json.h"
+#include "traces/probe/calib.h"
+
+#define CMD "calibrate"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmsim calibrate RESULT.json... [--base PROFILE] [--name NAME] [-o OUT.yaml]\n\n"
+		"Fit the costs a probe can see (exit and entry, the wake-up of a sleeping vCPU,\n"
+		"one poll iteration, the host idle state's exit latency, and the probe guest's\n"
+		"handler work, the MSI's delivery) to results of `kvmsim probe --json`, by\n"
+		"running the simulator on the same arrivals (GSL nonlinear least squares),\n"
+		"and write a cost profile with\n"
+		"each fitted cost's value, spread and source. Use patterns with and without\n"
+		"successful polls (e.g. intervals below and above the poll ceiling).\n\n"
+		"  --base PROFILE   where the costs not fitted come from (default haswell-ep)\n"
+		"  --name NAME      the new profile's name (default this-host)\n"
+		"  -o OUT.yaml      write the profile there (default: stdout)\n"
+		"  -h, --help       this text\n\n"
+		"Exit status: 0 done, 1 the fit or the output failed, 2 bad usage or input.\n");
+}
+
+int cmd_calibrate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "base", required_argument, NULL, 'b' }, { "name", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *base = "haswell-ep", *name = "this-host", *out = "-";
+	int o;
+	opterr = 0;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (o) {
+		case 'b':
+			base = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_bad_option(CMD, argv);
+		}
+	}
+	int n = argc - optind;
+	if (n < 2)
+		return cli_error(CMD, "expected at least 2 probe results (kvmsim probe --json), got %d", n);
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return cli_error(CMD, "--name: expected lower-case letters, digits, - and _, got \"%s\"", name);
+	struct calib_target *t = calloc((size_t)n, sizeof(*t));
+	int rc = calib_load_targets(CMD, argv + optind, n, t);
+	char why[512];
+	struct calib_fit fit;
+	FILE *err = strcmp(out, "-") ? stdout : stderr; /* the report goes where the profile does not */
+	if (!rc && calib_fit(t, n, base, &fit, why, sizeof(why)))
+		rc = (cli_error(CMD, "%s", why), 1);
+	if (!rc) {
+		fprintf(err, "kvmsim calibrate: %d probe results, base profile %s\n", n, base);
+		calib_print_fit(err, &fit, false);
+		for (int i = 0; i < n && !rc; i++) {
+			struct calib_figs s;
+			if (calib_simulate(&t[i], base, fit.x, &s, why, sizeof(why)))
+				rc = (cli_error(CMD, "%s", why), 1);
+			else
+				calib_print_compare(err, &t[i], &s, NULL, false);
+		}
+	}
+	if (!rc) {
+		FILE *f = cli_open_out(CMD, out);
+		if (!f)
+			rc = 1;
+		else if (calib_write_profile(f, base, name, t[0].tsc_khz, &fit, t, n, why, sizeof(why)))
+			rc = (cli_error(CMD, "%s", why), 1), cli_close_out(CMD, out, f);
+		else
+			rc = cli_close_out(CMD, out, f);
+	}
+	for (int i = 0; i < n; i++)
+		calib_target_free(&t[i]);
+	free(t);
+	return rc;
+}

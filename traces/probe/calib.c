@@ -1,0 +1,392 @@
+/* calib.c - a cost profile fitted to probe results with GSL (see calib.h). */
+#include "traces/probe/calib.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_vector.h>
+
+#include "models/costs/costs.h"
+#include "sim/out_json.h"
+#include "traces/probe/probe.h"
+#include "workloads/scenario/machine.h"
+#include "workloads/scenario/report.h"
+
+const char *const calib_param_names[CP_N] = { "exit_entry", "wakeup", "poll_iter", "idle_exit", "guest_work",
+						      "irq_deliver" };
+const char *const calib_param_units[CP_N] = { "cycles", "cycles", "cycles", "ns", "ns", "cycles" };
+static const double calib_start[CP_N] = { 1500, 4400, 150, 2000, 5000, 1500 };
+/* the range each parameter is kept in (a flat residual outside): physically possible values */
+static const double calib_lo[CP_N] = { 100, 100, 10, 10, 10, 100 },
+		    calib_hi[CP_N] = { 1e6, 1e6, 1e5, 1e6, 1e6, 1e6 };
+#define NRES 4 /* residuals per target */
+#define FD_STEP 0.1
+
+static int whyf(char *why, size_t len, const char *fmt, const char *a, const char *b)
+{
+	snprintf(why, len, fmt, a, b);
+	return -1;
+}
+
+static double num(const json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	const json_t *v = json_array_get(json_object_get(run, "vcpus"), 0);
+	const json_t *st = json_object_get(v, "stats"), *cpu = json_object_get(v, "cpu_ps");
+	double dur_ns = num(json_object_get(run, "scenario"), "duration_ps") / 1e3;
+	if (!json_is_object(st) || !json_is_object(cpu) || dur_ns <= 0)
+		return whyf(why, len, "not a kvmsim-run/1 document with a vCPU (stats, cpu_ps, duration)%s%s", "", "");
+	f->wakes = (long)num(json_object_get(v, "interrupts"), "arrivals");
+	f->attempted = num(st, "halt_attempted_poll");
+	f->successful = num(st, "halt_successful_poll");
+	f->poll_success_pct = f->attempted > 0 ? 100.0 * f->successful / f->attempted : 0;
+	f->poll_cpu_pct = 100.0 * (num(st, "halt_poll_success_ns") + num(st, "halt_poll_fail_ns")) / dur_ns;
+	double busy = 0;
+	const char *k;
+	json_t *x;
+	json_object_foreach((json_t *)cpu, k, x)
+		if (strcmp(k, "sleep") && strcmp(k, "runnable"))
+			busy += json_number_value(x);
+	/* the thread's CPU time includes switching it in and out: a simulated pCPU's sched time,
+	 * which with one vCPU (and at most one other task) is the vCPU's context switches */
+	const json_t *pc = json_object_get(json_array_get(json_object_get(run, "pcpus"), 0), "cpu_ps");
+	busy += num(pc, "sched");
+	f->cpu_per_wake_ns = f->wakes ? busy / 1e3 / (double)f->wakes : 0;
+	struct sim_hist h;
+	const char *w = NULL;
+	if (sim_hist_from_json(json_object_get(json_object_get(v, "latency"), "irq"), &h, &w))
+		return whyf(why, len, "latency.irq: %s%s", w ? w : "malformed", "");
+	f->p50_ns = h.count ? (double)sim_hist_quantile(&h, 0.5) : 0;
+	f->p99_ns = h.count ? (double)sim_hist_quantile(&h, 0.99) : 0;
+	sim_hist_free(&h);
+	static const char *const hn[3] = { "halt_poll_success_hist", "halt_poll_fail_hist", "halt_wait_hist" };
+	f->have_hist = true;
+	for (int i = 0; i < 3; i++) {
+		const json_t *a = json_object_get(st, hn[i]);
+		if (!json_is_array(a))
+			f->have_hist = false;
+		for (size_t b = 0; b < 32 && a; b++)
+			f->hist[i][b] = (uint64_t)json_integer_value(json_array_get(a, b));
+	}
+	return 0;
+}
+
+int calib_target_from_json(const json_t *run, const char *path, struct calib_target *t, char *why, size_t len)
+{
+	memset(t, 0, sizeof(*t));
+	const json_t *pr = json_object_get(run, "probe"), *gaps = json_object_get(pr, "gaps_ns");
+	const json_t *kp = json_object_get(run, "kvm_params");
+	if (!json_is_object(pr) || !json_is_array(gaps) || !json_array_size(gaps))
+		return whyf(why, len, "%s: key probe.gaps_ns: expected the result of kvmsim probe --json%s", path, "");
+	if (calib_figs_from_json(run, &t->real, why, len))
+		return -1;
+	snprintf(t->path, sizeof(t->path), "%s", path);
+	t->halt_poll_ns = (int64_t)num(pr, "halt_poll_ns");
+	snprintf(t->label, sizeof(t->label), "%s hp=%lld", json_string_value(json_object_get(pr, "pattern")),
+		 (long long)t->halt_poll_ns);
+	const char *kn[4] = { "halt_poll_ns", "halt_poll_ns_grow", "halt_poll_ns_grow_start", "halt_poll_ns_shrink" };
+	for (int i = 0; i < 4; i++)
+		t->module_param[i] = (unsigned)num(kp, kn[i]);
+	const char *kern = json_string_value(json_object_get(json_object_get(run, "scenario"), "kernel"));
+	if (!kern || !probe_kernel_release(kern, t->kernel, sizeof(t->kernel)))
+		return whyf(why, len, "%s: key scenario.kernel: expected a kernel release%s", path, "");
+	t->dur_ns = (int64_t)(num(json_object_get(run, "scenario"), "duration_ps") / 1e3);
+	t->tsc_khz = (uint64_t)num(pr, "tsc_khz");
+	double other = num(pr, "other_cpu_ns");
+	t->other_share = t->dur_ns > 0 && other > 0 ? other / (double)t->dur_ns : 0;
+	snprintf(t->gapfile, sizeof(t->gapfile), "/tmp/kvmsim-calib-XXXXXX");
+	int fd = mkstemp(t->gapfile);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		t->gapfile[0] = 0;
+		return whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
+	}
+	size_t i;
+	json_t *g;
+	json_array_foreach(gaps, i, g)
+		fprintf(f, "%lld\n", (long long)json_integer_value(g));
+	if (fclose(f))
+		return whyf(why, len, "writing %s: %s", t->gapfile, strerror(errno));
+	return 0;
+}
+
+void calib_target_free(struct calib_target *t)
+{
+	if (t->gapfile[0])
+		unlink(t->gapfile);
+	t->gapfile[0] = 0;
+}
+
+/* yaml_str - a double-quoted YAML scalar. */
+static void yaml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+	fputc('"', f);
+}
+
+/* profile_yaml - base profile p with the parameters x; fit (may be NULL) says how they were found. */
+static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name, uint64_t tsc_khz, const double *x,
+			 const struct calib_fit *fit, const char *trained)
+{
+	char src[1024];
+	fprintf(f, "name: %s\ndescription: ", name);
+	yaml_str(f, "this host (kvmsim calibrate): costs fitted to kvmsim probe results, the rest from the base profile");
+	fprintf(f, "\ntsc: %llukHz\npreemption_timer_shift: %u\ncosts:\n", (unsigned long long)tsc_khz,
+		p->preemption_timer_shift);
+	for (int i = 0; i < COST_N; i++) {
+		int par = i == COST_vmexit || i == COST_vmentry		 ? CP_EXIT_ENTRY
+			  : i == COST_ctxsw || i == COST_block_prepare ? CP_WAKEUP
+			  : i == COST_poll_iter			? CP_POLL_ITER
+			  : i == COST_irq_deliver			? CP_IRQ_DELIVER
+								: -1;
+		const struct cfg_cost *c = &p->cost[i];
+		fprintf(f, "  %s:\n", cost_names[i]);
+		if (par >= 0) {
+			double v = par == CP_EXIT_ENTRY || par == CP_WAKEUP ? x[par] / 2 : x[par];
+			fprintf(f, "    cycles: %lld\n", (long long)llround(v));
+			if (fit)
+				snprintf(src, sizeof(src),
+					 "fitted to %s: %s = %.0f +- %.0f cycles (1 sigma)%s; fit residual rms %.3f", trained,
+					 calib_param_names[par], x[par], fit->sd[par],
+					 par == CP_EXIT_ENTRY ? ", split evenly between vmexit and vmentry"
+					 : par == CP_WAKEUP   ? ", split evenly between block_prepare and ctxsw"
+							      : "",
+					 fit->rms);
+			else
+				snprintf(src, sizeof(src), "trial value of kvmsim calibrate");
+		} else {
+			if (c->is_time)
+				fprintf(f, "    time: %lldns\n", (long long)(c->time / 1000));
+			else
+				fprintf(f, "    cycles: %lld\n", (long long)c->cycles);
+			if (c->cv > 0)
+				fprintf(f, "    cv: %g\n", c->cv);
+			snprintf(src, sizeof(src), "not fitted: the %s profile's value (%s)", p->name,
+				 c->source ? c->source : "no source");
+		}
+		fprintf(f, "    source: ");
+		yaml_str(f, src);
+		fputc('\n', f);
+	}
+	fprintf(f, "idle_states:\n");
+	fprintf(f, "  # this host's cpuidle: POLL, then the guest haltpoll driver's HLT (an exit to the\n"
+		   "  # hypervisor below); its exit latency is idle_exit%s\n",
+		fit ? ", fitted" : "");
+	fprintf(f, "  - {name: POLL, exit_latency: 0us, target_residency: 0us, power: 6.0, polling: true}\n");
+	fprintf(f, "  - {name: haltpoll, exit_latency: %lldns, target_residency: 1us, power: 2.5}\n",
+		(long long)llround(x[CP_IDLE_EXIT]));
+}
+
+int calib_simulate(const struct calib_target *t, const char *base, const double *x, struct calib_figs *out,
+		   char *why, size_t len)
+{
+	struct cost_profile p = { 0 };
+	struct conf_err err;
+	if (cost_profile_load(&p, base, &err))
+		return whyf(why, len, "base profile %s: %s", base, err.msg);
+	char prof[] = "/tmp/kvmsim-calib-XXXXXX.yaml", scen[] = "/tmp/kvmsim-calib-XXXXXX.yaml";
+	int pfd = mkstemps(prof, 5), sfd = mkstemps(scen, 5);
+	FILE *pf = pfd >= 0 ? fdopen(pfd, "w") : NULL, *sf = sfd >= 0 ? fdopen(sfd, "w") : NULL;
+	int rc = -1;
+	if (!pf || !sf) {
+		whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
+		goto out;
+	}
+	profile_yaml(pf, &p, "calib-trial", t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL);
+	fprintf(sf,
+		"name: calib\nduration: %lldns\nseed: 1\nkernel: \"%s\"\narch: x86\ncost_profile: %s\n"
+		"kvm: {halt_poll_ns: %u, halt_poll_ns_grow: %u, halt_poll_ns_grow_start: %u, halt_poll_ns_shrink: %u}\n"
+		"host:\n  pcpus: 1\n"
+		,
+		(long long)t->dur_ns, t->kernel, prof, t->module_param[0], t->module_param[1], t->module_param[2],
+		t->module_param[3]);
+	if (t->other_share > 0.002)
+		fprintf(sf, "  tasks: [{name: other, pcpu: 0, load: {type: poisson, rate: %.1f, work: {dist: exponential, mean: 500us}}}]\n",
+			t->other_share / 500e-6);
+	fprintf(sf, "vm:\n  vcpus: 1\n  apicv: false\n  apic: x2apic\n");
+	if (t->halt_poll_ns >= 0)
+		fprintf(sf, "  halt_poll_ns: %lld\n", (long long)t->halt_poll_ns);
+	fprintf(sf, "  workload: {type: file, file: %s, loop: false, work: %lldns}\n", t->gapfile,
+		(long long)llround(x[CP_GUEST_WORK]));
+	bool bad = ferror(pf) || ferror(sf);
+	bad |= fclose(pf) != 0;
+	bad |= fclose(sf) != 0;
+	pf = sf = NULL;
+	if (bad) {
+		whyf(why, len, "writing a temporary file: %s%s", strerror(errno), "");
+		goto out;
+	}
+	struct scenario sc;
+	if (scenario_load(&sc, scen, NULL, 0, &err)) {
+		whyf(why, len, "simulated scenario: %s%s", err.msg, "");
+		goto out;
+	}
+	struct machine m;
+	if (machine_build(&m, &sc, NULL, &err)) {
+		whyf(why, len, "simulated machine: %s%s", err.msg, "");
+		scenario_free(&sc);
+		goto out;
+	}
+	struct run_info ri = { machine_run_until(&m, sc.duration), 0 };
+	machine_finish(&m);
+	json_t *j = report_json(&m, &ri);
+	rc = calib_figs_from_json(j, out, why, len);
+	json_decref(j);
+	machine_free(&m);
+	scenario_free(&sc);
+out:
+	if (pf)
+		fclose(pf);
+	if (sf)
+		fclose(sf);
+	unlink(prof);
+	unlink(scen);
+	cost_profile_free(&p);
+	return rc;
+}
+
+struct fit_ctx {
+	struct calib_target *t;
+	int n;
+	const char *base;
+	char *why;
+	size_t len;
+	int failed;
+};
+
+static void residuals(const struct calib_figs *s, const struct calib_figs *r, double *out)
+{
+	out[0] = r->p50_ns > 0 ? (s->p50_ns - r->p50_ns) / r->p50_ns : 0;
+	out[1] = r->cpu_per_wake_ns > 0 ? (s->cpu_per_wake_ns - r->cpu_per_wake_ns) / r->cpu_per_wake_ns : 0;
+	out[2] = (s->poll_success_pct - r->poll_success_pct) / 10;
+	out[3] = (s->poll_cpu_pct - r->poll_cpu_pct) / 10;
+}
+
+/* eval - the residual vector at log-parameters y. */
+static int eval(const double *y, struct fit_ctx *c, double *res)
+{
+	double x[CP_N];
+	for (int i = 0; i < CP_N; i++)
+		x[i] = fmin(fmax(exp(y[i]), calib_lo[i]), calib_hi[i]);
+	for (int k = 0; k < c->n; k++) {
+		struct calib_figs s;
+		if (calib_simulate(&c->t[k], c->base, x, &s, c->why, c->len)) {
+			c->failed = 1;
+			return GSL_EFAILED;
+		}
+		residuals(&s, &c->t[k].real, res + NRES * k);
+	}
+	return GSL_SUCCESS;
+}
+
+static int fit_f(const gsl_vector *y, void *arg, gsl_vector *f)
+{
+	return eval(y->data, arg, f->data);
+}
+
+/* fit_df - central differences, FD_STEP wide in each log-parameter. */
+static int fit_df(const gsl_vector *y, void *arg, gsl_matrix *J)
+{
+	struct fit_ctx *c = arg;
+	size_t m = (size_t)(NRES * c->n);
+	double *a = malloc(m * sizeof(double)), *b = malloc(m * sizeof(double)), yy[CP_N];
+	int rc = GSL_SUCCESS;
+	for (int j = 0; j < CP_N && rc == GSL_SUCCESS; j++) {
+		memcpy(yy, y->data, sizeof(yy));
+		yy[j] += FD_STEP;
+		rc = eval(yy, c, a);
+		yy[j] -= 2 * FD_STEP;
+		if (rc == GSL_SUCCESS)
+			rc = eval(yy, c, b);
+		for (size_t i = 0; i < m && rc == GSL_SUCCESS; i++)
+			gsl_matrix_set(J, i, (size_t)j, (a[i] - b[i]) / (2 * FD_STEP));
+	}
+	free(a);
+	free(b);
+	return rc;
+}
+
+int calib_fit(struct calib_target *t, int n, const char *base, struct calib_fit *fit, char *why, size_t len)
+{
+	struct fit_ctx c = { t, n, base, why, len, 0 };
+	size_t m = (size_t)(NRES * n);
+	memset(fit, 0, sizeof(*fit));
+	if (m < CP_N)
+		return whyf(why, len, "%s%s", "at least 2 probe results are needed to fit 6 parameters", "");
+	gsl_multifit_nlinear_fdf fdf = { .f = fit_f, .df = fit_df, .n = m, .p = CP_N, .params = &c };
+	gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();
+	gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, m, CP_N);
+	double y0[CP_N];
+	for (int i = 0; i < CP_N; i++)
+		y0[i] = log(calib_start[i]);
+	gsl_vector_view yv = gsl_vector_view_array(y0, CP_N);
+	gsl_error_handler_t *old = gsl_set_error_handler_off();
+	int info = 0;
+	int st = gsl_multifit_nlinear_init(&yv.vector, &fdf, w);
+	if (st == GSL_SUCCESS)
+		st = gsl_multifit_nlinear_driver(40, 1e-3, 1e-6, 1e-6, NULL, NULL, &info, w);
+	int rc = 0;
+	if (c.failed) {
+		rc = -1;
+	} else if (st != GSL_SUCCESS && st != GSL_EMAXITER) {
+		rc = whyf(why, len, "the fit failed: %s%s", gsl_strerror(st), "");
+	} else {
+		fit->converged = st == GSL_SUCCESS;
+		fit->iters = (int)gsl_multifit_nlinear_niter(w);
+		gsl_vector *f = gsl_multifit_nlinear_residual(w);
+		double chi2;
+		gsl_blas_ddot(f, f, &chi2);
+		fit->rms = sqrt(chi2 / (double)m);
+		gsl_matrix *cov = gsl_matrix_alloc(CP_N, CP_N);
+		gsl_multifit_nlinear_covar(gsl_multifit_nlinear_jac(w), 0.0, cov);
+		double dof = m > CP_N ? (double)(m - CP_N) : 1;
+		for (int i = 0; i < CP_N; i++) {
+			fit->x[i] = fmin(fmax(exp(gsl_vector_get(gsl_multifit_nlinear_position(w), (size_t)i)), calib_lo[i]),
+					 calib_hi[i]);
+			fit->sd[i] = fit->x[i] * sqrt(fabs(gsl_matrix_get(cov, (size_t)i, (size_t)i)) * chi2 / dof);
+		}
+		gsl_matrix_free(cov);
+	}
+	gsl_set_error_handler(old);
+	gsl_multifit_nlinear_free(w);
+	return rc;
+}
+
+int calib_write_profile(FILE *f, const char *base, const char *name, uint64_t tsc_khz, const struct calib_fit *fit,
+			const struct calib_target *t, int n, char *why, size_t len)
+{
+	struct cost_profile p = { 0 };
+	struct conf_err err;
+	if (cost_profile_load(&p, base, &err))
+		return whyf(why, len, "base profile %s: %s", base, err.msg);
+	char trained[1024] = "kvmsim probe on this host (";
+	for (int i = 0; i < n; i++)
+		snprintf(trained + strlen(trained), sizeof(trained) - strlen(trained), "%s%s", i ? ", " : "", t[i].label);
+	snprintf(trained + strlen(trained), sizeof(trained) - strlen(trained), ")");
+	fprintf(f, "# Written by kvmsim calibrate: %d probe results, %s after %d iterations.\n", n,
+		fit->converged ? "converged" : "NOT converged", fit->iters);
+	fprintf(f, "# The probe guest's handler work (guest_work) fitted to %.0f +- %.0f ns; it is a property\n"
+		   "# of the probe's guest, not of a path, so it is not a cost below.\n",
+		fit->x[CP_GUEST_WORK], fit->sd[CP_GUEST_WORK]);
+	fprintf(f, "# The idle state's exit latency (idle_exit) fitted to %.0f +- %.0f ns.\n", fit->x[CP_IDLE_EXIT],
+		fit->sd[CP_IDLE_EXIT]);
+	profile_yaml(f, &p, name, tsc_khz, fit->x, fit, trained);
+	cost_profile_free(&p);
+	return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * calib.h - fitting a cost profile to probe results (`kvmsim calibrate`,
+ * `kvmsim validate`, issue 11).
+ *
+ * A target is one probe result (a kvmsim-run/1 document from `kvmsim probe`):
+ * its wake pattern as actually raised (the inter-arrival times), its poll
+ * ceiling, and the figures compared (struct calib_figs). The simulator is
+ * run on the same arrivals: one pCPU, one vCPU, no APICv, x2APIC EOI, the
+ * host kernel's release and module parameters, the other tasks that shared
+ * the vCPU's CPU during the probe as one host task of the same average load
+ * (Poisson bursts of 500 us: while one is runnable, KVM does not poll), and a
+ * profile built from a
+ * base profile with the free parameters set:
+ *
+ *   exit_entry   vmexit + vmentry, cycles (split evenly): one exit and entry
+ *   wakeup       block_prepare + ctxsw, cycles (split evenly): a vCPU going to
+ *                sleep in kvm_vcpu_block() and switched back in when woken
+ *   poll_iter    poll_iter, cycles: one halt-poll iteration
+ *   idle_exit    the host idle state's exit latency, ns (its state below POLL)
+ *   guest_work   the probe guest's handler after its first instruction, ns
+ *                (a property of the probe's guest on this host, not a cost:
+ *                on a nested KVM its few instructions are emulated)
+ *   irq_deliver  irq_deliver, cycles: the MSI from the irqfd to the vCPU's IRR and kick
+ *
+ * The fit is GSL's nonlinear least squares (trust region, Levenberg-
+ * Marquardt) in the logarithms of the parameters, with a central-difference
+ * Jacobian whose step (10%) is wider than the simulator's discreteness. The
+ * residuals are, per target, the relative errors of the p50 wake latency and
+ * the CPU per wake-up, and the errors of poll success and polling CPU in
+ * points over 10. The CPU per wake-up is the vCPU thread's CPU time (for the
+ * simulator, the vCPU's busy time plus its pCPU's context switches) over the
+ * interrupts raised.
+ */
+#ifndef KVMSIM_PROBE_CALIB_H
+#define KVMSIM_PROBE_CALIB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+enum calib_param { CP_EXIT_ENTRY, CP_WAKEUP, CP_POLL_ITER, CP_IDLE_EXIT, CP_GUEST_WORK, CP_IRQ_DELIVER, CP_N };
+extern const char *const calib_param_names[CP_N];
+extern const char *const calib_param_units[CP_N];
+
+struct calib_figs {
+	long wakes;              /* interrupts raised */
+	double attempted, successful, poll_success_pct, poll_cpu_pct;
+	double cpu_per_wake_ns, p50_ns, p99_ns;
+	uint64_t hist[3][32];    /* halt_poll_success_hist, _fail_hist, halt_wait_hist */
+	bool have_hist;
+};
+
+struct calib_target {
+	char label[96];          /* pattern and halt_poll_ns */
+	char path[256];          /* the result's file, or "" */
+	char kernel[16];         /* major.minor */
+	int64_t halt_poll_ns;    /* KVM_CAP_HALT_POLL, -1: the module's */
+	unsigned module_param[4];
+	int64_t dur_ns;
+	uint64_t tsc_khz;
+	double other_share;      /* other tasks' share of the vCPU's CPU (0..1) */
+	char gapfile[64];        /* the arrivals as the simulator reads them (a temporary file) */
+	struct calib_figs real;
+};
+
+struct calib_fit {
+	double x[CP_N];          /* fitted values (cycles or ns) */
+	double sd[CP_N];         /* one standard deviation, same unit */
+	double rms;              /* residual root mean square */
+	int iters;
+	bool converged;
+};
+
+/* calib_figs_from_json - the compared figures of a kvmsim-run/1 document (vCPU 0); -1 with why. */
+int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, size_t len);
+/* calib_target_from_json - a probe result as a target (writes its arrivals to a temporary file). */
+int calib_target_from_json(const json_t *run, const char *path, struct calib_target *t, char *why, size_t len);
+void calib_target_free(struct calib_target *t);
+
+/* calib_simulate - the simulator on target t with the base profile and parameters x. */
+int calib_simulate(const struct calib_target *t, const char *base, const double *x, struct calib_figs *out,
+		   char *why, size_t len);
+/* calib_fit - fit the parameters to targets t[0..n); 0, or -1 with why. */
+int calib_fit(struct calib_target *t, int n, const char *base, struct calib_fit *fit, char *why, size_t len);
+/* calib_write_profile - the fitted profile as YAML (models/costs/profiles layout). */
+int calib_write_profile(FILE *f, const char *base, const char *name, uint64_t tsc_khz, const struct calib_fit *fit,
+			const struct calib_target *t, int n, char *why, size_t len);
+
+/* calib_print_compare - simulator vs real for one target, as text or markdown rows; with
+ * tol (may be NULL) marks each held-out figure outside tolerance and returns how many. */
+struct calib_tol {
+	double poll_success_pts, poll_cpu_pts, p50_rel;
+};
+int calib_print_compare(FILE *f, const struct calib_target *t, const struct calib_figs *sim, const struct calib_tol *tol,
+			bool markdown);
+/* calib_print_hists - the three halt histograms, real and simulated, log2 buckets with counts. */
+void calib_print_hists(FILE *f, const struct calib_target *t, const struct calib_figs *sim, bool markdown);
+/* calib_load_targets - the probe results at paths as targets; 2 after printing why (as cmd). */
+int calib_load_targets(const char *cmd, char **paths, int n, struct calib_target *t);
+/* calib_print_fit - the fitted parameters, one line (or markdown row) each. */
+void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown);
+
+#endif

@@ -1,0 +1,134 @@
+/* calib_table.c - simulator vs real, side by side (see calib.h). */
+#include <math.h>
+#include <string.h>
+
+#include "sim/cli.h"
+#include "sim/out_json.h"
+#include "traces/probe/calib.h"
+
+struct row {
+	const char *name;
+	double real, sim;
+	int kind;      /* 0 count, 1 points (pct), 2 relative, 3 relative (us) */
+	double tol;    /* 0: none */
+};
+
+static void fmt_val(char *b, size_t n, const struct row *r, double v)
+{
+	if (r->kind == 0)
+		snprintf(b, n, "%.0f", v);
+	else if (r->kind == 1)
+		snprintf(b, n, "%.1f", v);
+	else
+		snprintf(b, n, "%.2f", v / 1e3);
+}
+
+int calib_print_compare(FILE *f, const struct calib_target *t, const struct calib_figs *s, const struct calib_tol *tol,
+			bool markdown)
+{
+	const struct calib_figs *r = &t->real;
+	struct row rows[] = {
+		{ "polls attempted", r->attempted, s->attempted, 0, 0 },
+		{ "polls successful", r->successful, s->successful, 0, 0 },
+		{ "poll success (%)", r->poll_success_pct, s->poll_success_pct, 1, tol ? tol->poll_success_pts : 0 },
+		{ "polling CPU (%)", r->poll_cpu_pct, s->poll_cpu_pct, 1, tol ? tol->poll_cpu_pts : 0 },
+		{ "CPU per wake-up (us)", r->cpu_per_wake_ns, s->cpu_per_wake_ns, 2, 0 },
+		{ "wake latency p50 (us)", r->p50_ns, s->p50_ns, 3, tol ? tol->p50_rel : 0 },
+		{ "wake latency p99 (us)", r->p99_ns, s->p99_ns, 3, 0 },
+	};
+	int bad = 0;
+	if (markdown)
+		fprintf(f, "| %s (%ld wake-ups) | real | kvmsim | difference | tolerance |\n|---|---|---|---|---|\n",
+			t->label, r->wakes);
+	else
+		fprintf(f, "%-34s %10s %10s %10s %9s\n", t->label, "real", "kvmsim", "diff", "tolerance");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		const struct row *w = &rows[i];
+		char a[32], b[32], d[32], tl[32] = "";
+		fmt_val(a, sizeof(a), w, w->real);
+		fmt_val(b, sizeof(b), w, w->sim);
+		double diff;
+		if (w->kind == 0) {
+			diff = w->sim - w->real;
+			snprintf(d, sizeof(d), "%+.0f", diff);
+		} else if (w->kind == 1) {
+			diff = w->sim - w->real;
+			snprintf(d, sizeof(d), "%+.1f", diff);
+		} else {
+			diff = w->real > 0 ? (w->sim - w->real) / w->real : 0;
+			snprintf(d, sizeof(d), "%+.1f%%", 100 * diff);
+		}
+		if (w->tol > 0) {
+			bool ok = fabs(diff) <= w->tol;
+			bad += !ok;
+			if (w->kind == 1)
+				snprintf(tl, sizeof(tl), "%.0f pts %s", w->tol, ok ? "ok" : "OFF");
+			else
+				snprintf(tl, sizeof(tl), "%.0f%% %s", 100 * w->tol, ok ? "ok" : "OFF");
+		}
+		if (markdown)
+			fprintf(f, "| %s | %s | %s | %s | %s |\n", w->name, a, b, d, tl[0] ? tl : "-");
+		else
+			fprintf(f, "  %-32s %10s %10s %10s %9s\n", w->name, a, b, d, tl);
+	}
+	return bad;
+}
+
+/* hist_line - the non-empty log2 buckets as "2^k:count". */
+static void hist_line(char *b, size_t n, const uint64_t *h)
+{
+	size_t o = 0;
+	b[0] = 0;
+	for (int i = 0; i < 32 && o < n; i++)
+		if (h[i])
+			o += (size_t)snprintf(b + o, n - o, "%s2^%d:%llu", o ? " " : "", i, (unsigned long long)h[i]);
+	if (!o)
+		snprintf(b, n, "-");
+}
+
+void calib_print_hists(FILE *f, const struct calib_target *t, const struct calib_figs *s, bool markdown)
+{
+	static const char *const names[3] = { "halt_poll_success_hist", "halt_poll_fail_hist", "halt_wait_hist" };
+	if (!t->real.have_hist || !s->have_hist)
+		return;
+	if (markdown)
+		fprintf(f, "\n| %s: halt histograms (ns, log2 buckets) | real | kvmsim |\n|---|---|---|\n", t->label);
+	for (int k = 0; k < 3; k++) {
+		char a[512], b[512];
+		hist_line(a, sizeof(a), t->real.hist[k]);
+		hist_line(b, sizeof(b), s->hist[k]);
+		if (markdown)
+			fprintf(f, "| %s | %s | %s |\n", names[k], a, b);
+		else
+			fprintf(f, "  %-22s real   %s\n  %-22s kvmsim %s\n", names[k], a, "", b);
+	}
+}
+
+/* calib_load_targets - the results named in argv as targets; 2 after printing why. */
+int calib_load_targets(const char *cmd, char **paths, int n, struct calib_target *t)
+{
+	char why[512];
+	for (int i = 0; i < n; i++) {
+		json_t *j = sim_json_load(cmd, paths[i]);
+		if (!j)
+			return 2;
+		int rc = calib_target_from_json(j, paths[i], &t[i], why, sizeof(why));
+		json_decref(j);
+		if (rc)
+			return cli_error(cmd, "%s", why);
+	}
+	return 0;
+}
+
+/* calib_print_fit - the fitted parameters, one line each. */
+void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
+{
+	if (markdown)
+		fprintf(f, "| parameter | fitted | 1 sigma | unit |\n|---|---|---|---|\n");
+	for (int i = 0; i < CP_N; i++)
+		fprintf(f, markdown ? "| %s | %.0f | %.0f | %s |\n" : "  %-12s %10.0f +- %-8.0f %s\n", calib_param_names[i],
+			fit->x[i], fit->sd[i], calib_param_units[i]);
+	fprintf(f, markdown ? "\nFit: %s after %d iterations, residual rms %.3f.\n"
+			    : "  fit %s after %d iterations, residual rms %.3f\n",
+		fit->converged ? "converged" : "did not converge", fit->iters, fit->rms);
+}
