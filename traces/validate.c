@@ -1,0 +1,213 @@
+/*
+ * validate.c - `kvmsim validate`: fit the costs on some wake patterns, predict
+ * other (held-out) patterns, and print the simulator beside the real KVM.
+ * Without results given, it probes this host itself (traces/probe/probe.h),
+ * fits (traces/probe/calib.h) and predicts, in a few seconds.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/cli.h"
+#include "traces/probe/calib.h"
+#include "traces/probe/probe.h"
+
+#define CMD "validate"
+#define MAXT 16
+
+/* The built-in loop: patterns with and without successful polls to fit on, others to predict. */
+static const struct {
+	const char *spec;
+	long hp;
+} train_set[] = { { "periodic:60us", 200000 }, { "periodic:300us", 50000 }, { "poisson:150us", 100000 } },
+  test_set[] = { { "periodic:100us", 200000 }, { "burst:8x50us/1ms", 100000 }, { "poisson:300us", 200000 },
+		 { "periodic:150us", 20000 } };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmsim validate [--train R.json... --test R.json...] [options]\n\n"
+		"Fit the costs a probe sees (kvmsim calibrate) on some wake patterns, predict\n"
+		"other patterns with the fitted profile, and print the simulator beside the\n"
+		"real KVM: polls attempted and successful, poll success, polling CPU, CPU per\n"
+		"wake-up, wake-up latency p50 and p99, and the three halt histograms. Without\n"
+		"--train/--test it probes this host's /dev/kvm itself (%d patterns to fit, %d\n"
+		"held out).\n\n"
+		"  --train FILE     a probe result to fit on (repeat; kvmsim probe --json)\n"
+		"  --test FILE      a probe result to predict (repeat)\n"
+		"  --count N        wake-ups per probed pattern (default 4000)\n"
+		"  --base PROFILE   where the costs not fitted come from (default haswell-ep)\n"
+		"  --profile-out F  also write the fitted profile (as kvmsim calibrate -o)\n"
+		"  --save DIR       also write each probe result there (pattern-hp.json)\n"
+		"  --markdown       tables in markdown\n"
+		"  -h, --help       this text\n\n"
+		"Tolerances, held-out patterns only: poll success and polling CPU within 3\n"
+		"points, p50 wake-up latency within 20%%.\n"
+		"Exit status: 0 every held-out figure within tolerance, 1 some is not (or the\n"
+		"work failed), 2 bad usage, bad input or no usable /dev/kvm.\n",
+		(int)(sizeof(train_set) / sizeof(*train_set)), (int)(sizeof(test_set) / sizeof(*test_set)));
+}
+
+/* probe_target - probe one pattern on this host into a target (optionally saved); 0, 1 or 2. */
+static int probe_target(const char *spec, long hp, long count, const char *save, struct calib_target *t)
+{
+	struct probe_pattern p = { .count = count, .seed = 1, .halt_poll_ns = hp, .rt = true };
+	char why[512];
+	if (probe_pattern_parse(spec, &p, why, sizeof(why)))
+		return cli_error(CMD, "%s", why);
+	struct probe_result r;
+	int rc = probe_run(&p, &r, why, sizeof(why));
+	if (rc)
+		return rc == 2 ? cli_error(CMD, "%s", why) : (cli_error(CMD, "%s", why), 1);
+	json_t *j = probe_result_json(&r);
+	char path[512] = "";
+	if (save) {
+		snprintf(path, sizeof(path), "%s/%s-%ld.json", save, spec, hp);
+		for (char *c = path + strlen(save) + 1; *c; c++)
+			if (*c == '/' || *c == ':')
+				*c = '_';
+		if (json_dump_file(j, path, JSON_INDENT(1)))
+			rc = (cli_error(CMD, "%s: cannot write", path), 1);
+	}
+	if (!rc && calib_target_from_json(j, path[0] ? path : spec, t, why, sizeof(why)))
+		rc = (cli_error(CMD, "%s", why), 1);
+	if (!rc)
+		fprintf(stderr, "kvmsim validate: probed %s hp=%ld: %ld wake-ups%s\n", spec, hp, r.raised,
+			r.rt ? "" : " (SCHED_OTHER: other tasks may delay the probe)");
+	json_decref(j);
+	probe_result_free(&r);
+	return rc;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "train", required_argument, NULL, 't' },	 { "test", required_argument, NULL, 'T' },
+		{ "count", required_argument, NULL, 'n' },	 { "base", required_argument, NULL, 'b' },
+		{ "profile-out", required_argument, NULL, 'p' }, { "save", required_argument, NULL, 's' },
+		{ "markdown", no_argument, NULL, 'm' },		 { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *train[MAXT], *test[MAXT];
+	int ntrain = 0, ntest = 0, o;
+	const char *base = "haswell-ep", *pout = NULL, *save = NULL;
+	bool md = false;
+	uint32_t count = 4000;
+	opterr = 0;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 't':
+		case 'T':
+			if ((o == 't' ? ntrain : ntest) == MAXT)
+				return cli_error(CMD, "%s: at most %d results", o == 't' ? "--train" : "--test", MAXT);
+			if (o == 't')
+				train[ntrain++] = optarg;
+			else
+				test[ntest++] = optarg;
+			break;
+		case 'n':
+			if (cli_parse_u32(CMD, "--count", optarg, &count))
+				return 2;
+			if (count < 100 || count > PROBE_MAX_COUNT)
+				return cli_error(CMD, "--count: expected 100..%d, got %s", PROBE_MAX_COUNT, optarg);
+			break;
+		case 'b':
+			base = optarg;
+			break;
+		case 'p':
+			pout = optarg;
+			break;
+		case 's':
+			save = optarg;
+			break;
+		case 'm':
+			md = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_bad_option(CMD, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_error(CMD, "%s: unexpected argument (kvmsim validate --help)", argv[optind]);
+	if ((ntrain > 0) != (ntest > 0))
+		return cli_error(CMD, "--train and --test go together (or neither: probe this host)");
+	if (ntrain == 1)
+		return cli_error(CMD, "--train: expected at least 2 results to fit on");
+	if (save && mkdir(save, 0777) && errno != EEXIST)
+		return (cli_error(CMD, "%s: %s", save, strerror(errno)), 1);
+
+	struct calib_target tt[MAXT] = { 0 }, th[MAXT] = { 0 };
+	int rc = 0;
+	if (ntrain) {
+		rc = calib_load_targets(CMD, train, ntrain, tt);
+		if (!rc)
+			rc = calib_load_targets(CMD, test, ntest, th);
+	} else {
+		ntrain = (int)(sizeof(train_set) / sizeof(*train_set));
+		ntest = (int)(sizeof(test_set) / sizeof(*test_set));
+		for (int i = 0; i < ntrain && !rc; i++)
+			rc = probe_target(train_set[i].spec, train_set[i].hp, count, save, &tt[i]);
+		for (int i = 0; i < ntest && !rc; i++)
+			rc = probe_target(test_set[i].spec, test_set[i].hp, count, save, &th[i]);
+	}
+	char why[512];
+	struct calib_fit fit;
+	if (!rc && calib_fit(tt, ntrain, base, &fit, why, sizeof(why)))
+		rc = (cli_error(CMD, "%s", why), 1);
+	int off = 0;
+	if (!rc) {
+		FILE *f = stdout;
+		const char *host = NULL;
+		fprintf(f, md ? "## Fit (%d patterns, base profile %s)\n\n" : "kvmsim validate: fit on %d patterns, base profile %s\n",
+			ntrain, base);
+		if (!access("/sys/module/kvm_pvm", F_OK))
+			host = "this host's KVM is PVM, itself running in a VM (nested): the guest's kernel-mode "
+			       "instructions are emulated, and the fit absorbs that into the costs";
+		if (host)
+			fprintf(f, md ? "Note: %s.\n\n" : "note: %s\n", host);
+		calib_print_fit(f, &fit, md);
+		const struct calib_tol tol = { 3, 3, 0.20 };
+		for (int pass = 0; pass < 2 && !rc; pass++) {
+			int n = pass ? ntest : ntrain;
+			struct calib_target *t = pass ? th : tt;
+			fprintf(f, md ? "\n## %s\n\n" : "\n%s\n",
+				pass ? "Held out: predicted with the fitted profile (tolerances apply)"
+				     : "Fitted on (training data: no tolerances)");
+			for (int i = 0; i < n && !rc; i++) {
+				struct calib_figs s;
+				if (calib_simulate(&t[i], base, fit.x, &s, why, sizeof(why))) {
+					rc = (cli_error(CMD, "%s", why), 1);
+					break;
+				}
+				off += calib_print_compare(f, &t[i], &s, pass ? &tol : NULL, md);
+				calib_print_hists(f, &t[i], &s, md);
+				if (md)
+					fputc('\n', f);
+			}
+		}
+		if (!rc)
+			fprintf(f, md ? "\n%d held-out figure%s outside tolerance.\n" : "\n%d held-out figure%s outside tolerance\n",
+				off, off == 1 ? "" : "s");
+	}
+	if (!rc && pout) {
+		FILE *pf = cli_open_out(CMD, pout);
+		if (!pf)
+			rc = 1;
+		else if (calib_write_profile(pf, base, "this-host", tt[0].tsc_khz, &fit, tt, ntrain, why, sizeof(why)))
+			rc = (cli_error(CMD, "%s", why), 1), cli_close_out(CMD, pout, pf);
+		else
+			rc = cli_close_out(CMD, pout, pf);
+	}
+	for (int i = 0; i < MAXT; i++) {
+		calib_target_free(&tt[i]);
+		calib_target_free(&th[i]);
+	}
+	return rc ? rc : off ? 1 : 0;
+}
