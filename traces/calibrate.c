@@ -75,6 +75,8 @@ int cmd_calibrate(int argc, char **argv)
 	if (!rc) {
 		fprintf(err, "kvmsim calibrate: %d probe results, base profile %s\n", n, base);
 		calib_print_fit(err, &fit, false);
+		if (fit.used < n)
+			fprintf(err, "  fitted on the %d of %d results probed while the vCPU's CPU was quiet\n", fit.used, n);
 		for (int i = 0; i < n && !rc; i++) {
 			struct calib_figs s;
 			if (calib_simulate(&t[i], base, fit.x, &s, why, sizeof(why)))

@@ -59,9 +59,18 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	if (probe_pattern_parse(spec, &p, why, sizeof(why)))
 		return cli_error(CMD, "%s", why);
 	struct probe_result r;
-	int rc = probe_run(&p, &r, why, sizeof(why));
-	if (rc)
-		return rc == 2 ? cli_error(CMD, "%s", why) : (cli_error(CMD, "%s", why), 1);
+	int rc;
+	for (int attempt = 0;; attempt++) { /* wait a little for a quiet CPU (see calib_busy) */
+		rc = probe_run(&p, &r, why, sizeof(why));
+		if (rc)
+			return rc == 2 ? cli_error(CMD, "%s", why) : (cli_error(CMD, "%s", why), 1);
+		if (attempt == 3 || r.other_ns <= CALIB_BUSY * (double)r.wall_ns)
+			break;
+		fprintf(stderr, "kvmsim validate: %s hp=%ld: other tasks took %.0f%% of the vCPU's CPU; again in 2 s\n",
+			spec, hp, 100.0 * (double)r.other_ns / (double)r.wall_ns);
+		probe_result_free(&r);
+		sleep(2);
+	}
 	json_t *j = probe_result_json(&r);
 	char path[512] = "";
 	if (save) {
@@ -173,6 +182,10 @@ int cmd_validate(int argc, char **argv)
 		if (host)
 			fprintf(f, md ? "Note: %s.\n\n" : "note: %s\n", host);
 		calib_print_fit(f, &fit, md);
+		if (fit.used < ntrain)
+			fprintf(f, md ? "\nFitted on the %d of %d patterns probed while the vCPU's CPU was quiet.\n"
+				      : "  fitted on the %d of %d patterns probed while the vCPU's CPU was quiet\n",
+				fit.used, ntrain);
 		const struct calib_tol tol = { 3, 3, 0.20 };
 		for (int pass = 0; pass < 2 && !rc; pass++) {
 			int n = pass ? ntest : ntrain;

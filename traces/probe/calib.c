@@ -216,9 +216,6 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		,
 		(long long)t->dur_ns, t->kernel, prof, t->module_param[0], t->module_param[1], t->module_param[2],
 		t->module_param[3]);
-	if (t->other_share > 0.002)
-		fprintf(sf, "  tasks: [{name: other, pcpu: 0, load: {type: poisson, rate: %.1f, work: {dist: exponential, mean: 500us}}}]\n",
-			t->other_share / 500e-6);
 	fprintf(sf, "vm:\n  vcpus: 1\n  apicv: false\n  apic: x2apic\n");
 	if (t->halt_poll_ns >= 0)
 		fprintf(sf, "  halt_poll_ns: %lld\n", (long long)t->halt_poll_ns);
@@ -260,6 +257,9 @@ out:
 	cost_profile_free(&p);
 	return rc;
 }
+
+static int calib_fit_some(struct calib_target *t, int n, const char *base, struct calib_fit *fit, char *why,
+			  size_t len);
 
 struct fit_ctx {
 	struct calib_target *t;
@@ -322,11 +322,36 @@ static int fit_df(const gsl_vector *y, void *arg, gsl_matrix *J)
 	return rc;
 }
 
-int calib_fit(struct calib_target *t, int n, const char *base, struct calib_fit *fit, char *why, size_t len)
+bool calib_busy(const struct calib_target *t)
+{
+	return t->other_share > CALIB_BUSY;
+}
+
+int calib_fit(struct calib_target *all, int nall, const char *base, struct calib_fit *fit, char *why, size_t len)
+{
+	/* the quiet targets only, when there are enough of them (see calib_busy) */
+	struct calib_target *t = calloc((size_t)nall, sizeof(*t));
+	int n = 0;
+	for (int i = 0; i < nall; i++)
+		if (!calib_busy(&all[i]))
+			t[n++] = all[i];
+	if (n < 2) {
+		memcpy(t, all, (size_t)nall * sizeof(*t));
+		n = nall;
+	}
+	fit->used = n;
+	int rc = calib_fit_some(t, n, base, fit, why, len);
+	free(t);
+	return rc;
+}
+
+static int calib_fit_some(struct calib_target *t, int n, const char *base, struct calib_fit *fit, char *why, size_t len)
 {
 	struct fit_ctx c = { t, n, base, why, len, 0 };
 	size_t m = (size_t)(NRES * n);
+	int used = fit->used;
 	memset(fit, 0, sizeof(*fit));
+	fit->used = used;
 	if (m < CP_N)
 		return whyf(why, len, "%s%s", "at least 2 probe results are needed to fit 6 parameters", "");
 	gsl_multifit_nlinear_fdf fdf = { .f = fit_f, .df = fit_df, .n = m, .p = CP_N, .params = &c };

@@ -6,10 +6,7 @@
  * its wake pattern as actually raised (the inter-arrival times), its poll
  * ceiling, and the figures compared (struct calib_figs). The simulator is
  * run on the same arrivals: one pCPU, one vCPU, no APICv, x2APIC EOI, the
- * host kernel's release and module parameters, the other tasks that shared
- * the vCPU's CPU during the probe as one host task of the same average load
- * (Poisson bursts of 500 us: while one is runnable, KVM does not poll), and a
- * profile built from a
+ * host kernel's release and module parameters, and a profile built from a
  * base profile with the free parameters set:
  *
  *   exit_entry   vmexit + vmentry, cycles (split evenly): one exit and entry
@@ -71,7 +68,20 @@ struct calib_fit {
 	double rms;              /* residual root mean square */
 	int iters;
 	bool converged;
+	int used;                /* targets fitted on (the quiet ones, if at least 2) */
 };
+
+/*
+ * A target is busy when other tasks took more than CALIB_BUSY of the vCPU's
+ * CPU during the probe. KVM does not poll while another task is runnable on
+ * the CPU (single_task_running()), and the probe's SCHED_FIFO vCPU thread
+ * preempts such a task at once, so it stays runnable: polls end at their
+ * first check. kvmsim has no host task that waits at a lower priority than a
+ * vCPU thread, so such results are not comparable: they are left out of fits
+ * and of tolerance checks, and say so.
+ */
+#define CALIB_BUSY 0.05
+bool calib_busy(const struct calib_target *t);
 
 /* calib_figs_from_json - the compared figures of a kvmsim-run/1 document (vCPU 0); -1 with why. */
 int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, size_t len);
@@ -82,7 +92,8 @@ void calib_target_free(struct calib_target *t);
 /* calib_simulate - the simulator on target t with the base profile and parameters x. */
 int calib_simulate(const struct calib_target *t, const char *base, const double *x, struct calib_figs *out,
 		   char *why, size_t len);
-/* calib_fit - fit the parameters to targets t[0..n); 0, or -1 with why. */
+/* calib_fit - fit the parameters to the quiet targets of t[0..n) (all of them when fewer
+ * than 2 are quiet); 0, or -1 with why. */
 int calib_fit(struct calib_target *t, int n, const char *base, struct calib_fit *fit, char *why, size_t len);
 /* calib_write_profile - the fitted profile as YAML (models/costs/profiles layout). */
 int calib_write_profile(FILE *f, const char *base, const char *name, uint64_t tsc_khz, const struct calib_fit *fit,

@@ -37,6 +37,9 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 		{ "wake latency p99 (us)", r->p99_ns, s->p99_ns, 3, 0 },
 	};
 	int bad = 0;
+	bool busy = calib_busy(t);
+	if (busy)
+		tol = NULL;
 	if (markdown)
 		fprintf(f, "| %s (%ld wake-ups) | real | kvmsim | difference | tolerance |\n|---|---|---|---|---|\n",
 			t->label, r->wakes);
@@ -71,6 +74,11 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 		else
 			fprintf(f, "  %-32s %10s %10s %10s %9s\n", w->name, a, b, d, tl);
 	}
+	if (busy)
+		fprintf(f, markdown ? "\nBusy: other tasks took %.0f%% of the vCPU's CPU during this probe, so KVM's polls\n"
+				      "ended at their first check; not comparable (no tolerance, not fitted on).\n"
+				    : "  busy: other tasks took %.0f%% of the vCPU's CPU: polls ended at once; not comparable\n",
+			100 * t->other_share);
 	return bad;
 }
 

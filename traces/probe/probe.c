@@ -265,9 +265,10 @@ static void stats_sub(struct probe_stats *a, const struct probe_stats *b)
 /* setup - VM, memory, irqchip, vCPU, MSI route and irqfd, the poll ceiling. */
 static int setup(struct probe_ctx *c, const struct probe_pattern *p, struct probe_result *r)
 {
-	c->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	const char *dev = getenv("KVMSIM_KVM_DEV") ? getenv("KVMSIM_KVM_DEV") : "/dev/kvm";
+	c->kvm = open(dev, O_RDWR | O_CLOEXEC);
 	if (c->kvm < 0)
-		return failf(c, 2, "/dev/kvm: %s", strerror(errno));
+		return failf(c, 2, "%s: %s (kvmsim probe needs a usable /dev/kvm)", dev, strerror(errno));
 	if (ioctl(c->kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
 		return failf(c, 2, "/dev/kvm: KVM API version is not %d", KVM_API_VERSION);
 	c->vm = ioctl(c->kvm, KVM_CREATE_VM, 0);
@@ -431,19 +432,21 @@ static int raise_irq(struct probe_ctx *c, bool msi)
 	return write(c->efd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
 }
 
-/* cpu_run_ns - the time tasks ran on cpu (rq_cpu_time of /proc/schedstat); -1 if unreadable. */
-static int64_t cpu_run_ns(int cpu)
+/* cpu_busy_ns - the time cpu was busy (user, nice, system, irq, softirq: /proc/stat, in
+ * USER_HZ ticks, so a few ticks of resolution over a short window); -1 if unreadable. */
+static int64_t cpu_busy_ns(int cpu)
 {
-	FILE *f = fopen("/proc/schedstat", "r");
+	FILE *f = fopen("/proc/stat", "r");
 	char line[512], want[16];
 	long long v[7];
 	int64_t ns = -1;
+	long hz = sysconf(_SC_CLK_TCK);
 	snprintf(want, sizeof(want), "cpu%d ", cpu);
 	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, want, strlen(want)) &&
+		if (!strncmp(line, want, strlen(want)) && hz > 0 &&
 		    sscanf(line + strlen(want), "%lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4],
 			   &v[5], &v[6]) == 7)
-			ns = v[6];
+			ns = (v[0] + v[1] + v[2] + v[5] + v[6]) * (1000000000 / hz);
 	if (f)
 		fclose(f);
 	return ns;
@@ -468,7 +471,7 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 	wait_until(now_ns(CLOCK_MONOTONIC) + SETTLE_NS); /* the vCPU reaches its first HLT */
 	struct probe_stats s0;
 	int rc = stats_read(c, &s0);
-	int64_t run0 = cpu_run_ns(r->vcpu_cpu);
+	int64_t run0 = cpu_busy_ns(r->vcpu_cpu);
 	int64_t cpu0 = now_ns(cpu_clock), t0 = now_ns(CLOCK_MONOTONIC), t = t0, last = t0;
 	for (long k = 0; !rc && k < p->count; k++) {
 		t += plan[k];
@@ -495,7 +498,7 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 	wait_until(now_ns(CLOCK_MONOTONIC) + 1000000);
 	r->cpu_ns = now_ns(cpu_clock) - cpu0;
 	r->wall_ns = now_ns(CLOCK_MONOTONIC) - t0;
-	int64_t run1 = cpu_run_ns(r->vcpu_cpu);
+	int64_t run1 = cpu_busy_ns(r->vcpu_cpu);
 	r->other_ns = run0 >= 0 && run1 >= 0 ? run1 - run0 - r->cpu_ns : -1;
 	if (r->other_ns < -1)
 		r->other_ns = 0;

@@ -17,7 +17,8 @@
  * (KVM_GET_STATS_FD: halt_*_poll, the poll and wait times, the three log2
  * histograms) and the vCPU thread's CPU time (its CLOCK_THREAD_CPUTIME).
  * The VM's poll ceiling is set with KVM_CAP_HALT_POLL; global module
- * parameters are only read, never written.
+ * parameters are only read, never written. KVMSIM_KVM_DEV in the environment
+ * names another device than /dev/kvm (the tests use it to check the refusal).
  */
 #ifndef KVMSIM_PROBE_PROBE_H
 #define KVMSIM_PROBE_PROBE_H
@@ -69,7 +70,7 @@ struct probe_result {
 	unsigned module_param[4]; /* halt_poll_ns, _grow, _grow_start, _shrink (read only) */
 	int64_t wall_ns;    /* the measured window */
 	int64_t cpu_ns;     /* the vCPU thread's CPU time in it */
-	int64_t other_ns;   /* other tasks' time on the vCPU's CPU in it (/proc/schedstat), -1 unknown */
+	int64_t other_ns;   /* other tasks' time on the vCPU's CPU in it (/proc/stat ticks), -1 unknown */
 	uint64_t tsc_khz;
 	int vcpu_cpu, tid;
 	bool rt;            /* both threads ran SCHED_FIFO */

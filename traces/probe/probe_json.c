@@ -1,7 +1,7 @@
 /*
  * probe_json.c - a probe result as a kvmsim-run/1 document, so that
  * `kvmsim compare` and `kvmsim report` read real runs as they read simulated
- * ones. Other tasks' time on the vCPU's CPU (from /proc/schedstat) is that pCPU's
+ * ones. Other tasks' time on the vCPU's CPU (from /proc/stat, to a tick) is that pCPU's
  * `task` time and probe.other_cpu_ns. What a real run cannot know is left out or zero and said so in
  * "probe": the vCPU thread's CPU time is not split between guest and KVM (all
  * of it that is not polling is under `kvm`), there is one pCPU entry (the

@@ -1,0 +1,270 @@
+/*
+ * test_calib.c - the probe's patterns and JSON, and the calibration loop on
+ * synthetic targets (no /dev/kvm needed): simulated figures move the way the
+ * costs push them, and a fit to figures simulated from known costs finds costs
+ * that reproduce those figures.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "models/costs/costs.h"
+#include "traces/probe/calib.h"
+#include "traces/probe/probe.h"
+
+static void test_pattern_parse(void **state)
+{
+	(void)state;
+	struct probe_pattern p = { .count = 10, .halt_poll_ns = -1 };
+	char why[256];
+	assert_int_equal(probe_pattern_parse("periodic:100us", &p, why, sizeof(why)), 0);
+	assert_int_equal(p.kind, PROBE_PERIODIC);
+	assert_int_equal(p.interval_ns, 100000);
+	assert_int_equal(probe_pattern_parse("poisson:2.5us", &p, why, sizeof(why)), 0);
+	assert_int_equal(p.kind, PROBE_POISSON);
+	assert_int_equal(p.interval_ns, 2500);
+	assert_int_equal(probe_pattern_parse("burst:8x20us/2ms", &p, why, sizeof(why)), 0);
+	assert_int_equal(p.kind, PROBE_BURST);
+	assert_int_equal(p.burst_len, 8);
+	assert_int_equal(p.interval_ns, 20000);
+	assert_int_equal(p.burst_gap_ns, 2000000);
+	assert_int_equal(p.count, 10); /* left as it was */
+	const char *bad[] = { "periodic:0us", "periodic:100", "poisson:us", "burst:8x20us", "burst:0x20us/1ms",
+			      "burst:8x20us/1s", "cyclic:10us", "periodic", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct probe_pattern q = p;
+		assert_int_equal(probe_pattern_parse(bad[i], &q, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "expected periodic:Tus"));
+		assert_memory_equal(&q, &p, sizeof(p)); /* untouched on error */
+	}
+}
+
+static void test_gaps(void **state)
+{
+	(void)state;
+	enum { N = 20000 };
+	static int64_t g[N], h[N];
+	struct probe_pattern p = { .count = N, .seed = 1 };
+	char why[128];
+	assert_int_equal(probe_pattern_parse("burst:4x10us/1ms", &p, why, sizeof(why)), 0);
+	probe_gaps(&p, g, 12);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(g[i], i % 4 ? 10000 : 1000000);
+	assert_int_equal(probe_pattern_parse("poisson:50us", &p, why, sizeof(why)), 0);
+	probe_gaps(&p, g, N);
+	probe_gaps(&p, h, N);
+	assert_memory_equal(g, h, sizeof(g)); /* the same draws every time */
+	double sum = 0;
+	int64_t mn = INT64_MAX;
+	for (int i = 0; i < N; i++) {
+		sum += (double)g[i];
+		mn = g[i] < mn ? g[i] : mn;
+	}
+	assert_true(mn >= 1);
+	assert_true(sum / N > 0.97 * 50000 && sum / N < 1.03 * 50000); /* 3 sigma is ~2% */
+	p.seed = 2;
+	probe_gaps(&p, h, N);
+	assert_memory_not_equal(g, h, sizeof(g));
+}
+
+static void test_kernel_release(void **state)
+{
+	(void)state;
+	char b[16];
+	assert_true(probe_kernel_release("6.18.44-fc-v669", b, sizeof(b)));
+	assert_string_equal(b, "6.18");
+	assert_true(probe_kernel_release("5.10", b, sizeof(b)));
+	assert_string_equal(b, "5.10");
+	assert_false(probe_kernel_release("linux", b, sizeof(b)));
+}
+
+/* a hand-made probe result: the JSON is kvmsim-run/1 and calib reads back what went in */
+static void test_probe_json(void **state)
+{
+	(void)state;
+	struct probe_result r = { 0 };
+	char why[256];
+	r.pat = (struct probe_pattern){ .count = 4, .seed = 1, .halt_poll_ns = 100000 };
+	assert_int_equal(probe_pattern_parse("periodic:100us", &r.pat, why, sizeof(why)), 0);
+	snprintf(r.kernel, sizeof(r.kernel), "6.18.44-test");
+	r.module_param[0] = 200000;
+	r.module_param[1] = r.module_param[3] = 2;
+	r.module_param[2] = 10000;
+	r.wall_ns = 1000000;
+	r.cpu_ns = 300000;
+	r.other_ns = 100000;
+	r.tsc_khz = 2600000;
+	r.raised = 4;
+	int64_t gaps[4] = { 100000, 100000, 100000, 100000 };
+	r.gap_ns = gaps;
+	sim_hist_init(&r.lat);
+	sim_hist_record(&r.lat, 3000);
+	sim_hist_record(&r.lat, 3000);
+	sim_hist_record(&r.lat, 40000);
+	r.st.halt_attempted_poll = 4;
+	r.st.halt_successful_poll = 3;
+	r.st.halt_poll_success_ns = 150000;
+	r.st.halt_poll_fail_ns = 50000;
+	r.st.have_hist = true;
+	r.st.hist[0][15] = 3;
+	json_t *j = probe_result_json(&r);
+	assert_string_equal(json_string_value(json_object_get(j, "schema")), "kvmsim-run/1");
+	const json_t *v = json_array_get(json_object_get(j, "vcpus"), 0);
+	json_int_t sum = 0;
+	const char *k;
+	json_t *x;
+	json_object_foreach((json_t *)json_object_get(v, "cpu_ps"), k, x)
+		sum += json_integer_value(x);
+	assert_int_equal(sum, 1000000 * 1000LL); /* the vCPU's time adds up to the window */
+	sum = 0;
+	json_object_foreach(json_object_get(json_array_get(json_object_get(j, "pcpus"), 0), "cpu_ps"), k, x)
+		sum += json_integer_value(x);
+	assert_int_equal(sum, 1000000 * 1000LL);
+	struct calib_figs f;
+	assert_int_equal(calib_figs_from_json(j, &f, why, sizeof(why)), 0);
+	assert_int_equal(f.wakes, 4);
+	assert_true(f.poll_success_pct > 74.9 && f.poll_success_pct < 75.1);
+	assert_true(f.poll_cpu_pct > 19.9 && f.poll_cpu_pct < 20.1);     /* 200 us of 1 ms */
+	assert_true(f.cpu_per_wake_ns > 74999 && f.cpu_per_wake_ns < 75001); /* 300 us over 4 */
+	assert_true(f.p50_ns > 2990 && f.p50_ns < 3010);
+	assert_true(f.have_hist);
+	assert_int_equal(f.hist[0][15], 3);
+	struct calib_target t;
+	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), 0);
+	assert_string_equal(t.kernel, "6.18");
+	assert_int_equal(t.halt_poll_ns, 100000);
+	assert_true(t.other_share > 0.099 && t.other_share < 0.101);
+	assert_int_equal(access(t.gapfile, R_OK), 0);
+	char gapfile[sizeof(t.gapfile)];
+	memcpy(gapfile, t.gapfile, sizeof(gapfile));
+	calib_target_free(&t);
+	assert_int_not_equal(access(gapfile, F_OK), 0); /* removed */
+	json_object_del(json_object_get(j, "probe"), "gaps_ns");
+	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "probe.gaps_ns"));
+	json_decref(j);
+	sim_hist_free(&r.lat);
+}
+
+/* synth - a target of n periodic wake-ups without measured figures yet. */
+static void synth(struct calib_target *t, int64_t period_ns, long n, int64_t hp)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->label, sizeof(t->label), "synthetic %lld ns hp=%lld", (long long)period_ns, (long long)hp);
+	snprintf(t->kernel, sizeof(t->kernel), "6.18");
+	t->halt_poll_ns = hp;
+	t->module_param[0] = 200000;
+	t->module_param[1] = t->module_param[3] = 2;
+	t->module_param[2] = 10000;
+	t->dur_ns = period_ns * (n + 2);
+	t->tsc_khz = 2600000;
+	snprintf(t->gapfile, sizeof(t->gapfile), "/tmp/kvmsim-test-calib-XXXXXX");
+	int fd = mkstemp(t->gapfile);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	for (long i = 0; i < n; i++)
+		fprintf(f, "%lld\n", (long long)period_ns);
+	fclose(f);
+}
+
+static const double x0[CP_N] = { 6000, 35000, 300, 30000, 7000, 5000 };
+
+static void test_simulate_moves(void **state)
+{
+	(void)state;
+	struct calib_target sleep, poll, nopoll;
+	synth(&sleep, 300000, 300, 50000);
+	synth(&poll, 60000, 300, 200000);
+	synth(&nopoll, 60000, 300, 0);
+	char why[512];
+	struct calib_figs a, b;
+	double x[CP_N];
+	memcpy(x, x0, sizeof(x));
+	assert_int_equal(calib_simulate(&poll, "haswell-ep", x, &a, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&nopoll, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_int_equal(a.wakes, 300);
+	assert_true(a.successful > 250);        /* a 60 us period polled for 200 us */
+	assert_true(b.attempted == 0 && b.successful == 0);
+	assert_true(a.p50_ns < b.p50_ns);       /* polling wakes faster */
+	assert_true(a.poll_cpu_pct > 50);
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &a, why, sizeof(why)), 0);
+	x[CP_IDLE_EXIT] *= 2;
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_true(b.p50_ns > a.p50_ns + 25000); /* a sleeping pCPU's idle exit is on the wake path */
+	x[CP_IDLE_EXIT] = x0[CP_IDLE_EXIT];
+	x[CP_EXIT_ENTRY] *= 2;
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_true(b.cpu_per_wake_ns > a.cpu_per_wake_ns + 1000); /* two exits per wake-up */
+	x[CP_EXIT_ENTRY] = x0[CP_EXIT_ENTRY];
+	x[CP_WAKEUP] *= 2;
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_true(b.cpu_per_wake_ns > a.cpu_per_wake_ns);
+	assert_true(b.p50_ns > a.p50_ns);
+	calib_target_free(&sleep);
+	calib_target_free(&poll);
+	calib_target_free(&nopoll);
+}
+
+/* figures simulated from known costs are reproduced by the fitted ones */
+static void test_fit_reproduces(void **state)
+{
+	(void)state;
+	struct calib_target t[3];
+	synth(&t[0], 60000, 400, 200000);
+	synth(&t[1], 300000, 400, 50000);
+	synth(&t[2], 150000, 400, 100000);
+	char why[512];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(calib_simulate(&t[i], "haswell-ep", x0, &t[i].real, why, sizeof(why)), 0);
+	struct calib_fit fit;
+	assert_int_equal(calib_fit(t, 3, "haswell-ep", &fit, why, sizeof(why)), 0);
+	assert_true(fit.iters > 0);
+	assert_true(fit.rms < 0.05);
+	for (int i = 0; i < 3; i++) {
+		struct calib_figs s;
+		assert_int_equal(calib_simulate(&t[i], "haswell-ep", fit.x, &s, why, sizeof(why)), 0);
+		assert_true(fabs(s.p50_ns - t[i].real.p50_ns) <= 0.1 * t[i].real.p50_ns);
+		assert_true(fabs(s.poll_success_pct - t[i].real.poll_success_pct) <= 3);
+	}
+	/* the profile written is one the simulator loads, with the fitted values */
+	char path[] = "/tmp/kvmsim-test-profile-XXXXXX.yaml";
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_int_equal(calib_write_profile(f, "haswell-ep", "synthetic", 2600000, &fit, t, 3, why, sizeof(why)), 0);
+	fclose(f);
+	struct cost_profile p = { 0 };
+	struct conf_err err;
+	if (cost_profile_load(&p, path, &err))
+		fail_msg("%s", err.msg);
+	unlink(path);
+	assert_string_equal(p.name, "synthetic");
+	assert_int_equal(p.cost[COST_vmexit].cycles, llround(fit.x[CP_EXIT_ENTRY] / 2));
+	assert_int_equal(p.cost[COST_poll_iter].cycles, llround(fit.x[CP_POLL_ITER]));
+	assert_non_null(strstr(p.cost[COST_ctxsw].source, "fitted to kvmsim probe on this host (synthetic 60000 ns"));
+	assert_non_null(strstr(p.cost[COST_inject].source, "not fitted: the haswell-ep profile's value"));
+	assert_int_equal(p.nidle, 2);
+	assert_int_equal(p.idle[1].exit_latency, llround(fit.x[CP_IDLE_EXIT]) * 1000);
+	cost_profile_free(&p);
+	assert_int_equal(calib_fit(t, 1, "haswell-ep", &fit, why, sizeof(why)), -1); /* too few figures */
+	for (int i = 0; i < 3; i++)
+		calib_target_free(&t[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pattern_parse), cmocka_unit_test(test_gaps),
+		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_probe_json),
+		cmocka_unit_test(test_simulate_moves), cmocka_unit_test(test_fit_reproduces),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
