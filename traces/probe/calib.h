@@ -20,7 +20,8 @@
  *   irq_deliver  irq_deliver, cycles: the MSI from the irqfd to the vCPU's IRR and kick
  *
  * The fit is GSL's nonlinear least squares (trust region, Levenberg-
- * Marquardt) in the logarithms of the parameters, with a central-difference
+ * Marquardt) in the logarithms of the parameters, from three starting points
+ * (the best end kept), with a central-difference
  * Jacobian whose step (10%) is wider than the simulator's discreteness. The
  * residuals are, per target, the relative errors of the p50 wake latency and
  * the CPU per wake-up, and the errors of poll success and polling CPU in
