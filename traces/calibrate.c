@@ -15,16 +15,19 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kvmsim calibrate RESULT.json... [--base PROFILE] [--name NAME] [-o OUT.yaml]\n\n"
+		"usage: kvmsim calibrate RESULT.json... [--base PROFILE] [--name NAME] [-o OUT.yaml]\n"
+		"       [--description TEXT]\n\n"
 		"Fit the costs a probe can see (exit and entry, the wake-up of a sleeping vCPU,\n"
-		"one poll iteration, the host idle state's exit latency, and the probe guest's\n"
-		"handler work, the MSI's delivery) to results of `kvmsim probe --json`, by\n"
+		"one poll iteration, the host idle state's exit latency, the MSI's delivery,\n"
+		"and the probe guest's handler work) to results of `kvmsim probe --json`, by\n"
 		"running the simulator on the same arrivals (GSL nonlinear least squares),\n"
-		"and write a cost profile with\n"
-		"each fitted cost's value, spread and source. Use patterns with and without\n"
-		"successful polls (e.g. intervals below and above the poll ceiling).\n\n"
+		"and write a cost profile with each fitted cost's value, spread and source.\n"
+		"Use patterns with and without successful polls (e.g. intervals below and\n"
+		"above the poll ceiling). Results probed while other tasks kept the vCPU's\n"
+		"CPU busy are left out when at least 2 others remain.\n\n"
 		"  --base PROFILE   where the costs not fitted come from (default haswell-ep)\n"
 		"  --name NAME      the new profile's name (default this-host)\n"
+		"  --description T  the machine, in the profile (default: a generic line)\n"
 		"  -o OUT.yaml      write the profile there (default: stdout)\n"
 		"  -h, --help       this text\n\n"
 		"Exit status: 0 done, 1 the fit or the output failed, 2 bad usage or input.\n");
@@ -35,9 +38,10 @@ int cmd_calibrate(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "base", required_argument, NULL, 'b' }, { "name", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+		{ "description", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *base = "haswell-ep", *name = "this-host", *out = "-";
+	const char *base = "haswell-ep", *name = "this-host", *out = "-", *desc = NULL;
 	int o;
 	opterr = 0;
 	optind = 1;
@@ -48,6 +52,9 @@ int cmd_calibrate(int argc, char **argv)
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 'd':
+			desc = optarg;
 			break;
 		case 'o':
 			out = optarg;
@@ -89,7 +96,7 @@ int cmd_calibrate(int argc, char **argv)
 		FILE *f = cli_open_out(CMD, out);
 		if (!f)
 			rc = 1;
-		else if (calib_write_profile(f, base, name, t[0].tsc_khz, &fit, t, n, why, sizeof(why)))
+		else if (calib_write_profile(f, base, name, desc, t[0].tsc_khz, &fit, t, n, why, sizeof(why)))
 			rc = (cli_error(CMD, "%s", why), 1), cli_close_out(CMD, out, f);
 		else
 			rc = cli_close_out(CMD, out, f);

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"  --count N        wake-ups per probed pattern (default 4000)\n"
 		"  --base PROFILE   where the costs not fitted come from (default haswell-ep)\n"
 		"  --profile-out F  also write the fitted profile (as kvmsim calibrate -o)\n"
-		"  --save DIR       also write each probe result there (pattern-hp.json)\n"
+		"  --save DIR       also write each probe result there (train/ and test/,\n"
+		"                   pattern-hp.json)\n"
 		"  --markdown       tables in markdown\n"
 		"  -h, --help       this text\n\n"
 		"Tolerances, held-out patterns only: poll success and polling CPU within 3\n"
@@ -52,7 +53,7 @@ static void usage(FILE *f)
 }
 
 /* probe_target - probe one pattern on this host into a target (optionally saved); 0, 1 or 2. */
-static int probe_target(const char *spec, long hp, long count, const char *save, struct calib_target *t)
+static int probe_target(const char *spec, long hp, long count, const char *save, const char *sub, struct calib_target *t)
 {
 	struct probe_pattern p = { .count = count, .seed = 1, .halt_poll_ns = hp, .rt = true };
 	char why[512];
@@ -74,8 +75,8 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	json_t *j = probe_result_json(&r);
 	char path[512] = "";
 	if (save) {
-		snprintf(path, sizeof(path), "%s/%s-%ld.json", save, spec, hp);
-		for (char *c = path + strlen(save) + 1; *c; c++)
+		snprintf(path, sizeof(path), "%s/%s/%s-%ld.json", save, sub, spec, hp);
+		for (char *c = path + strlen(save) + strlen(sub) + 2; *c; c++)
 			if (*c == '/' || *c == ':')
 				*c = '_';
 		if (json_dump_file(j, path, JSON_INDENT(1)))
@@ -149,8 +150,12 @@ int cmd_validate(int argc, char **argv)
 		return cli_error(CMD, "--train and --test go together (or neither: probe this host)");
 	if (ntrain == 1)
 		return cli_error(CMD, "--train: expected at least 2 results to fit on");
-	if (save && mkdir(save, 0777) && errno != EEXIST)
-		return (cli_error(CMD, "%s: %s", save, strerror(errno)), 1);
+	char sub[512];
+	for (int k = 0; save && k < 3; k++) {
+		snprintf(sub, sizeof(sub), "%s%s", save, k == 0 ? "" : k == 1 ? "/train" : "/test");
+		if (mkdir(sub, 0777) && errno != EEXIST)
+			return (cli_error(CMD, "%s: %s", sub, strerror(errno)), 1);
+	}
 
 	struct calib_target tt[MAXT] = { 0 }, th[MAXT] = { 0 };
 	int rc = 0;
@@ -162,9 +167,9 @@ int cmd_validate(int argc, char **argv)
 		ntrain = (int)(sizeof(train_set) / sizeof(*train_set));
 		ntest = (int)(sizeof(test_set) / sizeof(*test_set));
 		for (int i = 0; i < ntrain && !rc; i++)
-			rc = probe_target(train_set[i].spec, train_set[i].hp, count, save, &tt[i]);
+			rc = probe_target(train_set[i].spec, train_set[i].hp, count, save, "train", &tt[i]);
 		for (int i = 0; i < ntest && !rc; i++)
-			rc = probe_target(test_set[i].spec, test_set[i].hp, count, save, &th[i]);
+			rc = probe_target(test_set[i].spec, test_set[i].hp, count, save, "test", &th[i]);
 	}
 	char why[512];
 	struct calib_fit fit;
@@ -213,7 +218,7 @@ int cmd_validate(int argc, char **argv)
 		FILE *pf = cli_open_out(CMD, pout);
 		if (!pf)
 			rc = 1;
-		else if (calib_write_profile(pf, base, "this-host", tt[0].tsc_khz, &fit, tt, ntrain, why, sizeof(why)))
+		else if (calib_write_profile(pf, base, "this-host", NULL, tt[0].tsc_khz, &fit, tt, ntrain, why, sizeof(why)))
 			rc = (cli_error(CMD, "%s", why), 1), cli_close_out(CMD, pout, pf);
 		else
 			rc = cli_close_out(CMD, pout, pf);

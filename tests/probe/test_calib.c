@@ -239,7 +239,7 @@ static void test_fit_reproduces(void **state)
 	int fd = mkstemps(path, 5);
 	assert_true(fd >= 0);
 	FILE *f = fdopen(fd, "w");
-	assert_int_equal(calib_write_profile(f, "haswell-ep", "synthetic", 2600000, &fit, t, 3, why, sizeof(why)), 0);
+	assert_int_equal(calib_write_profile(f, "haswell-ep", "synthetic", NULL, 2600000, &fit, t, 3, why, sizeof(why)), 0);
 	fclose(f);
 	struct cost_profile p = { 0 };
 	struct conf_err err;

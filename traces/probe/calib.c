@@ -146,12 +146,12 @@ static void yaml_str(FILE *f, const char *s)
 }
 
 /* profile_yaml - base profile p with the parameters x; fit (may be NULL) says how they were found. */
-static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name, uint64_t tsc_khz, const double *x,
-			 const struct calib_fit *fit, const char *trained)
+static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name, const char *desc, uint64_t tsc_khz,
+			 const double *x, const struct calib_fit *fit, const char *trained)
 {
 	char src[1024];
 	fprintf(f, "name: %s\ndescription: ", name);
-	yaml_str(f, "this host (kvmsim calibrate): costs fitted to kvmsim probe results, the rest from the base profile");
+	yaml_str(f, desc ? desc : "this host (kvmsim calibrate): costs fitted to kvmsim probe results, the rest from the base profile");
 	fprintf(f, "\ntsc: %llukHz\npreemption_timer_shift: %u\ncosts:\n", (unsigned long long)tsc_khz,
 		p->preemption_timer_shift);
 	for (int i = 0; i < COST_N; i++) {
@@ -213,7 +213,7 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
 		goto out;
 	}
-	profile_yaml(pf, &p, "calib-trial", t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL);
+	profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL);
 	fprintf(sf,
 		"name: calib\nduration: %lldns\nseed: 1\nkernel: \"%s\"\narch: x86\ncost_profile: %s\n"
 		"kvm: {halt_poll_ns: %u, halt_poll_ns_grow: %u, halt_poll_ns_grow_start: %u, halt_poll_ns_shrink: %u}\n"
@@ -406,8 +406,8 @@ static int calib_fit_some(struct calib_target *t, int n, const char *base, const
 	return rc;
 }
 
-int calib_write_profile(FILE *f, const char *base, const char *name, uint64_t tsc_khz, const struct calib_fit *fit,
-			const struct calib_target *t, int n, char *why, size_t len)
+int calib_write_profile(FILE *f, const char *base, const char *name, const char *desc, uint64_t tsc_khz,
+			const struct calib_fit *fit, const struct calib_target *t, int n, char *why, size_t len)
 {
 	struct cost_profile p = { 0 };
 	struct conf_err err;
@@ -424,7 +424,7 @@ int calib_write_profile(FILE *f, const char *base, const char *name, uint64_t ts
 		fit->x[CP_GUEST_WORK], fit->sd[CP_GUEST_WORK]);
 	fprintf(f, "# The idle state's exit latency (idle_exit) fitted to %.0f +- %.0f ns.\n", fit->x[CP_IDLE_EXIT],
 		fit->sd[CP_IDLE_EXIT]);
-	profile_yaml(f, &p, name, tsc_khz, fit->x, fit, trained);
+	profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained);
 	cost_profile_free(&p);
 	return 0;
 }

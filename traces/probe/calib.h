@@ -96,9 +96,9 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 /* calib_fit - fit the parameters to the quiet targets of t[0..n) (all of them when fewer
  * than 2 are quiet); 0, or -1 with why. */
 int calib_fit(struct calib_target *t, int n, const char *base, struct calib_fit *fit, char *why, size_t len);
-/* calib_write_profile - the fitted profile as YAML (models/costs/profiles layout). */
-int calib_write_profile(FILE *f, const char *base, const char *name, uint64_t tsc_khz, const struct calib_fit *fit,
-			const struct calib_target *t, int n, char *why, size_t len);
+/* calib_write_profile - the fitted profile as YAML (models/costs/profiles layout); desc may be NULL. */
+int calib_write_profile(FILE *f, const char *base, const char *name, const char *desc, uint64_t tsc_khz,
+			const struct calib_fit *fit, const struct calib_target *t, int n, char *why, size_t len);
 
 /* calib_print_compare - simulator vs real for one target, as text or markdown rows; with
  * tol (may be NULL) marks each held-out figure outside tolerance and returns how many. */

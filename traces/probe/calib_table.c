@@ -27,6 +27,9 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 			bool markdown)
 {
 	const struct calib_figs *r = &t->real;
+	bool busy = calib_busy(t);
+	if (busy)
+		tol = NULL;
 	struct row rows[] = {
 		{ "polls attempted", r->attempted, s->attempted, 0, 0 },
 		{ "polls successful", r->successful, s->successful, 0, 0 },
@@ -37,9 +40,6 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 		{ "wake latency p99 (us)", r->p99_ns, s->p99_ns, 3, 0 },
 	};
 	int bad = 0;
-	bool busy = calib_busy(t);
-	if (busy)
-		tol = NULL;
 	if (markdown)
 		fprintf(f, "| %s (%ld wake-ups) | real | kvmsim | difference | tolerance |\n|---|---|---|---|---|\n",
 			t->label, r->wakes);
