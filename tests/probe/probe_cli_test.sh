@@ -70,4 +70,12 @@ rc=$?
 grep -q "fit converged" "$T/cal" || fail "the fit did not converge: $(cat "$T/cal")"
 grep -q "^name: probe-test" "$T/p.yaml" || fail "no profile written"
 "$K" run --set cost_profile="$T/p.yaml" --duration 10ms > /dev/null 2>&1 || fail "the fitted profile does not load"
+
+# validate on saved results: the loop runs and judges the held-out one (0 or 1, never 2)
+"$K" validate --train "$T/poll.json" --train "$T/sleep.json" --test "$T/nopoll.json" > "$T/val" 2>&1
+rc=$?
+[ $rc -le 1 ] || fail "validate exited $rc: $(cat "$T/val")"
+grep -q "^Held out: predicted with the fitted profile" "$T/val" && grep -q "held-out figures\? outside tolerance" "$T/val" \
+  || fail "validate printed no verdict: $(tail -3 "$T/val")"
+[ $rc -eq 0 ] || grep -q " OFF$" "$T/val" || fail "validate exited 1 without a figure marked OFF"
 finish probe_cli_test
