@@ -69,6 +69,15 @@ patterns only): poll success and polling CPU within 3 points, p50 within 20%.
 Results from a busy machine (other tasks on the vCPU's CPU, which stop KVM's polling)
 are marked and neither fitted on nor checked.
 
+Known differences, from the model: this host is itself a VM, so an idle CPU halts
+into the hypervisor below, whose own halt polling wakes a short idle in a few
+microseconds and a long one in ~40 us. kvmsim's host idle state has one exit latency
+(\`idle_exit\`, fitted to the long case), so inside a burst a sleeping vCPU wakes later
+in kvmsim than here, handles fewer wake-ups as halts of their own, and polls
+successfully a few points less often; with sparse Poisson arrivals it polls
+successfully a few points more often. Figures move from run to run on this shared
+2-CPU machine: re-running the script gives a new sample, not a better one.
+
 DOC
   cat "$tmp/table.md"
 } > docs/validation.md
