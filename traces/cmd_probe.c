@@ -23,7 +23,9 @@ static void usage(FILE *f)
 		"The VM's poll ceiling is set with KVM_CAP_HALT_POLL; module parameters are\n"
 		"never written.\n\n"
 		"  --pattern SPEC      periodic:100us (default), poisson:300us (mean),\n"
-		"                      burst:8x20us/2ms (8 wake-ups 20 us apart every 2 ms)\n"
+		"                      burst:8x20us/2ms (8 wake-ups 20 us apart every 2 ms),\n"
+		"                      timer:100us (no MSI: the guest's own LAPIC timer, TSC-\n"
+		"                      deadline mode, latency from the deadline)\n"
 		"  --halt-poll-ns NS   KVM_CAP_HALT_POLL on the VM (default: the module's value)\n"
 		"  --count N           wake-ups (default 2000, at most %d)\n"
 		"  --seed N            seed of poisson draws (default 1)\n"
@@ -42,7 +44,7 @@ static void probe_print(FILE *f, const struct probe_result *r)
 	const struct probe_stats *s = &r->st;
 	double wall = (double)r->wall_ns;
 	fprintf(f, "kvmsim probe: %s, %ld wake-ups via %s, halt_poll_ns %lld%s, kernel %s\n", r->pat.spec, r->raised,
-		r->pat.msi ? "KVM_SIGNAL_MSI" : "irqfd",
+		r->pat.kind == PROBE_TIMER ? "the guest's LAPIC timer" : r->pat.msi ? "KVM_SIGNAL_MSI" : "irqfd",
 		(long long)(r->pat.halt_poll_ns >= 0 ? r->pat.halt_poll_ns : r->module_param[0]),
 		r->pat.halt_poll_ns >= 0 ? " (KVM_CAP_HALT_POLL)" : " (module)", r->kernel);
 	if (r->nested[0])

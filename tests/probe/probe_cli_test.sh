@@ -11,7 +11,7 @@ jget() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p
 
 expect_err 2 "kvmsim probe: /nonexistent/kvm: No such file or directory (kvmsim probe needs a usable /dev/kvm)" -- \
   env KVMSIM_KVM_DEV=/nonexistent/kvm "$K" probe --count 10
-expect_err 2 'kvmsim probe: --pattern: expected periodic:Tus, poisson:Tus or burst:NxTus/G(us|ms), got "poisson:5"' -- \
+expect_err 2 'kvmsim probe: --pattern: expected periodic:Tus, poisson:Tus, burst:NxTus/G(us|ms) or timer:Tus, got "poisson:5"' -- \
   "$K" probe --pattern poisson:5
 expect_err 2 "kvmsim probe: --count: expected 1..200000, got 0" -- "$K" probe --count 0
 expect_err 2 "kvmsim calibrate: expected at least 2 probe results (kvmsim probe --json), got 1" -- \
@@ -58,6 +58,16 @@ n=$(jget "$T/poll.json" "d['vcpus'][0]['latency']['wake']['count']")
 p50=$(jget "$T/sleep.json" "d['vcpus'][0]['latency']['wake']['p50']")
 [ "$p50" -gt 200 ] && [ "$p50" -lt 5000000 ] || fail "sleeping vCPU's p50 wake latency $p50 ns is out of range"
 [ "$(jget "$T/poll.json" "d['schema']")" = kvmsim-run/1 ] || fail "schema"
+
+# the guest's own LAPIC timer: every expiry recorded, latency from the deadline in range
+"$K" probe --pattern timer:200us --halt-poll-ns 0 --count 300 --json "$T/timer.json" > "$T/out" 2>&1 \
+  || fail "probe timer:200us exited $?: $(cat "$T/out")"
+n=$(jget "$T/timer.json" "d['vcpus'][0]['latency']['wake']['count']")
+[ "$n" -gt 150 ] || fail "only $n of 300 timer expiries recorded"
+p50=$(jget "$T/timer.json" "d['vcpus'][0]['latency']['wake']['p50']")
+[ "$p50" -gt 100 ] && [ "$p50" -lt 5000000 ] || fail "timer p50 latency $p50 ns is out of range"
+expect_err 2 "kvmsim calibrate: $T/timer.json: key probe.pattern: timer:200us is the guest's own timer, which calibrate does not simulate (expected an MSI pattern)" -- \
+  "$K" calibrate "$T/timer.json" "$T/poll.json"
 
 "$K" compare "$T/nopoll.json" "$T/poll.json" > "$T/cmp" 2>&1
 rc=$?

@@ -37,8 +37,11 @@ static void test_pattern_parse(void **state)
 	assert_int_equal(p.interval_ns, 20000);
 	assert_int_equal(p.burst_gap_ns, 2000000);
 	assert_int_equal(p.count, 10); /* left as it was */
+	assert_int_equal(probe_pattern_parse("timer:50us", &p, why, sizeof(why)), 0);
+	assert_int_equal(p.kind, PROBE_TIMER);
+	assert_int_equal(p.interval_ns, 50000);
 	const char *bad[] = { "periodic:0us", "periodic:100", "poisson:us", "burst:8x20us", "burst:0x20us/1ms",
-			      "burst:8x20us/1s", "cyclic:10us", "periodic", "" };
+			      "burst:8x20us/1s", "cyclic:10us", "periodic", "timer:", "" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct probe_pattern q = p;
 		assert_int_equal(probe_pattern_parse(bad[i], &q, why, sizeof(why)), -1);

@@ -94,6 +94,10 @@ int calib_target_from_json(const json_t *run, const char *path, struct calib_tar
 	const json_t *kp = json_object_get(run, "kvm_params");
 	if (!json_is_object(pr) || !json_is_array(gaps) || !json_array_size(gaps))
 		return whyf(why, len, "%s: key probe.gaps_ns: expected the result of kvmsim probe --json%s", path, "");
+	const char *pat = json_string_value(json_object_get(pr, "pattern"));
+	if (pat && !strncmp(pat, "timer:", 6))
+		return whyf(why, len, "%s: key probe.pattern: %s is the guest's own timer, which calibrate does not "
+			    "simulate (expected an MSI pattern)", path, pat);
 	if (calib_figs_from_json(run, &t->real, why, len))
 		return -1;
 	snprintf(t->path, sizeof(t->path), "%s", path);

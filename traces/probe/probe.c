@@ -25,43 +25,12 @@
 #define GUEST_MEM (64 << 10)
 #define GUEST_CODE 0x1000
 #define GUEST_STACK 0x8000
-#define MBOX_BASE 0x9000 /* u32 sequence number, then RING entries of 16 bytes (in the guest's code) */
 #define RING 256
 #define HARVEST_LAG 128
-#define WAKE_VECTOR 0x40
 #define GSI 24
 #define SETTLE_NS 20000000
 
-/* The guest, real mode at GUEST_CODE; the handler starts at byte 37. */
-static const uint8_t guest_code[] = {
-	0x66, 0xb9, 0x1b, 0x00, 0x00, 0x00, /* mov ecx, 0x1b (IA32_APIC_BASE) */
-	0x0f, 0x32,                         /* rdmsr */
-	0x66, 0x0d, 0x00, 0x0c, 0x00, 0x00, /* or eax, 0xc00 (EN | EXTD: x2APIC) */
-	0x0f, 0x30,                         /* wrmsr */
-	0x66, 0xb9, 0x0f, 0x08, 0x00, 0x00, /* mov ecx, 0x80f (x2APIC SPIV) */
-	0x66, 0xb8, 0xff, 0x01, 0x00, 0x00, /* mov eax, 0x1ff (APIC enabled) */
-	0x66, 0x31, 0xd2,                   /* xor edx, edx */
-	0x0f, 0x30,                         /* wrmsr */
-	0xfb,                               /* idle: sti */
-	0xf4,                               /* hlt */
-	0xeb, 0xfc,                         /* jmp idle */
-	/* handler: */
-	0x66, 0x50, 0x66, 0x51, 0x66, 0x52, 0x66, 0x53, 0x56, /* push eax, ecx, edx, ebx, si */
-	0x0f, 0x31,                         /* rdtsc: first thing the handler does */
-	0x66, 0x8b, 0x1e, 0x00, 0x90,       /* mov ebx, [MBOX] (the host's sequence number) */
-	0x89, 0xde,                         /* mov si, bx */
-	0x81, 0xe6, 0xff, 0x00,             /* and si, RING-1 */
-	0xc1, 0xe6, 0x04,                   /* shl si, 4 */
-	0x66, 0x89, 0x84, 0x10, 0x90,       /* mov [si+MBOX+16], eax */
-	0x66, 0x89, 0x94, 0x14, 0x90,       /* mov [si+MBOX+20], edx */
-	0x66, 0x89, 0x9c, 0x18, 0x90,       /* mov [si+MBOX+24], ebx */
-	0x66, 0xb9, 0x0b, 0x08, 0x00, 0x00, /* mov ecx, 0x80b (x2APIC EOI) */
-	0x66, 0x31, 0xc0, 0x66, 0x31, 0xd2, /* xor eax, eax; xor edx, edx */
-	0x0f, 0x30,                         /* wrmsr */
-	0x5e, 0x66, 0x5b, 0x66, 0x5a, 0x66, 0x59, 0x66, 0x58, /* pop si, ebx, edx, ecx, eax */
-	0xcf,                               /* iret */
-};
-#define GUEST_HANDLER (GUEST_CODE + 37)
+#include "traces/probe/probe_guest.h"
 
 struct ring_entry {
 	uint64_t tsc;
@@ -77,6 +46,7 @@ struct probe_ctx {
 	volatile int stopping;
 	volatile int tid;
 	bool rt, rt_ok;
+	uint64_t timer_dl0, timer_period; /* timer patterns: the first deadline and the period (guest TSC) */
 	int64_t tsc_off; /* read before KVM_RUN: a vCPU ioctl waits for the running one's mutex */
 	struct kvm_stats_header sh;
 	struct kvm_stats_desc *desc;
@@ -212,8 +182,10 @@ static int setup(struct probe_ctx *c, const struct probe_pattern *p, struct prob
 		c->mem = NULL;
 		return failf(c, 1, "guest memory: %s", strerror(errno));
 	}
-	memcpy(c->mem + GUEST_CODE, guest_code, sizeof(guest_code));
-	uint16_t ivt[2] = { GUEST_HANDLER, 0 };
+	memcpy(c->mem + GUEST_CODE, guest_init, sizeof(guest_init));
+	memcpy(c->mem + GUEST_MSI_HANDLER, guest_msi_handler, sizeof(guest_msi_handler));
+	memcpy(c->mem + GUEST_TIMER_HANDLER, guest_timer_handler, sizeof(guest_timer_handler));
+	uint16_t ivt[4] = { GUEST_MSI_HANDLER, 0, GUEST_TIMER_HANDLER, 0 }; /* offset, segment */
 	memcpy(c->mem + 4 * WAKE_VECTOR, ivt, sizeof(ivt));
 	struct kvm_userspace_memory_region region = { .slot = 0, .memory_size = GUEST_MEM,
 						      .userspace_addr = (uintptr_t)c->mem };
@@ -327,12 +299,12 @@ static void wait_until(int64_t t)
 		_mm_pause();
 }
 
-/* harvest - pair wake-up k (raised at TSC raised[k % RING]) with the guest's record of it. */
-static void harvest(struct probe_ctx *c, struct probe_result *r, const uint64_t *raised, long k, int64_t off)
+/* harvest - pair wake-up k (due at guest TSC expect) with the guest's record of it. */
+static void harvest(struct probe_ctx *c, struct probe_result *r, long k, uint64_t expect)
 {
 	const volatile struct ring_entry *e = (const volatile void *)(c->mem + MBOX_BASE + 16 + 16 * ((k + 1) % RING));
 	uint64_t tsc = e->tsc;
-	int64_t d = (int64_t)(tsc - (uint64_t)off - raised[k % RING]);
+	int64_t d = (int64_t)(tsc - expect);
 	if (e->seq != (uint32_t)(k + 1) || !tsc || d < 0) {
 		r->unpaired++;
 		return;
@@ -378,6 +350,44 @@ static int64_t cpu_busy_ns(int cpu)
 	return ns;
 }
 
+/* window_end - the window's CPU times and statistics. */
+static int window_end(struct probe_ctx *c, struct probe_result *r, const struct probe_stats *s0, clockid_t cpu_clock,
+		      int64_t cpu0, int64_t run0, int64_t t0)
+{
+	r->cpu_ns = now_ns(cpu_clock) - cpu0;
+	r->wall_ns = now_ns(CLOCK_MONOTONIC) - t0;
+	int64_t run1 = cpu_busy_ns(r->vcpu_cpu);
+	r->other_ns = run0 >= 0 && run1 >= 0 ? run1 - run0 - r->cpu_ns : -1;
+	if (r->other_ns < -1)
+		r->other_ns = 0;
+	int rc = stats_read(c, &r->st);
+	if (!rc)
+		stats_sub(&r->st, s0);
+	return rc;
+}
+
+/* measure_timer - the guest's own LAPIC timer wakes it: expiry k is due at the deadline
+ * c->timer_dl0 + k * c->timer_period; the host only collects the records. */
+static int measure_timer(struct probe_ctx *c, const struct probe_pattern *p, struct probe_result *r,
+			 const struct probe_stats *s0, clockid_t cpu_clock, int64_t cpu0, int64_t run0, int64_t t0)
+{
+	volatile uint32_t *fired = (volatile uint32_t *)(c->mem + TIMER_BASE + 12);
+	int64_t limit = t0 + p->count * p->interval_ns + 1000000000;
+	long done = 0;
+	while (done < p->count && now_ns(CLOCK_MONOTONIC) < limit) {
+		long n = (long)*fired;
+		for (; done < p->count && (done + HARVEST_LAG < n || n >= p->count); done++)
+			harvest(c, r, done, c->timer_dl0 + (uint64_t)done * c->timer_period);
+		if (done < p->count)
+			wait_until(now_ns(CLOCK_MONOTONIC) + 200000);
+	}
+	for (long k = 0; k < p->count; k++)
+		r->gap_ns[k] = p->interval_ns;
+	r->raised = p->count;
+	r->unpaired += p->count - done;
+	return window_end(c, r, s0, cpu_clock, cpu0, run0, t0);
+}
+
 /* measure - the window: statistics and CPU time around the pattern, latencies paired. */
 static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct probe_result *r)
 {
@@ -399,11 +409,15 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 	int rc = stats_read(c, &s0);
 	int64_t run0 = cpu_busy_ns(r->vcpu_cpu);
 	int64_t cpu0 = now_ns(cpu_clock), t0 = now_ns(CLOCK_MONOTONIC), t = t0, last = t0;
+	if (p->kind == PROBE_TIMER) {
+		free(plan);
+		return rc ? rc : measure_timer(c, p, r, &s0, cpu_clock, cpu0, run0, t0);
+	}
 	for (long k = 0; !rc && k < p->count; k++) {
 		t += plan[k];
 		wait_until(t);
 		if (k >= HARVEST_LAG)
-			harvest(c, r, raised, k - HARVEST_LAG, off);
+			harvest(c, r, k - HARVEST_LAG, raised[(k - HARVEST_LAG) % RING] + (uint64_t)off);
 		__atomic_store_n(mbox, (uint32_t)(k + 1), __ATOMIC_RELEASE);
 		raised[k % RING] = __rdtsc();
 		int64_t now = now_ns(CLOCK_MONOTONIC);
@@ -422,17 +436,10 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 	while (e->seq != (uint32_t)p->count && now_ns(CLOCK_MONOTONIC) < deadline)
 		_mm_pause();
 	wait_until(now_ns(CLOCK_MONOTONIC) + 1000000);
-	r->cpu_ns = now_ns(cpu_clock) - cpu0;
-	r->wall_ns = now_ns(CLOCK_MONOTONIC) - t0;
-	int64_t run1 = cpu_busy_ns(r->vcpu_cpu);
-	r->other_ns = run0 >= 0 && run1 >= 0 ? run1 - run0 - r->cpu_ns : -1;
-	if (r->other_ns < -1)
-		r->other_ns = 0;
-	if ((rc = stats_read(c, &r->st)))
+	if ((rc = window_end(c, r, &s0, cpu_clock, cpu0, run0, t0)))
 		return rc;
-	stats_sub(&r->st, &s0);
 	for (long k = p->count > HARVEST_LAG ? p->count - HARVEST_LAG : 0; k < p->count; k++)
-		harvest(c, r, raised, k, off);
+		harvest(c, r, k, raised[k % RING] + (uint64_t)off);
 	return 0;
 }
 
@@ -481,6 +488,14 @@ int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, 
 		CPU_SET(r->vcpu_cpu, &set);
 		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 		c.tsc_off = tsc_offset(&c);
+		if (p->kind == PROBE_TIMER) { /* the guest arms its first deadline from here at start */
+			c.timer_period = (uint64_t)p->interval_ns * r->tsc_khz / 1000000;
+			c.timer_dl0 = __rdtsc() + (uint64_t)c.tsc_off +
+				      (uint64_t)(SETTLE_NS + p->interval_ns) * r->tsc_khz / 1000000;
+			uint32_t per = (uint32_t)c.timer_period;
+			memcpy(c.mem + TIMER_BASE, &c.timer_dl0, 8);
+			memcpy(c.mem + TIMER_BASE + 8, &per, 4);
+		}
 		if (pthread_create(&c.thread, &attr, vcpu_thread, &c))
 			rc = failf(&c, 1, "pthread_create failed");
 		pthread_attr_destroy(&attr);

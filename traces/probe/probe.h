@@ -34,10 +34,13 @@
 #define PROBE_HIST_N 32
 #define PROBE_MAX_COUNT 200000
 
-enum probe_kind { PROBE_PERIODIC, PROBE_POISSON, PROBE_BURST };
+enum probe_kind { PROBE_PERIODIC, PROBE_POISSON, PROBE_BURST, PROBE_TIMER };
 
 /* A wake pattern: "periodic:100us", "poisson:300us" (mean), "burst:8x20us/2ms"
- * (bursts of 8 wake-ups 20 us apart, 2 ms from the end of one to the next). */
+ * (bursts of 8 wake-ups 20 us apart, 2 ms from the end of one to the next), or
+ * "timer:100us": no MSI; the guest's own LAPIC timer (TSC-deadline mode), re-armed
+ * by its handler one period after the last deadline, and the latency is from the
+ * deadline to the handler's first instruction. */
 struct probe_pattern {
 	char spec[64];
 	enum probe_kind kind;

@@ -125,7 +125,8 @@ json_t *probe_result_json(const struct probe_result *r)
 		json_array_append_new(gaps, json_integer((json_int_t)r->gap_ns[i]));
 	json_t *pr = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:b, s:o}", "pattern", r->pat.spec,
 			       "count", (json_int_t)r->pat.count, "halt_poll_ns", (json_int_t)r->pat.halt_poll_ns,
-			       "delivery", r->pat.msi ? "KVM_SIGNAL_MSI" : "irqfd", "tsc_khz", (json_int_t)r->tsc_khz,
+			       "delivery",
+			       r->pat.kind == PROBE_TIMER ? "LAPIC timer (TSC deadline)" : r->pat.msi ? "KVM_SIGNAL_MSI" : "irqfd", "tsc_khz", (json_int_t)r->tsc_khz,
 			       "vcpu_cpu_ns", (json_int_t)r->cpu_ns, "wall_ns", (json_int_t)r->wall_ns, "unpaired",
 			       (json_int_t)r->unpaired, "other_cpu_ns", (json_int_t)r->other_ns, "host", r->nested[0] ? r->nested : "bare metal",
 			       "cpu_split", "guest and KVM time are not separated: all non-polling CPU time is under kvm",

@@ -15,8 +15,8 @@ int probe_pattern_parse(const char *spec, struct probe_pattern *p, char *why, si
 	if (!a || strlen(spec) >= sizeof(q.spec))
 		goto bad;
 	a++;
-	if (!strncmp(spec, "periodic:", 9) || !strncmp(spec, "poisson:", 8)) {
-		q.kind = spec[1] == 'e' ? PROBE_PERIODIC : PROBE_POISSON;
+	if (!strncmp(spec, "periodic:", 9) || !strncmp(spec, "poisson:", 8) || !strncmp(spec, "timer:", 6)) {
+		q.kind = spec[0] == 't' ? PROBE_TIMER : spec[1] == 'e' ? PROBE_PERIODIC : PROBE_POISSON;
 		double us = strtod(a, &end);
 		if (end == a || strcmp(end, "us") || !(us >= 1 && us <= 1e6))
 			goto bad;
@@ -44,7 +44,7 @@ int probe_pattern_parse(const char *spec, struct probe_pattern *p, char *why, si
 	*p = q;
 	return 0;
 bad:
-	snprintf(why, len, "expected periodic:Tus, poisson:Tus or burst:NxTus/G(us|ms), got \"%s\"", spec);
+	snprintf(why, len, "expected periodic:Tus, poisson:Tus, burst:NxTus/G(us|ms) or timer:Tus, got \"%s\"", spec);
 	return -1;
 }
 
@@ -54,6 +54,7 @@ void probe_gaps(const struct probe_pattern *p, int64_t *gap, long n)
 	for (long i = 0; i < n; i++) {
 		switch (p->kind) {
 		case PROBE_PERIODIC:
+		case PROBE_TIMER:
 			gap[i] = p->interval_ns;
 			break;
 		case PROBE_POISSON: { /* xorshift64*: the same draws on every host */
