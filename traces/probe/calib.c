@@ -219,9 +219,9 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 	}
 	profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL);
 	fprintf(sf,
-		"name: calib\nduration: %lldns\nseed: 1\nkernel: \"%s\"\narch: x86\ncost_profile: %s\n"
+		"name: calib\nduration: %lldns\nwarmup: 0\nseed: 1\nkernel: \"%s\"\narch: x86\ncost_profile: %s\n"
 		"kvm: {halt_poll_ns: %u, halt_poll_ns_grow: %u, halt_poll_ns_grow_start: %u, halt_poll_ns_shrink: %u}\n"
-		"host:\n  pcpus: 1\n"
+		"host:\n  pcpus: 1\n  idle_exit_spread: 0 # the fit takes the idle exit as one value\n"
 		,
 		(long long)t->dur_ns, t->kernel, prof, t->module_param[0], t->module_param[1], t->module_param[2],
 		t->module_param[3]);
