@@ -67,4 +67,7 @@ echo keep > "$T/out.d/y.json"
 "$K" run --quiet --json "$T/out.d/y.json" --set duration=-1 2>/dev/null
 [ "$(cat "$T/out.d/y.json")" = keep ] || fail "a refused run replaced an existing output"
 
+# a directory is not an input of halt durations
+expect_err 2 "kvmsim haltpoll replay: $T: cannot read: Is a directory" -- "$K" haltpoll replay --kernel 6.1 "$T"
+
 finish model_inputs_test

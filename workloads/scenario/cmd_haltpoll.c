@@ -278,6 +278,8 @@ int cmd_haltpoll_replay(int argc, char **argv)
 		}
 		halts++;
 	}
+	if (!rc && ferror(in)) /* a directory, a device that fails: not an input of halts */
+		rc = cli_error(CMD, "%s: cannot read: %s", name, strerror(errno));
 	if (in != stdin)
 		fclose(in);
 	if (!rc && fflush(stdout)) {
