@@ -46,7 +46,6 @@ static const struct host_task_ops load_ops = { load_run, load_resched };
 static void arrive(void *ctx, sim_time_t work)
 {
 	struct host_load *l = ctx;
-	l->offered_ps = sim_time_add_sat(l->offered_ps, work);
 	if (l->task.state == TASK_RUNNING) { /* more work for the running burst */
 		sim_time_t now = sim_now(l->sim);
 		sim_cancel(l->sim, l->ev);
@@ -80,5 +79,4 @@ void host_load_start(struct host_load *l)
 void host_load_free(struct host_load *l)
 {
 	source_fini(&l->src);
-	host_task_fini(&l->task);
 }

@@ -19,7 +19,6 @@ struct host_load {
 	sim_time_t backlog, since;
 	sim_handle_t ev;
 	uint64_t bursts, preemptions;
-	sim_time_t offered_ps; /* the work its arrivals brought (what it asked of its pCPU) */
 };
 
 /* host_load_init - a task called `name` on `cpu`, drawing from the stream `stream`. */

@@ -179,7 +179,6 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 	/* vmx_set_hv_timer()'s `expired` and start_hv_timer() acting on it: the 2019 series
 	 * "KVM: lapic: Fix a variety of timer adv issues" (Sean Christopherson), merged for 5.2 */
 	e->hv_expired_at_start = v >= V(5, 2, 0);
-	e->sched_eevdf = v >= V(6, 6, 0); /* "sched/fair: Implement an EEVDF-like scheduling policy", 6.6 */
 	e->advance_default = v >= V(5, 2, 0) ? -1 : 0;
 	e->advance_bool = v >= V(6, 10, 0);
 

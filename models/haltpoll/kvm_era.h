@@ -90,7 +90,6 @@ struct kvm_era {
 	bool hv_advance;         /* 4.10+: the hv timer also fires timer_advance_ns early */
 	bool hv_oneshot;         /* 4.19+: one-shot and periodic modes use the hv timer too */
 	bool ptimer_fastpath;    /* 5.10+: PREEMPTION_TIMER exits handled in the exit fastpath */
-	bool sched_eevdf;         /* 6.6+: the fair class is EEVDF (CFS before) */
 	bool hv_expired_at_start; /* 5.2+: a deadline already due (or a timer pending) when the hv timer
 				   * starts fires in software at once, without a PREEMPTION_TIMER exit */
 	int64_t advance_default; /* kvm.lapic_timer_advance_ns default: 0 (<5.2), -1 adaptive (5.2+) */

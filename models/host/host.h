@@ -37,7 +37,6 @@
 #include <gsl/gsl_rng.h>
 
 #include "sim/event.h"
-#include "sim/hist.h"
 
 enum host_acct {
 	ACCT_GUEST,
@@ -77,8 +76,6 @@ struct host_task_ops {
 
 enum host_task_state { TASK_SLEEPING, TASK_RUNNABLE, TASK_RUNNING };
 
-#define NICE_0_WEIGHT 1024
-
 struct host_task {
 	const struct host_task_ops *ops;
 	struct pcpu *cpu;
@@ -86,18 +83,6 @@ struct host_task {
 	struct host_task *rq_next;
 	const char *name;
 	int pid;
-	/* the fair class (host.scheduler: fair) */
-	int64_t vruntime;        /* weighted run time, ns-scaled ps */
-	int64_t deadline;        /* EEVDF: vruntime at pick + the slice */
-	unsigned weight;         /* from nice: NICE_0_WEIGHT at nice 0 */
-	bool rt;                 /* SCHED_FIFO: runs before every fair task, preempts them */
-	sim_time_t exec_start;   /* when it last started running (or its run was accounted) */
-	sim_time_t slice_start;  /* when it was last switched in */
-	sim_time_t runnable_since;
-	/* statistics */
-	sim_time_t run_ps;       /* CPU received */
-	uint64_t switches, involuntary;
-	struct sim_hist run_delay; /* runnable to running, ns */
 };
 
 enum pcpu_phase { PCPU_RUN, PCPU_SWITCH, PCPU_IDLE, PCPU_IDLE_EXIT, PCPU_IDLE_IRQ };
@@ -129,10 +114,6 @@ struct pcpu {
 	sim_time_t idle_ps[HOST_MAX_IDLE_STATES];
 	uint64_t idle_entries[HOST_MAX_IDLE_STATES];
 	uint64_t ctx_switches, wake_ipis, resched_requests;
-	/* the fair class */
-	int64_t min_vruntime;
-	sim_handle_t tick_ev;
-	uint64_t ticks;
 };
 
 struct host_conf_costs {
@@ -151,35 +132,9 @@ struct host {
 	bool wakeup_preempt;
 	double resched_rate; /* Hz per pCPU */
 	double idle_exit_spread; /* exits take [(1 - spread) x, 1 x] the table's exit_latency; set before host_start */
-	int sched;               /* enum host_sched; set before host_start */
-	sim_time_t tick;         /* 1/CONFIG_HZ (fair scheduler) */
-	sim_time_t sched_latency, min_granularity, wakeup_granularity, base_slice; /* scaled by CPU count */
 	uint64_t seed;
 	struct host_conf_costs cost;
 };
-
-/*
- * Host schedulers. FIFO: one queue per pCPU in arrival order; a waking task preempts the running
- * one when wakeup_preempt; no tick. FAIR: the kernel's fair class per pCPU, as CFS (up to 6.5:
- * virtual runtime weighted by nice; the tick preempts a task that ran its share of
- * sched_latency, at least min_granularity; a waking task preempts when the running one is ahead
- * by more than wakeup_granularity) or EEVDF (6.6+: a base slice, and the earliest eligible
- * virtual deadline runs). Latency, granularities and slice scale with 1 + log2(CPUs), at most 8
- * CPUs. SCHED_FIFO tasks run before fair ones and preempt them at once. No load balancing:
- * tasks stay on their pCPU.
- */
-enum host_sched { HOST_SCHED_FIFO, HOST_SCHED_CFS, HOST_SCHED_EEVDF };
-
-/* host_set_scheduler - the scheduler and CONFIG_HZ (before host_start). */
-void host_set_scheduler(struct host *h, enum host_sched sched, int hz);
-/* host_nice_weight - the fair class's weight of a nice value (sched_prio_to_weight[]). */
-unsigned host_nice_weight(int nice);
-/* host_sched_flush - charge the running task's CPU time up to now (before reading it). */
-void host_sched_flush(struct pcpu *p);
-/* host_task_stats_reset - the warm-up ends: the task's scheduling statistics start again. */
-void host_task_stats_reset(struct host_task *t);
-/* host_task_fini - free what a task's statistics hold. */
-void host_task_fini(struct host_task *t);
 
 struct host *host_new(struct sim *sim, int ncpu, const struct host_idle_state *idle, int nidle,
 		      int max_cstate, bool idle_poll, bool wakeup_preempt, double resched_rate,

@@ -65,14 +65,10 @@ static void ev_warmup_end(struct sim *sim, void *subject, void *object)
 	for (int i = 0; i < m->nvcpus; i++) {
 		vcpu_stats_reset(&m->vcpus[i]);
 		guest_stats_reset(&m->guests[i]);
-		host_task_stats_reset(&m->vcpus[i].task);
 	}
 	host_stats_reset(m->host);
-	for (int i = 0; i < m->nloads; i++) {
+	for (int i = 0; i < m->nloads; i++)
 		m->loads[i].bursts = m->loads[i].preemptions = 0;
-		m->loads[i].offered_ps = 0;
-		host_task_stats_reset(&m->loads[i].task);
-	}
 }
 
 /* ---- building --------------------------------------------------------------------------- */
@@ -161,8 +157,6 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 	m->host = host_new(m->sim, (int)sc->host.pcpus, m->prof.idle, m->prof.nidle, (int)sc->host.max_cstate,
 			   sc->host.idle_poll, sc->host.wakeup_preempt, sc->host.resched_rate, hc, sc->seed);
 	m->host->idle_exit_spread = sc->host.idle_exit_spread;
-	host_set_scheduler(m->host, sc->host.scheduler == 0 ? HOST_SCHED_FIFO
-				    : sc->era.sched_eevdf ? HOST_SCHED_EEVDF : HOST_SCHED_CFS, (int)sc->host.hz);
 
 	m->vtracer = (struct vcpu_tracer){ tr_event, m };
 	if (trace) { /* the pCPUs, then a CPU for each VM's device thread when it has devices */
@@ -291,8 +285,6 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 			snprintf(err->msg, sizeof(err->msg), "%s", msg);
 			return -1;
 		}
-		m->loads[i].task.weight = host_nice_weight((int)tc->nice);
-		m->loads[i].task.rt = tc->policy == 1;
 	}
 
 	if (start_cyclictest(m, sc, err))
@@ -315,8 +307,6 @@ uint64_t machine_run_until(struct machine *m, sim_time_t t)
 
 void machine_finish(struct machine *m)
 {
-	for (int i = 0; i < m->host->ncpu; i++)
-		host_sched_flush(&m->host->cpu[i]); /* the running task's last stretch of CPU */
 	for (int i = 0; i < m->nvcpus; i++)
 		vcpu_finish(&m->vcpus[i]);
 	host_finish(m->host);

@@ -81,8 +81,8 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 	fprintf(f, "\n");
 
 	fprintf(f, "%-14s %7s %7s  %-26s  %s\n", "", "", "poll", "wake latency (us)", "CPU time (%)");
-	fprintf(f, "%-14s %7s %7s  %8s %8s %8s  %6s %6s %6s %7s %9s %6s %6s\n", "vCPU", "wakes", "ok (%)", "p50",
-		"p99", "max", "guest", "g.poll", "exit", "poll ok", "poll fail", "steal", "idle");
+	fprintf(f, "%-14s %7s %7s  %8s %8s %8s  %6s %6s %6s %7s %9s %6s\n", "vCPU", "wakes", "ok (%)", "p50",
+		"p99", "max", "guest", "g.poll", "exit", "poll ok", "poll fail", "idle");
 	for (int i = 0; i < m->nvcpus; i++) {
 		const struct vcpu *v = &m->vcpus[i];
 		const struct sim_hist *wl = &m->guests[i].wake_lat;
@@ -95,14 +95,14 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 		else
 			snprintf(ok, sizeof(ok), "-");
 		bool have = wl->count > 0;
-		fprintf(f, "%-14s %7llu %7s  %8s %8s %8s  %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f\n", v->name,
+		fprintf(f, "%-14s %7llu %7s  %8s %8s %8s  %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f\n", v->name,
 			(unsigned long long)wl->count, ok, us(sim_hist_quantile(wl, 0.5), have, p50, 16),
 			us(sim_hist_quantile(wl, 0.99), have, p99, 16),
 			us(wl->max, have, mx, 16), pct(a[VACCT_GUEST], span),
 			pct(a[VACCT_GUEST_POLL], span), pct(a[VACCT_KVM], span),
 			pct(a[VACCT_POLL_OK], span),
 			pct(a[VACCT_POLL_FAIL], span),
-			pct(a[VACCT_RUNNABLE], span), pct(a[VACCT_SLEEP], span));
+			pct(a[VACCT_SLEEP] + a[VACCT_RUNNABLE], span));
 	}
 	fprintf(f, "\n%-6s %6s %6s %6s %7s %9s %6s %6s %6s  %s\n", "pCPU", "guest", "g.poll", "kvm", "poll ok",
 		"poll fail", "tasks", "sched", "idle", "idle states (% of time)");
@@ -119,16 +119,6 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], span));
 		fputc('\n', f);
 	}
-	/* host tasks: CPU received against what their arrivals offered (the scheduler's fairness) */
-	if (m->nloads)
-		fprintf(f, "\n%-14s %5s %10s %10s %9s\n", "host task", "pCPU", "offered %", "received %", "run delay");
-	for (int i = 0; i < m->nloads; i++) {
-		const struct host_load *l = &m->loads[i];
-		char rd[16];
-		fprintf(f, "%-14s %5d %10.2f %10.2f %14s\n", l->name, l->task.cpu->id, pct(l->offered_ps, span),
-			pct(l->task.run_ps, span),
-			us(sim_hist_quantile(&l->task.run_delay, 0.99), l->task.run_delay.count > 0, rd, sizeof(rd)));
-	}
 	/* cyclictest's own figures, in its own line layout: whole microseconds, or ns with -N */
 	if (m->nct)
 		fprintf(f, "\ncyclictest (%s):\n", m->ct[0].conf->nsecs ? "ns" : "us");
@@ -143,20 +133,6 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 			(long long)(ns ? (t->cycles ? t->sum_ns / (int64_t)t->cycles : 0) : cyclictest_avg(t)),
 			(long long)(ns ? t->max_ns : t->max_us));
 	}
-}
-
-/* task_sched_json - what the host scheduler did to a task: steal (runnable, not running; -1:
- * not kept), run delay (runnable to running, ns), switches in, involuntary ones, migrations. */
-static json_t *task_sched_json(const struct host_task *t, sim_time_t steal)
-{
-	json_t *o = json_object();
-	if (steal >= 0)
-		json_object_set_new(o, "steal_ps", json_integer((json_int_t)steal));
-	json_object_set_new(o, "run_delay", sim_hist_json(&t->run_delay));
-	json_object_set_new(o, "switches", json_integer((json_int_t)t->switches));
-	json_object_set_new(o, "involuntary", json_integer((json_int_t)t->involuntary));
-	json_object_set_new(o, "migrations", json_integer(0)); /* tasks stay on their pCPU */
-	return o;
 }
 
 static json_t *kvm_events_json(const uint64_t *ev)
@@ -266,26 +242,9 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 		json_object_set_new(o, "eoi",
 				    json_pack("{s:I, s:I, s:I}", "pv_armed", (json_int_t)v->eoi.pv_armed, "pv_completed",
 					      (json_int_t)v->eoi.pv_completed, "native", (json_int_t)v->eoi.native));
-		json_object_set_new(o, "sched", task_sched_json(&v->task, v->acct_ps[VACCT_RUNNABLE]));
 		json_array_append_new(vcpus, o);
 	}
 	json_object_set_new(root, "vcpus", vcpus);
-
-	json_t *vms = json_array(); /* per VM, its worst vCPU: what a VM's users see of its tail */
-	for (int k = 0; k < m->nvms; k++) {
-		const struct machine_vm *vm = &m->vms[k];
-		int64_t worst = -1;
-		for (int j = vm->first_vcpu; j < vm->first_vcpu + vm->nvcpu; j++) {
-			const struct sim_hist *h = &m->guests[j].wake_lat;
-			int64_t q = h->count ? sim_hist_quantile(h, 0.99) : -1;
-			if (q > worst)
-				worst = q;
-		}
-		json_t *o = json_pack("{s:s, s:i}", "name", vm->name, "vcpus", vm->nvcpu);
-		json_object_set_new(o, "worst_wake_p99_ns", worst >= 0 ? json_integer(worst) : json_null());
-		json_array_append_new(vms, o);
-	}
-	json_object_set_new(root, "vms", vms);
 
 	json_t *pcpus = json_array();
 	for (int i = 0; i < m->host->ncpu; i++) {
@@ -310,12 +269,9 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 	json_t *tasks = json_array();
 	for (int i = 0; i < m->nloads; i++) {
 		const struct host_load *l = &m->loads[i];
-		json_t *o = json_pack("{s:s, s:i, s:I, s:I}", "name", l->name, "pcpu", l->task.cpu->id, "bursts",
-				      (json_int_t)l->bursts, "preemptions", (json_int_t)l->preemptions);
-		json_object_set_new(o, "offered_ps", json_integer((json_int_t)l->offered_ps));
-		json_object_set_new(o, "received_ps", json_integer((json_int_t)l->task.run_ps));
-		json_object_set_new(o, "sched", task_sched_json(&l->task, -1));
-		json_array_append_new(tasks, o);
+		json_array_append_new(tasks, json_pack("{s:s, s:i, s:I, s:I}", "name", l->name, "pcpu",
+						       l->task.cpu->id, "bursts", (json_int_t)l->bursts,
+						       "preemptions", (json_int_t)l->preemptions));
 	}
 	json_object_set_new(root, "host_tasks", tasks);
 

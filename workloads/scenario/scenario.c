@@ -88,16 +88,10 @@ static const struct cfg_section vm_section = { "vm", vm_keys, sizeof(struct vm_c
 
 /* ---- host ----------------------------------------------------------------------- */
 
-static const char *const task_policy_choices[] = { "normal", "fifo", NULL };
-static const char *const scheduler_choices[] = { "fifo", "fair", NULL };
 #define T(f) offsetof(struct host_task_conf, f)
 static const struct cfg_key task_keys[] = {
 	{ "name", CFG_STRING, T(name), NULL, "task", 0, 0, "task name (its comm)" },
 	{ "pcpu", CFG_INT, T(pcpu), NULL, "0", 0, 1023, "the pCPU the task is pinned to" },
-	{ "nice", CFG_INT, T(nice), NULL, "0", -20, 19, "its nice value (the fair scheduler's weight)" },
-	{ "policy", CFG_ENUM, T(policy), NULL, "normal", 0, 0,
-	  "normal (the fair class) or fifo (SCHED_FIFO: before every fair task, preempting them)",
-	  .choices = task_policy_choices },
 	{ "load", CFG_SECTION, T(load), NULL, NULL, 0, 0, "when it wakes up and how long it runs",
 	  .sub = &source_section },
 	{ NULL },
@@ -115,11 +109,6 @@ static const struct cfg_key host_keys[] = {
 	{ "max_cstate", CFG_INT, H(max_cstate), NULL, "9", 0, 9,
 	  "deepest host idle state index (intel_idle.max_cstate); 0 = POLL only" },
 	{ "idle_poll", CFG_BOOL, H(idle_poll), NULL, "false", 0, 0, "host booted with idle=poll" },
-	{ "scheduler", CFG_ENUM, H(scheduler), NULL, "fair", 0, 0,
-	  "fair: the kernel's fair class (CFS up to 6.5, EEVDF from 6.6) with its tick; fifo: one queue per "
-	  "pCPU in arrival order, no tick (faster, for halt-poll studies without contention)",
-	  .choices = scheduler_choices },
-	{ "hz", CFG_INT, H(hz), NULL, "250", 100, 1000, "CONFIG_HZ: the host tick (fair scheduler)" },
 	{ "idle_exit_spread", CFG_DOUBLE, H(idle_exit_spread), NULL, "0.5", 0, 1,
 	  "an idle state's exit takes uniformly from (1 - spread) x its table exit latency (a worst case) to "
 	  "all of it; 0: always the worst case (assumed shape, see README)" },

@@ -63,8 +63,6 @@ struct vm_conf {
 struct host_task_conf {
 	char *name;
 	int64_t pcpu;
-	int64_t nice;
-	int policy; /* 0 SCHED_NORMAL, 1 SCHED_FIFO */
 	struct source_conf load;
 };
 
@@ -86,8 +84,6 @@ struct host_conf {
 	int64_t max_cstate;
 	bool idle_poll;
 	double idle_exit_spread;
-	int scheduler; /* 0 fifo, 1 fair */
-	int64_t hz;
 	struct host_task_conf *tasks;
 	size_t ntasks;
 };
