@@ -181,6 +181,7 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 	e->hv_expired_at_start = v >= V(5, 2, 0);
 	e->advance_default = v >= V(5, 2, 0) ? -1 : 0;
 	e->advance_bool = v >= V(6, 10, 0);
+	e->eevdf = v >= V(6, 6, 0);
 
 	if (arch == KVM_ARCH_POWERPC) {
 		/* 8a7e75d47b68 "Implement halt polling", 4.8; the generic kvm parameters from 4.14 */

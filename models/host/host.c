@@ -103,7 +103,7 @@ static void idle_wakeup_arrived(struct sim *sim, void *subject, void *object)
 	p->ev = sim_after(sim, idle_exit_latency(p), idle_exit_done, p, NULL);
 }
 
-/* ---- scheduling ---------------------------------------------------------------- */
+/* ---- the simple class: FIFO, a wake-up always preempts, no tick ------------------ */
 
 static void rq_push(struct pcpu *p, struct host_task *t)
 {
@@ -127,6 +127,53 @@ static struct host_task *rq_pop(struct pcpu *p)
 	return t;
 }
 
+static void simple_enqueue(struct pcpu *p, struct host_task *t, bool wakeup)
+{
+	rq_push(p, t);
+}
+
+static void simple_dequeue(struct pcpu *p, struct host_task *t)
+{
+}
+
+static void simple_put_prev(struct pcpu *p, struct host_task *t)
+{
+	rq_push(p, t);
+}
+
+static bool simple_wakeup_preempt(struct pcpu *p, struct host_task *t)
+{
+	return p->phase == PCPU_RUN; /* only a running task is preempted, never one being switched in */
+}
+
+const struct host_sched_class host_sched_simple = {
+	.name = "simple",
+	.enqueue = simple_enqueue,
+	.dequeue = simple_dequeue,
+	.put_prev = simple_put_prev,
+	.pick_next = rq_pop,
+	.wakeup_preempt = simple_wakeup_preempt,
+};
+
+/* ---- scheduling ---------------------------------------------------------------- */
+
+/* sched_info_arrive - t gets its CPU: the wait since it became runnable is a run delay. */
+static void sched_info_arrive(struct host_task *t, sim_time_t now)
+{
+	sim_time_t d = now - t->last_queued;
+	t->run_delay += d;
+	sim_hist_record(t->delay, d / SIM_NS);
+	t->pcount++;
+	t->run_start = now;
+}
+
+static void sched_info_depart(struct host_task *t, sim_time_t now)
+{
+	t->runtime += now - t->run_start;
+}
+
+static void tick_start(struct pcpu *p);
+
 static void switch_done(struct sim *sim, void *subject, void *object)
 {
 	struct pcpu *p = subject;
@@ -134,23 +181,37 @@ static void switch_done(struct sim *sim, void *subject, void *object)
 	p->ev = SIM_NO_EVENT;
 	p->phase = PCPU_RUN;
 	t->state = TASK_RUNNING;
+	sched_info_arrive(t, sim_now(sim));
 	t->ops->run(t);
+	/* need_resched set while switching (a wake-up, the tick): seen on the way to user/guest mode */
+	if (p->host->cls != &host_sched_simple && p->need_resched && p->curr == t && t->state == TASK_RUNNING &&
+	    p->phase == PCPU_RUN)
+		t->ops->resched(t);
 }
 
-/* schedule_next - the pCPU is free: switch to the next queued task or go idle. */
-static void schedule_next(struct pcpu *p)
+static void switch_to(struct pcpu *p, struct host_task *t)
 {
-	p->need_resched = false;
-	struct host_task *t = rq_pop(p);
-	if (!t) {
-		enter_idle(p);
-		return;
-	}
 	p->phase = PCPU_SWITCH;
 	p->curr = t;
 	p->ctx_switches++;
 	pcpu_account(p, ACCT_SCHED);
 	p->ev = sim_after(p->host->sim, p->host->cost.ctxsw, switch_done, p, NULL);
+	tick_start(p);
+}
+
+/* schedule_next - the pCPU is free: switch to the next queued task or go idle. */
+static void schedule_next(struct pcpu *p)
+{
+	const struct host_sched_class *cls = p->host->cls;
+	p->need_resched = false;
+	struct host_task *t = cls->pick_next(p);
+	if (!t && cls->idle_balance && cls->idle_balance(p))
+		t = cls->pick_next(p);
+	if (!t) {
+		enter_idle(p);
+		return;
+	}
+	switch_to(p, t);
 }
 
 void host_task_init(struct host_task *t, const struct host_task_ops *ops, struct pcpu *cpu,
@@ -162,31 +223,70 @@ void host_task_init(struct host_task *t, const struct host_task_ops *ops, struct
 	t->state = TASK_SLEEPING;
 	t->name = name;
 	t->pid = pid;
+	t->policy = SCHED_NORMAL;
+	t->se.weight = sched_prio_to_weight[20];
+	struct host *h = cpu->host;
+	h->hists = xrealloc(h->hists, (size_t)(h->nhists + 1) * sizeof(*h->hists));
+	t->delay = xcalloc(1, sizeof(*t->delay));
+	sim_hist_init(t->delay);
+	h->hists[h->nhists++] = t->delay;
+}
+
+void host_task_set_nice(struct host_task *t, int nice)
+{
+	t->nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
+	t->se.weight = sched_prio_to_weight[t->nice + 20];
+}
+
+bool host_task_cpu_allowed(const struct host_task *t, const struct pcpu *p)
+{
+	if (!t->cpus_mask)
+		return p == t->cpu;
+	return (t->cpus_mask[p->id / 64] >> (p->id % 64)) & 1;
+}
+
+/* host_kick_idle - p is idle with work queued: the wake-up IPI (none when it polls in idle). */
+void host_kick_idle(struct pcpu *p)
+{
+	if (p->phase != PCPU_IDLE)
+		return;
+	const struct host_idle_state *st = &p->host->idle[p->idle_state];
+	sim_time_t ipi = st->polling ? 0 : p->host->cost.ipi;
+	if (!st->polling)
+		p->wake_ipis++;
+	p->phase = PCPU_IDLE_EXIT;
+	p->ev = sim_after(p->host->sim, ipi, idle_wakeup_arrived, p, NULL);
 }
 
 void host_task_wake(struct host_task *t)
 {
-	struct pcpu *p = t->cpu;
+	struct host *h = t->cpu->host;
 	assert(t->state == TASK_SLEEPING);
-	t->state = TASK_RUNNABLE;
-	p->nr_running++;
-	rq_push(p, t);
-	switch (p->phase) {
-	case PCPU_IDLE: {
-		const struct host_idle_state *st = &p->host->idle[p->idle_state];
-		sim_time_t ipi = st->polling ? 0 : p->host->cost.ipi;
-		if (!st->polling)
-			p->wake_ipis++;
-		p->phase = PCPU_IDLE_EXIT;
-		p->ev = sim_after(p->host->sim, ipi, idle_wakeup_arrived, p, NULL);
-		break;
+	if (h->cls->select_rq) {
+		struct pcpu *d = h->cls->select_rq(t);
+		if (d != t->cpu) {
+			t->cpu = d;
+			t->nr_migrations++;
+		}
 	}
+	struct pcpu *p = t->cpu;
+	t->state = TASK_RUNNABLE;
+	t->last_queued = sim_now(h->sim);
+	p->nr_running++;
+	h->cls->enqueue(p, t, true);
+	switch (p->phase) {
+	case PCPU_IDLE:
+		host_kick_idle(p);
+		break;
 	case PCPU_IDLE_EXIT:
 	case PCPU_IDLE_IRQ:
-	case PCPU_SWITCH:
-		break; /* queued behind the task being switched in; only a running task is preempted */
+		break; /* the pCPU schedules when it is back */
+	case PCPU_SWITCH: /* check_preempt_curr() against the task being switched in */
+		if (h->wakeup_preempt && h->cls != &host_sched_simple && h->cls->wakeup_preempt(p, t))
+			p->need_resched = true;
+		break;
 	case PCPU_RUN:
-		if (p->host->wakeup_preempt)
+		if (h->wakeup_preempt && h->cls->wakeup_preempt(p, t))
 			p->need_resched = true;
 		p->curr->ops->resched(p->curr);
 		break;
@@ -197,15 +297,18 @@ void host_task_place(struct host_task *t)
 {
 	struct pcpu *p = t->cpu;
 	t->state = TASK_RUNNABLE;
+	t->last_queued = sim_now(p->host->sim);
 	p->nr_running++;
-	rq_push(p, t);
+	p->host->cls->enqueue(p, t, false);
 	if (p->phase == PCPU_IDLE) {
 		p->idle_entries[p->idle_state]--; /* it never really idled */
-		rq_pop(p);
+		struct host_task *n = p->host->cls->pick_next(p);
 		p->phase = PCPU_RUN;
-		p->curr = t;
-		t->state = TASK_RUNNING;
-		t->ops->run(t);
+		p->curr = n;
+		n->state = TASK_RUNNING;
+		sched_info_arrive(n, sim_now(p->host->sim));
+		tick_start(p);
+		n->ops->run(n);
 	}
 }
 
@@ -213,7 +316,10 @@ void host_task_sleep(struct host_task *t)
 {
 	struct pcpu *p = t->cpu;
 	assert(p->curr == t && t->state == TASK_RUNNING && p->phase == PCPU_RUN);
+	p->host->cls->dequeue(p, t);
 	t->state = TASK_SLEEPING;
+	t->nvcsw++;
+	sched_info_depart(t, sim_now(p->host->sim));
 	p->nr_running--;
 	schedule_next(p);
 }
@@ -221,15 +327,64 @@ void host_task_sleep(struct host_task *t)
 bool host_task_yield(struct host_task *t)
 {
 	struct pcpu *p = t->cpu;
+	const struct host_sched_class *cls = p->host->cls;
 	assert(p->curr == t && t->state == TASK_RUNNING);
-	if (!p->rq_head) { /* schedule() picks us again: no switch */
-		p->need_resched = false;
+	cls->put_prev(p, t);
+	struct host_task *n = cls->pick_next(p);
+	p->need_resched = false;
+	if (n == t) /* schedule() picks us again: no switch */
 		return false;
-	}
+	sim_time_t now = sim_now(p->host->sim);
 	t->state = TASK_RUNNABLE;
-	rq_push(p, t);
-	schedule_next(p);
+	t->last_queued = now;
+	t->nivcsw++;
+	sched_info_depart(t, now);
+	switch_to(p, n);
 	return true;
+}
+
+/* ---- the tick (the fair class; NO_HZ: it stops on an idle pCPU) ------------------- */
+
+static void tick_fire(struct sim *sim, void *subject, void *object)
+{
+	struct pcpu *p = subject;
+	struct host *h = p->host;
+	p->tick_ev = SIM_NO_EVENT;
+	if (p->phase == PCPU_IDLE)
+		return; /* stopped on the way into idle; restarted by the next switch */
+	p->ticks++;
+	if (p->phase == PCPU_RUN && h->cls->task_tick(p)) {
+		p->need_resched = true;
+		p->curr->ops->resched(p->curr);
+	}
+	if (h->cls->periodic_balance && p->phase == PCPU_RUN)
+		h->cls->periodic_balance(p);
+	p->tick_ev = sim_after(sim, h->tick_period, tick_fire, p, NULL);
+}
+
+static void tick_start(struct pcpu *p)
+{
+	struct host *h = p->host;
+	if (!h->tick_period || p->tick_ev != SIM_NO_EVENT)
+		return;
+	sim_time_t now = sim_now(h->sim);
+	/* jiffies: every pCPU's tick falls on the same grid */
+	p->tick_ev = sim_at(h->sim, (now / h->tick_period + 1) * h->tick_period, tick_fire, p, NULL);
+}
+
+void host_set_sched(struct host *h, const struct host_sched_conf *c)
+{
+	h->sched = *c;
+	h->cls = c->kind == HOST_SCHED_FAIR ? &host_sched_fair : &host_sched_simple;
+	h->tick_period = c->kind == HOST_SCHED_FAIR && c->hz > 0 ? SIM_S / c->hz : 0;
+	/* sysctl_sched_*: SCHED_TUNABLESCALING_LOG, factor 1 + ilog2(min(ncpus, 8)) */
+	int n = h->ncpu < 8 ? h->ncpu : 8, factor = 1;
+	while (n >>= 1)
+		factor++;
+	h->sched_latency = factor * 6 * SIM_MS;
+	h->min_granularity = factor * 750 * SIM_US;
+	h->wakeup_granularity = factor * SIM_MS;
+	h->base_slice = factor * 750 * SIM_US;
 }
 
 /* ---- interrupts on an idle pCPU -------------------------------------------------- */
@@ -298,12 +453,15 @@ struct host *host_new(struct sim *sim, int ncpu, const struct host_idle_state *i
 	h->resched_rate = resched_rate;
 	h->cost = cost;
 	h->seed = seed;
+
+	h->cls = &host_sched_simple;
 	h->cpu = xcalloc((size_t)ncpu, sizeof(*h->cpu));
 	for (int i = 0; i < ncpu; i++) {
 		struct pcpu *p = &h->cpu[i];
 		p->host = h;
 		p->id = i;
 		p->predicted_idle = SIM_MS; /* start by trusting idle to be long */
+		p->tick_ev = SIM_NO_EVENT;
 		if (resched_rate > 0) {
 			char name[64];
 			snprintf(name, sizeof(name), "host/cpu%d/resched", i);
@@ -323,6 +481,12 @@ void host_free(struct host *h)
 	for (int i = 0; i < h->ncpu; i++)
 		if (h->cpu[i].idle_rng)
 			gsl_rng_free(h->cpu[i].idle_rng);
+
+	for (int i = 0; i < h->nhists; i++) {
+		sim_hist_free(h->hists[i]);
+		free(h->hists[i]);
+	}
+	free(h->hists);
 	free(h->cpu);
 	free(h);
 }

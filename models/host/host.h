@@ -18,8 +18,20 @@
  * (host_task_yield). host_task_sleep(): the running task blocks.
  * resched_rate adds requests to reschedule that come with no task (RCU forcing
  * a quiescent state through resched_cpu()): they set need_resched alone.
- * There is no time-slice preemption: a task runs until it blocks, yields, or
- * is preempted by a wake-up (the model's workloads are short bursts).
+ *
+ * The scheduler. Which task runs next is a scheduling class behind one
+ * interface (struct host_sched_class; host.scheduler):
+ *   simple  FIFO run-queues, a wake-up always preempts (with wakeup_preempt),
+ *           no tick, no migration: a task runs until it blocks, yields, or is
+ *           preempted by a wake-up. Cheapest; the model's behaviour before the
+ *           fair class existed, kept exactly.
+ *   fair    the kernel's fair class (sched_fair.c): CFS up to 6.5, EEVDF from
+ *           6.6, with the tick, slices, wake-up preemption, nice weights,
+ *           SCHED_FIFO tasks above it, affinity masks, wake-up placement on an
+ *           idle allowed pCPU, idle and periodic balancing (see sched_fair.c).
+ * A task's statistics are the kernel's sched_info: run_delay (runnable, not
+ * running: what a vCPU's guest sees as steal time through MSR_KVM_STEAL_TIME),
+ * its distribution, pcount, migrations, voluntary and involuntary switches.
  *
  * Accounting. Every picosecond of every pCPU is in exactly one bucket: guest,
  * guest_poll (the guest polling in its idle loop: idle=poll or cpuidle-haltpoll),
@@ -37,6 +49,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "sim/event.h"
+#include "sim/hist.h"
 
 enum host_acct {
 	ACCT_GUEST,
@@ -76,13 +89,40 @@ struct host_task_ops {
 
 enum host_task_state { TASK_SLEEPING, TASK_RUNNABLE, TASK_RUNNING };
 
+enum host_sched_policy { SCHED_NORMAL, SCHED_FIFO };
+
+/* The fair class's per-task state (struct sched_entity); times in ps. */
+struct sched_entity {
+	unsigned long weight;  /* sched_prio_to_weight[nice + 20] */
+	sim_time_t vruntime;   /* virtual runtime: run time * NICE_0_LOAD / weight */
+	sim_time_t deadline;   /* EEVDF: virtual deadline */
+	sim_time_t vlag;       /* EEVDF: lag kept across a sleep (V - vruntime) */
+	sim_time_t slice;      /* EEVDF: requested slice */
+	sim_time_t exec_start; /* when its current stretch on the CPU began */
+	sim_time_t sum_exec_runtime, prev_sum_exec_runtime;
+	bool on_rq;            /* queued (the running task is not in the queue) */
+};
+
 struct host_task {
 	const struct host_task_ops *ops;
 	struct pcpu *cpu;
 	enum host_task_state state;
-	struct host_task *rq_next;
+	struct host_task *rq_next, *rq_prev;
 	const char *name;
 	int pid;
+	/* scheduling parameters (set after host_task_init, before the run) */
+	int policy;            /* enum host_sched_policy */
+	int nice;              /* -20..19 (SCHED_NORMAL) */
+	int rt_priority;       /* 1..99 (SCHED_FIFO) */
+	const uint64_t *cpus_mask; /* allowed pCPUs, a bit each; NULL: only cpu (pinned) */
+	struct sched_entity se;
+	/* sched_info and run time */
+	sim_time_t last_queued;   /* became runnable (waiting for its pCPU) */
+	sim_time_t run_delay;     /* total time runnable but not running */
+	struct sim_hist *delay;   /* each wait's run delay, ns (owned by the host) */
+	sim_time_t run_start;     /* running since (its switch-in done) */
+	sim_time_t runtime;       /* time it had its pCPU (after its switch-in) */
+	uint64_t pcount, nr_migrations, nvcsw, nivcsw;
 };
 
 enum pcpu_phase { PCPU_RUN, PCPU_SWITCH, PCPU_IDLE, PCPU_IDLE_EXIT, PCPU_IDLE_IRQ };
@@ -114,6 +154,16 @@ struct pcpu {
 	sim_time_t idle_ps[HOST_MAX_IDLE_STATES];
 	uint64_t idle_entries[HOST_MAX_IDLE_STATES];
 	uint64_t ctx_switches, wake_ipis, resched_requests;
+	/* the fair class's run-queue (struct cfs_rq, struct rt_rq) and the tick */
+	struct host_task *cfs_head, *rt_head; /* queued tasks (not curr), unordered / by priority */
+	unsigned cfs_nr, rt_nr;               /* queued + curr of the class */
+	unsigned long cfs_load;               /* weights of the queued fair tasks and curr */
+	sim_time_t min_vruntime;
+	struct host_task *sched_curr;         /* the class's current task (counted in cfs_nr/rt_nr) */
+	struct host_task *sched_prev;         /* just put back: picking it again keeps its slice */
+	bool eevdf_resched;                   /* update_deadline() asked for a reschedule */
+	sim_handle_t tick_ev;
+	uint64_t ticks, balance_pulls;
 };
 
 struct host_conf_costs {
@@ -121,8 +171,44 @@ struct host_conf_costs {
 	sim_time_t ipi;   /* IPI latency, send to handler */
 };
 
+enum host_sched_kind { HOST_SCHED_SIMPLE, HOST_SCHED_FAIR };
+
+/* The scheduler's parameters (host.scheduler, host.hz; the tunables as the kernel scales them). */
+struct host_sched_conf {
+	int kind;              /* enum host_sched_kind */
+	bool eevdf;            /* 6.6+: EEVDF, else CFS */
+	int hz;                /* CONFIG_HZ: the tick */
+	bool balance;          /* idle and periodic load balancing */
+};
+
+struct host;
+struct host_sched_class {
+	const char *name;
+	/* enqueue - t became runnable on p (woken, placed, or migrated in). */
+	void (*enqueue)(struct pcpu *p, struct host_task *t, bool wakeup);
+	/* dequeue - the running t blocks. */
+	void (*dequeue)(struct pcpu *p, struct host_task *t);
+	/* put_prev - the running t gives the CPU up, still runnable. */
+	void (*put_prev)(struct pcpu *p, struct host_task *t);
+	/* pick_next - the task to run next, taken off the queue (set_next_entity); NULL: none. */
+	struct host_task *(*pick_next)(struct pcpu *p);
+	/* wakeup_preempt - t was just enqueued on p: must curr give the CPU up? */
+	bool (*wakeup_preempt)(struct pcpu *p, struct host_task *t);
+	/* the rest may be NULL (the simple class) */
+	struct pcpu *(*select_rq)(struct host_task *t); /* where a waking t goes */
+	bool (*task_tick)(struct pcpu *p);               /* the tick: true to set need_resched */
+	bool (*idle_balance)(struct pcpu *p);            /* p goes idle: pull a task (enqueued) */
+	void (*periodic_balance)(struct pcpu *p);
+};
+
 struct host {
 	struct sim *sim;
+	const struct host_sched_class *cls;
+	struct host_sched_conf sched;
+	sim_time_t sched_latency, min_granularity, wakeup_granularity, base_slice, tick_period;
+	int nr_movable;         /* queued tasks with an affinity mask (what balancing can move) */
+	struct sim_hist **hists; /* every task's run-delay histogram */
+	int nhists;
 	struct pcpu *cpu;
 	int ncpu;
 	struct host_idle_state idle[HOST_MAX_IDLE_STATES];
@@ -147,8 +233,23 @@ void host_stats_reset(struct host *h);
 /* host_finish - close the accounting at now (after every vCPU resolved its polls). */
 void host_finish(struct host *h);
 
+/* host_set_sched - choose the scheduler (before host_start; the default is simple). */
+void host_set_sched(struct host *h, const struct host_sched_conf *c);
+
 void host_task_init(struct host_task *t, const struct host_task_ops *ops, struct pcpu *cpu,
 		    const char *name, int pid);
+/* host_task_cpu_allowed - whether t may run on p. */
+bool host_task_cpu_allowed(const struct host_task *t, const struct pcpu *p);
+/* host_task_set_nice - the task's nice value (-20..19) and its weight. */
+void host_task_set_nice(struct host_task *t, int nice);
+
+extern const struct host_sched_class host_sched_simple, host_sched_fair;
+/* sched_prio_to_weight - the kernel's weight of nice -20..19 (index nice + 20). */
+extern const unsigned long sched_prio_to_weight[40];
+/* host_migrate - move the queued (not running) t from its pCPU to dst (the class's queues too). */
+void host_migrate(struct host_task *t, struct pcpu *dst);
+/* host_kick_idle - dst was idle and now has queued work: wake it (as a wake-up does). */
+void host_kick_idle(struct pcpu *dst);
 void host_task_wake(struct host_task *t);
 /* host_task_place - at the start of a run: t is runnable, and runs at once if its pCPU is idle. */
 void host_task_place(struct host_task *t);

@@ -203,6 +203,13 @@ static void ev_entered(struct sim *sim, void *subject, void *object)
 	if (inj)
 		vcpu_deliver(v, inj);
 	guest_resume(v->guest);
+	/*
+	 * need_resched set while entering (after the run loop's check): the
+	 * reschedule IPI, pending with interrupts off, exits at once. The simple
+	 * scheduler keeps its older behaviour (seen at the next exit).
+	 */
+	if (v->state == VCPU_GUEST && v->task.cpu->need_resched && v->task.cpu->host->cls != &host_sched_simple)
+		send_ipi(v);
 }
 
 /* vcpu_enter - back to the guest, through the run loop's preemption point and injection. */
@@ -310,6 +317,7 @@ static void ev_halt_done(struct sim *sim, void *subject, void *object)
 static void halt_end(struct vcpu *v)
 {
 	resolve_poll(v, !v->res.waited);
+	v->blocked_poll_ps = 0;
 	if (!v->res.valid_wakeup)
 		v->invalid_wakeups++;
 	if (v->hp.vm->era->stat_blocking)
@@ -332,6 +340,9 @@ static void ev_block_check(struct sim *sim, void *subject, void *object)
 		return;
 	}
 	v->res.waited = true;
+	/* the poll failed: settle it on this pCPU now, as the thread may wake on another */
+	v->blocked_poll_ps = v->poll_pending_ps;
+	resolve_poll(v, false);
 	if (v->hp.vm->era->stat_blocking)
 		v->hp.stat.blocking = 1;
 	v->state = VCPU_BLOCKED;
@@ -583,7 +594,7 @@ void vcpu_stats_reset(struct vcpu *v)
 void vcpu_finish(struct vcpu *v)
 {
 	vflush(v);
-	v->unfinished_poll_ps = v->poll_pending_ps;
+	v->unfinished_poll_ps = v->poll_pending_ps + v->blocked_poll_ps;
 	if (v->poll_pending_ps)
 		resolve_poll(v, false);
 }

@@ -173,6 +173,7 @@ struct vcpu {
 	sim_time_t acct_ps[VACCT_N];
 	sim_time_t poll_pending_ps;
 	sim_time_t unfinished_poll_ps; /* poll time of a halt still open when the run ended */
+	sim_time_t blocked_poll_ps;    /* poll time of the halt now blocked (settled when it blocked) */
 
 	const struct vcpu_tracer *tracer;
 	struct kvm_trace_sink tsink;    /* events[], and tracer when tracing: for the vCPU and its parts */

@@ -133,6 +133,23 @@ static int start_cyclictest(struct machine *m, const struct scenario *sc, struct
 	return 0;
 }
 
+/* machine_task_sched - a host task's policy, nice and affinity (a mask shared by the VM's threads). */
+static void machine_task_sched(struct machine *m, struct host_task *t, int policy, int64_t nice, int64_t rt_priority,
+			       const int64_t *cpus, size_t ncpus)
+{
+	t->policy = policy;
+	t->rt_priority = (int)rt_priority;
+	host_task_set_nice(t, (int)nice);
+	if (!ncpus)
+		return;
+	size_t words = ((size_t)m->host->ncpu + 63) / 64;
+	m->masks = xrealloc(m->masks, (size_t)(m->nmasks + 1) * sizeof(*m->masks));
+	uint64_t *mask = m->masks[m->nmasks++] = xcalloc(words, sizeof(uint64_t));
+	for (size_t i = 0; i < ncpus; i++)
+		mask[cpus[i] / 64] |= 1ull << (cpus[i] % 64);
+	t->cpus_mask = mask;
+}
+
 int machine_build(struct machine *m, struct scenario *sc, FILE *trace, struct conf_err *err)
 {
 	return machine_build_traced(m, sc, trace, false, err);
@@ -157,6 +174,10 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 	m->host = host_new(m->sim, (int)sc->host.pcpus, m->prof.idle, m->prof.nidle, (int)sc->host.max_cstate,
 			   sc->host.idle_poll, sc->host.wakeup_preempt, sc->host.resched_rate, hc, sc->seed);
 	m->host->idle_exit_spread = sc->host.idle_exit_spread;
+
+	struct host_sched_conf hsc = { .kind = sc->host.scheduler, .eevdf = sc->era.eevdf,
+				       .hz = (int)sc->host.hz, .balance = sc->host.balance };
+	host_set_sched(m->host, &hsc);
 
 	m->vtracer = (struct vcpu_tracer){ tr_event, m };
 	if (trace) { /* the pCPUs, then a CPU for each VM's device thread when it has devices */
@@ -241,11 +262,14 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 		for (int j = 0; j < vm->nvcpu; j++, gi++) {
 			struct vcpu *v = &m->vcpus[gi];
 			struct guest_cpu *g = &m->guests[gi];
-			int cpu = vc->npin ? (int)vc->pin[j] : gi % (int)sc->host.pcpus;
+			int cpu = vc->npin ? (int)vc->pin[j]
+				  : vc->ncpus ? (int)vc->cpus[j % (int)vc->ncpus]
+					      : gi % (int)sc->host.pcpus;
 			char name[48];
 			snprintf(name, sizeof(name), "%s/vcpu%d", vm->name, j);
 			vcpu_init(v, m->sim, &m->host->cpu[cpu], &vm->hp, (uint32_t)j, gi, name,
 				  VCPU_PID_BASE + gi, &m->prof, &vcc, trace ? &m->vtracer : NULL, sc->seed);
+			machine_task_sched(m, &v->task, vc->sched_policy, vc->nice, vc->rt_priority, vc->cpus, vc->ncpus);
 			guest_init(g, m->sim, name, &m->prof, v->cost_rng, &gc, vcpu_guest_hw(v));
 			vcpu_attach_guest(v, g, &g->shared);
 			v->hp.msr_kvm_poll_control = vc->msr_poll_control;
@@ -285,6 +309,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 			snprintf(err->msg, sizeof(err->msg), "%s", msg);
 			return -1;
 		}
+		machine_task_sched(m, &m->loads[i].task, tc->sched_policy, tc->nice, tc->rt_priority, tc->cpus, tc->ncpus);
 	}
 
 	if (start_cyclictest(m, sc, err))
@@ -329,6 +354,9 @@ void machine_free(struct machine *m)
 	free(m->guests);
 	free(m->vms);
 	free(m->loads);
+	for (int i = 0; i < m->nmasks; i++)
+		free(m->masks[i]);
+	free(m->masks);
 	host_free(m->host);
 	sim_free(m->sim);
 	cost_profile_free(&m->prof);

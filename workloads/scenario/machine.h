@@ -48,6 +48,8 @@ struct machine {
 	sim_time_t warmup; /* statistics cover [warmup, end] */
 	struct cyclictest_thread *ct; /* every VM's cyclictest threads, in VM order */
 	int nct;
+	uint64_t **masks; /* host tasks' affinity masks */
+	int nmasks;
 };
 
 /* machine_build - everything the scenario describes, ready at time 0; -1 with a message.

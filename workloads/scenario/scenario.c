@@ -13,6 +13,8 @@ static const char *const arch_choices[] = { "x86", "powerpc", "s390", "arm64", N
 static const char *const idle_choices[] = { "halt", "poll", NULL };
 static const char *const apic_choices[] = { "x2apic", "xapic", NULL };
 static const char *const lapic_timer_choices[] = { "tsc_deadline", "oneshot", NULL };
+static const char *const scheduler_choices[] = { "simple", "fair", NULL };
+static const char *const sched_policy_choices[] = { "other", "fifo", NULL };
 
 #define D(f) offsetof(struct device_conf, f)
 static const struct cfg_key device_keys[] = {
@@ -81,6 +83,15 @@ static const struct cfg_key vm_keys[] = {
 	  .sub = &cyclictest_section },
 	{ "guest_haltpoll", CFG_SECTION, V(guest_haltpoll), NULL, NULL, 0, 0,
 	  "the guest's cpuidle-haltpoll driver and governor", .sub = &guest_haltpoll_section },
+	{ "sched_policy", CFG_ENUM, V(sched_policy), NULL, "other", 0, 0,
+	  "the vCPU threads' host scheduling policy: other (SCHED_NORMAL) or fifo (SCHED_FIFO; host.scheduler fair)",
+	  .choices = sched_policy_choices },
+	{ "nice", CFG_INT, V(nice), NULL, "0", -20, 19, "the vCPU threads' nice value (host.scheduler fair)" },
+	{ "rt_priority", CFG_INT, V(rt_priority), NULL, "1", 1, 99, "the vCPU threads' SCHED_FIFO priority" },
+	{ "cpus", CFG_INT_LIST, V(cpus), NULL, "auto", 0, 0,
+	  "pCPUs every vCPU thread may run on (its affinity), e.g. [0, 1, 2, 3]; auto: pinned (vm.pin); "
+	  "host.scheduler fair places and balances within it",
+	  .count_offset = V(ncpus) },
 	{ NULL },
 };
 #undef V
@@ -94,6 +105,13 @@ static const struct cfg_key task_keys[] = {
 	{ "pcpu", CFG_INT, T(pcpu), NULL, "0", 0, 1023, "the pCPU the task is pinned to" },
 	{ "load", CFG_SECTION, T(load), NULL, NULL, 0, 0, "when it wakes up and how long it runs",
 	  .sub = &source_section },
+	{ "sched_policy", CFG_ENUM, T(sched_policy), NULL, "other", 0, 0,
+	  "scheduling policy: other (SCHED_NORMAL) or fifo (SCHED_FIFO; host.scheduler fair)",
+	  .choices = sched_policy_choices },
+	{ "nice", CFG_INT, T(nice), NULL, "0", -20, 19, "nice value (host.scheduler fair)" },
+	{ "rt_priority", CFG_INT, T(rt_priority), NULL, "1", 1, 99, "SCHED_FIFO priority" },
+	{ "cpus", CFG_INT_LIST, T(cpus), NULL, "auto", 0, 0,
+	  "pCPUs it may run on (its affinity), starting on pcpu; auto: pinned to pcpu", .count_offset = T(ncpus) },
 	{ NULL },
 };
 #undef T
@@ -102,6 +120,13 @@ static const struct cfg_section task_section = { "task", task_keys, sizeof(struc
 #define H(f) offsetof(struct host_conf, f)
 static const struct cfg_key host_keys[] = {
 	{ "pcpus", CFG_INT, H(pcpus), NULL, "1", 1, 1024, "physical CPUs" },
+	{ "scheduler", CFG_ENUM, H(scheduler), NULL, "fair", 0, 0,
+	  "host scheduler: fair (the kernel's: CFS, EEVDF from 6.6; tick, slices, balancing) or simple "
+	  "(FIFO, a wake-up always preempts, no tick: faster, the model before 0.2)",
+	  .choices = scheduler_choices },
+	{ "hz", CFG_RATE, H(hz), NULL, "250", 100, 1000, "CONFIG_HZ: the scheduler tick (host.scheduler fair)" },
+	{ "balance", CFG_BOOL, H(balance), NULL, "true", 0, 0,
+	  "wake-up placement and load balancing across a task's allowed pCPUs (host.scheduler fair)" },
 	{ "wakeup_preempt", CFG_BOOL, H(wakeup_preempt), NULL, "true", 0, 0,
 	  "a waking task preempts the running one (CFS wake-up preemption)" },
 	{ "resched_rate", CFG_RATE, H(resched_rate), NULL, "0", 0, 1e7,
@@ -257,6 +282,13 @@ static int check_vm(struct scenario *s, const struct vm_conf *vm, const struct c
 			return -1;
 		}
 	}
+	for (size_t i = 0; i < vm->ncpus; i++)
+		if (vm->cpus[i] < 0 || vm->cpus[i] >= s->host.pcpus) {
+			snprintf(p, sizeof(p), "%s.cpus", path);
+			conf_errorf(err, at(vmap, "cpus"), p, "pCPU %lld does not exist (host.pcpus is %lld)",
+				    (long long)vm->cpus[i], (long long)s->host.pcpus);
+			return -1;
+		}
 	if (vm->npin && (int64_t)vm->npin != vm->vcpus) {
 		snprintf(p, sizeof(p), "%s.pin", path);
 		conf_errorf(err, at(vmap, "pin"), p, "gives %zu pCPUs for %lld vCPUs", vm->npin,
@@ -323,6 +355,19 @@ static int scenario_check(void *obj, const struct conf_node *map, const char *pa
 				    (long long)s->host.tasks[i].pcpu, (long long)s->host.pcpus);
 			return -1;
 		}
+	for (size_t i = 0; i < s->host.ntasks; i++)
+		for (size_t k = 0; k < s->host.tasks[i].ncpus; k++)
+			if (s->host.tasks[i].cpus[k] < 0 || s->host.tasks[i].cpus[k] >= s->host.pcpus) {
+				char p[64];
+				snprintf(p, sizeof(p), "host.tasks.%zu.cpus", i);
+				const struct conf_node *tl = at(map, "host.tasks");
+				const struct conf_node *t = tl && tl->kind == CONF_SEQ ? tl->child : NULL;
+				for (size_t j = 0; t && j < i; j++)
+					t = t->next;
+				conf_errorf(err, t ? at(t, "cpus") : tl, p, "pCPU %lld does not exist (host.pcpus is %lld)",
+					    (long long)s->host.tasks[i].cpus[k], (long long)s->host.pcpus);
+				return -1;
+			}
 	return check_vm(s, &s->vm, at(map, "vm"), "vm", err);
 }
 

@@ -58,12 +58,20 @@ struct vm_conf {
 	struct dist task_work;
 	struct cyclictest_conf cyclictest;
 	struct guest_haltpoll_conf guest_haltpoll;
+	int sched_policy; /* the vCPU threads' (enum host_sched_policy) */
+	int64_t nice, rt_priority;
+	int64_t *cpus;    /* the vCPU threads' affinity (host.scheduler: fair) */
+	size_t ncpus;
 };
 
 struct host_task_conf {
 	char *name;
 	int64_t pcpu;
 	struct source_conf load;
+	int sched_policy; /* enum host_sched_policy */
+	int64_t nice, rt_priority;
+	int64_t *cpus;    /* affinity (host.scheduler: fair) */
+	size_t ncpus;
 };
 
 struct kvm_param_conf {
@@ -79,6 +87,9 @@ struct kvm_intel_conf {
 
 struct host_conf {
 	int64_t pcpus;
+	int scheduler; /* enum host_sched_kind */
+	double hz;
+	bool balance;
 	bool wakeup_preempt;
 	double resched_rate;
 	int64_t max_cstate;
