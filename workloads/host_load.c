@@ -46,6 +46,7 @@ static const struct host_task_ops load_ops = { load_run, load_resched };
 static void arrive(void *ctx, sim_time_t work)
 {
 	struct host_load *l = ctx;
+	l->offered += work;
 	if (l->task.state == TASK_RUNNING) { /* more work for the running burst */
 		sim_time_t now = sim_now(l->sim);
 		sim_cancel(l->sim, l->ev);

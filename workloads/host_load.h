@@ -19,6 +19,7 @@ struct host_load {
 	sim_time_t backlog, since;
 	sim_handle_t ev;
 	uint64_t bursts, preemptions;
+	sim_time_t offered; /* the work its arrivals brought (CPU it asked for) */
 };
 
 /* host_load_init - a task called `name` on `cpu`, drawing from the stream `stream`. */

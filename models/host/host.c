@@ -90,6 +90,7 @@ static void idle_exit_done(struct sim *sim, void *subject, void *object)
 {
 	struct pcpu *p = subject;
 	p->ev = SIM_NO_EVENT;
+	p->idle_left = sim_now(sim);
 	schedule_next(p);
 }
 
@@ -157,14 +158,18 @@ const struct host_sched_class host_sched_simple = {
 
 /* ---- scheduling ---------------------------------------------------------------- */
 
-/* sched_info_arrive - t gets its CPU: the wait since it became runnable is a run delay. */
+/* sched_info_arrive - t is picked to run: the wait since it became runnable is a run delay. */
 static void sched_info_arrive(struct host_task *t, sim_time_t now)
 {
-	sim_time_t d = now - t->last_queued;
+	sim_time_t from = t->last_queued;
+	if (t->woke_idle && t->cpu->idle_left > from)
+		from = t->cpu->idle_left;
+	t->woke_idle = false;
+	sim_time_t d = now - from;
 	t->run_delay += d;
 	sim_hist_record(t->delay, d / SIM_NS);
 	t->pcount++;
-	t->run_start = now;
+	t->run_start = now; /* until its switch-in is done (switch_done) */
 }
 
 static void sched_info_depart(struct host_task *t, sim_time_t now)
@@ -181,7 +186,7 @@ static void switch_done(struct sim *sim, void *subject, void *object)
 	p->ev = SIM_NO_EVENT;
 	p->phase = PCPU_RUN;
 	t->state = TASK_RUNNING;
-	sched_info_arrive(t, sim_now(sim));
+	t->run_start = sim_now(sim); /* the CPU it gets: from the end of its switch-in */
 	t->ops->run(t);
 	/* need_resched set while switching (a wake-up, the tick): seen on the way to user/guest mode */
 	if (p->host->cls != &host_sched_simple && p->need_resched && p->curr == t && t->state == TASK_RUNNING &&
@@ -194,6 +199,7 @@ static void switch_to(struct pcpu *p, struct host_task *t)
 	p->phase = PCPU_SWITCH;
 	p->curr = t;
 	p->ctx_switches++;
+	sched_info_arrive(t, sim_now(p->host->sim)); /* sched_info_switch(): before the switch itself */
 	pcpu_account(p, ACCT_SCHED);
 	p->ev = sim_after(p->host->sim, p->host->cost.ctxsw, switch_done, p, NULL);
 	tick_start(p);
@@ -274,6 +280,7 @@ void host_task_wake(struct host_task *t)
 	t->last_queued = sim_now(h->sim);
 	p->nr_running++;
 	h->cls->enqueue(p, t, true);
+	t->woke_idle = p->phase == PCPU_IDLE || p->phase == PCPU_IDLE_EXIT;
 	switch (p->phase) {
 	case PCPU_IDLE:
 		host_kick_idle(p);
@@ -528,5 +535,22 @@ void host_finish(struct host *h)
 		struct pcpu *p = &h->cpu[i];
 		flush(p);
 		assert(p->poll_pending_ps == 0); /* vcpu_finish() resolved every vCPU's share */
+		/* close the open stretches: the running task's CPU, the queued tasks' wait */
+		sim_time_t now = sim_now(h->sim);
+		if (p->phase == PCPU_RUN) {
+			p->curr->runtime += now - p->curr->run_start;
+			p->curr->run_start = now;
+		}
+		struct host_task *const heads[] = { p->rq_head, p->rt_head, p->cfs_head };
+		for (int k = 0; k < 3; k++)
+			for (struct host_task *t = heads[k]; t; t = t->rq_next) {
+				sim_time_t from = t->last_queued;
+				if (t->woke_idle && p->idle_left > from)
+					from = p->idle_left;
+				if (now > from)
+					t->run_delay += now - from;
+				t->last_queued = now;
+				t->woke_idle = false;
+			}
 	}
 }

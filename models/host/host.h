@@ -30,7 +30,9 @@
  *           SCHED_FIFO tasks above it, affinity masks, wake-up placement on an
  *           idle allowed pCPU, idle and periodic balancing (see sched_fair.c).
  * A task's statistics are the kernel's sched_info: run_delay (runnable, not
- * running: what a vCPU's guest sees as steal time through MSR_KVM_STEAL_TIME),
+ * running: what a vCPU's guest sees as steal time through MSR_KVM_STEAL_TIME;
+ * a wake-up onto an idle pCPU is enqueued there once the pCPU is out of idle,
+ * through the wake list, so the IPI and the idle exit are not run delay),
  * its distribution, pcount, migrations, voluntary and involuntary switches.
  *
  * Accounting. Every picosecond of every pCPU is in exactly one bucket: guest,
@@ -118,6 +120,7 @@ struct host_task {
 	struct sched_entity se;
 	/* sched_info and run time */
 	sim_time_t last_queued;   /* became runnable (waiting for its pCPU) */
+	bool woke_idle;           /* woken onto an idle pCPU: the wait starts once it is out of idle */
 	sim_time_t run_delay;     /* total time runnable but not running */
 	struct sim_hist *delay;   /* each wait's run delay, ns (owned by the host) */
 	sim_time_t run_start;     /* running since (its switch-in done) */
@@ -162,6 +165,7 @@ struct pcpu {
 	struct host_task *sched_curr;         /* the class's current task (counted in cfs_nr/rt_nr) */
 	struct host_task *sched_prev;         /* just put back: picking it again keeps its slice */
 	bool eevdf_resched;                   /* update_deadline() asked for a reschedule */
+	sim_time_t idle_left;                 /* when it last finished leaving an idle state */
 	sim_handle_t tick_ev;
 	uint64_t ticks, balance_pulls;
 };

@@ -185,10 +185,9 @@ static sim_time_t avg_vruntime(const struct pcpu *p)
 	return p->min_vruntime + (sim_time_t)q;
 }
 
-static bool entity_eligible(const struct pcpu *p, const struct host_task *t)
+/* eligible - vruntime at most V, given the sums of avg_sums() (entity_eligible()). */
+static bool eligible(const struct pcpu *p, const struct host_task *t, __int128 avg, __int128 load)
 {
-	__int128 avg, load;
-	avg_sums(p, &avg, &load);
 	return avg >= (__int128)(t->se.vruntime - p->min_vruntime) * load;
 }
 
@@ -218,13 +217,16 @@ static void update_curr(struct pcpu *p)
 static struct host_task *pick_eevdf(struct pcpu *p)
 {
 	struct host_task *curr = p->sched_curr && !is_rt(p->sched_curr) ? p->sched_curr : NULL;
-	if (curr && !entity_eligible(p, curr))
+	__int128 avg, load;
+	avg_sums(p, &avg, &load);
+	if (curr && !eligible(p, curr, avg, load))
 		curr = NULL;
 	struct host_task *best = NULL, *first = NULL;
 	for (struct host_task *t = p->cfs_head; t; t = t->rq_next) {
-		if (!first || t->se.vruntime < first->se.vruntime)
+		/* the queue is newest first: on a tie the task queued longest wins, as in the rb-tree */
+		if (!first || t->se.vruntime <= first->se.vruntime)
 			first = t;
-		if (entity_eligible(p, t) && (!best || t->se.deadline < best->se.deadline))
+		if (eligible(p, t, avg, load) && (!best || t->se.deadline <= best->se.deadline))
 			best = t;
 	}
 	if (!best || (curr && best->se.deadline > curr->se.deadline))
@@ -237,8 +239,8 @@ static struct host_task *pick_eevdf(struct pcpu *p)
 static struct host_task *leftmost(const struct pcpu *p)
 {
 	struct host_task *best = NULL;
-	for (struct host_task *t = p->cfs_head; t; t = t->rq_next)
-		if (!best || t->se.vruntime < best->se.vruntime)
+	for (struct host_task *t = p->cfs_head; t; t = t->rq_next) /* newest first: ties go to the oldest */
+		if (!best || t->se.vruntime <= best->se.vruntime)
 			best = t;
 	return best;
 }

@@ -5,6 +5,7 @@
 
 #include "models/haltpoll/kvm_stats_json.h"
 #include "sim/out_json.h"
+#include "workloads/scenario/report_sched.h"
 
 #ifndef KVMSIM_VERSION
 #define KVMSIM_VERSION "0.0.0"
@@ -81,13 +82,13 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 	fprintf(f, "\n");
 
 	fprintf(f, "%-14s %7s %7s  %-26s  %s\n", "", "", "poll", "wake latency (us)", "CPU time (%)");
-	fprintf(f, "%-14s %7s %7s  %8s %8s %8s  %6s %6s %6s %7s %9s %6s\n", "vCPU", "wakes", "ok (%)", "p50",
-		"p99", "max", "guest", "g.poll", "exit", "poll ok", "poll fail", "idle");
+	fprintf(f, "%-14s %7s %7s  %8s %8s %8s  %6s %6s %6s %7s %9s %6s %6s\n", "vCPU", "wakes", "ok (%)", "p50",
+		"p99", "max", "guest", "g.poll", "exit", "poll ok", "poll fail", "idle", "steal");
 	for (int i = 0; i < m->nvcpus; i++) {
 		const struct vcpu *v = &m->vcpus[i];
 		const struct sim_hist *wl = &m->guests[i].wake_lat;
 		const struct kvm_vcpu_stat *st = &v->hp.stat;
-		const sim_time_t *a = v->acct_ps;
+		const sim_time_t *a = v->acct_ps; /* idle: asleep or waking; steal: run delay (sched_info) */
 		char ok[16], p50[16], p99[16], mx[16];
 		if (st->halt_attempted_poll)
 			snprintf(ok, sizeof(ok), "%.1f",
@@ -95,14 +96,15 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 		else
 			snprintf(ok, sizeof(ok), "-");
 		bool have = wl->count > 0;
-		fprintf(f, "%-14s %7llu %7s  %8s %8s %8s  %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f\n", v->name,
+		fprintf(f, "%-14s %7llu %7s  %8s %8s %8s  %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f\n", v->name,
 			(unsigned long long)wl->count, ok, us(sim_hist_quantile(wl, 0.5), have, p50, 16),
 			us(sim_hist_quantile(wl, 0.99), have, p99, 16),
 			us(wl->max, have, mx, 16), pct(a[VACCT_GUEST], span),
 			pct(a[VACCT_GUEST_POLL], span), pct(a[VACCT_KVM], span),
 			pct(a[VACCT_POLL_OK], span),
 			pct(a[VACCT_POLL_FAIL], span),
-			pct(a[VACCT_SLEEP] + a[VACCT_RUNNABLE], span));
+			pct(a[VACCT_SLEEP] + a[VACCT_RUNNABLE] - v->task.run_delay, span),
+			pct(v->task.run_delay, span));
 	}
 	fprintf(f, "\n%-6s %6s %6s %6s %7s %9s %6s %6s %6s  %s\n", "pCPU", "guest", "g.poll", "kvm", "poll ok",
 		"poll fail", "tasks", "sched", "idle", "idle states (% of time)");
@@ -119,6 +121,7 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], span));
 		fputc('\n', f);
 	}
+	report_sched_text(f, m);
 	/* cyclictest's own figures, in its own line layout: whole microseconds, or ns with -N */
 	if (m->nct)
 		fprintf(f, "\ncyclictest (%s):\n", m->ct[0].conf->nsecs ? "ns" : "us");
@@ -274,6 +277,7 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 						       "preemptions", (json_int_t)l->preemptions));
 	}
 	json_object_set_new(root, "host_tasks", tasks);
+	report_sched_json(root, m);
 
 	uint64_t ev[KVM_EV_N] = { 0 };
 	struct exit_stat ex[VMX_REASONS];

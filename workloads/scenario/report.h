@@ -6,11 +6,13 @@
  *   kvm_params{...}, events,
  *   vcpus[{name, vm, vcpu_id, pcpu, pid, policy, halt_poll_ns, halts (kvm_vcpu_halt calls),
  *          interrupts{arrivals, coalesced}, stats{KVM names, only the era's},
- *          latency{wake, irq}, cpu_ps{guest, kvm, poll_ok, poll_fail, sleep, runnable}}],
+ *          latency{wake, irq}, cpu_ps{guest, kvm, poll_ok, poll_fail, sleep, runnable (steal)}}],
  *   pcpus[{cpu, cpu_ps{...}, idle_ps{state: ps}, idle_entries{...}, context_switches, wake_ipis}],
  *   host_tasks[{name, pcpu, bursts, preemptions}],
  *   kvm_events{tracepoint: count}, exits{reason: {samples, total_ns, min_ns, max_ns}},
  *   cyclictest[{vcpu, thread, samples, min_us, avg_us, max_us, overflows, histogram_us[]}]
+ *   and the host scheduler's keys (report_sched.h): host_scheduler, vms[], vcpus[].sched,
+ *   host_tasks[].{offered_ps, received_ps, sched}, pcpus[].{ticks, balance_pulls}
  *   (per vCPU too: kvm_events, exits, timer{...}, eoi{...})
  *
  * Times are integer picoseconds (cpu_ps sums exactly to the duration) or
