@@ -31,6 +31,9 @@ const struct runsum_desc runsum_desc[RS_N] = {
 	[RS_POLL_CPU] = { "poll_cpu", "%.6f", "host CPU in halt polling (pCPUs)", 0 },
 	[RS_GUEST_CPU] = { "guest_cpu", "%.6f", "host CPU in guest mode (pCPUs)", 0 },
 	[RS_EVENTS] = { "events", "%.0f", "simulation events", 1 },
+	[RS_STEAL_CPU] = { "steal_cpu", "%.6f", "vCPU time runnable, not running: steal (vCPUs)", 0 },
+	[RS_RUN_DELAY_P99] = { "run_delay_p99_ns", "%.0f", "vCPU run delay, p99 (ns)", 0 },
+	[RS_VM_WORST_P99] = { "vm_worst_wake_p99_ns", "%.0f", "worst VM's worst-vCPU p99 wake latency (ns)", 0 },
 };
 
 int runsum_find(const char *name)
@@ -145,6 +148,40 @@ static double num(const json_t *j)
 	return json_is_number(j) ? json_number_value(j) : NAN;
 }
 
+/* sched_figures - the host scheduler's figures (absent in documents from before it: NaN). */
+static void sched_figures(const json_t *j, struct runsum *s, double dur)
+{
+	size_t i;
+	const json_t *v;
+	double steal = 0;
+	int have = 0;
+	struct sim_hist all;
+	sim_hist_init(&all);
+	json_array_foreach(json_object_get(j, "vcpus"), i, v)
+	{
+		const json_t *sc = json_object_get(v, "sched");
+		struct sim_hist one;
+		const char *w;
+		if (!sc || sim_hist_from_json(json_object_get(sc, "run_delay"), &one, &w))
+			continue;
+		have = 1;
+		steal += num(json_object_get(sc, "run_delay_ps"));
+		sim_hist_merge(&all, &one);
+		sim_hist_free(&one);
+	}
+	if (have && dur > 0)
+		s->v[RS_STEAL_CPU] = steal / dur;
+	if (all.count)
+		s->v[RS_RUN_DELAY_P99] = (double)sim_hist_quantile(&all, 0.99);
+	sim_hist_free(&all);
+	json_array_foreach(json_object_get(j, "vms"), i, v)
+	{
+		double q = num(json_object_get(v, "worst_wake_p99_ns"));
+		if (!isnan(q) && (isnan(s->v[RS_VM_WORST_P99]) || q > s->v[RS_VM_WORST_P99]))
+			s->v[RS_VM_WORST_P99] = q;
+	}
+}
+
 int runsum_from_json(const json_t *j, struct runsum *s, char *why, size_t len)
 {
 	if (runsum_check(j, why, len))
@@ -200,6 +237,7 @@ int runsum_from_json(const json_t *j, struct runsum *s, char *why, size_t len)
 		s->v[RS_GUEST_CPU] = guest / dur;
 	}
 	s->v[RS_EVENTS] = num(json_object_get(j, "events"));
+	sched_figures(j, s, dur);
 	return 0;
 }
 

@@ -39,6 +39,9 @@ enum runsum_metric {
 	RS_POLL_CPU,
 	RS_GUEST_CPU,
 	RS_EVENTS,
+	RS_STEAL_CPU,      /* vCPU time runnable but not running (steal), in vCPUs */
+	RS_RUN_DELAY_P99,  /* p99 of every vCPU's run delays, ns */
+	RS_VM_WORST_P99,   /* the highest of the VMs' worst-vCPU p99 wake latency, ns */
 	RS_N
 };
 
