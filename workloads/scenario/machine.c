@@ -210,6 +210,16 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 		snprintf(vm->name, sizeof(vm->name), "%s", vc->name ? vc->name : "");
 		if (!vc->name)
 			snprintf(vm->name, sizeof(vm->name), "vm%d", i);
+		else { /* a named vms: entry with count > 1: web0, web1, ... (names seed the random streams) */
+			int same = 0, nth = 0;
+			for (int k = 0; k < m->nvms; k++)
+				if (sc->vms[k].name && !strcmp(sc->vms[k].name, vc->name)) {
+					nth += k < i;
+					same++;
+				}
+			if (same > 1)
+				snprintf(vm->name, sizeof(vm->name), "%.20s%d", vc->name, nth);
+		}
 		const struct hp_policy *pol = hp_policy_find(vc->policy);
 		if (!pol) {
 			char list[300] = "";
