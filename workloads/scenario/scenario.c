@@ -122,9 +122,10 @@ static const struct cfg_key host_keys[] = {
 	{ "pcpus", CFG_INT, H(pcpus), NULL, "1", 1, 1024, "physical CPUs" },
 	{ "scheduler", CFG_ENUM, H(scheduler), NULL, "fair", 0, 0,
 	  "host scheduler: fair (the kernel's: CFS, EEVDF from 6.6; tick, slices, balancing) or simple "
-	  "(FIFO, a wake-up always preempts, no tick: faster, the model before 0.2)",
+	  "(FIFO, a wake-up always preempts, no tick or migration: faster, the model's first scheduler)",
 	  .choices = scheduler_choices },
-	{ "hz", CFG_RATE, H(hz), NULL, "250", 100, 1000, "CONFIG_HZ: the scheduler tick (host.scheduler fair)" },
+	{ "hz", CFG_RATE, H(hz), NULL, "250", 100, 1000,
+	  "CONFIG_HZ: the scheduler tick (host.scheduler fair; 250 is the kernel's Kconfig default and Debian's)" },
 	{ "balance", CFG_BOOL, H(balance), NULL, "true", 0, 0,
 	  "wake-up placement and load balancing across a task's allowed pCPUs (host.scheduler fair)" },
 	{ "wakeup_preempt", CFG_BOOL, H(wakeup_preempt), NULL, "true", 0, 0,
