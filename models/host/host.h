@@ -3,7 +3,9 @@
  * host idle states.
  *
  * State. Each pCPU runs at most one task (a vCPU thread or another host task);
- * runnable tasks wait in a FIFO run-queue. nr_running counts the running task
+ * runnable tasks wait in its run-queue (the scheduling class's: below).
+ * A task runs on one pCPU at a time, t->cpu, which changes only while it is
+ * asleep or queued (a migration). nr_running counts the running task
  * plus the queued ones, as the scheduler does, so single_task_running() is
  * nr_running == 1. A pCPU with nothing to run enters an idle state chosen by a
  * menu-like governor: the deepest enabled state whose target residency fits
@@ -13,9 +15,12 @@
  * Events. host_task_wake(): a sleeping task becomes runnable on its pCPU. An
  * idle pCPU takes a wake-up IPI (none when it polls in idle), leaves its idle
  * state (exit latency) and switches to the task (ctxsw). A busy pCPU queues it
- * and, with wakeup_preempt, sets need_resched and tells the running task
- * (ops->resched), which gives the CPU up at its next preemption point
- * (host_task_yield). host_task_sleep(): the running task blocks.
+ * and, with wakeup_preempt and when the class says so, sets need_resched; it
+ * tells the running task (ops->resched) in any case, which gives the CPU up
+ * at its next preemption point (host_task_yield) if need_resched is set.
+ * With the fair class a wake-up during a context switch is checked against
+ * the task being switched in, and a need_resched set meanwhile reaches that
+ * task as soon as it runs. host_task_sleep(): the running task blocks.
  * resched_rate adds requests to reschedule that come with no task (RCU forcing
  * a quiescent state through resched_cpu()): they set need_resched alone.
  *
