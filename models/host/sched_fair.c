@@ -21,7 +21,9 @@
  * vruntime + slice * NICE_0_LOAD / weight. A task is eligible when its
  * vruntime is at most the load-weighted average V of the queue (curr
  * included); pick: the eligible task with the earliest deadline
- * (pick_eevdf). When curr's vruntime passes its deadline it gets a new one
+ * (pick_eevdf); once picked, a task runs while it stays eligible until it
+ * gets a new slice (RUN_TO_PARITY, 6.6+). When curr's vruntime passes its
+ * deadline it gets a new one
  * and, with others queued, is rescheduled (update_deadline, on every
  * update_curr: the tick, a wake-up). A woken task preempts when pick_eevdf
  * would pick it. Lag: on sleep vlag = V - vruntime, clamped to
@@ -221,6 +223,9 @@ static struct host_task *pick_eevdf(struct pcpu *p)
 	avg_sums(p, &avg, &load);
 	if (curr && !eligible(p, curr, avg, load))
 		curr = NULL;
+	/* RUN_TO_PARITY: once picked, curr runs until it is not eligible or gets a new slice */
+	if (curr && curr->se.vlag == curr->se.deadline)
+		return curr;
 	struct host_task *best = NULL, *first = NULL;
 	for (struct host_task *t = p->cfs_head; t; t = t->rq_next) {
 		/* the queue is newest first: on a tie the task queued longest wins, as in the rb-tree */
@@ -350,6 +355,7 @@ static struct host_task *fair_pick_next(struct pcpu *p)
 	n->se.exec_start = now_of(p);
 	if (n != prev) /* set_next_entity(): a new slice starts */
 		n->se.prev_sum_exec_runtime = n->se.sum_exec_runtime;
+	n->se.vlag = n->se.deadline; /* set_next_entity()'s mark for RUN_TO_PARITY */
 	return n;
 }
 
