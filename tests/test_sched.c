@@ -320,7 +320,7 @@ static void run_free(struct run *r)
 static void check_conservation(const struct run *r)
 {
 	const struct machine *m = &r->m;
-	sim_time_t d = r->sc.duration, pc[ACCT_N] = { 0 }, vc[VACCT_N] = { 0 }, task = 0;
+	sim_time_t d = r->sc.duration - r->m.warmup, pc[ACCT_N] = { 0 }, vc[VACCT_N] = { 0 }, task = 0;
 	for (int p = 0; p < m->host->ncpu; p++) {
 		sim_time_t sum = 0;
 		for (int a = 0; a < ACCT_N; a++) {

@@ -72,6 +72,15 @@ int host_load_init(struct host_load *l, struct sim *sim, struct pcpu *cpu, const
 	return source_init(&l->src, sc, -1, seed, stream, arrive, l, err, errlen);
 }
 
+void host_load_stats_reset(struct host_load *l)
+{
+	/* what is still to do counts as offered in the measured span: it runs there */
+	sim_time_t left = l->backlog;
+	if (l->task.state == TASK_RUNNING)
+		left -= sim_now(l->sim) - l->since;
+	l->offered = left > 0 ? left : 0;
+}
+
 void host_load_start(struct host_load *l)
 {
 	source_start(&l->src, l->sim);

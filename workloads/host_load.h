@@ -26,6 +26,8 @@ struct host_load {
 int host_load_init(struct host_load *l, struct sim *sim, struct pcpu *cpu, const char *name, int pid,
 		   const struct source_conf *sc, uint64_t seed, const char *stream, char *err, size_t errlen);
 void host_load_start(struct host_load *l);
+/* host_load_stats_reset - the warm-up ends: what it offered counts from now. */
+void host_load_stats_reset(struct host_load *l);
 void host_load_free(struct host_load *l);
 
 #endif

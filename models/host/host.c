@@ -220,6 +220,21 @@ static void schedule_next(struct pcpu *p)
 	switch_to(p, t);
 }
 
+void host_task_stats_reset(struct host_task *t)
+{
+	sim_time_t now = sim_now(t->cpu->host->sim);
+	if (t->state == TASK_RUNNING && t->cpu->curr == t && t->cpu->phase == PCPU_RUN)
+		t->run_start = now; /* its CPU from now on counts */
+	if (t->state == TASK_RUNNABLE && t->last_queued < now)
+		t->last_queued = now; /* so does its wait */
+	t->run_delay = t->runtime = 0;
+	t->pcount = t->nr_migrations = t->nvcsw = t->nivcsw = 0;
+	if (t->delay) {
+		sim_hist_free(t->delay);
+		sim_hist_init(t->delay);
+	}
+}
+
 void host_task_init(struct host_task *t, const struct host_task_ops *ops, struct pcpu *cpu,
 		    const char *name, int pid)
 {

@@ -245,6 +245,8 @@ void host_finish(struct host *h);
 /* host_set_sched - choose the scheduler (before host_start; the default is simple). */
 void host_set_sched(struct host *h, const struct host_sched_conf *c);
 
+/* host_task_stats_reset - the warm-up ends: its sched_info and run time start again from now. */
+void host_task_stats_reset(struct host_task *t);
 void host_task_init(struct host_task *t, const struct host_task_ops *ops, struct pcpu *cpu,
 		    const char *name, int pid);
 /* host_task_cpu_allowed - whether t may run on p. */

@@ -30,62 +30,10 @@ sim_time_t vcost(struct vcpu *v, int id)
 	return cost_draw(v->prof, v->cost_rng, id);
 }
 
-/* ---- accounting ------------------------------------------------------------------ */
-
-static void vflush(struct vcpu *v)
-{
-	sim_time_t now = sim_now(v->sim);
-	if (v->acct == VACCT_POLL)
-		v->poll_pending_ps += now - v->acct_since;
-	else
-		v->acct_ps[v->acct] += now - v->acct_since;
-	v->acct_since = now;
-}
-
-/* vacct - what the vCPU's time counts as from now; on-CPU parts also for its pCPU. */
-static void vacct(struct vcpu *v, int a)
-{
-	vflush(v);
-	v->acct = a;
-	switch (a) {
-	case VACCT_GUEST:
-		pcpu_account(v->task.cpu, ACCT_GUEST);
-		break;
-	case VACCT_GUEST_POLL:
-		pcpu_account(v->task.cpu, ACCT_GUEST_POLL);
-		break;
-	case VACCT_KVM:
-		pcpu_account(v->task.cpu, ACCT_KVM);
-		break;
-	case VACCT_POLL:
-		pcpu_account(v->task.cpu, ACCT_POLL);
-		break;
-	default:
-		break; /* off the CPU: the host accounts the pCPU */
-	}
-}
-
-void vcpu_set_guest_acct(struct vcpu *v, bool polling)
-{
-	int a = polling ? VACCT_GUEST_POLL : VACCT_GUEST;
-	if (v->acct != a)
-		vacct(v, a);
-}
-
-/* resolve_poll - this halt's poll time succeeded (never slept) or failed. */
-static void resolve_poll(struct vcpu *v, bool success)
-{
-	if (v->acct == VACCT_POLL)
-		vacct(v, VACCT_KVM);
-	pcpu_resolve_poll(v->task.cpu, v->poll_pending_ps, success);
-	v->acct_ps[success ? VACCT_POLL_OK : VACCT_POLL_FAIL] += v->poll_pending_ps;
-	v->poll_pending_ps = 0;
-}
-
 static void step(struct vcpu *v, enum vcpu_state s, int acct, sim_time_t cost, sim_action_fn *next)
 {
 	v->state = s;
-	vacct(v, acct);
+	vcpu_acct(v, acct);
 	v->ev = sim_after(v->sim, cost, next, v, NULL);
 }
 
@@ -142,7 +90,7 @@ void vcpu_kick(struct vcpu *v)
 				}
 		}
 		v->state = VCPU_WAKING;
-		vacct(v, VACCT_RUNNABLE);
+		vcpu_acct(v, VACCT_RUNNABLE);
 		host_task_wake(&v->task);
 		break;
 	default:
@@ -197,7 +145,7 @@ static void ev_entered(struct sim *sim, void *subject, void *object)
 			    v->in_halt ? GUEST_RIP_HLT + 1 : GUEST_RIP_WORK, false));
 	v->in_halt = false;
 	v->state = VCPU_GUEST;
-	vacct(v, VACCT_GUEST);
+	vcpu_acct(v, VACCT_GUEST);
 	vmx_update_hv_timer(&v->timer);
 	guest_enter(v->guest);
 	if (inj)
@@ -217,7 +165,7 @@ static void vcpu_enter(struct vcpu *v)
 {
 	if (v->task.cpu->need_resched) {
 		v->state = VCPU_PREEMPTED;
-		vacct(v, VACCT_RUNNABLE);
+		vcpu_acct(v, VACCT_RUNNABLE);
 		if (host_task_yield(&v->task))
 			return; /* vcpu_run_cb() continues when it has the CPU again */
 	}
@@ -242,7 +190,7 @@ static void vcpu_enter(struct vcpu *v)
 	v->timer.injected = v->conf.apicv ? v->timer_vec->state == VEC_IRR : inj && inj == v->timer_vec;
 	c += kvm_wait_lapic_expire(&v->timer);
 	v->state = VCPU_ENTRY;
-	vacct(v, VACCT_KVM);
+	vcpu_acct(v, VACCT_KVM);
 	v->ev = sim_after(v->sim, c, ev_entered, v, inj);
 }
 
@@ -316,7 +264,7 @@ static void ev_halt_done(struct sim *sim, void *subject, void *object)
 /* halt_end - the rest of kvm_vcpu_halt() once the thread is back (or never left). */
 static void halt_end(struct vcpu *v)
 {
-	resolve_poll(v, !v->res.waited);
+	vcpu_resolve_poll(v, !v->res.waited);
 	v->blocked_poll_ps = 0;
 	if (!v->res.valid_wakeup)
 		v->invalid_wakeups++;
@@ -342,11 +290,11 @@ static void ev_block_check(struct sim *sim, void *subject, void *object)
 	v->res.waited = true;
 	/* the poll failed: settle it on this pCPU now, as the thread may wake on another */
 	v->blocked_poll_ps = v->poll_pending_ps;
-	resolve_poll(v, false);
+	vcpu_resolve_poll(v, false);
 	if (v->hp.vm->era->stat_blocking)
 		v->hp.stat.blocking = 1;
 	v->state = VCPU_BLOCKED;
-	vacct(v, VACCT_SLEEP);
+	vcpu_acct(v, VACCT_SLEEP);
 	host_task_sleep(&v->task);
 }
 
@@ -423,7 +371,7 @@ static void poll_begin(struct vcpu *v)
 {
 	sim_time_t c = v->prof->ps[COST_poll_iter];
 	v->state = VCPU_POLL;
-	vacct(v, VACCT_POLL);
+	vcpu_acct(v, VACCT_POLL);
 	v->poll_start = sim_now(v->sim);
 	/* the loop gives up at the first timestamp cur with cur >= start + halt_poll_ns */
 	sim_time_t need = (v->halt.start_ns + (int64_t)v->halt.poll_ns) * SIM_NS - v->poll_start;
@@ -473,12 +421,12 @@ static void vcpu_run_cb(struct host_task *t)
 	switch (v->state) {
 	case VCPU_WAKING: /* back from schedule() in kvm_vcpu_block() */
 		v->res.cur_ns = sim_ns(sim_now(v->sim));
-		vacct(v, VACCT_KVM);
+		vcpu_acct(v, VACCT_KVM);
 		halt_end(v);
 		break;
 	case VCPU_NEW:
 	case VCPU_PREEMPTED:
-		vacct(v, VACCT_KVM);
+		vcpu_acct(v, VACCT_KVM);
 		v->state = VCPU_EXIT;
 		vcpu_enter(v);
 		break;
@@ -573,30 +521,6 @@ void vcpu_start(struct vcpu *v)
 		if (v->vec[i].has_src)
 			source_start(&v->vec[i].src, v->sim);
 	host_task_place(&v->task);
-}
-
-void vcpu_stats_reset(struct vcpu *v)
-{
-	vflush(v);
-	memset(v->acct_ps, 0, sizeof(v->acct_ps));
-	v->poll_pending_ps = 0; /* its pCPU drops the same at this instant */
-	memset(v->events, 0, sizeof(v->events));
-	memset(v->exits, 0, sizeof(v->exits));
-	v->halts = v->invalid_wakeups = v->ipis = 0;
-	uint64_t blocking = v->hp.stat.blocking; /* a gauge, not a count */
-	v->hp.stat = (struct kvm_vcpu_stat){ .blocking = blocking };
-	for (int i = 0; i < v->nvec; i++)
-		v->vec[i].arrivals = v->vec[i].coalesced = 0;
-	v->timer.fired_hv = v->timer.fired_sw = v->timer.msr_writes = v->eoi.pv_armed = v->eoi.pv_completed = 0;
-	v->eoi.native = 0;
-}
-
-void vcpu_finish(struct vcpu *v)
-{
-	vflush(v);
-	v->unfinished_poll_ps = v->poll_pending_ps + v->blocked_poll_ps;
-	if (v->poll_pending_ps)
-		resolve_poll(v, false);
 }
 
 void vcpu_free(struct vcpu *v)

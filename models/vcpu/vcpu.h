@@ -229,7 +229,13 @@ static inline void vcpu_vec_set(struct vcpu *v, struct vcpu_vector *q, enum vec_
 
 /* vcpu_halt - the guest executes HLT with nothing to do. */
 void vcpu_halt(struct vcpu *v);
-/* vcpu_set_guest_acct - guest or guest_poll, while in guest mode. */
+/* acct.c: the accounting. vcpu_acct - what the vCPU's time counts as from now (enum vcpu_acct,
+ * or VACCT_POLL while the outcome is open); vcpu_acct_flush - charge the time up to now;
+ * vcpu_resolve_poll - this halt's poll time succeeded (never slept) or failed;
+ * vcpu_set_guest_acct - guest or guest_poll, while in guest mode. */
+void vcpu_acct(struct vcpu *v, int a);
+void vcpu_acct_flush(struct vcpu *v);
+void vcpu_resolve_poll(struct vcpu *v, bool success);
 void vcpu_set_guest_acct(struct vcpu *v, bool polling);
 /* vcpu_deliver - vector q enters the guest now (injected, or by virtual interrupt delivery). */
 void vcpu_deliver(struct vcpu *v, struct vcpu_vector *q);

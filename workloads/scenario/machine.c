@@ -65,10 +65,14 @@ static void ev_warmup_end(struct sim *sim, void *subject, void *object)
 	for (int i = 0; i < m->nvcpus; i++) {
 		vcpu_stats_reset(&m->vcpus[i]);
 		guest_stats_reset(&m->guests[i]);
+		host_task_stats_reset(&m->vcpus[i].task);
 	}
 	host_stats_reset(m->host);
-	for (int i = 0; i < m->nloads; i++)
+	for (int i = 0; i < m->nloads; i++) {
 		m->loads[i].bursts = m->loads[i].preemptions = 0;
+		host_load_stats_reset(&m->loads[i]);
+		host_task_stats_reset(&m->loads[i].task);
+	}
 }
 
 /* ---- building --------------------------------------------------------------------------- */
