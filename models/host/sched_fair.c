@@ -44,6 +44,10 @@
  * and every fourth tick a pCPU pulls from one with at least two more
  * runnable tasks (periodic balance). Load is counted in tasks, not weight;
  * there are no cgroups, no buddies, no RT throttling.
+ *
+ * The tick runs on a busy pCPU only (NO_HZ idle: stopped in idle, restarted
+ * at the next switch) and costs no time: its interrupt does not force a VM
+ * exit unless it sets need_resched (then the reschedule IPI does).
  */
 #include "models/host/host.h"
 
