@@ -289,6 +289,8 @@ void guest_stats_reset(struct guest_cpu *g)
 	sim_hist_init(&g->irq_lat);
 	struct guest_haltpoll *d = &g->hpd;
 	d->polls = d->poll_wakeups = d->poll_timeouts = d->halts = d->grows = d->shrinks = 0;
+	g->lock = (struct guest_lock_stats){ 0 };
+	g->lock_spin_since = sim_now(g->sim);
 }
 
 void guest_free(struct guest_cpu *g)

@@ -96,6 +96,25 @@ struct guest_timers {
 	bool tick_stopped; /* NO_HZ: stopped while idle */
 };
 
+/* ---- a spinlock the VM's vCPUs share (lock.c) ----------------------------------------- */
+
+/* One iteration of a spin-wait loop: a look at the lock and a PAUSE (well under ple_gap). */
+#define GUEST_SPIN_ITER_PS (20 * SIM_NS)
+
+struct guest_cpu;
+/* A ticket spinlock: FIFO, as the guest kernel's queued spinlock is (waiters served in order). */
+struct guest_spinlock {
+	bool held;
+	struct guest_cpu *owner;
+	uint64_t next, serving; /* the next ticket to hand out; the ticket whose turn it is */
+	sim_time_t hold, every; /* the critical section; the work between two of them */
+};
+
+struct guest_lock_stats {
+	uint64_t acquired, contended; /* taken; found held first (a spin began) */
+	sim_time_t spin_ps;           /* time spent spinning (wall time, preempted stretches included) */
+};
+
 /* ---- the guest on one vCPU ------------------------------------------------------------- */
 
 struct guest_conf {
@@ -153,6 +172,10 @@ struct guest_cpu {
 
 	/* results */
 	struct sim_hist wake_lat, irq_lat; /* ns */
+	struct guest_lock_stats lock;
+	bool lock_spinning;
+	uint64_t lock_ticket; /* this vCPU's ticket while it waits */
+	sim_time_t lock_spin_since;
 };
 
 /* guest_init - the guest on one vCPU; cost_rng is the vCPU's cost stream (shared, not owned). */
@@ -173,6 +196,10 @@ void guest_free(struct guest_cpu *g);
 void guest_push_front(struct guest_cpu *g, const struct gop *op);
 void guest_push_back(struct guest_cpu *g, const struct gop *op);
 
+/* guest_lock_start - the guest's program: work for l->every, take l, hold it l->hold, again. */
+void guest_lock_start(struct guest_cpu *g, struct guest_spinlock *l);
+/* guest_lock_finish - the run ends: a spin in progress counts up to now. */
+void guest_lock_finish(struct guest_cpu *g);
 /* guest_timer_new - a timer of this guest; NULL if it has too many. */
 struct guest_timer *guest_timer_new(struct guest_cpu *g, void (*fn)(struct guest_cpu *, void *), void *ctx);
 /* guest_timer_start - (in guest context) arm t; the next guest operation may be the timer write. */

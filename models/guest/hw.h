@@ -45,6 +45,7 @@
 #define GUEST_RIP_WRMSR 0xffffffff8107c8e9ULL /* lapic_next_deadline() */
 #define GUEST_RIP_PIO 0xffffffffa02e14c5ULL   /* vp_notify() */
 #define GUEST_RIP_EOI 0xffffffff8106a3b0ULL   /* native_apic_msr_eoi() */
+#define GUEST_RIP_SPIN 0xffffffff81e3c2a2ULL  /* native_queued_spin_lock_slowpath(): cpu_relax() */
 
 #define LOCAL_TIMER_VECTOR 0xec
 
@@ -53,6 +54,7 @@ enum guest_insn_kind {
 	GUEST_WRMSR,      /* reg: the MSR */
 	GUEST_APIC_WRITE, /* reg: the xAPIC register offset */
 	GUEST_OUT,        /* port */
+	GUEST_PAUSE,      /* one PAUSE of a spin-wait loop (exits only when pause-loop exiting says so) */
 };
 
 /* guest_insn - one instruction that may exit, with its operands. */

@@ -365,6 +365,29 @@ bool host_task_yield(struct host_task *t)
 	return true;
 }
 
+/* resched_cpu - resched_curr() on another pCPU: need_resched, and its running task is told. */
+static void resched_cpu(struct pcpu *p)
+{
+	p->need_resched = true;
+	if (p->phase == PCPU_RUN && p->curr)
+		p->curr->ops->resched(p->curr);
+}
+
+int host_yield_to(struct host_task *curr, struct host_task *t)
+{
+	struct pcpu *rq = curr->cpu, *p_rq = t->cpu;
+	assert(rq->curr == curr && curr->state == TASK_RUNNING);
+	if (t == curr || t->state != TASK_RUNNABLE)
+		return -1; /* task_on_cpu(p_rq, p) || !task_is_running(p): -ESRCH */
+	if (!rq->host->cls->yield_to_task || !rq->host->cls->yield_to_task(curr, t))
+		return 0;
+	rq->yld_count++;
+	if (p_rq != rq) /* preempt && rq != p_rq */
+		resched_cpu(p_rq);
+	rq->need_resched = true; /* yielded > 0: schedule() */
+	return 1;
+}
+
 /* ---- the tick (the fair class; NO_HZ: it stops on an idle pCPU) ------------------- */
 
 static void tick_fire(struct sim *sim, void *subject, void *object)

@@ -173,6 +173,8 @@ struct pcpu {
 	sim_time_t idle_left;                 /* when it last finished leaving an idle state */
 	sim_handle_t tick_ev;
 	uint64_t ticks, balance_pulls;
+	struct host_task *next_buddy;         /* yield_to(): picked next while it may run (cfs_rq->next) */
+	uint64_t yld_count;                   /* successful yield_to()s from this pCPU (schedstat) */
 };
 
 struct host_conf_costs {
@@ -208,6 +210,9 @@ struct host_sched_class {
 	bool (*task_tick)(struct pcpu *p);               /* the tick: true to set need_resched */
 	bool (*idle_balance)(struct pcpu *p);            /* p goes idle: pull a task (enqueued) */
 	void (*periodic_balance)(struct pcpu *p);
+	/* yield_to_task - curr (running on its pCPU) gives way to t, queued on t->cpu:
+	 * yield_to_task_fair(): t becomes the next buddy, curr yields; false: t cannot be boosted. */
+	bool (*yield_to_task)(struct host_task *curr, struct host_task *t);
 };
 
 struct host {
@@ -267,6 +272,11 @@ void host_task_place(struct host_task *t);
 void host_task_sleep(struct host_task *t);
 /* host_task_yield - the running task gives the CPU up but stays runnable; false if it keeps it. */
 bool host_task_yield(struct host_task *t);
+/* host_yield_to - yield_to(t, preempt=true): the running curr gives its CPU to the runnable t
+ * (a directed yield). 1: t was boosted and curr's pCPU has need_resched set (curr gives the CPU up
+ * at its next preemption point), t's pCPU rescheduled if it is another; 0: the class refused;
+ * -1: t is running or not runnable (-ESRCH). */
+int host_yield_to(struct host_task *curr, struct host_task *t);
 
 static inline bool single_task_running(const struct pcpu *p)
 {

@@ -344,11 +344,49 @@ static void fair_put_prev(struct pcpu *p, struct host_task *t)
 	p->sched_prev = t;
 }
 
+/*
+ * next_buddy_ok - pick the yield_to() target before the class's choice n: CFS takes cfs_rq->next
+ * unless its vruntime is more than the wake-up granularity past the leftmost's
+ * (wakeup_preempt_entity() < 1); EEVDF takes it while it is eligible.
+ */
+static bool next_buddy_ok(struct pcpu *p, struct host_task *buddy, struct host_task *n)
+{
+	if (eevdf(p)) {
+		__int128 avg, load;
+		avg_sums(p, &avg, &load);
+		return eligible(p, buddy, avg, load);
+	}
+	struct host_task *left = leftmost(p);
+	sim_time_t vdiff = buddy->se.vruntime - (left ? left->se.vruntime : n->se.vruntime);
+	return vdiff <= calc_delta_fair(p->host->wakeup_granularity, buddy);
+}
+
+/*
+ * fair_yield_to_task - yield_to_task_fair(): the target must be queued; it becomes its
+ * run-queue's next buddy, and curr yields (yield_task_fair(): EEVDF pushes curr's deadline a
+ * slice further; CFS's skip buddy is the put_prev/pick that follows).
+ */
+static bool fair_yield_to_task(struct host_task *curr, struct host_task *t)
+{
+	if (!t->se.on_rq || is_rt(t) || is_rt(curr))
+		return false;
+	t->cpu->next_buddy = t;
+	if (eevdf(curr->cpu)) {
+		update_curr(curr->cpu);
+		curr->se.deadline += calc_delta_fair(curr->se.slice, curr);
+	}
+	return true;
+}
+
 static struct host_task *fair_pick_next(struct pcpu *p)
 {
 	struct host_task *n = p->rt_head;
 	if (!n && p->cfs_head)
 		n = eevdf(p) ? pick_eevdf(p) : leftmost(p);
+	struct host_task *buddy = p->next_buddy;
+	p->next_buddy = NULL; /* a one-shot hint: clear_buddies() */
+	if (!p->rt_head && n && buddy && buddy != n && buddy->se.on_rq && buddy->cpu == p && next_buddy_ok(p, buddy, n))
+		n = buddy;
 	struct host_task *prev = p->sched_prev;
 	p->sched_prev = NULL;
 	p->eevdf_resched = false;
@@ -561,4 +599,5 @@ const struct host_sched_class host_sched_fair = {
 	.task_tick = fair_task_tick,
 	.idle_balance = fair_idle_balance,
 	.periodic_balance = fair_periodic_balance,
+	.yield_to_task = fair_yield_to_task,
 };

@@ -66,6 +66,7 @@ void vcpu_stats_reset(struct vcpu *v)
 	memset(v->events, 0, sizeof(v->events));
 	memset(v->exits, 0, sizeof(v->exits));
 	v->halts = v->invalid_wakeups = v->ipis = 0;
+	v->pause_exits = v->directed_yield_attempted = v->directed_yield_successful = 0;
 	uint64_t blocking = v->hp.stat.blocking; /* a gauge, not a count */
 	v->hp.stat = (struct kvm_vcpu_stat){ .blocking = blocking };
 	for (int i = 0; i < v->nvec; i++)

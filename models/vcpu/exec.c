@@ -42,6 +42,103 @@ static bool timer_write(struct vcpu *v, const struct guest_insn *in, bool onesho
 	return true;
 }
 
+/* ---- pause-loop exiting and kvm_vcpu_on_spin() ------------------------------------ */
+
+/* cycles_ps - a count of TSC cycles as time (the profile's tsc_khz). */
+static sim_time_t cycles_ps(const struct vcpu *v, uint32_t cycles)
+{
+	return (sim_time_t)((__int128)cycles * SIM_S / ((__int128)v->prof->tsc_khz * 1000));
+}
+
+/* grow_ple_window - __grow_ple_window(): x grow when grow < ple_window, else + grow; at most max. */
+static void grow_ple_window(struct vcpu *v)
+{
+	const struct kvm_ple_conf *c = &v->conf.ple;
+	uint64_t val, old = v->ple_window;
+	if (c->ple_window_grow < 1)
+		val = c->ple_window;
+	else if (c->ple_window_grow < c->ple_window)
+		val = old * c->ple_window_grow;
+	else
+		val = old + c->ple_window_grow;
+	v->ple_window = (uint32_t)(val < c->ple_window_max ? val : c->ple_window_max);
+}
+
+void shrink_ple_window(struct vcpu *v)
+{
+	const struct kvm_ple_conf *c = &v->conf.ple;
+	if (!c->ple_gap)
+		return;
+	uint64_t val, old = v->ple_window;
+	if (c->ple_window_shrink < 1)
+		val = c->ple_window;
+	else if (c->ple_window_shrink < c->ple_window)
+		val = old / c->ple_window_shrink;
+	else
+		val = old > c->ple_window_shrink ? old - c->ple_window_shrink : 0;
+	v->ple_window = (uint32_t)(val > c->ple_window ? val : c->ple_window);
+}
+
+/*
+ * kvm_vcpu_on_spin - look for a vCPU of this VM worth boosting, starting after the one boosted
+ * last (round robin): it must be ready (preempted or woken, runnable, not running), not this
+ * one; a vCPU blocked in its halt is not. The spinner is in guest kernel mode (a spinlock), so
+ * a preempted candidate counts as preempted in kernel mode. yield_to() it; three -ESRCH
+ * answers end the search. Not modelled: dy_eligible's alternation (CONFIG_HAVE_KVM_CPU_RELAX_INTERCEPT).
+ */
+static void kvm_vcpu_on_spin(struct vcpu *me)
+{
+	struct kvm_spin_vm *kvm = me->spin_vm;
+	if (!kvm || kvm->n < 2)
+		return;
+	int start = kvm->last_boosted_vcpu, tries = 3;
+	for (int k = 1; k <= kvm->n; k++) { /* after last_boosted_vcpu, wrapping round to it */
+		int i = (start + k) % kvm->n;
+		struct vcpu *v = kvm->vcpus[i];
+		if (v == me || v->task.state != TASK_RUNNABLE)
+			continue; /* !vcpu->ready */
+		if (v->state == VCPU_BLOCKED || v->state == VCPU_BLOCK_PREP)
+			continue; /* kvm_vcpu_is_blocking() && !vcpu_dy_runnable() */
+		me->directed_yield_attempted++;
+		int yielded = host_yield_to(&me->task, &v->task);
+		if (yielded > 0) {
+			me->directed_yield_successful++;
+			kvm->last_boosted_vcpu = i;
+			break;
+		}
+		if (yielded < 0 && !--tries)
+			break;
+	}
+}
+
+/* handle_pause - the PAUSE exit: grow the window, look for a vCPU to yield to; skip the PAUSE. */
+static void handle_pause(struct vcpu *v, const struct guest_insn *in)
+{
+	grow_ple_window(v);
+	kvm_vcpu_on_spin(v);
+}
+
+/*
+ * pause - the hardware's pause-loop exiting: PAUSEs no more than ple_gap cycles apart form one
+ * loop; a loop that has run longer than the vCPU's ple_window exits. The loop restarts after
+ * any exit.
+ */
+static bool pause(struct vcpu *v, const struct guest_insn *in)
+{
+	const struct kvm_ple_conf *c = &v->conf.ple;
+	if (!c->ple_gap)
+		return false;
+	sim_time_t now = sim_now(v->sim);
+	if (!v->ple_last_pause || now - v->ple_last_pause > cycles_ps(v, c->ple_gap))
+		v->ple_loop_start = now;
+	v->ple_last_pause = now;
+	if (now - v->ple_loop_start <= cycles_ps(v, v->ple_window))
+		return false;
+	v->pause_exits++;
+	vcpu_exit(v, EXIT_REASON_PAUSE_INSTRUCTION, 0, in->rip, 0, handle_pause, in);
+	return true;
+}
+
 /* exec - the guest executes in: decode it as the exit handlers would. */
 static bool exec(void *hw, const struct guest_insn *in)
 {
@@ -50,6 +147,8 @@ static bool exec(void *hw, const struct guest_insn *in)
 	case GUEST_HLT:
 		vcpu_halt(v);
 		return true;
+	case GUEST_PAUSE:
+		return pause(v, in);
 	case GUEST_OUT:
 		VTRACE(v, EV_kvm_pio, kvm_tp_pio(tb_, sizeof(tb_), true, in->port, 2, 1, 0));
 		vcpu_exit(v, EXIT_REASON_IO_INSTRUCTION, 0, in->rip, vcost(v, COST_io_exit), pio_handled, in);

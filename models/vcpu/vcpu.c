@@ -211,6 +211,7 @@ void vcpu_exit(struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip
 	if (v->state == VCPU_GUEST)
 		guest_exit(v->guest);
 	vmx_stop_hv_timer(&v->timer);
+	v->ple_last_pause = 0; /* the hardware times a PAUSE loop within one stretch in guest mode */
 	struct kvm_exit_info x = {
 		.vcpu_id = v->hp.vcpu_id,
 		.reason = reason,
@@ -418,6 +419,7 @@ void vcpu_halt(struct vcpu *v)
 static void vcpu_run_cb(struct host_task *t)
 {
 	struct vcpu *v = task_vcpu(t);
+	shrink_ple_window(v); /* scheduled in */
 	switch (v->state) {
 	case VCPU_WAKING: /* back from schedule() in kvm_vcpu_block() */
 		v->res.cur_ns = sim_ns(sim_now(v->sim));
@@ -477,6 +479,7 @@ void vcpu_init(struct vcpu *v, struct sim *sim, struct pcpu *cpu, struct kvm_vm_
 	v->prof = prof;
 	v->index = index;
 	v->conf = *conf;
+	v->ple_window = conf->ple.ple_window;
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	host_task_init(&v->task, &vcpu_task_ops, cpu, v->name, pid);
 	v->tracer = tracer;

@@ -112,7 +112,24 @@ struct vcpu_tracer {
 	void *ctx;
 };
 
+/* kvm_intel's pause-loop exiting parameters (cycles); ple_gap 0: PLE off (kvm_pause_in_guest). */
+struct kvm_ple_conf {
+	uint32_t ple_gap;           /* max cycles between two PAUSEs of one loop (128) */
+	uint32_t ple_window;        /* a loop longer than this exits (4096); the base of the per-vCPU window */
+	uint32_t ple_window_grow;   /* 2: x2 per PAUSE exit (a value >= ple_window: added instead) */
+	uint32_t ple_window_shrink; /* 0: back to ple_window when scheduled in (< ple_window: divide, else subtract) */
+	uint32_t ple_window_max;    /* the grown window's ceiling */
+};
+
+/* The VM's vCPUs as kvm_vcpu_on_spin() walks them (kvm->vcpu_array, kvm->last_boosted_vcpu). */
+struct kvm_spin_vm {
+	struct vcpu **vcpus;
+	int n;
+	int last_boosted_vcpu;
+};
+
 struct vcpu_conf {
+	struct kvm_ple_conf ple;
 	bool apicv;                 /* APIC virtualization: posted interrupts, hardware EOI */
 	double invalid_wakeup_prob; /* s390: share of wake-ups whose interrupt another vCPU takes */
 	bool oneshot;               /* LVTT one-shot mode (the guest's choice at boot), not TSC-deadline */
@@ -163,6 +180,12 @@ struct vcpu {
 	struct vcpu_vector *timer_vec;
 	struct kvm_lapic_timer timer;
 	struct kvm_apic_eoi eoi;
+
+	/* pause-loop exiting and kvm_vcpu_on_spin() (exec.c) */
+	struct kvm_spin_vm *spin_vm; /* NULL: no directed yield (a VM of one vCPU) */
+	uint32_t ple_window;         /* this vCPU's window, cycles (vmx->ple_window) */
+	sim_time_t ple_loop_start, ple_last_pause; /* the PAUSE loop the hardware is timing (0: none) */
+	uint64_t pause_exits, directed_yield_attempted, directed_yield_successful;
 
 	/* results */
 	uint64_t halts, invalid_wakeups, ipis;
@@ -243,6 +266,8 @@ struct vcpu_vector *vcpu_highest_irr(struct vcpu *v);
 
 /* exec.c: the guest's instructions, as KVM and the hardware handle them */
 extern const struct guest_hw_ops vcpu_guest_hw_ops;
+/* shrink_ple_window - the vCPU is scheduled in again (vmx_sched_in / vcpu_load with scheduled_out). */
+void shrink_ple_window(struct vcpu *v);
 /* apic.c: what the LAPIC timer and EOI handling ask of their vCPU; where tracepoints go */
 void vcpu_trace_emit(void *ctx, enum kvm_event ev, const char *payload);
 extern const struct kvm_lapic_vcpu_ops vcpu_lapic_ops;

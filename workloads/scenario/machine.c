@@ -251,7 +251,13 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 			kvm_vm_enable_cap_halt_poll(&vm->hp, vc->halt_poll_ns);
 		vm->first_vcpu = gi;
 		vm->nvcpu = (int)vc->vcpus;
+		vm->spin = (struct kvm_spin_vm){ .vcpus = xcalloc((size_t)vm->nvcpu, sizeof(struct vcpu *)),
+						 .n = vm->nvcpu };
+		vm->lock = (struct guest_spinlock){ .hold = vc->lock.hold, .every = vc->lock.every };
 		struct vcpu_conf vcc = {
+			.ple = { (uint32_t)sc->kvm_intel.ple_gap, (uint32_t)sc->kvm_intel.ple_window,
+				 (uint32_t)sc->kvm_intel.ple_window_grow, (uint32_t)sc->kvm_intel.ple_window_shrink,
+				 (uint32_t)sc->kvm_intel.ple_window_max },
 			.apicv = vc->apicv,
 			.invalid_wakeup_prob = vc->invalid_wakeups,
 			.oneshot = vc->lapic_timer == 1,
@@ -309,6 +315,10 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 			}
 			if (vc->tick_hz > 0)
 				guest_tick_start(g, (sim_time_t)((double)SIM_S / vc->tick_hz + 0.5));
+			vm->spin.vcpus[j] = v;
+			v->spin_vm = &vm->spin;
+			if (vm->lock.hold > 0)
+				guest_lock_start(g, &vm->lock);
 		}
 	}
 
@@ -346,8 +356,10 @@ uint64_t machine_run_until(struct machine *m, sim_time_t t)
 
 void machine_finish(struct machine *m)
 {
-	for (int i = 0; i < m->nvcpus; i++)
+	for (int i = 0; i < m->nvcpus; i++) {
 		vcpu_finish(&m->vcpus[i]);
+		guest_lock_finish(&m->guests[i]);
+	}
 	host_finish(m->host);
 }
 
@@ -357,8 +369,10 @@ void machine_free(struct machine *m)
 		vcpu_free(&m->vcpus[i]);
 		guest_free(&m->guests[i]);
 	}
-	for (int i = 0; i < m->nvms; i++)
+	for (int i = 0; i < m->nvms; i++) {
 		kvm_vm_haltpoll_fini(&m->vms[i].hp);
+		free(m->vms[i].spin.vcpus);
+	}
 	for (int i = 0; i < m->nloads; i++)
 		host_load_free(&m->loads[i]);
 	for (int i = 0; i < m->nct; i++)

@@ -24,6 +24,8 @@ struct machine_vm {
 	const struct vm_conf *conf;
 	char name[32];
 	int first_vcpu, nvcpu;
+	struct kvm_spin_vm spin;     /* its vCPUs, for kvm_vcpu_on_spin() */
+	struct guest_spinlock lock;  /* vm.lock */
 };
 
 struct machine {

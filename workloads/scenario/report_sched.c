@@ -103,8 +103,20 @@ void report_sched_json(json_t *root, const struct machine *m)
 	}
 	json_object_set_new(root, "vms", vms);
 	json_t *vcpus = json_object_get(root, "vcpus");
-	for (size_t i = 0; i < json_array_size(vcpus) && (int)i < m->nvcpus; i++)
-		json_object_set_new(json_array_get(vcpus, i), "sched", report_task_sched_json(&m->vcpus[i].task));
+	for (size_t i = 0; i < json_array_size(vcpus) && (int)i < m->nvcpus; i++) {
+		const struct vcpu *v = &m->vcpus[i];
+		json_t *s = report_task_sched_json(&v->task);
+		json_object_set_new(s, "pause_exits", json_integer((json_int_t)v->pause_exits));
+		json_object_set_new(s, "directed_yield_attempted", json_integer((json_int_t)v->directed_yield_attempted));
+		json_object_set_new(s, "directed_yield_successful",
+				    json_integer((json_int_t)v->directed_yield_successful));
+		json_object_set_new(s, "ple_window", json_integer((json_int_t)v->ple_window));
+		json_object_set_new(json_array_get(vcpus, i), "sched", s);
+		const struct guest_lock_stats *l = &m->guests[i].lock;
+		json_object_set_new(json_array_get(vcpus, i), "lock",
+				    json_pack("{s:I, s:I, s:I}", "acquired", (json_int_t)l->acquired, "contended",
+					      (json_int_t)l->contended, "spin_ps", (json_int_t)l->spin_ps));
+	}
 	json_t *tasks = json_object_get(root, "host_tasks");
 	for (size_t i = 0; i < json_array_size(tasks) && (int)i < m->nloads; i++) {
 		json_t *o = json_array_get(tasks, i);

@@ -31,6 +31,16 @@ static const struct cfg_section device_section = { "device", device_keys, sizeof
 /* ---- vm ------------------------------------------------------------------------- */
 
 #define V(f) offsetof(struct vm_conf, f)
+#define LK(f) offsetof(struct vm_lock_conf, f)
+static const struct cfg_key vm_lock_keys[] = {
+	{ "hold", CFG_TIME, LK(hold), "us", "0", 0, 0,
+	  "time each vCPU holds the VM's spinlock (0: no lock workload); waiters spin with PAUSE" },
+	{ "every", CFG_TIME, LK(every), "us", "10us", 0, 0, "guest work between two critical sections" },
+	{ NULL },
+};
+#undef LK
+static const struct cfg_section vm_lock_section = { "lock", vm_lock_keys, sizeof(struct vm_lock_conf), NULL };
+
 static const struct cfg_key vm_keys[] = {
 	{ "name", CFG_STRING, V(name), NULL, NULL, 0, 0, "VM name (default vm0, vm1, ...)" },
 	{ "count", CFG_INT, V(count), NULL, "1", 1, 4096,
@@ -81,6 +91,8 @@ static const struct cfg_key vm_keys[] = {
 	{ "task_work", CFG_DIST, V(task_work), "us", "10us", 0, 0, "run time of such a woken task" },
 	{ "cyclictest", CFG_SECTION, V(cyclictest), NULL, NULL, 0, 0, "cyclictest in the guest",
 	  .sub = &cyclictest_section },
+	{ "lock", CFG_SECTION, V(lock), NULL, NULL, 0, 0,
+	  "a spinlock the VM's vCPUs share (lock-holder preemption, pause-loop exiting)", .sub = &vm_lock_section },
 	{ "guest_haltpoll", CFG_SECTION, V(guest_haltpoll), NULL, NULL, 0, 0,
 	  "the guest's cpuidle-haltpoll driver and governor", .sub = &guest_haltpoll_section },
 	{ "sched_policy", CFG_ENUM, V(sched_policy), NULL, "other", 0, 0,
@@ -171,6 +183,16 @@ static const struct cfg_section kvm_section = { "kvm", kvm_keys, sizeof(struct k
 static const struct cfg_key kvm_intel_keys[] = {
 	{ "preemption_timer", CFG_BOOL, KI(preemption_timer), NULL, "true", 0, 0,
 	  "kvm_intel.preemption_timer: emulate the TSC-deadline timer with the VMX preemption timer (4.9+)" },
+	{ "ple_gap", CFG_INT, KI(ple_gap), "cycles", "128", 0, 4294967295LL,
+	  "kvm_intel.ple_gap: max cycles between two PAUSEs of one spin loop; 0: pause-loop exiting off" },
+	{ "ple_window", CFG_INT, KI(ple_window), "cycles", "4096", 1, 4294967295LL,
+	  "kvm_intel.ple_window: a spin loop longer than the vCPU's window exits (PAUSE_INSTRUCTION); the base window" },
+	{ "ple_window_grow", CFG_INT, KI(ple_window_grow), NULL, "2", 0, 4294967295LL,
+	  "kvm_intel.ple_window_grow: each PAUSE exit multiplies the vCPU's window (adds, when >= ple_window)" },
+	{ "ple_window_shrink", CFG_INT, KI(ple_window_shrink), NULL, "0", 0, 4294967295LL,
+	  "kvm_intel.ple_window_shrink: on sched-in the window is divided (subtracted, when >= ple_window); 0: reset" },
+	{ "ple_window_max", CFG_INT, KI(ple_window_max), "cycles", "4294967295", 1, 4294967295LL,
+	  "kvm_intel.ple_window_max: the grown window's ceiling" },
 	{ NULL },
 };
 #undef KI

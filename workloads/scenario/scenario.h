@@ -27,6 +27,12 @@ struct device_conf {
 	struct source_conf irq;
 };
 
+/* vm.lock: a spinlock the VM's vCPUs share; each vCPU works `every`, then holds it `hold`. */
+struct vm_lock_conf {
+	sim_time_t hold; /* 0: no lock workload */
+	sim_time_t every;
+};
+
 struct vm_conf {
 	char *name;
 	int64_t count;
@@ -57,6 +63,7 @@ struct vm_conf {
 	double task_prob;
 	struct dist task_work;
 	struct cyclictest_conf cyclictest;
+	struct vm_lock_conf lock;
 	struct guest_haltpoll_conf guest_haltpoll;
 	int sched_policy; /* the vCPU threads' (enum host_sched_policy) */
 	int64_t nice, rt_priority;
@@ -83,7 +90,9 @@ struct kvm_param_conf {
 
 struct kvm_intel_conf {
 	bool preemption_timer;
+	int64_t ple_gap, ple_window, ple_window_grow, ple_window_shrink, ple_window_max; /* cycles */
 };
+
 
 struct host_conf {
 	int64_t pcpus;
