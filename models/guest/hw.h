@@ -5,7 +5,8 @@
  *
  * Guest -> vCPU. The guest executes instructions, and some of them exit:
  * HLT, WRMSR (x2APIC registers, IA32_TSC_DEADLINE), a write to the xAPIC page,
- * OUT to a device's notify port. It also enables interrupts (IRET, STI): with
+ * OUT to a device's notify port, and PAUSE in a spin loop when pause-loop
+ * exiting says so (the hardware's rule, which the vCPU applies). It also enables interrupts (IRET, STI): with
  * an interrupt waiting, the hardware then delivers it (APICv) or exits for the
  * interrupt window. Time is the simulation clock; the guest reads its TSC
  * through the vCPU (the TSC offset is the vCPU's).

@@ -344,11 +344,8 @@ static void fair_put_prev(struct pcpu *p, struct host_task *t)
 	p->sched_prev = t;
 }
 
-/*
- * next_buddy_ok - pick the yield_to() target before the class's choice n: CFS takes cfs_rq->next
- * unless its vruntime is more than the wake-up granularity past the leftmost's
- * (wakeup_preempt_entity() < 1); EEVDF takes it while it is eligible.
- */
+/* next_buddy_ok - the yield_to() target goes before n: CFS unless its vruntime is more than the
+ * wake-up granularity past the leftmost's (wakeup_preempt_entity() < 1); EEVDF while eligible. */
 static bool next_buddy_ok(struct pcpu *p, struct host_task *buddy, struct host_task *n)
 {
 	if (eevdf(p)) {
@@ -361,11 +358,8 @@ static bool next_buddy_ok(struct pcpu *p, struct host_task *buddy, struct host_t
 	return vdiff <= calc_delta_fair(p->host->wakeup_granularity, buddy);
 }
 
-/*
- * fair_yield_to_task - yield_to_task_fair(): the target must be queued; it becomes its
- * run-queue's next buddy, and curr yields (yield_task_fair(): EEVDF pushes curr's deadline a
- * slice further; CFS's skip buddy is the put_prev/pick that follows).
- */
+/* fair_yield_to_task - yield_to_task_fair(): a queued t becomes its rq's next buddy; curr yields
+ * (yield_task_fair(): EEVDF pushes curr's deadline a slice on; CFS: the put_prev/pick that follows). */
 static bool fair_yield_to_task(struct host_task *curr, struct host_task *t)
 {
 	if (!t->se.on_rq || is_rt(t) || is_rt(curr))

@@ -21,7 +21,8 @@
  *
  * Guest mode belongs to the guest OS (models/guest), which this side meets
  * only at the virtual hardware (models/guest/hw.h): the instructions it
- * executes that exit (exec.c decodes them: HLT, WRMSR, xAPIC writes, OUT),
+ * executes that exit (exec.c decodes them: HLT, WRMSR, xAPIC writes, OUT,
+ * PAUSE under pause-loop exiting, whose handler runs kvm_vcpu_on_spin()),
  * RFLAGS.IF and the PV EOI word, entry and exit, interrupt delivery.
  *
  * Interrupts. Each vector has one IRR bit: a second arrival while it is
