@@ -8,6 +8,8 @@
 
 expect_err 2 'kvmsim run: --set vm.lock.hold: expected a time that is not negative, got "-1us"' -- \
   "$K" run --set vm.lock.hold=-1us
+expect_err 2 'kvmsim run: --set vm.lock.hold: the spinlock and pause-loop exiting are modelled for x86 only' -- \
+  "$K" run --set arch=s390 --set vm.lock.hold=1us
 expect_err 2 'kvmsim run: --set vm.lock.holdx: unknown key (did you mean hold?)' -- "$K" run --set vm.lock.holdx=1us
 
 sc="$S/workloads/scenarios/ple.yaml"

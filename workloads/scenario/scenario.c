@@ -289,6 +289,11 @@ static int check_vm(struct scenario *s, const struct vm_conf *vm, const struct c
 		conf_errorf(err, vmap, p, "the LAPIC timer, cyclictest and PV EOI are modelled for x86 only");
 		return -1;
 	}
+	if (e->arch != KVM_ARCH_X86 && vm->lock.hold > 0) {
+		snprintf(p, sizeof(p), "%s.lock.hold", path);
+		conf_errorf(err, at(vmap, "lock.hold"), p, "the spinlock and pause-loop exiting are modelled for x86 only");
+		return -1;
+	}
 	if (vm->guest_haltpoll.enabled) {
 		struct guest_haltpoll_conf *g = (struct guest_haltpoll_conf *)&vm->guest_haltpoll;
 		char msg[200];
