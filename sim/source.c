@@ -27,7 +27,7 @@ static const struct cfg_key source_keys[] = {
 	{ "on", CFG_DIST, S(on), "us", "1ms", 0, 0, "onoff: length of a burst" },
 	{ "off", CFG_DIST, S(off), "us", "4ms", 0, 0, "onoff: length of a silence" },
 	{ "file", CFG_STRING, S(file), "path", NULL, 0, 0,
-	  "file: inter-arrival times in ns, one per line (# comments); arrivals: lines TIME_NS WORK_NS, or VCPU TIME_NS WORK_NS" },
+	  "file: inter-arrival times in ns, one per line (# comments); arrivals: lines TIME_NS WORK_NS, VCPU TIME_NS WORK_NS, or VCPU TIME_NS WORK_NS WAKE_NS" },
 	{ "loop", CFG_BOOL, S(loop), NULL, "true", 0, 0, "file: start again at the end" },
 	{ "work", CFG_DIST, S(work), "us", "20us", 0, 0,
 	  "work each arrival causes (guest run time, or host task run time)" },
@@ -116,6 +116,7 @@ struct source_file {
 	sim_time_t *gap;  /* file: inter-arrival times; arrivals: absolute times */
 	sim_time_t *work; /* arrivals */
 	int *vcpu;        /* arrivals: -1 for every vCPU */
+	sim_time_t *wake; /* arrivals: the host's extra delay waking a sleeping vCPU (0: none) */
 	size_t n;
 	struct source_file *next;
 };
@@ -144,10 +145,10 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = 0;
-		long long v[3];
+		long long v[4];
 		int k = 0;
 		char *p = line, *end;
-		while (k < 3) {
+		while (k < 4) {
 			while (*p == ' ' || *p == '\t')
 				p++;
 			if (!*p || *p == '\n' || *p == '\r')
@@ -166,7 +167,8 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 		if (k == 0)
 			continue;
 		if (k < 0 || *p || (!arrivals && k != 1) || (arrivals && k < 2)) {
-			bad = arrivals ? "expected TIME_NS WORK_NS or VCPU TIME_NS WORK_NS (whole numbers)"
+			bad = arrivals ? "expected TIME_NS WORK_NS, VCPU TIME_NS WORK_NS or VCPU TIME_NS WORK_NS WAKE_NS "
+					 "(whole numbers)"
 				       : "expected an inter-arrival time in ns (a positive whole number)";
 			break;
 		}
@@ -176,6 +178,7 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 			if (arrivals) {
 				f->work = xrealloc(f->work, cap * sizeof(*f->work));
 				f->vcpu = xrealloc(f->vcpu, cap * sizeof(*f->vcpu));
+				f->wake = xrealloc(f->wake, cap * sizeof(*f->wake));
 			}
 		}
 		if (!arrivals) {
@@ -186,9 +189,12 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 			f->gap[f->n++] = (sim_time_t)v[0] * SIM_NS;
 			continue;
 		}
-		int vc = k == 3 ? (int)v[0] : -1;
-		sim_time_t t = (sim_time_t)v[k - 2] * SIM_NS, w = (sim_time_t)v[k - 1] * SIM_NS;
-		if (v[k - 2] > 100LL * 86400 * 1000000000 || v[k - 1] > 86400LL * 1000000000) {
+		int vc = k >= 3 ? (int)v[0] : -1;
+		int kt = k == 4 ? 1 : k - 2; /* the time's column */
+		sim_time_t t = (sim_time_t)v[kt] * SIM_NS, w = (sim_time_t)v[kt + 1] * SIM_NS;
+		sim_time_t wk = k == 4 ? (sim_time_t)v[3] * SIM_NS : 0;
+		if (v[kt] > 100LL * 86400 * 1000000000 || v[kt + 1] > 86400LL * 1000000000 ||
+		    (k == 4 && v[3] > 86400LL * 1000000000)) {
 			bad = "time or work out of range";
 			break;
 		}
@@ -200,6 +206,7 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 		f->gap[f->n] = t;
 		f->work[f->n] = w;
 		f->vcpu[f->n] = vc;
+		f->wake[f->n] = wk;
 		f->n++;
 	}
 	fclose(in);
@@ -212,6 +219,7 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 		free(f->gap);
 		free(f->work);
 		free(f->vcpu);
+		free(f->wake);
 		free(f);
 		return NULL;
 	}
@@ -229,6 +237,7 @@ void source_files_free(void)
 		free(files->gap);
 		free(files->work);
 		free(files->vcpu);
+		free(files->wake);
 		free(files);
 		files = n;
 	}
@@ -296,10 +305,12 @@ static void arrive(struct sim *sim, void *subject, void *object)
 {
 	struct source *s = subject;
 	sim_time_t work;
-	if (s->conf->type == SRC_ARRIVALS)
+	if (s->conf->type == SRC_ARRIVALS) {
+		s->wake_delay = s->trace->wake[s->trace_pos];
 		work = s->trace->work[s->trace_pos++];
-	else
+	} else {
 		work = dist_sample(&s->conf->work, s->rng);
+	}
 	sim_time_t next = next_time(s, sim_now(sim));
 	if (next >= 0)
 		sim_at(sim, next, arrive, s, NULL);

@@ -10,7 +10,10 @@
  *   arrivals  recorded arrivals replayed as they happened: `file` holds lines
  *             "TIME_NS WORK_NS" (for every vCPU) or "VCPU TIME_NS WORK_NS" (for
  *             vCPU index VCPU of the VM), absolute times from the run's start,
- *             each with the guest work it caused; `work` is not drawn
+ *             each with the guest work it caused; `work` is not drawn. A fourth
+ *             column, "VCPU TIME_NS WORK_NS WAKE_NS", gives the delay beyond the
+ *             model's own that the host took to wake the vCPU's thread if this
+ *             arrival found it asleep (as a recorded trace showed it)
  *
  * Every arrival carries the work it causes, drawn from `work` at arrival time
  * from the same stream as the arrival times. The sequence of arrivals and
@@ -59,6 +62,7 @@ struct source {
 	void (*fire)(void *ctx, sim_time_t work);
 	void *ctx;
 	uint64_t arrivals;
+	sim_time_t wake_delay; /* arrivals: the current arrival's WAKE_NS (0 without that column) */
 };
 
 /*

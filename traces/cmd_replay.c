@@ -18,7 +18,7 @@
 #include "sim/out_json.h"
 #include "models/haltpoll/settings.h"
 #include "traces/trace_read.h"
-#include "traces/trace_replay.h"
+#include "traces/replay_run.h"
 #include "sim/source.h"
 
 #define CMD "trace replay"
@@ -99,6 +99,15 @@ static const char *lat_cell(char *buf, const struct sim_hist *h, double q)
 	return buf;
 }
 
+/* us_cell - ns as us with two decimals, or "-" when negative (not measured, not applicable). */
+static const char *us_cell(char buf[32], int64_t ns)
+{
+	if (ns < 0)
+		return "-";
+	snprintf(buf, 32, "%.2f", us(ns));
+	return buf;
+}
+
 /* print_table - the columns side by side, each as wide as its name. */
 static void print_table(FILE *f, const struct replay_result *r, size_t n)
 {
@@ -137,6 +146,8 @@ static void print_table(FILE *f, const struct replay_result *r, size_t n)
 	ROW("wake latency max (us)", "%.24s", lat_cell(cell_buf[i], &r[i].wake_lat, 1));
 	ROW("polling CPU, success (ms)", "%.3f", (double)r[i].poll_ok_ns / 1e6);
 	ROW("polling CPU, failed (ms)", "%.3f", (double)r[i].poll_fail_ns / 1e6);
+	ROW("model path between halts (us)", "%.24s", us_cell(cell_buf[i], r[i].recorded ? -1 : r[i].path_ns));
+	ROW("wake-up from sleep added (us)", "%.24s", us_cell(cell_buf[i], r[i].recorded ? -1 : r[i].wake_extra_ns));
 	ROW("polling CPU (% of span)", "%.2f",
 	    r[i].span_ns ? 100.0 * (double)(r[i].poll_ok_ns + r[i].poll_fail_ns) / (double)r[i].span_ns : 0.0);
 #undef ROW
@@ -168,19 +179,23 @@ static void print_report(FILE *f, const char *trace, const struct trace_stats *s
 	print_table(f, res, nres);
 	fprintf(f, "\nrecorded: decisions and halts as traced; wake latency from the interrupt (kvm_msi_set_irq or "
 		"kvm_apic_accept_irq)\nto kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window).\n"
-		"simulated: wake latency from the interrupt to the guest's handler.\n");
+		"simulated: wake latency from the interrupt to the guest's handler; guest work from a gap between halts\n"
+		"is that gap less the model's own path from a halt's end to the next halt's start (entry, interrupt,\n"
+		"EOI, HLT exit); a vCPU found asleep is woken as late as the trace shows (its halt's own latency, or\n"
+		"the trace's median), less the model's own wake-up; both measured by a first run of the column.\n");
 }
 
 /* result_json - one column for --json. */
 static json_t *result_json(const struct replay_result *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:{s:I, s:I}}", "name", r->name,
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:{s:I, s:I}, s:o}", "name", r->name,
 			 "kernel", r->recorded ? "" : r->kernel, "deepest_idle_state", r->idle_limit, "halts",
 			 (json_int_t)r->halts, "polls_attempted",
 			 (json_int_t)r->polls_attempted, "polls_successful", (json_int_t)r->polls_ok,
 			 "halt_poll_ns_decisions", "grow", (json_int_t)r->grows, "shrink", (json_int_t)r->shrinks,
 			 "wake_latency", r->wake_lat.count ? sim_hist_json(&r->wake_lat) : json_null(), "polling_cpu_ns", "success",
-			 (json_int_t)r->poll_ok_ns, "failed", (json_int_t)r->poll_fail_ns);
+			 (json_int_t)r->poll_ok_ns, "failed", (json_int_t)r->poll_fail_ns, "model_path_ns",
+			 r->recorded || r->path_ns < 0 ? json_null() : json_integer(r->path_ns));
 }
 
 /* read_failed - trace_read's error: bad input (exit 2) or the reading failed (exit 1). */
@@ -218,7 +233,6 @@ int cmd_trace_replay(int argc, char **argv)
 	size_t nres = 0;
 	struct replay_trace t;
 	memset(&t, 0, sizeof(t));
-	char arrivals[4096] = "";
 	int c, rc = 0;
 	char err[800];
 	optind = 1;
@@ -320,36 +334,20 @@ int cmd_trace_replay(int argc, char **argv)
 		goto out;
 	}
 	const char *name = strcmp(trace, "-") ? trace : "(stdin)";
-	/* the rebuilt arrivals: the user's file, or a temporary one (what a message calls it) */
-	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char arr_name[4200];
-	FILE *af;
-	if (arr_path) {
-		snprintf(arrivals, sizeof(arrivals), "%s", arr_path);
-		snprintf(arr_name, sizeof(arr_name), "%s", arr_path);
-		af = fopen(arrivals, "w");
-	} else {
-		snprintf(arrivals, sizeof(arrivals), "%s/kvmsim-arrivals-XXXXXX", dir);
-		snprintf(arr_name, sizeof(arr_name), "a temporary file in %s", dir); /* gone by the message */
-		int fd = mkstemp(arrivals);
-		af = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (!af && fd >= 0)
-			close(fd);
-		if (fd < 0)
-			arrivals[0] = 0; /* nothing made, nothing to remove */
-	}
-	if (!af) {
-		fprintf(stderr, "kvmsim %s: cannot write the rebuilt arrivals to %s: %s\n", CMD, arr_name, strerror(errno));
+	/* the rebuilt arrivals, works as the trace shows them: the user's file if asked for */
+	FILE *af = NULL;
+	if (arr_path && !(af = fopen(arr_path, "w"))) {
+		fprintf(stderr, "kvmsim %s: cannot write the rebuilt arrivals to %s: %s\n", CMD, arr_path, strerror(errno));
 		rc = EXIT_FAILED;
 		goto out;
 	}
 	rc = replay_build(&t, name, latency, af, err, sizeof(err));
-	if (fclose(af) && !rc) {
+	if (af && fclose(af) && !rc) {
 		rc = TRACE_READ_FAILED;
 		snprintf(err, sizeof(err), "%s", strerror(errno));
 	}
 	if (rc == TRACE_READ_FAILED) {
-		fprintf(stderr, "kvmsim %s: cannot write the rebuilt arrivals to %s: %s\n", CMD, arr_name, err);
+		fprintf(stderr, "kvmsim %s: cannot write the rebuilt arrivals to %s: %s\n", CMD, arr_path, err);
 		rc = EXIT_FAILED;
 		goto out;
 	}
@@ -361,7 +359,7 @@ int cmd_trace_replay(int argc, char **argv)
 	memset(&t.recorded, 0, sizeof(t.recorded)); /* now owned by res[0] */
 	struct replay_model model = { kernel, arch, (const char *const *)sets, nsets, true };
 	for (size_t i = 0; i < ncol; i++) {
-		if ((rc = replay_run(&t, arrivals, &model, &cols[i], &res[nres], err, sizeof(err)))) {
+		if ((rc = replay_run(&t, &model, &cols[i], &res[nres], err, sizeof(err)))) {
 			if (rc == TRACE_READ_FAILED) {
 				fprintf(stderr, "kvmsim %s: column \"%s\": %s\n", CMD, cols[i].name, err);
 				rc = EXIT_FAILED;
@@ -403,8 +401,6 @@ int cmd_trace_replay(int argc, char **argv)
 		rc = EXIT_FAILED;
 	}
 out:
-	if (arrivals[0] && !arr_path)
-		unlink(arrivals);
 	for (size_t i = 0; i < nres; i++)
 		replay_result_free(&res[i]);
 	replay_trace_free(&t);

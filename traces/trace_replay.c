@@ -1,5 +1,4 @@
 /* trace_replay.c - rebuilding a trace's load and simulating it under another setting (trace_replay.h). */
-#define _GNU_SOURCE /* fopencookie */
 #include "traces/trace_replay.h"
 #include "sim/xalloc.h"
 
@@ -8,10 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
-#include "workloads/scenario/machine.h"
-#include "workloads/scenario/report.h"
 #include "traces/trace_read.h"
 
 
@@ -149,7 +145,8 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 			t->irqs = xrealloc(t->irqs, t->cap_irqs * sizeof(*t->irqs));
 		}
 		t->irqs[t->nirqs++] = (struct replay_irq){
-			ev->ts_ns, ev->type == KEV_MSI_SET_IRQ ? (uint32_t)ev->msi.dst : ev->accept.apicid
+			ev->ts_ns, ev->type == KEV_MSI_SET_IRQ ? (uint32_t)ev->msi.dst : ev->accept.apicid,
+			ev->type == KEV_APIC_ACCEPT_IRQ
 		};
 		break;
 	default:
@@ -158,16 +155,10 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 	return 0;
 }
 
-struct arrival {
-	int64_t t, work;
-	size_t vcpu;
-	long line; /* of the halt it ends */
-};
-
 /* cmp_arrival - by time, then vCPU (a stable, deterministic order). */
 static int cmp_arrival(const void *a, const void *b)
 {
-	const struct arrival *x = a, *y = b;
+	const struct replay_arrival *x = a, *y = b;
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
 	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
@@ -229,7 +220,7 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 	t->assumed_latency_ns = latency_ns >= 0 ? latency_ns : t->median_latency_ns;
 	free(lat);
 
-	struct arrival *a = xrealloc(NULL, nh * sizeof(*a));
+	struct replay_arrival *a = xrealloc(NULL, nh * sizeof(*a));
 	size_t na = 0;
 	int64_t t0 = t->first_ts;
 	for (size_t i = 0; i < t->nvcpus; i++) {
@@ -239,20 +230,43 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 			const struct replay_halt *h = &v->halts[k];
 			int64_t start = h->end - (int64_t)h->ns;
 			const struct replay_irq *q = irq_in(t, &cur, v->vcpu_id, start, h->end);
-			int64_t at;
+			int64_t at, hlat = -1;
+			bool at_accept = false;
 			if (q) {
 				at = q->ts;
+				hlat = h->waited ? h->end - q->ts : -1;
+				/* the IRR set, if the trace shows it: the moment a wake-up can see it */
+				for (const struct replay_irq *x = q; x < t->irqs + t->nirqs && x->ts <= h->end; x++)
+					if (x->apicid == v->vcpu_id && x->accept) {
+						at = x->ts;
+						at_accept = true;
+						hlat = h->waited ? h->end - x->ts : -1;
+						break;
+					}
 				t->measured++;
 				sim_hist_record(&rec->wake_lat, h->end - q->ts);
 			} else if (h->waited) {
 				at = h->end - t->assumed_latency_ns;
+				hlat = t->assumed_latency_ns;
 				t->assumed++;
 			} else {
 				at = h->end;
 			}
 			if (at < start)
 				at = start;
+			/*
+			 * The timestamps may be rounded (to the microsecond): a halt that polled
+			 * and then slept was woken after its poll window, whatever the rounding
+			 * says; so it is placed just past the window, and its latency is counted
+			 * from there.
+			 */
+			int64_t closed = start + (int64_t)h->hpn_before + REPLAY_PAST_WINDOW_NS;
+			if (h->waited && h->hpn_before && at < closed && closed < h->end) {
+				at = closed;
+				hlat = h->end - at;
+			}
 			int64_t work = 0;
+			bool from_gap = false;
 			if (k + 1 < v->nhalts && h->guest_ns >= 0) {
 				work = h->guest_ns;
 				t->work_guest++;
@@ -260,9 +274,10 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 				work = v->halts[k + 1].end - (int64_t)v->halts[k + 1].ns - h->end;
 				if (work < 0) /* timestamps rounded to the microsecond */
 					work = 0;
+				from_gap = true;
 				t->work_gap++;
 			}
-			a[na++] = (struct arrival){ at, work, i, h->line };
+			a[na++] = (struct replay_arrival){ at, work, i, h->line, from_gap, hlat, at_accept };
 			if (at < t0)
 				t0 = at;
 
@@ -303,250 +318,38 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 	t->arrivals = na;
 	rec->span_ns = t->last_ts - t->first_ts;
 	rec->arrivals = na;
-	fprintf(out, "# kvmsim trace replay: VCPU TIME_NS WORK_NS, time from the trace clock's %lld ns\n",
-		(long long)t0);
-	for (size_t i = 0; i < na; i++)
-		fprintf(out, "%zu %lld %lld\n", a[i].vcpu, (long long)(a[i].t - t0), (long long)a[i].work);
-	free(a);
-	if (fflush(out) || ferror(out)) {
+	free(t->arr);
+	t->arr = a;
+	if (out && replay_write_arrivals(t, out, 0, -1, 0)) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return TRACE_READ_FAILED;
 	}
 	return 0;
 }
 
-/* ---- the simulated run's own trace, read back line by line ----------------------- */
-
-struct sim_trace {
-	char line[4096];
-	size_t len;
-	uint64_t grows, shrinks;
-};
-
-/* sim_trace_line - one line the machine wrote: count its kvm_halt_poll_ns decisions. */
-static void sim_trace_line(struct sim_trace *s)
+/* replay_write_arrivals - the arrivals file, gap-derived works less path_ns (at least 0). */
+int replay_write_arrivals(const struct replay_trace *t, FILE *out, int64_t path_ns, int64_t model_wake_ns,
+			  int64_t deliver_ns)
 {
-	struct trace_line tl;
-	s->line[s->len] = 0;
-	s->len = 0;
-	if (!trace_line_split(s->line, &tl))
-		return;
-	struct trace_event ev;
-	ev.type = trace_event_lookup(tl.event, tl.event_len);
-	char why[300];
-	if (ev.type != KEV_HALT_POLL_NS || trace_event_parse(&ev, tl.payload, why, sizeof(why)))
-		return;
-	if (ev.hpn.grow)
-		s->grows++;
-	else
-		s->shrinks++;
-}
-
-/* sim_trace_write - fopencookie writer: split what the machine writes into lines. */
-static ssize_t sim_trace_write(void *cookie, const char *buf, size_t n)
-{
-	struct sim_trace *s = cookie;
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] == '\n')
-			sim_trace_line(s);
-		else if (s->len < sizeof(s->line) - 1)
-			s->line[s->len++] = buf[i];
-	}
-	return (ssize_t)n;
-}
-
-/* ---- one simulated column ----------------------------------------------------------- */
-
-/* yaml_str - s as a double-quoted YAML scalar. */
-static void yaml_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-/* write_scenario - one VM, a vCPU per thread on the pCPU of its CPU, fed by the arrivals. */
-static int write_scenario(FILE *f, const struct replay_trace *t, const struct replay_model *m,
-			  const struct replay_column *col, const char *arrivals_path, int64_t duration)
-{
-	/* no warm-up: the replay is compared with the recording over the same whole window */
-	fprintf(f, "name: trace replay\nduration: %lldns\nwarmup: 0\narch: %s\n", (long long)duration, m->arch);
-	if (m->kernel) { /* else the scenario default */
-		fprintf(f, "kernel: ");
-		yaml_str(f, m->kernel);
-		fprintf(f, "\n");
-	}
-	fprintf(f, "host:\n  pcpus: %zu\nvm:\n  vcpus: %zu\n  pin: [", t->npcpus, t->nvcpus);
-	for (size_t i = 0; i < t->nvcpus; i++)
-		fprintf(f, "%s%zu", i ? ", " : "", t->vcpus[i].pcpu);
-	fprintf(f, "]\n  policy: ");
-	yaml_str(f, col->policy);
-	fprintf(f, "\n  workload: {type: arrivals, file: ");
-	yaml_str(f, arrivals_path);
-	fprintf(f, "}\n");
-	return fflush(f) || ferror(f) ? -1 : 0;
-}
-
-/* jint - an integer member of a report object (0 if absent). */
-static int64_t jint(const json_t *o, const char *key)
-{
-	return (int64_t)json_integer_value(json_object_get(o, key));
-}
-
-/* collect - the column's figures from the run's report. */
-static void collect(const json_t *rep, struct replay_result *r)
-{
-	const json_t *vcpus = json_object_get(rep, "vcpus");
-	size_t i;
-	const json_t *v;
-	int64_t lo = INT64_MAX, hi = 0;
-	json_array_foreach(vcpus, i, v) {
-		const json_t *st = json_object_get(v, "stats"), *cpu = json_object_get(v, "cpu_ps");
-		const json_t *wake = json_object_get(json_object_get(v, "latency"), "wake");
-		r->halts += (uint64_t)jint(v, "halts");
-		r->arrivals += (uint64_t)jint(json_object_get(v, "interrupts"), "arrivals");
-		r->polls_attempted += (uint64_t)jint(st, "halt_attempted_poll");
-		r->polls_ok += (uint64_t)jint(st, "halt_successful_poll");
-		r->poll_ok_ns += jint(cpu, "poll_ok") / 1000;
-		r->poll_fail_ns += jint(cpu, "poll_fail") / 1000;
-		size_t j;
-		const json_t *b;
-		json_array_foreach(json_object_get(wake, "histogram"), j, b)
-			sim_hist_add(&r->wake_lat, json_integer_value(json_array_get(b, 0)),
-				     (uint64_t)json_integer_value(json_array_get(b, 2)));
-		if (jint(wake, "count")) {
-			lo = jint(wake, "min") < lo ? jint(wake, "min") : lo;
-			hi = jint(wake, "max") > hi ? jint(wake, "max") : hi;
+	fprintf(out, "# kvmsim trace replay: VCPU TIME_NS WORK_NS%s, time from the trace clock's %lld ns\n",
+		model_wake_ns >= 0 ? " WAKE_NS" : "", (long long)t->t0);
+	int64_t last = 0;
+	for (size_t i = 0; i < t->arrivals; i++) {
+		const struct replay_arrival *a = &t->arr[i];
+		int64_t work = a->from_gap ? (a->work > path_ns ? a->work - path_ns : 0) : a->work;
+		int64_t at = a->t - t->t0 - (a->at_accept ? deliver_ns : 0);
+		if (at < last) /* in time order still */
+			at = last;
+		last = at;
+		fprintf(out, "%zu %lld %lld", a->vcpu, (long long)at, (long long)work);
+		if (model_wake_ns >= 0) {
+			/* the model's own latency counts from the IRR set: so do the trace's, less its delivery */
+			int64_t lat = (a->lat >= 0 ? a->lat : t->assumed_latency_ns) - (a->at_accept ? 0 : deliver_ns);
+			fprintf(out, " %lld", (long long)(lat > model_wake_ns ? lat - model_wake_ns : 0));
 		}
+		fputc('\n', out);
 	}
-	if (r->wake_lat.count) { /* the buckets' lower bounds stand for their samples; min and max are exact */
-		r->wake_lat.min = lo;
-		r->wake_lat.max = hi;
-	}
-}
-
-/* sets_host_idle - the assignments choose the host's idle states themselves. */
-static bool sets_host_idle(const char *const *sets, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strncmp(sets[i], "host.max_cstate=", 16) || !strncmp(sets[i], "host.idle_poll=", 15))
-			return true;
-	return false;
-}
-
-/* limit_idle - the deepest idle state of the scenario's profile that wakes within latency_ns. */
-static void limit_idle(struct scenario *sc, int64_t latency_ns, struct replay_result *r)
-{
-	struct cost_profile p;
-	struct conf_err e;
-	memset(&p, 0, sizeof(p));
-	if (cost_profile_load(&p, sc->cost_profile, &e)) /* machine_build reports it */
-		return;
-	if (!p.nidle) {
-		cost_profile_free(&p);
-		return;
-	}
-	int deepest = 0;
-	for (int i = 0; i < p.nidle; i++)
-		if (p.idle[i].exit_latency <= (sim_time_t)latency_ns * SIM_NS)
-			deepest = i;
-	if (deepest < sc->host.max_cstate)
-		sc->host.max_cstate = deepest;
-	int64_t shown = sc->host.max_cstate < p.nidle ? sc->host.max_cstate : p.nidle - 1;
-	snprintf(r->idle_limit, sizeof(r->idle_limit), "%s", p.idle[shown].name);
-	cost_profile_free(&p);
-}
-
-/* replay_run - scenario file, --set assignments, machine run, figures from its report and trace. */
-int replay_run(const struct replay_trace *t, const char *arrivals_path, const struct replay_model *m,
-	       const struct replay_column *col, struct replay_result *r, char *err, size_t errlen)
-{
-	memset(r, 0, sizeof(*r));
-	snprintf(r->name, sizeof(r->name), "%s", col->name);
-	sim_hist_init(&r->wake_lat);
-	r->span_ns = t->last_ts - t->first_ts;
-
-	/* long enough for every arrival and the work it brings */
-	int64_t duration = t->last_ts - t->t0;
-	for (size_t i = 0; i < t->nvcpus; i++) {
-		const struct replay_vcpu *v = &t->vcpus[i];
-		if (v->nhalts && v->halts[v->nhalts - 1].end - t->t0 > duration)
-			duration = v->halts[v->nhalts - 1].end - t->t0;
-	}
-	duration += REPLAY_TAIL_NS;
-
-	char path[4096];
-	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	snprintf(path, sizeof(path), "%s/kvmsim-replay-XXXXXX.yaml", dir);
-	int fd = mkstemps(path, 5);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f || write_scenario(f, t, m, col, arrivals_path, duration) | fclose(f)) {
-		snprintf(err, errlen, "cannot write a scenario in %s: %s", dir, strerror(errno));
-		if (!f && fd >= 0)
-			close(fd);
-		if (fd >= 0)
-			unlink(path);
-		return TRACE_READ_FAILED; /* the work failed, not the input */
-	}
-
-	size_t nsets = m->nsets + col->nsets;
-	struct scenario_set *ss = xrealloc(NULL, (nsets ? nsets : 1) * sizeof(*ss));
-	for (size_t i = 0; i < m->nsets; i++)
-		ss[i] = (struct scenario_set){ m->sets[i], NULL };
-	for (size_t i = 0; i < col->nsets; i++)
-		ss[m->nsets + i] = (struct scenario_set){ col->sets[i], NULL };
-	struct scenario sc;
-	struct conf_err cerr;
-	memset(&sc, 0, sizeof(sc));
-	int rc = scenario_load(&sc, path, ss, nsets, &cerr);
-	unlink(path);
-	free(ss);
-	if (rc) {
-		/* the scenario is ours, a temporary file now gone: only the assignments can be wrong */
-		const char *msg = cerr.msg;
-		size_t pl = strlen(path);
-		if (!strncmp(msg, path, pl) && msg[pl] == ':') { /* "PATH:LINE: " */
-			msg += pl + 1;
-			while (*msg >= '0' && *msg <= '9')
-				msg++;
-			msg += *msg == ':';
-			msg += *msg == ' ';
-		}
-		snprintf(err, errlen, "%s", msg);
-		scenario_free(&sc);
-		return -1;
-	}
-
-	snprintf(r->kernel, sizeof(r->kernel), "%s", sc.kernel);
-	if (m->calibrate_idle && t->slept_measured && !sets_host_idle(m->sets, m->nsets) &&
-	    !sets_host_idle(col->sets, col->nsets))
-		limit_idle(&sc, t->median_latency_ns, r);
-	struct sim_trace st = { .len = 0 };
-	FILE *tf = fopencookie(&st, "w", (cookie_io_functions_t){ .write = sim_trace_write });
-	struct machine mach;
-	if (!tf || machine_build(&mach, &sc, tf, &cerr)) {
-		snprintf(err, errlen, "%s", tf ? cerr.msg : "cannot open the simulated trace");
-		if (tf)
-			fclose(tf);
-		scenario_free(&sc);
-		return -1;
-	}
-	struct run_info ri = { 0, 0 };
-	ri.events = machine_run_until(&mach, sc.duration);
-	machine_finish(&mach);
-	fclose(tf); /* flushes the last lines through sim_trace_write */
-	json_t *rep = report_json(&mach, &ri);
-	collect(rep, r);
-	json_decref(rep);
-	r->grows = st.grows;
-	r->shrinks = st.shrinks;
-	machine_free(&mach);
-	scenario_free(&sc);
-	return 0;
+	return fflush(out) || ferror(out) ? -1 : 0;
 }
 
 /* replay_result_free - the column's latency histogram. */
@@ -563,6 +366,7 @@ void replay_trace_free(struct replay_trace *t)
 	free(t->vcpus);
 	pid_map_free(&t->by_pid);
 	free(t->irqs);
+	free(t->arr);
 	replay_result_free(&t->recorded);
 	memset(t, 0, sizeof(*t));
 }

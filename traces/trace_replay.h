@@ -16,10 +16,15 @@
  *                   kvm_apic_accept_irq), i.e. the end less the wake-up latency
  *                   the trace shows; without such an event the end less the
  *                   median of the latencies the trace does show (or a given
- *                   one); for a halt that polled: its end
+ *                   one); for a halt that polled: its end (or its interrupt)
+ *   wake-up delay   for a halt that slept, that latency: if the wake source
+ *                   finds the simulated vCPU asleep, the host wakes it as late
  *   guest work      the guest-mode time (kvm_entry to kvm_exit) between a halt
  *                   and the next; without those events, the time from a halt's
- *                   end to the next halt's start
+ *                   end to the next halt's start less the model's own path over
+ *                   that gap (entry, the interrupt's delivery and EOI, the HLT
+ *                   exit: measured on the model itself, see replay_run), so the
+ *                   simulated halts start when the recorded ones did
  *
  * and replay_run() simulates it on kvmsim's machine: one VM with a vCPU per
  * thread, pinned to the CPU the thread ended most of its halts on (threads
@@ -71,9 +76,20 @@ struct replay_vcpu {
 	size_t pcpu;                 /* ... as a pCPU of the model */
 };
 
+/* A rebuilt wake source: when it is raised, and the guest work it brings. */
+struct replay_arrival {
+	int64_t t, work; /* trace clock, ns */
+	size_t vcpu;
+	long line;       /* of the halt it ends */
+	bool from_gap;   /* work is the whole gap to the next halt (no kvm_entry/kvm_exit) */
+	int64_t lat;     /* the halt slept: its wake-up latency as traced (assumed if no interrupt shows); -1 polled */
+	bool at_accept;  /* t is when the trace shows the IRR set (kvm_apic_accept_irq), not the MSI raised */
+};
+
 struct replay_irq {
 	int64_t ts;
 	uint32_t apicid;
+	bool accept; /* kvm_apic_accept_irq (the IRR set), else kvm_msi_set_irq (the device raising it) */
 };
 
 /* The figures of one column: the trace itself, or one simulated setting. */
@@ -88,6 +104,8 @@ struct replay_result {
 	int64_t poll_ok_ns, poll_fail_ns;
 	int64_t span_ns;
 	uint64_t arrivals;        /* simulated: wake sources delivered */
+	int64_t path_ns;          /* simulated: the model's own path from a wake-up to the next halt, -1 unmeasured */
+	int64_t wake_extra_ns;    /* simulated: the median host wake-up delay replayed beyond the model's own, -1 none */
 };
 
 struct replay_trace {
@@ -100,6 +118,7 @@ struct replay_trace {
 	bool any;
 	/* replay_build */
 	int64_t t0;                 /* the arrivals' zero on the trace clock */
+	struct replay_arrival *arr; /* `arrivals` of them, in time order */
 	uint64_t arrivals, measured, assumed;
 	uint64_t work_guest, work_gap; /* works from kvm_entry/kvm_exit, or from the gap between halts */
 	int64_t assumed_latency_ns;
@@ -107,27 +126,6 @@ struct replay_trace {
 	uint64_t slept_measured;    /* halts that slept with their interrupt in the trace */
 	int64_t median_latency_ns;  /* of those */
 	struct replay_result recorded;
-};
-
-/* A column to simulate: a policy and --set assignments (scenario keys). */
-struct replay_column {
-	const char *name;
-	const char *policy;
-	const char *const *sets;
-	size_t nsets;
-};
-
-struct replay_model {
-	const char *kernel, *arch;
-	const char *const *sets; /* for every column */
-	size_t nsets;
-	/*
-	 * Limit the host's idle states to those whose exit latency fits in the
-	 * median wake-up latency the trace shows for a sleep (unless the sets,
-	 * the model's or the column's, give host.max_cstate or host.idle_poll):
-	 * the recorded host woke that fast, so it did not come out of deeper states.
-	 */
-	bool calibrate_idle;
 };
 
 /* replay_trace_add - a trace_event_fn collecting halts, decisions and interrupts. */
@@ -138,6 +136,8 @@ int replay_trace_add(void *ctx, const struct trace_event *ev);
 /* from the first wake source to the trace's end: the simulated duration (at most a day) less its tail */
 #define REPLAY_MAX_SPAN_NS (86400LL * 1000000000 - REPLAY_TAIL_NS)
 #define REPLAY_TAIL_NS 10000000LL /* simulated time after the last arrival's work */
+/* a wake source of a halt that polled and then slept comes at least this long after its window */
+#define REPLAY_PAST_WINDOW_NS 20
 
 /*
  * replay_build - rebuild the wake sources and guest work and write them as an
@@ -150,11 +150,15 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 		 size_t errlen);
 
 /*
- * replay_run - simulate one column on the arrivals file; -1 with a message
- * (bad key, bad policy...), TRACE_READ_FAILED if its scenario cannot be written.
+ * replay_write_arrivals - the arrivals, gap-derived works less path_ns; with
+ * model_wake_ns >= 0 (the model's own wake-up latency from a sleep), a fourth
+ * column: what the host took beyond it to wake the thread, each halt's own if
+ * it slept, else the trace's median. A source whose IRR the trace shows set
+ * raises its MSI deliver_ns (the model's own delivery) before. -1 on a write
+ * error.
  */
-int replay_run(const struct replay_trace *t, const char *arrivals_path, const struct replay_model *m,
-	       const struct replay_column *col, struct replay_result *r, char *err, size_t errlen);
+int replay_write_arrivals(const struct replay_trace *t, FILE *out, int64_t path_ns, int64_t model_wake_ns,
+			  int64_t deliver_ns);
 
 void replay_result_free(struct replay_result *r);
 void replay_trace_free(struct replay_trace *t);

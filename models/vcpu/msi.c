@@ -13,8 +13,11 @@
 static void ev_msi_delivered(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
+	struct vcpu_vector *q = object;
 	v->in_producer = true;
-	vcpu_accept_irq(v, object);
+	v->wake_delay = q->wake_delay; /* if this interrupt wakes a sleeping thread (vcpu_kick) */
+	vcpu_accept_irq(v, q);
+	v->wake_delay = 0;
 	v->in_producer = false;
 }
 
@@ -25,6 +28,7 @@ static void msi_fire(void *ctx, sim_time_t work)
 	struct vcpu *v = q->v;
 	uint64_t addr = 0xfee00000ull | ((uint64_t)v->hp.vcpu_id << 12), data = q->vector;
 	q->arrivals++;
+	q->wake_delay = q->src.wake_delay;
 	VTRACE(v, EV_kvm_msi_set_irq, kvm_tp_msi_set_irq(tb_, sizeof(tb_), v->hp.vm->era, addr, data));
 	q->work = sim_time_add_sat(q->work, work); /* coalesced arrivals add their work */
 	if (q->state == VEC_IDLE) {

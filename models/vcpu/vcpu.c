@@ -68,6 +68,16 @@ static void send_ipi(struct vcpu *v)
 
 static void poll_update(struct vcpu *v);
 
+/* ev_delayed_wake - the host wakes the thread late, as a replayed trace recorded it. */
+static void ev_delayed_wake(struct sim *sim, void *subject, void *object)
+{
+	struct vcpu *v = subject;
+	(void)sim;
+	(void)object;
+	vcpu_acct(v, VACCT_RUNNABLE);
+	host_task_wake(&v->task);
+}
+
 void vcpu_kick(struct vcpu *v)
 {
 	switch (v->state) {
@@ -90,6 +100,10 @@ void vcpu_kick(struct vcpu *v)
 				}
 		}
 		v->state = VCPU_WAKING;
+		if (v->wake_delay > 0) { /* still asleep as far as the host's accounting goes */
+			sim_after(v->sim, v->wake_delay, ev_delayed_wake, v, NULL);
+			break;
+		}
 		vcpu_acct(v, VACCT_RUNNABLE);
 		host_task_wake(&v->task);
 		break;

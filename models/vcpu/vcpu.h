@@ -90,6 +90,7 @@ struct vcpu_vector {
 	bool level;  /* level-triggered (EOI goes to the IOAPIC; no PV EOI) */
 	enum vec_state state;
 	sim_time_t arrival, work; /* the first arrival still pending; the handler work the device produced */
+	sim_time_t wake_delay;    /* the last arrival's recorded extra host wake-up delay (replayed traces) */
 	bool has_src;
 	struct source src;
 	uint64_t arrivals, coalesced;
@@ -155,6 +156,7 @@ struct vcpu {
 	struct kvm_halt_result res;
 	bool in_halt;
 	bool in_producer; /* tracing an event of the device's thread (kvm_set_msi) */
+	sim_time_t wake_delay; /* while an interrupt is accepted: the host's extra delay if it wakes the thread */
 	gsl_rng *wake_rng;
 	sim_time_t poll_start, poll_giveup, poll_end_at;
 	int poll_end_kind;

@@ -108,7 +108,7 @@ if [ -w /dev/full ]; then
   expect_err 1 "kvmsim trace replay: cannot write the rebuilt arrivals to /dev/full: No space left on device" -- \
     "$K" trace replay "$S2" --arrivals /dev/full
 fi
-TMPDIR="$T/none" expect_err 1 "kvmsim trace replay: cannot write the rebuilt arrivals to a temporary file in $T/none: No such file or directory" -- \
+TMPDIR="$T/none" expect_err 1 "kvmsim trace replay: column \"kvm\": cannot write the arrivals in $T/none: No such file or directory" -- \
   "$K" trace replay "$S2"
 dat="$S/traces/samples/module-2vcpu.dat.gz"
 TMPDIR="$T/none" expect_err 1 "kvmsim trace replay: $dat: cannot make a temporary file in $T/none: No such file or directory" -- \
