@@ -14,42 +14,12 @@
 
 #include <cmocka.h>
 
-#include "workloads/scenario/machine.h"
-#include "workloads/scenario/report.h"
+#include "tests/run_util.h"
 
-struct run {
-	struct scenario sc;
-	struct machine m;
-	char *json;
-};
-
+/* run_scenario - the default scenario with these assignments, and its JSON report. */
 static struct run *run_scenario(const char *const *sets)
 {
-	struct run *r = calloc(1, sizeof(*r));
-	struct scenario_set ss[32];
-	size_t n = 0;
-	for (; sets && sets[n]; n++)
-		ss[n] = (struct scenario_set){ sets[n], NULL };
-	struct conf_err err;
-	if (scenario_load(&r->sc, NULL, ss, n, &err))
-		fail_msg("scenario: %s", err.msg);
-	if (machine_build(&r->m, &r->sc, NULL, &err))
-		fail_msg("build: %s", err.msg);
-	struct run_info ri = { 0, 0 };
-	ri.events = machine_run_until(&r->m, r->sc.duration);
-	machine_finish(&r->m);
-	json_t *j = report_json(&r->m, &ri);
-	r->json = json_dumps(j, JSON_INDENT(1));
-	json_decref(j);
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	machine_free(&r->m);
-	scenario_free(&r->sc);
-	free(r->json);
-	free(r);
+	return run_load(NULL, NULL, sets, RUN_JSON);
 }
 
 static void check_conservation(const struct run *r)

@@ -18,8 +18,7 @@
 #include <cmocka.h>
 
 #include "models/host/host.h"
-#include "workloads/scenario/machine.h"
-#include "workloads/scenario/report.h"
+#include "tests/run_util.h"
 
 #define CTXSW (2 * SIM_US)
 
@@ -287,33 +286,9 @@ static void test_placement_balance(void **state)
 
 /* ---- whole runs -------------------------------------------------------------------- */
 
-struct run {
-	struct scenario sc;
-	struct machine m;
-};
-
 static struct run *run_scenario(const char *path, const char *const *sets)
 {
-	struct run *r = calloc(1, sizeof(*r));
-	struct scenario_set ss[32];
-	size_t n = 0;
-	for (; sets && sets[n]; n++)
-		ss[n] = (struct scenario_set){ sets[n], NULL };
-	struct conf_err err;
-	if (scenario_load(&r->sc, path, ss, n, &err))
-		fail_msg("scenario: %s", err.msg);
-	if (machine_build(&r->m, &r->sc, NULL, &err))
-		fail_msg("build: %s", err.msg);
-	machine_run_until(&r->m, r->sc.duration);
-	machine_finish(&r->m);
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	machine_free(&r->m);
-	scenario_free(&r->sc);
-	free(r);
+	return run_load(path, NULL, sets, 0);
 }
 
 /* every pCPU's time in one bucket; the pCPUs' guest/kvm/poll/task time is the tasks'; steal within runnable */

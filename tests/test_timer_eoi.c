@@ -13,44 +13,14 @@
 
 #include <cmocka.h>
 
-#include "workloads/scenario/machine.h"
+#include "tests/run_util.h"
 #include "workloads/scenario/report.h"
 
-struct run {
-	struct scenario sc;
-	struct machine m;
-	char *trace;
-	size_t len;
-	FILE *tf;
-};
-
+/* run_with - the default scenario from time 0 (no warm-up: these tests follow each path from the start), traced. */
 static struct run *run_with(const char *const *sets)
 {
-	struct run *r = calloc(1, sizeof(*r));
-	struct scenario_set ss[32];
-	size_t n = 0;
-	ss[n++] = (struct scenario_set){ "warmup=0", NULL }; /* these tests follow each path from the start */
-	for (; sets[n - 1]; n++)
-		ss[n] = (struct scenario_set){ sets[n - 1], NULL };
-	struct conf_err err;
-	if (scenario_load(&r->sc, NULL, ss, n, &err))
-		fail_msg("scenario: %s", err.msg);
-	r->tf = open_memstream(&r->trace, &r->len);
-	if (machine_build(&r->m, &r->sc, r->tf, &err))
-		fail_msg("build: %s", err.msg);
-	machine_run_until(&r->m, r->sc.duration);
-	machine_finish(&r->m);
-	fflush(r->tf);
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	machine_free(&r->m);
-	scenario_free(&r->sc);
-	fclose(r->tf);
-	free(r->trace);
-	free(r);
+	static const char *const from_start[] = { "warmup=0", NULL };
+	return run_load(NULL, from_start, sets, RUN_TRACE);
 }
 
 /*
