@@ -338,6 +338,18 @@ bool sim_cancel(struct sim *sim, sim_handle_t h)
 	return true;
 }
 
+sim_handle_t sim_postpone(struct sim *sim, sim_handle_t h, sim_time_t dt)
+{
+	struct slot *sl = handle_slot(sim, h);
+	if (!sl)
+		return SIM_NO_EVENT;
+	sim_time_t t = sim_event_time(sim, h);
+	sim_action_fn *action = sl->action;
+	void *subject = sl->subject, *object = sl->object;
+	sim_cancel(sim, h);
+	return sim_at(sim, sim_time_add_sat(t, dt), action, subject, object);
+}
+
 void sim_stop(struct sim *sim)
 {
 	sim->stop = true;

@@ -60,6 +60,13 @@ bool sim_pending(const struct sim *sim, sim_handle_t h);
 sim_time_t sim_event_time(const struct sim *sim, sim_handle_t h);
 
 /*
+ * sim_postpone - move the pending event behind h dt later (after the events
+ * already due at that time); returns its new handle, SIM_NO_EVENT if h was not
+ * pending. O(n): for rare events (a host interrupt stalling a CPU's work).
+ */
+sim_handle_t sim_postpone(struct sim *sim, sim_handle_t h, sim_time_t dt);
+
+/*
  * sim_run_until - fire events in order while their time is <= end, then leave
  * the clock at end. Returns the number of events fired. sim_stop() from an
  * action ends the run after that action, with the clock at that action's time.

@@ -41,7 +41,17 @@ static void load_resched(struct host_task *t)
 		l->ev = sim_after(l->sim, l->backlog, ev_done, l, NULL);
 }
 
-static const struct host_task_ops load_ops = { load_run, load_resched };
+/* load_stall - a host interrupt's handler takes cost of the burst's CPU: it ends that much later. */
+static void load_stall(struct host_task *t, sim_time_t cost)
+{
+	struct host_load *l = task_load(t);
+	if (l->ev == SIM_NO_EVENT)
+		return;
+	l->since = sim_time_add_sat(l->since, cost); /* no progress while the handler runs */
+	l->ev = sim_postpone(l->sim, l->ev, cost);
+}
+
+static const struct host_task_ops load_ops = { load_run, load_resched, load_stall };
 
 static void arrive(void *ctx, sim_time_t work)
 {

@@ -523,9 +523,14 @@ void host_free(struct host *h)
 	for (int i = 0; i < h->ncpu; i++)
 		if (h->cpu[i].rng)
 			gsl_rng_free(h->cpu[i].rng);
-	for (int i = 0; i < h->ncpu; i++)
+	for (int i = 0; i < h->ncpu; i++) {
 		if (h->cpu[i].idle_rng)
 			gsl_rng_free(h->cpu[i].idle_rng);
+		if (h->cpu[i].noise_rng)
+			gsl_rng_free(h->cpu[i].noise_rng);
+	}
+	if (h->smi_rng)
+		gsl_rng_free(h->smi_rng);
 
 	for (int i = 0; i < h->nhists; i++) {
 		sim_hist_free(h->hists[i]);
@@ -563,7 +568,7 @@ void host_stats_reset(struct host *h)
 		memset(p->idle_ps, 0, sizeof(p->idle_ps));
 		memset(p->idle_entries, 0, sizeof(p->idle_entries));
 		p->poll_pending_ps = 0; /* the vCPUs drop theirs at the same instant */
-		p->ctx_switches = p->wake_ipis = p->resched_requests = 0;
+		p->ctx_switches = p->wake_ipis = p->resched_requests = p->noise_irqs = p->smis = 0;
 	}
 }
 

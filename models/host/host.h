@@ -55,6 +55,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "sim/dist.h"
 #include "sim/event.h"
 #include "sim/hist.h"
 
@@ -92,6 +93,8 @@ struct host_task_ops {
 	void (*run)(struct host_task *t);
 	/* resched - t is running, and another task became runnable or need_resched was set. */
 	void (*resched)(struct host_task *t);
+	/* stall - optional: t is running and a host interrupt takes `cost` of its CPU now (noise.h). */
+	void (*stall)(struct host_task *t, sim_time_t cost);
 };
 
 enum host_task_state { TASK_SLEEPING, TASK_RUNNABLE, TASK_RUNNING };
@@ -175,6 +178,16 @@ struct pcpu {
 	uint64_t ticks, balance_pulls;
 	struct host_task *next_buddy;         /* yield_to(): picked next while it may run (cfs_rq->next) */
 	uint64_t yld_count;                   /* successful yield_to()s from this pCPU (schedstat) */
+	gsl_rng *noise_rng;                   /* host interrupts (noise.h) */
+	uint64_t noise_irqs, smis;
+};
+
+/* Tail sources that are not the VMs' (noise.h); rates 0: none. */
+struct host_noise_conf {
+	double irq_rate;      /* host interrupts per pCPU and second */
+	struct dist irq_cost; /* each one's handler */
+	double smi_rate;      /* SMIs per second, for the host */
+	struct dist smi_cost; /* each one, on every pCPU */
 };
 
 struct host_conf_costs {
@@ -234,6 +247,8 @@ struct host {
 	double idle_exit_spread; /* exits take [(1 - spread) x, 1 x] the table's exit_latency; set before host_start */
 	uint64_t seed;
 	struct host_conf_costs cost;
+	struct host_noise_conf noise; /* host_noise_start */
+	gsl_rng *smi_rng;
 };
 
 struct host *host_new(struct sim *sim, int ncpu, const struct host_idle_state *idle, int nidle,

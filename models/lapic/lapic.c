@@ -6,7 +6,6 @@
 #include "models/costs/costs.h"
 
 #define TSC_BASE 0x24c7b3d1a2ull /* the guest TSC at the run's start: arbitrary, realistic */
-#define INTR_INFO_VALID 0x80000000u
 #define ADJUST_MIN 100
 #define ADJUST_MAX 10000
 #define ADVANCE_INIT 1000

@@ -46,6 +46,9 @@ enum kvm_event {
 
 extern const char *const kvm_event_names[KVM_EV_N];
 
+/* The exit interruption information's valid bit (VM-exit interruption information, bit 31). */
+#define INTR_INFO_VALID 0x80000000u
+
 /* VMX basic exit reasons kvmsim models (arch/x86/include/uapi/asm/vmx.h). */
 enum vmx_exit_reason {
 	EXIT_REASON_EXCEPTION_NMI = 0,

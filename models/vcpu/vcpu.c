@@ -16,7 +16,6 @@ const char *const vcpu_acct_names[VACCT_N] = { "guest",     "guest_poll", "kvm",
 
 #define RESCHEDULE_VECTOR 0xfd
 #define POSTED_INTR_VECTOR 0xf2
-#define INTR_INFO_VALID 0x80000000u
 
 enum { POLL_SUCCESS, POLL_CUT, POLL_GIVEUP };
 
@@ -374,6 +373,8 @@ static void poll_update(struct vcpu *v)
 			kind = POLL_SUCCESS;
 		}
 	}
+	if (end < v->stall_until) /* a host interrupt's handler runs until then (stall.c) */
+		end = v->stall_until;
 	if (v->ev == SIM_NO_EVENT || end < v->poll_end_at) {
 		sim_cancel(v->sim, v->ev);
 		v->poll_end_at = end;
@@ -467,7 +468,7 @@ static void vcpu_resched_cb(struct host_task *t)
 	}
 }
 
-static const struct host_task_ops vcpu_task_ops = { vcpu_run_cb, vcpu_resched_cb };
+static const struct host_task_ops vcpu_task_ops = { vcpu_run_cb, vcpu_resched_cb, vcpu_stall };
 
 static void kt_halt_poll_ns(void *ctx, uint32_t vcpu_id, bool grow, uint32_t new_ns, uint32_t old_ns)
 {

@@ -159,6 +159,7 @@ struct vcpu {
 	sim_time_t wake_delay; /* while an interrupt is accepted: the host's extra delay if it wakes the thread */
 	gsl_rng *wake_rng;
 	sim_time_t poll_start, poll_giveup, poll_end_at;
+	sim_time_t stall_until; /* a host interrupt's handler holds the pCPU until then (stall.c) */
 	int poll_end_kind;
 
 	/* root mode: the exit being handled */
@@ -237,6 +238,9 @@ void vcpu_exit(struct vcpu *v, unsigned reason, uint32_t intr_info, uint64_t rip
 	       vcpu_exit_fn *fn, const struct guest_insn *in);
 /* vcpu_has_events - kvm_vcpu_check_block(): an interrupt in IRR or a pending timer. */
 bool vcpu_has_events(const struct vcpu *v);
+/* vcpu_stall - the running vCPU thread loses `cost` of its CPU to a host interrupt (its host_task_ops). */
+void vcpu_stall(struct host_task *t, sim_time_t cost);
+
 /* vcpu_kick - an event for the vCPU became pending (kvm_vcpu_kick()). */
 void vcpu_kick(struct vcpu *v);
 /* vcpu_accept_irq - vector q reaches IRR (__apic_accept_irq()). */

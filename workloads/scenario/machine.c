@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "models/haltpoll/policies.h"
+#include "models/host/noise.h"
 #include "models/tracepoints/kvm_tp.h"
 #include "models/tracepoints/trace_cmd.h"
 #include "models/tracepoints/trace_dat_out.h"
@@ -339,6 +340,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 	if (start_cyclictest(m, sc, err))
 		return -1;
 	host_start(m->host);
+	host_noise_start(m->host, &sc->host.noise);
 	for (int i = 0; i < m->nvcpus; i++)
 		vcpu_start(&m->vcpus[i]);
 	for (int i = 0; i < m->nloads; i++)

@@ -79,6 +79,14 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 		m->param.halt_poll_ns, m->param.halt_poll_ns_grow, m->param.halt_poll_ns_grow_start,
 		m->param.halt_poll_ns_shrink);
 	report_vms(f, m);
+	const struct host_noise_conf *nz = &sc->host.noise;
+	if (nz->irq_rate > 0 || nz->smi_rate > 0) {
+		uint64_t irqs = 0, smis = m->host->ncpu ? m->host->cpu[0].smis : 0;
+		for (int i = 0; i < m->host->ncpu; i++)
+			irqs += m->host->cpu[i].noise_irqs;
+		fprintf(f, "host noise: %.0f interrupts/s per pCPU (%llu taken), %.3g SMIs/s (%llu taken)\n", nz->irq_rate,
+			(unsigned long long)irqs, nz->smi_rate, (unsigned long long)smis);
+	}
 	fprintf(f, "\n");
 
 	fprintf(f, "%-14s %7s %7s  %-26s  %s\n", "", "", "poll", "wake latency (us)", "CPU time (%)");
@@ -265,6 +273,8 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 		json_object_set_new(o, "context_switches", json_integer((json_int_t)p->ctx_switches));
 		json_object_set_new(o, "wake_ipis", json_integer((json_int_t)p->wake_ipis));
 		json_object_set_new(o, "resched_requests", json_integer((json_int_t)p->resched_requests));
+		json_object_set_new(o, "host_irqs", json_integer((json_int_t)p->noise_irqs));
+		json_object_set_new(o, "smis", json_integer((json_int_t)p->smis));
 		json_array_append_new(pcpus, o);
 	}
 	json_object_set_new(root, "pcpus", pcpus);

@@ -129,6 +129,20 @@ static const struct cfg_key task_keys[] = {
 #undef T
 static const struct cfg_section task_section = { "task", task_keys, sizeof(struct host_task_conf), NULL };
 
+#define N(f) offsetof(struct host_noise_conf, f)
+static const struct cfg_key noise_keys[] = {
+	{ "irq_rate", CFG_RATE, N(irq_rate), NULL, "0", 0, 1e7,
+	  "host interrupts per pCPU and second that are not the VMs' (the host's devices and timers; Poisson); "
+	  "0: none" },
+	{ "irq_cost", CFG_DIST, N(irq_cost), "us", "2us", 0, 0, "each host interrupt's handler" },
+	{ "smi_rate", CFG_RATE, N(smi_rate), NULL, "0", 0, 1e6,
+	  "system management interrupts per second (Poisson), each stopping every pCPU; 0: none" },
+	{ "smi_cost", CFG_DIST, N(smi_cost), "us", "100us", 0, 0, "each SMI's time in SMM" },
+	{ NULL },
+};
+#undef N
+static const struct cfg_section noise_section = { "noise", noise_keys, sizeof(struct host_noise_conf), NULL };
+
 #define H(f) offsetof(struct host_conf, f)
 static const struct cfg_key host_keys[] = {
 	{ "pcpus", CFG_INT, H(pcpus), NULL, "1", 1, 1024, "physical CPUs" },
@@ -150,6 +164,9 @@ static const struct cfg_key host_keys[] = {
 	{ "idle_exit_spread", CFG_DOUBLE, H(idle_exit_spread), NULL, "0.5", 0, 1,
 	  "an idle state's exit takes uniformly from (1 - spread) x its table exit latency (a worst case) to "
 	  "all of it; 0: always the worst case (assumed shape, see README)" },
+	{ "noise", CFG_SECTION, H(noise), NULL, NULL, 0, 0,
+	  "optional tail sources that are not the VMs': host interrupts and SMIs (off by default)",
+	  .sub = &noise_section },
 	{ "tasks", CFG_LIST, H(tasks), NULL, NULL, 0, 0, "other host tasks (load on the pCPUs)",
 	  .sub = &task_section, .count_offset = H(ntasks) },
 	{ NULL },

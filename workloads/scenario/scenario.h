@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "models/haltpoll/kvm_era.h"
+#include "models/host/host.h"
 #include "sim/conf.h"
 #include "sim/schema.h"
 #include "models/cpuidle/haltpoll.h"
@@ -104,6 +105,7 @@ struct host_conf {
 	int64_t max_cstate;
 	bool idle_poll;
 	double idle_exit_spread;
+	struct host_noise_conf noise;
 	struct host_task_conf *tasks;
 	size_t ntasks;
 };
