@@ -172,6 +172,12 @@ static void print_report(FILE *f, const char *trace, const struct trace_stats *s
 			"latency from a sleep, %.2f us, unless set",
 			us(t->median_latency_ns));
 	fprintf(f, "\n");
+	for (size_t i = 0; i < t->nprods; i++)
+		if (t->prods[i].pcpu >= 0)
+			fprintf(f, "host load: %s-%d raised %zu interrupts on CPU %d, where a vCPU thread ran: a host "
+				"task there, running %.1f us (assumed) before each\n",
+				t->prods[i].comm, t->prods[i].pid, t->prods[i].nts, t->prods[i].cpu,
+				REPLAY_PRODUCER_RUN_NS / 1000.0);
 	if (st->lost_events)
 		fprintf(f, "note: the trace lost %" PRIu64 " events (ring-buffer overruns): halts are missing\n",
 			st->lost_events);

@@ -155,10 +155,11 @@ static void yaml_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* write_scenario - one VM, a vCPU per thread on the pCPU of its CPU, fed by the arrivals. */
+/* write_scenario - one VM, a vCPU per thread on the pCPU of its CPU, fed by dir/arrivals; the producers. */
 static int write_scenario(FILE *f, const struct replay_trace *t, const struct replay_model *m,
-			  const struct replay_column *col, const char *arrivals_path, int64_t duration)
+			  const struct replay_column *col, const char *dir, int64_t duration)
 {
+	char path[4200];
 	/* no warm-up: the replay is compared with the recording over the same whole window */
 	fprintf(f, "name: trace replay\nduration: %lldns\nwarmup: 0\narch: %s\n", (long long)duration, m->arch);
 	if (m->kernel) { /* else the scenario default */
@@ -166,13 +167,29 @@ static int write_scenario(FILE *f, const struct replay_trace *t, const struct re
 		yaml_str(f, m->kernel);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "host:\n  pcpus: %zu\nvm:\n  vcpus: %zu\n  pin: [", t->npcpus, t->nvcpus);
+	fprintf(f, "host:\n  pcpus: %zu\n", t->npcpus);
+	if (t->prods_modelled)
+		fprintf(f, "  tasks:\n");
+	for (size_t i = 0; i < t->nprods; i++) {
+		if (t->prods[i].pcpu < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/producer-%zu", dir, i);
+		char name[48];
+		snprintf(name, sizeof(name), "%s-%d", t->prods[i].comm, t->prods[i].pid);
+		fprintf(f, "    - name: ");
+		yaml_str(f, name);
+		fprintf(f, "\n      pcpu: %ld\n      load: {type: arrivals, file: ", t->prods[i].pcpu);
+		yaml_str(f, path);
+		fprintf(f, "}\n");
+	}
+	fprintf(f, "vm:\n  vcpus: %zu\n  pin: [", t->nvcpus);
 	for (size_t i = 0; i < t->nvcpus; i++)
 		fprintf(f, "%s%zu", i ? ", " : "", t->vcpus[i].pcpu);
 	fprintf(f, "]\n  policy: ");
 	yaml_str(f, col->policy);
 	fprintf(f, "\n  workload: {type: arrivals, file: ");
-	yaml_str(f, arrivals_path);
+	snprintf(path, sizeof(path), "%s/arrivals", dir);
+	yaml_str(f, path);
 	fprintf(f, "}\n");
 	return fflush(f) || ferror(f) ? -1 : 0;
 }
@@ -282,7 +299,7 @@ static int load_scenario(struct scenario *sc, const char *path, const struct rep
 }
 
 /* run_once - scenario file, --set assignments, machine run, figures from its report and trace (st). */
-static int run_once(const struct replay_trace *t, const char *arrivals_path, const struct replay_model *m,
+static int run_once(const struct replay_trace *t, const char *dir, const struct replay_model *m,
 		    const struct replay_column *col, struct replay_result *r,
 		    struct sim_trace *st, char *err, size_t errlen)
 {
@@ -300,17 +317,12 @@ static int run_once(const struct replay_trace *t, const char *arrivals_path, con
 	}
 	duration += REPLAY_TAIL_NS;
 
-	char path[4096];
-	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	snprintf(path, sizeof(path), "%s/kvmsim-replay-XXXXXX.yaml", dir);
-	int fd = mkstemps(path, 5);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f || write_scenario(f, t, m, col, arrivals_path, duration) | fclose(f)) {
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/scenario.yaml", dir);
+	FILE *f = fopen(path, "w");
+	if (!f || write_scenario(f, t, m, col, dir, duration) | fclose(f)) {
 		snprintf(err, errlen, "cannot write a scenario in %s: %s", dir, strerror(errno));
-		if (!f && fd >= 0)
-			close(fd);
-		if (fd >= 0)
-			unlink(path);
+		unlink(path);
 		return TRACE_READ_FAILED; /* the work failed, not the input */
 	}
 
@@ -362,21 +374,40 @@ static int run_with_path(const struct replay_trace *t, const struct replay_model
 			 struct sim_trace *st,
 			 char *err, size_t errlen)
 {
-	char path[4096];
-	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	snprintf(path, sizeof(path), "%s/kvmsim-arrivals-XXXXXX", dir);
-	int fd = mkstemp(path);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f || replay_write_arrivals(t, f, path_ns, model_wake_ns, deliver_ns) | fclose(f)) {
-		snprintf(err, errlen, "cannot write the arrivals in %s: %s", dir, strerror(errno));
-		if (!f && fd >= 0)
-			close(fd);
-		if (fd >= 0)
-			unlink(path);
+	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char dir[4096], path[4200];
+	snprintf(dir, sizeof(dir), "%s/kvmsim-replay-XXXXXX", tmp);
+	if (!mkdtemp(dir)) {
+		snprintf(err, errlen, "cannot write the arrivals in %s: %s", tmp, strerror(errno));
 		return TRACE_READ_FAILED;
 	}
-	int rc = run_once(t, path, m, col, r, st, err, errlen);
-	unlink(path);
+	int rc = 0;
+	for (size_t i = 0; i <= t->nprods && !rc; i++) { /* the arrivals, then each modelled producer */
+		if (i < t->nprods && t->prods[i].pcpu < 0)
+			continue;
+		if (i < t->nprods)
+			snprintf(path, sizeof(path), "%s/producer-%zu", dir, i);
+		else
+			snprintf(path, sizeof(path), "%s/arrivals", dir);
+		FILE *f = fopen(path, "w");
+		int w = !f ? -1
+		    : i < t->nprods ? replay_write_producer(t, i, f)
+				    : replay_write_arrivals(t, f, path_ns, model_wake_ns, deliver_ns);
+		if (!f || w | fclose(f)) {
+			snprintf(err, errlen, "cannot write the arrivals in %s: %s", dir, strerror(errno));
+			rc = TRACE_READ_FAILED;
+		}
+	}
+	if (!rc)
+		rc = run_once(t, dir, m, col, r, st, err, errlen);
+	for (size_t i = 0; i <= t->nprods; i++) {
+		if (i < t->nprods)
+			snprintf(path, sizeof(path), "%s/producer-%zu", dir, i);
+		else
+			snprintf(path, sizeof(path), "%s/arrivals", dir);
+		unlink(path);
+	}
+	rmdir(dir);
 	return rc;
 }
 

@@ -35,19 +35,30 @@ static struct replay_vcpu *vcpu_of(struct replay_trace *t, const struct trace_ev
 	return v;
 }
 
-/* count_cpu - one more halt of v ended on cpu (a thread on more CPUs than kept counts on the last). */
-static void count_cpu(struct replay_vcpu *v, int32_t cpu)
+/* count_cpu - one more event of the thread on cpu. */
+static void count_cpu(struct replay_cpus *c, int32_t cpu)
 {
-	size_t cap = sizeof(v->cpus) / sizeof(*v->cpus), i = 0;
-	while (i < v->ncpus && v->cpus[i].cpu != cpu)
+	size_t cap = sizeof(c->at) / sizeof(*c->at), i = 0;
+	while (i < c->n && c->at[i].cpu != cpu)
 		i++;
-	if (i == v->ncpus) {
-		if (v->ncpus == cap)
+	if (i == c->n) {
+		if (c->n == cap)
 			i = cap - 1;
 		else
-			v->cpus[v->ncpus++] = (typeof(v->cpus[0])){ cpu, 0 };
+			c->at[c->n++] = (typeof(c->at[0])){ cpu, 0 };
 	}
-	v->cpus[i].n++;
+	c->at[i].n++;
+}
+
+/* most_used - the CPU with the most events (the lowest on a tie); 0 if none. */
+static int32_t most_used(const struct replay_cpus *c)
+{
+	int32_t cpu = 0;
+	uint64_t best = 0;
+	for (size_t k = 0; k < c->n; k++)
+		if (c->at[k].n > best || (c->at[k].n == best && c->at[k].cpu < cpu))
+			best = c->at[k].n, cpu = c->at[k].cpu;
+	return cpu;
 }
 
 /* place_vcpus - each thread on its most used CPU; the CPUs used become pCPUs 0.. in CPU order. */
@@ -57,11 +68,7 @@ static void place_vcpus(struct replay_trace *t)
 	size_t nused = 0;
 	for (size_t i = 0; i < t->nvcpus; i++) {
 		struct replay_vcpu *v = &t->vcpus[i];
-		v->cpu = 0;
-		uint64_t best = 0;
-		for (size_t k = 0; k < v->ncpus; k++)
-			if (v->cpus[k].n > best || (v->cpus[k].n == best && v->cpus[k].cpu < v->cpu))
-				best = v->cpus[k].n, v->cpu = v->cpus[k].cpu;
+		v->cpu = most_used(&v->cpus);
 		size_t j = 0;
 		while (j < nused && used[j] != v->cpu)
 			j++;
@@ -75,6 +82,47 @@ static void place_vcpus(struct replay_trace *t)
 			v->pcpu += used[j] < v->cpu;
 	}
 	t->npcpus = nused ? nused : 1;
+	/* the producers that shared a CPU with a vCPU thread (and are none themselves) */
+	t->prods_modelled = 0;
+	for (size_t i = 0; i < t->nprods; i++) {
+		struct replay_producer *p = &t->prods[i];
+		p->cpu = most_used(&p->cpus);
+		p->pcpu = -1;
+		if (pid_map_get(&t->by_pid, p->pid) >= 0)
+			continue;
+		for (size_t j = 0; j < nused; j++)
+			if (used[j] == p->cpu) {
+				p->pcpu = 0;
+				for (size_t k = 0; k < nused; k++)
+					p->pcpu += used[k] < p->cpu;
+				t->prods_modelled++;
+			}
+	}
+}
+
+/* add_producer - the thread that raised this MSI, and when. */
+static void add_producer(struct replay_trace *t, const struct trace_event *ev)
+{
+	long at = pid_map_get(&t->prod_by_pid, ev->pid);
+	if (at < 0) {
+		if (t->nprods == t->cap_prods) {
+			t->cap_prods = t->cap_prods ? 2 * t->cap_prods : 8;
+			t->prods = xrealloc(t->prods, t->cap_prods * sizeof(*t->prods));
+		}
+		at = (long)t->nprods++;
+		pid_map_put(&t->prod_by_pid, ev->pid, (size_t)at);
+		struct replay_producer *p = &t->prods[at];
+		memset(p, 0, sizeof(*p));
+		p->pid = ev->pid;
+		snprintf(p->comm, sizeof(p->comm), "%s", ev->comm);
+	}
+	struct replay_producer *p = &t->prods[at];
+	count_cpu(&p->cpus, ev->cpu);
+	if (p->nts == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 256;
+		p->ts = xrealloc(p->ts, p->cap * sizeof(*p->ts));
+	}
+	p->ts[p->nts++] = ev->ts_ns;
 }
 
 /* replay_trace_add - halts, decisions, guest time and interrupts, per thread. */
@@ -100,7 +148,7 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 		}
 		v->halts[v->nhalts++] = (struct replay_halt){ ev->ts_ns, ev->wakeup.ns, ev->wakeup.waited, v->hpn, -1,
 								 ev->line };
-		count_cpu(v, ev->cpu);
+		count_cpu(&v->cpus, ev->cpu);
 		break;
 	case KEV_HALT_POLL_NS:
 		v = vcpu_of(t, ev, true);
@@ -138,6 +186,7 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 		/* an MSI to one APIC (physical, not broadcast) is that vCPU's interrupt as it is raised */
 		if (ev->msi.logical || ev->msi.dst == 0xff || ev->msi.dst > UINT32_MAX)
 			break;
+		add_producer(t, ev);
 		/* fall through */
 	case KEV_APIC_ACCEPT_IRQ:
 		if (t->nirqs == t->cap_irqs) {
@@ -327,6 +376,22 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 	return 0;
 }
 
+int replay_write_producer(const struct replay_trace *t, size_t i, FILE *out)
+{
+	const struct replay_producer *p = &t->prods[i];
+	fprintf(out, "# kvmsim trace replay: %s-%d's wake-ups (TIME_NS WORK_NS), time from the trace clock's %lld ns\n",
+		p->comm, p->pid, (long long)t->t0);
+	int64_t last = 0;
+	for (size_t k = 0; k < p->nts; k++) {
+		int64_t at = p->ts[k] - t->t0 - REPLAY_PRODUCER_RUN_NS;
+		if (at < last)
+			at = last;
+		last = at;
+		fprintf(out, "%lld %lld\n", (long long)at, (long long)REPLAY_PRODUCER_RUN_NS);
+	}
+	return fflush(out) || ferror(out) ? -1 : 0;
+}
+
 /* replay_write_arrivals - the arrivals file, gap-derived works less path_ns (at least 0). */
 int replay_write_arrivals(const struct replay_trace *t, FILE *out, int64_t path_ns, int64_t model_wake_ns,
 			  int64_t deliver_ns)
@@ -367,6 +432,10 @@ void replay_trace_free(struct replay_trace *t)
 	pid_map_free(&t->by_pid);
 	free(t->irqs);
 	free(t->arr);
+	for (size_t i = 0; i < t->nprods; i++)
+		free(t->prods[i].ts);
+	free(t->prods);
+	pid_map_free(&t->prod_by_pid);
 	replay_result_free(&t->recorded);
 	memset(t, 0, sizeof(*t));
 }

@@ -55,6 +55,31 @@ struct replay_halt {
 	long line;           /* of its kvm_vcpu_wakeup in the trace */
 };
 
+/* The CPUs a thread was seen on, and how often (a thread on more CPUs than kept counts on the last). */
+struct replay_cpus {
+	struct {
+		int32_t cpu;
+		uint64_t n;
+	} at[8];
+	size_t n;
+};
+
+/*
+ * A host thread that raised MSIs (kvm_msi_set_irq from its context: a device
+ * model, an irqfd writer) and is no vCPU thread. On a CPU a vCPU thread ran
+ * on, it is host load the trace shows: it runs REPLAY_PRODUCER_RUN_NS before
+ * each MSI it raises, so a vCPU polling there stops (single_task_running()).
+ */
+struct replay_producer {
+	int32_t pid;
+	char comm[24];
+	struct replay_cpus cpus;
+	int64_t *ts; /* its MSIs */
+	size_t nts, cap;
+	int32_t cpu;  /* replay_build: the one it raised most on */
+	long pcpu;    /* ... as a pCPU of the model, -1 if no vCPU thread ran there */
+};
+
 struct replay_vcpu {
 	int32_t pid;
 	char comm[24];
@@ -67,11 +92,7 @@ struct replay_vcpu {
 	bool in_guest, saw_entry_exit;
 	bool hpn_known;
 	uint64_t grows, shrinks;     /* recorded decisions */
-	struct {
-		int32_t cpu;
-		uint64_t n;
-	} cpus[8];                   /* the CPUs its halts ended on, and how often */
-	size_t ncpus;
+	struct replay_cpus cpus;     /* the CPUs its halts ended on */
 	int32_t cpu;                 /* replay_build: the one it ended most halts on */
 	size_t pcpu;                 /* ... as a pCPU of the model */
 };
@@ -114,6 +135,9 @@ struct replay_trace {
 	struct pid_map by_pid;
 	struct replay_irq *irqs;
 	size_t nirqs, cap_irqs;
+	struct replay_producer *prods;
+	size_t nprods, cap_prods;
+	struct pid_map prod_by_pid;
 	int64_t first_ts, last_ts;
 	bool any;
 	/* replay_build */
@@ -123,6 +147,7 @@ struct replay_trace {
 	uint64_t work_guest, work_gap; /* works from kvm_entry/kvm_exit, or from the gap between halts */
 	int64_t assumed_latency_ns;
 	size_t npcpus;              /* distinct CPUs the threads mostly ran on */
+	size_t prods_modelled;      /* producers on a vCPU thread's CPU: host tasks of the model */
 	uint64_t slept_measured;    /* halts that slept with their interrupt in the trace */
 	int64_t median_latency_ns;  /* of those */
 	struct replay_result recorded;
@@ -138,6 +163,8 @@ int replay_trace_add(void *ctx, const struct trace_event *ev);
 #define REPLAY_TAIL_NS 10000000LL /* simulated time after the last arrival's work */
 /* a wake source of a halt that polled and then slept comes at least this long after its window */
 #define REPLAY_PAST_WINDOW_NS 20
+/* a producer thread's run before each MSI it raises (an assumption: the trace shows only the MSI) */
+#define REPLAY_PRODUCER_RUN_NS 2000
 
 /*
  * replay_build - rebuild the wake sources and guest work and write them as an
@@ -148,6 +175,9 @@ int replay_trace_add(void *ctx, const struct trace_event *ev);
  */
 int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, FILE *arrivals, char *err,
 		 size_t errlen);
+
+/* replay_write_producer - producer i's wake-ups as host-task arrivals (TIME_NS WORK_NS); -1 on a write error. */
+int replay_write_producer(const struct replay_trace *t, size_t i, FILE *out);
 
 /*
  * replay_write_arrivals - the arrivals, gap-derived works less path_ns; with
