@@ -167,7 +167,8 @@ static int write_scenario(FILE *f, const struct replay_trace *t, const struct re
 		yaml_str(f, m->kernel);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "host:\n  pcpus: %zu\n", t->npcpus);
+	/* idle exits at their table value: each halt's recorded wake-up carries the variation */
+	fprintf(f, "host:\n  pcpus: %zu\n  idle_exit_spread: 0\n", t->npcpus);
 	if (t->prods_modelled)
 		fprintf(f, "  tasks:\n");
 	for (size_t i = 0; i < t->nprods; i++) {

@@ -146,8 +146,10 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 			v->cap = v->cap ? 2 * v->cap : 256;
 			v->halts = xrealloc(v->halts, v->cap * sizeof(*v->halts));
 		}
-		v->halts[v->nhalts++] = (struct replay_halt){ ev->ts_ns, ev->wakeup.ns, ev->wakeup.waited, v->hpn, -1,
-								 ev->line };
+		/* the kernel traces a halt's grow or shrink before its kvm_vcpu_wakeup: it ran at the old value */
+		v->halts[v->nhalts++] = (struct replay_halt){ ev->ts_ns, ev->wakeup.ns, ev->wakeup.waited,
+								 v->decided ? v->decided_old : v->hpn, -1, ev->line };
+		v->decided = false;
 		count_cpu(&v->cpus, ev->cpu);
 		break;
 	case KEV_HALT_POLL_NS:
@@ -159,6 +161,8 @@ int replay_trace_add(void *ctx, const struct trace_event *ev)
 				v->halts[i].hpn_before = ev->hpn.old_ns;
 		v->hpn_known = true;
 		v->hpn = ev->hpn.new_ns;
+		v->decided_old = ev->hpn.old_ns;
+		v->decided = true;
 		if (ev->hpn.grow)
 			v->grows++;
 		else
@@ -299,7 +303,8 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 				hlat = t->assumed_latency_ns;
 				t->assumed++;
 			} else {
-				at = h->end;
+				at = h->end; /* the halt found it without sleeping: its IRR was set by then */
+				at_accept = true;
 			}
 			if (at < start)
 				at = start;
@@ -310,10 +315,10 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 			 * from there.
 			 */
 			int64_t closed = start + (int64_t)h->hpn_before + REPLAY_PAST_WINDOW_NS;
-			if (h->waited && h->hpn_before && at < closed && closed < h->end) {
+			if (h->waited && h->hpn_before && at < closed && closed < h->end)
 				at = closed;
+			if (h->waited) /* what the host took to wake it, from where its source now is */
 				hlat = h->end - at;
-			}
 			int64_t work = 0;
 			bool from_gap = false;
 			if (k + 1 < v->nhalts && h->guest_ns >= 0) {

@@ -165,17 +165,26 @@ static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name
 			  : i == COST_irq_deliver			? CP_IRQ_DELIVER
 								: -1;
 		const struct cfg_cost *c = &p->cost[i];
+		/* a sleep's cost is mostly its wake-up: block_prepare keeps the base profile's value */
+		double prep = p->cost[COST_block_prepare].is_time ? 0 : (double)p->cost[COST_block_prepare].cycles;
+		if (par == CP_WAKEUP && prep > x[par] / 2)
+			prep = x[par] / 2;
 		fprintf(f, "  %s:\n", cost_names[i]);
 		if (par >= 0) {
-			double v = par == CP_EXIT_ENTRY || par == CP_WAKEUP ? x[par] / 2 : x[par];
+			double v = par == CP_EXIT_ENTRY ? x[par] / 2
+				 : par == CP_WAKEUP	 ? (i == COST_block_prepare ? prep : x[par] - prep)
+							 : x[par];
 			fprintf(f, "    cycles: %lld\n", (long long)llround(v));
 			if (fit)
 				snprintf(src, sizeof(src),
 					 "fitted to %s: %s = %.0f +- %.0f cycles (1 sigma)%s; fit residual rms %.3f", trained,
 					 calib_param_names[par], x[par], fit->sd[par],
 					 par == CP_EXIT_ENTRY ? ", split evenly between vmexit and vmentry"
-					 : par == CP_WAKEUP   ? ", split evenly between block_prepare and ctxsw"
-							      : "",
+					 : par == CP_WAKEUP
+						 ? ", block_prepare keeping the base profile's value (kvm_vcpu_block()'s "
+						   "bookkeeping: replayed traces of this host show a wake source 0.1 to 1 us "
+						   "after a poll window still ending in a sleep) and ctxsw the rest"
+						 : "",
 					 fit->rms);
 			else
 				snprintf(src, sizeof(src), "trial value of kvmsim calibrate");

@@ -10,8 +10,9 @@
  * base profile with the free parameters set:
  *
  *   exit_entry   vmexit + vmentry, cycles (split evenly): one exit and entry
- *   wakeup       block_prepare + ctxsw, cycles (split evenly): a vCPU going to
- *                sleep in kvm_vcpu_block() and switched back in when woken
+ *   wakeup       block_prepare + ctxsw, cycles: a vCPU going to sleep in
+ *                kvm_vcpu_block() and switched back in when woken; block_prepare
+ *                keeps the base profile's value (at most half), ctxsw the rest
  *   poll_iter    poll_iter, cycles: one halt-poll iteration
  *   idle_exit    the host idle state's exit latency, ns (its state below POLL)
  *   guest_work   the probe guest's handler after its first instruction, ns
