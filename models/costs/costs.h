@@ -54,7 +54,17 @@
 	X(guest_wakeup, "guest: the woken task scheduled in, back in user space, clock_gettime()") \
 	X(guest_timer_arm, "guest: the task's next clock_nanosleep() up to the TSC-deadline write") \
 	X(guest_tick, "guest: the periodic tick's work (tick_sched_timer)")                       \
-	X(guest_relax200, "guest: 200 cpu_relax() of poll_idle() between two reads of the clock")
+	X(guest_relax200, "guest: 200 cpu_relax() of poll_idle() between two reads of the clock") \
+	X(blk_handle_notify, "device thread: a queue's ioeventfd read and virtio_blk_handle_output()") \
+	X(blk_submit, "device thread: one request parsed and submitted to the host's storage")      \
+	X(blk_complete, "device thread: one completion reaped, onto the used ring")                  \
+	X(blk_dev_read, "the storage device's service time for one read (a distribution)")          \
+	X(blk_dev_write, "the storage device's service time for one write (a distribution)")        \
+	X(guest_blk_submit, "guest: fio's submission through the syscall, blk-mq and virtio_queue_rq()") \
+	X(guest_blk_irq, "guest: vring_interrupt(), virtblk_done() and one request's completion")   \
+	X(guest_vq_poll, "guest: one poll_source poll() of a virtqueue (its used index)")           \
+	X(guest_blk_poll, "guest: one iteration of block-layer polling (blk_mq_poll, virtblk_poll)") \
+	X(guest_fio_reap, "guest: fio reaping one completion in user space (its clat, its stats)")
 
 enum cost_id {
 #define X(n, d) COST_##n,

@@ -136,6 +136,8 @@ void guest_resume(struct guest_cpu *g)
 					continue; /* the tick's stop is a timer write first */
 			}
 			guest_idle_loop(g);
+			if (g->in_guest && g->qn)
+				continue; /* a poll_source found work (poll_source.h) */
 			return; /* spinning in guest mode, or halted */
 		}
 		guest_account(g, false);
@@ -223,6 +225,9 @@ void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, 
 	if (vector == LOCAL_TIMER_VECTOR) {
 		ops[n++] = (struct gop){ .kind = GOP_CALL, .fn = guest_timers_interrupt };
 		ops[n++] = (struct gop){ .kind = GOP_IRET };
+	} else if (d && d->handler) {
+		ops[n++] = (struct gop){ .kind = GOP_CALL, .fn = d->handler, .ctx = d->handler_ctx };
+		ops[n++] = (struct gop){ .kind = GOP_IRET };
 	} else {
 		ops[n++] = (struct gop){ .kind = GOP_IRET };
 		ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = work };
@@ -281,6 +286,33 @@ int guest_add_driver(struct guest_cpu *g, uint8_t vector, double kick_prob, uint
 	return 0;
 }
 
+int guest_set_driver_handler(struct guest_cpu *g, uint8_t vector, gop_fn *fn, void *ctx)
+{
+	struct guest_driver *d = driver(g, vector);
+	if (!d)
+		return -1;
+	d->handler = fn;
+	d->handler_ctx = ctx;
+	return 0;
+}
+
+void guest_spin_end(struct guest_cpu *g)
+{
+	for (unsigned i = 0; i < g->qn; i++) {
+		struct gop *op = &g->q[(g->qhead + i) & (g->qcap - 1)];
+		if (op->kind != GOP_RUN || !op->spin)
+			continue;
+		if (i == 0 && g->run_ev != SIM_NO_EVENT) { /* running now: stop it and go on */
+			guest_pause(g);
+			op->ps = 0;
+			guest_resume(g);
+		} else {
+			op->ps = 0;
+		}
+		return;
+	}
+}
+
 void guest_stats_reset(struct guest_cpu *g)
 {
 	sim_hist_free(&g->wake_lat);
@@ -300,6 +332,8 @@ void guest_free(struct guest_cpu *g)
 			gsl_rng_free(g->drv[i].rng);
 	if (g->gpoll_ev)
 		sim_cancel(g->sim, g->gpoll_ev);
+	if (g->psrc_ev)
+		sim_cancel(g->sim, g->psrc_ev);
 	free(g->q);
 	sim_hist_free(&g->wake_lat);
 	sim_hist_free(&g->irq_lat);

@@ -64,6 +64,7 @@ struct gop {
 	uint8_t kind;
 	uint8_t task;  /* runs in a task (not in interrupt context): leaving idle for it restarts the tick */
 	uint8_t wake;  /* the latency call: the guest was idle when the interrupt reached IRR */
+	uint8_t spin;  /* GOP_RUN: a task's busy-wait, ended early by guest_spin_end() */
 	sim_time_t ps; /* GOP_RUN: remaining */
 	union {
 		struct guest_insn insn; /* GOP_INSN */
@@ -134,6 +135,8 @@ struct guest_driver {
 	double kick_prob; /* virtio: share of handlers that end with a queue notify (port write) */
 	uint16_t kick_port;
 	gsl_rng *rng;     /* kicks and task wake-ups */
+	gop_fn *handler;  /* a driver's own handler (virtio_blk.c), run in place of the workload's work */
+	void *handler_ctx;
 };
 
 #define GUEST_MAX_DRIVERS 8
@@ -167,6 +170,10 @@ struct guest_cpu {
 	sim_handle_t gpoll_ev; /* the poll's time limit */
 	bool gpoll_expired;
 	struct guest_haltpoll hpd;
+	struct poll_source *poll_sources; /* poll_source.h: polled by poll_idle(), a list */
+	bool psrc_started;                /* their start() ran for the current poll */
+	sim_time_t psrc_since;            /* the poll's start: its iterations' grid */
+	sim_handle_t psrc_ev;             /* the iteration at which a source's work is seen */
 
 	struct guest_timers timers;
 
@@ -184,6 +191,10 @@ void guest_init(struct guest_cpu *g, struct sim *sim, const char *name, const st
 /* guest_add_driver - the driver of a device interrupting on vector; -1 with a message. */
 int guest_add_driver(struct guest_cpu *g, uint8_t vector, double kick_prob, uint64_t seed, const char *name,
 		     char *err, size_t errlen);
+/* guest_set_driver_handler - the driver on vector runs fn(ctx) as its handler; -1: no such driver. */
+int guest_set_driver_handler(struct guest_cpu *g, uint8_t vector, gop_fn *fn, void *ctx);
+/* guest_spin_end - the first queued busy-wait (a GOP_RUN with spin) ends now. */
+void guest_spin_end(struct guest_cpu *g);
 /* guest_stats_reset - the warm-up ends: latencies and idle counters start again from now. */
 void guest_stats_reset(struct guest_cpu *g);
 void guest_free(struct guest_cpu *g);

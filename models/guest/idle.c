@@ -5,6 +5,7 @@
 #include "models/guest/guest.h"
 
 #include "models/costs/costs.h"
+#include "models/guest/poll_source.h"
 
 static void ev_gpoll_limit(struct sim *sim, void *subject, void *object)
 {
@@ -20,6 +21,7 @@ void guest_idle_state_end(struct guest_cpu *g, bool timed_out)
 	if (g->idle_state < 0)
 		return;
 	if (g->idle_state == HALTPOLL_POLL) {
+		poll_source_stop(g); /* may queue a raced-in completion's handling */
 		sim_cancel(g->sim, g->gpoll_ev);
 		g->gpoll_ev = SIM_NO_EVENT;
 		g->hpd.poll_time_limit = timed_out;
@@ -52,11 +54,16 @@ bool guest_idle_loop(struct guest_cpu *g)
 	}
 	for (;;) {
 		if (g->idle_state == HALTPOLL_POLL && !g->gpoll_expired) {
+			if (poll_source_poll(g))
+				return true; /* the loop's next iteration found work: it is queued */
 			guest_account(g, true);
 			return true; /* still polling: interrupts without a task keep the same deadline */
 		}
-		if (g->idle_state >= 0)
+		if (g->idle_state >= 0) {
 			guest_idle_state_end(g, g->idle_state == HALTPOLL_POLL); /* timed out, or back from HALT */
+			if (g->qn)
+				return true; /* a source's stop() found work that raced in */
+		}
 		int idx = haltpoll_select(&g->hpd);
 		g->idle_state = idx;
 		g->idle_since = sim_now(g->sim);
@@ -65,12 +72,15 @@ bool guest_idle_loop(struct guest_cpu *g)
 			halt(g);
 			return false;
 		}
-		/* poll_idle(): the clock is read every 200 cpu_relax(); the poll stops at the first read past the limit */
+		/* poll_idle(): the clock is read every 200 iterations (cpu_relax(), and each poll source's
+		 * poll()); the poll stops at the first read past the limit */
 		g->hpd.polls++;
-		sim_time_t batch = g->prof->ps[COST_guest_relax200];
+		sim_time_t batch = g->poll_sources ? 200 * poll_source_iter(g) : g->prof->ps[COST_guest_relax200];
 		sim_time_t limit = (sim_time_t)g->hpd.poll_limit_ns * SIM_NS;
 		sim_time_t reads = batch > 0 ? limit / batch + 1 : 0;
 		g->gpoll_expired = false;
 		g->gpoll_ev = sim_after(g->sim, batch > 0 ? reads * batch : limit, ev_gpoll_limit, g, NULL);
+		if (poll_source_start(g))
+			return true; /* work was already there: queued */
 	}
 }

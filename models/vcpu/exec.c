@@ -12,6 +12,8 @@
 /* pio_handled - kvm_fast_pio / ioeventfd: the notification is signalled in the kernel. */
 static void pio_handled(struct vcpu *v, const struct guest_insn *in)
 {
+	if (v->pio_write)
+		v->pio_write(v->pio_ctx, in->port);
 }
 
 /* tscdeadline_written - handle_wrmsr(IA32_TSC_DEADLINE) in root mode. */

@@ -38,6 +38,11 @@ static void msi_fire(void *ctx, sim_time_t work)
 	sim_after(v->sim, v->prof->ps[COST_irq_deliver], ev_msi_delivered, v, q);
 }
 
+void vcpu_msi_raise(struct vcpu_vector *q)
+{
+	msi_fire(q, 0);
+}
+
 int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, uint64_t seed, const char *name,
 		 char *err, size_t errlen)
 {

@@ -193,6 +193,8 @@ struct vcpu {
 
 	/* results */
 	uint64_t halts, invalid_wakeups, ipis;
+	void (*pio_write)(void *ctx, uint16_t port); /* KVM's I/O bus: ioeventfds on notify ports (or NULL) */
+	void *pio_ctx;
 
 	/* accounting */
 	int acct;
@@ -221,6 +223,8 @@ struct guest_hw vcpu_guest_hw(struct vcpu *v);
 /* vcpu_add_msi - a device interrupt source on `vector` (before vcpu_start). */
 int vcpu_add_msi(struct vcpu *v, uint8_t vector, const struct source_conf *sc, uint64_t seed, const char *name,
 		 char *err, size_t errlen);
+/* vcpu_msi_raise - an irqfd was signalled: the MSI of q (added with an idle source) is raised. */
+void vcpu_msi_raise(struct vcpu_vector *q);
 void vcpu_start(struct vcpu *v);
 /* vcpu_stats_reset - the warm-up ends: accounting, counters and KVM's statistics start again
  * from now (the halt-polling state itself, and the gauge `blocking`, carry on). */

@@ -11,6 +11,7 @@
 #include "models/tracepoints/kvm_tp.h"
 #include "models/tracepoints/trace_cmd.h"
 #include "models/tracepoints/trace_dat_out.h"
+#include "workloads/scenario/machine_blk.h"
 
 #define VCPU_PID_BASE 4100 /* thread ids shown in traces: vCPU threads, then host tasks */
 #define TASK_PID_BASE 9100
@@ -69,6 +70,7 @@ static void ev_warmup_end(struct sim *sim, void *subject, void *object)
 		host_task_stats_reset(&m->vcpus[i].task);
 	}
 	host_stats_reset(m->host);
+	machine_blk_stats_reset(m);
 	for (int i = 0; i < m->nloads; i++) {
 		m->loads[i].bursts = m->loads[i].preemptions = 0;
 		host_load_stats_reset(&m->loads[i]);
@@ -337,7 +339,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 		machine_task_sched(m, &m->loads[i].task, tc->sched_policy, tc->nice, tc->rt_priority, tc->cpus, tc->ncpus);
 	}
 
-	if (start_cyclictest(m, sc, err))
+	if (start_cyclictest(m, sc, err) || machine_blk_build(m, err))
 		return -1;
 	host_start(m->host);
 	host_noise_start(m->host, &sc->host.noise);
@@ -377,6 +379,7 @@ void machine_free(struct machine *m)
 	}
 	for (int i = 0; i < m->nloads; i++)
 		host_load_free(&m->loads[i]);
+	machine_blk_free(m);
 	for (int i = 0; i < m->nct; i++)
 		cyclictest_free(&m->ct[i]);
 	free(m->ct);

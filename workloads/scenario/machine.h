@@ -50,6 +50,7 @@ struct machine {
 	sim_time_t warmup; /* statistics cover [warmup, end] */
 	struct cyclictest_thread *ct; /* every VM's cyclictest threads, in VM order */
 	int nct;
+	struct machine_blk **blk; /* per VM its virtio-blk disk and fio (machine_blk.h), or NULL */
 	uint64_t **masks; /* host tasks' affinity masks */
 	int nmasks;
 };

@@ -95,6 +95,8 @@ static const struct cfg_key vm_keys[] = {
 	  "a spinlock the VM's vCPUs share (lock-holder preemption, pause-loop exiting)", .sub = &vm_lock_section },
 	{ "guest_haltpoll", CFG_SECTION, V(guest_haltpoll), NULL, NULL, 0, 0,
 	  "the guest's cpuidle-haltpoll driver and governor", .sub = &guest_haltpoll_section },
+	{ "fio", CFG_SECTION, V(fio), NULL, NULL, 0, 0, "fio in the guest on a virtio-blk disk", .sub = &fio_section },
+	{ "virtio_blk", CFG_SECTION, V(virtio_blk), NULL, NULL, 0, 0, "the virtio-blk disk fio uses", .sub = &virtio_blk_section },
 	{ "sched_policy", CFG_ENUM, V(sched_policy), NULL, "other", 0, 0,
 	  "the vCPU threads' host scheduling policy: other (SCHED_NORMAL) or fifo (SCHED_FIFO; host.scheduler fair)",
 	  .choices = sched_policy_choices },

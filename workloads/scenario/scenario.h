@@ -18,6 +18,7 @@
 #include "sim/schema.h"
 #include "models/cpuidle/haltpoll.h"
 #include "workloads/cyclictest.h"
+#include "workloads/fio.h"
 #include "sim/source.h"
 
 /* Another MSI-raising device of a VM (vm.devices). */
@@ -66,6 +67,8 @@ struct vm_conf {
 	struct cyclictest_conf cyclictest;
 	struct vm_lock_conf lock;
 	struct guest_haltpoll_conf guest_haltpoll;
+	struct fio_conf fio;                 /* workloads/fio.h */
+	struct virtio_blk_conf virtio_blk;
 	int sched_policy; /* the vCPU threads' (enum host_sched_policy) */
 	int64_t nice, rt_priority;
 	int64_t *cpus;    /* the vCPU threads' affinity (host.scheduler: fair) */

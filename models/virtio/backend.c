@@ -1,0 +1,111 @@
+/* backend.c - a device's host thread (see backend.h). */
+#include "models/virtio/backend.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/xalloc.h"
+
+static inline struct virtio_backend *task_backend(struct host_task *t)
+{
+	return (struct virtio_backend *)((char *)t - offsetof(struct virtio_backend, task));
+}
+
+static void start_front(struct virtio_backend *b);
+
+static void ev_item_done(struct sim *sim, void *subject, void *object)
+{
+	struct virtio_backend *b = subject;
+	b->ev = SIM_NO_EVENT;
+	struct virtio_work w = b->q[b->qhead];
+	b->qhead = (b->qhead + 1) & (b->qcap - 1);
+	b->qn--;
+	b->busy += sim_now(sim) - b->since;
+	b->items++;
+	w.fn(w.ctx, w.arg); /* may queue more work */
+	if (b->qn) {
+		b->left = b->q[b->qhead].cost;
+		start_front(b);
+	} else {
+		host_task_sleep(&b->task);
+	}
+}
+
+static void start_front(struct virtio_backend *b)
+{
+	b->since = sim_now(b->sim);
+	b->ev = sim_after(b->sim, b->left, ev_item_done, b, NULL);
+}
+
+static void backend_run(struct host_task *t)
+{
+	struct virtio_backend *b = task_backend(t);
+	pcpu_account(t->cpu, ACCT_TASK);
+	start_front(b);
+}
+
+static void backend_resched(struct host_task *t)
+{
+	struct virtio_backend *b = task_backend(t);
+	if (!t->cpu->need_resched)
+		return;
+	sim_time_t now = sim_now(b->sim);
+	sim_cancel(b->sim, b->ev);
+	b->ev = SIM_NO_EVENT;
+	b->left -= now - b->since;
+	b->busy += now - b->since;
+	if (b->left < 0)
+		b->left = 0;
+	if (!host_task_yield(t))
+		start_front(b);
+}
+
+static const struct host_task_ops backend_ops = { backend_run, backend_resched };
+
+void virtio_backend_init(struct virtio_backend *b, struct sim *sim, struct pcpu *cpu, const char *name, int pid)
+{
+	memset(b, 0, sizeof(*b));
+	b->sim = sim;
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	host_task_init(&b->task, &backend_ops, cpu, b->name, pid);
+}
+
+void virtio_backend_queue(struct virtio_backend *b, const struct virtio_work *w)
+{
+	if (b->qn == b->qcap) {
+		unsigned cap = b->qcap ? 2 * b->qcap : 64;
+		struct virtio_work *q = xcalloc(cap, sizeof(*q));
+		for (unsigned i = 0; i < b->qn; i++)
+			q[i] = b->q[(b->qhead + i) & (b->qcap - 1)];
+		free(b->q);
+		b->q = q;
+		b->qcap = cap;
+		b->qhead = 0;
+	}
+	b->q[(b->qhead + b->qn) & (b->qcap - 1)] = *w;
+	b->qn++;
+	if (b->qn == 1) {
+		b->left = w->cost;
+		if (b->task.state == TASK_SLEEPING) {
+			b->wakeups++;
+			host_task_wake(&b->task);
+		}
+		/* runnable but not running (preempted): it starts the item when it runs */
+	}
+}
+
+void virtio_backend_stats_reset(struct virtio_backend *b)
+{
+	b->wakeups = b->items = 0;
+	b->busy = 0;
+	if (b->ev != SIM_NO_EVENT)
+		b->since = sim_now(b->sim);
+}
+
+void virtio_backend_free(struct virtio_backend *b)
+{
+	free(b->q);
+	b->q = NULL;
+}

@@ -1,0 +1,49 @@
+/*
+ * backend.h - a device's host thread (QEMU's IOThread, or a vhost worker):
+ * a host task that sleeps on its eventfds and, when woken, runs the work
+ * they brought, one item after another, each taking its CPU time on the
+ * thread's pCPU, then sleeps again. Any virtio device model hands it work
+ * (blk.c does: a queue's notification, a request's completion); it is
+ * scheduled by the host scheduler like every other task, so it competes with
+ * vCPU threads and is charged as `task` time.
+ *
+ * Not modelled: the IOThread's adaptive polling of its event sources
+ * (AioContext poll-max-ns); the thread always sleeps when it has no work.
+ */
+#ifndef KVMSIM_VIRTIO_BACKEND_H
+#define KVMSIM_VIRTIO_BACKEND_H
+
+#include <stdint.h>
+
+#include "models/host/host.h"
+#include "sim/event.h"
+
+struct virtio_work {
+	sim_time_t cost; /* the thread's CPU time for it */
+	void (*fn)(void *ctx, uint64_t arg); /* runs when the time is spent */
+	void *ctx;
+	uint64_t arg;
+};
+
+struct virtio_backend {
+	struct host_task task;
+	struct sim *sim;
+	char name[32];
+	struct virtio_work *q; /* a ring that grows */
+	unsigned qcap, qhead, qn;
+	sim_time_t left, since; /* the front item's remaining time; running since */
+	sim_handle_t ev;
+	/* statistics */
+	uint64_t wakeups, items;
+	sim_time_t busy; /* CPU time spent on items */
+};
+
+/* virtio_backend_init - the thread `name` on cpu (host task pid). */
+void virtio_backend_init(struct virtio_backend *b, struct sim *sim, struct pcpu *cpu, const char *name, int pid);
+/* virtio_backend_queue - work for the thread; it wakes if it sleeps. */
+void virtio_backend_queue(struct virtio_backend *b, const struct virtio_work *w);
+/* virtio_backend_stats_reset - the warm-up ends: counters restart. */
+void virtio_backend_stats_reset(struct virtio_backend *b);
+void virtio_backend_free(struct virtio_backend *b);
+
+#endif
