@@ -38,6 +38,8 @@ static const struct cfg_key virtio_blk_keys[] = {
 	  "block-layer polled I/O: poll queues without interrupts, the submitting job busy-waits" },
 	{ "iothread_pcpu", CFG_INT, B(iothread_pcpu), NULL, "-1", -1, 1023,
 	  "the pCPU of the device's IOThread (-1: the last pCPU)" },
+	{ "iothread_poll_ns", CFG_TIME, B(iothread_poll_ns), "ns", "32768ns", 0, 0,
+	  "the IOThread polls this long for work before sleeping (QEMU's poll-max-ns; 0: no polling)" },
 	{ "vector", CFG_INT, B(vector), NULL, "0x50", 0x20, 0xef, "queue q's MSI-X vector is vector + q" },
 	{ NULL },
 };
@@ -84,7 +86,7 @@ static void end_io(struct guest_cpu *g, struct virtblk_req *r, bool polled)
 		guest_push_front(g, &run);
 	} else if (j->sleeping) { /* wake the job: it runs after the interrupt work */
 		j->sleeping = false;
-		struct gop wake = { .kind = GOP_RUN, .task = 1, .ps = guest_cost(g, COST_guest_wakeup) };
+		struct gop wake = { .kind = GOP_RUN, .task = 1, .ps = guest_cost(g, COST_guest_blk_wake) };
 		guest_push_back(g, &wake);
 		guest_push_back(g, &run);
 		guest_push_back(g, &call);

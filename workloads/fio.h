@@ -7,7 +7,7 @@
  * sequential do not differ).
  *
  * Waiting. Without io_poll a job with iodepth requests in flight sleeps; a
- * completion's handler wakes it (guest_wakeup), and it reaps every
+ * completion's handler wakes it (guest_blk_wake), and it reaps every
  * completion it has (guest_fio_reap each). With io_poll it busy-waits on
  * its queue instead (virtio_blk.h).
  *
@@ -77,6 +77,7 @@ struct virtio_blk_conf {
 	bool poll_source;      /* the queues are poll sources of their vCPUs (poll_source RFC) */
 	bool io_poll;          /* block-layer polling: poll queues, the submitter busy-waits */
 	int64_t iothread_pcpu; /* -1: the last pCPU */
+	sim_time_t iothread_poll_ns; /* the IOThread's polling before it sleeps */
 	int64_t vector;        /* queue q's MSI-X vector is vector + q */
 };
 

@@ -64,7 +64,8 @@
 	X(guest_blk_irq, "guest: vring_interrupt(), virtblk_done() and one request's completion")   \
 	X(guest_vq_poll, "guest: one poll_source poll() of a virtqueue (its used index)")           \
 	X(guest_blk_poll, "guest: one iteration of block-layer polling (blk_mq_poll, virtblk_poll)") \
-	X(guest_fio_reap, "guest: fio reaping one completion in user space (its clat, its stats)")
+	X(guest_fio_reap, "guest: fio reaping one completion in user space (its clat, its stats)")  \
+	X(guest_blk_wake, "guest: a job woken by its completion scheduled in, back from its syscall")
 
 enum cost_id {
 #define X(n, d) COST_##n,

@@ -15,6 +15,36 @@ static inline struct virtio_backend *task_backend(struct host_task *t)
 
 static void start_front(struct virtio_backend *b);
 
+static void ev_poll_end(struct sim *sim, void *subject, void *object)
+{
+	struct virtio_backend *b = subject;
+	b->ev = SIM_NO_EVENT;
+	b->polling = false;
+	b->poll += sim_now(sim) - b->poll_since;
+	host_task_sleep(&b->task);
+}
+
+/* idle - out of work: poll for poll_ns, or sleep. */
+static void idle(struct virtio_backend *b)
+{
+	if (b->poll_ns <= 0) {
+		host_task_sleep(&b->task);
+		return;
+	}
+	b->polling = true;
+	b->poll_since = sim_now(b->sim);
+	b->ev = sim_after(b->sim, b->poll_ns, ev_poll_end, b, NULL);
+}
+
+/* stop_poll - the poll ends now (work came, or the CPU is given up). */
+static void stop_poll(struct virtio_backend *b)
+{
+	sim_cancel(b->sim, b->ev);
+	b->ev = SIM_NO_EVENT;
+	b->polling = false;
+	b->poll += sim_now(b->sim) - b->poll_since;
+}
+
 static void ev_item_done(struct sim *sim, void *subject, void *object)
 {
 	struct virtio_backend *b = subject;
@@ -29,7 +59,7 @@ static void ev_item_done(struct sim *sim, void *subject, void *object)
 		b->left = b->q[b->qhead].cost;
 		start_front(b);
 	} else {
-		host_task_sleep(&b->task);
+		idle(b);
 	}
 }
 
@@ -43,7 +73,10 @@ static void backend_run(struct host_task *t)
 {
 	struct virtio_backend *b = task_backend(t);
 	pcpu_account(t->cpu, ACCT_TASK);
-	start_front(b);
+	if (b->qn)
+		start_front(b);
+	else
+		idle(b); /* preempted while polling: poll again */
 }
 
 static void backend_resched(struct host_task *t)
@@ -52,6 +85,12 @@ static void backend_resched(struct host_task *t)
 	if (!t->cpu->need_resched)
 		return;
 	sim_time_t now = sim_now(b->sim);
+	if (b->polling) {
+		stop_poll(b);
+		if (!host_task_yield(t))
+			idle(b);
+		return;
+	}
 	sim_cancel(b->sim, b->ev);
 	b->ev = SIM_NO_EVENT;
 	b->left -= now - b->since;
@@ -88,7 +127,11 @@ void virtio_backend_queue(struct virtio_backend *b, const struct virtio_work *w)
 	b->qn++;
 	if (b->qn == 1) {
 		b->left = w->cost;
-		if (b->task.state == TASK_SLEEPING) {
+		if (b->polling) { /* the poll sees it */
+			stop_poll(b);
+			b->poll_hits++;
+			start_front(b);
+		} else if (b->task.state == TASK_SLEEPING) {
 			b->wakeups++;
 			host_task_wake(&b->task);
 		}
@@ -98,10 +141,10 @@ void virtio_backend_queue(struct virtio_backend *b, const struct virtio_work *w)
 
 void virtio_backend_stats_reset(struct virtio_backend *b)
 {
-	b->wakeups = b->items = 0;
-	b->busy = 0;
+	b->wakeups = b->items = b->poll_hits = 0;
+	b->busy = b->poll = 0;
 	if (b->ev != SIM_NO_EVENT)
-		b->since = sim_now(b->sim);
+		b->since = b->poll_since = sim_now(b->sim);
 }
 
 void virtio_backend_free(struct virtio_backend *b)

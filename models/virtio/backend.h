@@ -7,8 +7,11 @@
  * scheduled by the host scheduler like every other task, so it competes with
  * vCPU threads and is charged as `task` time.
  *
- * Not modelled: the IOThread's adaptive polling of its event sources
- * (AioContext poll-max-ns); the thread always sleeps when it has no work.
+ * Polling. With poll_ns > 0 the thread, out of work, busy-polls its event
+ * sources for poll_ns before it sleeps (QEMU's AioContext polling, at its
+ * ceiling poll-max-ns: the adaptive grow/shrink is not modelled); work that
+ * arrives meanwhile starts at once, without a wake-up. Polling is task time
+ * on its pCPU, counted apart (poll).
  */
 #ifndef KVMSIM_VIRTIO_BACKEND_H
 #define KVMSIM_VIRTIO_BACKEND_H
@@ -33,9 +36,12 @@ struct virtio_backend {
 	unsigned qcap, qhead, qn;
 	sim_time_t left, since; /* the front item's remaining time; running since */
 	sim_handle_t ev;
+	sim_time_t poll_ns;    /* in ps: the polling window before sleeping (0: sleep at once) */
+	bool polling;
+	sim_time_t poll_since;
 	/* statistics */
-	uint64_t wakeups, items;
-	sim_time_t busy; /* CPU time spent on items */
+	uint64_t wakeups, items, poll_hits;
+	sim_time_t busy, poll; /* CPU time spent on items; polling */
 };
 
 /* virtio_backend_init - the thread `name` on cpu (host task pid). */

@@ -77,6 +77,7 @@ static int build_one(struct machine *m, int vmi, struct machine_blk *b, struct c
 	b->vm = vmi;
 	snprintf(b->name, sizeof(b->name), "%.20s/iothread", vm->name);
 	virtio_backend_init(&b->thread, m->sim, &m->host->cpu[cpu], b->name, IOTHREAD_PID_BASE + vmi);
+	b->thread.poll_ns = bc->iothread_poll_ns;
 	char stream[64];
 	snprintf(stream, sizeof(stream), "%s/virtio-blk", vm->name);
 	virtio_blk_dev_init(&b->dev, m->sim, &m->prof, &b->thread, nq, sc->seed, stream);

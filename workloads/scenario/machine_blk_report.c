@@ -3,7 +3,7 @@
 
 /* The measured span's CPU of VM b->vm's vCPUs, in CPUs (1.0: one CPU busy throughout). */
 struct blk_cpu {
-	double guest, guest_poll, kvm, host_poll, iothread;
+	double guest, guest_poll, kvm, host_poll, iothread, iothread_poll;
 	uint64_t ios, irqs, polled, io_polled, exits, notifies;
 };
 
@@ -21,6 +21,7 @@ static struct blk_cpu blk_cpu(const struct machine *m, const struct machine_blk 
 			c.exits += v->exits[r].n;
 	}
 	c.iothread = (double)b->thread.busy / span_ps;
+	c.iothread_poll = (double)b->thread.poll / span_ps;
 	for (int j = 0; j < b->njobs; j++)
 		c.ios += b->jobs[j].ios[0] + b->jobs[j].ios[1];
 	for (int q = 0; q < b->dev.nvq; q++) {
@@ -51,8 +52,8 @@ void machine_blk_report(FILE *f, const struct machine *m)
 			bc->io_poll ? "io_poll" : bc->poll_source ? "interrupt or poll_source" : "interrupt");
 		fio_summary(f, b->jobs, b->njobs, secs);
 		struct blk_cpu u = blk_cpu(m, b, span);
-		fprintf(f, "  cpu (CPUs busy): guest %.2f, guest polling %.2f, kvm %.2f, host halt polling %.2f, iothread %.2f\n",
-			u.guest, u.guest_poll, u.kvm, u.host_poll, u.iothread);
+		fprintf(f, "  cpu (CPUs busy): guest %.2f, guest polling %.2f, kvm %.2f, host halt polling %.2f, iothread %.2f + polling %.2f\n",
+			u.guest, u.guest_poll, u.kvm, u.host_poll, u.iothread, u.iothread_poll);
 		fprintf(f, "  per I/O: %.2f notifies, %.2f interrupts, %.2f polled completions, %.2f exits\n",
 			per_io(u.notifies, u.ios), per_io(u.irqs, u.ios), per_io(u.polled + u.io_polled, u.ios),
 			per_io(u.exits, u.ios));
@@ -102,9 +103,9 @@ void machine_blk_json(json_t *root, const struct machine *m)
 		}
 		struct blk_cpu u = blk_cpu(m, b, span);
 		json_object_set_new(o, "iops", json_real(secs > 0 ? (double)total / secs : 0.0));
-		json_object_set_new(o, "cpu", json_pack("{s:f, s:f, s:f, s:f, s:f}", "guest", u.guest, "guest_poll",
+		json_object_set_new(o, "cpu", json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "guest", u.guest, "guest_poll",
 							 u.guest_poll, "kvm", u.kvm, "host_halt_poll", u.host_poll,
-							 "iothread", u.iothread));
+							 "iothread", u.iothread, "iothread_poll", u.iothread_poll));
 		json_object_set_new(o, "per_io", json_pack("{s:f, s:f, s:f, s:f}", "notifies", per_io(u.notifies, u.ios),
 							   "interrupts", per_io(u.irqs, u.ios), "polled",
 							   per_io(u.polled + u.io_polled, u.ios), "exits",
