@@ -32,7 +32,7 @@ assert i['cpu']['guest_poll'] == 0 and i['cpu']['guest'] > b['cpu']['guest']
 PY
 
 # the interaction scenario runs in every mode
-"$K" run "$S/workloads/scenarios/fio-polling-interaction.yaml" --set duration=40ms >/dev/null || fail "interaction scenario"
+"$K" run "$S/workloads/scenarios/fio-polling-interaction.yaml" --set duration=40ms --set warmup=10ms >/dev/null || fail "interaction scenario"
 
 cp "$S/workloads/scenarios/fio-randread.yaml" "$T/bad.yaml"
 sed -i 's/iodepth: 1/iodepth: 0/' "$T/bad.yaml"
