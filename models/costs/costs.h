@@ -58,6 +58,7 @@
 	X(blk_handle_notify, "device thread: a queue's ioeventfd read and virtio_blk_handle_output()") \
 	X(blk_submit, "device thread: one request parsed and submitted to the host's storage")      \
 	X(blk_complete, "device thread: one completion reaped, onto the used ring")                  \
+	X(blk_irqfd_write, "device thread: write(2) to the irqfd's eventfd, up to eventfd_signal()")  \
 	X(blk_dev_read, "the storage device's service time for one read (a distribution)")          \
 	X(blk_dev_write, "the storage device's service time for one write (a distribution)")        \
 	X(guest_blk_submit, "guest: fio's submission through the syscall, blk-mq and virtio_queue_rq()") \

@@ -91,6 +91,18 @@ static void used_watch(void *ctx)
 
 static void spin(struct guest_cpu *g, struct virtblk_queue *q);
 
+/* poll_reap - end every request the poll found. */
+static void poll_reap(struct guest_cpu *g, struct gop *op)
+{
+	struct virtblk_queue *q = op->ctx;
+	struct virtio_req r;
+	while (virtqueue_get_buf(q->vq, &r)) {
+		struct virtblk_req *br = r.priv;
+		q->io_polled_reqs++;
+		br->end_io(br->g, br, true);
+	}
+}
+
 /* poll_check - the busy-wait ended: reap what the queue has (blk_mq_poll found it), or wait again. */
 static void poll_check(struct guest_cpu *g, struct gop *op)
 {
@@ -100,16 +112,17 @@ static void poll_check(struct guest_cpu *g, struct gop *op)
 			q->spinner[i] = q->spinner[--q->nspin];
 			break;
 		}
-	struct virtio_req r;
-	bool any = false;
-	while (virtqueue_get_buf(q->vq, &r)) {
-		struct virtblk_req *br = r.priv;
-		q->io_polled_reqs++;
-		any = true;
-		br->end_io(br->g, br, true);
-	}
-	if (!any)
+	if (!virtqueue_more_used(q->vq)) {
 		spin(g, q);
+		return;
+	}
+	/* virtblk_poll() completes each request as virtblk_done() does: guest_blk_irq each */
+	struct gop reap = { .kind = GOP_CALL, .task = 1, .fn = poll_reap, .ctx = q };
+	struct gop run = { .kind = GOP_RUN, .task = 1, .ps = 0 };
+	for (uint32_t i = q->vq->last_used_idx; i != q->vq->used_idx; i++)
+		run.ps += guest_cost(g, COST_guest_blk_irq);
+	guest_push_front(g, &reap);
+	guest_push_front(g, &run);
 }
 
 void virtblk_io_poll_wait(struct guest_cpu *g, struct virtblk_queue *q)

@@ -24,7 +24,8 @@
  *               IOPOLL / preadv2 RWF_HIPRI): the queue never interrupts; the
  *               submitter busy-waits in its own task, one blk_mq_poll() ->
  *               virtblk_poll() per guest_blk_poll, and ends the requests it
- *               finds without sleeping or being woken.
+ *               finds (guest_blk_irq each, as virtblk_done) without
+ *               sleeping or being woken.
  */
 #ifndef KVMSIM_GUEST_VIRTIO_BLK_H
 #define KVMSIM_GUEST_VIRTIO_BLK_H

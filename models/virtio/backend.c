@@ -139,6 +139,20 @@ void virtio_backend_queue(struct virtio_backend *b, const struct virtio_work *w)
 	}
 }
 
+void virtio_backend_queue_next(struct virtio_backend *b, const struct virtio_work *w)
+{
+	if (!b->qn) {
+		virtio_backend_queue(b, w);
+		return;
+	}
+	virtio_backend_queue(b, w); /* room, then move it to the front */
+	unsigned last = (b->qhead + b->qn - 1) & (b->qcap - 1);
+	struct virtio_work x = b->q[last];
+	for (unsigned i = b->qn - 1; i > 0; i--)
+		b->q[(b->qhead + i) & (b->qcap - 1)] = b->q[(b->qhead + i - 1) & (b->qcap - 1)];
+	b->q[b->qhead] = x;
+}
+
 void virtio_backend_stats_reset(struct virtio_backend *b)
 {
 	b->wakeups = b->items = b->poll_hits = 0;

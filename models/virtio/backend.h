@@ -48,6 +48,8 @@ struct virtio_backend {
 void virtio_backend_init(struct virtio_backend *b, struct sim *sim, struct pcpu *cpu, const char *name, int pid);
 /* virtio_backend_queue - work for the thread; it wakes if it sleeps. */
 void virtio_backend_queue(struct virtio_backend *b, const struct virtio_work *w);
+/* virtio_backend_queue_next - (from an item's fn) work that runs next, before what is queued. */
+void virtio_backend_queue_next(struct virtio_backend *b, const struct virtio_work *w);
 /* virtio_backend_stats_reset - the warm-up ends: counters restart. */
 void virtio_backend_stats_reset(struct virtio_backend *b);
 void virtio_backend_free(struct virtio_backend *b);

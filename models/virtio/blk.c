@@ -15,6 +15,18 @@ static void nop(void *ctx, uint64_t arg)
 {
 }
 
+/* signal_irqfd - the write reaches the kernel: eventfd_signal() -> irqfd_wakeup() -> kvm_set_msi() runs
+ * on this thread's CPU; the MSI is on its way (its delivery takes irq_deliver), and the thread pays the
+ * same time. The guest may have suppressed interrupts meanwhile: then nothing is raised. */
+static void signal_irqfd(void *ctx, uint64_t q)
+{
+	struct virtio_blk_dev *d = ctx;
+	if (virtqueue_notify_guest(&d->vq[q])) {
+		struct virtio_work w = { cost(d, COST_irq_deliver), nop, NULL, 0 };
+		virtio_backend_queue_next(d->thread, &w);
+	}
+}
+
 /* complete - the thread reaps a finished request: onto the used ring, then (maybe) the irqfd. */
 static void complete(void *ctx, uint64_t arg)
 {
@@ -22,11 +34,11 @@ static void complete(void *ctx, uint64_t arg)
 	struct virtqueue *vq = &d->vq[arg >> 16];
 	virtqueue_push(vq, (uint16_t)(arg & 0xffff));
 	d->completed++;
-	if (virtqueue_notify_guest(vq)) {
-		/* eventfd_signal() -> irqfd_wakeup() -> kvm_set_msi() runs on this thread's CPU: the MSI is
-		 * on its way (its delivery takes irq_deliver), and the thread pays the same time */
-		struct virtio_work w = { cost(d, COST_irq_deliver), nop, NULL, 0 };
-		virtio_backend_queue(d->thread, &w);
+	if (!vq->no_interrupt) { /* virtio_notify_irqfd(): write(2) to the irqfd's eventfd */
+		struct virtio_work w = { cost(d, COST_blk_irqfd_write), signal_irqfd, d, arg >> 16 };
+		virtio_backend_queue_next(d->thread, &w); /* at once, in the completion callback */
+	} else {
+		virtqueue_notify_guest(vq); /* suppressed: counted, and a spinning reader sees the entry */
 	}
 }
 

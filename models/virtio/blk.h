@@ -10,8 +10,10 @@
  * VRING_USED_F_NO_NOTIFY, takes every available request and submits it to
  * the backend (blk_handle_notify, plus blk_submit per request), clears the
  * flag and looks at the ring once more. A completed request comes back to the
- * thread (blk_complete): on the used ring, then the irqfd unless the guest
- * suppressed interrupts, which costs the thread irq_deliver more.
+ * thread (blk_complete): on the used ring, then, unless the guest suppressed
+ * interrupts, the irqfd: QEMU writes its eventfd (blk_irqfd_write: the
+ * write(2) from user space), and the kernel's irqfd path raises the MSI on
+ * the thread's CPU (irq_deliver more of its time).
  *
  * The backend device (an NVMe-like SSD). Each request takes its service time,
  * drawn from the profile's blk_dev_read or blk_dev_write cost (constant,
