@@ -31,6 +31,17 @@ assert p['iops'] > b['iops'] and i['iops'] > b['iops']
 assert i['cpu']['guest_poll'] == 0 and i['cpu']['guest'] > b['cpu']['guest']
 PY
 
+# compare takes fio's clat (both sides ran fio), and a sweep has fio's columns
+"$K" compare "$T/randread.json" "$T/ps.json" >"$T/cmp" 2>&1; rc=$?
+[ "$rc" -le 1 ] && grep -q "^clat " "$T/cmp" || fail "compare: rc $rc, no clat: $(head -3 "$T/cmp")"
+"$K" sweep "$S/workloads/scenarios/fio-randread.yaml" --set warmup=10ms --set duration=40ms \
+  --grid vm.virtio_blk.poll_source=false,true -o "$T/sw" --quiet >/dev/null 2>&1 || fail "sweep"
+python3 - "$T/sw/results.csv" <<'PY' || fail "sweep columns"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 2 and all(float(r['fio_iops']) > 0 and float(r['fio_clat_p99_ns']) > 0 for r in rows)
+PY
+
 # the interaction scenario runs in every mode
 "$K" run "$S/workloads/scenarios/fio-polling-interaction.yaml" --set duration=40ms --set warmup=10ms >/dev/null || fail "interaction scenario"
 

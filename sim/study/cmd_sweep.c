@@ -273,7 +273,8 @@ static char *kvmsim_for_files(const char *opt)
 /* preflight - run the first run's settings for 1ns: a bad key or file stops the sweep before it starts. */
 static int preflight(const struct plan *p, const char *kvmsim)
 {
-	static const char *const extra[] = { "--duration", "1ns", NULL };
+	/* warmup=0: a scenario's own warm-up would not be shorter than 1ns */
+	static const char *const extra[] = { "--duration", "1ns", "--set", "warmup=0", NULL };
 	char **argv = plan_argv(p, 1, kvmsim, NULL, extra);
 	int fd[2];
 	if (pipe(fd)) {

@@ -34,6 +34,9 @@ const struct runsum_desc runsum_desc[RS_N] = {
 	[RS_STEAL_CPU] = { "steal_cpu", "%.6f", "vCPU time runnable, not running: steal (vCPUs)", 0 },
 	[RS_RUN_DELAY_P99] = { "run_delay_p99_ns", "%.0f", "vCPU run delay, p99 (ns)", 0 },
 	[RS_VM_WORST_P99] = { "vm_worst_wake_p99_ns", "%.0f", "worst VM's worst-vCPU p99 wake latency (ns)", 0 },
+	[RS_FIO_IOPS] = { "fio_iops", "%.0f", "fio IOPS (all VMs)", 0 },
+	[RS_FIO_CLAT_P50] = { "fio_clat_p50_ns", "%.0f", "fio completion latency, p50 (ns)", 0 },
+	[RS_FIO_CLAT_P99] = { "fio_clat_p99_ns", "%.0f", "fio completion latency, p99 (ns)", 0 },
 };
 
 int runsum_find(const char *name)
@@ -238,6 +241,20 @@ int runsum_from_json(const json_t *j, struct runsum *s, char *why, size_t len)
 	}
 	s->v[RS_EVENTS] = num(json_object_get(j, "events"));
 	sched_figures(j, s, dur);
+	const json_t *fio = json_object_get(j, "fio"), *f;
+	if (json_array_size(fio)) { /* fio's runs: IOPS, and clat from the vCPUs' "clat" histograms */
+		size_t fi;
+		double iops = 0;
+		json_array_foreach(fio, fi, f) iops += num(json_object_get(f, "iops"));
+		s->v[RS_FIO_IOPS] = iops;
+		if (runsum_latency(j, "clat", NULL, &h, why, len))
+			return -1;
+		if (h.count) {
+			s->v[RS_FIO_CLAT_P50] = (double)sim_hist_quantile(&h, 0.5);
+			s->v[RS_FIO_CLAT_P99] = (double)sim_hist_quantile(&h, 0.99);
+		}
+		sim_hist_free(&h);
+	}
 	return 0;
 }
 

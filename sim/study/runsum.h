@@ -42,6 +42,9 @@ enum runsum_metric {
 	RS_STEAL_CPU,      /* vCPU time runnable but not running (steal), in vCPUs */
 	RS_RUN_DELAY_P99,  /* p99 of every vCPU's run delays, ns */
 	RS_VM_WORST_P99,   /* the highest of the VMs' worst-vCPU p99 wake latency, ns */
+	RS_FIO_IOPS,       /* fio: every VM's IOPS (runs with "fio") */
+	RS_FIO_CLAT_P50,   /* fio: completion latency over every job, ns */
+	RS_FIO_CLAT_P99,
 	RS_N
 };
 

@@ -1,6 +1,8 @@
 /* machine_blk_report.c - fio's summary and JSON for each VM's disk (see machine_blk.h). */
 #include "workloads/scenario/machine_blk.h"
 
+#include "sim/out_json.h"
+
 /* The measured span's CPU of VM b->vm's vCPUs, in CPUs (1.0: one CPU busy throughout). */
 struct blk_cpu {
 	double guest, guest_poll, kvm, host_poll, iothread, iothread_poll;
@@ -112,8 +114,24 @@ void machine_blk_json(json_t *root, const struct machine *m)
 							   per_io(u.exits, u.ios)));
 		json_array_append_new(arr, o);
 	}
-	if (json_array_size(arr))
-		json_object_set_new(root, "fio", arr);
-	else
+	if (!json_array_size(arr)) {
 		json_decref(arr);
+		return;
+	}
+	json_object_set_new(root, "fio", arr);
+	/* each vCPU's latency.clat: the completion latency of the jobs it runs (for compare and sweep) */
+	json_t *vcpus = json_object_get(root, "vcpus");
+	for (int i = 0; i < m->nvcpus && i < (int)json_array_size(vcpus); i++) {
+		struct sim_hist h;
+		sim_hist_init(&h);
+		for (int v = 0; v < m->nvms; v++)
+			for (int j = 0; m->blk[v] && j < m->blk[v]->njobs; j++)
+				if (m->blk[v]->jobs[j].g == &m->guests[i])
+					for (int d = 0; d < 2; d++)
+						sim_hist_merge(&h, &m->blk[v]->jobs[j].clat[d]);
+		json_t *lat = json_object_get(json_array_get(vcpus, (size_t)i), "latency");
+		if (lat)
+			json_object_set_new(lat, "clat", sim_hist_json(&h));
+		sim_hist_free(&h);
+	}
 }
