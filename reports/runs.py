@@ -127,7 +127,7 @@ def _grouped_bars(ax, runs, field, ylabel, title, by_size=False):
             if k not in cats:
                 cats.append(k)
     if by_size:
-        cats.sort(key=lambda c: -sum(r[field].get(c, 0.0) / r["duration_s"] for r in runs))
+        cats.sort(key=lambda c: -sum(r[field].get(c, 0.0) / r["span_s"] for r in runs))
     ax.set_title(title)
     if not cats:
         ax.text(0.5, 0.5, "not in these runs", ha="center", va="center", transform=ax.transAxes)
@@ -137,7 +137,7 @@ def _grouped_bars(ax, runs, field, ylabel, title, by_size=False):
     x = np.arange(len(cats))
     top = 0.0
     for i, r in enumerate(runs):
-        rates = [r[field].get(c, 0.0) / r["duration_s"] for c in cats]
+        rates = [r[field].get(c, 0.0) / r["span_s"] for c in cats]
         top = max(top, max(rates))
         bars = ax.bar(x + width * (i + 0.5 - len(runs) / 2), rates, width, color=run_colour(i), label=r["label"])
         if len(runs) * len(cats) <= 24:
@@ -216,7 +216,7 @@ def summary_rows(runs):
         w, q = r["latency"]["wake"], r["latency"]["irq"]
         total = sum(r["host_cpu_ps"].values())
         # pCPUs busy on average, as in sweep results (busy pCPU time / simulated time)
-        busy = (total - r["host_cpu_ps"].get("idle", 0.0)) / (r["duration_s"] * 1e12) if total else 0.0
+        busy = (total - r["host_cpu_ps"].get("idle", 0.0)) / (r["span_s"] * 1e12) if total else 0.0
         rows.append([r["label"], r["scenario"], f"{w['count']:,}"] +
                     [fmt_ns(w[k]) if w["count"] else "-" for k in ("p50", "p90", "p99", "p99.9", "max")] +
                     [fmt_ns(q["p99"]) if q["count"] else "-", f"{busy:.3f} pCPUs"])

@@ -172,6 +172,8 @@ static json_t *run_data(const char *label, const char *path, const json_t *j)
 		json_object_set_new(outcomes, "slept without polling", json_real(nopoll > 0 ? nopoll : 0));
 	}
 	double dur = (double)json_integer_value(json_object_get(sc, "duration_ps")) * 1e-12;
+	/* what the counts and CPU times cover: the run after its warm-up */
+	double span = dur - (double)json_integer_value(json_object_get(sc, "warmup_ps")) * 1e-12;
 	const char *name = json_string_value(json_object_get(sc, "name"));
 	char desc[256];
 	snprintf(desc, sizeof(desc), "%s, kernel %s, seed %lld, %g s, %zu vCPU%s on %zu pCPU%s",
@@ -179,8 +181,8 @@ static json_t *run_data(const char *label, const char *path, const json_t *j)
 		 json_string_value(json_object_get(sc, "kernel")) ? json_string_value(json_object_get(sc, "kernel")) : "?",
 		 (long long)json_integer_value(json_object_get(sc, "seed")), dur, json_array_size(vcpus),
 		 json_array_size(vcpus) == 1 ? "" : "s", json_array_size(pcpus), json_array_size(pcpus) == 1 ? "" : "s");
-	return json_pack("{s:s, s:s, s:s, s:f, s:I, s:I, s:o, s:o, s:s, s:o, s:o, s:o}", "label", label, "file",
-			 path, "scenario", desc, "duration_s", dur, "vcpus", (json_int_t)json_array_size(vcpus), "pcpus",
+	return json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:o, s:o, s:s, s:o, s:o, s:o}", "label", label, "file",
+			 path, "scenario", desc, "duration_s", dur, "span_s", span, "vcpus", (json_int_t)json_array_size(vcpus), "pcpus",
 			 (json_int_t)json_array_size(pcpus), "latency", lat, "exits", exits, "exits_source", exits_source,
 			 "halt_outcomes", outcomes,
 			 "host_cpu_ps", sum_map(pcpus, "cpu_ps"), "vcpu_cpu_ps", sum_map(vcpus, "cpu_ps"));

@@ -201,7 +201,10 @@ int runsum_from_json(const json_t *j, struct runsum *s, char *why, size_t len)
 	set_latency(s, RS_IRQ_N, &h);
 	sim_hist_free(&h);
 
-	double dur = (double)json_integer_value(json_object_get(json_object_get(j, "scenario"), "duration_ps"));
+	/* the statistics cover the run after its warm-up (warmup_ps: absent in older results) */
+	const json_t *scen = json_object_get(j, "scenario");
+	double dur = (double)json_integer_value(json_object_get(scen, "duration_ps")) -
+		     (double)json_integer_value(json_object_get(scen, "warmup_ps"));
 	double halts = 0, ok = 0, tried = 0, guest = 0, busy = 0, poll = 0;
 	int have_ok = 1;
 	size_t i;

@@ -168,6 +168,10 @@ static void test_runsum(void **state)
 	sim_hist_free(&h);
 	assert_int_equal(runsum_latency(j, "wake", "vm1/vcpu0", &h, why, sizeof(why)), -1);
 	assert_string_equal(why, "no vCPU named \"vm1/vcpu0\"");
+	/* the CPU times cover the run after its warm-up: shares are of that span, not of the duration */
+	json_object_set_new(json_object_get(j, "scenario"), "warmup_ps", json_integer(500));
+	assert_int_equal(runsum_from_json(j, &s, why, sizeof(why)), 0);
+	assert_true(s.v[RS_HOST_CPU] == 1.0 && s.v[RS_POLL_CPU] == 0.4 && s.v[RS_GUEST_CPU] == 0.6);
 	json_object_set_new(j, "schema", json_string("kvmsim-sweep/1"));
 	assert_int_equal(runsum_from_json(j, &s, why, sizeof(why)), -1);
 	assert_string_equal(why, "not a kvmsim run result (expected schema \"kvmsim-run/1\", got kvmsim-sweep/1)");

@@ -50,7 +50,7 @@ static void task_row(FILE *f, const struct host_task *t, const char *name, sim_t
 
 void report_sched_text(FILE *f, const struct machine *m)
 {
-	sim_time_t dur = m->sc->duration;
+	sim_time_t dur = m->sc->duration - m->warmup; /* what the statistics cover */
 	const struct host *h = m->host;
 	fprintf(f, "\nhost scheduler: %s", report_sched_name(m));
 	if (h->tick_period)
