@@ -38,6 +38,10 @@
 	X(ipi, "an IPI, from send to the target CPU's handler")                                     \
 	X(guest_irq, "guest interrupt entry, to its handler's first instruction")                   \
 	X(msr_exit, "handle_wrmsr(): decoding an MSR write and dispatching it")                     \
+	X(icr_write, "kvm_apic_send_ipi(): decoding the ICR, finding the destinations (APIC map)")  \
+	X(pv_send_ipi, "a VMCALL exit's handler: kvm_emulate_hypercall(), kvm_pv_send_ipi()'s bitmap") \
+	X(posted_intr, "posting an IPI to a running vCPU: PIR and ON bits, the notification's send") \
+	X(vcpu_kick, "kvm_vcpu_kick() of another vCPU: wake its thread or send it a reschedule IPI") \
 	X(apic_eoi, "apic_set_eoi(): clearing the in-service vector, updating PPR")                 \
 	X(apic_access_exit, "an APIC_ACCESS exit handled by the fasteoi shortcut")                 \
 	X(eoi_induced_exit, "an EOI_INDUCED exit (APICv EOI-exit bitmap)")                          \
@@ -66,7 +70,13 @@
 	X(guest_vq_poll, "guest: one poll_source poll() of a virtqueue (its used index)")           \
 	X(guest_blk_poll, "guest: one iteration of block-layer polling (blk_mq_poll, virtblk_poll)") \
 	X(guest_fio_reap, "guest: fio reaping one completion in user space (its clat, its stats)")  \
-	X(guest_blk_wake, "guest: a job woken by its completion scheduled in, back from its syscall")
+	X(guest_blk_wake, "guest: a job woken by its completion scheduled in, back from its syscall") \
+	X(guest_ipi_send, "guest: an IPI's send path up to the ICR write or the hypercall")         \
+	X(guest_ipi_handler, "guest: an IPI handler's body (call-function or scheduler_ipi())")    \
+	X(guest_futex_wake, "guest: FUTEX_WAKE, from the syscall to try_to_wake_up() queuing the waiter") \
+	X(guest_futex_wait, "guest: FUTEX_WAIT, from the syscall to schedule() into idle")         \
+	X(guest_sched_switch, "guest: schedule() out of idle to the woken thread, back in user space") \
+	X(guest_nr_polling, "guest: a polling idle CPU seeing need_resched set by a waker (no IPI)")
 
 enum cost_id {
 #define X(n, d) COST_##n,

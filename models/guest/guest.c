@@ -229,6 +229,9 @@ void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, 
 		ops[n++] = (struct gop){ .kind = GOP_CALL, .fn = d->handler, .ctx = d->handler_ctx };
 		ops[n++] = (struct gop){ .kind = GOP_IRET };
 	} else {
+		if (d && d->ipi_handler) /* an IPI's handler: in the interrupt, before it returns */
+			ops[n++] = (struct gop){ .kind = GOP_CALL, .fn = d->ipi_handler, .ctx = d->ipi_ctx,
+						 .arg = (uint64_t)arrival };
 		ops[n++] = (struct gop){ .kind = GOP_IRET };
 		ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = work };
 	}
@@ -238,7 +241,7 @@ void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, 
 					 .insn = { .kind = GUEST_OUT, .port = d->kick_port, .rip = GUEST_RIP_PIO } };
 	for (int i = n; i-- > 0;)
 		guest_push_front(g, &ops[i]);
-	if (d && g->conf.task_prob > 0 && gsl_rng_uniform(d->rng) < g->conf.task_prob) {
+	if (d && d->rng && g->conf.task_prob > 0 && gsl_rng_uniform(d->rng) < g->conf.task_prob) {
 		/* the data wakes a task: it runs once the interrupt work is done */
 		struct gop t = { .kind = GOP_RUN, .task = 1, .ps = dist_sample(&g->conf.task_work, d->rng) };
 		guest_push_back(g, &t);
@@ -263,6 +266,23 @@ void guest_init(struct guest_cpu *g, struct sim *sim, const char *name, const st
 		haltpoll_init(&g->hpd, conf->haltpoll);
 	sim_hist_init(&g->wake_lat);
 	sim_hist_init(&g->irq_lat);
+}
+
+int guest_set_ipi_handler(struct guest_cpu *g, uint8_t vector, gop_fn *fn, void *ctx, char *err, size_t errlen)
+{
+	struct guest_driver *d = driver(g, vector);
+	if (!d) {
+		if (g->ndrv == GUEST_MAX_DRIVERS) {
+			snprintf(err, errlen, "%s: too many drivers, at interrupt vector 0x%x", g->name, vector);
+			return -1;
+		}
+		d = &g->drv[g->ndrv++];
+		memset(d, 0, sizeof(*d));
+		d->vector = vector;
+	}
+	d->ipi_handler = fn;
+	d->ipi_ctx = ctx;
+	return 0;
 }
 
 int guest_add_driver(struct guest_cpu *g, uint8_t vector, double kick_prob, uint64_t seed, const char *name,

@@ -123,6 +123,7 @@ struct guest_conf {
 	bool oneshot;          /* the clockevent is the one-shot LAPIC timer (TMICT), not TSC-deadline */
 	bool x2apic;           /* x2APIC mode: LAPIC writes are WRMSR; else the xAPIC page */
 	bool pv_eoi;           /* the guest enabled MSR_KVM_PV_EOI_EN */
+	bool pv_send_ipi;      /* KVM_FEATURE_PV_SEND_IPI: IPIs to other CPUs by KVM_HC_SEND_IPI (ipi.c) */
 	bool nohz;             /* NO_HZ idle: the tick stops in idle */
 	double task_prob;      /* share of device interrupts whose handler wakes a guest task */
 	struct dist task_work; /* the woken task's run time */
@@ -137,6 +138,8 @@ struct guest_driver {
 	gsl_rng *rng;     /* kicks and task wake-ups */
 	gop_fn *handler;  /* a driver's own handler (virtio_blk.c), run in place of the workload's work */
 	void *handler_ctx;
+	gop_fn *ipi_handler; /* an IPI's handler (ipi.c): runs in the interrupt, before it returns */
+	void *ipi_ctx;
 };
 
 #define GUEST_MAX_DRIVERS 8
@@ -211,6 +214,14 @@ void guest_push_back(struct guest_cpu *g, const struct gop *op);
 void guest_lock_start(struct guest_cpu *g, struct guest_spinlock *l);
 /* guest_lock_finish - the run ends: a spin in progress counts up to now. */
 void guest_lock_finish(struct guest_cpu *g);
+/* guest_send_ipi - (in guest context) send `vector` to the CPU whose APIC ID is dest: the ICR
+ * write (x2APIC MSR, or ICR2 and ICR in xAPIC mode) or KVM_HC_SEND_IPI, before what is queued. */
+void guest_send_ipi(struct guest_cpu *g, uint32_t dest, uint8_t vector);
+/* guest_set_ipi_handler - fn runs (with ctx) in the handler of IPI `vector`; -1 with a message. */
+int guest_set_ipi_handler(struct guest_cpu *g, uint8_t vector, gop_fn *fn, void *ctx, char *err, size_t errlen);
+/* guest_idle_polling - the CPU idles polling (idle=poll, haltpoll's poll state): TIF_POLLING_NRFLAG
+ * is set, so a waker sets need_resched instead of sending an IPI. */
+bool guest_idle_polling(const struct guest_cpu *g);
 /* guest_timer_new - a timer of this guest; NULL if it has too many. */
 struct guest_timer *guest_timer_new(struct guest_cpu *g, void (*fn)(struct guest_cpu *, void *), void *ctx);
 /* guest_timer_start - (in guest context) arm t; the next guest operation may be the timer write. */

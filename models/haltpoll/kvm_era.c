@@ -174,6 +174,7 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 
 	e->hv_timer = arch == KVM_ARCH_X86 && v >= V(4, 9, 0);
 	e->hv_advance = v >= V(4, 10, 0);
+	e->pv_send_ipi = arch == KVM_ARCH_X86 && v >= V(4, 19, 0); /* "KVM: X86: Implement \"send IPI\" hypercall" (Wanpeng Li, 2018) */
 	e->hv_oneshot = v >= V(4, 19, 0); /* observed in 4.19; 4.9 ran only TSC-deadline on it */
 	e->ptimer_fastpath = v >= V(5, 10, 0);
 	/* vmx_set_hv_timer()'s `expired` and start_hv_timer() acting on it: the 2019 series

@@ -105,6 +105,9 @@ struct kvm_era {
 	bool vcore_need_resched; /* 5.15+: polling also stops on need_resched() */
 	bool vcore_p9_no_poll;   /* 5.16+: on POWER9 (ARCH_300) a ceded vCPU sleeps at once, no vcore */
 
+	/* guest IPIs (models/vcpu/ipi.c, docs/ipi.md) */
+	bool pv_send_ipi;        /* x86 4.19+: KVM_HC_SEND_IPI (KVM_FEATURE_PV_SEND_IPI), one VMCALL for a bitmap */
+
 	/* the host scheduler (models/host/sched_fair.c) */
 	bool eevdf;              /* 6.6+: the fair class is EEVDF (147f3efaa241), before it CFS */
 

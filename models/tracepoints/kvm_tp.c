@@ -143,6 +143,8 @@ static const char *apic_reg_name(unsigned reg)
 		return "APIC_EOI";
 	case 0x300:
 		return "APIC_ICR";
+	case 0x310:
+		return "APIC_ICR2";
 	case 0x320:
 		return "APIC_LVTT";
 	case 0x380:
@@ -161,6 +163,22 @@ int kvm_tp_apic(char *buf, size_t n, bool write, unsigned reg, uint64_t val)
 		name = num;
 	}
 	return snprintf(buf, n, "apic_%s %s = 0x%" PRIx64, write ? "write" : "read", name, val);
+}
+
+int kvm_tp_apic_ipi(char *buf, size_t n, uint32_t icr_low, uint32_t dest_id)
+{
+	static const char *const dm[8] = { "Fixed", "LowPrio", "SMI", "Res3", "NMI", "INIT", "SIPI", "ExtINT" };
+	static const char *const sh[4] = { "dst", "self", "all", "all-but-self" };
+	return snprintf(buf, n, "dst %x vec %u (%s|%s|%s|%s|%s)", dest_id, (unsigned)(uint8_t)icr_low,
+			dm[(icr_low >> APIC_ICR_DM_SHIFT) & 7], icr_low & APIC_ICR_DEST_LOGICAL ? "logical" : "physical",
+			icr_low & APIC_ICR_LEVEL_ASSERT ? "assert" : "de-assert",
+			icr_low & APIC_ICR_LEVEL_TRIG ? "level" : "edge", sh[(icr_low >> APIC_ICR_SHORTHAND_SHIFT) & 3]);
+}
+
+int kvm_tp_hypercall(char *buf, size_t n, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	return snprintf(buf, n, "nr 0x%" PRIx64 " a0 0x%" PRIx64 " a1 0x%" PRIx64 " a2 0x%" PRIx64 " a3 0x%" PRIx64, nr,
+			a0, a1, a2, a3);
 }
 
 int kvm_tp_eoi(char *buf, size_t n, uint32_t apicid, int vector)

@@ -23,11 +23,13 @@
  */
 #define KVM_EVENT_LIST(X)                                                                            \
 	X(kvm_entry)                                                                                 \
+	X(kvm_hypercall)                                                                             \
 	X(kvm_pio)                                                                                   \
 	X(kvm_apic)                                                                                  \
 	X(kvm_exit)                                                                                  \
 	X(kvm_inj_virq)                                                                              \
 	X(kvm_msr)                                                                                   \
+	X(kvm_apic_ipi)                                                                              \
 	X(kvm_apic_accept_irq)                                                                       \
 	X(kvm_eoi)                                                                                   \
 	X(kvm_pv_eoi)                                                                                \
@@ -131,6 +133,10 @@ int kvm_tp_apic_accept_irq(char *buf, size_t n, uint32_t apicid, unsigned dm, bo
 int kvm_tp_msi_set_irq(char *buf, size_t n, const struct kvm_era *e, uint64_t address, uint64_t data);
 int kvm_tp_hv_timer_state(char *buf, size_t n, const struct kvm_era *e, uint32_t vcpu_id, bool in_use);
 int kvm_tp_wait_lapic_expire(char *buf, size_t n, uint32_t vcpu_id, int64_t delta);
+/* kvm_apic_ipi - "dst %x vec %u (%s|%s|%s|%s|%s)": the ICR's low half and the decoded destination */
+int kvm_tp_apic_ipi(char *buf, size_t n, uint32_t icr_low, uint32_t dest_id);
+/* kvm_hypercall - "nr 0x%lx a0 0x%lx a1 0x%lx a2 0x%lx a3 0x%lx" */
+int kvm_tp_hypercall(char *buf, size_t n, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 int kvm_tp_pio(char *buf, size_t n, bool write, unsigned port, unsigned size, unsigned count, uint32_t val);
 
 #endif

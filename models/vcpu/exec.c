@@ -2,12 +2,13 @@
  * exec.c - the virtual hardware the guest meets (models/guest/hw.h), as VMX
  * and KVM implement it: the instructions that exit and their handlers (HLT,
  * WRMSR to the TSC deadline or x2APIC registers, writes to the xAPIC page,
- * OUT to a notify port), the interrupt window when the guest enables
+ * OUT to a notify port, the ICR writes and VMCALL of ipi.c), the interrupt window when the guest enables
  * interrupts, and the delivery of an interrupt into the guest.
  */
 #include "models/vcpu/vcpu.h"
 
 #include "models/costs/costs.h"
+#include "models/vcpu/ipi.h"
 
 /* pio_handled - kvm_fast_pio / ioeventfd: the notification is signalled in the kernel. */
 static void pio_handled(struct vcpu *v, const struct guest_insn *in)
@@ -155,7 +156,11 @@ static bool exec(void *hw, const struct guest_insn *in)
 		VTRACE(v, EV_kvm_pio, kvm_tp_pio(tb_, sizeof(tb_), true, in->port, 2, 1, 0));
 		vcpu_exit(v, EXIT_REASON_IO_INSTRUCTION, 0, in->rip, vcost(v, COST_io_exit), pio_handled, in);
 		return true;
+	case GUEST_VMCALL:
+		return kvm_hypercall(v, in);
 	case GUEST_WRMSR:
+		if (in->reg == X2APIC_MSR_ICR)
+			return kvm_x2apic_icr_write(v, in);
 		if (in->reg == X2APIC_MSR_EOI)
 			return kvm_apic_eoi_write(&v->eoi, in);
 		if (in->reg == MSR_IA32_TSC_DEADLINE)
@@ -168,6 +173,8 @@ static bool exec(void *hw, const struct guest_insn *in)
 			return kvm_apic_eoi_write(&v->eoi, in);
 		if (in->reg == APIC_TMICT)
 			return timer_write(v, in, true);
+		if (in->reg == APIC_ICR || in->reg == APIC_ICR2)
+			return kvm_xapic_icr_write(v, in);
 		break;
 	}
 	fprintf(stderr, "kvmsim: internal error: %s: instruction %d (register 0x%x) is not modelled\n", v->name,

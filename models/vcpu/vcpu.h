@@ -22,7 +22,8 @@
  * Guest mode belongs to the guest OS (models/guest), which this side meets
  * only at the virtual hardware (models/guest/hw.h): the instructions it
  * executes that exit (exec.c decodes them: HLT, WRMSR, xAPIC writes, OUT,
- * PAUSE under pause-loop exiting, whose handler runs kvm_vcpu_on_spin()),
+ * PAUSE under pause-loop exiting, whose handler runs kvm_vcpu_on_spin(), the
+ * ICR writes and the VMCALL that send IPIs to other vCPUs, ipi.h),
  * RFLAGS.IF and the PV EOI word, entry and exit, interrupt delivery.
  *
  * Interrupts. Each vector has one IRR bit: a second arrival while it is
@@ -190,6 +191,11 @@ struct vcpu {
 	uint32_t ple_window;         /* this vCPU's window, cycles (vmx->ple_window) */
 	sim_time_t ple_loop_start, ple_last_pause; /* the PAUSE loop the hardware is timing (0: none) */
 	uint64_t pause_exits, directed_yield_attempted, directed_yield_successful;
+
+	/* IPIs between vCPUs (ipi.c) */
+	uint32_t icr2;                 /* xAPIC: the destination register last written */
+	const struct vcpu *ipi_sender; /* while an IPI from that vCPU reaches this one's IRR */
+	uint64_t ipis_sent, ipis_received;
 
 	/* results */
 	uint64_t halts, invalid_wakeups, ipis;

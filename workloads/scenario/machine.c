@@ -1,5 +1,6 @@
 /* machine.c - building and running a scenario's host (see machine.h). */
 #include "workloads/scenario/machine.h"
+#include "workloads/scenario/pingpong_run.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
@@ -24,6 +25,8 @@ static void tr_event(void *ctx, const struct vcpu *v, enum kvm_event ev, const c
 {
 	struct machine *m = ctx;
 	char comm[32];
+	if (v->ipi_sender)
+		v = v->ipi_sender; /* an IPI's delivery runs on the sending vCPU's thread */
 	int pid = v->task.pid;
 	int cpu = v->task.cpu->id;
 	if (ev == EV_kvm_msi_set_irq || (ev == EV_kvm_apic_accept_irq && v->in_producer)) {
@@ -71,6 +74,7 @@ static void ev_warmup_end(struct sim *sim, void *subject, void *object)
 	}
 	host_stats_reset(m->host);
 	machine_blk_stats_reset(m);
+	machine_pingpong_reset(m);
 	for (int i = 0; i < m->nloads; i++) {
 		m->loads[i].bursts = m->loads[i].preemptions = 0;
 		host_load_stats_reset(&m->loads[i]);
@@ -277,6 +281,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 			.oneshot = vc->lapic_timer == 1,
 			.x2apic = vc->apic == EOI_X2APIC,
 			.pv_eoi = vc->pv_eoi,
+			.pv_send_ipi = vc->pingpong.pv_send_ipi,
 			.nohz = vc->nohz,
 			.task_prob = vc->task_prob,
 			.task_work = vc->task_work,
@@ -339,7 +344,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 		machine_task_sched(m, &m->loads[i].task, tc->sched_policy, tc->nice, tc->rt_priority, tc->cpus, tc->ncpus);
 	}
 
-	if (start_cyclictest(m, sc, err) || machine_blk_build(m, err))
+	if (start_cyclictest(m, sc, err) || machine_blk_build(m, err) || machine_pingpong_build(m, err))
 		return -1;
 	host_start(m->host);
 	host_noise_start(m->host, &sc->host.noise);
@@ -382,6 +387,7 @@ void machine_free(struct machine *m)
 	machine_blk_free(m);
 	for (int i = 0; i < m->nct; i++)
 		cyclictest_free(&m->ct[i]);
+	machine_pingpong_free(m);
 	free(m->ct);
 	free(m->vcpus);
 	free(m->guests);

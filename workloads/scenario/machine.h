@@ -18,6 +18,7 @@
 #include "models/vcpu/vcpu.h"
 #include "workloads/cyclictest.h"
 #include "workloads/host_load.h"
+#include "workloads/pingpong.h"
 
 struct machine_vm {
 	struct kvm_vm_haltpoll hp;
@@ -51,6 +52,8 @@ struct machine {
 	struct cyclictest_thread *ct; /* every VM's cyclictest threads, in VM order */
 	int nct;
 	struct machine_blk **blk; /* per VM its virtio-blk disk and fio (machine_blk.h), or NULL */
+	struct pingpong *pp; /* the VMs' ping-pong loops (pingpong_run.h), of VMs pp_vm[] */
+	int *pp_vm, npp;
 	uint64_t **masks; /* host tasks' affinity masks */
 	int nmasks;
 };

@@ -93,6 +93,8 @@ static const struct cfg_key vm_keys[] = {
 	  .sub = &cyclictest_section },
 	{ "lock", CFG_SECTION, V(lock), NULL, NULL, 0, 0,
 	  "a spinlock the VM's vCPUs share (lock-holder preemption, pause-loop exiting)", .sub = &vm_lock_section },
+	{ "pingpong", CFG_SECTION, V(pingpong), NULL, NULL, 0, 0,
+	  "a closed loop between two vCPUs: IPI or futex ping-pong (docs/ipi.md)", .sub = &pingpong_section },
 	{ "guest_haltpoll", CFG_SECTION, V(guest_haltpoll), NULL, NULL, 0, 0,
 	  "the guest's cpuidle-haltpoll driver and governor", .sub = &guest_haltpoll_section },
 	{ "fio", CFG_SECTION, V(fio), NULL, NULL, 0, 0, "fio in the guest on a virtio-blk disk", .sub = &fio_section },
@@ -313,6 +315,9 @@ static int check_vm(struct scenario *s, const struct vm_conf *vm, const struct c
 		conf_errorf(err, at(vmap, "lock.hold"), p, "the spinlock and pause-loop exiting are modelled for x86 only");
 		return -1;
 	}
+	if (pingpong_check(&vm->pingpong, vm->vcpus, vm->apic == 0 /* x2apic */, e->arch == KVM_ARCH_X86, e, s->kernel,
+			   at(vmap, "pingpong") != vmap ? at(vmap, "pingpong") : NULL, path, err))
+		return -1;
 	if (vm->guest_haltpoll.enabled) {
 		struct guest_haltpoll_conf *g = (struct guest_haltpoll_conf *)&vm->guest_haltpoll;
 		char msg[200];

@@ -19,6 +19,7 @@
 #include "models/cpuidle/haltpoll.h"
 #include "workloads/cyclictest.h"
 #include "workloads/fio.h"
+#include "workloads/pingpong.h"
 #include "sim/source.h"
 
 /* Another MSI-raising device of a VM (vm.devices). */
@@ -66,6 +67,7 @@ struct vm_conf {
 	struct dist task_work;
 	struct cyclictest_conf cyclictest;
 	struct vm_lock_conf lock;
+	struct pingpong_conf pingpong;
 	struct guest_haltpoll_conf guest_haltpoll;
 	struct fio_conf fio;                 /* workloads/fio.h */
 	struct virtio_blk_conf virtio_blk;
