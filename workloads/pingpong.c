@@ -93,9 +93,11 @@ static void think_over(struct guest_cpu *g, void *ctx)
 static void completed(struct pingpong *p, struct guest_cpu *g)
 {
 	sim_time_t rtt = sim_now(g->sim) - p->t0;
-	p->round_trips++;
-	p->rtt_sum += rtt;
-	sim_hist_record(&p->rtt, rtt / SIM_NS);
+	if (p->t0 >= p->since) {
+		p->round_trips++;
+		p->rtt_sum += rtt;
+		sim_hist_record(&p->rtt, rtt / SIM_NS);
+	}
 	sim_time_t think = dist_sample(&p->conf->think, p->rng);
 	if (think > 0)
 		guest_timer_start(g, p->timer, sim_now(g->sim) + think);
@@ -230,6 +232,7 @@ int pingpong_start(struct pingpong *p, const struct pingpong_conf *c, struct gue
 void pingpong_stats_reset(struct pingpong *p)
 {
 	p->round_trips = p->ipis = p->polling_wakes = 0;
+	p->since = sim_now(p->g[0]->sim);
 	p->rtt_sum = 0;
 	sim_hist_free(&p->rtt);
 	sim_hist_init(&p->rtt);

@@ -62,6 +62,7 @@ struct pingpong {
 	struct guest_timer *timer;
 	gsl_rng *rng;
 	sim_time_t t0; /* the round trip in flight began */
+	sim_time_t since; /* statistics start: a round trip begun before is not counted */
 	/* results (since the warm-up) */
 	uint64_t round_trips, ipis, polling_wakes; /* wake-ups sent as IPIs; seen by a polling CPU */
 	sim_time_t rtt_sum;
