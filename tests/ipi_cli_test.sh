@@ -47,6 +47,22 @@ check(r["host"]["cpu_ps"]["host"] > 5 * r["none"]["cpu_ps"]["host"], "host polli
 sys.exit(0 if ok else 1)
 PY
 
+# compare takes the round trips (--metric rtt): no polling is a regression against host polling
+"$K" compare "$T/host.json" "$T/none.json" --metric rtt > "$T/cmp" 2>&1
+[ $? -eq 1 ] || fail "compare --metric rtt: no regression found without polling"
+grep -qE '^rtt +n +[1-9]' "$T/cmp" || fail "compare shows no rtt rows"
+"$K" compare "$T/host.json" "$T/host.json" --metric rtt > /dev/null 2>&1 || fail "compare --metric rtt of a run with itself"
+# and a sweep's results carry them
+"$K" sweep "$sc" --grid kvm.halt_poll_ns=0,200000 --set duration=50ms -o "$T/sw" --quiet > /dev/null 2>&1 || fail "sweep"
+python3 - "$T/sw/results.csv" <<'PY' || fail "sweep columns"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+ok = len(rows) == 2 and all(float(r["rtt_n"]) > 0 and float(r["transactions_per_s"]) > 0 for r in rows)
+ok = ok and float(rows[0]["rtt_mean_ns"]) > float(rows[1]["rtt_mean_ns"])
+print("" if ok else f"FAIL: {rows}")
+sys.exit(0 if ok else 1)
+PY
+
 # the table, and the tracepoints of the sender's x2APIC ICR write, on the sender's thread
 "$K" run "$sc" --duration 50ms > "$T/out" || fail "summary"
 grep -qE '^vm0 +ipi +[1-9][0-9]* ' "$T/out" || fail "no ping-pong row in the summary"

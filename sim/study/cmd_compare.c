@@ -47,12 +47,14 @@ struct cmp_opts {
 	bool no_limits, per_vcpu, fail_on_ks, quiet;
 	bool metric[3]; /* wake, irq, clat (fio's completion latency) */
 	bool metric_auto; /* no --metric: clat too when both sides ran fio */
+	bool metric[3]; /* wake, irq, rtt */
 	double alpha;
 	uint64_t nboot, seed;
 	const char *json_path;
 };
 
 static const char *const kinds[3] = { "wake", "irq", "clat" };
+static const char *const kinds[3] = { "wake", "irq", "rtt" };
 static const char *const default_limits[] = { "p50=5%", "p90=5%", "p99=5%", "p99.9=10%" };
 
 /* compare_usage - the --help text. */
@@ -74,6 +76,9 @@ static void compare_usage(FILE *f)
 		"  --metric M            wake (interrupts that found the vCPU halted), irq (all) or clat\n"
 		"                        (fio's completion latency); repeatable or comma-separated\n"
 		"                        (default: wake and irq over all vCPUs, and clat when both ran fio)\n"
+		"  --metric M            wake (interrupts that found the vCPU halted), irq (all) or rtt\n"
+		"                        (vm.pingpong round trips); repeatable or comma-separated\n"
+		"                        (default: wake and irq, over all vCPUs)\n"
 		"  --per-vcpu            also compare each vCPU (matched by name)\n"
 		"  --max-regression S=L  allowed growth of statistic S (p50, p90, p99, p99.9, max) as a\n"
 		"                        percentage (5%%) or a time (2us); METRIC.S=L for one metric;\n"
@@ -367,6 +372,8 @@ static int parse_metrics(struct cmp_opts *o, const char *arg)
 		int k = !strcmp(t, "wake") ? 0 : !strcmp(t, "irq") ? 1 : !strcmp(t, "clat") ? 2 : -1;
 		if (k < 0) {
 			cli_error(CMD, "--metric: unknown metric \"%s\" (wake, irq, clat)", t);
+		int k = !strcmp(t, "wake") ? 0 : !strcmp(t, "irq") ? 1 : !strcmp(t, "rtt") ? 2 : -1;
+			cli_error(CMD, "--metric: unknown metric \"%s\" (wake, irq, rtt)", t);
 			free(s);
 			return EXIT_BAD_INPUT;
 		}
@@ -431,6 +438,8 @@ static int run_compare(const struct cmp_opts *o, const struct cmp_side *bs, cons
 			continue;
 		rc = compare_metric(o, bs, cs, kinds[k], NULL, &v);
 		for (size_t i = 0; o->per_vcpu && k < 2 && !rc && i < json_array_size(bn); i++)
+		if (!o->metric[k])
+		for (size_t i = 0; o->per_vcpu && k != 2 && !rc && i < json_array_size(bn); i++)
 			rc = compare_metric(o, bs, cs, kinds[k], json_string_value(json_array_get(bn, i)), &v);
 	}
 	json_decref(bn);

@@ -3,6 +3,7 @@
 #include "sim/err.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +38,14 @@ const struct runsum_desc runsum_desc[RS_N] = {
 	[RS_FIO_IOPS] = { "fio_iops", "%.0f", "fio IOPS (all VMs)", 0 },
 	[RS_FIO_CLAT_P50] = { "fio_clat_p50_ns", "%.0f", "fio completion latency, p50 (ns)", 0 },
 	[RS_FIO_CLAT_P99] = { "fio_clat_p99_ns", "%.0f", "fio completion latency, p99 (ns)", 0 },
+	[RS_RTT_N] = { "rtt_n", "%.0f", "ping-pong round trips", 1 },
+	[RS_RTT_MEAN] = { "rtt_mean_ns", "%.1f", "ping-pong round trip, mean (ns)", 0 },
+	[RS_RTT_P50] = { "rtt_p50_ns", "%.0f", "ping-pong round trip, p50 (ns)", 0 },
+	[RS_RTT_P90] = { "rtt_p90_ns", "%.0f", "ping-pong round trip, p90 (ns)", 0 },
+	[RS_RTT_P99] = { "rtt_p99_ns", "%.0f", "ping-pong round trip, p99 (ns)", 0 },
+	[RS_RTT_P999] = { "rtt_p999_ns", "%.0f", "ping-pong round trip, p99.9 (ns)", 0 },
+	[RS_RTT_MAX] = { "rtt_max_ns", "%.0f", "ping-pong round trip, max (ns)", 0 },
+	[RS_TPS] = { "transactions_per_s", "%.1f", "ping-pong transactions per second", 0 },
 };
 
 int runsum_find(const char *name)
@@ -99,15 +108,16 @@ int runsum_latency(const json_t *j, const char *kind, const char *vcpu, struct s
 	size_t i;
 	const json_t *v;
 	int found = 0;
-	json_array_foreach(json_object_get(j, "vcpus"), i, v)
+	bool rtt = !strcmp(kind, "rtt"); /* the ping-pong loops' round trips, named by their measuring vCPU */
+	json_array_foreach(json_object_get(j, rtt ? "pingpong" : "vcpus"), i, v)
 	{
-		const char *name = json_string_value(json_object_get(v, "name"));
+		const char *name = json_string_value(json_object_get(v, rtt ? "from" : "name"));
 		if (vcpu && (!name || strcmp(name, vcpu)))
 			continue;
 		found = 1;
 		struct sim_hist one;
 		const char *w;
-		const json_t *lat = json_object_get(json_object_get(v, "latency"), kind);
+		const json_t *lat = rtt ? json_object_get(v, "rtt") : json_object_get(json_object_get(v, "latency"), kind);
 		uint64_t n;
 		char e[160];
 		if (hist_counts(lat, &n, e, sizeof(e))) {
@@ -185,6 +195,31 @@ static void sched_figures(const json_t *j, struct runsum *s, double dur)
 	}
 }
 
+/* pingpong_figures - the ping-pong loops' round trips and rate (NaN without a loop). */
+static void pingpong_figures(const json_t *j, struct runsum *s)
+{
+	const json_t *arr = json_object_get(j, "pingpong"), *p;
+	size_t i;
+	if (!json_array_size(arr))
+		return;
+	struct sim_hist all;
+	sim_hist_init(&all);
+	double tps = 0;
+	json_array_foreach(arr, i, p)
+	{
+		struct sim_hist one;
+		const char *w;
+		tps += num(json_object_get(p, "transactions_per_s"));
+		if (sim_hist_from_json(json_object_get(p, "rtt"), &one, &w))
+			continue;
+		sim_hist_merge(&all, &one);
+		sim_hist_free(&one);
+	}
+	set_latency(s, RS_RTT_N, &all);
+	s->v[RS_TPS] = tps;
+	sim_hist_free(&all);
+}
+
 int runsum_from_json(const json_t *j, struct runsum *s, char *why, size_t len)
 {
 	if (runsum_check(j, why, len))
@@ -258,6 +293,7 @@ int runsum_from_json(const json_t *j, struct runsum *s, char *why, size_t len)
 		}
 		sim_hist_free(&h);
 	}
+	pingpong_figures(j, s);
 	return 0;
 }
 

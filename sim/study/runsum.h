@@ -45,6 +45,14 @@ enum runsum_metric {
 	RS_FIO_IOPS,       /* fio: every VM's IOPS (runs with "fio") */
 	RS_FIO_CLAT_P50,   /* fio: completion latency over every job, ns */
 	RS_FIO_CLAT_P99,
+	RS_RTT_N,          /* ping-pong round trips (vm.pingpong), over every VM's loop; then as RS_WAKE_* */
+	RS_RTT_MEAN,
+	RS_RTT_P50,
+	RS_RTT_P90,
+	RS_RTT_P99,
+	RS_RTT_P999,
+	RS_RTT_MAX,
+	RS_TPS,            /* ping-pong transactions per second, summed over the loops */
 	RS_N
 };
 
