@@ -70,6 +70,23 @@ grep -qE '^vm0 +ipi +[1-9][0-9]* ' "$T/out" || fail "no ping-pong row in the sum
 grep -q 'CPU 0/KVM-[0-9]* .*kvm_apic_ipi: *dst 1 vec 251 (Fixed|physical|de-assert|edge|dst)' "$T/trace.txt" ||
   fail "no kvm_apic_ipi from vCPU 0 to 1"
 grep -q 'CPU 0/KVM-[0-9]* .*kvm_msr: *msr_write 830 = 0x1000000fb' "$T/trace.txt" || fail "no ICR MSR write"
+# trace check reads the IPIs back: every kvm_apic_ipi line, and the halts they reached (the responder's
+# every halt ends by one, the sender's wait for the reply too; its think time ends by its timer)
+"$K" trace check "$T/trace.txt" --kernel 6.12 > "$T/check" || fail "trace check"
+n=$(grep -c 'kvm_apic_ipi:' "$T/trace.txt")
+grep -qE "^IPIs: $n sent \(kvm_apic_ipi\); halts an IPI reached: [1-9][0-9]* of [1-9][0-9]*\$" "$T/check" ||
+  fail "trace check: $(grep IPIs "$T/check") (expected $n IPIs)"
+python3 - "$T/check" <<'PY' || fail "trace check: IPI halts"
+import re, sys
+m = re.search(r"halts an IPI reached: (\d+) of (\d+)", open(sys.argv[1]).read())
+ipi, halts = int(m[1]), int(m[2])
+# per round trip: vCPU 1 halts once (woken by the request), vCPU 0 twice (reply; think timer)
+sys.exit(0 if 0.55 * halts < ipi < 0.8 * halts else 1)
+PY
+printf 'x 1 [000] 1.000000: kvm_apic_ipi: dst 1 vec 251 (Fixed|sideways|de-assert|edge|dst)\n' > "$T/bad.trace"
+"$K" trace check "$T/bad.trace" --kernel 6.12 > /dev/null 2> "$T/bad.err"
+[ $? -eq 2 ] || fail "a malformed kvm_apic_ipi is not bad input"
+grep -q 'bad.trace:1: kvm_apic_ipi: expected' "$T/bad.err" || fail "bad kvm_apic_ipi: $(cat "$T/bad.err")"
 # with PV send-IPI: a VMCALL and kvm_hypercall (nr 10 = KVM_HC_SEND_IPI), no ICR write
 "$K" run "$sc" --quiet --duration 5ms --set warmup=0 --set vm.pingpong.pv_send_ipi=true --trace "$T/pv.txt" || fail "pv"
 grep -q 'kvm_hypercall: *nr 0xa a0 0x1 a1 0x0 a2 0x1 a3 0xfb' "$T/pv.txt" || fail "no KVM_HC_SEND_IPI"

@@ -94,6 +94,9 @@ static int report(const struct trace_check *c, const struct trace_stats *st, con
 	       sum.reproduced, sum.decisions,
 	       sum.decisions ? 100.0 * (double)sum.reproduced / (double)sum.decisions : 100.0,
 	       sum.model_decisions - sum.reproduced, sum.halts_agree, sum.halts);
+	if (c->ipis)
+		printf("IPIs: %" PRIu64 " sent (kvm_apic_ipi); halts an IPI reached: %" PRIu64 " of %" PRIu64 "\n", c->ipis,
+		       sum.ipi_halts, sum.halts);
 	if (c->unmatched)
 		printf("note: %" PRIu64 " kvm_halt_poll_ns event(s) after a thread's last kvm_vcpu_wakeup were not "
 		       "checked\n",

@@ -143,10 +143,39 @@ static void start(struct trace_check *c, struct check_vcpu *cv, uint32_t hpn)
 	cv->nrec = nrec;
 }
 
+/* ipi_event - kvm_apic_ipi: an IPI reaching a halted vCPU of the trace (physical destination, or a
+ * shorthand, matched by vcpu id as the APIC ID) marks that halt. */
+static void ipi_event(struct trace_check *c, const struct trace_event *ev)
+{
+	c->ipis++;
+	long from = pid_map_get(&c->by_pid, ev->pid);
+	uint32_t self = from >= 0 ? c->vcpus[from]->v.vcpu_id : UINT32_MAX;
+	for (size_t i = 0; i < c->nvcpus; i++) {
+		struct check_vcpu *cv = c->vcpus[i];
+		uint32_t id = cv->v.vcpu_id;
+		bool hit = ev->ipi.shorthand == 1   ? (long)i == from
+			   : ev->ipi.shorthand == 2 ? true
+			   : ev->ipi.shorthand == 3 ? (long)i != from && id != self
+						    : !ev->ipi.logical && ev->ipi.dest_id == id && (long)i != from;
+		if (hit && cv->halted)
+			cv->ipi_in_halt = true;
+	}
+}
+
 /* trace_check_event - collect decisions; a wake-up runs its halt (or holds it until the start is known). */
 int trace_check_event(void *ctx, const struct trace_event *ev)
 {
 	struct trace_check *c = ctx;
+	if (ev->type == KEV_APIC_IPI) {
+		ipi_event(c, ev);
+		return 0;
+	}
+	if (ev->type == KEV_EXIT && ev->exit.is_hlt) { /* only threads the checker knows (no new rows) */
+		long at = pid_map_get(&c->by_pid, ev->pid);
+		if (at >= 0)
+			c->vcpus[at]->halted = true;
+		return 0;
+	}
 	if (ev->type == KEV_HALT_POLL_NS) {
 		struct check_vcpu *cv = vcpu_of(c, ev);
 		if (!cv->vcpu_id_known) { /* the event's own vcpu id is the truth */
@@ -163,6 +192,8 @@ int trace_check_event(void *ctx, const struct trace_event *ev)
 	if (ev->type != KEV_VCPU_WAKEUP)
 		return 0;
 	struct check_vcpu *cv = vcpu_of(c, ev);
+	cv->ipi_halts += cv->halted && cv->ipi_in_halt;
+	cv->halted = cv->ipi_in_halt = false;
 	struct check_halt hl = { ev->wakeup.ns, ev->wakeup.waited, ev->wakeup.valid, ev->line };
 	if (!cv->started) {
 		if (c->conf.initial_hpn >= 0)
@@ -207,6 +238,7 @@ void trace_check_totals(const struct trace_check *c, struct check_vcpu *sum)
 		sum->reproduced += cv->reproduced;
 		sum->model_decisions += cv->model_decisions;
 		sum->rec_dropped += cv->rec_dropped;
+		sum->ipi_halts += cv->ipi_halts;
 	}
 }
 

@@ -84,6 +84,8 @@ struct check_vcpu {
 
 	uint64_t halts, halts_agree, decisions, reproduced, model_decisions;
 	long first_divergence; /* line, or 0 */
+	bool halted, ipi_in_halt; /* between its HLT exit and its wake-up; an IPI reached it meanwhile */
+	uint64_t ipi_halts;       /* halts an IPI reached (kvm_apic_ipi to this vCPU while halted) */
 };
 
 struct trace_check {
@@ -95,6 +97,7 @@ struct trace_check {
 	struct pid_map by_pid;
 	struct check_divergence first;
 	uint64_t unmatched; /* recorded decisions with no wake-up after them (trace cut short) */
+	uint64_t ipis;      /* kvm_apic_ipi events: IPIs the vCPUs sent by ICR writes */
 };
 
 /* trace_check_init - set up the model VM; -1 with a message if the policy rejects its parameters. */

@@ -27,6 +27,7 @@ static const char *const event_names[KEV_N] = {
 	[KEV_APIC_ACCEPT_IRQ] = "kvm_apic_accept_irq",
 	[KEV_MSI_SET_IRQ] = "kvm_msi_set_irq",
 	[KEV_HV_TIMER_STATE] = "kvm_hv_timer_state",
+	[KEV_APIC_IPI] = "kvm_apic_ipi",
 };
 
 /* What each payload looks like, for error messages. */
@@ -44,6 +45,7 @@ static const char *const event_forms[KEV_N] = {
 	[KEV_APIC_ACCEPT_IRQ] = "apicid ID vec N (MODE|edge|level)",
 	[KEV_MSI_SET_IRQ] = "dst D vec N (MODE|physical|logical|edge|level[|rh])",
 	[KEV_HV_TIMER_STATE] = "vcpu_id ID hv_timer N",
+	[KEV_APIC_IPI] = "dst D vec N (MODE|physical|logical|assert|de-assert|edge|level|dst|self|all|all-but-self)",
 };
 
 /* trace_event_name - the tracepoint name of an event type. */
@@ -330,6 +332,25 @@ static bool parse_mode(struct cur *c, char *dm)
 	return true;
 }
 
+/* parse_apic_ipi - "dst %x vec %u (%s|%s|%s|%s|%s)": mode, destination mode, level, trigger, shorthand. */
+static bool parse_apic_ipi(struct cur *c, struct trace_event *ev)
+{
+	static const char *const dmode[] = { "physical|", "logical|" };
+	static const char *const lvl[] = { "de-assert|", "assert|" };
+	static const char *const trig[] = { "edge|", "level|" };
+	static const char *const sh[] = { "dst)", "self)", "all-but-self)", "all)" }; /* the longer "all" first */
+	int d, l, t, s;
+	if (!lit(c, "dst ") || !u32num(c, 16, &ev->ipi.dest_id) || !lit(c, " vec ") || !u32num(c, 10, &ev->ipi.vec) ||
+	    !lit(c, " (") || !parse_mode(c, ev->ipi.dm) || !lit(c, "|") || !word(c, dmode, 2, &d) ||
+	    !word(c, lvl, 2, &l) || !word(c, trig, 2, &t) || !word(c, sh, 4, &s))
+		return false;
+	ev->ipi.logical = d == 1;
+	ev->ipi.assert_ = l == 1;
+	ev->ipi.level = t == 1;
+	ev->ipi.shorthand = s == 2 ? 3 : s == 3 ? 2 : s;
+	return done(c);
+}
+
 /* parse_accept_irq - "apicid %x vec %u (%s|%s)", older kernels adding " (coalesced)". */
 static bool parse_accept_irq(struct cur *c, struct trace_event *ev)
 {
@@ -407,6 +428,9 @@ int trace_event_parse(struct trace_event *ev, const char *payload, char *err, si
 		break;
 	case KEV_HV_TIMER_STATE:
 		ok = parse_hv_timer_state(&c, ev);
+		break;
+	case KEV_APIC_IPI:
+		ok = parse_apic_ipi(&c, ev);
 		break;
 	default:
 		snprintf(err, errlen, "not a kvm event kvmsim reads");

@@ -8,7 +8,7 @@
  *
  *   kvm_exit kvm_entry kvm_vcpu_wakeup kvm_halt_poll_ns kvm_msr kvm_apic
  *   kvm_eoi kvm_pv_eoi kvm_inj_virq kvm_apic_accept_irq kvm_msi_set_irq
- *   kvm_hv_timer_state
+ *   kvm_hv_timer_state kvm_apic_ipi
  *
  * Field names follow the tracepoints' own (TP_STRUCT__entry) names.
  */
@@ -33,6 +33,7 @@ enum trace_ev {
 	KEV_APIC_ACCEPT_IRQ,
 	KEV_MSI_SET_IRQ,
 	KEV_HV_TIMER_STATE,
+	KEV_APIC_IPI,
 	KEV_N,
 };
 
@@ -119,6 +120,12 @@ struct trace_event {
 		struct {
 			uint32_t vcpu_id, hv_timer;
 		} hvt;
+		struct {
+			uint32_t dest_id, vec;
+			char dm[8];
+			bool logical, assert_, level;
+			int shorthand; /* 0 dst, 1 self, 2 all, 3 all-but-self */
+		} ipi;
 	};
 };
 
