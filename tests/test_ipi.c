@@ -254,6 +254,11 @@ static void test_polling_shortens_round_trip(void **state)
 	double m2 = (double)r2->m.pp[0].rtt_sum / (double)r2->m.pp[0].round_trips;
 	assert_true(m1 < 0.7 * m0);
 	assert_true(m2 < 0.7 * m0);
+	/* the responder's halts end by IPIs: with host polling they are successful, valid polls */
+	const struct kvm_vcpu_stat *st = &r1->m.vcpus[1].hp.stat;
+	assert_true(st->halt_successful_poll > r1->m.pp[0].round_trips * 9 / 10);
+	assert_int_equal(st->halt_poll_invalid, 0);
+	assert_int_equal(r0->m.vcpus[1].hp.stat.halt_successful_poll, 0);
 	run_free(r0);
 	run_free(r1);
 	run_free(r2);
