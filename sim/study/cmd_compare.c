@@ -45,16 +45,13 @@ struct cmp_opts {
 	struct limit *limits;
 	size_t nlimits;
 	bool no_limits, per_vcpu, fail_on_ks, quiet;
-	bool metric[3]; /* wake, irq, clat (fio's completion latency) */
+	bool metric[CMP_NMETRICS]; /* cmp_metric_kinds */
 	bool metric_auto; /* no --metric: clat too when both sides ran fio */
-	bool metric[3]; /* wake, irq, rtt */
 	double alpha;
 	uint64_t nboot, seed;
 	const char *json_path;
 };
 
-static const char *const kinds[3] = { "wake", "irq", "clat" };
-static const char *const kinds[3] = { "wake", "irq", "rtt" };
 static const char *const default_limits[] = { "p50=5%", "p90=5%", "p99=5%", "p99.9=10%" };
 
 /* compare_usage - the --help text. */
@@ -73,12 +70,10 @@ static void compare_usage(FILE *f)
 		"warning goes to stderr when the runs differ in scenario, duration or kernel.\n\n"
 		"  --base RUN|DIR        a baseline run, or a sweep's runs; repeatable\n"
 		"  --cand RUN|DIR        a candidate run, or a sweep's runs; repeatable\n"
-		"  --metric M            wake (interrupts that found the vCPU halted), irq (all) or clat\n"
-		"                        (fio's completion latency); repeatable or comma-separated\n"
-		"                        (default: wake and irq over all vCPUs, and clat when both ran fio)\n"
-		"  --metric M            wake (interrupts that found the vCPU halted), irq (all) or rtt\n"
-		"                        (vm.pingpong round trips); repeatable or comma-separated\n"
-		"                        (default: wake and irq, over all vCPUs)\n"
+		"  --metric M            wake (interrupts that found the vCPU halted), irq (all), clat\n"
+		"                        (fio's completion latency) or rtt (vm.pingpong round trips);\n"
+		"                        repeatable or comma-separated (default: wake and irq over all\n"
+		"                        vCPUs, and clat when both ran fio)\n"
 		"  --per-vcpu            also compare each vCPU (matched by name)\n"
 		"  --max-regression S=L  allowed growth of statistic S (p50, p90, p99, p99.9, max) as a\n"
 		"                        percentage (5%%) or a time (2us); METRIC.S=L for one metric;\n"
@@ -115,9 +110,9 @@ static int parse_limit(struct cmp_opts *o, const char *arg)
 	const char *q = stat;
 	const char *dot = strchr(stat, '.');
 	/* "p99.9" has a dot of its own: a metric prefix is a known metric name */
-	for (int k = 0; k < 3; k++)
-		if (dot && (size_t)(dot - stat) == strlen(kinds[k]) && !strncmp(stat, kinds[k], strlen(kinds[k]))) {
-			strcpy(l.metric, kinds[k]);
+	for (int k = 0; k < CMP_NMETRICS; k++)
+		if (dot && (size_t)(dot - stat) == strlen(cmp_metric_kinds[k]) && !strncmp(stat, cmp_metric_kinds[k], strlen(cmp_metric_kinds[k]))) {
+			strcpy(l.metric, cmp_metric_kinds[k]);
 			q = dot + 1;
 		}
 	for (int i = 0; i < ST_NQ; i++)
@@ -369,11 +364,9 @@ static int parse_metrics(struct cmp_opts *o, const char *arg)
 {
 	char *s = xstrdup(arg), *save = NULL;
 	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int k = !strcmp(t, "wake") ? 0 : !strcmp(t, "irq") ? 1 : !strcmp(t, "clat") ? 2 : -1;
+		int k = cmp_metric_find(t);
 		if (k < 0) {
-			cli_error(CMD, "--metric: unknown metric \"%s\" (wake, irq, clat)", t);
-		int k = !strcmp(t, "wake") ? 0 : !strcmp(t, "irq") ? 1 : !strcmp(t, "rtt") ? 2 : -1;
-			cli_error(CMD, "--metric: unknown metric \"%s\" (wake, irq, rtt)", t);
+			cli_error(CMD, "--metric: unknown metric \"%s\" (wake, irq, clat, rtt)", t);
 			free(s);
 			return EXIT_BAD_INPUT;
 		}
@@ -433,14 +426,12 @@ static int run_compare(const struct cmp_opts *o, const struct cmp_side *bs, cons
 	}
 	int rc = 0;
 	bool fio = bs->n && cs->n && json_object_get(bs->docs[0], "fio") && json_object_get(cs->docs[0], "fio");
-	for (int k = 0; k < 3 && !rc; k++) {
+	for (int k = 0; k < CMP_NMETRICS && !rc; k++) {
 		if (!o->metric[k] && !(k == 2 && o->metric_auto && fio))
 			continue;
-		rc = compare_metric(o, bs, cs, kinds[k], NULL, &v);
-		for (size_t i = 0; o->per_vcpu && k < 2 && !rc && i < json_array_size(bn); i++)
-		if (!o->metric[k])
-		for (size_t i = 0; o->per_vcpu && k != 2 && !rc && i < json_array_size(bn); i++)
-			rc = compare_metric(o, bs, cs, kinds[k], json_string_value(json_array_get(bn, i)), &v);
+		rc = compare_metric(o, bs, cs, cmp_metric_kinds[k], NULL, &v);
+		for (size_t i = 0; o->per_vcpu && k < 2 && !rc && i < json_array_size(bn); i++) /* wake, irq */
+			rc = compare_metric(o, bs, cs, cmp_metric_kinds[k], json_string_value(json_array_get(bn, i)), &v);
 	}
 	json_decref(bn);
 	if (rc) {

@@ -205,3 +205,13 @@ int cmp_side_hists(const struct cmp_side *s, const char *kind, const char *vcpu,
 		}
 	return 0;
 }
+
+const char *const cmp_metric_kinds[CMP_NMETRICS] = { "wake", "irq", "clat", "rtt" };
+
+int cmp_metric_find(const char *name)
+{
+	for (int i = 0; i < CMP_NMETRICS; i++)
+		if (!strcmp(name, cmp_metric_kinds[i]))
+			return i;
+	return -1;
+}

@@ -38,4 +38,10 @@ void cmp_warn_differ(const char *cmd, const struct cmp_side *base, const struct 
 int cmp_side_hists(const struct cmp_side *s, const char *kind, const char *vcpu, struct sim_hist *h, char *why,
 		   size_t len);
 
+/* The latency metrics compare knows: wake, irq (per vCPU), clat (fio's), rtt (the ping-pong's round trips). */
+#define CMP_NMETRICS 4
+extern const char *const cmp_metric_kinds[CMP_NMETRICS];
+/* cmp_metric_find - the index of metric `name`, or -1. */
+int cmp_metric_find(const char *name);
+
 #endif
