@@ -375,6 +375,8 @@ static int run_with_path(const struct replay_trace *t, const struct replay_model
 			 struct sim_trace *st,
 			 char *err, size_t errlen)
 {
+	memset(r, 0, sizeof(*r)); /* the caller frees it, whatever happens here */
+	sim_hist_init(&r->wake_lat);
 	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char dir[4096], path[4200];
 	snprintf(dir, sizeof(dir), "%s/kvmsim-replay-XXXXXX", tmp);
@@ -429,6 +431,8 @@ int replay_run(const struct replay_trace *t, const struct replay_model *m, const
 	if (t->work_gap || (m->calibrate_idle && t->slept_measured)) {
 		struct sim_trace st0;
 		struct replay_result r0;
+		memset(&r0, 0, sizeof(r0)); /* freed even if the run could not start */
+		sim_hist_init(&r0.wake_lat);
 		sim_trace_init(&st0);
 		int rc = run_with_path(t, m, col, INT64_MAX, -1, 0, &r0, &st0, err, errlen);
 		replay_result_free(&r0);
