@@ -13,8 +13,9 @@
 extern const struct cli_cmd machine_commands[]; /* workloads/scenario/commands.c */
 extern const struct cli_cmd study_commands[];   /* sim/study/commands.c */
 extern const struct cli_cmd trace_commands[];   /* traces/commands.c */
+extern const struct cli_cmd fleet_commands[];   /* fleet/commands.c */
 
-const struct cli_cmd *const cli_tables[] = { machine_commands, study_commands, trace_commands, NULL };
+const struct cli_cmd *const cli_tables[] = { machine_commands, study_commands, trace_commands, fleet_commands, NULL };
 
 #define FOR_EACH_CMD(c)                                                                          \
 	for (const struct cli_cmd *const *t_ = cli_tables; *t_; t_++)                             \

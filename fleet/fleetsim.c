@@ -1,0 +1,392 @@
+/* fleetsim.c - the fleet on SimGrid, one engine per child process (see fleetsim.h). */
+#include "fleet/fleetsim.h"
+#include "sim/cli.h"
+#include "sim/err.h"
+#include "sim/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/exec.h>
+#include <simgrid/host.h>
+#include <simgrid/plugins/energy.h>
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+	while (n) {
+		ssize_t r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* engine_start - SimGrid in this (child) process, quiet but for errors, with the energy plugin */
+static void engine_start(const char *platform)
+{
+	int ac = 2;
+	char *av[] = { "kvmsim", "--log=root.thres:error", NULL };
+	simgrid_init(&ac, av);
+	sg_host_energy_plugin_init();
+	simgrid_load_platform(platform);
+}
+
+/* sg_error - SimGrid's reason from its stderr: "Parse error at FILE:LINE: ..." becomes
+ * "FILE: line LINE: ..."; otherwise the last error line's message. */
+static void sg_error(const char *errpath, const char *platform, char *why, size_t len)
+{
+	FILE *f = fopen(errpath, "r");
+	char line[1024], last[1024] = "";
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		const char *m = strstr(line, "] ");
+		m = m ? m + 2 : line;
+		const char *e = strstr(m, "/ERROR] ");
+		if (e)
+			m = e + 8;
+		if (!strncmp(m, "Exiting now", 11) || !*m)
+			continue;
+		const char *pe = strstr(m, "Parse error at ");
+		if (pe) {
+			const char *file = pe + 15, *colon = strchr(file, ':');
+			long ln = colon ? strtol(colon + 1, NULL, 10) : 0;
+			const char *msg = colon ? strchr(colon + 1, ':') : NULL;
+			errf(why, len, "%s: line %ld: %s", platform, ln, msg ? msg + 2 : m);
+			fclose(f);
+			return;
+		}
+		snprintf(last, sizeof(last), "%s", m);
+	}
+	if (f)
+		fclose(f);
+	errf(why, len, "%s: %s", platform, last[0] ? last : "SimGrid could not load this platform");
+}
+
+/* in_child - fork; the child's stderr goes to errpath and it runs fn(arg, fd) writing to a pipe. */
+static pid_t in_child(const char *errpath, void (*fn)(const void *, int), const void *arg, int *rfd)
+{
+	int p[2];
+	if (pipe(p))
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		close(p[0]);
+		int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (e >= 0)
+			dup2(e, 2);
+		fn(arg, p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	*rfd = p[0];
+	return pid;
+}
+
+static void platform_child(const void *arg, int fd)
+{
+	engine_start(arg);
+	size_t n = sg_host_count();
+	sg_host_t *hl = sg_host_list();
+	struct fleet_hostinfo *h = xcalloc(n ? n : 1, sizeof(*h));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(h[i].name, sizeof(h[i].name), "%s", sg_host_get_name(hl[i]));
+		h[i].cores = sg_host_core_count(hl[i]);
+		h[i].speed = sg_host_get_pstate_speed(hl[i], 0);
+		if (!sg_host_get_property_value(hl[i], "wattage_per_state")) {
+			fprintf(stderr, "[0] [fleet/ERROR] host %s: no wattage_per_state property "
+					"(expected Idle:OneCore:AllCores watts per pstate)\n", h[i].name);
+			_exit(3);
+		}
+		h[i].watt_idle = sg_host_get_wattmin_at(hl[i], 0);
+		h[i].watt_max = sg_host_get_wattmax_at(hl[i], 0);
+	}
+	if (write_all(fd, &n, sizeof(n)) || write_all(fd, h, n * sizeof(*h)))
+		_exit(1);
+	_exit(0);
+}
+
+/* tmp_err - a temporary file name for a child's stderr */
+static void tmp_err(char *buf, size_t len)
+{
+	const char *t = getenv("TMPDIR");
+	snprintf(buf, len, "%s/kvmsim-fleet.%d.err", t && *t ? t : "/tmp", (int)getpid());
+}
+
+int fleet_platform(const char *path, struct fleet_hostinfo **hosts, size_t *n, char *why, size_t len)
+{
+	if (access(path, R_OK))
+		return errf(why, len, "%s: %s", path, strerror(errno)), EXIT_BAD_INPUT;
+	char err[512];
+	tmp_err(err, sizeof(err));
+	int fd;
+	pid_t pid = in_child(err, platform_child, path, &fd);
+	if (pid < 0)
+		return errf(why, len, "fork: %s", strerror(errno)), EXIT_FAILED;
+	*hosts = NULL;
+	*n = 0;
+	int got = !read_all(fd, n, sizeof(*n));
+	if (got) {
+		*hosts = xcalloc(*n ? *n : 1, sizeof(**hosts));
+		got = !read_all(fd, *hosts, *n * sizeof(**hosts));
+	}
+	close(fd);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	int rc = 0;
+	if (!got || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		sg_error(err, path, why, len);
+		free(*hosts);
+		*hosts = NULL;
+		rc = EXIT_BAD_INPUT;
+	} else if (!*n) {
+		errf(why, len, "%s: no hosts", path);
+		free(*hosts);
+		*hosts = NULL;
+		rc = EXIT_BAD_INPUT;
+	}
+	unlink(err);
+	return rc;
+}
+
+double fleet_curve_at(const struct fleet_curve *c, int field, int n)
+{
+	const double *v = field == 0 ? c->busy : field == 1 ? c->poll : c->guest;
+	if (c->npts <= 0)
+		return 0;
+	if (n <= c->n[0])
+		return v[0];
+	for (int i = 1; i < c->npts; i++)
+		if (n <= c->n[i])
+			return v[i - 1] + (v[i] - v[i - 1]) * (n - c->n[i - 1]) / (c->n[i] - c->n[i - 1]);
+	return v[c->npts - 1];
+}
+
+/* The child's state: one orchestrator actor replays the events. */
+struct hstate {
+	sg_host_t h;
+	int cls, nvms, dirty;
+	int *count; /* per type */
+	double busy, poll, guest, over; /* current load (cores) and VMs over capacity */
+	double since;                   /* time of the last change (s) */
+	int nexec;
+	sg_exec_t *exec;
+};
+
+static const struct fleet_setup *S;
+static struct hstate *H;
+static struct place_host *P;
+static struct fleet_host_out *OUT;
+static struct fleet_out TOT;
+static int32_t *where; /* host of each VM, -1 */
+
+static void account(size_t i, double now)
+{
+	struct hstate *h = &H[i];
+	double dt = now - h->since;
+	OUT[i].busy_cs += h->busy * dt;
+	OUT[i].poll_cs += h->poll * dt;
+	OUT[i].guest_cs += h->guest * dt;
+	OUT[i].vm_s += h->nvms * dt;
+	OUT[i].over_vm_s += h->over * dt;
+	h->since = now;
+}
+
+/* reload - host i's load from its VMs, as SimGrid executions: one per busy core, the last bounded */
+static void reload(size_t i)
+{
+	struct hstate *h = &H[i];
+	for (int k = 0; k < h->nexec; k++)
+		sg_exec_cancel(h->exec[k]);
+	h->nexec = 0;
+	h->dirty = 0;
+	const struct fleet_hostinfo *hi = &S->hosts[i];
+	double load = h->busy < hi->cores ? h->busy : hi->cores, flops = hi->speed * (S->end / 1e12 + 1) * 4;
+	for (int k = 0; load > 1e-9 && k < hi->cores; k++, load -= 1) {
+		sg_exec_t e = sg_actor_exec_init(flops);
+		sg_exec_set_host(e, h->h);
+		sg_exec_set_bound(e, hi->speed * (load < 1 ? load : 1));
+		sg_exec_start(e);
+		h->exec[h->nexec++] = e;
+	}
+}
+
+/* recompute - host i's load and latency share after a change of its VMs */
+static void recompute(size_t i)
+{
+	struct hstate *h = &H[i];
+	double busy = 0, poll = 0, guest = 0, lat = 0;
+	for (size_t t = 0; t < S->ntypes; t++) {
+		if (!h->count[t])
+			continue;
+		size_t k = (size_t)h->cls * S->ntypes + t;
+		const struct fleet_curve *c = &S->curve[k];
+		busy += h->count[t] * fleet_curve_at(c, 0, h->nvms);
+		poll += h->count[t] * fleet_curve_at(c, 1, h->nvms);
+		guest += h->count[t] * fleet_curve_at(c, 2, h->nvms);
+		lat += S->maxvms[k] > 0 ? (double)h->count[t] / S->maxvms[k] : INFINITY;
+	}
+	h->busy = busy;
+	h->poll = poll;
+	h->guest = guest;
+	P[i].lat_used = h->nvms ? lat : 0;
+	h->over = P[i].lat_used > 1 + 1e-9 ? h->nvms : 0;
+	if ((uint32_t)h->nvms > OUT[i].peak_vms)
+		OUT[i].peak_vms = (uint32_t)h->nvms;
+	h->dirty = 1;
+}
+
+static void orchestrator(int argc, char **argv)
+{
+	size_t nh = S->nhosts, last_pct = 0;
+	for (size_t e = 0; e < S->nev; e++) {
+		const struct fleet_event *ev = &S->ev[e];
+		double now = (double)ev->t / 1e12;
+		if (now > simgrid_get_clock()) {
+			for (size_t i = 0; i < nh; i++)
+				if (H[i].dirty)
+					reload(i);
+			sg_actor_sleep_until(now);
+		}
+		if (S->progress && e * 10 / S->nev > last_pct) {
+			last_pct = e * 10 / S->nev;
+			fprintf(stderr, "kvmsim plan: fleet %s: %zu0%% (%.1f of %.1f days)\n", place_names[S->place], last_pct,
+				now / 86400, (double)S->end / 1e12 / 86400);
+		}
+		size_t t = ev->type;
+		if (ev->leave) {
+			int32_t i = where[ev->vm];
+			if (i < 0)
+				continue; /* refused when it arrived */
+			account((size_t)i, now);
+			H[i].count[t]--;
+			H[i].nvms--;
+			P[i].used -= S->vcpus[t];
+			where[ev->vm] = -1;
+			recompute((size_t)i);
+			continue;
+		}
+		TOT.arrived++;
+		if (S->place == PLACE_LATENCY)
+			for (size_t j = 0; j < nh; j++) {
+				int m = S->maxvms[(size_t)H[j].cls * S->ntypes + t];
+				P[j].lat_need = m > 0 ? 1.0 / m : INFINITY;
+			}
+		long i = place_pick(S->place, P, nh, S->vcpus[t]);
+		if (i < 0) {
+			TOT.refused++;
+			continue;
+		}
+		account((size_t)i, now);
+		H[i].count[t]++;
+		H[i].nvms++;
+		P[i].used += S->vcpus[t];
+		where[ev->vm] = (int32_t)i;
+		TOT.placed++;
+		recompute((size_t)i);
+		if (P[i].lat_used > 1 + 1e-9)
+			TOT.violations++;
+	}
+	double end = (double)S->end / 1e12;
+	for (size_t i = 0; i < nh; i++)
+		if (H[i].dirty)
+			reload(i);
+	sg_actor_sleep_until(end);
+	sg_host_energy_update_all();
+	for (size_t i = 0; i < nh; i++) {
+		account(i, end);
+		OUT[i].energy_j = sg_host_get_consumed_energy(H[i].h);
+		/* the plugin's power is linear in the busy cores above one: polling's share of it */
+		OUT[i].poll_j = OUT[i].poll_cs * (S->hosts[i].watt_max - S->hosts[i].watt_idle) / S->hosts[i].cores;
+		for (int k = 0; k < H[i].nexec; k++)
+			sg_exec_cancel(H[i].exec[k]);
+	}
+	TOT.seconds = end;
+}
+
+static void fleet_child(const void *arg, int fd)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	S = arg;
+	engine_start(S->platform);
+	size_t nh = sg_host_count();
+	if (nh != S->nhosts)
+		_exit(3);
+	sg_host_t *hl = sg_host_list();
+	H = xcalloc(nh, sizeof(*H));
+	P = xcalloc(nh, sizeof(*P));
+	OUT = xcalloc(nh, sizeof(*OUT));
+	where = xcalloc(S->nvm ? S->nvm : 1, sizeof(*where));
+	for (uint32_t v = 0; v < S->nvm; v++)
+		where[v] = -1;
+	for (size_t i = 0; i < nh; i++) {
+		H[i].h = hl[i];
+		H[i].cls = S->host_class[i];
+		H[i].count = xcalloc(S->ntypes, sizeof(int));
+		H[i].exec = xcalloc((size_t)S->hosts[i].cores, sizeof(sg_exec_t));
+		P[i].cap = S->hosts[i].cores * S->overcommit;
+	}
+	sg_actor_create("orchestrator", hl[0], orchestrator, 0, NULL);
+	simgrid_run();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	TOT.wall_s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (write_all(fd, &TOT, sizeof(TOT)) || write_all(fd, OUT, nh * sizeof(*OUT)))
+		_exit(1);
+	_exit(0);
+}
+
+int fleet_run(const struct fleet_setup *s, struct fleet_host_out *hosts, struct fleet_out *tot, char *why,
+	      size_t len)
+{
+	char err[512];
+	tmp_err(err, sizeof(err));
+	int fd;
+	pid_t pid = in_child(err, fleet_child, s, &fd);
+	if (pid < 0)
+		return errf(why, len, "fork: %s", strerror(errno)), EXIT_FAILED;
+	int got = !read_all(fd, tot, sizeof(*tot)) && !read_all(fd, hosts, s->nhosts * sizeof(*hosts));
+	close(fd);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	int rc = 0;
+	if (!got || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		sg_error(err, s->platform, why, len);
+		rc = EXIT_FAILED;
+	}
+	unlink(err);
+	return rc;
+}
