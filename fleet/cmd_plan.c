@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"the fleet:\n"
 		"  --placement LIST        first-fit,best-fit,latency-aware (default: all three)\n"
 		"  --vms N                 VMs at the start, kept steady by arrivals (default: 4 per host)\n"
-		"  --lifetime T            mean VM lifetime, exponential (default 1d as 86400s)\n"
+		"  --lifetime T            mean VM lifetime, exponential: 90s, 6h, 2d (default 1d)\n"
 		"  --arrival-rate R        arrivals per hour instead of VMS/LIFETIME\n"
 		"  --trace CSV             arrivals and departures from a file (arrive,leave,type)\n"
 		"  --days D                simulated days (default 1)\n"
@@ -117,6 +117,22 @@ static int add_type(struct plan *p, const char *arg)
 	t->weight = w;
 	t->vcpus = 0;
 	return 0;
+}
+
+/* long_time - a time in s (units as scenario keys take them) or in whole or decimal h / d */
+static int long_time(const char *s, sim_time_t *t)
+{
+	const char *w;
+	size_t n = strlen(s);
+	if (n > 1 && (s[n - 1] == 'h' || s[n - 1] == 'd')) {
+		char *e;
+		double v = strtod(s, &e);
+		if (e != s + n - 1 || !(v > 0) || v * (s[n - 1] == 'h' ? 3600 : 86400) > 8.64e6)
+			return -1;
+		*t = (sim_time_t)llround(v * (s[n - 1] == 'h' ? 3600 : 86400) * 1e6) * SIM_US;
+		return 0;
+	}
+	return cfg_parse_time(s, "s", t, &w) || *t <= 0 ? -1 : 0;
 }
 
 static int pos_double(const char *opt, const char *arg, double *v)
@@ -211,8 +227,9 @@ static int parse(int argc, char **argv, struct args *a, struct plan *p)
 			break;
 		}
 		case O_LIFE:
-			if (cfg_parse_time(optarg, "s", &a->lifetime, &w) || a->lifetime <= 0)
-				return cli_error(CMD, "--lifetime: expected a positive time, got \"%s\"", optarg);
+			if (long_time(optarg, &a->lifetime))
+				return cli_error(CMD, "--lifetime: expected a positive time up to 100d (s, h, d), got \"%s\"",
+						 optarg);
 			break;
 		case O_RATE:
 			if (pos_double("--arrival-rate", optarg, &a->rate_h))
