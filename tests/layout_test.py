@@ -3,18 +3,19 @@
 
   1. Dependencies run one way: sim/ includes only sim/; models/ only models/
      and sim/; workloads/ never traces/; and there is no cycle between folders
-     (a folder is a directory holding sources, e.g. models/vcpu, sim/study).
+     (a folder is a directory holding sources, e.g. models/vcpu, sim/study);
+     fleet/ only fleet/ and sim/ (it runs the kvmsim binary for the model).
   2. The guest and KVM's side meet only at models/guest/hw.h: the host-side
      models include nothing else of models/guest, and the guest includes none
      of them.
-  3. No source file in sim/, models/, traces/, workloads/ is over 600 lines.
+  3. No source file in sim/, models/, traces/, workloads/, fleet/ is over 600 lines.
 """
 import os
 import re
 import sys
 
 SRC = os.environ.get("KVMSIM_SRC", os.path.join(os.path.dirname(__file__), ".."))
-TOPS = ("sim", "models", "traces", "workloads")
+TOPS = ("sim", "models", "traces", "workloads", "fleet")
 HOST_SIDE = ("models/vcpu", "models/lapic", "models/eoi", "models/haltpoll", "models/host")
 MAX_LINES = 600
 
@@ -55,6 +56,7 @@ allowed = {
     "models": ("models", "sim"),
     "workloads": ("workloads", "models", "sim"),
     "traces": ("traces", "workloads", "models", "sim"),
+    "fleet": ("fleet", "sim"),
 }
 for src, tos in edges.items():
     for to, example in tos.items():
