@@ -211,6 +211,7 @@ static struct place_host *P;
 static struct fleet_host_out *OUT;
 static struct fleet_out TOT;
 static int32_t *where; /* host of each VM, -1 */
+static size_t *dirty_list, ndirty; /* hosts whose executions are out of date */
 
 static void account(size_t i, double now)
 {
@@ -243,6 +244,13 @@ static void reload(size_t i)
 	}
 }
 
+static void flush(void)
+{
+	for (size_t k = 0; k < ndirty; k++)
+		reload(dirty_list[k]);
+	ndirty = 0;
+}
+
 /* recompute - host i's load and latency share after a change of its VMs */
 static void recompute(size_t i)
 {
@@ -265,6 +273,8 @@ static void recompute(size_t i)
 	h->over = P[i].lat_used > 1 + 1e-9 ? h->nvms : 0;
 	if ((uint32_t)h->nvms > OUT[i].peak_vms)
 		OUT[i].peak_vms = (uint32_t)h->nvms;
+	if (!h->dirty)
+		dirty_list[ndirty++] = i;
 	h->dirty = 1;
 }
 
@@ -275,9 +285,7 @@ static void orchestrator(int argc, char **argv)
 		const struct fleet_event *ev = &S->ev[e];
 		double now = (double)ev->t / 1e12;
 		if (now > simgrid_get_clock()) {
-			for (size_t i = 0; i < nh; i++)
-				if (H[i].dirty)
-					reload(i);
+			flush();
 			sg_actor_sleep_until(now);
 		}
 		if (S->progress && e * 10 / S->nev > last_pct) {
@@ -320,9 +328,7 @@ static void orchestrator(int argc, char **argv)
 			TOT.violations++;
 	}
 	double end = (double)S->end / 1e12;
-	for (size_t i = 0; i < nh; i++)
-		if (H[i].dirty)
-			reload(i);
+	flush();
 	sg_actor_sleep_until(end);
 	sg_host_energy_update_all();
 	for (size_t i = 0; i < nh; i++) {
@@ -350,6 +356,7 @@ static void fleet_child(const void *arg, int fd)
 	P = xcalloc(nh, sizeof(*P));
 	OUT = xcalloc(nh, sizeof(*OUT));
 	where = xcalloc(S->nvm ? S->nvm : 1, sizeof(*where));
+	dirty_list = xcalloc(nh, sizeof(*dirty_list));
 	for (uint32_t v = 0; v < S->nvm; v++)
 		where[v] = -1;
 	for (size_t i = 0; i < nh; i++) {
