@@ -12,6 +12,7 @@
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
@@ -54,7 +55,7 @@ static void usage(FILE *f)
 		"  --no-fleet              only the search\n\n"
 		"output:\n"
 		"  --json OUT              the whole plan, per host too (kvmsim-plan/1)\n"
-		"  --plot OUT.png          bar charts per policy (and OUT.svg), through reports/fleet.py\n"
+		"  --plot OUT.png          bar charts per policy (and OUT.svg) with /usr/bin/python3 and reports/fleet.py\n"
 		"  --per-host              a table per host after each fleet row\n"
 		"  --cache DIR             profile cache (default $KVMSIM_CACHE_DIR or ~/.cache/kvmsim/profiles)\n"
 		"  --no-cache              simulate everything, keep nothing\n"
@@ -246,7 +247,11 @@ static int parse(int argc, char **argv, struct args *a, struct plan *p)
 			break;
 		case O_NOFLEET: a->no_fleet = 1; break;
 		case O_JSON: a->json = optarg; break;
-		case O_PLOT: a->plot = optarg; break;
+		case O_PLOT:
+			a->plot = optarg;
+			if (strlen(optarg) < 5 || strcmp(optarg + strlen(optarg) - 4, ".png"))
+				return cli_error(CMD, "--plot: expected a file name ending in .png, got \"%s\"", optarg);
+			break;
 		case O_PERHOST: a->per_host = 1; break;
 		case O_CACHE: a->cache = optarg; break;
 		case O_NOCACHE: a->no_cache = 1; break;
@@ -516,11 +521,20 @@ int cmd_plan(int argc, char **argv)
 	if (a.json && (rc = plan_json(&p, a.json)))
 		goto out;
 	if (a.plot) {
-		if (!a.json) {
-			rc = cli_error(CMD, "--plot: needs --json OUT (the plot is drawn from it)");
+		char tmp[] = "/tmp/kvmsim-plan.XXXXXX.json";
+		int fd = a.json ? -1 : mkstemps(tmp, 5);
+		if (!a.json && fd < 0) {
+			rc = EXIT_FAILED;
+			fprintf(stderr, "kvmsim plan: --plot: a temporary file: %s\n", strerror(errno));
 			goto out;
 		}
-		rc = plan_plot(a.json, a.plot);
+		if (fd >= 0)
+			close(fd);
+		rc = a.json ? 0 : plan_json(&p, tmp);
+		if (!rc)
+			rc = plan_plot(a.json ? a.json : tmp, a.plot);
+		if (!a.json)
+			unlink(tmp);
 	}
 out:
 	free(cache);

@@ -31,6 +31,7 @@ expect_err 2 "kvmsim plan: $T/trace.csv: line 3: leave: before arrive" -- plan -
 printf '0,,huge\n' >"$T/trace2.csv"
 expect_err 2 "kvmsim plan: $T/trace2.csv: line 1: type: expected a VM type's name or index 0..0, got \"huge\"" -- \
   plan --p99 100us --trace "$T/trace2.csv"
+expect_err 2 'kvmsim plan: --plot: expected a file name ending in .png, got "out.pdf"' -- plan --p99 100us --plot out.pdf
 "$K" plan --help >"$T/help" || fail "--help exits 0"
 grep -q -- '--p99 TIME' "$T/help" || fail "--help names --p99"
 
@@ -108,4 +109,9 @@ if not ok:
     print("FAIL: max", m, "latency-aware", la["placed"], la["violations"], "first-fit", ff["placed"], ff["violations"])
 sys.exit(0 if ok else 1)
 PY
+# outputs: the plot (PNG and SVG) from the JSON; an unwritable output fails with 1
+plan --p99 150us --vms 2 --days 0.01 --plot "$T/plot.png" >/dev/null || fail "plan --plot"
+[ -s "$T/plot.png" ] && [ -s "$T/plot.svg" ] || fail "no plot"
+plan --p99 150us --vms 2 --days 0.01 --json "$T/none/x.json" >/dev/null 2>&1
+[ $? -eq 1 ] || fail "an unwritable --json did not exit 1"
 finish fleet_cli_test
