@@ -43,6 +43,8 @@ static void usage(FILE *f)
 		"  --halt-poll-ns LIST     short for one --policy kvm.halt_poll_ns=V per value, e.g. 0,50us,200us\n"
 		"  --set K=V               a setting for every run, before the policy's (repeat)\n"
 		"  --max-overcommit X      search counts up to X vCPUs per core (default 4)\n"
+		"  --unpinned              the VMs' vCPU threads may run on any of the host's pCPUs\n"
+		"                          (vm.cpus: all of them), as without pinning; default: the scenario's\n"
 		"  --duration T, --seed N  of each cycle-level run (default: the scenario's; 1)\n\n"
 		"the fleet:\n"
 		"  --placement LIST        first-fit,best-fit,latency-aware (default: all three)\n"
@@ -71,7 +73,7 @@ struct args {
 	uint64_t seed;
 	long vms;
 	sim_time_t lifetime;
-	int place_mask, no_cache, no_fleet, per_host, progress;
+	int place_mask, no_cache, no_fleet, per_host, progress, unpinned;
 };
 
 static void add_policy(struct plan *p, const char *spec)
@@ -149,7 +151,7 @@ static int parse(int argc, char **argv, struct args *a, struct plan *p)
 {
 	enum { O_PLATFORM = 256, O_VM, O_P99, O_POLICY, O_HPN, O_SET, O_MAXO, O_DUR, O_SEED, O_PLACE, O_VMS,
 	       O_LIFE, O_RATE, O_TRACE, O_DAYS, O_OVER, O_NOFLEET, O_JSON, O_PLOT, O_PERHOST, O_CACHE,
-	       O_NOCACHE, O_PROG, O_NOPROG };
+	       O_NOCACHE, O_PROG, O_NOPROG, O_UNPIN };
 	static const struct option lo[] = {
 		{ "platform", 1, NULL, O_PLATFORM }, { "vm", 1, NULL, O_VM },	     { "p99", 1, NULL, O_P99 },
 		{ "policy", 1, NULL, O_POLICY },     { "halt-poll-ns", 1, NULL, O_HPN }, { "set", 1, NULL, O_SET },
@@ -159,7 +161,7 @@ static int parse(int argc, char **argv, struct args *a, struct plan *p)
 		{ "overcommit", 1, NULL, O_OVER },   { "no-fleet", 0, NULL, O_NOFLEET }, { "json", 1, NULL, O_JSON },
 		{ "plot", 1, NULL, O_PLOT },	     { "per-host", 0, NULL, O_PERHOST }, { "cache", 1, NULL, O_CACHE },
 		{ "no-cache", 0, NULL, O_NOCACHE },  { "progress", 0, NULL, O_PROG },  { "no-progress", 0, NULL, O_NOPROG },
-		{ "help", 0, NULL, 'h' },	     { 0 },
+		{ "unpinned", 0, NULL, O_UNPIN },    { "help", 0, NULL, 'h' },	     { 0 },
 	};
 	int c;
 	const char *w;
@@ -246,6 +248,7 @@ static int parse(int argc, char **argv, struct args *a, struct plan *p)
 				return EXIT_BAD_INPUT;
 			break;
 		case O_NOFLEET: a->no_fleet = 1; break;
+		case O_UNPIN: a->unpinned = 1; break;
 		case O_JSON: a->json = optarg; break;
 		case O_PLOT:
 			a->plot = optarg;
@@ -292,8 +295,18 @@ static int probe_n(int n, void *ctx)
 	struct probe *pr = ctx;
 	struct plan_search *s = pr->s;
 	const struct plan_policy *pol = &pr->p->policies[s->policy];
-	const char **sets = xcalloc(pr->a->nsets + pol->nsets + 1, sizeof(char *));
+	const char **sets = xcalloc(pr->a->nsets + pol->nsets + 2, sizeof(char *));
 	size_t ns = 0;
+	char *aff = NULL;
+	if (pr->a->unpinned) { /* every vCPU thread may run on every pCPU: the scheduler places them */
+		size_t n_ = 16 + 8 * (size_t)s->cores, o = 0;
+		aff = xcalloc(n_, 1);
+		o += (size_t)snprintf(aff, n_, "vm.cpus=[");
+		for (int c = 0; c < s->cores; c++)
+			o += (size_t)snprintf(aff + o, n_ - o, "%s%d", c ? "," : "", c);
+		snprintf(aff + o, n_ - o, "]");
+		sets[ns++] = aff;
+	}
 	for (size_t i = 0; i < pr->a->nsets; i++)
 		sets[ns++] = pr->a->sets[i];
 	for (size_t i = 0; i < pol->nsets; i++)
@@ -305,6 +318,7 @@ static int probe_n(int n, void *ctx)
 	int ran;
 	pr->rc = prof_get(&r, &f, &ran, pr->why, sizeof(pr->why));
 	free(sets);
+	free(aff);
 	if (pr->rc)
 		return -1;
 	s->sims += ran;

@@ -61,9 +61,13 @@ void plan_print(const struct plan *p, int per_host)
 		const struct plan_search *s = &p->search[k];
 		char mx[16];
 		snprintf(mx, sizeof(mx), "%s%d", s->maxvms == s->hi ? ">=" : "", s->maxvms);
-		printf("%-28s %-16s %5d %6g %7s %9.2f %9.4f %5d %6d\n", label(p, s->policy), p->types[s->type].name,
-		       s->cores, p->types[s->type].vcpus, mx, s->p99_at_max_ns / 1e3, s->poll_at_max, s->sims,
-		       s->cached);
+		char p99[16] = "-", poll[16] = "-";
+		if (s->maxvms > 0) {
+			snprintf(p99, sizeof(p99), "%.2f", s->p99_at_max_ns / 1e3);
+			snprintf(poll, sizeof(poll), "%.4f", s->poll_at_max);
+		}
+		printf("%-28s %-16s %5d %6g %7s %9s %9s %5d %6d\n", label(p, s->policy), p->types[s->type].name,
+		       s->cores, p->types[s->type].vcpus, mx, p99, poll, s->sims, s->cached);
 	}
 	printf("simulations: %d run, %d from the cache\n", p->sims, p->cached);
 	if (!p->nfleet)
