@@ -54,7 +54,8 @@ static void usage(FILE *f)
 		"  --trace CSV             arrivals and departures from a file (arrive,leave,type)\n"
 		"  --days D                simulated days (default 1)\n"
 		"  --overcommit X          vCPUs per core a host accepts (default 2)\n"
-		"  --no-fleet              only the search\n\n"
+		"  --no-fleet              only the search\n"
+		"  --jobs N                fleet simulations at once, each a process (default: the CPUs)\n\n"
 		"output:\n"
 		"  --json OUT              the whole plan, per host too (kvmsim-plan/1)\n"
 		"  --plot OUT.png          bar charts per policy (and OUT.svg) with /usr/bin/python3 and reports/fleet.py\n"
@@ -65,16 +66,6 @@ static void usage(FILE *f)
 		"exit status: 0 done, 1 a run or output failed, 2 bad usage or input\n");
 }
 
-struct args {
-	const char *platform, *duration, *trace, *json, *plot, *cache;
-	const char **sets;
-	size_t nsets;
-	double p99_ns, max_over, overcommit, days, rate_h;
-	uint64_t seed;
-	long vms;
-	sim_time_t lifetime;
-	int place_mask, no_cache, no_fleet, per_host, progress, unpinned;
-};
 
 static void add_policy(struct plan *p, const char *spec)
 {
@@ -147,11 +138,11 @@ static int pos_double(const char *opt, const char *arg, double *v)
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct args *a, struct plan *p)
+static int parse(int argc, char **argv, struct plan_args *a, struct plan *p)
 {
 	enum { O_PLATFORM = 256, O_VM, O_P99, O_POLICY, O_HPN, O_SET, O_MAXO, O_DUR, O_SEED, O_PLACE, O_VMS,
 	       O_LIFE, O_RATE, O_TRACE, O_DAYS, O_OVER, O_NOFLEET, O_JSON, O_PLOT, O_PERHOST, O_CACHE,
-	       O_NOCACHE, O_PROG, O_NOPROG, O_UNPIN };
+	       O_NOCACHE, O_PROG, O_NOPROG, O_UNPIN, O_JOBS };
 	static const struct option lo[] = {
 		{ "platform", 1, NULL, O_PLATFORM }, { "vm", 1, NULL, O_VM },	     { "p99", 1, NULL, O_P99 },
 		{ "policy", 1, NULL, O_POLICY },     { "halt-poll-ns", 1, NULL, O_HPN }, { "set", 1, NULL, O_SET },
@@ -161,7 +152,7 @@ static int parse(int argc, char **argv, struct args *a, struct plan *p)
 		{ "overcommit", 1, NULL, O_OVER },   { "no-fleet", 0, NULL, O_NOFLEET }, { "json", 1, NULL, O_JSON },
 		{ "plot", 1, NULL, O_PLOT },	     { "per-host", 0, NULL, O_PERHOST }, { "cache", 1, NULL, O_CACHE },
 		{ "no-cache", 0, NULL, O_NOCACHE },  { "progress", 0, NULL, O_PROG },  { "no-progress", 0, NULL, O_NOPROG },
-		{ "unpinned", 0, NULL, O_UNPIN },    { "help", 0, NULL, 'h' },	     { 0 },
+		{ "unpinned", 0, NULL, O_UNPIN },    { "jobs", 1, NULL, O_JOBS },    { "help", 0, NULL, 'h' },	     { 0 },
 	};
 	int c;
 	const char *w;
@@ -249,6 +240,13 @@ static int parse(int argc, char **argv, struct args *a, struct plan *p)
 			break;
 		case O_NOFLEET: a->no_fleet = 1; break;
 		case O_UNPIN: a->unpinned = 1; break;
+		case O_JOBS: {
+			uint64_t v;
+			if (cfg_parse_u64(optarg, &v, &w) || v < 1 || v > 256)
+				return cli_error(CMD, "--jobs: expected 1 to 256, got \"%s\"", optarg);
+			a->jobs = (unsigned)v;
+			break;
+		}
 		case O_JSON: a->json = optarg; break;
 		case O_PLOT:
 			a->plot = optarg;
@@ -282,7 +280,7 @@ static int parse(int argc, char **argv, struct args *a, struct plan *p)
 /* the bisection's question: n VMs of one type on one host class under one policy */
 struct probe {
 	struct plan *p;
-	const struct args *a;
+	const struct plan_args *a;
 	struct plan_search *s;
 	const char *cache;
 	int rc;
@@ -357,7 +355,7 @@ static int probe_shifted(int n, void *ctx)
 	return probe_n(n + 1, ctx);
 }
 
-static int search(struct plan *p, const struct args *a, const char *cache)
+static int search(struct plan *p, const struct plan_args *a, const char *cache)
 {
 	p->nsearch = p->npolicies * p->nclasses * p->ntypes;
 	p->search = xcalloc(p->nsearch, sizeof(*p->search));
@@ -395,92 +393,6 @@ static int search(struct plan *p, const struct args *a, const char *cache)
 	return 0;
 }
 
-/* classes - hosts grouped by core count (a profile is per core count) */
-static void classes(struct plan *p)
-{
-	p->host_class = xcalloc(p->nhosts, sizeof(int));
-	p->class_cores = xcalloc(p->nhosts, sizeof(int));
-	for (size_t i = 0; i < p->nhosts; i++) {
-		size_t c = 0;
-		while (c < p->nclasses && p->class_cores[c] != p->hosts[i].cores)
-			c++;
-		if (c == p->nclasses)
-			p->class_cores[p->nclasses++] = p->hosts[i].cores;
-		p->host_class[i] = (int)c;
-	}
-}
-
-static int fleet(struct plan *p, const struct args *a)
-{
-	sim_time_t end = (sim_time_t)llround(a->days * 86400) * SIM_S;
-	struct fleet_event *ev;
-	size_t nev;
-	uint32_t nvm;
-	char why[512];
-	if (a->trace) {
-		const char **names = xcalloc(p->ntypes, sizeof(char *));
-		for (size_t t = 0; t < p->ntypes; t++)
-			names[t] = p->types[t].name;
-		int rc = fleet_events_trace(a->trace, p->ntypes, names, end, &ev, &nev, &nvm, why, sizeof(why));
-		free(names);
-		if (rc)
-			return cli_error(CMD, "%s", why), rc;
-	} else {
-		double *w = xcalloc(p->ntypes, sizeof(double));
-		for (size_t t = 0; t < p->ntypes; t++)
-			w[t] = p->types[t].weight;
-		long vms = a->vms >= 0 ? a->vms : (long)p->nhosts * 4;
-		struct fleet_gen g = { .seed = a->seed, .initial = (uint32_t)vms, .lifetime = a->lifetime, .end = end,
-				       .ntypes = p->ntypes, .weights = w };
-		g.rate = a->rate_h > 0 ? a->rate_h / 3600 : (double)vms / ((double)a->lifetime / 1e12);
-		fleet_events_gen(&g, &ev, &nev, &nvm);
-		free(w);
-	}
-	p->nvm = nvm;
-	p->nev = nev;
-	double *vcpus = xcalloc(p->ntypes, sizeof(double));
-	for (size_t t = 0; t < p->ntypes; t++)
-		vcpus[t] = p->types[t].vcpus;
-	size_t per = p->nclasses * p->ntypes;
-	struct fleet_curve *curve = xcalloc(per, sizeof(*curve));
-	int *maxvms = xcalloc(per, sizeof(int));
-	int rc = 0;
-	for (size_t pol = 0; pol < p->npolicies && !rc; pol++) {
-		for (size_t k = 0; k < per; k++) {
-			curve[k] = p->search[pol * per + k].curve;
-			maxvms[k] = p->search[pol * per + k].maxvms;
-		}
-		for (int pl = 0; pl < PLACE_N && !rc; pl++) {
-			if (!(a->place_mask & (1 << pl)))
-				continue;
-			struct fleet_setup s = { .platform = p->platform, .nhosts = p->nhosts, .hosts = p->hosts,
-						 .host_class = p->host_class, .ntypes = p->ntypes, .vcpus = vcpus,
-						 .curve = curve, .maxvms = maxvms, .ev = ev, .nev = nev, .nvm = nvm,
-						 .end = end, .overcommit = a->overcommit, .place = (enum place_policy)pl,
-						 .progress = a->progress };
-			p->fleet = xrealloc(p->fleet, (p->nfleet + 1) * sizeof(*p->fleet));
-			struct plan_fleet *f = &p->fleet[p->nfleet];
-			f->policy = pol;
-			f->place = (enum place_policy)pl;
-			f->hosts = xcalloc(p->nhosts, sizeof(*f->hosts));
-			if (a->progress)
-				fprintf(stderr, "kvmsim plan: fleet of %zu hosts, %zu events, %s, %s\n", p->nhosts, nev,
-					p->policies[pol].label[0] ? p->policies[pol].label : "(scenario)", place_names[pl]);
-			if ((rc = fleet_run(&s, f->hosts, &f->tot, why, sizeof(why)))) {
-				fprintf(stderr, "kvmsim plan: fleet simulation: %s\n", why);
-				free(f->hosts);
-				break;
-			}
-			p->nfleet++;
-		}
-	}
-	free(curve);
-	free(maxvms);
-	free(vcpus);
-	free(ev);
-	return rc;
-}
-
 static void plan_free(struct plan *p)
 {
 	for (size_t t = 0; t < p->ntypes; t++) {
@@ -507,14 +419,18 @@ static void plan_free(struct plan *p)
 int cmd_plan(int argc, char **argv)
 {
 	struct plan p = { 0 };
-	struct args a = { .max_over = 4, .overcommit = 2, .days = 1, .seed = 1, .vms = -1,
-			  .lifetime = 86400 * SIM_S, .place_mask = (1 << PLACE_N) - 1, .progress = cli_stderr_is_tty() };
+	struct plan_args a = { .max_over = 4, .overcommit = 2, .days = 1, .seed = 1, .vms = -1,
+			  .lifetime = 86400 * SIM_S, .place_mask = (1 << PLACE_N) - 1, .jobs = 0, .progress = cli_stderr_is_tty() };
 	int rc = parse(argc, argv, &a, &p);
 	char *cache = NULL;
 	char why[512];
 	if (rc) {
 		rc = rc < 0 ? 0 : rc;
 		goto out;
+	}
+	if (!a.jobs) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		a.jobs = n > 0 ? (unsigned)n : 1;
 	}
 	p.platform = a.platform;
 	p.target_ns = a.p99_ns;
@@ -525,11 +441,11 @@ int cmd_plan(int argc, char **argv)
 		cli_error(CMD, "%s", why);
 		goto out;
 	}
-	classes(&p);
+	plan_classes(&p);
 	cache = a.no_cache ? NULL : a.cache ? xstrdup(a.cache) : prof_cache_default();
 	if ((rc = search(&p, &a, cache)))
 		goto out;
-	if (!a.no_fleet && (rc = fleet(&p, &a)))
+	if (!a.no_fleet && (rc = plan_fleet_run(&p, &a)))
 		goto out;
 	plan_print(&p, a.per_host);
 	if (a.json && (rc = plan_json(&p, a.json)))

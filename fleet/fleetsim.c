@@ -137,11 +137,12 @@ static void platform_child(const void *arg, int fd)
 	_exit(0);
 }
 
-/* tmp_err - a temporary file name for a child's stderr */
+/* tmp_err - a temporary file name for a child's stderr, one per child */
 static void tmp_err(char *buf, size_t len)
 {
+	static unsigned seq;
 	const char *t = getenv("TMPDIR");
-	snprintf(buf, len, "%s/kvmsim-fleet.%d.err", t && *t ? t : "/tmp", (int)getpid());
+	snprintf(buf, len, "%s/kvmsim-fleet.%d.%u.err", t && *t ? t : "/tmp", (int)getpid(), seq++);
 }
 
 int fleet_platform(const char *path, struct fleet_hostinfo **hosts, size_t *n, char *why, size_t len)
@@ -201,8 +202,10 @@ struct hstate {
 	int *count; /* per type */
 	double busy, poll, guest, over; /* current load (cores) and VMs over capacity */
 	double since;                   /* time of the last change (s) */
-	int nexec;
+	int nexec;       /* executions of a whole core */
 	sg_exec_t *exec;
+	sg_exec_t frac;  /* the fraction of a core left, or NULL */
+	double fracv;
 };
 
 static const struct fleet_setup *S;
@@ -226,22 +229,39 @@ static void account(size_t i, double now)
 }
 
 /* reload - host i's load from its VMs, as SimGrid executions: one per busy core, the last bounded */
+static sg_exec_t busy_exec(struct hstate *h, const struct fleet_hostinfo *hi, double cores)
+{
+	sg_exec_t e = sg_actor_exec_init(hi->speed * ((double)S->end / 1e12 + 1) * 4); /* never ends */
+	sg_exec_set_host(e, h->h);
+	sg_exec_set_bound(e, hi->speed * cores);
+	sg_exec_start(e);
+	return e;
+}
+
+/*
+ * reload - host i's load from its VMs as SimGrid executions: one per whole busy core at
+ * the core's speed and one bounded to the fraction left. A started execution's bound
+ * cannot change, so only the executions that differ are cancelled or started.
+ */
 static void reload(size_t i)
 {
 	struct hstate *h = &H[i];
-	for (int k = 0; k < h->nexec; k++)
-		sg_exec_cancel(h->exec[k]);
-	h->nexec = 0;
-	h->dirty = 0;
 	const struct fleet_hostinfo *hi = &S->hosts[i];
-	double load = h->busy < hi->cores ? h->busy : hi->cores, flops = hi->speed * (S->end / 1e12 + 1) * 4;
-	for (int k = 0; load > 1e-9 && k < hi->cores; k++, load -= 1) {
-		sg_exec_t e = sg_actor_exec_init(flops);
-		sg_exec_set_host(e, h->h);
-		sg_exec_set_bound(e, hi->speed * (load < 1 ? load : 1));
-		sg_exec_start(e);
-		h->exec[h->nexec++] = e;
+	double load = h->busy < hi->cores ? h->busy : hi->cores;
+	int full = (int)floor(load + 1e-9);
+	double frac = load - full < 1e-9 ? 0 : load - full;
+	h->dirty = 0;
+	while (h->nexec > full)
+		sg_exec_cancel(h->exec[--h->nexec]);
+	if (h->frac && fabs(frac - h->fracv) > 1e-12) {
+		sg_exec_cancel(h->frac);
+		h->frac = NULL;
 	}
+	while (h->nexec < full)
+		h->exec[h->nexec++] = busy_exec(h, hi, 1);
+	if (frac > 0 && !h->frac)
+		h->frac = busy_exec(h, hi, frac);
+	h->fracv = frac;
 }
 
 static void flush(void)
@@ -338,6 +358,8 @@ static void orchestrator(int argc, char **argv)
 		OUT[i].poll_j = OUT[i].poll_cs * (S->hosts[i].watt_max - S->hosts[i].watt_idle) / S->hosts[i].cores;
 		for (int k = 0; k < H[i].nexec; k++)
 			sg_exec_cancel(H[i].exec[k]);
+		if (H[i].frac)
+			sg_exec_cancel(H[i].frac);
 	}
 	TOT.seconds = end;
 }
@@ -375,25 +397,28 @@ static void fleet_child(const void *arg, int fd)
 	_exit(0);
 }
 
-int fleet_run(const struct fleet_setup *s, struct fleet_host_out *hosts, struct fleet_out *tot, char *why,
-	      size_t len)
+int fleet_start(const struct fleet_setup *s, struct fleet_job *j, char *why, size_t len)
 {
-	char err[512];
-	tmp_err(err, sizeof(err));
-	int fd;
-	pid_t pid = in_child(err, fleet_child, s, &fd);
-	if (pid < 0)
+	tmp_err(j->err, sizeof(j->err));
+	j->pid = in_child(j->err, fleet_child, s, &j->fd);
+	if (j->pid < 0)
 		return errf(why, len, "fork: %s", strerror(errno)), EXIT_FAILED;
-	int got = !read_all(fd, tot, sizeof(*tot)) && !read_all(fd, hosts, s->nhosts * sizeof(*hosts));
-	close(fd);
+	return 0;
+}
+
+int fleet_finish(const struct fleet_setup *s, struct fleet_job *j, struct fleet_host_out *hosts, struct fleet_out *tot,
+		 char *why, size_t len)
+{
+	int got = !read_all(j->fd, tot, sizeof(*tot)) && !read_all(j->fd, hosts, s->nhosts * sizeof(*hosts));
+	close(j->fd);
 	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
 		;
 	int rc = 0;
 	if (!got || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		sg_error(err, s->platform, why, len);
+		sg_error(j->err, s->platform, why, len);
 		rc = EXIT_FAILED;
 	}
-	unlink(err);
+	unlink(j->err);
 	return rc;
 }

@@ -80,8 +80,16 @@ struct fleet_out {
 /* fleet_corecurve_at - curve c's per-VM field (0 busy, 1 poll, 2 guest) with n VMs on the host. */
 double fleet_curve_at(const struct fleet_curve *c, int field, int n);
 
-/* fleet_run - simulate s; per-host figures into hosts[s->nhosts]; 0 or EXIT_FAILED with why. */
-int fleet_run(const struct fleet_setup *s, struct fleet_host_out *hosts, struct fleet_out *tot, char *why,
-	      size_t len);
+/* A fleet simulation running in its child process. */
+struct fleet_job {
+	int pid, fd;
+	char err[512];
+};
+
+/* fleet_start - start simulating s in a child process (s is the child's copy from here on); 0 or EXIT_FAILED. */
+int fleet_start(const struct fleet_setup *s, struct fleet_job *j, char *why, size_t len);
+/* fleet_finish - wait for j; per-host figures into hosts[s->nhosts]; 0 or EXIT_FAILED with why. */
+int fleet_finish(const struct fleet_setup *s, struct fleet_job *j, struct fleet_host_out *hosts, struct fleet_out *tot,
+		 char *why, size_t len);
 
 #endif

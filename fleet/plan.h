@@ -62,6 +62,24 @@ struct plan {
 	const char *trace;
 };
 
+/* the command line (cmd_plan.c) */
+struct plan_args {
+	const char *platform, *duration, *trace, *json, *plot, *cache;
+	const char **sets;
+	size_t nsets;
+	double p99_ns, max_over, overcommit, days, rate_h;
+	uint64_t seed;
+	long vms;
+	sim_time_t lifetime;
+	unsigned jobs;
+	int place_mask, no_cache, no_fleet, per_host, progress, unpinned;
+};
+
+/* plan_classes - hosts grouped by core count into p's host classes. */
+void plan_classes(struct plan *p);
+/* plan_fleet_run - the fleet simulations of every policy and placement (plan_fleet.c); 0, 1 or 2 (said why). */
+int plan_fleet_run(struct plan *p, const struct plan_args *a);
+
 /* plan_print - the tables on stdout. */
 void plan_print(const struct plan *p, int per_host);
 /* plan_json - the whole plan as kvmsim-plan/1 JSON to path; 0 or EXIT_FAILED (said why). */
