@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench_fleet.sh - what a `kvmsim plan` fleet simulation costs on SimGrid as the
 # fleet grows in hosts and in simulated days (10 VMs per host at the start,
-# kept steady by Poisson arrivals with 1-day exponential lifetimes; one VM
-# type, first-fit, so one fleet simulation per row). Profiles are cached
+# kept steady by Poisson arrivals with 1-day exponential lifetimes; the mix
+# of fleet/vms/web.yaml and batch.yaml, 3:1, unpinned; first-fit, so one
+# fleet simulation per row). Profiles are cached
 # before timing, so the figures are the fleet simulation alone: the wall
 # clock of the whole command and of SimGrid's child process.
 #
@@ -13,7 +14,6 @@ B=${1:-$S/build}
 K="$B/kvmsim"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-vm="$S/tests/fleet/tiny.yaml"
 platform() { # platform N: the 1000-host cluster cut to N hosts
   sed "s/radical=\"0-999\"/radical=\"0-$(($1 - 1))\"/" "$S/fleet/platforms/cluster-1000.xml" >"$T/c$1.xml"
   echo "$T/c$1.xml"
@@ -22,7 +22,7 @@ run() { # run HOSTS DAYS
   local p; p=$(platform "$1")
   local t0 t1
   t0=$(date +%s.%N)
-  "$K" plan --platform "$p" --vm "$vm" --p99 150us --cache "$T/cache" --no-progress --placement first-fit \
+  "$K" plan --platform "$p" --vm "$S/fleet/vms/web.yaml:3" --vm "$S/fleet/vms/batch.yaml:1" --unpinned --p99 50us --cache "$T/cache" --no-progress --placement first-fit \
     --vms $(($1 * 10)) --days "$2" --json "$T/out.json" >/dev/null
   t1=$(date +%s.%N)
   python3 - "$T/out.json" "$1" "$2" "$t0" "$t1" <<'PY'
