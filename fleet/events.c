@@ -80,7 +80,8 @@ void fleet_events_gen(const struct fleet_gen *g, struct fleet_event **ev, size_t
 			push(&b, leave, vm, type, 1);
 	}
 	gsl_rng_free(r);
-	qsort(b.e, b.n, sizeof(*b.e), cmp_ev);
+	if (b.n)
+		qsort(b.e, b.n, sizeof(*b.e), cmp_ev);
 	*ev = b.e;
 	*nev = b.n;
 	*nvm = vm;
@@ -100,12 +101,13 @@ int fleet_events_trace(const char *path, size_t ntypes, const char *const *names
 	struct evbuf b = { 0 };
 	char line[1024];
 	uint32_t vm = 0;
-	int rc = 0;
+	int rc = 0, seen = 0;
 	for (long ln = 1; !rc && fgets(line, sizeof(line), f); ln++) {
 		line[strcspn(line, "\r\n#")] = 0;
 		char *s = line + strspn(line, " \t");
-		if (!*s || (ln == 1 && !strncmp(s, "arrive", 6)))
-			continue;
+		if (!*s || (!seen && !strncmp(s, "arrive", 6) && (seen = 1)))
+			continue; /* blank, comment, or the header as the first line of data */
+		seen = 1;
 		char *fld[3] = { 0 };
 		int nf = 0;
 		for (char *tok = s; nf < 3; nf++) {
@@ -168,7 +170,8 @@ int fleet_events_trace(const char *path, size_t ntypes, const char *const *names
 		free(b.e);
 		return EXIT_BAD_INPUT;
 	}
-	qsort(b.e, b.n, sizeof(*b.e), cmp_ev);
+	if (b.n)
+		qsort(b.e, b.n, sizeof(*b.e), cmp_ev);
 	*ev = b.e;
 	*nev = b.n;
 	*nvm = vm;

@@ -6,7 +6,8 @@
  * Trace CSV: one VM a line, `arrive,leave,type` with times in seconds or
  * with a unit (90s, 2h is not a unit: use 7200s), leave empty for a VM that
  * stays, type a VM type's name (its scenario file's base name) or index
- * from 0; '#' comments and an optional header line `arrive,leave,type`.
+ * from 0; '#' comments and an optional header line `arrive,leave,type` before the
+ * first VM.
  */
 #ifndef KVMSIM_FLEET_EVENTS_H
 #define KVMSIM_FLEET_EVENTS_H

@@ -109,6 +109,19 @@ if not ok:
     print("FAIL: max", m, "latency-aware", la["placed"], la["violations"], "first-fit", ff["placed"], ff["violations"])
 sys.exit(0 if ok else 1)
 PY
+# a trace: its VMs are placed when it says and VM-hours add up exactly (0.01 day = 864 s)
+printf '# arrive,leave,type\narrive,leave,type\n0,,tiny\n0s,10s,0\n100s,,tiny\n900s,,tiny\n' >"$T/ok.csv"
+plan --p99 1ms --placement first-fit --days 0.01 --trace "$T/ok.csv" --json "$T/tr.json" >/dev/null || fail "plan --trace"
+python3 - "$T/tr.json" <<'PY' || fail "trace figures"
+import json, sys
+f = json.load(open(sys.argv[1]))["fleet"][0]
+want = (864 + 10 + 764) / 3600
+ok = f["arrived"] == 3 and f["placed"] == 3 and abs(f["hosts"][0]["vm_hours"] - want) < 1e-9
+if not ok:
+    print("FAIL: arrived", f["arrived"], "placed", f["placed"], "VM-hours", f["hosts"][0]["vm_hours"], "expected", want)
+sys.exit(0 if ok else 1)
+PY
+
 # outputs: the plot (PNG and SVG) from the JSON; an unwritable output fails with 1
 plan --p99 150us --vms 2 --days 0.01 --plot "$T/plot.png" >/dev/null || fail "plan --plot"
 [ -s "$T/plot.png" ] && [ -s "$T/plot.svg" ] || fail "no plot"
