@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CMD "plan"
@@ -55,7 +56,7 @@ static void usage(FILE *f)
 		"  --days D                simulated days (default 1)\n"
 		"  --overcommit X          vCPUs per core a host accepts (default 2)\n"
 		"  --no-fleet              only the search\n"
-		"  --jobs N                fleet simulations at once, each a process (default: the CPUs)\n\n"
+		"  --jobs N                searches and fleet simulations at once, each a process (default: the CPUs)\n\n"
 		"output:\n"
 		"  --json OUT              the whole plan, per host too (kvmsim-plan/1)\n"
 		"  --plot OUT.png          bar charts per policy (and OUT.svg) with /usr/bin/python3 and reports/fleet.py\n"
@@ -335,11 +336,15 @@ static int probe_n(int n, void *ctx)
 			c->busy[i] = c->busy[i - 1];
 			c->poll[i] = c->poll[i - 1];
 			c->guest[i] = c->guest[i - 1];
+			c->steal[i] = c->steal[i - 1];
+			c->p99[i] = c->p99[i - 1];
 		}
 		c->n[i] = n;
 		c->busy[i] = f.host_cpu / n;
 		c->poll[i] = f.poll_cpu / n;
 		c->guest[i] = f.guest_cpu / n;
+		c->steal[i] = f.steal_cpu / n;
+		c->p99[i] = f.vm_worst_p99_ns;
 	}
 	int ok = f.vm_worst_p99_ns <= pr->p->target_ns;
 	if (ok && n > pr->best_ok) {
@@ -355,42 +360,108 @@ static int probe_shifted(int n, void *ctx)
 	return probe_n(n + 1, ctx);
 }
 
+/* search_one - the bisection of search k into p->search[k]; 0, or the error's status with why. */
+static int search_one(struct plan *p, const struct plan_args *a, const char *cache, size_t k, char *why, size_t len)
+{
+	struct plan_search *s = &p->search[k];
+	s->policy = k / (p->nclasses * p->ntypes);
+	s->cls = k / p->ntypes % p->nclasses;
+	s->type = k % p->ntypes;
+	s->cores = p->class_cores[s->cls];
+	s->p99_at_max_ns = NAN;
+	s->poll_at_max = NAN;
+	struct probe pr = { .p = p, .a = a, .s = s, .cache = cache };
+	/* one VM first: it gives the type's vCPUs (the search's bound), and if one VM alone misses
+	 * the target no count meets it */
+	int r = probe_n(1, &pr);
+	if (r >= 0) {
+		int hi = (int)floor(s->cores * a->max_over / p->types[s->type].vcpus);
+		s->hi = hi < 1 ? 1 : hi;
+		s->maxvms = r ? 1 : 0;
+	}
+	if (r > 0 && s->hi > 1) {
+		int best, evals;
+		/* 1 is known to meet it: search 2..hi as 1..hi-1 shifted */
+		r = bisect_max(s->hi - 1, probe_shifted, &pr, &best, &evals);
+		s->maxvms = best + 1;
+	}
+	if (r < 0) {
+		snprintf(why, len, "%s", pr.why);
+		return pr.rc;
+	}
+	return 0;
+}
+
+/* What a search's child process sends back. */
+struct search_msg {
+	int rc;
+	char why[512];
+	double vcpus;
+	struct plan_search s;
+};
+
+/*
+ * search - every search, up to --jobs at once, each in a child process (their runs are
+ * processes anyway; the child sends its result through a pipe), collected in order.
+ * The first error is the one reported; the children still running are waited for.
+ */
 static int search(struct plan *p, const struct plan_args *a, const char *cache)
 {
 	p->nsearch = p->npolicies * p->nclasses * p->ntypes;
 	p->search = xcalloc(p->nsearch, sizeof(*p->search));
+	pid_t *pid = xcalloc(p->nsearch, sizeof(pid_t));
+	int *fd = xcalloc(p->nsearch, sizeof(int));
+	size_t started = 0;
+	int rc = 0;
+	struct search_msg m;
 	for (size_t k = 0; k < p->nsearch; k++) {
-		struct plan_search *s = &p->search[k];
-		s->policy = k / (p->nclasses * p->ntypes);
-		s->cls = k / p->ntypes % p->nclasses;
-		s->type = k % p->ntypes;
-		s->cores = p->class_cores[s->cls];
-		s->p99_at_max_ns = NAN;
-		s->poll_at_max = NAN;
-		struct probe pr = { .p = p, .a = a, .s = s, .cache = cache };
-		/* one VM first: it gives the type's vCPUs (the search's bound), and if one VM alone misses
-		 * the target no count meets it */
-		int r = probe_n(1, &pr);
-		if (r < 0) {
-			fprintf(stderr, "kvmsim plan: %s\n", pr.why);
-			return pr.rc;
-		}
-		int hi = (int)floor(s->cores * a->max_over / p->types[s->type].vcpus);
-		s->hi = hi < 1 ? 1 : hi;
-		s->maxvms = r ? 1 : 0;
-		if (r && s->hi > 1) {
-			int best, evals;
-			/* 1 is known to meet it: search 2..hi as 1..hi-1 shifted */
-			if (bisect_max(s->hi - 1, probe_shifted, &pr, &best, &evals)) {
-				fprintf(stderr, "kvmsim plan: %s\n", pr.why);
-				return pr.rc;
+		for (; !rc && started < p->nsearch && started < k + a->jobs; started++) {
+			int pp[2];
+			fflush(NULL);
+			if (pipe(pp) || (pid[started] = fork()) < 0) {
+				fprintf(stderr, "kvmsim plan: fork: %s\n", strerror(errno));
+				rc = EXIT_FAILED;
+				break;
 			}
-			s->maxvms = best + 1;
+			if (!pid[started]) {
+				close(pp[0]);
+				memset(&m, 0, sizeof(m));
+				m.rc = search_one(p, a, cache, started, m.why, sizeof(m.why));
+				m.s = p->search[started];
+				m.vcpus = p->types[m.s.type].vcpus;
+				_exit(write(pp[1], &m, sizeof(m)) == (ssize_t)sizeof(m) ? 0 : 1);
+			}
+			close(pp[1]);
+			fd[started] = pp[0];
 		}
-		p->sims += s->sims;
-		p->cached += s->cached;
+		if (k >= started)
+			break;
+		ssize_t got = 0, n;
+		while (got < (ssize_t)sizeof(m) && ((n = read(fd[k], (char *)&m + got, sizeof(m) - (size_t)got)) > 0 ||
+						    (n < 0 && errno == EINTR)))
+			got += n > 0 ? n : 0;
+		close(fd[k]);
+		int st;
+		while (waitpid(pid[k], &st, 0) < 0 && errno == EINTR)
+			;
+		if (rc)
+			continue;
+		if (got != (ssize_t)sizeof(m)) {
+			fprintf(stderr, "kvmsim plan: a search's process ended without its result\n");
+			rc = EXIT_FAILED;
+		} else if (m.rc) {
+			fprintf(stderr, "kvmsim plan: %s\n", m.why);
+			rc = m.rc;
+		} else {
+			p->search[k] = m.s;
+			p->types[m.s.type].vcpus = m.vcpus;
+			p->sims += m.s.sims;
+			p->cached += m.s.cached;
+		}
 	}
-	return 0;
+	free(pid);
+	free(fd);
+	return rc;
 }
 
 static void plan_free(struct plan *p)

@@ -37,6 +37,7 @@ struct fleet_curve {
 	int npts;
 	int n[32];
 	double busy[32], poll[32], guest[32];
+	double steal[32], p99[32]; /* steal per VM (vCPUs) and the worst VM's p99 (ns): for reports */
 };
 
 struct fleet_event {

@@ -124,9 +124,11 @@ int plan_json(const struct plan *p, const char *path)
 		const struct plan_search *s = &p->search[k];
 		json_t *pts = json_array();
 		for (int i = 0; i < s->curve.npts; i++)
-			json_array_append_new(pts, json_pack("{s:i, s:f, s:f, s:f}", "vms", s->curve.n[i], "busy_per_vm",
-							     s->curve.busy[i], "poll_per_vm", s->curve.poll[i],
-							     "guest_per_vm", s->curve.guest[i]));
+			json_array_append_new(pts, json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "vms", s->curve.n[i],
+							     "busy_per_vm", s->curve.busy[i], "poll_per_vm",
+							     s->curve.poll[i], "guest_per_vm", s->curve.guest[i],
+							     "steal_per_vm", s->curve.steal[i], "vm_worst_p99_ns",
+							     s->curve.p99[i]));
 		json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:b, s:i, s:i, s:o}", "policy", label(p, s->policy), "type",
 				      p->types[s->type].name, "cores", s->cores, "max_vms", s->maxvms, "at_search_bound",
 				      s->maxvms == s->hi, "simulations", s->sims, "cached", s->cached, "profile", pts);

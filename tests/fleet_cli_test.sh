@@ -122,6 +122,32 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 
+# two host sizes: a search per core count, and latency-aware keeps each host within its own answer
+cat >"$T/two.xml" <<'XML'
+<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1">
+  <zone id="z" routing="Full">
+    <host id="a" speed="1Gf" core="2"><prop id="wattage_per_state" value="50:60:100"/></host>
+    <host id="b" speed="1Gf" core="6"><prop id="wattage_per_state" value="80:90:200"/></host>
+  </zone>
+</platform>
+XML
+plan --platform "$T/two.xml" --p99 150us --placement latency-aware --vms 30 --lifetime 100d --days 0.01 \
+  --json "$T/two.json" >/dev/null || fail "two host sizes"
+python3 - "$T/two.json" <<'PY' || fail "two host sizes: figures"
+import json, sys
+j = json.load(open(sys.argv[1]))
+m = {s["cores"]: s["max_vms"] for s in j["search"]}
+f = j["fleet"][0]
+h = {x["name"]: x for x in f["hosts"]}
+ok = sorted(m) == [2, 6] and m[2] < m[6]
+ok = ok and h["a"]["peak_vms"] == m[2] and h["b"]["peak_vms"] == m[6] and f["placed"] == m[2] + m[6]
+if not ok:
+    print("FAIL: answers", m, "peaks", {n: x["peak_vms"] for n, x in h.items()}, "placed", f["placed"])
+sys.exit(0 if ok else 1)
+PY
+
 # outputs: the plot (PNG and SVG) from the JSON; an unwritable output fails with 1
 plan --p99 150us --vms 2 --days 0.01 --plot "$T/plot.png" >/dev/null || fail "plan --plot"
 [ -s "$T/plot.png" ] && [ -s "$T/plot.svg" ] || fail "no plot"
