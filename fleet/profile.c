@@ -243,6 +243,11 @@ static int simulate(const struct prof_req *r, struct prof_fig *f, char *why, siz
 		if (!j || runsum_from_json(j, &s, w, sizeof(w))) {
 			rc = EXIT_FAILED;
 			errf(why, len, "kvmsim run %s: %s", r->scenario, j ? w : je.text);
+		} else if (json_array_size(json_object_get(j, "vms")) != (size_t)r->nvms) {
+			rc = EXIT_BAD_INPUT;
+			errf(why, len, "%s: vms: a VM type is the scenario's vm: template (vm.count=%d gave %zu VMs: "
+				       "a vms: list ignores the count)", r->scenario, r->nvms,
+			     json_array_size(json_object_get(j, "vms")));
 		} else {
 			size_t nv_ = json_array_size(json_object_get(j, "vcpus"));
 			f->nvms = r->nvms;

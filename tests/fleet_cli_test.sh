@@ -32,6 +32,9 @@ printf '0,,huge\n' >"$T/trace2.csv"
 expect_err 2 "kvmsim plan: $T/trace2.csv: line 1: type: expected a VM type's name or index 0..0, got \"huge\"" -- \
   plan --p99 100us --trace "$T/trace2.csv"
 expect_err 2 'kvmsim plan: --plot: expected a file name ending in .png, got "out.pdf"' -- plan --p99 100us --plot out.pdf
+printf 'duration: 20ms\nvms:\n  - {name: a}\n  - {name: b}\n' >"$T/vms.yaml"
+expect_err 2 "kvmsim plan: $T/vms.yaml: vms: a VM type is the scenario's vm: template (vm.count=1 gave 2 VMs: a vms: list ignores the count)" -- \
+  "$K" plan --platform "$one" --vm "$T/vms.yaml" --p99 1ms --no-cache
 "$K" plan --help >"$T/help" || fail "--help exits 0"
 grep -q -- '--p99 TIME' "$T/help" || fail "--help names --p99"
 
