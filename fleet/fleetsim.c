@@ -219,10 +219,12 @@ static size_t *dirty_list, ndirty; /* hosts whose executions are out of date */
 static void account(size_t i, double now)
 {
 	struct hstate *h = &H[i];
-	double dt = now - h->since;
-	OUT[i].busy_cs += h->busy * dt;
-	OUT[i].poll_cs += h->poll * dt;
-	OUT[i].guest_cs += h->guest * dt;
+	double dt = now - h->since, cores = S->hosts[i].cores;
+	/* a host cannot be busier than its cores (as SimGrid runs it): scale the parts alike */
+	double k = h->busy > cores ? cores / h->busy : 1;
+	OUT[i].busy_cs += k * h->busy * dt;
+	OUT[i].poll_cs += k * h->poll * dt;
+	OUT[i].guest_cs += k * h->guest * dt;
 	OUT[i].vm_s += h->nvms * dt;
 	OUT[i].over_vm_s += h->over * dt;
 	h->since = now;
