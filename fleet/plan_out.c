@@ -94,6 +94,24 @@ void plan_print(const struct plan *p, int per_host)
 			       h->energy_j / 3.6e6, h->vm_s / 3600, h->over_vm_s / 3600);
 		}
 	}
+	if (p->npolicies > 1) {
+		/* each policy against the first, placement by placement: what setting it changes */
+		printf("\nagainst %s, same placement\n", label(p, 0));
+		printf("%-28s %-13s %8s %12s %11s %9s %9s\n", "policy", "placement", "hosts", "energy kWh", "poll kWh",
+		       "refused", "over VM-h");
+		for (size_t k = 0; k < p->nfleet; k++) {
+			const struct plan_fleet *f = &p->fleet[k], *b = NULL;
+			for (size_t q = 0; q < p->nfleet && !b; q++)
+				if (p->fleet[q].policy == 0 && p->fleet[q].place == f->place)
+					b = &p->fleet[q];
+			if (!b || f->policy == 0)
+				continue;
+			struct totals t = totals(p, f), u = totals(p, b);
+			printf("%-28s %-13s %+8ld %+12.3f %+11.4f %+9lld %+9.1f\n", label(p, f->policy), place_names[f->place],
+			       (long)t.used - (long)u.used, (t.energy_j - u.energy_j) / 3.6e6, (t.poll_j - u.poll_j) / 3.6e6,
+			       (long long)f->tot.refused - (long long)b->tot.refused, (t.over_vm_s - u.over_vm_s) / 3600);
+		}
+	}
 	printf("\nutil: busy host CPU over all cores; poll: halt polling's share of the busy CPU; poll kWh: the energy\n"
 	       "polling's busy time adds; over: placements past a host's latency capacity (a VM type's max VMs)\n");
 }
