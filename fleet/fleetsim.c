@@ -91,6 +91,8 @@ static void sg_error(const char *errpath, const char *platform, char *why, size_
 	errf(why, len, "%s: %s", platform, last[0] ? last : "SimGrid could not load this platform");
 }
 
+static int progress_fd = -1;
+
 /* in_child - fork; the child's stderr goes to errpath and it runs fn(arg, fd) writing to a pipe. */
 static pid_t in_child(const char *errpath, void (*fn)(const void *, int), const void *arg, int *rfd)
 {
@@ -104,6 +106,7 @@ static pid_t in_child(const char *errpath, void (*fn)(const void *, int), const 
 	if (!pid) {
 		close(p[0]);
 		int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		progress_fd = dup(2); /* the user's stderr, for progress; SimGrid's own goes to errpath */
 		if (e >= 0)
 			dup2(e, 2);
 		fn(arg, p[1]);
@@ -310,10 +313,11 @@ static void orchestrator(int argc, char **argv)
 			flush();
 			sg_actor_sleep_until(now);
 		}
-		if (S->progress && e * 10 / S->nev > last_pct) {
+		if (S->progress && progress_fd >= 0 && e * 10 / S->nev > last_pct) {
 			last_pct = e * 10 / S->nev;
-			fprintf(stderr, "kvmsim plan: fleet %s: %zu0%% (%.1f of %.1f days)\n", place_names[S->place], last_pct,
-				now / 86400, (double)S->end / 1e12 / 86400);
+			dprintf(progress_fd, "kvmsim plan: fleet, %s, %s: %zu0%% (day %.2f of %.2f)\n",
+				S->label ? S->label : "", place_names[S->place], last_pct, now / 86400,
+				(double)S->end / 1e12 / 86400);
 		}
 		size_t t = ev->type;
 		if (ev->leave) {

@@ -63,6 +63,7 @@ struct fleet_setup {
 	double overcommit;               /* vCPUs per core a host accepts */
 	enum place_policy place;
 	int progress;                    /* progress lines on stderr */
+	const char *label;               /* the policy's, for progress */
 };
 
 struct fleet_host_out {

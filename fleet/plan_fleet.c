@@ -87,7 +87,9 @@ int plan_fleet_run(struct plan *p, const struct plan_args *a)
 							       .maxvms = maxvms, .ev = ev, .nev = nev, .nvm = nvm,
 							       .end = end, .overcommit = a->overcommit,
 							       .place = (enum place_policy)tl[started],
-							       .progress = a->progress };
+							       .progress = a->progress,
+							       .label = p->policies[pol].label[0] ? p->policies[pol].label
+												  : "(scenario)" };
 			if (a->progress)
 				fprintf(stderr, "kvmsim plan: fleet of %zu hosts, %zu events, %s, %s\n", p->nhosts, nev,
 					p->policies[pol].label[0] ? p->policies[pol].label : "(scenario)",
