@@ -37,11 +37,37 @@ static void fnv_s(uint64_t h[2], const char *s)
 	fnv(h, s, strlen(s) + 1); /* with the NUL: "ab","c" differs from "a","bc" */
 }
 
+/* fnv_file - path's bytes into h; -1 if it cannot be read. */
+static int fnv_file(uint64_t h[2], const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fnv(h, buf, n);
+	int bad = ferror(f);
+	fclose(f);
+	return bad ? -1 : 0;
+}
+
 int prof_hash(const struct prof_req *r, char out[33], char *why, size_t len)
 {
 	uint64_t h[2] = { 0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL };
 	fnv_s(h, SCHEMA);
 	fnv_s(h, KVMSIM_VERSION);
+	/* the model itself: a rebuilt kvmsim (its bytes) never reuses another build's profiles */
+	static uint64_t exe[2];
+	static int exe_state; /* 0 not read, 1 read, -1 unreadable */
+	if (!exe_state) {
+		exe[0] = 0xcbf29ce484222325ULL;
+		exe[1] = 0x84222325cbf29ce4ULL;
+		exe_state = fnv_file(exe, r->kvmsim) ? -1 : 1;
+	}
+	if (exe_state < 0)
+		return errf(why, len, "%s: cannot read the simulator to key its profiles", r->kvmsim);
+	fnv(h, exe, sizeof(exe));
 	FILE *f = fopen(r->scenario, "rb");
 	if (!f)
 		return errf(why, len, "%s: %s", r->scenario, strerror(errno));
