@@ -65,7 +65,7 @@ static struct fx *fx_new(const char *version, int threads)
 	f->param = f->era.defaults;
 	f->sim = sim_new();
 	f->tr = (struct kvmppc_vcore_tracer){ on_blocked, on_wakeup, f };
-	struct kvmppc_runner_ops ops = { work, f };
+	struct kvmppc_runner_ops ops = { .work = work, .ctx = f };
 	kvmppc_runner_init(&f->r, f->sim, &f->era, KVMPPC_POWER8, &f->param, f->era.defaults.halt_poll_ns,
 			   threads, 0, &costs, &ops, &f->tr);
 	return f;

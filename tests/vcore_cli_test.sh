@@ -69,11 +69,12 @@ printf '100 invalid\n' > "$T/inv"
 expect_err 2 "$R: $T/inv:1: invalid wake-ups exist only on s390 (--arch s390)" -- \
   "$K" haltpoll replay --kernel 6.1 --arch powerpc "$T/inv"
 
-# run: powerpc is refused, never run as x86; s390 still runs the generic path
-msg="powerpc's vcores are not modelled by run yet (haltpoll replay --arch powerpc has their polling decisions); run models x86, and s390 and arm64 through the generic halt polling"
-expect_err 2 "kvmsim run: --set arch: $msg" -- "$K" run --set arch=powerpc
+# run: powerpc runs its vcores (tests/ppc_run_test.sh), never the x86 path; an x86 profile has no vcore costs
+expect_err 2 "kvmsim run: (built-in default):13: cost_profile: profile haswell-ep has no POWER vcore costs (arch powerpc: use power8)" -- \
+  "$K" run --set arch=powerpc
 printf 'arch: powerpc\n' > "$T/p.yaml"
-expect_err 2 "kvmsim run: $T/p.yaml:1: arch: $msg" -- "$K" run "$T/p.yaml"
+expect_err 2 "kvmsim run: $T/p.yaml:1: cost_profile: profile haswell-ep has no POWER vcore costs (arch powerpc: use power8)" -- \
+  "$K" run "$T/p.yaml"
 "$K" run --quiet --duration 10ms --set arch=s390 > /dev/null || fail "run --set arch=s390"
 
 # the README's PowerPC example prints what the binary prints

@@ -58,7 +58,7 @@ static const struct cfg_section idle_section = { "idle_state", idle_keys, sizeof
 struct profile_conf {
 	char *name, *description;
 	int64_t tsc_khz;
-	int64_t ptimer_shift;
+	int64_t ptimer_shift, threads_per_core;
 	struct cfg_cost cost[COST_N];
 	struct idle_conf *idle;
 	size_t nidle;
@@ -70,6 +70,7 @@ static const struct cfg_key profile_keys[] = {
 	{ "tsc", CFG_FREQ, P(tsc_khz), NULL, NULL, 0, 0, "TSC frequency" },
 	{ "preemption_timer_shift", CFG_INT, P(ptimer_shift), NULL, "5", 0, 31,
 	  "IA32_VMX_MISC[4:0]: the VMX preemption timer counts every 2^shift TSC cycles" },
+	{ "threads_per_core", CFG_INT, P(threads_per_core), NULL, "1", 1, 8, "SMT threads per core (powerpc vcores)" },
 	{ "costs", CFG_SECTION, P(cost), NULL, NULL, 0, 0, "path costs", .sub = &cost_section },
 	{ "idle_states", CFG_LIST, P(idle), NULL, NULL, 0, 0, "host idle states, shallowest first",
 	  .sub = &idle_section, .count_offset = P(nidle) },
@@ -128,7 +129,7 @@ int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err 
 	if (!rc) {
 		const char *missing = !pc.name ? "name" : !pc.tsc_khz ? "tsc" : !pc.nidle ? "idle_states" : NULL;
 		for (int i = 0; !missing && i < COST_N; i++)
-			if (!pc.cost[i].source)
+			if (!pc.cost[i].source && i < COST_PPC_FIRST)
 				missing = cost_names[i];
 		if (missing) {
 			conf_errorf(err, root, NULL, "the profile lacks %s%s", missing,
@@ -151,6 +152,7 @@ int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err 
 		pc.name = pc.description = NULL;
 		p->tsc_khz = pc.tsc_khz;
 		p->preemption_timer_shift = (unsigned)pc.ptimer_shift;
+		p->threads_per_core = (int)pc.threads_per_core;
 		memcpy(p->cost, pc.cost, sizeof(p->cost));
 		memset(pc.cost, 0, sizeof(pc.cost));
 		p->nidle = (int)pc.nidle;

@@ -76,7 +76,14 @@
 	X(guest_futex_wake, "guest: FUTEX_WAKE, from the syscall to try_to_wake_up() queuing the waiter") \
 	X(guest_futex_wait, "guest: FUTEX_WAIT, from the syscall to schedule() into idle")         \
 	X(guest_sched_switch, "guest: schedule() out of idle to the woken thread, back in user space") \
-	X(guest_nr_polling, "guest: a polling idle CPU seeing need_resched set by a waker (no IPI)")
+	X(guest_nr_polling, "guest: a polling idle CPU seeing need_resched set by a waker (no IPI)") \
+	X(vcore_exit, "powerpc: the last H_CEDE to the runner back in the host (optional off POWER)") \
+	X(vcore_entry, "powerpc: kvmppc_run_core() to the threads in the guest (optional off POWER)") \
+	X(nap_wakeup, "powerpc: an IPI (msgsnd) waking a napping thread of a running vcore")     \
+	X(vcore_poll_check, "powerpc: a wake-up to kvmppc_vcore_blocked()'s poll loop seeing it")
+
+/* COST_PPC_FIRST - the powerpc vcore's costs (the last ones): a profile without them has them at 0. */
+#define COST_PPC_FIRST COST_vcore_exit
 
 enum cost_id {
 #define X(n, d) COST_##n,
@@ -100,6 +107,7 @@ struct cost_profile {
 	struct host_idle_state idle[HOST_MAX_IDLE_STATES];
 	int nidle;
 	unsigned preemption_timer_shift; /* IA32_VMX_MISC[4:0] */
+	int threads_per_core;            /* SMT threads per core (powerpc: a vcore's threads) */
 	sim_time_t ps[COST_N]; /* converted at load: the value (an empirical cost's mean) */
 	double cv[COST_N];     /* relative spread of each occurrence, 0: fixed */
 	int draw[COST_N];      /* enum cost_draw_kind, from the cost's dist and cv */

@@ -14,9 +14,12 @@ static int64_t ktime_ns(const struct kvmppc_runner *r)
 static void set_state(struct kvmppc_runner *r, enum kvmppc_runner_state s)
 {
 	sim_time_t now = sim_now(r->sim);
+	enum kvmppc_runner_state from = r->state;
 	r->time_in[r->state] += now - r->since;
 	r->since = now;
 	r->state = s;
+	if (r->ops.state && from != s)
+		r->ops.state(r->ops.ctx, from, s);
 }
 
 void kvmppc_runner_account(struct kvmppc_runner *r)
@@ -87,6 +90,8 @@ static void thread_item_done(struct sim *sim, void *subject, void *object)
 	struct kvmppc_runner *r = subject;
 	struct kvmppc_vthread *v = object;
 	v->ev = SIM_NO_EVENT;
+	if (r->ops.done)
+		r->ops.done(r->ops.ctx, (int)(v - r->t));
 	if (woken(v)) {
 		if (v->prodded && !v->pending_exceptions)
 			v->prods_cancelling_cede++; /* H_CEDE finds prodded: returns at once */
@@ -138,6 +143,8 @@ static void go_to_sleep(struct kvmppc_runner *r)
 {
 	kvmppc_vcore_block_sleep(&r->vc, &r->block, ktime_ns(r));
 	set_state(r, KVMPPC_VC_SLEEPING);
+	if (r->ops.sleep)
+		r->ops.sleep(r->ops.ctx);
 }
 
 /* runner_loop - the body of kvmppc_run_vcpu()'s loop with the vcore out of the guest. */
@@ -170,7 +177,34 @@ static void vcore_exit_done(struct sim *sim, void *subject, void *object)
 {
 	struct kvmppc_runner *r = subject;
 	r->ev = SIM_NO_EVENT;
+	if (r->ops.yield && r->ops.yield(r->ops.ctx)) {
+		set_state(r, KVMPPC_VC_PREEMPTED);
+		return; /* kvmppc_runner_resume() */
+	}
 	runner_loop(r);
+}
+
+void kvmppc_runner_resume(struct kvmppc_runner *r)
+{
+	if (r->state != KVMPPC_VC_PREEMPTED)
+		return;
+	set_state(r, KVMPPC_VC_EXITING);
+	runner_loop(r);
+}
+
+void kvmppc_runner_awake(struct kvmppc_runner *r)
+{
+	if (r->state == KVMPPC_VC_WAKING)
+		block_end(r);
+}
+
+void kvmppc_runner_poll_stop(struct kvmppc_runner *r)
+{
+	if (r->state != KVMPPC_VC_POLLING || r->noticing)
+		return; /* a wake-up already being noticed ends the poll as a success */
+	sim_cancel(r->sim, r->ev);
+	r->ev = SIM_NO_EVENT;
+	poll_timeout(r->sim, r, NULL);
 }
 
 static void poll_timeout(struct sim *sim, void *subject, void *object)
@@ -232,11 +266,15 @@ static void deliver(struct kvmppc_runner *r, int i)
 		break;
 	case KVMPPC_VC_SLEEPING:
 		set_state(r, KVMPPC_VC_WAKING);
-		r->ev = sim_after(r->sim, r->costs.sched_wakeup, runner_awake, r, NULL);
+		if (r->ops.wake)
+			r->ops.wake(r->ops.ctx); /* the host runs the task: kvmppc_runner_awake() */
+		else
+			r->ev = sim_after(r->sim, r->costs.sched_wakeup, runner_awake, r, NULL);
 		break;
 	case KVMPPC_VC_EXITING:  /* the runner's loop will see it */
 	case KVMPPC_VC_WAKING:   /* already being woken */
 	case KVMPPC_VC_ENTERING: /* runs at entry */
+	case KVMPPC_VC_PREEMPTED: /* the runner's loop will see it when it runs */
 	default:
 		break;
 	}

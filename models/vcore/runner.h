@@ -24,9 +24,11 @@
  *
  * The runner is the vCPU whose task drives the vcore (thread `runner`, 0 by
  * default: the other tasks wait in kvmppc_wait_for_exec() while it runs), and
- * the halt statistics go to it. Not modelled: the runner's CPU shared with
- * other host tasks (single_task_running() and need_resched() always allow
- * polling), signals, threads leaving the vcore for host work, dynamic
+ * the halt statistics go to it. The runner's CPU may be shared with other
+ * host tasks through the optional host ops (below): the poll then stops
+ * when its condition fails, and a reschedule is honoured when the vcore is
+ * next out of the guest (a running vcore is not forced out). Not modelled:
+ * signals, threads leaving the vcore for host work, dynamic
  * micro-threading and piggybacking.
  *
  * The costs have no published POWER8 source yet; a profile must supply
@@ -65,6 +67,7 @@ enum kvmppc_runner_state {
 	KVMPPC_VC_SLEEPING, /* VCORE_SLEEPING */
 	KVMPPC_VC_WAKING,   /* woken, the runner not yet running */
 	KVMPPC_VC_ENTERING, /* kvmppc_run_core() entering the guest */
+	KVMPPC_VC_PREEMPTED, /* out of the guest, the runner gave its CPU up (cond_resched()) */
 	KVMPPC_VC_NSTATES
 };
 
@@ -87,9 +90,23 @@ struct kvmppc_vthread {
 	uint64_t cedes, prods_cancelling_cede;
 };
 
-/* The guest's side: how long each item keeps its thread busy. */
+/*
+ * The guest's side: how long each item keeps its thread busy, and what the
+ * item's end does (done: may prod another thread, kvmppc_runner_h_prod()).
+ * The host's side, all optional (NULL: the runner has its CPU to itself and
+ * is woken costs.sched_wakeup after a wake-up): state is told every change of
+ * the vcore's state (to account the CPU's time); sleep blocks the runner's
+ * task; wake makes it runnable, and the host calls kvmppc_runner_awake() when
+ * it runs; yield, asked each time the vcore is out of the guest, gives the
+ * CPU up (true) until the host calls kvmppc_runner_resume().
+ */
 struct kvmppc_runner_ops {
 	sim_time_t (*work)(void *ctx, int thread, bool prod);
+	void (*done)(void *ctx, int thread);
+	void (*state)(void *ctx, enum kvmppc_runner_state from, enum kvmppc_runner_state to);
+	void (*sleep)(void *ctx);
+	void (*wake)(void *ctx);
+	bool (*yield)(void *ctx);
 	void *ctx;
 };
 
@@ -130,6 +147,19 @@ void kvmppc_runner_irq(struct kvmppc_runner *r, int t);
 
 /* kvmppc_runner_h_prod - H_PROD of thread t now, from another vCPU (prodded). */
 void kvmppc_runner_h_prod(struct kvmppc_runner *r, int t);
+
+/* kvmppc_runner_awake - the runner's task runs again after a wake (ops.wake). */
+void kvmppc_runner_awake(struct kvmppc_runner *r);
+
+/* kvmppc_runner_resume - the runner's task runs again after ops.yield gave the CPU up. */
+void kvmppc_runner_resume(struct kvmppc_runner *r);
+
+/*
+ * kvmppc_runner_poll_stop - the poll loop's condition failed (another task
+ * runnable on the runner's CPU, or from 5.15 need_resched()): the loop ends
+ * now, the check before sleeping runs. No effect unless polling.
+ */
+void kvmppc_runner_poll_stop(struct kvmppc_runner *r);
 
 /* kvmppc_runner_account - close the time accounting at now (before reading time_in). */
 void kvmppc_runner_account(struct kvmppc_runner *r);

@@ -1,6 +1,7 @@
 /* machine.c - building and running a scenario's host (see machine.h). */
 #include "workloads/scenario/machine.h"
 #include "workloads/scenario/pingpong_run.h"
+#include "workloads/scenario/machine_ppc.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
@@ -75,6 +76,8 @@ static void ev_warmup_end(struct sim *sim, void *subject, void *object)
 	host_stats_reset(m->host);
 	machine_blk_stats_reset(m);
 	machine_pingpong_reset(m);
+	if (m->ppc)
+		machine_ppc_stats_reset(m);
 	for (int i = 0; i < m->nloads; i++) {
 		m->loads[i].bursts = m->loads[i].preemptions = 0;
 		host_load_stats_reset(&m->loads[i]);
@@ -208,13 +211,15 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 
 	m->nvms = (int)sc->nvms;
 	m->vms = xcalloc((size_t)m->nvms, sizeof(*m->vms));
-	for (int i = 0; i < m->nvms; i++)
+	if (sc->era.arch == KVM_ARCH_POWERPC && machine_ppc_build(m, err))
+		return -1;
+	for (int i = 0; i < m->nvms && !m->ppc; i++)
 		m->nvcpus += (int)sc->vms[i].vcpus;
 	m->vcpus = xcalloc((size_t)m->nvcpus, sizeof(*m->vcpus));
 	m->guests = xcalloc((size_t)m->nvcpus, sizeof(*m->guests));
 
 	int gi = 0;
-	for (int i = 0; i < m->nvms; i++) {
+	for (int i = 0; i < m->nvms && !m->ppc; i++) {
 		const struct vm_conf *vc = &sc->vms[i];
 		struct machine_vm *vm = &m->vms[i];
 		vm->conf = vc;
@@ -369,6 +374,8 @@ void machine_finish(struct machine *m)
 		vcpu_finish(&m->vcpus[i]);
 		guest_lock_finish(&m->guests[i]);
 	}
+	if (m->ppc)
+		machine_ppc_finish(m);
 	host_finish(m->host);
 }
 
@@ -378,6 +385,7 @@ void machine_free(struct machine *m)
 		vcpu_free(&m->vcpus[i]);
 		guest_free(&m->guests[i]);
 	}
+	machine_ppc_free(m);
 	for (int i = 0; i < m->nvms; i++) {
 		kvm_vm_haltpoll_fini(&m->vms[i].hp);
 		free(m->vms[i].spin.vcpus);

@@ -56,6 +56,7 @@ struct machine {
 	int *pp_vm, npp;
 	uint64_t **masks; /* host tasks' affinity masks */
 	int nmasks;
+	struct machine_ppc *ppc; /* arch powerpc: the vcores (machine_ppc.h), and no vCPUs */
 };
 
 /* machine_build - everything the scenario describes, ready at time 0; -1 with a message.

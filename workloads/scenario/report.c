@@ -1,5 +1,6 @@
 /* report.c - the run's summary and JSON document (see report.h). */
 #include "workloads/scenario/report.h"
+#include "workloads/scenario/machine_ppc.h"
 
 #include <string.h>
 
@@ -71,15 +72,22 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 		e->era, m->prof.name, (unsigned long long)sc->seed);
 	char warm[32];
 	sim_fmt_time(m->warmup, warm, sizeof(warm));
+	int nvcpus = m->nvcpus;
+	for (int i = 0; m->ppc && i < m->nvms; i++) /* powerpc: the vCPUs are the vcores' threads */
+		nvcpus += m->vms[i].nvcpu;
 	fprintf(f, "simulated %s (statistics after a %s warm-up) on %d pCPU%s, %d VM%s, %d vCPU%s: %.2f M events", dur,
 		warm, m->host->ncpu,
-		m->host->ncpu == 1 ? "" : "s", m->nvms, m->nvms == 1 ? "" : "s", m->nvcpus,
-		m->nvcpus == 1 ? "" : "s", (double)ri->events / 1e6);
+		m->host->ncpu == 1 ? "" : "s", m->nvms, m->nvms == 1 ? "" : "s", nvcpus,
+		nvcpus == 1 ? "" : "s", (double)ri->events / 1e6);
 	if (ri->wall_s > 0)
 		fprintf(f, " in %.2f s (%.1f M events/s)", ri->wall_s, (double)ri->events / ri->wall_s / 1e6);
 	fprintf(f, "\nkvm: halt_poll_ns=%u halt_poll_ns_grow=%u halt_poll_ns_grow_start=%u halt_poll_ns_shrink=%u\n",
 		m->param.halt_poll_ns, m->param.halt_poll_ns_grow, m->param.halt_poll_ns_grow_start,
 		m->param.halt_poll_ns_shrink);
+	if (m->ppc) {
+		report_ppc_text(f, m, span);
+		return;
+	}
 	report_vms(f, m);
 	const struct host_noise_conf *nz = &sc->host.noise;
 	if (nz->irq_rate > 0 || nz->smi_rate > 0) {
@@ -291,7 +299,10 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 						       "preemptions", (json_int_t)l->preemptions));
 	}
 	json_object_set_new(root, "host_tasks", tasks);
-	report_sched_json(root, m);
+	if (m->ppc)
+		report_ppc_json(root, m);
+	else
+		report_sched_json(root, m);
 	machine_blk_json(root, m);
 	report_pingpong_json(root, m);
 

@@ -1,5 +1,6 @@
 /* scenario.c - the scenario's key tables, loading and cross-checks. */
 #include "workloads/scenario/scenario.h"
+#include "workloads/scenario/scenario_ppc.h"
 #include "sim/xalloc.h"
 
 #include <stddef.h>
@@ -43,6 +44,8 @@ static const struct cfg_section vm_lock_section = { "lock", vm_lock_keys, sizeof
 
 static const struct cfg_key vm_keys[] = {
 	{ "name", CFG_STRING, V(name), NULL, NULL, 0, 0, "VM name (default vm0, vm1, ...)" },
+	{ "threads_per_core", CFG_INT, V(threads_per_core), NULL, "0", 0, 8, "powerpc: vCPUs per vcore (1-8); 0: the profile's threads_per_core" },
+	{ "prod_prob", CFG_DOUBLE, V(prod_prob), "probability", "0", 0, 1, "powerpc: share of a thread's items ending in H_PROD to the next thread" },
 	{ "count", CFG_INT, V(count), NULL, "1", 1, 4096,
 	  "how many VMs like this one (ignored inside vms: entries)" },
 	{ "vcpus", CFG_INT, V(vcpus), NULL, "1", 1, 1024, "vCPUs per VM" },
@@ -267,6 +270,8 @@ static int check_vm(struct scenario *s, const struct vm_conf *vm, const struct c
 {
 	const struct kvm_era *e = &s->era;
 	char p[160];
+	if (scenario_ppc_check_vm(s, vm, vmap, path, err))
+		return -1;
 	if (vm->halt_poll_ns_set && !e->cap_halt_poll) {
 		snprintf(p, sizeof(p), "%s.halt_poll_ns", path);
 		conf_errorf(err, at(vmap, "halt_poll_ns"), p,
@@ -362,13 +367,8 @@ static int scenario_check(void *obj, const struct conf_node *map, const char *pa
 		conf_errorf(err, at(map, "kernel"), "kernel", "%s", msg);
 		return -1;
 	}
-	if (s->arch == KVM_ARCH_POWERPC) {
-		/* POWER vcores (models/vcore) have no runner in `run` yet: never a silent x86 run */
-		conf_errorf(err, at(map, "arch"), "arch",
-			    "powerpc's vcores are not modelled by run yet (haltpoll replay --arch powerpc has their "
-			    "polling decisions); run models x86, and s390 and arm64 through the generic halt polling");
+	if (scenario_ppc_check(s, map, err))
 		return -1;
-	}
 	if (s->kvm.halt_poll_ns_grow_start_set && !s->era.grow_start_param) {
 		conf_errorf(err, at(map, "kvm.halt_poll_ns_grow_start"), "kvm.halt_poll_ns_grow_start",
 			    "the parameter arrived in 5.1; kernel %s grows from a fixed 10000 ns", s->kernel);

@@ -40,6 +40,8 @@ struct vm_conf {
 	char *name;
 	int64_t count;
 	int64_t vcpus;
+	int64_t threads_per_core; /* powerpc: vCPUs per vcore, 0: the profile's */
+	double prod_prob;         /* powerpc: share of items ending in H_PROD to the next thread */
 	uint32_t halt_poll_ns; /* KVM_CAP_HALT_POLL */
 	bool halt_poll_ns_set;
 	char *policy;
