@@ -227,7 +227,16 @@ int machine_ppc_build(struct machine *m, struct conf_err *err)
 		const struct vm_conf *vc = &sc->vms[i];
 		struct machine_vm *vm = &m->vms[i];
 		vm->conf = vc;
-		snprintf(vm->name, sizeof(vm->name), "%.20s%d", vc->name ? vc->name : "vm", i);
+		int same = 0, nth = 0; /* names as machine.c gives them: vm0, vm1, ...; web, or web0, web1 */
+		for (int o = 0; vc->name && o < m->nvms; o++)
+			if (sc->vms[o].name && !strcmp(sc->vms[o].name, vc->name)) {
+				nth += o < i;
+				same++;
+			}
+		if (!vc->name || same > 1)
+			snprintf(vm->name, sizeof(vm->name), "%.20s%d", vc->name ? vc->name : "vm", vc->name ? nth : i);
+		else
+			snprintf(vm->name, sizeof(vm->name), "%s", vc->name);
 		vm->first_vcpu = gi;
 		vm->nvcpu = (int)vc->vcpus;
 		int tpc = (int)(vc->threads_per_core ? vc->threads_per_core : m->prof.threads_per_core);

@@ -16,11 +16,9 @@ static const struct conf_node *present(const struct conf_node *map, const char *
 	return n && b ? conf_get(n, b) : n;
 }
 
-static const char *const x86_vm_keys[][2] = {
-	{ "apicv", NULL },	   { "pv_eoi", NULL },		{ "apic", NULL },
-	{ "eoi_exit_vectors", NULL }, { "lapic_timer", NULL },	{ "tick_hz", NULL },
-	{ "msr_poll_control", NULL }, { "cyclictest", NULL },	{ "kick_prob", NULL },
-	{ "idle", NULL },	   { "guest_haltpoll", NULL },	{ "lock", NULL },
+static const char *const x86_vm_keys[][1] = {
+	{ "apicv" },		{ "pv_eoi" },	  { "apic" },	    { "eoi_exit_vectors" }, { "lapic_timer" }, { "tick_hz" },
+	{ "msr_poll_control" }, { "cyclictest" }, { "kick_prob" }, { "idle" },		    { "guest_haltpoll" }, { "lock" },
 };
 
 int scenario_ppc_check_vm(const struct scenario *s, const struct vm_conf *vm, const struct conf_node *vmap,
@@ -41,7 +39,12 @@ int scenario_ppc_check_vm(const struct scenario *s, const struct vm_conf *vm, co
 		const struct conf_node *n = present(vmap, x86_vm_keys[i][0], NULL);
 		if (!n)
 			continue;
-		snprintf(p, sizeof(p), "%s.%s", path, x86_vm_keys[i][0]);
+		const char *sub = NULL;
+		if (n->kind == CONF_MAP && n->child && n->child->key) { /* name the key inside the section */
+			sub = n->child->key;
+			n = n->child;
+		}
+		snprintf(p, sizeof(p), "%s.%s%s%s", path, x86_vm_keys[i][0], sub ? "." : "", sub ? sub : "");
 		conf_errorf(err, n, p, "an x86 path, not modelled for powerpc (refused rather than ignored)");
 		return -1;
 	}
