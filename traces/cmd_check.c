@@ -15,6 +15,7 @@
 #include "sim/cli.h"
 #include "models/tracepoints/kvm_tp.h"
 #include "traces/trace_check.h"
+#include "traces/cmd_check_ppc.h"
 #include "models/haltpoll/settings.h"
 #include "traces/trace_read.h"
 
@@ -29,7 +30,9 @@ static void usage(FILE *f)
 		"thread) to the kernel's halt polling and compare the kvm_halt_poll_ns decisions\n"
 		"it makes with the trace's own, halt by halt. TRACE is a trace-cmd report, the\n"
 		"tracefs trace file, perf script output or a trace.dat, gzip-compressed or not\n"
-		"(- reads text from stdin).\n\n"
+		"(- reads text from stdin). With --arch powerpc the kvm_hv events are checked\n"
+		"instead: each vcore block's kvmppc_vcore_wakeup against its sleep (kvmppc_vcore_blocked)\n"
+		"and the vcore's window by the release's rules.\n\n"
 		"  --kernel VERSION     kernel release that recorded the trace, e.g. 6.18 (required)\n"
 		"  --arch ARCH          x86 (default), powerpc, s390, arm64\n"
 		"  --set KEY=VALUE      halt_poll_ns, halt_poll_ns_grow, halt_poll_ns_grow_start,\n"
@@ -171,6 +174,10 @@ int cmd_trace_check(int argc, char **argv)
 	const struct hp_policy *pol;
 	if (kvm_setting_resolve(CMD, &args, &era, &s, &pol)) {
 		rc = EXIT_BAD_INPUT;
+		goto out;
+	}
+	if (era.arch == KVM_ARCH_POWERPC) { /* the vcore's own events and rules */
+		rc = cmd_check_ppc(CMD, argv[optind], args.kernel, &era, &s, initial);
 		goto out;
 	}
 	struct check_conf conf = {

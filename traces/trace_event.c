@@ -28,6 +28,8 @@ static const char *const event_names[KEV_N] = {
 	[KEV_MSI_SET_IRQ] = "kvm_msi_set_irq",
 	[KEV_HV_TIMER_STATE] = "kvm_hv_timer_state",
 	[KEV_APIC_IPI] = "kvm_apic_ipi",
+	[KEV_VCORE_BLOCKED] = "kvmppc_vcore_blocked",
+	[KEV_VCORE_WAKEUP] = "kvmppc_vcore_wakeup",
 };
 
 /* What each payload looks like, for error messages. */
@@ -46,6 +48,8 @@ static const char *const event_forms[KEV_N] = {
 	[KEV_MSI_SET_IRQ] = "dst D vec N (MODE|physical|logical|edge|level[|rh])",
 	[KEV_HV_TIMER_STATE] = "vcpu_id ID hv_timer N",
 	[KEV_APIC_IPI] = "dst D vec N (MODE|physical|logical|assert|de-assert|edge|level|dst|self|all|all-but-self)",
+	[KEV_VCORE_BLOCKED] = "Enter|Exit runner_vcpu=N runnable=N tgid=N",
+	[KEV_VCORE_WAKEUP] = "wait|poll time NS ns, tgid=N",
 };
 
 /* trace_event_name - the tracepoint name of an event type. */
@@ -59,6 +63,8 @@ enum trace_ev trace_event_lookup(const char *name, size_t len)
 {
 	if (len > 4 && !strncmp(name, "kvm:", 4))
 		name += 4, len -= 4;
+	else if (len > 7 && !strncmp(name, "kvm_hv:", 7)) /* powerpc's system */
+		name += 7, len -= 7;
 	for (int i = 0; i < KEV_N; i++)
 		if (strlen(event_names[i]) == len && !strncmp(event_names[i], name, len))
 			return (enum trace_ev)i;
@@ -389,6 +395,39 @@ static bool parse_hv_timer_state(struct cur *c, struct trace_event *ev)
 }
 
 /* trace_event_parse - dispatch on ev->type; the error says what the event should look like. */
+/* parse_vcore_blocked - "%s runner_vcpu=%d runnable=%d tgid=%d" (arch/powerpc/kvm/trace_hv.h). */
+static bool parse_vcore_blocked(struct cur *c, struct trace_event *ev)
+{
+	static const char *const where[] = { "Enter", "Exit" };
+	int w;
+	int64_t rv, n, tg;
+	if (!word(c, where, 2, &w) || !lit(c, " runner_vcpu=") || !snum(c, &rv) || !lit(c, " runnable=") ||
+	    !snum(c, &n) || !lit(c, " tgid=") || !snum(c, &tg))
+		return false;
+	if (rv < INT32_MIN || rv > INT32_MAX || n < 0 || n > INT32_MAX || tg < INT32_MIN || tg > INT32_MAX)
+		return false;
+	ev->vblocked.exit = w == 1;
+	ev->vblocked.runner_vcpu = (int32_t)rv;
+	ev->vblocked.runnable = (int32_t)n;
+	ev->vblocked.tgid = (int32_t)tg;
+	return done(c);
+}
+
+/* parse_vcore_wakeup - "%s time %lld ns, tgid=%d" (%llu by 6.18). */
+static bool parse_vcore_wakeup(struct cur *c, struct trace_event *ev)
+{
+	static const char *const how[] = { "poll", "wait" };
+	int w;
+	int64_t ns, tg;
+	if (!word(c, how, 2, &w) || !lit(c, " time ") || !snum(c, &ns) || ns < 0 || ns > TRACE_TS_MAX ||
+	    !lit(c, " ns, tgid=") || !snum(c, &tg) || tg < INT32_MIN || tg > INT32_MAX)
+		return false;
+	ev->vwakeup.waited = w == 1;
+	ev->vwakeup.ns = (uint64_t)ns;
+	ev->vwakeup.tgid = (int32_t)tg;
+	return done(c);
+}
+
 int trace_event_parse(struct trace_event *ev, const char *payload, char *err, size_t errlen)
 {
 	struct cur c = { payload };
@@ -431,6 +470,12 @@ int trace_event_parse(struct trace_event *ev, const char *payload, char *err, si
 		break;
 	case KEV_APIC_IPI:
 		ok = parse_apic_ipi(&c, ev);
+		break;
+	case KEV_VCORE_BLOCKED:
+		ok = parse_vcore_blocked(&c, ev);
+		break;
+	case KEV_VCORE_WAKEUP:
+		ok = parse_vcore_wakeup(&c, ev);
 		break;
 	default:
 		snprintf(err, errlen, "not a kvm event kvmsim reads");

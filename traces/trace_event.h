@@ -8,7 +8,7 @@
  *
  *   kvm_exit kvm_entry kvm_vcpu_wakeup kvm_halt_poll_ns kvm_msr kvm_apic
  *   kvm_eoi kvm_pv_eoi kvm_inj_virq kvm_apic_accept_irq kvm_msi_set_irq
- *   kvm_hv_timer_state kvm_apic_ipi
+ *   kvm_hv_timer_state kvm_apic_ipi, and powerpc's kvm_hv kvmppc_vcore_blocked kvmppc_vcore_wakeup
  *
  * Field names follow the tracepoints' own (TP_STRUCT__entry) names.
  */
@@ -34,6 +34,8 @@ enum trace_ev {
 	KEV_MSI_SET_IRQ,
 	KEV_HV_TIMER_STATE,
 	KEV_APIC_IPI,
+	KEV_VCORE_BLOCKED, /* kvm_hv (powerpc): kvmppc_vcore_blocked */
+	KEV_VCORE_WAKEUP,  /* kvm_hv (powerpc): kvmppc_vcore_wakeup */
 	KEV_N,
 };
 
@@ -69,6 +71,15 @@ struct trace_event {
 			uint32_t vcpu_id, new_ns, old_ns;
 			bool grow;
 		} hpn;
+		struct {
+			bool exit; /* "Exit" (after the sleep), else "Enter" */
+			int32_t runner_vcpu, runnable, tgid;
+		} vblocked;
+		struct {
+			bool waited;
+			uint64_t ns;
+			int32_t tgid;
+		} vwakeup;
 		struct {
 			enum trace_exit_layout layout;
 			bool has_vcpu;
