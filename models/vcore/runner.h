@@ -31,9 +31,9 @@
  * signals, threads leaving the vcore for host work, dynamic
  * micro-threading and piggybacking.
  *
- * The costs have no published POWER8 source yet; a profile must supply
- * them (docs/published-data.md §5). Time is the event core's, in ps;
- * ktime_get() is its ns.
+ * The costs come from the cost profile (power8: vcore_entry, vcore_exit,
+ * nap_wakeup, vcore_poll_check; workloads/scenario/machine_ppc.c). Time is
+ * the event core's, in ps; ktime_get() is its ns.
  */
 #ifndef KVMSIM_VCORE_RUNNER_H
 #define KVMSIM_VCORE_RUNNER_H
