@@ -65,5 +65,9 @@ expect_err 2 "kvmsim run: --set vm.threads_per_core: 9 is out of range: expected
   "$K" run "$P8" --set vm.threads_per_core=9
 expect_err 2 "kvmsim run: --trace: a trace.dat of the kvm_hv events is not written yet (arch powerpc); give a text trace file" -- \
   "$K" run "$P8" --trace "$T/x.dat"
+expect_err 2 "kvmsim run: --exit-stats: the x86 kvm events and VM exits; a powerpc run has its kvm_hv events in --trace" -- \
+  "$K" run "$P8" --exit-stats
+expect_err 2 "kvmsim run: --kvm-events: the x86 kvm events and VM exits; a powerpc run has its kvm_hv events in --trace" -- \
+  "$K" run "$P8" --kvm-events
 
 finish ppc_run_test

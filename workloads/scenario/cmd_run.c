@@ -179,6 +179,12 @@ int cmd_run(int argc, char **argv)
 		scenario_free(&sc);
 		goto out;
 	}
+	if (sc.era.arch == KVM_ARCH_POWERPC && (kvm_events || exit_stats)) { /* x86's kvm events and VMX exits */
+		rc = cli_error("run", "%s: the x86 kvm events and VM exits; a powerpc run has its kvm_hv events in --trace",
+			       kvm_events ? "--kvm-events" : "--exit-stats");
+		scenario_free(&sc);
+		goto out;
+	}
 	FILE *trace = NULL, *json = NULL;
 	if (trace_path && !(trace = cli_open_out("run", trace_path))) {
 		rc = EXIT_FAILED;

@@ -14,6 +14,8 @@
  *   and the host scheduler's keys (report_sched.h): host_scheduler, vms[], vcpus[].sched,
  *   host_tasks[].{offered_ps, received_ps, sched}, pcpus[].{ticks, balance_pulls}
  *   (per vCPU too: kvm_events, exits, timer{...}, eoi{...})
+ *   arch powerpc: no vCPUs; vcores[{name, vm, pcpu, tgid, runner_vcpu, halt_poll_ns, blocks, entries,
+ *   runner_stats{...}, time_ps{state: ps}, sched{...}, threads[...]}] instead (report_ppc.c)
  *
  * Times are integer picoseconds (cpu_ps sums exactly to the duration) or
  * nanoseconds (latencies, KVM statistics). Nothing in it depends on the wall
