@@ -6,7 +6,7 @@
  * to the runner; the window evolves, block after block, exactly as `haltpoll
  * replay --arch powerpc` (kvmppc_vcore_replay) evolves it for the same
  * block times; the pCPU's time adds up; another task on the runner's CPU
- * ends its poll.
+ * ends its poll, or forces a running vcore out without losing its work.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +23,8 @@
 #include "workloads/scenario/machine_ppc.h"
 
 #define US(x) ((sim_time_t)(x) * SIM_US)
+
+static const char *host_scheduler = "fair"; /* host.scheduler of the next build() */
 
 struct fx {
 	char dir[64], yaml[96], arr[96], arr2[96];
@@ -46,8 +48,8 @@ static struct fx *build(const char *kernel, int vcpus, int tpc, const char *arri
 	assert_non_null(y);
 	fprintf(y, "duration: 20ms\nwarmup: 1us\nkernel: \"%s\"\narch: powerpc\ncost_profile: power8\n"
 		   "vm:\n  vcpus: %d\n  threads_per_core: %d\n  workload: {type: arrivals, file: %s}\n"
-		   "host:\n  pcpus: 1\n",
-		kernel, vcpus, tpc, f->arr);
+		   "host:\n  pcpus: 1\n  scheduler: %s\n",
+		kernel, vcpus, tpc, f->arr, host_scheduler);
 	if (task_arrivals) { /* a host task on the runner's pCPU */
 		snprintf(f->arr2, sizeof(f->arr2), "%s/arr2", f->dir);
 		a = fopen(f->arr2, "w");
@@ -231,6 +233,26 @@ static void test_other_task_ends_poll(void **state)
 	assert_true(shared > 0 && shared < alone); /* cut short when the task became runnable */
 }
 
+/* A host task waking on the pCPU of a running vcore: the vcore is forced out, the task runs, the item goes on. */
+static void test_forced_exit_keeps_work(void **state)
+{
+	host_scheduler = "simple"; /* a wake-up always preempts (fair would wait for the tick) */
+	struct fx *f = build("6.1", 1, 1, "0 1000000 500000\n", "1200000 30000\n");
+	host_scheduler = "fair";
+	machine_run_until(&f->m, US(20000));
+	machine_finish(&f->m);
+	struct kvmppc_runner *r = runner(f, 0);
+	assert_int_equal(r->forced_exits, 1);
+	assert_int_equal(f->m.ppc->vc[0].preemptions, 1);
+	assert_int_equal(f->m.loads[0].bursts, 1);
+	assert_true(f->m.loads[0].task.run_delay < US(20)); /* it waited for the exit, not for the item's end */
+	/* the item's work is done once, in two parts: guest time is exactly the work and the interrupt entry */
+	assert_int_equal(r->time_in[KVMPPC_VC_IN_GUEST], US(500) + f->m.prof.ps[COST_guest_irq]);
+	assert_int_equal(r->entries, 2);
+	assert_int_equal(r->t[0].cedes, 1);
+	teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_stats_to_runner),
 		cmocka_unit_test(test_window_matches_replay),
 		cmocka_unit_test(test_other_task_ends_poll),
+		cmocka_unit_test(test_forced_exit_keeps_work),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,11 +117,17 @@ static void vcore_entered(struct sim *sim, void *subject, void *object)
 	r->ev = SIM_NO_EVENT;
 	set_state(r, KVMPPC_VC_IN_GUEST);
 	bool any = false;
-	for (int i = 0; i < r->nthreads; i++)
-		if (woken(&r->t[i])) {
+	for (int i = 0; i < r->nthreads; i++) {
+		struct kvmppc_vthread *v = &r->t[i];
+		if (v->held) { /* cut by a forced exit: its item goes on */
+			v->held = false;
+			v->ev = sim_after(r->sim, v->left, thread_item_done, r, v);
+			any = true;
+		} else if (woken(v)) {
 			thread_start_item(r, i);
 			any = true;
 		}
+	}
 	if (!any) { /* not reached: the runner enters for a woken thread */
 		set_state(r, KVMPPC_VC_EXITING);
 		r->ev = sim_after(r->sim, r->costs.vcore_exit, vcore_exit_done, r, NULL);
@@ -190,6 +196,27 @@ void kvmppc_runner_resume(struct kvmppc_runner *r)
 		return;
 	set_state(r, KVMPPC_VC_EXITING);
 	runner_loop(r);
+}
+
+void kvmppc_runner_force_exit(struct kvmppc_runner *r)
+{
+	if (r->state != KVMPPC_VC_IN_GUEST)
+		return;
+	sim_time_t now = sim_now(r->sim);
+	for (int i = 0; i < r->nthreads; i++) {
+		struct kvmppc_vthread *v = &r->t[i];
+		if (!sim_pending(r->sim, v->ev))
+			continue;
+		if (v->state == KVMPPC_VT_RUNNING) {
+			v->left = sim_event_time(r->sim, v->ev) - now;
+			v->held = true;
+		} /* else a napping thread being woken: still woken, it runs at the next entry */
+		sim_cancel(r->sim, v->ev);
+		v->ev = SIM_NO_EVENT;
+	}
+	r->forced_exits++;
+	set_state(r, KVMPPC_VC_EXITING);
+	r->ev = sim_after(r->sim, r->costs.vcore_exit, vcore_exit_done, r, NULL);
 }
 
 void kvmppc_runner_awake(struct kvmppc_runner *r)

@@ -27,7 +27,7 @@
  * the halt statistics go to it. The runner's CPU may be shared with other
  * host tasks through the optional host ops (below): the poll then stops
  * when its condition fails, and a reschedule is honoured when the vcore is
- * next out of the guest (a running vcore is not forced out). Not modelled:
+ * next out of the guest, or forced out (kvmppc_runner_force_exit). Not modelled:
  * signals, threads leaving the vcore for host work, dynamic
  * micro-threading and piggybacking.
  *
@@ -88,6 +88,8 @@ struct kvmppc_vthread {
 	struct kvmppc_vcore_stat stat;           /* meaningful for the runner only */
 	struct kvmppc_wake_stats wake;
 	uint64_t cedes, prods_cancelling_cede;
+	bool held;      /* its item was cut by a forced exit (kvmppc_runner_force_exit) */
+	sim_time_t left; /* held: the item's work still to do */
 };
 
 /*
@@ -125,7 +127,7 @@ struct kvmppc_runner {
 	bool noticing;                   /* POLLING: the loop is about to see a wake-up */
 	sim_time_t since;                /* when state was entered */
 	sim_time_t time_in[KVMPPC_VC_NSTATES];
-	uint64_t entries, blocks;
+	uint64_t entries, blocks, forced_exits;
 };
 
 /*
@@ -160,6 +162,13 @@ void kvmppc_runner_resume(struct kvmppc_runner *r);
  * now, the check before sleeping runs. No effect unless polling.
  */
 void kvmppc_runner_poll_stop(struct kvmppc_runner *r);
+
+/*
+ * kvmppc_runner_force_exit - a host interrupt (a reschedule IPI) takes the
+ * running vcore out of the guest now: the threads' items stop where they
+ * are and go on when the vcore is next entered. No effect unless in the guest.
+ */
+void kvmppc_runner_force_exit(struct kvmppc_runner *r);
 
 /* kvmppc_runner_account - close the time accounting at now (before reading time_in). */
 void kvmppc_runner_account(struct kvmppc_runner *r);

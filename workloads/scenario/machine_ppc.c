@@ -144,8 +144,12 @@ static void runner_resched(struct host_task *t)
 {
 	struct ppc_vcore *c = task_vcore(t);
 	struct pcpu *p = t->cpu;
+	if (c->r.state == KVMPPC_VC_IN_GUEST && p->need_resched) {
+		kvmppc_runner_force_exit(&c->r); /* the reschedule IPI takes the vcore out; ppc_yield then */
+		return;
+	}
 	if (c->r.state != KVMPPC_VC_POLLING)
-		return; /* a running vcore honours need_resched at its next exit (ppc_yield) */
+		return; /* exiting or entering: need_resched is honoured once the vcore is out (ppc_yield) */
 	if (!single_task_running(p) || (c->m->sc->era.vcore_need_resched && p->need_resched)) {
 		c->poll_stops++;
 		kvmppc_runner_poll_stop(&c->r);
@@ -291,7 +295,7 @@ void machine_ppc_stats_reset(struct machine *m)
 		struct kvmppc_runner *r = &c->r;
 		kvmppc_runner_account(r);
 		memset(r->time_in, 0, sizeof(r->time_in));
-		r->entries = r->blocks = 0;
+		r->entries = r->blocks = r->forced_exits = 0;
 		for (int t = 0; t < r->nthreads; t++) {
 			memset(&r->t[t].stat, 0, sizeof(r->t[t].stat));
 			memset(&r->t[t].wake, 0, sizeof(r->t[t].wake));

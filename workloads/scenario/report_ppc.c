@@ -124,9 +124,10 @@ void report_ppc_json(json_t *root, const struct machine *m)
 		for (int s = 0; s < KVMPPC_VC_NSTATES; s++)
 			json_object_set_new(ti, state_names[s], json_integer((json_int_t)r->time_in[s]));
 		json_object_set_new(o, "time_ps", ti);
-		json_object_set_new(o, "sched", json_pack("{s:I, s:I, s:I, s:I}", "runtime_ps", (json_int_t)c->task.runtime,
+		json_object_set_new(o, "sched", json_pack("{s:I, s:I, s:I, s:I, s:I}", "runtime_ps", (json_int_t)c->task.runtime,
 							  "run_delay_ps", (json_int_t)c->task.run_delay, "preemptions",
-							  (json_int_t)c->preemptions, "poll_stops", (json_int_t)c->poll_stops));
+							  (json_int_t)c->preemptions, "poll_stops", (json_int_t)c->poll_stops,
+							  "forced_exits", (json_int_t)r->forced_exits));
 		json_t *th = json_array();
 		for (int t = 0; t < r->nthreads; t++) {
 			const struct kvmppc_vthread *v = &r->t[t];
