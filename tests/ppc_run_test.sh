@@ -47,7 +47,8 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['vcore
 
 # the x86 paths' keys: refused, exit 2, one line naming the key
 for kv in vm.apicv=false vm.pv_eoi=true vm.lapic_timer=oneshot vm.tick_hz=250 vm.msr_poll_control=0 \
-  vm.cyclictest.threads=1 vm.idle=poll vm.lock.hold=1us vm.kick_prob=0.5; do
+  vm.cyclictest.threads=1 vm.idle=poll vm.lock.hold=1us vm.kick_prob=0.5 vm.fio.numjobs=1 vm.pingpong.mode=ipi \
+  vm.virtio_blk.num_queues=1; do
   k=${kv%%=*}
   expect_err 2 "kvmsim run: --set $k: an x86 path, not modelled for powerpc (refused rather than ignored)" -- \
     "$K" run "$P8" --set "$kv"
@@ -56,6 +57,8 @@ expect_err 2 "kvmsim run: --set kvm_intel.ple_gap: an x86 path (LAPIC timer, PLE
   "$K" run "$P8" --set kvm_intel.ple_gap=0
 expect_err 2 "kvmsim run: --set kvm.lapic_timer_advance_ns: an x86 path (LAPIC timer, PLE, VMX), not modelled for powerpc" -- \
   "$K" run "$P8" --set kvm.lapic_timer_advance_ns=0
+expect_err 2 "kvmsim run: --set host.noise: host interrupts and SMIs reach x86 vCPU threads only; not modelled for powerpc" -- \
+  "$K" run "$P8" --set host.noise.irq_rate=10
 expect_err 2 "kvmsim run: --set kvm.halt_poll_ns: the vcore of 4.8-4.13 polls up to kvm_hv.halt_poll_max_ns (its default), not kvm.halt_poll_ns" -- \
   "$K" run "$P8" --set kernel=4.10 --set kvm.halt_poll_ns=0
 # and the vcore's keys off powerpc

@@ -19,6 +19,7 @@ static const struct conf_node *present(const struct conf_node *map, const char *
 static const char *const x86_vm_keys[][1] = {
 	{ "apicv" },		{ "pv_eoi" },	  { "apic" },	    { "eoi_exit_vectors" }, { "lapic_timer" }, { "tick_hz" },
 	{ "msr_poll_control" }, { "cyclictest" }, { "kick_prob" }, { "idle" },		    { "guest_haltpoll" }, { "lock" },
+	{ "fio" },		{ "virtio_blk" }, { "pingpong" },
 };
 
 int scenario_ppc_check_vm(const struct scenario *s, const struct vm_conf *vm, const struct conf_node *vmap,
@@ -71,7 +72,7 @@ int scenario_ppc_check_vm(const struct scenario *s, const struct vm_conf *vm, co
 }
 
 static const char *const x86_top_keys[][2] = {
-	{ "kvm", "lapic_timer_advance_ns" }, { "kvm_intel", NULL },
+	{ "kvm", "lapic_timer_advance_ns" }, { "kvm_intel", NULL }, { "host", "noise" },
 };
 
 int scenario_ppc_check(const struct scenario *s, const struct conf_node *map, struct conf_err *err)
@@ -94,7 +95,10 @@ int scenario_ppc_check(const struct scenario *s, const struct conf_node *map, st
 		}
 		char p[96];
 		snprintf(p, sizeof(p), "%s%s%s", x86_top_keys[i][0], sub ? "." : "", sub ? sub : "");
-		conf_errorf(err, n, p, "an x86 path (LAPIC timer, PLE, VMX), not modelled for powerpc");
+		conf_errorf(err, n, p,
+			    strcmp(x86_top_keys[i][0], "host")
+				    ? "an x86 path (LAPIC timer, PLE, VMX), not modelled for powerpc"
+				    : "host interrupts and SMIs reach x86 vCPU threads only; not modelled for powerpc");
 		return -1;
 	}
 	return 0;
