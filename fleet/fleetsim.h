@@ -88,6 +88,13 @@ struct fleet_job {
 	char err[512];
 };
 
+/* The SimGrid module (fleetsim_sg.c), its entry points, and what it uses of the program. */
+#define FLEET_SIMGRID_MODULE "kvmsim-fleet-simgrid.so"
+void fleet_sg_platform_child(const void *path, int fd);
+void fleet_sg_sim_child(const void *setup, int fd);
+int fleet_write_all(int fd, const void *p, size_t n);
+extern int fleet_progress_fd;
+
 /* fleet_start - start simulating s in a child process (s is the child's copy from here on); 0 or EXIT_FAILED. */
 int fleet_start(const struct fleet_setup *s, struct fleet_job *j, char *why, size_t len);
 /* fleet_finish - wait for j; per-host figures into hosts[s->nhosts]; 0 or EXIT_FAILED with why. */
