@@ -77,6 +77,15 @@
 	X(guest_futex_wait, "guest: FUTEX_WAIT, from the syscall to schedule() into idle")         \
 	X(guest_sched_switch, "guest: schedule() out of idle to the woken thread, back in user space") \
 	X(guest_nr_polling, "guest: a polling idle CPU seeing need_resched set by a waker (no IPI)") \
+	X(vhost_kick, "vhost worker: woken by an ioeventfd or its tap socket, vhost_poll work to handle_tx/rx()") \
+	X(vhost_net_tx, "vhost worker: handle_tx() for one packet: descriptors, an skb, tun_sendmsg()")   \
+	X(net_bridge_fwd, "host: one packet from a tap through the bridge into the other tap's socket")   \
+	X(vhost_net_rx, "vhost worker: handle_rx() for one packet: tun_recvmsg() into a guest RX buffer") \
+	X(net_copy_kb, "copying 1 KiB of payload (guest user copy, or vhost's copy to or from the guest)") \
+	X(guest_net_send, "guest: send(): the syscall, tcp_sendmsg(), IP output, virtio-net's start_xmit()") \
+	X(guest_net_rx, "guest: NAPI receive of one packet: virtnet_receive(), ip_rcv(), tcp_v4_rcv()")   \
+	X(guest_net_recv, "guest: recv() returning: tcp_recvmsg(), the copy to user, netperf's loop")      \
+	X(guest_net_wake, "guest: the task woken by its socket scheduled in from idle") \
 	X(vcore_exit, "powerpc: the last H_CEDE to the runner back in the host (optional off POWER)") \
 	X(vcore_entry, "powerpc: kvmppc_run_core() to the threads in the guest (optional off POWER)") \
 	X(nap_wakeup, "powerpc: an IPI (msgsnd) waking a napping thread of a running vcore")     \

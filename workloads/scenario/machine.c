@@ -14,6 +14,7 @@
 #include "models/tracepoints/trace_cmd.h"
 #include "models/tracepoints/trace_dat_out.h"
 #include "workloads/scenario/machine_blk.h"
+#include "workloads/scenario/machine_net.h"
 
 #define VCPU_PID_BASE 4100 /* thread ids shown in traces: vCPU threads, then host tasks */
 #define TASK_PID_BASE 9100
@@ -78,6 +79,7 @@ static void ev_warmup_end(struct sim *sim, void *subject, void *object)
 	machine_pingpong_reset(m);
 	if (m->ppc)
 		machine_ppc_stats_reset(m);
+	machine_net_stats_reset(m);
 	for (int i = 0; i < m->nloads; i++) {
 		m->loads[i].bursts = m->loads[i].preemptions = 0;
 		host_load_stats_reset(&m->loads[i]);
@@ -349,7 +351,8 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 		machine_task_sched(m, &m->loads[i].task, tc->sched_policy, tc->nice, tc->rt_priority, tc->cpus, tc->ncpus);
 	}
 
-	if (start_cyclictest(m, sc, err) || machine_blk_build(m, err) || machine_pingpong_build(m, err))
+	if (start_cyclictest(m, sc, err) || machine_blk_build(m, err) || machine_pingpong_build(m, err) ||
+	    machine_net_build(m, err))
 		return -1;
 	host_start(m->host);
 	host_noise_start(m->host, &sc->host.noise);
@@ -393,6 +396,7 @@ void machine_free(struct machine *m)
 	for (int i = 0; i < m->nloads; i++)
 		host_load_free(&m->loads[i]);
 	machine_blk_free(m);
+	machine_net_free(m);
 	for (int i = 0; i < m->nct; i++)
 		cyclictest_free(&m->ct[i]);
 	machine_pingpong_free(m);

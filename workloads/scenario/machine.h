@@ -54,6 +54,7 @@ struct machine {
 	struct machine_blk **blk; /* per VM its virtio-blk disk and fio (machine_blk.h), or NULL */
 	struct pingpong *pp; /* the VMs' ping-pong loops (pingpong_run.h), of VMs pp_vm[] */
 	int *pp_vm, npp;
+	struct machine_net **net; /* per VM its virtio-net device and TCP_RR end (machine_net.h), or NULL */
 	uint64_t **masks; /* host tasks' affinity masks */
 	int nmasks;
 	struct machine_ppc *ppc; /* arch powerpc: the vcores (machine_ppc.h), and no vCPUs */

@@ -7,6 +7,7 @@
 #include "models/haltpoll/kvm_stats_json.h"
 #include "sim/out_json.h"
 #include "workloads/scenario/machine_blk.h"
+#include "workloads/scenario/machine_net.h"
 #include "workloads/scenario/report_sched.h"
 #include "workloads/scenario/pingpong_run.h"
 
@@ -142,6 +143,7 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 	report_sched_text(f, m);
 	machine_blk_report(f, m);
 	report_pingpong_text(f, m);
+	machine_net_report(f, m);
 	/* cyclictest's own figures, in its own line layout: whole microseconds, or ns with -N */
 	if (m->nct)
 		fprintf(f, "\ncyclictest (%s):\n", m->ct[0].conf->nsecs ? "ns" : "us");
@@ -305,6 +307,7 @@ json_t *report_json(const struct machine *m, const struct run_info *ri)
 		report_sched_json(root, m);
 	machine_blk_json(root, m);
 	report_pingpong_json(root, m);
+	machine_net_json(root, m);
 
 	uint64_t ev[KVM_EV_N] = { 0 };
 	struct exit_stat ex[VMX_REASONS];

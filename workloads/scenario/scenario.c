@@ -102,6 +102,8 @@ static const struct cfg_key vm_keys[] = {
 	  "the guest's cpuidle-haltpoll driver and governor", .sub = &guest_haltpoll_section },
 	{ "fio", CFG_SECTION, V(fio), NULL, NULL, 0, 0, "fio in the guest on a virtio-blk disk", .sub = &fio_section },
 	{ "virtio_blk", CFG_SECTION, V(virtio_blk), NULL, NULL, 0, 0, "the virtio-blk disk fio uses", .sub = &virtio_blk_section },
+	{ "tcp_rr", CFG_SECTION, V(tcp_rr), NULL, NULL, 0, 0, "netperf TCP_RR from this VM to another over virtio-net", .sub = &tcp_rr_section },
+	{ "virtio_net", CFG_SECTION, V(virtio_net), NULL, NULL, 0, 0, "the virtio-net device (vhost-net) TCP_RR uses", .sub = &virtio_net_section },
 	{ "sched_policy", CFG_ENUM, V(sched_policy), NULL, "other", 0, 0,
 	  "the vCPU threads' host scheduling policy: other (SCHED_NORMAL) or fifo (SCHED_FIFO; host.scheduler fair)",
 	  .choices = sched_policy_choices },

@@ -20,6 +20,7 @@
 #include "workloads/cyclictest.h"
 #include "workloads/fio.h"
 #include "workloads/pingpong.h"
+#include "workloads/tcp_rr.h"
 #include "sim/source.h"
 
 /* Another MSI-raising device of a VM (vm.devices). */
@@ -73,6 +74,8 @@ struct vm_conf {
 	struct guest_haltpoll_conf guest_haltpoll;
 	struct fio_conf fio;                 /* workloads/fio.h */
 	struct virtio_blk_conf virtio_blk;
+	struct tcp_rr_conf tcp_rr;           /* workloads/tcp_rr.h */
+	struct virtio_net_conf virtio_net;
 	int sched_policy; /* the vCPU threads' (enum host_sched_policy) */
 	int64_t nice, rt_priority;
 	int64_t *cpus;    /* the vCPU threads' affinity (host.scheduler: fair) */

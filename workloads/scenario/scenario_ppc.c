@@ -19,7 +19,7 @@ static const struct conf_node *present(const struct conf_node *map, const char *
 static const char *const x86_vm_keys[][1] = {
 	{ "apicv" },		{ "pv_eoi" },	  { "apic" },	    { "eoi_exit_vectors" }, { "lapic_timer" }, { "tick_hz" },
 	{ "msr_poll_control" }, { "cyclictest" }, { "kick_prob" }, { "idle" },		    { "guest_haltpoll" }, { "lock" },
-	{ "fio" },		{ "virtio_blk" }, { "pingpong" },
+	{ "fio" },		{ "virtio_blk" }, { "pingpong" }, { "tcp_rr" }, { "virtio_net" },
 };
 
 int scenario_ppc_check_vm(const struct scenario *s, const struct vm_conf *vm, const struct conf_node *vmap,
