@@ -46,6 +46,9 @@ const struct runsum_desc runsum_desc[RS_N] = {
 	[RS_RTT_P999] = { "rtt_p999_ns", "%.0f", "ping-pong round trip, p99.9 (ns)", 0 },
 	[RS_RTT_MAX] = { "rtt_max_ns", "%.0f", "ping-pong round trip, max (ns)", 0 },
 	[RS_TPS] = { "transactions_per_s", "%.1f", "ping-pong transactions per second", 0 },
+	[RS_TCP_RR_TPS] = { "tcp_rr_tps", "%.1f", "TCP_RR transactions/s (all pairs)", 0 },
+	[RS_TCP_RR_RTT_MEAN] = { "tcp_rr_rtt_mean_ns", "%.0f", "TCP_RR round trip, mean (ns)", 0 },
+	[RS_TCP_RR_RTT_P99] = { "tcp_rr_rtt_p99_ns", "%.0f", "TCP_RR round trip, p99 (ns)", 0 },
 };
 
 int runsum_find(const char *name)
@@ -108,8 +111,8 @@ int runsum_latency(const json_t *j, const char *kind, const char *vcpu, struct s
 	size_t i;
 	const json_t *v;
 	int found = 0;
-	bool rtt = !strcmp(kind, "rtt"); /* the ping-pong loops' round trips, named by their measuring vCPU */
-	json_array_foreach(json_object_get(j, rtt ? "pingpong" : "vcpus"), i, v)
+	bool rtt = !strcmp(kind, "rtt"); /* the ping-pong loops' (or TCP_RR's) round trips, named by their measuring vCPU */
+	json_array_foreach(json_object_get(j, rtt ? json_object_get(j, "pingpong") ? "pingpong" : "tcp_rr" : "vcpus"), i, v)
 	{
 		const char *name = json_string_value(json_object_get(v, rtt ? "from" : "name"));
 		if (vcpu && (!name || strcmp(name, vcpu)))
@@ -294,6 +297,25 @@ int runsum_from_json(const json_t *j, struct runsum *s, char *why, size_t len)
 		sim_hist_free(&h);
 	}
 	pingpong_figures(j, s);
+	const json_t *rr = json_object_get(j, "tcp_rr");
+	if (json_array_size(rr)) { /* TCP_RR: transactions/s, and the round trip from the clients' "rtt" */
+		size_t ri;
+		double tps = 0, n = 0, sum = 0;
+		json_array_foreach(rr, ri, f) {
+			double t = num(json_object_get(f, "transactions"));
+			tps += num(json_object_get(f, "transactions_per_s"));
+			n += t;
+			sum += t * num(json_object_get(json_object_get(f, "rtt_ns"), "mean"));
+		}
+		s->v[RS_TCP_RR_TPS] = tps;
+		if (n > 0)
+			s->v[RS_TCP_RR_RTT_MEAN] = sum / n;
+		if (runsum_latency(j, "rtt", NULL, &h, why, len))
+			return -1;
+		if (h.count)
+			s->v[RS_TCP_RR_RTT_P99] = (double)sim_hist_quantile(&h, 0.99);
+		sim_hist_free(&h);
+	}
 	return 0;
 }
 

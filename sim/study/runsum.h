@@ -53,6 +53,9 @@ enum runsum_metric {
 	RS_RTT_P999,
 	RS_RTT_MAX,
 	RS_TPS,            /* ping-pong transactions per second, summed over the loops */
+	RS_TCP_RR_TPS,      /* netperf TCP_RR: transactions/s (all pairs; runs with "tcp_rr") */
+	RS_TCP_RR_RTT_MEAN, /* TCP_RR round trip over every transaction, ns */
+	RS_TCP_RR_RTT_P99,
 	RS_N
 };
 

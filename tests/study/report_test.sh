@@ -101,7 +101,7 @@ for p in pts:
 EOF
 "$K" report sweep sw --x vm.workload.rate --z host_cpu --latency irq_p99_ns --cost poll_cpu -o r3 -q || fail "report sweep options"
 check r3 heatmap pareto || fail "sweep figures with options"
-expect_err 2 "kvmsim report: --z: unknown metric \"p99\" (known: wake_n, wake_mean_ns, wake_p50_ns, wake_p90_ns, wake_p99_ns, wake_p999_ns, wake_max_ns, irq_n, irq_mean_ns, irq_p50_ns, irq_p90_ns, irq_p99_ns, irq_p999_ns, irq_max_ns, halts, poll_success, host_cpu, poll_cpu, guest_cpu, events, steal_cpu, run_delay_p99_ns, vm_worst_wake_p99_ns, fio_iops, fio_clat_p50_ns, fio_clat_p99_ns, rtt_n, rtt_mean_ns, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_p999_ns, rtt_max_ns, transactions_per_s)" -- \
+expect_err 2 "kvmsim report: --z: unknown metric \"p99\" (known: wake_n, wake_mean_ns, wake_p50_ns, wake_p90_ns, wake_p99_ns, wake_p999_ns, wake_max_ns, irq_n, irq_mean_ns, irq_p50_ns, irq_p90_ns, irq_p99_ns, irq_p999_ns, irq_max_ns, halts, poll_success, host_cpu, poll_cpu, guest_cpu, events, steal_cpu, run_delay_p99_ns, vm_worst_wake_p99_ns, fio_iops, fio_clat_p50_ns, fio_clat_p99_ns, rtt_n, rtt_mean_ns, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_p999_ns, rtt_max_ns, transactions_per_s, tcp_rr_tps, tcp_rr_rtt_mean_ns, tcp_rr_rtt_p99_ns)" -- \
   "$K" report sweep sw --z p99
 expect_err 2 "kvmsim report: --x vm.vcpus: not a swept key of $T/sw" -- "$K" report sweep sw --x vm.vcpus
 "$K" sweep --grid vm.halt_poll_ns=0,50000 --grid vm.workload.rate=5000,20000 --grid host.pcpus=1,2 --duration 50ms -o sw3 -q

@@ -55,7 +55,7 @@ expect_err 2 "kvmsim sweep: --merge: nodir/sweep.json: cannot open: No such file
 # a grid sweep: its tables
 "$K" sweep "${G[@]}" --replicates 2 -o s1 -j 2 > out || fail "grid sweep exit $?"
 grep -qx 'sweep .*/s1: 16 runs (8 points x 2 replicates): 16 ok, 0 failed, 0 not run' out || fail "summary: $(head -1 out)"
-[ "$(head -1 s1/results.csv)" = "run,point,seed,vm.halt_poll_ns,host.pcpus,status,wake_n,wake_mean_ns,wake_p50_ns,wake_p90_ns,wake_p99_ns,wake_p999_ns,wake_max_ns,irq_n,irq_mean_ns,irq_p50_ns,irq_p90_ns,irq_p99_ns,irq_p999_ns,irq_max_ns,halts,poll_success,host_cpu,poll_cpu,guest_cpu,events,steal_cpu,run_delay_p99_ns,vm_worst_wake_p99_ns,fio_iops,fio_clat_p50_ns,fio_clat_p99_ns,rtt_n,rtt_mean_ns,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,rtt_p999_ns,rtt_max_ns,transactions_per_s,error,vm.halt_poll_ns:text,host.pcpus:text" ] \
+[ "$(head -1 s1/results.csv)" = "run,point,seed,vm.halt_poll_ns,host.pcpus,status,wake_n,wake_mean_ns,wake_p50_ns,wake_p90_ns,wake_p99_ns,wake_p999_ns,wake_max_ns,irq_n,irq_mean_ns,irq_p50_ns,irq_p90_ns,irq_p99_ns,irq_p999_ns,irq_max_ns,halts,poll_success,host_cpu,poll_cpu,guest_cpu,events,steal_cpu,run_delay_p99_ns,vm_worst_wake_p99_ns,fio_iops,fio_clat_p50_ns,fio_clat_p99_ns,rtt_n,rtt_mean_ns,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,rtt_p999_ns,rtt_max_ns,transactions_per_s,tcp_rr_tps,tcp_rr_rtt_mean_ns,tcp_rr_rtt_p99_ns,error,vm.halt_poll_ns:text,host.pcpus:text" ] \
   || fail "results.csv header: $(head -1 s1/results.csv)"
 [ "$(wc -l < s1/results.csv)" -eq 17 ] || fail "results.csv rows"
 [ "$(cut -d, -f1-6 s1/results.csv | sed -n '2p;3p;4p;17p' | tr '\n' ' ')" = "1,1,1,0,1,ok 2,1,2,0,1,ok 3,2,1,0,2,ok 16,8,2,200000000,2,ok " ] \

@@ -102,15 +102,13 @@ void machine_net_json(json_t *root, const struct machine *m)
 				      (json_int_t)c->response_size, "outstanding", (json_int_t)c->outstanding,
 				      "transactions", (json_int_t)e->done, "transactions_per_s",
 				      secs > 0 ? (double)e->done / secs : 0.0, "rtt_ns", rtt, "cpu", cpu);
+		/* its round trips, named by the client's vCPU (as compare --metric rtt and sweep read them) */
+		json_object_set_new(o, "from", json_string(m->vcpus[m->vms[i].first_vcpu].name));
+		json_object_set_new(o, "rtt", sim_hist_json(&e->rtt));
 		json_object_set_new(o, "per_transaction",
 				    json_pack("{s:f, s:f, s:f}", "exits", per(u.exits, e->done), "interrupts",
 					      per(u.irqs, e->done), "notifies", per(u.notifies, e->done)));
 		json_array_append_new(arr, o);
-		/* the client vCPU's latency.rtt: its round trips (for compare and sweep) */
-		json_t *lat = json_object_get(json_array_get(json_object_get(root, "vcpus"),
-							     (size_t)m->vms[i].first_vcpu), "latency");
-		if (lat)
-			json_object_set_new(lat, "rtt", sim_hist_json(&e->rtt));
 	}
 	json_object_set_new(root, "tcp_rr", arr);
 }
