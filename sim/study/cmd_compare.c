@@ -71,7 +71,7 @@ static void compare_usage(FILE *f)
 		"  --base RUN|DIR        a baseline run, or a sweep's runs; repeatable\n"
 		"  --cand RUN|DIR        a candidate run, or a sweep's runs; repeatable\n"
 		"  --metric M            wake (interrupts that found the vCPU halted), irq (all), clat\n"
-		"                        (fio's completion latency) or rtt (vm.pingpong round trips);\n"
+		"                        (fio's completion latency) or rtt (vm.pingpong's or TCP_RR's round trips);\n"
 		"                        repeatable or comma-separated (default: wake and irq over all\n"
 		"                        vCPUs, and clat when both ran fio)\n"
 		"  --per-vcpu            also compare each vCPU (matched by name)\n"
