@@ -193,6 +193,8 @@ static int parse(int argc, char **argv, struct plan_args *a, struct plan *p)
 		case O_MAXO:
 			if (pos_double("--max-overcommit", optarg, &a->max_over))
 				return EXIT_BAD_INPUT;
+			if (a->max_over > 64)
+				return cli_error(CMD, "--max-overcommit: expected at most 64 vCPUs per core, got \"%s\"", optarg);
 			break;
 		case O_DUR: a->duration = optarg; break;
 		case O_SEED:
@@ -232,7 +234,9 @@ static int parse(int argc, char **argv, struct plan_args *a, struct plan *p)
 			break;
 		case O_TRACE: a->trace = optarg; break;
 		case O_DAYS:
-			if (pos_double("--days", optarg, &a->days) || a->days > 1000)
+			if (pos_double("--days", optarg, &a->days))
+				return EXIT_BAD_INPUT;
+			if (a->days > 1000)
 				return cli_error(CMD, "--days: expected a number of days in (0, 1000], got \"%s\"", optarg);
 			break;
 		case O_OVER:

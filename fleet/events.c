@@ -7,6 +7,7 @@
 #include "sim/xalloc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,11 @@ int fleet_events_trace(const char *path, size_t ntypes, const char *const *names
 	uint32_t vm = 0;
 	int rc = 0, seen = 0;
 	for (long ln = 1; !rc && fgets(line, sizeof(line), f); ln++) {
+		size_t ll = strlen(line);
+		if (ll == sizeof(line) - 1 && line[ll - 1] != '\n' && !feof(f)) {
+			rc = errf(why, len, "%s: line %ld: longer than %zu characters", path, ln, sizeof(line) - 2);
+			break;
+		}
 		line[strcspn(line, "\r\n#")] = 0;
 		char *s = line + strspn(line, " \t");
 		if (!*s || (!seen && !strncmp(s, "arrive", 6) && (seen = 1)))
@@ -110,6 +116,7 @@ int fleet_events_trace(const char *path, size_t ntypes, const char *const *names
 		seen = 1;
 		char *fld[3] = { 0 };
 		int nf = 0;
+		bool extra = false; /* a fourth field */
 		for (char *tok = s; nf < 3; nf++) {
 			fld[nf] = tok;
 			char *c = strchr(tok, ',');
@@ -117,6 +124,7 @@ int fleet_events_trace(const char *path, size_t ntypes, const char *const *names
 				nf++;
 				break;
 			}
+			extra = nf == 2;
 			*c = 0;
 			tok = c + 1;
 		}
@@ -125,7 +133,7 @@ int fleet_events_trace(const char *path, size_t ntypes, const char *const *names
 			for (char *e = fld[i] + strlen(fld[i]); e > fld[i] && (e[-1] == ' ' || e[-1] == '\t');)
 				*--e = 0;
 		}
-		if (nf != 3) {
+		if (nf != 3 || extra) {
 			rc = errf(why, len, "%s: line %ld: expected arrive,leave,type", path, ln);
 			break;
 		}

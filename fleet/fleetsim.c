@@ -5,6 +5,7 @@
 #include "sim/xalloc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -48,13 +49,25 @@ static int read_all(int fd, void *p, size_t n)
 }
 
 /* sg_error - SimGrid's reason from its stderr: "Parse error at FILE:LINE: ..." becomes
- * "FILE: line LINE: ..."; otherwise the last error line's message. */
+ * "FILE: line LINE: ..."; else its first CRITICAL message (an assertion on the platform), else
+ * the last error line's message; never a line of the backtrace that may follow. */
 static void sg_error(const char *errpath, const char *platform, char *why, size_t len)
 {
 	FILE *f = fopen(errpath, "r");
 	char line[1024], last[1024] = "";
+	bool critical = false;
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "Backtrace", 9) || !strncmp(line, "  -> ", 5) || line[0] == ' ')
+			continue; /* a backtrace's lines say where, not what */
+		const char *c = strstr(line, "/CRITICAL] ");
+		if (c && !critical) {
+			snprintf(last, sizeof(last), "%s", c + 11);
+			critical = true;
+			continue;
+		}
+		if (critical)
+			continue;
 		const char *m = strstr(line, "] ");
 		m = m ? m + 2 : line;
 		const char *e = strstr(m, "/ERROR] ");

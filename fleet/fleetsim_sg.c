@@ -113,6 +113,8 @@ static void reload(size_t i)
 	struct hstate *h = &H[i];
 	const struct fleet_hostinfo *hi = &S->hosts[i];
 	double load = h->busy < hi->cores ? h->busy : hi->cores;
+	if (!(load > 0)) /* never below zero executions (nor NaN) */
+		load = 0;
 	int full = (int)floor(load + 1e-9);
 	double frac = load - full < 1e-9 ? 0 : load - full;
 	h->dirty = 0;

@@ -148,7 +148,12 @@ static int cache_read(const char *path, struct prof_fig *f)
 		f->steal_cpu = num(j, "steal_cpu");
 		f->wake_p99_ns = num(j, "wake_p99_ns");
 		f->vm_worst_p99_ns = num(j, "vm_worst_p99_ns");
-		ok = !isnan(f->host_cpu) && !isnan(f->vm_worst_p99_ns) && f->vcpus_per_vm > 0;
+		/* the cache is input like any file: a figure out of its range is a miss, simulated again */
+		ok = f->nvms >= 1 && f->vcpus_per_vm > 0 && isfinite(f->vcpus_per_vm) && f->host_cpu >= 0 &&
+		     isfinite(f->host_cpu) && f->guest_cpu >= 0 && f->poll_cpu >= 0 && f->guest_cpu <= f->host_cpu &&
+		     f->poll_cpu <= f->host_cpu && f->vm_worst_p99_ns >= 0 && isfinite(f->vm_worst_p99_ns) &&
+		     (isnan(f->steal_cpu) || (f->steal_cpu >= 0 && isfinite(f->steal_cpu))) &&
+		     (isnan(f->wake_p99_ns) || (f->wake_p99_ns >= 0 && isfinite(f->wake_p99_ns)));
 	}
 	json_decref(j);
 	return ok ? 0 : -1;
@@ -254,7 +259,10 @@ static int simulate(const struct prof_req *r, struct prof_fig *f, char *why, siz
 	first_line(err, line, sizeof(line));
 	if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_BAD_INPUT) {
 		rc = EXIT_BAD_INPUT;
-		errf(why, len, "%s", line[0] ? line : "the model refused its input");
+		const char *m = !strncmp(line, "kvmsim run: ", 12) ? line + 12 : line;
+		/* the model names what plan passed it: say where that came from */
+		errf(why, len, "%s: %s%s", r->scenario, line[0] ? m : "the model refused its input",
+		     strstr(m, "--set ") ? " (plan gives --set, --policy and --halt-poll-ns to the model as --set)" : "");
 	} else if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		rc = EXIT_FAILED;
 		if (WIFSIGNALED(st))

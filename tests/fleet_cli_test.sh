@@ -19,9 +19,10 @@ printf '<?xml version="1.0"?>\n<!DOCTYPE platform SYSTEM "https://simgrid.org/si
 expect_err 2 "kvmsim plan: $T/nowatt.xml: host x: no wattage_per_state property (expected Idle:OneCore:AllCores watts per pstate)" -- \
   plan --platform "$T/nowatt.xml" --p99 100us
 expect_err 2 "kvmsim plan: $T/none.xml: No such file or directory" -- plan --platform "$T/none.xml" --p99 100us
-expect_err 2 'kvmsim plan: --set vm.worklaod: unknown key (did you mean workload?)' -- \
+VIA='(plan gives --set, --policy and --halt-poll-ns to the model as --set)'
+expect_err 2 "kvmsim plan: $tiny: --set vm.worklaod: unknown key (did you mean workload?) $VIA" -- \
   plan --p99 100us --set vm.worklaod=1
-expect_err 2 'kvmsim plan: --set kvm.halt_poll_ns: 5000000000 does not fit the kernel'"'"'s 32-bit nanoseconds (at most 4294967295)' -- \
+expect_err 2 "kvmsim plan: $tiny: --set kvm.halt_poll_ns: 5000000000 does not fit the kernel's 32-bit nanoseconds (at most 4294967295) $VIA" -- \
   plan --p99 100us --halt-poll-ns 5000000000
 expect_err 2 'kvmsim plan: --placement: expected first-fit, best-fit or latency-aware, got "worst-fit"' -- \
   plan --p99 100us --placement worst-fit
@@ -64,6 +65,19 @@ grep -q '^simulations: 0 run' "$T/c2.out" || fail "the table does not say no sim
 [ "$(ls "$T/cache" | wc -l)" -eq "$files" ] || fail "the cache grew on a hit"
 [ "$(jq_ "$T/c1.json" 'j["search"][0]["max_vms"]')" = "$(jq_ "$T/c2.json" 'j["search"][0]["max_vms"]')" ] ||
   fail "cached answer differs"
+# a cache entry out of range (tampered with, or corrupt) is a miss, simulated again: never a crash
+for f in "$T"/cache/*; do sed -i 's/"host_cpu": [0-9.e+-]*/"host_cpu": -1.0/' "$f"; done
+plan --p99 150us --vms 2 --days 0.01 --json "$T/c4.json" >/dev/null || fail "a tampered cache: exit $?"
+[ "$(jq_ "$T/c4.json" 'j["simulations"]')" -gt 0 ] || fail "a tampered cache entry was used"
+# SimGrid's reason for a platform it refuses, not a line of its backtrace
+sed 's/core="[0-9]*"/core="0"/' "$one" >"$T/zerocore.xml"
+"$K" plan --platform "$T/zerocore.xml" --vm "$tiny" --p99 100us --no-cache 2>"$T/zc.err" >/dev/null
+[ $? -eq 2 ] && grep -q "zerocore.xml: Host .* must have at least one core, not 0.$" "$T/zc.err" &&
+  [ "$(wc -l <"$T/zc.err")" -eq 1 ] || fail "zero cores: $(cat "$T/zc.err")"
+# a trace line with a fourth field is refused, not cut short
+printf 'arrive,leave,type\n0,3600,0\n5,6,0,x\n' >"$T/four.csv"
+expect_err 2 "kvmsim plan: $T/four.csv: line 3: expected arrive,leave,type" -- \
+  "$K" plan --platform "$one" --vm "$tiny" --p99 100us --cache "$T/cache" --no-progress --trace "$T/four.csv"
 # another setting is another question
 plan --p99 150us --no-fleet --json "$T/c3.json" --set vm.workload.rate=1000 >/dev/null || fail "third plan"
 [ "$(jq_ "$T/c3.json" 'j["simulations"]')" -gt 0 ] || fail "a changed setting hit the cache"
