@@ -118,6 +118,8 @@ struct source_file {
 	int *vcpu;        /* arrivals: -1 for every vCPU */
 	sim_time_t *wake; /* arrivals: the host's extra delay waking a sleeping vCPU (0: none) */
 	size_t n;
+	int max_vcpu;     /* arrivals: the highest VCPU named, -1 none */
+	int max_vcpu_line;
 	struct source_file *next;
 };
 
@@ -135,6 +137,7 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 	}
 	struct source_file *f = xcalloc(1, sizeof(*f));
 	f->arrivals = arrivals;
+	f->max_vcpu = -1;
 	size_t cap = 0;
 	char line[256];
 	int lineno = 0;
@@ -206,6 +209,10 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 		f->gap[f->n] = t;
 		f->work[f->n] = w;
 		f->vcpu[f->n] = vc;
+		if (vc > f->max_vcpu) {
+			f->max_vcpu = vc;
+			f->max_vcpu_line = lineno;
+		}
 		f->wake[f->n] = wk;
 		f->n++;
 	}
@@ -316,6 +323,21 @@ static void arrive(struct sim *sim, void *subject, void *object)
 		sim_at(sim, next, arrive, s, NULL);
 	s->arrivals++;
 	s->fire(s->ctx, work);
+}
+
+int source_check_vcpus(const struct source_conf *conf, int nvcpus, char *err, size_t errlen)
+{
+	if (conf->type != SRC_ARRIVALS)
+		return 0;
+	const struct source_file *f = source_file_load(conf->file, true, err, errlen);
+	if (!f)
+		return -1;
+	if (f->max_vcpu >= nvcpus) {
+		snprintf(err, errlen, "%s:%d: VCPU %d, but the VM has %d vCPU%s (0 to %d)", f->path, f->max_vcpu_line,
+			 f->max_vcpu, nvcpus, nvcpus == 1 ? "" : "s", nvcpus - 1);
+		return -1;
+	}
+	return 0;
 }
 
 int source_init(struct source *s, const struct source_conf *conf, int vcpu, uint64_t seed, const char *name,

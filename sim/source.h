@@ -76,6 +76,8 @@ void source_files_free(void);
 int source_init(struct source *s, const struct source_conf *conf, int vcpu, uint64_t seed, const char *name,
 		void (*fire)(void *ctx, sim_time_t work), void *ctx, char *err, size_t errlen);
 void source_fini(struct source *s);
+/* source_check_vcpus - an arrivals file names no vCPU beyond the VM's nvcpus; -1 with "FILE:LINE: ..." */
+int source_check_vcpus(const struct source_conf *conf, int nvcpus, char *err, size_t errlen);
 /* source_start - schedule the first arrival. */
 void source_start(struct source *s, struct sim *sim);
 

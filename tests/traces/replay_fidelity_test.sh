@@ -50,4 +50,10 @@ sys.exit(0 if w[0]["count"] == w[1]["count"] == 3 and 49000 <= d * 1000 <= 51000
 PY
 "$K" run "$T/s5.yaml" > /dev/null 2> "$T/e5"; rc=$?
 [ "$rc" = 2 ] && grep -q "a5:1: expected" "$T/e5" || fail "five columns: exit $rc, $(cat "$T/e5")"
+# an arrival for a vCPU the VM does not have is refused, not dropped unseen
+printf '0 1000000 0\n5 2000000 0\n' > "$T/a6"
+printf 'name: a\nduration: 5ms\nvm:\n  vcpus: 2\n  workload: {type: arrivals, file: "%s"}\n' "$T/a6" > "$T/s6.yaml"
+"$K" run "$T/s6.yaml" > /dev/null 2> "$T/e6"; rc=$?
+[ "$rc" = 2 ] && [ "$(cat "$T/e6")" = "kvmsim run: $T/a6:2: VCPU 5, but the VM has 2 vCPUs (0 to 1)" ] ||
+  fail "a VCPU beyond the VM's: exit $rc, $(cat "$T/e6")"
 finish replay_fidelity_test

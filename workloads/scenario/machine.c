@@ -294,6 +294,8 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 			.task_work = vc->task_work,
 			.haltpoll = vc->guest_haltpoll.enabled ? &vc->guest_haltpoll : NULL,
 		};
+		if (source_check_vcpus(&vc->workload, vm->nvcpu, err->msg, sizeof(err->msg)))
+			return -1; /* an arrival for a vCPU the VM does not have would be dropped unseen */
 		for (int j = 0; j < vm->nvcpu; j++, gi++) {
 			struct vcpu *v = &m->vcpus[gi];
 			struct guest_cpu *g = &m->guests[gi];
