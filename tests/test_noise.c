@@ -118,6 +118,20 @@ static void test_seeded(void **state)
 	run_free(b);
 }
 
+static void test_overload_refused(void **state)
+{
+	(void)state;
+	/* handlers that would take half the CPU or more: refused, naming the key */
+	static const char *const bad[] = { "host.noise={irq_rate: 1000, irq_cost: 500us}", NULL };
+	struct scenario_set ss = { bad[0], NULL };
+	struct scenario sc;
+	struct conf_err err;
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(scenario_load(&sc, NULL, &ss, 1, &err), -1);
+	assert_non_null(strstr(err.msg, "host.noise.irq_rate: its handlers would take 50 % of each pCPU"));
+	scenario_free(&sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_host_interrupts),
 		cmocka_unit_test(test_smi),
 		cmocka_unit_test(test_seeded),
+		cmocka_unit_test(test_overload_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

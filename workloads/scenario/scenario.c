@@ -150,7 +150,25 @@ static const struct cfg_key noise_keys[] = {
 	{ NULL },
 };
 #undef N
-static const struct cfg_section noise_section = { "noise", noise_keys, sizeof(struct host_noise_conf), NULL };
+/* noise_check - handlers that would take the whole CPU leave nothing to simulate: refused. */
+static int noise_check(void *obj, const struct conf_node *map, const char *path, struct conf_err *err)
+{
+	const struct host_noise_conf *c = obj;
+	const char *k = NULL;
+	char p[96];
+	double load = 0;
+	if (c->irq_rate * dist_mean(&c->irq_cost) / (double)SIM_S >= 0.5)
+		k = "irq_rate", load = c->irq_rate * dist_mean(&c->irq_cost) / (double)SIM_S;
+	else if (c->smi_rate * dist_mean(&c->smi_cost) / (double)SIM_S >= 0.5)
+		k = "smi_rate", load = c->smi_rate * dist_mean(&c->smi_cost) / (double)SIM_S;
+	if (!k)
+		return 0;
+	snprintf(p, sizeof(p), "%s.%s", path, k);
+	const struct conf_node *n = map ? conf_get(map, k) : NULL;
+	conf_errorf(err, n ? n : map, p, "its handlers would take %.0f %% of each pCPU; expected under 50 %%", 100 * load);
+	return -1;
+}
+static const struct cfg_section noise_section = { "noise", noise_keys, sizeof(struct host_noise_conf), noise_check };
 
 #define H(f) offsetof(struct host_conf, f)
 static const struct cfg_key host_keys[] = {
