@@ -28,4 +28,11 @@ PY
 check                                                     # the default: 1 s after a 100 ms warm-up
 check "$S/workloads/scenarios/overcommit.yaml" --set duration=300ms --no-progress
 check --set duration=200ms --set warmup=150ms             # a warm-up that is most of the run
+
+# a device thread (fio's IOThread, alone on pCPU 4) is in the scheduler's table with its pCPU's task time
+"$K" run "$S/workloads/scenarios/fio-randread.yaml" --set duration=60ms --set warmup=10ms --no-progress > "$T/fio" 2>&1 ||
+  fail "fio run: exit $?"
+got=$(awk '$1 == "vm0/iothread" { print $2 }' "$T/fio")
+tasks=$(awk '$1 == "4" && NF >= 9 { print $7; exit }' "$T/fio")
+[ -n "$got" ] && [ "$got" = "$tasks" ] || fail "IOThread: scheduler table got '$got', pCPU 4 tasks '$tasks'"
 finish report_consistency_test

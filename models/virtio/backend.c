@@ -157,6 +157,7 @@ void virtio_backend_stats_reset(struct virtio_backend *b)
 {
 	b->wakeups = b->items = b->poll_hits = 0;
 	b->busy = b->poll = 0;
+	host_task_stats_reset(&b->task);
 	if (b->ev != SIM_NO_EVENT)
 		b->since = b->poll_since = sim_now(b->sim);
 }

@@ -42,6 +42,10 @@ struct machine {
 	int nvcpus;
 	struct host_load *loads;
 	int nloads;
+	/* device threads (an IOThread, a vhost worker): host tasks for the scheduler's table */
+	struct host_task *dev_task[16];
+	const char *dev_task_name[16];
+	int ndev_tasks;
 	FILE *trace;   /* where the trace goes, or NULL */
 	bool trace_ns; /* text: timestamps in ns (trace-cmd report -t), else us; set after machine_build */
 	struct trace_dat_out *trace_dat; /* the trace as trace.dat, written at the end; NULL: text */

@@ -77,6 +77,10 @@ static int build_one(struct machine *m, int vmi, struct machine_blk *b, struct c
 	b->vm = vmi;
 	snprintf(b->name, sizeof(b->name), "%.20s/iothread", vm->name);
 	virtio_backend_init(&b->thread, m->sim, &m->host->cpu[cpu], b->name, IOTHREAD_PID_BASE + vmi);
+	if (m->ndev_tasks < 16) {
+		m->dev_task[m->ndev_tasks] = &b->thread.task;
+		m->dev_task_name[m->ndev_tasks++] = b->name;
+	}
 	b->thread.poll_ns = bc->iothread_poll_ns;
 	char stream[64];
 	snprintf(stream, sizeof(stream), "%s/virtio-blk", vm->name);

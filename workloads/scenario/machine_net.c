@@ -60,6 +60,10 @@ static int build_end(struct machine *m, int vmi, int peer, bool server, const st
 	n->server = server;
 	snprintf(n->name, sizeof(n->name), "%.20s/vhost", vm->name);
 	virtio_backend_init(&n->vhost, m->sim, &m->host->cpu[cpu], n->name, VHOST_WORKER_PID_BASE + vmi);
+	if (m->ndev_tasks < 16) {
+		m->dev_task[m->ndev_tasks] = &n->vhost.task;
+		m->dev_task_name[m->ndev_tasks++] = n->name;
+	}
 	n->vhost.poll_ns = nc->vhost_poll_ns;
 	snprintf(stream, sizeof(stream), "%s/virtio-net", vm->name);
 	virtio_net_dev_init(&n->dev, m->sim, &m->prof, &n->vhost, sc->seed, stream);

@@ -62,6 +62,8 @@ void report_sched_text(FILE *f, const struct machine *m)
 		task_row(f, &m->vcpus[i].task, m->vcpus[i].name, dur, NULL);
 	for (int i = 0; i < m->nloads; i++)
 		task_row(f, &m->loads[i].task, m->loads[i].name, dur, &m->loads[i].offered);
+	for (int i = 0; i < m->ndev_tasks; i++)
+		task_row(f, m->dev_task[i], m->dev_task_name[i], dur, NULL);
 	fprintf(f, "\n%-14s %s\n", "VM", "worst vCPU's p99 wake latency (us)");
 	for (int i = 0; i < m->nvms; i++) {
 		int w;
