@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #define COMM_WIDTH 16     /* "%16s": comms are right-aligned in 16 columns */
 #define LAT_COMM_WIDTH 8  /* "%8.8s" in trace-cmd report -l (latency layout) */
@@ -409,6 +410,12 @@ int trace_read(const char *path, trace_event_fn fn, void *ctx, struct trace_stat
 	int fd = is_stdin ? 0 : open(path, O_RDONLY);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open: %s", name, strerror(errno));
+		return TRACE_READ_BAD;
+	}
+	struct stat sb;
+	if (!is_stdin && !fstat(fd, &sb) && S_ISDIR(sb.st_mode)) { /* the user named the wrong thing: bad input */
+		close(fd);
+		snprintf(err, errlen, "%s: a directory, not a trace", name);
 		return TRACE_READ_BAD;
 	}
 	struct zread *f = xcalloc(1, sizeof(*f));

@@ -141,4 +141,6 @@ python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["columns"]
 sys.exit(not (c[0]["wake_latency"] is None and c[1]["wake_latency"]["count"] > 0))' "$T/noirq.json" \
   || fail "no interrupts: the recorded wake_latency in JSON is not null"
 
+# a directory named as the trace is bad input (exit 2), not a failure to read
+expect_err 2 "kvmsim trace check: $T: a directory, not a trace" -- "$K" trace check "$T" --kernel 6.18
 finish harden_test
