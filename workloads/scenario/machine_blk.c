@@ -93,7 +93,8 @@ static int build_one(struct machine *m, int vmi, struct machine_blk *b, struct c
 		snprintf(stream, sizeof(stream), "%s/vq%d", vm->name, q);
 		if (vcpu_add_msi(v, vec, &none, sc->seed, stream, msg, sizeof(msg)) ||
 		    guest_add_driver(g, vec, 0, sc->seed, stream, msg, sizeof(msg))) {
-			snprintf(err->msg, sizeof(err->msg), "%s", msg);
+			conf_errorf(err, key_node(sc, vmi, "virtio_blk", "vector"), "vm.virtio_blk.vector",
+				    "%s (queue q takes vector + q)", msg);
 			return -1;
 		}
 		b->msi[q] = &v->vec[v->nvec - 1];
