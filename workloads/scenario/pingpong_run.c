@@ -73,12 +73,16 @@ void report_pingpong_text(FILE *f, const struct machine *m)
 		const struct pingpong *p = &m->pp[i];
 		sim_time_t host, guest;
 		cpu_ps(m, p, &host, &guest);
-		double mean = p->round_trips ? (double)p->rtt_sum / (double)p->round_trips / (double)SIM_US : 0;
-		fprintf(f, "%-8s %-6s %10llu %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f %7.2f %7.2f\n", m->vms[m->pp_vm[i]].name,
+		char lat[5][16]; /* no round trip: no latency to show, not 0 */
+		double q[5] = { p->round_trips ? (double)p->rtt_sum / (double)p->round_trips / (double)SIM_US : 0,
+				sim_hist_quantile(&p->rtt, 0.5) / 1e3, sim_hist_quantile(&p->rtt, 0.9) / 1e3,
+				sim_hist_quantile(&p->rtt, 0.99) / 1e3, (p->rtt.count ? p->rtt.max : 0) / 1e3 };
+		for (int k = 0; k < 5; k++)
+			snprintf(lat[k], sizeof(lat[k]), p->rtt.count ? "%.2f" : "-", q[k]);
+		fprintf(f, "%-8s %-6s %10llu %10.0f %9s %9s %9s %9s %9s %7.2f %7.2f\n", m->vms[m->pp_vm[i]].name,
 			pingpong_mode_names[p->conf->mode], (unsigned long long)p->round_trips,
-			span > 0 ? (double)p->round_trips / span : 0, mean, sim_hist_quantile(&p->rtt, 0.5) / 1e3,
-			sim_hist_quantile(&p->rtt, 0.9) / 1e3, sim_hist_quantile(&p->rtt, 0.99) / 1e3,
-			(p->rtt.count ? p->rtt.max : 0) / 1e3, span > 0 ? 100.0 * (double)host / (span * SIM_S) : 0,
+			span > 0 ? (double)p->round_trips / span : 0, lat[0], lat[1], lat[2], lat[3], lat[4],
+			span > 0 ? 100.0 * (double)host / (span * SIM_S) : 0,
 			span > 0 ? 100.0 * (double)guest / (span * SIM_S) : 0);
 	}
 	fprintf(f, "(CPU: both vCPUs' threads, %% of one pCPU; host = on a pCPU, guest = in guest mode)\n");
