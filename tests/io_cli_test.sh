@@ -55,6 +55,8 @@ grep -q "bad.yaml:$line.*vm.fio.iodepth" "$T/err" || fail "iodepth 0: $(cat "$T/
 
 expect_err 2 "kvmsim run: --set vm.fio.iodpth: unknown key (did you mean iodepth?)" -- \
   "$K" run "$S/workloads/scenarios/fio-randread.yaml" --set vm.fio.iodpth=2
+expect_err 2 "kvmsim run: --set vm.fio.bs: 1000 bytes: expected a multiple of 512 (whole sectors)" -- \
+  "$K" run "$S/workloads/scenarios/fio-randread.yaml" --set vm.fio.bs=1000
 expect_err 2 'kvmsim run: --set vm.fio.rw: expected one of randread, randwrite, randrw, got "seqread"' -- \
   "$K" run "$S/workloads/scenarios/fio-randread.yaml" --set vm.fio.rw=seqread
 "$K" run "$S/workloads/scenarios/fio-randread.yaml" --set vm.virtio_blk.num_queues=2 >/dev/null 2>"$T/err"

@@ -26,7 +26,19 @@ static const struct cfg_key fio_keys[] = {
 	{ NULL },
 };
 #undef F
-const struct cfg_section fio_section = { "fio", fio_keys, sizeof(struct fio_conf), NULL };
+/* fio_check - a block size is whole 512-byte sectors (fio refuses others on a block device). */
+static int fio_check(void *obj, const struct conf_node *map, const char *path, struct conf_err *err)
+{
+	const struct fio_conf *c = obj;
+	if (c->bs % 512 == 0)
+		return 0;
+	char p[96];
+	snprintf(p, sizeof(p), "%s.bs", path);
+	const struct conf_node *n = map ? conf_get(map, "bs") : NULL;
+	conf_errorf(err, n ? n : map, p, "%lld bytes: expected a multiple of 512 (whole sectors)", (long long)c->bs);
+	return -1;
+}
+const struct cfg_section fio_section = { "fio", fio_keys, sizeof(struct fio_conf), fio_check };
 
 #define B(f) offsetof(struct virtio_blk_conf, f)
 static const struct cfg_key virtio_blk_keys[] = {
