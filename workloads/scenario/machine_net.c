@@ -90,6 +90,8 @@ static int build_end(struct machine *m, int vmi, int peer, bool server, const st
 int machine_net_build(struct machine *m, struct conf_err *err)
 {
 	const struct scenario *sc = m->sc;
+	if (m->ppc)
+		return 0; /* powerpc: machine_ppc_net.c */
 	for (int i = 0; i < m->nvms; i++) {
 		const struct tcp_rr_conf *c = &m->vms[i].conf->tcp_rr;
 		if (!c->server)

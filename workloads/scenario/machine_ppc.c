@@ -1,5 +1,6 @@
 /* machine_ppc.c - the powerpc vcores of a run (see machine_ppc.h). */
 #include "workloads/scenario/machine_ppc.h"
+#include "workloads/scenario/machine_ppc_net.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -261,7 +262,8 @@ int machine_ppc_build(struct machine *m, struct conf_err *err)
 			host_task_set_nice(&c->task, (int)vc->nice);
 			c->tracer = (struct kvmppc_vcore_tracer){ tr_blocked, tr_wakeup, c };
 			struct kvmppc_runner_ops ops = { ppc_work, ppc_done, ppc_state, ppc_sleep, ppc_wake, ppc_yield, c };
-			kvmppc_runner_init(&c->r, m->sim, &sc->era, KVMPPC_POWER8, &m->param, sc->era.defaults.halt_poll_ns, n,
+			kvmppc_runner_init(&c->r, m->sim, &sc->era, KVMPPC_POWER8, &m->param, 
+					   sc->kvm_hv.halt_poll_max_ns_set ? sc->kvm_hv.halt_poll_max_ns : sc->era.defaults.halt_poll_ns, n,
 					   (uint32_t)first, &rc, &ops, m->trace ? &c->tracer : NULL);
 			c->src = xcalloc((size_t)c->r.nthreads * (1 + vc->ndevices), sizeof(*c->src));
 			for (int t = 0; t < c->r.nthreads; t++) {
@@ -282,7 +284,7 @@ int machine_ppc_build(struct machine *m, struct conf_err *err)
 		}
 		gi += vm->nvcpu;
 	}
-	return 0;
+	return machine_ppc_net_build(m, err);
 fail:
 	snprintf(err->msg, sizeof(err->msg), "%s", msg);
 	return -1;
@@ -305,6 +307,7 @@ void machine_ppc_stats_reset(struct machine *m)
 		c->preemptions = c->poll_stops = 0;
 		host_task_stats_reset(&c->task);
 	}
+	machine_ppc_net_stats_reset(m);
 }
 
 void machine_ppc_finish(struct machine *m)
@@ -325,6 +328,7 @@ void machine_ppc_free(struct machine *m)
 {
 	if (!m->ppc)
 		return;
+	machine_ppc_net_free(m);
 	for (int i = 0; i < m->ppc->nvc; i++) {
 		struct ppc_vcore *c = &m->ppc->vc[i];
 		for (int s = 0; s < c->nsrc; s++) {

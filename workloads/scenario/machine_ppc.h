@@ -46,9 +46,11 @@ struct ppc_vcore {
 	uint64_t preemptions, poll_stops;
 };
 
+struct ppc_net_end;
 struct machine_ppc {
 	struct ppc_vcore *vc;
 	int nvc;
+	struct ppc_net_end **net; /* per VM its TCP_RR end (machine_ppc_net.h), or NULL */
 };
 
 /* machine_ppc_build - the VMs' vcores, runners and sources (m->vms allocated, host made); -1 with a message. */

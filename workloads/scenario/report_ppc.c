@@ -1,5 +1,6 @@
 /* report_ppc.c - the summary and JSON of a powerpc run (machine_ppc.h). */
 #include "workloads/scenario/machine_ppc.h"
+#include "workloads/scenario/machine_ppc_net.h"
 
 #include <string.h>
 
@@ -92,6 +93,7 @@ void report_ppc_text(FILE *f, const struct machine *m, sim_time_t span)
 		task_row(f, &pp->vc[k].task, pp->vc[k].name, span);
 	for (int i = 0; i < m->nloads; i++)
 		task_row(f, &m->loads[i].task, m->loads[i].name, span);
+	machine_ppc_net_report(f, m);
 }
 
 static json_t *stat_json(const struct kvmppc_vcore_stat *s)
@@ -142,4 +144,5 @@ void report_ppc_json(json_t *root, const struct machine *m)
 		json_array_append_new(vcores, o);
 	}
 	json_object_set_new(root, "vcores", vcores);
+	machine_ppc_net_json(root, m);
 }

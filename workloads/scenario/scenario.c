@@ -265,6 +265,7 @@ static const struct cfg_key scenario_keys[] = {
 	{ "kvm", CFG_SECTION, S(kvm), NULL, NULL, 0, 0, "kvm module parameters", .sub = &kvm_section },
 	{ "kvm_intel", CFG_SECTION, S(kvm_intel), NULL, NULL, 0, 0, "kvm_intel module parameters",
 	  .sub = &kvm_intel_section },
+	{ "kvm_hv", CFG_SECTION, S(kvm_hv), NULL, NULL, 0, 0, "kvm_hv module parameters (powerpc)", .sub = &kvm_hv_section },
 	{ "host", CFG_SECTION, S(host), NULL, NULL, 0, 0, "the host", .sub = &host_section },
 	{ "vm", CFG_SECTION, S(vm), NULL, NULL, 0, 0, "every VM's settings", .sub = &vm_section },
 	{ "vms", CFG_RAW, 0, "list of maps", NULL, 0, 0,

@@ -105,6 +105,11 @@ struct kvm_intel_conf {
 };
 
 
+struct kvm_hv_conf { /* powerpc, 4.8-4.13 (scenario_ppc.c) */
+	uint32_t halt_poll_max_ns;
+	bool halt_poll_max_ns_set;
+};
+
 struct host_conf {
 	int64_t pcpus;
 	int scheduler; /* enum host_sched_kind */
@@ -131,6 +136,7 @@ struct scenario {
 	char *cost_profile;
 	struct kvm_param_conf kvm;
 	struct kvm_intel_conf kvm_intel;
+	struct kvm_hv_conf kvm_hv;
 	struct host_conf host;
 	struct vm_conf vm;   /* the template every VM starts from */
 	struct vm_conf *vms; /* the VMs: `vms:` entries over the template, or vm.count copies */

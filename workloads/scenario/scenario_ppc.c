@@ -6,8 +6,19 @@
  */
 #include "workloads/scenario/scenario_ppc.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+#define HV(f) offsetof(struct kvm_hv_conf, f)
+static const struct cfg_key kvm_hv_keys[] = {
+	{ "halt_poll_max_ns", CFG_NS32, HV(halt_poll_max_ns), NULL, NULL, 0, 0,
+	  "kvm_hv.halt_poll_max_ns (powerpc, 4.8-4.13): the vcore's polling ceiling; 0: no polling; unset: "
+	  "KVM_HALT_POLL_NS_DEFAULT of the release", .flags = CFG_OPTIONAL, .set_offset = HV(halt_poll_max_ns_set) },
+	{ NULL },
+};
+#undef HV
+const struct cfg_section kvm_hv_section = { "kvm_hv", kvm_hv_keys, sizeof(struct kvm_hv_conf), NULL };
 
 /* present - the node at a dotted path under map, or NULL (never the map itself). */
 static const struct conf_node *present(const struct conf_node *map, const char *a, const char *b)
@@ -19,7 +30,7 @@ static const struct conf_node *present(const struct conf_node *map, const char *
 static const char *const x86_vm_keys[][1] = {
 	{ "apicv" },		{ "pv_eoi" },	  { "apic" },	    { "eoi_exit_vectors" }, { "lapic_timer" }, { "tick_hz" },
 	{ "msr_poll_control" }, { "cyclictest" }, { "kick_prob" }, { "idle" },		    { "guest_haltpoll" }, { "lock" },
-	{ "fio" },		{ "virtio_blk" }, { "pingpong" }, { "tcp_rr" }, { "virtio_net" },
+	{ "fio" },		{ "virtio_blk" }, { "pingpong" },
 };
 
 int scenario_ppc_check_vm(const struct scenario *s, const struct vm_conf *vm, const struct conf_node *vmap,
@@ -55,6 +66,18 @@ int scenario_ppc_check_vm(const struct scenario *s, const struct vm_conf *vm, co
 			conf_errorf(err, vmap, p, "an x86 path (a port write exit), not modelled for powerpc");
 			return -1;
 		}
+	if (vm->tcp_rr.server && vm->tcp_rr.outstanding != 1) { /* machine_ppc_net.h */
+		snprintf(p, sizeof(p), "%s.tcp_rr.outstanding", path);
+		conf_errorf(err, present(vmap, "tcp_rr", "outstanding") ? present(vmap, "tcp_rr", "outstanding") : vmap, p,
+			    "powerpc models one transaction in flight (expected 1)");
+		return -1;
+	}
+	if (present(vmap, "virtio_net", "vector")) {
+		snprintf(p, sizeof(p), "%s.virtio_net.vector", path);
+		conf_errorf(err, present(vmap, "virtio_net", "vector"), p,
+			    "an x86 MSI-X vector; a powerpc thread's interrupt is modelled without one (remove the key)");
+		return -1;
+	}
 	if (present(vmap, "halt_poll_ns", NULL) || strcmp(vm->policy, "kvm")) {
 		const char *k = present(vmap, "halt_poll_ns", NULL) ? "halt_poll_ns" : "policy";
 		snprintf(p, sizeof(p), "%s.%s", path, k);
@@ -77,6 +100,11 @@ static const char *const x86_top_keys[][2] = {
 
 int scenario_ppc_check(const struct scenario *s, const struct conf_node *map, struct conf_err *err)
 {
+	if (s->kvm_hv.halt_poll_max_ns_set && (s->era.arch != KVM_ARCH_POWERPC || !s->era.vcore_own_max)) {
+		conf_errorf(err, present(map, "kvm_hv", "halt_poll_max_ns"), "kvm_hv.halt_poll_max_ns",
+			    "read by the powerpc vcore of 4.8-4.13 only (kernel %s, %s)", s->kernel, kvm_arch_name(s->era.arch));
+		return -1;
+	}
 	if (s->era.arch != KVM_ARCH_POWERPC)
 		return 0;
 	if (s->era.vcore_own_max && present(map, "kvm", "halt_poll_ns")) {

@@ -7,6 +7,9 @@
 
 #include "workloads/scenario/scenario.h"
 
+/* kvm_hv: the powerpc module's own parameters (4.8-4.13), a section of the scenario. */
+extern const struct cfg_section kvm_hv_section;
+
 /* scenario_ppc_check_vm - a VM's keys: x86-only ones refused on powerpc, vcore ones elsewhere. */
 int scenario_ppc_check_vm(const struct scenario *s, const struct vm_conf *vm, const struct conf_node *vmap,
 			  const char *path, struct conf_err *err);

@@ -1,0 +1,397 @@
+/* machine_ppc_net.c - TCP_RR between two powerpc guests over virtio-net (see machine_ppc_net.h). */
+#include "workloads/scenario/machine_ppc_net.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/costs/costs.h"
+#include "sim/out_json.h"
+#include "sim/rng.h"
+#include "sim/xalloc.h"
+
+#define PPC_VHOST_PID_BASE 9700 /* as machine_net.c's workers */
+
+static struct ppc_net_end *end_of(const struct machine *m, const struct ppc_vcore *c)
+{
+	struct ppc_net_end *e = m->ppc->net ? m->ppc->net[c->vm] : NULL;
+	return e && e->c == c ? e : NULL;
+}
+
+static sim_time_t cost(struct ppc_net_end *e, int id)
+{
+	return cost_draw(&e->m->prof, e->rng, id);
+}
+
+static sim_time_t copy(const struct ppc_net_end *e, uint32_t len)
+{
+	return e->m->prof.ps[COST_net_copy_kb] * (sim_time_t)len / 1024;
+}
+
+/* give - an item for the end's thread: an interrupt (the RX queue's, or netperf's start). */
+static void give(struct ppc_net_end *e, enum ppc_net_item k)
+{
+	if (e->kn == (int)(sizeof(e->kind) / sizeof(e->kind[0]))) { /* one message travels at a time */
+		fprintf(stderr, "kvmsim: internal error: %s: too many TCP_RR items\n", e->name);
+		abort();
+	}
+	e->kind[(e->khead + e->kn++) % 8] = k;
+	kvmppc_runner_irq(&e->c->r, 0);
+}
+
+/* ---- the guest: an item's steps -------------------------------------------------------------- */
+
+/* notify - the MMIO store to the TX queue's notify address, emulated by KVM: its ioeventfd. */
+static void notify(struct sim *sim, void *subject, void *object)
+{
+	struct ppc_net_end *e = subject;
+	e->ev = SIM_NO_EVENT;
+	struct virtqueue *tx = &e->dev.vq[VIRTIO_NET_TXQ];
+	struct virtio_req done;
+	while (virtqueue_get_buf(tx, &done)) /* free_old_xmit_skbs() */
+		;
+	if (virtqueue_add(tx, &e->out) < 0) {
+		fprintf(stderr, "kvmsim: internal error: %s: TX ring full\n", e->name);
+		abort();
+	}
+	e->msgs_out++;
+	if (virtqueue_kick_prepare(tx))
+		virtio_ioeventfd_write(&e->io, tx->notify_port);
+}
+
+/* send_ps - send() of len bytes up to the notify's emulation: the guest, then the exit to the host. */
+static sim_time_t send_ps(struct ppc_net_end *e, uint32_t len)
+{
+	return cost(e, COST_guest_net_send) + copy(e, len) + e->m->prof.ps[COST_vcore_exit] + cost(e, COST_io_exit);
+}
+
+/* recv_returned - recv() returned the message: the client's round trip ends; the answer or the next
+ * request's send() starts (its notify is scheduled when the item started). */
+static void recv_returned(struct sim *sim, void *subject, void *object)
+{
+	struct ppc_net_end *e = subject;
+	e->ev = SIM_NO_EVENT;
+	sim_time_t now = sim_now(sim);
+	if (!e->server) {
+		sim_time_t rtt = now - e->out.submitted;
+		e->done++;
+		e->rtt_sum_ps += rtt;
+		sim_hist_record(&e->rtt, rtt / SIM_NS);
+		e->out.submitted = now;
+	}
+	if (e->sends)
+		e->ev = sim_after(sim, (sim_time_t)(uintptr_t)object, notify, e, NULL);
+}
+
+/* item - the thread starts an item: its duration, its steps scheduled. */
+static sim_time_t item(struct ppc_net_end *e)
+{
+	enum ppc_net_item k = e->kind[e->khead];
+	e->khead = (e->khead + 1) % 8;
+	e->kn--;
+	sim_time_t rx = 0;
+	uint32_t len = (uint32_t)(e->server ? e->conf->response_size : e->conf->request_size);
+	if (k == PPC_NET_RECV) {
+		struct virtqueue *rxq = &e->dev.vq[VIRTIO_NET_RXQ];
+		struct virtio_req pkt, buf = { 0 };
+		int n = 0;
+		while (virtqueue_get_buf(rxq, &pkt)) { /* NAPI: the used ring, the buffers reposted */
+			virtqueue_add(rxq, &buf);
+			rx += cost(e, COST_guest_net_rx) + cost(e, COST_guest_net_recv) + 2 * copy(e, pkt.len);
+			e->out.submitted = pkt.submitted; /* the server's answer carries its transaction's start */
+			n++;
+		}
+		virtqueue_enable_cb(rxq);
+		if (n != 1) { /* outstanding is 1: one message per interrupt */
+			fprintf(stderr, "kvmsim: internal error: %s: %d messages in one interrupt\n", e->name, n);
+			abort();
+		}
+		e->msgs_in++;
+		rx += e->m->prof.ps[COST_guest_irq] + cost(e, COST_guest_net_wake);
+	}
+	e->sends = e->server || !e->conf->transactions || e->issued < (uint64_t)e->conf->transactions;
+	if (!e->server && e->sends)
+		e->issued++;
+	if (k == PPC_NET_SEND)
+		e->out.submitted = sim_now(e->m->sim);
+	e->out.len = len;
+	sim_time_t tx = e->sends ? send_ps(e, len) : 0;
+	if (e->sends)
+		e->mmio_exits++;
+	if (k == PPC_NET_RECV)
+		e->ev = sim_after(e->m->sim, rx, recv_returned, e, (void *)(uintptr_t)tx);
+	else
+		e->ev = sim_after(e->m->sim, tx, notify, e, NULL);
+	/* after the notify the vcore re-enters and the task blocks in recv(): then the thread cedes */
+	return rx + tx + (e->sends ? e->m->prof.ps[COST_vcore_entry] : 0);
+}
+
+static sim_time_t net_work(void *ctx, int thread, bool prod)
+{
+	struct ppc_vcore *c = ctx;
+	struct ppc_net_end *e = end_of(c->m, c);
+	if (!e || thread != 0 || !e->kn)
+		return e ? e->ops.work(ctx, thread, prod) : 0;
+	return item(e);
+}
+
+static void net_done(void *ctx, int thread)
+{
+	struct ppc_vcore *c = ctx;
+	struct ppc_net_end *e = end_of(c->m, c);
+	if (e && e->ops.done)
+		e->ops.done(ctx, thread);
+}
+
+/* irqfd - vhost signals the RX queue: the MSI, through XICS, to the thread (interrupts then off). */
+static void irqfd(void *ctx)
+{
+	struct ppc_net_end *e = ctx;
+	e->irqs++;
+	virtqueue_disable_cb(&e->dev.vq[VIRTIO_NET_RXQ]);
+	give(e, PPC_NET_RECV);
+}
+
+static void start(struct sim *sim, void *subject, void *object)
+{
+	give(subject, PPC_NET_SEND);
+}
+
+/* ---- building ---------------------------------------------------------------------------------- */
+
+static const struct conf_node *vm_node(const struct scenario *sc, int i)
+{
+	const struct conf_node *list = conf_get(sc->root, "vms");
+	const struct conf_node *n = list ? list->child : NULL;
+	for (int j = 0; n && j < i; j++)
+		n = n->next;
+	return n ? n : conf_get(sc->root, "vm") ? conf_get(sc->root, "vm") : sc->root;
+}
+
+static const struct conf_node *key_node(const struct scenario *sc, int i, const char *sect, const char *key)
+{
+	const struct conf_node *v = vm_node(sc, i), *s = conf_get(v, sect), *k = s && key ? conf_get(s, key) : NULL;
+	return k ? k : s ? s : v;
+}
+
+static int build_end(struct machine *m, int vmi, int peer, bool server, const struct tcp_rr_conf *c,
+		     struct ppc_net_end *e, struct conf_err *err)
+{
+	const struct scenario *sc = m->sc;
+	const struct vm_conf *vc = m->vms[vmi].conf;
+	const char *bad = vc->workload.type != SRC_IDLE ? "workload" : vc->ndevices ? "devices"
+			  : vc->prod_prob > 0 ? "prod_prob" : NULL;
+	if (bad) {
+		char p[48];
+		snprintf(p, sizeof(p), "vm.%s", bad);
+		conf_errorf(err, key_node(sc, vmi, bad, NULL), p,
+			    "%s runs TCP_RR on powerpc, whose thread takes TCP_RR's items only (expected %s)",
+			    m->vms[vmi].name, strcmp(bad, "workload") ? strcmp(bad, "devices") ? "0" : "none" : "type idle");
+		return -1;
+	}
+	int cpu = vc->virtio_net.vhost_pcpu < 0 ? (int)sc->host.pcpus - m->nvms + vmi : (int)vc->virtio_net.vhost_pcpu;
+	if (cpu < 0 || cpu >= (int)sc->host.pcpus) {
+		conf_errorf(err, key_node(sc, vmi, "virtio_net", "vhost_pcpu"), "vm.virtio_net.vhost_pcpu",
+			    "pCPU %d, but the host has %lld (0 to %lld)", cpu, (long long)sc->host.pcpus,
+			    (long long)sc->host.pcpus - 1);
+		return -1;
+	}
+	for (int k = 0; k < m->ppc->nvc && !e->c; k++)
+		if (m->ppc->vc[k].vm == vmi)
+			e->c = &m->ppc->vc[k];
+	e->m = m;
+	e->vm = vmi;
+	e->peer = peer;
+	e->server = server;
+	e->conf = c;
+	char stream[96];
+	snprintf(e->name, sizeof(e->name), "%.20s/vhost", m->vms[vmi].name);
+	virtio_backend_init(&e->vhost, m->sim, &m->host->cpu[cpu], e->name, PPC_VHOST_PID_BASE + vmi);
+	e->vhost.poll_ns = vc->virtio_net.vhost_poll_ns;
+	snprintf(stream, sizeof(stream), "%s/virtio-net", m->vms[vmi].name);
+	virtio_net_dev_init(&e->dev, m->sim, &m->prof, &e->vhost, sc->seed, stream);
+	snprintf(stream, sizeof(stream), "%s/tcp_rr", m->vms[vmi].name);
+	e->rng = sim_rng_new(sc->seed, stream);
+	for (int q = 0; q < VIRTIO_NET_NVQ; q++)
+		virtio_ioeventfd_assign(&e->io, &e->dev.vq[q]);
+	e->dev.vq[VIRTIO_NET_RXQ].irqfd = (struct virtio_hook){ irqfd, e };
+	struct virtio_req buf = { 0 };
+	while (virtqueue_add(&e->dev.vq[VIRTIO_NET_RXQ], &buf) >= 0) /* the RX ring full of buffers */
+		;
+	virtqueue_disable_cb(&e->dev.vq[VIRTIO_NET_TXQ]); /* no napi_tx */
+	sim_hist_init(&e->rtt);
+	e->ops = e->c->r.ops;
+	e->c->r.ops.work = net_work;
+	e->c->r.ops.done = net_done;
+	if (!server)
+		sim_after(m->sim, 0, start, e, NULL);
+	return 0;
+}
+
+int machine_ppc_net_build(struct machine *m, struct conf_err *err)
+{
+	const struct scenario *sc = m->sc;
+	for (int i = 0; i < m->nvms; i++) {
+		const struct tcp_rr_conf *c = &m->vms[i].conf->tcp_rr;
+		if (!c->server)
+			continue;
+		int s = -1;
+		for (int j = 0; j < m->nvms; j++)
+			if (!strcmp(m->vms[j].name, c->server))
+				s = j;
+		const char *why = s < 0 ? "no VM has that name" : s == i ? "that is this VM" : NULL;
+		if (!why && m->ppc->net && (m->ppc->net[i] || m->ppc->net[s]))
+			why = "a VM takes part in one TCP_RR pair at most";
+		if (!why && m->vms[s].conf->tcp_rr.server)
+			why = "that VM runs a client itself";
+		if (why) {
+			conf_errorf(err, key_node(sc, i, "tcp_rr", "server"), "vm.tcp_rr.server",
+				    "\"%s\": %s (expected the name of another VM)", c->server, why);
+			return -1;
+		}
+		if (!m->ppc->net)
+			m->ppc->net = xcalloc((size_t)m->nvms, sizeof(*m->ppc->net));
+		m->ppc->net[i] = xcalloc(1, sizeof(**m->ppc->net));
+		m->ppc->net[s] = xcalloc(1, sizeof(**m->ppc->net));
+		if (build_end(m, i, s, false, c, m->ppc->net[i], err) || build_end(m, s, i, true, c, m->ppc->net[s], err))
+			return -1;
+		virtio_net_connect(&m->ppc->net[i]->dev, &m->ppc->net[s]->dev);
+	}
+	return 0;
+}
+
+void machine_ppc_net_stats_reset(struct machine *m)
+{
+	for (int i = 0; m->ppc->net && i < m->nvms; i++) {
+		struct ppc_net_end *e = m->ppc->net[i];
+		if (!e || !e->m)
+			continue;
+		virtio_backend_stats_reset(&e->vhost);
+		host_task_stats_reset(&e->vhost.task);
+		virtio_net_dev_stats_reset(&e->dev);
+		e->done = e->msgs_in = e->msgs_out = e->irqs = e->mmio_exits = 0;
+		e->rtt_sum_ps = 0;
+		sim_hist_free(&e->rtt);
+		sim_hist_init(&e->rtt);
+	}
+}
+
+void machine_ppc_net_free(struct machine *m)
+{
+	for (int i = 0; m->ppc->net && i < m->nvms; i++) {
+		struct ppc_net_end *e = m->ppc->net[i];
+		if (e && e->m) {
+			sim_hist_free(&e->rtt);
+			virtio_net_dev_free(&e->dev);
+			virtio_backend_free(&e->vhost);
+			if (e->rng)
+				gsl_rng_free(e->rng);
+		}
+		free(e);
+	}
+	free(m->ppc->net);
+	m->ppc->net = NULL;
+}
+
+/* ---- outputs ------------------------------------------------------------------------------------ */
+
+/* The measured span's CPU of a pair, in CPUs: the runners' vcore states and the vhost workers. */
+struct ppc_net_cpu {
+	double guest, kvm, halt_poll, vhost, vhost_poll;
+	uint64_t exits, irqs, notifies;
+};
+
+static void add_end(struct ppc_net_cpu *u, const struct ppc_net_end *e, double span)
+{
+	const struct kvmppc_runner *r = &e->c->r;
+	u->guest += (double)r->time_in[KVMPPC_VC_IN_GUEST] / span;
+	u->kvm += (double)(r->time_in[KVMPPC_VC_EXITING] + r->time_in[KVMPPC_VC_ENTERING]) / span;
+	u->halt_poll += (double)r->time_in[KVMPPC_VC_POLLING] / span;
+	u->vhost += (double)e->vhost.busy / span;
+	u->vhost_poll += (double)e->vhost.poll / span;
+	u->exits += r->entries + e->mmio_exits; /* every entry follows a cede's exit; plus the notifies' */
+	u->irqs += e->irqs;
+	u->notifies += e->dev.vq[VIRTIO_NET_TXQ].notifies + e->dev.vq[VIRTIO_NET_RXQ].notifies;
+}
+
+static struct ppc_net_cpu pair_cpu(const struct machine *m, const struct ppc_net_end *e, double span)
+{
+	struct ppc_net_cpu u = { 0 };
+	add_end(&u, e, span);
+	add_end(&u, m->ppc->net[e->peer], span);
+	return u;
+}
+
+static double host_cpu(const struct ppc_net_cpu *u)
+{
+	return u->guest + u->kvm + u->halt_poll + u->vhost + u->vhost_poll;
+}
+
+static double per(uint64_t n, uint64_t t)
+{
+	return t ? (double)n / (double)t : 0;
+}
+
+void machine_ppc_net_report(FILE *f, const struct machine *m)
+{
+	double secs = (double)(m->end - m->warmup) / SIM_S, span = (double)(m->end - m->warmup);
+	for (int i = 0; m->ppc->net && i < m->nvms; i++) {
+		const struct ppc_net_end *e = m->ppc->net[i];
+		if (!e || e->server)
+			continue;
+		const struct tcp_rr_conf *c = e->conf;
+		fprintf(f, "\nnetperf TCP_RR %s -> %s: request %lld B, response %lld B, outstanding %lld; virtio-net, vhost on pCPUs %d and %d\n",
+			m->vms[i].name, m->vms[e->peer].name, (long long)c->request_size, (long long)c->response_size,
+			(long long)c->outstanding, e->vhost.task.cpu->id, m->ppc->net[e->peer]->vhost.task.cpu->id);
+		fprintf(f, "  transactions: %llu (%.1f/s)\n", (unsigned long long)e->done, secs > 0 ? (double)e->done / secs : 0);
+		if (e->done)
+			fprintf(f, "  round trip (us): mean %.2f, p50 %.2f, p90 %.2f, p99 %.2f, max %.2f\n",
+				(double)e->rtt_sum_ps / (double)e->done / SIM_US, (double)sim_hist_quantile(&e->rtt, 0.5) / 1000,
+				(double)sim_hist_quantile(&e->rtt, 0.9) / 1000, (double)sim_hist_quantile(&e->rtt, 0.99) / 1000,
+				(double)e->rtt.max / 1000);
+		struct ppc_net_cpu u = pair_cpu(m, e, span);
+		fprintf(f, "  host cpu (CPUs busy): %.2f = guest %.2f + kvm %.2f + halt polling %.2f + vhost %.2f + vhost polling %.2f\n",
+			host_cpu(&u), u.guest, u.kvm, u.halt_poll, u.vhost, u.vhost_poll);
+		fprintf(f, "  per transaction: %.2f exits, %.2f interrupts, %.2f notifies\n", per(u.exits, e->done),
+			per(u.irqs, e->done), per(u.notifies, e->done));
+	}
+}
+
+void machine_ppc_net_json(json_t *root, const struct machine *m)
+{
+	if (!m->ppc->net)
+		return;
+	double secs = (double)(m->end - m->warmup) / SIM_S, span = (double)(m->end - m->warmup);
+	json_t *arr = json_array();
+	for (int i = 0; i < m->nvms; i++) {
+		const struct ppc_net_end *e = m->ppc->net[i];
+		if (!e || e->server)
+			continue;
+		const struct tcp_rr_conf *c = e->conf;
+		bool any = e->done > 0;
+		json_t *rtt = json_pack("{s:f, s:I, s:I, s:I, s:I, s:I}", "mean",
+					any ? (double)e->rtt_sum_ps / (double)e->done / SIM_NS : 0.0, "min",
+					(json_int_t)(any ? e->rtt.min : 0), "p50",
+					(json_int_t)(any ? sim_hist_quantile(&e->rtt, 0.5) : 0), "p90",
+					(json_int_t)(any ? sim_hist_quantile(&e->rtt, 0.9) : 0), "p99",
+					(json_int_t)(any ? sim_hist_quantile(&e->rtt, 0.99) : 0), "max",
+					(json_int_t)(any ? e->rtt.max : 0));
+		struct ppc_net_cpu u = pair_cpu(m, e, span);
+		json_t *cpu = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "host", host_cpu(&u), "guest", u.guest,
+					"guest_poll", 0.0, "kvm", u.kvm, "host_halt_poll", u.halt_poll, "vhost", u.vhost,
+					"vhost_poll", u.vhost_poll);
+		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:o, s:o}", "client", m->vms[i].name, "server",
+				      m->vms[e->peer].name, "request_size", (json_int_t)c->request_size, "response_size",
+				      (json_int_t)c->response_size, "outstanding", (json_int_t)c->outstanding,
+				      "transactions", (json_int_t)e->done, "transactions_per_s",
+				      secs > 0 ? (double)e->done / secs : 0.0, "rtt_ns", rtt, "cpu", cpu);
+		char from[64];
+		snprintf(from, sizeof(from), "%s/vcpu%u", m->vms[i].name, e->c->r.t[0].vcpu_id);
+		json_object_set_new(o, "from", json_string(from));
+		json_object_set_new(o, "rtt", sim_hist_json(&e->rtt));
+		json_object_set_new(o, "per_transaction",
+				    json_pack("{s:f, s:f, s:f}", "exits", per(u.exits, e->done), "interrupts",
+					      per(u.irqs, e->done), "notifies", per(u.notifies, e->done)));
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "tcp_rr", arr);
+}
