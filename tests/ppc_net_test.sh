@@ -42,6 +42,8 @@ a, b = on["tcp_rr"][0], off["tcp_rr"][0]
 assert a["rtt_ns"]["mean"] < b["rtt_ns"]["mean"], (a["rtt_ns"]["mean"], b["rtt_ns"]["mean"])
 assert a["cpu"]["host_halt_poll"] > 0.1 and b["cpu"]["host_halt_poll"] == 0
 assert all(v["halt_poll_ns"] == 0 for v in off["vcores"]) and any(v["halt_poll_ns"] > 0 for v in on["vcores"])
+# 4.8: the ceiling is kvm_hv.halt_poll_max_ns, KVM_HALT_POLL_NS_DEFAULT (500000) unless set
+assert {v["halt_poll_max_ns"] for v in on["vcores"]} == {500000} and {v["halt_poll_max_ns"] for v in off["vcores"]} == {0}
 # the copies of a 4 KiB request make the round trip longer
 assert big["tcp_rr"][0]["rtt_ns"]["min"] > a["rtt_ns"]["min"]
 # a seed repeats the run exactly

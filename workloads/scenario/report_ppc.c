@@ -54,6 +54,8 @@ static void task_row(FILE *f, const struct host_task *t, const char *name, sim_t
 void report_ppc_text(FILE *f, const struct machine *m, sim_time_t span)
 {
 	const struct machine_ppc *pp = m->ppc;
+	if (m->sc->era.vcore_own_max && pp->nvc) /* 4.8-4.13: the line above is not what the vcores read */
+		fprintf(f, "kvm_hv: halt_poll_max_ns=%u (the vcores' ceiling)\n", kvmppc_vcore_max_ns(&pp->vc[0].r.vc));
 	for (int i = 0; i < m->nvms; i++) {
 		int n = 0, threads = 0;
 		for (int k = 0; k < pp->nvc; k++)
@@ -119,6 +121,7 @@ void report_ppc_json(json_t *root, const struct machine *m)
 		json_object_set_new(o, "tgid", json_integer(c->tgid));
 		json_object_set_new(o, "runner_vcpu", json_integer(r->vc.runner_vcpu));
 		json_object_set_new(o, "halt_poll_ns", json_integer(r->vc.halt_poll_ns));
+		json_object_set_new(o, "halt_poll_max_ns", json_integer(kvmppc_vcore_max_ns(&r->vc)));
 		json_object_set_new(o, "blocks", json_integer((json_int_t)r->blocks));
 		json_object_set_new(o, "entries", json_integer((json_int_t)r->entries));
 		json_object_set_new(o, "runner_stats", stat_json(&r->t[r->runner].stat));
