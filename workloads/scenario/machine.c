@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "models/haltpoll/policies.h"
+#include "models/virtio/virtqueue.h"
 #include "models/host/noise.h"
 #include "models/tracepoints/kvm_tp.h"
 #include "models/tracepoints/trace_cmd.h"
@@ -104,13 +105,30 @@ static int setup_params(struct machine *m, const struct scenario *sc)
 	return 0;
 }
 
-static const struct conf_node *vm_node(const struct scenario *sc, size_t i)
+const struct conf_node *machine_vm_node(const struct scenario *sc, int i)
 {
 	const struct conf_node *list = conf_get(sc->root, "vms");
 	const struct conf_node *n = list ? list->child : NULL;
-	for (size_t j = 0; n && j < i; j++)
+	for (int j = 0; n && j < i; j++)
 		n = n->next;
 	return n ? n : conf_get(sc->root, "vm");
+}
+
+const struct conf_node *machine_key_node(const struct scenario *sc, int i, const char *sect, const char *key)
+{
+	const struct conf_node *v = machine_vm_node(sc, i), *s = v ? conf_get(v, sect) : NULL,
+			       *k = s && key ? conf_get(s, key) : NULL;
+	return k ? k : s ? s : v ? v : sc->root;
+}
+
+void machine_pio_write(void *ioeventfds, uint16_t port)
+{
+	virtio_ioeventfd_write(ioeventfds, port);
+}
+
+void machine_irqfd(void *vector)
+{
+	vcpu_msi_raise(vector);
 }
 
 /* start_cyclictest - the VMs' cyclictest threads; checks that pinned vCPUs are alone on their pCPUs. */
@@ -134,7 +152,7 @@ static int start_cyclictest(struct machine *m, const struct scenario *sc, struct
 				for (size_t t = 0; t < sc->host.ntasks; t++)
 					sharing += sc->host.tasks[t].pcpu == v->task.cpu->id;
 				if (sharing) {
-					conf_errorf(err, conf_get(vm_node(sc, (size_t)i), "cyclictest"), "vm.cyclictest.pinned",
+					conf_errorf(err, conf_get(machine_vm_node(sc, i), "cyclictest"), "vm.cyclictest.pinned",
 						    "%s shares pCPU %d with another vCPU or host task (give each vCPU its own "
 						    "pCPU, or pinned: false)", v->name, v->task.cpu->id);
 					return -1;
@@ -245,7 +263,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 			for (size_t j = 0; j < hp_policy_count(); j++)
 				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", j ? ", " : "",
 							hp_policy_at(j)->name);
-			const struct conf_node *n = vm_node(sc, (size_t)i);
+			const struct conf_node *n = machine_vm_node(sc, i);
 			conf_errorf(err, conf_get(n, "policy") ? conf_get(n, "policy") : n, "vm.policy",
 				    "no policy named \"%s\" (known: %s; load one with --policy-lib)", vc->policy,
 				    list);
@@ -256,7 +274,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 		for (size_t j = 0; j < npp; j++)
 			pp[j] = (struct hp_param){ vc->policy_params[j].key, vc->policy_params[j].value };
 		if (kvm_vm_haltpoll_init(&vm->hp, &sc->era, &m->param, pol, pp, npp, msg, sizeof(msg))) {
-			const struct conf_node *n = vm_node(sc, (size_t)i);
+			const struct conf_node *n = machine_vm_node(sc, i);
 			conf_errorf(err, conf_get(n, "policy_params") ? conf_get(n, "policy_params") : n,
 				    "vm.policy_params", "%s", msg);
 			return -1;

@@ -78,4 +78,13 @@ uint64_t machine_run_until(struct machine *m, sim_time_t t);
 void machine_finish(struct machine *m);
 void machine_free(struct machine *m);
 
+/* machine_vm_node - VM i's description in the scenario file (its vms: entry, else vm:), for messages. */
+const struct conf_node *machine_vm_node(const struct scenario *sc, int i);
+/* machine_key_node - vm.<sect>.<key> of VM i (key NULL: the section), or the nearest node above it. */
+const struct conf_node *machine_key_node(const struct scenario *sc, int i, const char *sect, const char *key);
+/* machine_pio_write - KVM's I/O bus: a notify-port write signals the matching ioeventfd (a vcpu pio hook). */
+void machine_pio_write(void *ioeventfds, uint16_t port);
+/* machine_irqfd - a device signalled a queue's irqfd: KVM raises that vector's MSI (a virtio hook). */
+void machine_irqfd(void *vector);
+
 #endif

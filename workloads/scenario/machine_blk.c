@@ -8,34 +8,6 @@
 
 #define IOTHREAD_PID_BASE 9500
 
-static const struct conf_node *vm_node(const struct scenario *sc, int i)
-{
-	const struct conf_node *list = conf_get(sc->root, "vms");
-	const struct conf_node *n = list ? list->child : NULL;
-	for (int j = 0; n && j < i; j++)
-		n = n->next;
-	return n ? n : conf_get(sc->root, "vm");
-}
-
-/* key_node - the node of vm.<sect>.<key> in VM i's description (or the nearest one above it). */
-static const struct conf_node *key_node(const struct scenario *sc, int i, const char *sect, const char *key)
-{
-	const struct conf_node *v = vm_node(sc, i), *s = v ? conf_get(v, sect) : NULL, *k = s ? conf_get(s, key) : NULL;
-	return k ? k : s ? s : v ? v : sc->root;
-}
-
-/* pio_write - KVM's I/O bus: a notify-port write signals the matching ioeventfd. */
-static void pio_write(void *ctx, uint16_t port)
-{
-	virtio_ioeventfd_write(ctx, port);
-}
-
-/* irqfd - the device signalled a queue's irqfd: KVM raises its MSI. */
-static void irqfd(void *ctx)
-{
-	vcpu_msi_raise(ctx);
-}
-
 static int build_one(struct machine *m, int vmi, struct machine_blk *b, struct conf_err *err)
 {
 	const struct scenario *sc = m->sc;
@@ -45,32 +17,32 @@ static int build_one(struct machine *m, int vmi, struct machine_blk *b, struct c
 	int nv = vm->nvcpu, nq = bc->num_queues ? (int)bc->num_queues : nv;
 	char msg[300];
 	if (nq < nv || nq > VIRTIO_BLK_MAX_QUEUES) {
-		conf_errorf(err, key_node(sc, vmi, "virtio_blk", "num_queues"), "vm.virtio_blk.num_queues",
+		conf_errorf(err, machine_key_node(sc, vmi, "virtio_blk", "num_queues"), "vm.virtio_blk.num_queues",
 			    "%d queues for %d vCPUs: expected %d to %d (a queue per vCPU at least: completions on "
 			    "another vCPU are not modelled)", nq, nv, nv, VIRTIO_BLK_MAX_QUEUES);
 		return -1;
 	}
 	int per_q = (int)((vc->fio.numjobs + nv - 1) / nv);
 	if (per_q * vc->fio.iodepth > VIRTQUEUE_SIZE) {
-		conf_errorf(err, key_node(sc, vmi, "fio", "iodepth"), "vm.fio.iodepth",
+		conf_errorf(err, machine_key_node(sc, vmi, "fio", "iodepth"), "vm.fio.iodepth",
 			    "%d jobs of iodepth %lld share a queue of %d entries (expected at most %d in flight per queue)",
 			    per_q, (long long)vc->fio.iodepth, VIRTQUEUE_SIZE, VIRTQUEUE_SIZE);
 		return -1;
 	}
 	if (bc->vector + nq - 1 > 0xef) {
-		conf_errorf(err, key_node(sc, vmi, "virtio_blk", "vector"), "vm.virtio_blk.vector",
+		conf_errorf(err, machine_key_node(sc, vmi, "virtio_blk", "vector"), "vm.virtio_blk.vector",
 			    "vectors 0x%llx + %d queues go past 0xef", (long long)bc->vector, nq);
 		return -1;
 	}
 	int cpu = bc->iothread_pcpu < 0 ? (int)sc->host.pcpus - 1 : (int)bc->iothread_pcpu;
 	if (cpu >= (int)sc->host.pcpus) {
-		conf_errorf(err, key_node(sc, vmi, "virtio_blk", "iothread_pcpu"), "vm.virtio_blk.iothread_pcpu",
+		conf_errorf(err, machine_key_node(sc, vmi, "virtio_blk", "iothread_pcpu"), "vm.virtio_blk.iothread_pcpu",
 			    "pCPU %d, but the host has %lld (0 to %lld)", cpu, (long long)sc->host.pcpus,
 			    (long long)sc->host.pcpus - 1);
 		return -1;
 	}
 	if (bc->poll_source && !vc->guest_haltpoll.enabled) {
-		conf_errorf(err, key_node(sc, vmi, "virtio_blk", "poll_source"), "vm.virtio_blk.poll_source",
+		conf_errorf(err, machine_key_node(sc, vmi, "virtio_blk", "poll_source"), "vm.virtio_blk.poll_source",
 			    "poll sources are polled by cpuidle-haltpoll's poll state: set vm.guest_haltpoll.enabled");
 		return -1;
 	}
@@ -93,14 +65,14 @@ static int build_one(struct machine *m, int vmi, struct machine_blk *b, struct c
 		snprintf(stream, sizeof(stream), "%s/vq%d", vm->name, q);
 		if (vcpu_add_msi(v, vec, &none, sc->seed, stream, msg, sizeof(msg)) ||
 		    guest_add_driver(g, vec, 0, sc->seed, stream, msg, sizeof(msg))) {
-			conf_errorf(err, key_node(sc, vmi, "virtio_blk", "vector"), "vm.virtio_blk.vector",
+			conf_errorf(err, machine_key_node(sc, vmi, "virtio_blk", "vector"), "vm.virtio_blk.vector",
 				    "%s (queue q takes vector + q)", msg);
 			return -1;
 		}
 		b->msi[q] = &v->vec[v->nvec - 1];
-		v->pio_write = pio_write;
+		v->pio_write = machine_pio_write;
 		v->pio_ctx = &b->io;
-		b->dev.vq[q].irqfd = (struct virtio_hook){ irqfd, b->msi[q] };
+		b->dev.vq[q].irqfd = (struct virtio_hook){ machine_irqfd, b->msi[q] };
 		virtio_ioeventfd_assign(&b->io, &b->dev.vq[q]);
 		virtblk_queue_init(&b->q[q], &b->dev.vq[q], g, vec, bc->poll_source, bc->io_poll);
 	}

@@ -8,32 +8,6 @@
 
 #define VHOST_WORKER_PID_BASE 9700
 
-static const struct conf_node *vm_node(const struct scenario *sc, int i)
-{
-	const struct conf_node *list = conf_get(sc->root, "vms");
-	const struct conf_node *n = list ? list->child : NULL;
-	for (int j = 0; n && j < i; j++)
-		n = n->next;
-	return n ? n : conf_get(sc->root, "vm");
-}
-
-/* key_node - the node of vm.<sect>.<key> in VM i's description (or the nearest one above it). */
-static const struct conf_node *key_node(const struct scenario *sc, int i, const char *sect, const char *key)
-{
-	const struct conf_node *v = vm_node(sc, i), *s = v ? conf_get(v, sect) : NULL, *k = s ? conf_get(s, key) : NULL;
-	return k ? k : s ? s : v ? v : sc->root;
-}
-
-static void pio_write(void *ctx, uint16_t port)
-{
-	virtio_ioeventfd_write(ctx, port);
-}
-
-static void irqfd(void *ctx)
-{
-	vcpu_msi_raise(ctx);
-}
-
 /* build_end - VM vmi's device, driver and task (the client's or the server's end of c). */
 static int build_end(struct machine *m, int vmi, int peer, bool server, const struct tcp_rr_conf *c,
 		     struct machine_net *n, struct conf_err *err)
@@ -43,14 +17,14 @@ static int build_end(struct machine *m, int vmi, int peer, bool server, const st
 	const struct virtio_net_conf *nc = &vm->conf->virtio_net;
 	char msg[300], stream[64];
 	if (vm->conf->fio.numjobs > 0) {
-		conf_errorf(err, key_node(sc, vmi, "fio", "numjobs"), "vm.fio.numjobs",
+		conf_errorf(err, machine_key_node(sc, vmi, "fio", "numjobs"), "vm.fio.numjobs",
 			    "%s runs TCP_RR over virtio-net: fio on virtio-blk in the same VM is not modelled (expected 0)",
 			    vm->name);
 		return -1;
 	}
 	int cpu = nc->vhost_pcpu < 0 ? (int)sc->host.pcpus - m->nvms + vmi : (int)nc->vhost_pcpu;
 	if (cpu < 0 || cpu >= (int)sc->host.pcpus) {
-		conf_errorf(err, key_node(sc, vmi, "virtio_net", "vhost_pcpu"), "vm.virtio_net.vhost_pcpu",
+		conf_errorf(err, machine_key_node(sc, vmi, "virtio_net", "vhost_pcpu"), "vm.virtio_net.vhost_pcpu",
 			    "pCPU %d, but the host has %lld (0 to %lld)", cpu, (long long)sc->host.pcpus,
 			    (long long)sc->host.pcpus - 1);
 		return -1;
@@ -74,13 +48,13 @@ static int build_end(struct machine *m, int vmi, int peer, bool server, const st
 	snprintf(stream, sizeof(stream), "%s/net-rx", vm->name);
 	if (vcpu_add_msi(v, vec, &none, sc->seed, stream, msg, sizeof(msg)) ||
 	    guest_add_driver(g, vec, 0, sc->seed, stream, msg, sizeof(msg))) {
-		conf_errorf(err, key_node(sc, vmi, "virtio_net", "vector"), "vm.virtio_net.vector", "%s", msg);
+		conf_errorf(err, machine_key_node(sc, vmi, "virtio_net", "vector"), "vm.virtio_net.vector", "%s", msg);
 		return -1;
 	}
-	n->dev.vq[VIRTIO_NET_RXQ].irqfd = (struct virtio_hook){ irqfd, &v->vec[v->nvec - 1] };
+	n->dev.vq[VIRTIO_NET_RXQ].irqfd = (struct virtio_hook){ machine_irqfd, &v->vec[v->nvec - 1] };
 	for (int q = 0; q < VIRTIO_NET_NVQ; q++)
 		virtio_ioeventfd_assign(&n->io, &n->dev.vq[q]);
-	v->pio_write = pio_write;
+	v->pio_write = machine_pio_write;
 	v->pio_ctx = &n->io;
 	virtnet_init(&n->nic, g, &n->dev.vq[VIRTIO_NET_RXQ], &n->dev.vq[VIRTIO_NET_TXQ], vec, tcp_rr_deliver, &n->end);
 	tcp_rr_start(&n->end, c, g, &n->nic, server);
@@ -106,7 +80,7 @@ int machine_net_build(struct machine *m, struct conf_err *err)
 		if (!why && m->vms[s].conf->tcp_rr.server)
 			why = "that VM runs a client itself";
 		if (why) {
-			conf_errorf(err, key_node(sc, i, "tcp_rr", "server"), "vm.tcp_rr.server",
+			conf_errorf(err, machine_key_node(sc, i, "tcp_rr", "server"), "vm.tcp_rr.server",
 				    "\"%s\": %s (expected the name of another VM)", c->server, why);
 			return -1;
 		}

@@ -158,21 +158,6 @@ static void start(struct sim *sim, void *subject, void *object)
 
 /* ---- building ---------------------------------------------------------------------------------- */
 
-static const struct conf_node *vm_node(const struct scenario *sc, int i)
-{
-	const struct conf_node *list = conf_get(sc->root, "vms");
-	const struct conf_node *n = list ? list->child : NULL;
-	for (int j = 0; n && j < i; j++)
-		n = n->next;
-	return n ? n : conf_get(sc->root, "vm") ? conf_get(sc->root, "vm") : sc->root;
-}
-
-static const struct conf_node *key_node(const struct scenario *sc, int i, const char *sect, const char *key)
-{
-	const struct conf_node *v = vm_node(sc, i), *s = conf_get(v, sect), *k = s && key ? conf_get(s, key) : NULL;
-	return k ? k : s ? s : v;
-}
-
 static int build_end(struct machine *m, int vmi, int peer, bool server, const struct tcp_rr_conf *c,
 		     struct ppc_net_end *e, struct conf_err *err)
 {
@@ -183,14 +168,14 @@ static int build_end(struct machine *m, int vmi, int peer, bool server, const st
 	if (bad) {
 		char p[48];
 		snprintf(p, sizeof(p), "vm.%s", bad);
-		conf_errorf(err, key_node(sc, vmi, bad, NULL), p,
+		conf_errorf(err, machine_key_node(sc, vmi, bad, NULL), p,
 			    "%s runs TCP_RR on powerpc, whose thread takes TCP_RR's items only (expected %s)",
 			    m->vms[vmi].name, strcmp(bad, "workload") ? strcmp(bad, "devices") ? "0" : "none" : "type idle");
 		return -1;
 	}
 	int cpu = vc->virtio_net.vhost_pcpu < 0 ? (int)sc->host.pcpus - m->nvms + vmi : (int)vc->virtio_net.vhost_pcpu;
 	if (cpu < 0 || cpu >= (int)sc->host.pcpus) {
-		conf_errorf(err, key_node(sc, vmi, "virtio_net", "vhost_pcpu"), "vm.virtio_net.vhost_pcpu",
+		conf_errorf(err, machine_key_node(sc, vmi, "virtio_net", "vhost_pcpu"), "vm.virtio_net.vhost_pcpu",
 			    "pCPU %d, but the host has %lld (0 to %lld)", cpu, (long long)sc->host.pcpus,
 			    (long long)sc->host.pcpus - 1);
 		return -1;
@@ -244,7 +229,7 @@ int machine_ppc_net_build(struct machine *m, struct conf_err *err)
 		if (!why && m->vms[s].conf->tcp_rr.server)
 			why = "that VM runs a client itself";
 		if (why) {
-			conf_errorf(err, key_node(sc, i, "tcp_rr", "server"), "vm.tcp_rr.server",
+			conf_errorf(err, machine_key_node(sc, i, "tcp_rr", "server"), "vm.tcp_rr.server",
 				    "\"%s\": %s (expected the name of another VM)", c->server, why);
 			return -1;
 		}
