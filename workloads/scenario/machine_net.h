@@ -41,5 +41,7 @@ void machine_net_report(FILE *f, const struct machine *m);
 /* machine_net_json - "tcp_rr": per client its transactions, round trip and CPU; the client vCPUs'
  * latency.rtt (nothing without TCP_RR). */
 void machine_net_json(json_t *root, const struct machine *m);
+/* machine_net_rtt_json - a TCP_RR client's round trips (ns): mean, min, p50, p90, p99, max; zeros if none. */
+json_t *machine_net_rtt_json(const struct sim_hist *rtt, sim_time_t sum_ps, uint64_t done);
 
 #endif

@@ -3,6 +3,16 @@
 
 #include "sim/out_json.h"
 
+json_t *machine_net_rtt_json(const struct sim_hist *rtt, sim_time_t sum_ps, uint64_t done)
+{
+	bool any = done > 0;
+	return json_pack("{s:f, s:I, s:I, s:I, s:I, s:I}", "mean", any ? (double)sum_ps / (double)done / SIM_NS : 0.0,
+			 "min", (json_int_t)(any ? rtt->min : 0), "p50",
+			 (json_int_t)(any ? sim_hist_quantile(rtt, 0.5) : 0), "p90",
+			 (json_int_t)(any ? sim_hist_quantile(rtt, 0.9) : 0), "p99",
+			 (json_int_t)(any ? sim_hist_quantile(rtt, 0.99) : 0), "max", (json_int_t)(any ? rtt->max : 0));
+}
+
 /* The measured span's CPU of one TCP_RR pair, in CPUs (1.0: one CPU busy throughout). */
 struct net_cpu {
 	double guest, guest_poll, kvm, host_poll, vhost, vhost_poll;
@@ -85,14 +95,7 @@ void machine_net_json(json_t *root, const struct machine *m)
 			continue;
 		const struct tcp_rr_conf *c = n->end.conf;
 		const struct tcp_rr_end *e = &n->end;
-		bool any = e->done > 0;
-		json_t *rtt = json_pack("{s:f, s:I, s:I, s:I, s:I, s:I}", "mean",
-					any ? (double)e->rtt_sum_ps / (double)e->done / SIM_NS : 0.0, "min",
-					(json_int_t)(any ? e->rtt.min : 0), "p50",
-					(json_int_t)(any ? sim_hist_quantile(&e->rtt, 0.5) : 0), "p90",
-					(json_int_t)(any ? sim_hist_quantile(&e->rtt, 0.9) : 0), "p99",
-					(json_int_t)(any ? sim_hist_quantile(&e->rtt, 0.99) : 0), "max",
-					(json_int_t)(any ? e->rtt.max : 0));
+		json_t *rtt = machine_net_rtt_json(&e->rtt, e->rtt_sum_ps, e->done);
 		struct net_cpu u = pair_cpu(m, n, span);
 		json_t *cpu = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "host", host_cpu(&u), "guest", u.guest,
 					"guest_poll", u.guest_poll, "kvm", u.kvm, "host_halt_poll", u.host_poll, "vhost",

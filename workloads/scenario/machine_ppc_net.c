@@ -1,5 +1,6 @@
 /* machine_ppc_net.c - TCP_RR between two powerpc guests over virtio-net (see machine_ppc_net.h). */
 #include "workloads/scenario/machine_ppc_net.h"
+#include "workloads/scenario/machine_net.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -352,14 +353,7 @@ void machine_ppc_net_json(json_t *root, const struct machine *m)
 		if (!e || e->server)
 			continue;
 		const struct tcp_rr_conf *c = e->conf;
-		bool any = e->done > 0;
-		json_t *rtt = json_pack("{s:f, s:I, s:I, s:I, s:I, s:I}", "mean",
-					any ? (double)e->rtt_sum_ps / (double)e->done / SIM_NS : 0.0, "min",
-					(json_int_t)(any ? e->rtt.min : 0), "p50",
-					(json_int_t)(any ? sim_hist_quantile(&e->rtt, 0.5) : 0), "p90",
-					(json_int_t)(any ? sim_hist_quantile(&e->rtt, 0.9) : 0), "p99",
-					(json_int_t)(any ? sim_hist_quantile(&e->rtt, 0.99) : 0), "max",
-					(json_int_t)(any ? e->rtt.max : 0));
+		json_t *rtt = machine_net_rtt_json(&e->rtt, e->rtt_sum_ps, e->done);
 		struct ppc_net_cpu u = pair_cpu(m, e, span);
 		json_t *cpu = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "host", host_cpu(&u), "guest", u.guest,
 					"guest_poll", 0.0, "kvm", u.kvm, "host_halt_poll", u.halt_poll, "vhost", u.vhost,
