@@ -61,37 +61,59 @@ static int build_end(struct machine *m, int vmi, int peer, bool server, const st
 	return 0;
 }
 
-int machine_net_build(struct machine *m, struct conf_err *err)
+int *machine_tcp_rr_pairs(const struct machine *m, struct conf_err *err)
 {
-	const struct scenario *sc = m->sc;
-	if (m->ppc)
-		return 0; /* powerpc: machine_ppc_net.c */
+	int *peer = xcalloc((size_t)(m->nvms ? m->nvms : 1), sizeof(*peer));
+	for (int i = 0; i < m->nvms; i++)
+		peer[i] = -1;
 	for (int i = 0; i < m->nvms; i++) {
-		const struct tcp_rr_conf *c = &m->vms[i].conf->tcp_rr;
-		if (!c->server)
+		const char *server = m->vms[i].conf->tcp_rr.server;
+		if (!server)
 			continue;
 		int s = -1;
 		for (int j = 0; j < m->nvms; j++)
-			if (!strcmp(m->vms[j].name, c->server))
+			if (!strcmp(m->vms[j].name, server))
 				s = j;
 		const char *why = s < 0 ? "no VM has that name" : s == i ? "that is this VM" : NULL;
-		if (!why && m->net && (m->net[i] || m->net[s]))
+		if (!why && (peer[i] >= 0 || peer[s] >= 0))
 			why = "a VM takes part in one TCP_RR pair at most";
 		if (!why && m->vms[s].conf->tcp_rr.server)
 			why = "that VM runs a client itself";
 		if (why) {
-			conf_errorf(err, machine_key_node(sc, i, "tcp_rr", "server"), "vm.tcp_rr.server",
-				    "\"%s\": %s (expected the name of another VM)", c->server, why);
-			return -1;
+			conf_errorf(err, machine_key_node(m->sc, i, "tcp_rr", "server"), "vm.tcp_rr.server",
+				    "\"%s\": %s (expected the name of another VM)", server, why);
+			free(peer);
+			return NULL;
 		}
+		peer[i] = s;
+		peer[s] = i;
+	}
+	return peer;
+}
+
+int machine_net_build(struct machine *m, struct conf_err *err)
+{
+	if (m->ppc)
+		return 0; /* powerpc: machine_ppc_net.c */
+	int *peer = machine_tcp_rr_pairs(m, err);
+	if (!peer)
+		return -1;
+	for (int i = 0; i < m->nvms; i++) {
+		const struct tcp_rr_conf *c = &m->vms[i].conf->tcp_rr;
+		int s = peer[i];
+		if (!c->server)
+			continue;
 		if (!m->net)
 			m->net = xcalloc((size_t)m->nvms, sizeof(*m->net));
 		m->net[i] = xcalloc(1, sizeof(**m->net));
 		m->net[s] = xcalloc(1, sizeof(**m->net));
-		if (build_end(m, i, s, false, c, m->net[i], err) || build_end(m, s, i, true, c, m->net[s], err))
+		if (build_end(m, i, s, false, c, m->net[i], err) || build_end(m, s, i, true, c, m->net[s], err)) {
+			free(peer);
 			return -1;
+		}
 		virtio_net_connect(&m->net[i]->dev, &m->net[s]->dev);
 	}
+	free(peer);
 	return 0;
 }
 

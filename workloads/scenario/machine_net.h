@@ -33,6 +33,9 @@ struct machine_net {
 };
 
 /* machine_net_build - every VM pair joined by vm.tcp_rr.server; -1 with a message. */
+/* machine_tcp_rr_pairs - each VM's TCP_RR peer (-1 none; malloc'd, nvms entries), its vm.tcp_rr.server
+ * checked (a VM that exists, not itself, in one pair at most, not a client itself); NULL with err. */
+int *machine_tcp_rr_pairs(const struct machine *m, struct conf_err *err);
 int machine_net_build(struct machine *m, struct conf_err *err);
 void machine_net_stats_reset(struct machine *m);
 void machine_net_free(struct machine *m);
@@ -41,6 +44,8 @@ void machine_net_report(FILE *f, const struct machine *m);
 /* machine_net_json - "tcp_rr": per client its transactions, round trip and CPU; the client vCPUs'
  * latency.rtt (nothing without TCP_RR). */
 void machine_net_json(json_t *root, const struct machine *m);
+/* machine_net_rtt_text - a TCP_RR client's round-trip line of the summary (none without a round trip). */
+void machine_net_rtt_text(FILE *f, const struct sim_hist *rtt, sim_time_t sum_ps, uint64_t done);
 /* machine_net_rtt_json - a TCP_RR client's round trips (ns): mean, min, p50, p90, p99, max; zeros if none. */
 json_t *machine_net_rtt_json(const struct sim_hist *rtt, sim_time_t sum_ps, uint64_t done);
 

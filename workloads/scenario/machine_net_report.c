@@ -3,6 +3,15 @@
 
 #include "sim/out_json.h"
 
+void machine_net_rtt_text(FILE *f, const struct sim_hist *rtt, sim_time_t sum_ps, uint64_t done)
+{
+	if (done)
+		fprintf(f, "  round trip (us): mean %.2f, p50 %.2f, p90 %.2f, p99 %.2f, max %.2f\n",
+			(double)sum_ps / (double)done / SIM_US, (double)sim_hist_quantile(rtt, 0.5) / 1000,
+			(double)sim_hist_quantile(rtt, 0.9) / 1000, (double)sim_hist_quantile(rtt, 0.99) / 1000,
+			(double)rtt->max / 1000);
+}
+
 json_t *machine_net_rtt_json(const struct sim_hist *rtt, sim_time_t sum_ps, uint64_t done)
 {
 	bool any = done > 0;
@@ -70,11 +79,7 @@ void machine_net_report(FILE *f, const struct machine *m)
 			m->vms[i].name, m->vms[n->peer].name, (long long)c->request_size, (long long)c->response_size,
 			(long long)c->outstanding, n->vhost.task.cpu->id, m->net[n->peer]->vhost.task.cpu->id);
 		fprintf(f, "  transactions: %llu (%.1f/s)\n", (unsigned long long)e->done, secs > 0 ? (double)e->done / secs : 0);
-		if (e->done)
-			fprintf(f, "  round trip (us): mean %.2f, p50 %.2f, p90 %.2f, p99 %.2f, max %.2f\n",
-				(double)e->rtt_sum_ps / (double)e->done / SIM_US, (double)sim_hist_quantile(&e->rtt, 0.5) / 1000,
-				(double)sim_hist_quantile(&e->rtt, 0.9) / 1000, (double)sim_hist_quantile(&e->rtt, 0.99) / 1000,
-				(double)e->rtt.max / 1000);
+		machine_net_rtt_text(f, &e->rtt, e->rtt_sum_ps, e->done);
 		struct net_cpu u = pair_cpu(m, n, span);
 		fprintf(f, "  host cpu (CPUs busy): %.2f = guest %.2f + guest polling %.2f + kvm %.2f + halt polling %.2f + vhost %.2f + vhost polling %.2f\n",
 			host_cpu(&u), u.guest, u.guest_poll, u.kvm, u.host_poll, u.vhost, u.vhost_poll);

@@ -215,33 +215,25 @@ static int build_end(struct machine *m, int vmi, int peer, bool server, const st
 
 int machine_ppc_net_build(struct machine *m, struct conf_err *err)
 {
-	const struct scenario *sc = m->sc;
+	int *peer = machine_tcp_rr_pairs(m, err);
+	if (!peer)
+		return -1;
 	for (int i = 0; i < m->nvms; i++) {
 		const struct tcp_rr_conf *c = &m->vms[i].conf->tcp_rr;
+		int s = peer[i];
 		if (!c->server)
 			continue;
-		int s = -1;
-		for (int j = 0; j < m->nvms; j++)
-			if (!strcmp(m->vms[j].name, c->server))
-				s = j;
-		const char *why = s < 0 ? "no VM has that name" : s == i ? "that is this VM" : NULL;
-		if (!why && m->ppc->net && (m->ppc->net[i] || m->ppc->net[s]))
-			why = "a VM takes part in one TCP_RR pair at most";
-		if (!why && m->vms[s].conf->tcp_rr.server)
-			why = "that VM runs a client itself";
-		if (why) {
-			conf_errorf(err, machine_key_node(sc, i, "tcp_rr", "server"), "vm.tcp_rr.server",
-				    "\"%s\": %s (expected the name of another VM)", c->server, why);
-			return -1;
-		}
 		if (!m->ppc->net)
 			m->ppc->net = xcalloc((size_t)m->nvms, sizeof(*m->ppc->net));
 		m->ppc->net[i] = xcalloc(1, sizeof(**m->ppc->net));
 		m->ppc->net[s] = xcalloc(1, sizeof(**m->ppc->net));
-		if (build_end(m, i, s, false, c, m->ppc->net[i], err) || build_end(m, s, i, true, c, m->ppc->net[s], err))
+		if (build_end(m, i, s, false, c, m->ppc->net[i], err) || build_end(m, s, i, true, c, m->ppc->net[s], err)) {
+			free(peer);
 			return -1;
+		}
 		virtio_net_connect(&m->ppc->net[i]->dev, &m->ppc->net[s]->dev);
 	}
+	free(peer);
 	return 0;
 }
 
@@ -329,11 +321,7 @@ void machine_ppc_net_report(FILE *f, const struct machine *m)
 			m->vms[i].name, m->vms[e->peer].name, (long long)c->request_size, (long long)c->response_size,
 			(long long)c->outstanding, e->vhost.task.cpu->id, m->ppc->net[e->peer]->vhost.task.cpu->id);
 		fprintf(f, "  transactions: %llu (%.1f/s)\n", (unsigned long long)e->done, secs > 0 ? (double)e->done / secs : 0);
-		if (e->done)
-			fprintf(f, "  round trip (us): mean %.2f, p50 %.2f, p90 %.2f, p99 %.2f, max %.2f\n",
-				(double)e->rtt_sum_ps / (double)e->done / SIM_US, (double)sim_hist_quantile(&e->rtt, 0.5) / 1000,
-				(double)sim_hist_quantile(&e->rtt, 0.9) / 1000, (double)sim_hist_quantile(&e->rtt, 0.99) / 1000,
-				(double)e->rtt.max / 1000);
+		machine_net_rtt_text(f, &e->rtt, e->rtt_sum_ps, e->done);
 		struct ppc_net_cpu u = pair_cpu(m, e, span);
 		fprintf(f, "  host cpu (CPUs busy): %.2f = guest %.2f + kvm %.2f + halt polling %.2f + vhost %.2f + vhost polling %.2f\n",
 			host_cpu(&u), u.guest, u.kvm, u.halt_poll, u.vhost, u.vhost_poll);
