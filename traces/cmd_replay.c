@@ -184,11 +184,13 @@ static void print_report(FILE *f, const char *trace, const struct trace_stats *s
 	fprintf(f, "\n");
 	print_table(f, res, nres);
 	fprintf(f, "\nrecorded: decisions and halts as traced; wake latency from the interrupt (kvm_msi_set_irq or "
-		"kvm_apic_accept_irq)\nto kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window).\n"
+		"kvm_apic_accept_irq)\nto kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window, or\n"
+		"the time until a thread that raised an MSI on its CPU woke there).\n"
 		"simulated: wake latency from the interrupt to the guest's handler; guest work from a gap between halts\n"
 		"is that gap less the model's own path from a halt's end to the next halt's start (entry, interrupt,\n"
 		"EOI, HLT exit); a vCPU found asleep is woken as late as the trace shows (its halt's own latency, or\n"
-		"the trace's median), less the model's own wake-up; both measured by a first run of the column.\n");
+		"the trace's median), less the model's own wake-up; a halt's interrupt is raised so that the model's\n"
+		"own poll or wake-up ends it when the recorded one ended; all measured by a first run of the column.\n");
 }
 
 /* result_json - one column for --json. */

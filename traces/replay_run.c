@@ -20,6 +20,7 @@ struct sim_trace {
 	char line[4096];
 	size_t len;
 	uint64_t grows, shrinks;
+	uint64_t wakeups; /* halts that ended (kvm_vcpu_wakeup), as the recorded column counts them */
 	/* the gaps from each halt's end to its thread's next halt's start (ns) */
 	struct {
 		int32_t pid;
@@ -32,6 +33,8 @@ struct sim_trace {
 	int64_t irq[64], end[64];
 	int64_t *lat; /* interrupt to kvm_vcpu_wakeup of the halts that slept */
 	size_t nlat, cap_lat;
+	int64_t *poll; /* interrupt to kvm_vcpu_wakeup of the halts that polled */
+	size_t npoll, cap_poll;
 	int64_t msi[64]; /* per APIC id: the last kvm_msi_set_irq not yet accepted, -1 none */
 	int64_t *deliver; /* kvm_msi_set_irq to kvm_apic_accept_irq */
 	size_t ndeliver, cap_deliver;
@@ -60,16 +63,19 @@ static void sim_trace_free(struct sim_trace *s)
 {
 	free(s->gaps);
 	free(s->lat);
+	free(s->poll);
 	free(s->deliver);
 }
 
-/* sim_trace_wake - vCPU id's halt from start to end ended: its wake-up latency if it slept. */
+/* sim_trace_wake - vCPU id's halt from start to end ended: its wake-up latency (slept or polled). */
 static void sim_trace_wake(struct sim_trace *s, unsigned id, int64_t start, int64_t end, bool waited)
 {
 	if (id >= 64)
 		return;
 	if (waited && s->irq[id] > start)
 		push(&s->lat, &s->nlat, &s->cap_lat, end - s->irq[id]);
+	else if (!waited && s->irq[id] >= start)
+		push(&s->poll, &s->npoll, &s->cap_poll, end - s->irq[id]);
 	s->end[id] = end;
 }
 
@@ -119,6 +125,7 @@ static void sim_trace_line(struct sim_trace *s)
 		}
 	} else if (ev.type == KEV_VCPU_WAKEUP) {
 		int64_t start = tl.ts_ns - (int64_t)ev.wakeup.ns;
+		s->wakeups++;
 		sim_trace_gap(s, tl.pid, start, tl.ts_ns);
 		if (sscanf(tl.comm, "CPU %u/KV%c", &id, &tail) == 2)
 			sim_trace_wake(s, id, start, tl.ts_ns, ev.wakeup.waited);
@@ -211,7 +218,6 @@ static void collect(const json_t *rep, struct replay_result *r)
 	json_array_foreach(vcpus, i, v) {
 		const json_t *st = json_object_get(v, "stats"), *cpu = json_object_get(v, "cpu_ps");
 		const json_t *wake = json_object_get(json_object_get(v, "latency"), "wake");
-		r->halts += (uint64_t)jint(v, "halts");
 		r->arrivals += (uint64_t)jint(json_object_get(v, "interrupts"), "arrivals");
 		r->polls_attempted += (uint64_t)jint(st, "halt_attempted_poll");
 		r->polls_ok += (uint64_t)jint(st, "halt_successful_poll");
@@ -357,6 +363,7 @@ static int run_once(const struct replay_trace *t, const char *dir, const struct 
 	json_decref(rep);
 	r->grows = st->grows;
 	r->shrinks = st->shrinks;
+	r->halts = st->wakeups; /* not the report's HLT exits: the last halt of each vCPU never ends */
 	machine_free(&mach);
 	scenario_free(&sc);
 	return 0;
@@ -369,11 +376,10 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* run_with_path - write the arrivals with gap works less path_ns to a temporary file and run on them. */
+/* run_with_path - write the arrivals without the model's own figures (own) to a temporary file and run on them. */
 static int run_with_path(const struct replay_trace *t, const struct replay_model *m, const struct replay_column *col,
-			 int64_t path_ns, int64_t model_wake_ns, int64_t deliver_ns, struct replay_result *r,
-			 struct sim_trace *st,
-			 char *err, size_t errlen)
+			 const struct replay_model_own *own, struct replay_result *r, struct sim_trace *st, char *err,
+			 size_t errlen)
 {
 	memset(r, 0, sizeof(*r)); /* the caller frees it, whatever happens here */
 	sim_hist_init(&r->wake_lat);
@@ -395,7 +401,7 @@ static int run_with_path(const struct replay_trace *t, const struct replay_model
 		FILE *f = fopen(path, "w");
 		int w = !f ? -1
 		    : i < t->nprods ? replay_write_producer(t, i, f)
-				    : replay_write_arrivals(t, f, path_ns, model_wake_ns, deliver_ns);
+				    : replay_write_arrivals(t, f, own);
 		if (!f || w | fclose(f)) {
 			snprintf(err, errlen, "cannot write the arrivals in %s: %s", dir, strerror(errno));
 			rc = TRACE_READ_FAILED;
@@ -423,36 +429,41 @@ static int64_t median(int64_t *v, size_t n)
 	return v[(n - 1) / 2];
 }
 
-/* replay_run - a first run measures the model's own path and wake-up, then the column runs without them. */
+/* replay_run - a first run measures the model's own path and wake-ups, then the column runs without them. */
 int replay_run(const struct replay_trace *t, const struct replay_model *m, const struct replay_column *col,
 	       struct replay_result *r, char *err, size_t errlen)
 {
-	int64_t path_ns = -1, model_wake_ns = -1, deliver_ns = 0;
+	struct replay_model_own own = { -1, -1, -1, 0 };
 	if (t->work_gap || (m->calibrate_idle && t->slept_measured)) {
 		struct sim_trace st0;
 		struct replay_result r0;
 		memset(&r0, 0, sizeof(r0)); /* freed even if the run could not start */
 		sim_hist_init(&r0.wake_lat);
 		sim_trace_init(&st0);
-		int rc = run_with_path(t, m, col, INT64_MAX, -1, 0, &r0, &st0, err, errlen);
+		const struct replay_model_own first = { INT64_MAX, -1, -1, 0 };
+		int rc = run_with_path(t, m, col, &first, &r0, &st0, err, errlen);
 		replay_result_free(&r0);
 		if (!rc) {
-			path_ns = t->work_gap ? median(st0.gaps, st0.ngaps) : -1;
-			model_wake_ns = median(st0.lat, st0.nlat);
-			deliver_ns = st0.ndeliver ? median(st0.deliver, st0.ndeliver) : 0;
+			own.path_ns = t->work_gap ? median(st0.gaps, st0.ngaps) : -1;
+			own.wake_ns = median(st0.lat, st0.nlat);
+			own.poll_ns = median(st0.poll, st0.npoll);
+			own.deliver_ns = st0.ndeliver ? median(st0.deliver, st0.ndeliver) : 0;
 		}
 		sim_trace_free(&st0);
 		if (rc)
 			return rc;
 		if (!m->calibrate_idle || !t->slept_measured)
-			model_wake_ns = -1; /* nothing recorded to replay */
+			own.wake_ns = -1; /* nothing recorded to replay */
 	}
 	struct sim_trace st;
 	sim_trace_init(&st);
-	int rc = run_with_path(t, m, col, path_ns > 0 ? path_ns : 0, model_wake_ns, deliver_ns, r, &st, err, errlen);
+	int64_t path_ns = own.path_ns;
+	if (own.path_ns < 0)
+		own.path_ns = 0;
+	int rc = run_with_path(t, m, col, &own, r, &st, err, errlen);
 	sim_trace_free(&st);
 	r->path_ns = path_ns;
-	r->wake_extra_ns = model_wake_ns < 0 ? -1
-			   : t->median_latency_ns > model_wake_ns ? t->median_latency_ns - model_wake_ns : 0;
+	r->wake_extra_ns = own.wake_ns < 0 ? -1
+			   : t->median_latency_ns > own.wake_ns ? t->median_latency_ns - own.wake_ns : 0;
 	return rc;
 }

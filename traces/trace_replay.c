@@ -121,7 +121,9 @@ static void add_producer(struct replay_trace *t, const struct trace_event *ev)
 	if (p->nts == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 256;
 		p->ts = xrealloc(p->ts, p->cap * sizeof(*p->ts));
+		p->ts_cpu = xrealloc(p->ts_cpu, p->cap * sizeof(*p->ts_cpu));
 	}
+	p->ts_cpu[p->nts] = ev->cpu;
 	p->ts[p->nts++] = ev->ts_ns;
 }
 
@@ -129,6 +131,8 @@ static void add_producer(struct replay_trace *t, const struct trace_event *ev)
 int replay_trace_add(void *ctx, const struct trace_event *ev)
 {
 	struct replay_trace *t = ctx;
+	if (ev->ts_ns % 1000)
+		t->sub_us = true;
 	if (!t->any || ev->ts_ns < t->first_ts)
 		t->first_ts = ev->ts_ns;
 	if (!t->any || ev->ts_ns > t->last_ts)
@@ -236,6 +240,56 @@ static const struct replay_irq *irq_in(const struct replay_trace *t, size_t *cur
 	return NULL;
 }
 
+/*
+ * irq_rounded - with timestamps rounded down to the microsecond, an interrupt
+ * stamped up to 1 us before a halt's start (but after lo, the previous halt's
+ * end) may have come after it: the latest such for apicid, if any. cursor is
+ * where irq_in left it (the first interrupt after start).
+ */
+static const struct replay_irq *irq_rounded(const struct replay_trace *t, size_t cursor, uint32_t apicid,
+					    int64_t lo, int64_t start)
+{
+	if (t->sub_us)
+		return NULL;
+	if (lo < start - 1000)
+		lo = start - 1000;
+	for (size_t i = cursor; i-- > 0 && t->irqs[i].ts > lo;)
+		if (t->irqs[i].apicid == apicid && t->irqs[i].ts <= start)
+			return &t->irqs[i];
+	return NULL;
+}
+
+/*
+ * poll_cut - when a poll on cpu from start that gave up by `until` ended: a
+ * thread that raised an MSI there meanwhile (not a vCPU thread) had woken on
+ * that CPU, and a poll stops when another task is runnable (the kernel's
+ * single_task_running()); it ran about REPLAY_PRODUCER_RUN_NS before raising.
+ */
+static int64_t poll_cut(const struct replay_trace *t, int32_t cpu, int64_t start, int64_t until)
+{
+	int64_t end = until;
+	for (size_t i = 0; i < t->nprods; i++) {
+		const struct replay_producer *p = &t->prods[i];
+		if (pid_map_get(&t->by_pid, p->pid) >= 0)
+			continue;
+		size_t lo = 0, hi = p->nts; /* the first MSI after start */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (p->ts[mid] <= start)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k < p->nts && p->ts[k] < end; k++)
+			if (p->ts_cpu[k] == cpu) {
+				int64_t woke = p->ts[k] - REPLAY_PRODUCER_RUN_NS;
+				end = woke > start ? woke : start;
+				break;
+			}
+	}
+	return end;
+}
+
 /* replay_build - wake sources and works per halt, the recorded column, the arrivals file. */
 int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, FILE *out, char *err,
 		 size_t errlen)
@@ -263,6 +317,9 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 		for (size_t k = 0; k < v->nhalts; k++) {
 			const struct replay_halt *h = &v->halts[k];
 			const struct replay_irq *q = irq_in(t, &cur, v->vcpu_id, h->end - (int64_t)h->ns, h->end);
+			if (!q)
+				q = irq_rounded(t, cur, v->vcpu_id, k ? v->halts[k - 1].end : INT64_MIN,
+						h->end - (int64_t)h->ns);
 			if (q && h->waited)
 				lat[nlat++] = h->end - q->ts;
 		}
@@ -283,17 +340,29 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 			const struct replay_halt *h = &v->halts[k];
 			int64_t start = h->end - (int64_t)h->ns;
 			const struct replay_irq *q = irq_in(t, &cur, v->vcpu_id, start, h->end);
+			if (!q)
+				q = irq_rounded(t, cur, v->vcpu_id, k ? v->halts[k - 1].end : INT64_MIN, start);
 			int64_t at, hlat = -1;
 			bool at_accept = false;
+			/*
+			 * A halt that ended without sleeping but after its poll window
+			 * closed: the recorded host held the thread (its poll loop saw
+			 * the window end late, then the interrupt before it slept).
+			 * Replayed as a poll that gave up at its window and a wake-up as
+			 * late as the trace shows, so that it keeps its length, on which
+			 * the halt_poll_ns decision turns; its poll counts as failed.
+			 */
+			bool slept = h->waited ||
+				     (h->hpn_before && h->ns > (uint64_t)h->hpn_before + REPLAY_PAST_WINDOW_NS);
 			if (q) {
 				at = q->ts;
-				hlat = h->waited ? h->end - q->ts : -1;
+				hlat = slept ? h->end - q->ts : -1;
 				/* the IRR set, if the trace shows it: the moment a wake-up can see it */
 				for (const struct replay_irq *x = q; x < t->irqs + t->nirqs && x->ts <= h->end; x++)
 					if (x->apicid == v->vcpu_id && x->accept) {
 						at = x->ts;
 						at_accept = true;
-						hlat = h->waited ? h->end - x->ts : -1;
+						hlat = slept ? h->end - x->ts : -1;
 						break;
 					}
 				t->measured++;
@@ -309,15 +378,16 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 			if (at < start)
 				at = start;
 			/*
-			 * The timestamps may be rounded (to the microsecond): a halt that polled
-			 * and then slept was woken after its poll window, whatever the rounding
-			 * says; so it is placed just past the window, and its latency is counted
-			 * from there.
+			 * The timestamps may be rounded (to the microsecond), and the
+			 * interrupt's and the halt's come from two CPUs' clocks: a halt
+			 * that slept was woken after its poll window (if any) closed and
+			 * it had gone to sleep, whatever the timestamps say; so its source
+			 * is placed just past that, and its latency counted from there.
 			 */
 			int64_t closed = start + (int64_t)h->hpn_before + REPLAY_PAST_WINDOW_NS;
-			if (h->waited && h->hpn_before && at < closed && closed < h->end)
+			if (slept && at < closed && closed < h->end)
 				at = closed;
-			if (h->waited) /* what the host took to wake it, from where its source now is */
+			if (slept) /* what the host took to wake it, from where its source now is */
 				hlat = h->end - at;
 			int64_t work = 0;
 			bool from_gap = false;
@@ -331,7 +401,8 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 				from_gap = true;
 				t->work_gap++;
 			}
-			a[na++] = (struct replay_arrival){ at, work, i, h->line, from_gap, hlat, at_accept };
+			a[na++] = (struct replay_arrival){ at, work, i, h->line, from_gap, hlat, at_accept, h->end,
+							   closed < h->end ? closed : start };
 			if (at < t0)
 				t0 = at;
 
@@ -342,7 +413,8 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 					rec->polls_ok++;
 					rec->poll_ok_ns += (int64_t)h->ns;
 				} else {
-					rec->poll_fail_ns += (int64_t)(h->ns < h->hpn_before ? h->ns : h->hpn_before);
+					int64_t until = start + (int64_t)(h->ns < h->hpn_before ? h->ns : h->hpn_before);
+					rec->poll_fail_ns += poll_cut(t, v->cpu, start, until) - start;
 				}
 			}
 		}
@@ -374,7 +446,7 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 	rec->arrivals = na;
 	free(t->arr);
 	t->arr = a;
-	if (out && replay_write_arrivals(t, out, 0, -1, 0)) {
+	if (out && replay_write_arrivals(t, out, NULL)) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return TRACE_READ_FAILED;
 	}
@@ -397,25 +469,43 @@ int replay_write_producer(const struct replay_trace *t, size_t i, FILE *out)
 	return fflush(out) || ferror(out) ? -1 : 0;
 }
 
-/* replay_write_arrivals - the arrivals file, gap-derived works less path_ns (at least 0). */
-int replay_write_arrivals(const struct replay_trace *t, FILE *out, int64_t path_ns, int64_t model_wake_ns,
-			  int64_t deliver_ns)
+/* replay_write_arrivals - the arrivals file, gap-derived works less the model's path (at least 0). */
+int replay_write_arrivals(const struct replay_trace *t, FILE *out, const struct replay_model_own *own)
 {
+	static const struct replay_model_own none = { 0, -1, -1, 0 };
+	if (!own)
+		own = &none;
 	fprintf(out, "# kvmsim trace replay: VCPU TIME_NS WORK_NS%s, time from the trace clock's %lld ns\n",
-		model_wake_ns >= 0 ? " WAKE_NS" : "", (long long)t->t0);
+		own->wake_ns >= 0 ? " WAKE_NS" : "", (long long)t->t0);
 	int64_t last = 0;
 	for (size_t i = 0; i < t->arrivals; i++) {
 		const struct replay_arrival *a = &t->arr[i];
-		int64_t work = a->from_gap ? (a->work > path_ns ? a->work - path_ns : 0) : a->work;
-		int64_t at = a->t - t->t0 - (a->at_accept ? deliver_ns : 0);
+		int64_t work = a->from_gap ? (a->work > own->path_ns ? a->work - own->path_ns : 0) : a->work;
+		int64_t irr = a->t; /* when the IRR is to be set */
+		/*
+		 * A halt that polled ended when its poll saw the IRR: where the
+		 * recorded host took longer to see it than the model does (or the
+		 * timestamps are rounded), the IRR is set later, so that the
+		 * simulated halt has the recorded length (the halt_poll_ns
+		 * decisions turn on it to the nanosecond).
+		 */
+		if (a->lat < 0 && own->poll_ns >= 0 && a->end - own->poll_ns > irr)
+			irr = a->end - own->poll_ns;
+		/* likewise a halt that slept, where the recorded host woke it quicker than the model does */
+		bool early = a->lat >= 0 && own->wake_ns >= 0 && a->end - own->wake_ns < irr;
+		if (early)
+			irr = a->end - own->wake_ns > a->earliest ? a->end - own->wake_ns : a->earliest;
+		bool moved = irr != a->t;
+		int64_t at = irr - t->t0 - (a->at_accept || moved ? own->deliver_ns : 0);
 		if (at < last) /* in time order still */
 			at = last;
 		last = at;
 		fprintf(out, "%zu %lld %lld", a->vcpu, (long long)at, (long long)work);
-		if (model_wake_ns >= 0) {
+		if (own->wake_ns >= 0) {
 			/* the model's own latency counts from the IRR set: so do the trace's, less its delivery */
-			int64_t lat = (a->lat >= 0 ? a->lat : t->assumed_latency_ns) - (a->at_accept ? 0 : deliver_ns);
-			fprintf(out, " %lld", (long long)(lat > model_wake_ns ? lat - model_wake_ns : 0));
+			int64_t lat = moved && a->lat >= 0 ? a->end - irr
+				      : (a->lat >= 0 ? a->lat : t->assumed_latency_ns) - (a->at_accept ? 0 : own->deliver_ns);
+			fprintf(out, " %lld", (long long)(lat > own->wake_ns ? lat - own->wake_ns : 0));
 		}
 		fputc('\n', out);
 	}
@@ -437,8 +527,10 @@ void replay_trace_free(struct replay_trace *t)
 	pid_map_free(&t->by_pid);
 	free(t->irqs);
 	free(t->arr);
-	for (size_t i = 0; i < t->nprods; i++)
+	for (size_t i = 0; i < t->nprods; i++) {
 		free(t->prods[i].ts);
+		free(t->prods[i].ts_cpu);
+	}
 	free(t->prods);
 	pid_map_free(&t->prod_by_pid);
 	replay_result_free(&t->recorded);

@@ -75,6 +75,7 @@ struct replay_producer {
 	char comm[24];
 	struct replay_cpus cpus;
 	int64_t *ts; /* its MSIs */
+	int32_t *ts_cpu; /* the CPU of each */
 	size_t nts, cap;
 	int32_t cpu;  /* replay_build: the one it raised most on */
 	long pcpu;    /* ... as a pCPU of the model, -1 if no vCPU thread ran there */
@@ -107,6 +108,8 @@ struct replay_arrival {
 	bool from_gap;   /* work is the whole gap to the next halt (no kvm_entry/kvm_exit) */
 	int64_t lat;     /* the halt slept: its wake-up latency as traced (assumed if no interrupt shows); -1 polled */
 	bool at_accept;  /* t is when the trace shows the IRR set (kvm_apic_accept_irq), not the MSI raised */
+	int64_t end;     /* the halt's end (trace clock, ns) */
+	int64_t earliest; /* a halt that slept: the earliest its source can be (past its poll window) */
 };
 
 struct replay_irq {
@@ -142,6 +145,7 @@ struct replay_trace {
 	struct pid_map prod_by_pid;
 	int64_t first_ts, last_ts;
 	bool any;
+	bool sub_us;    /* some timestamp is not a whole microsecond (else they may be rounded to it) */
 	/* replay_build */
 	int64_t t0;                 /* the arrivals' zero on the trace clock */
 	struct replay_arrival *arr; /* `arrivals` of them, in time order */
@@ -182,16 +186,28 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 /* replay_write_producer - producer i's wake-ups as host-task arrivals (TIME_NS WORK_NS); -1 on a write error. */
 int replay_write_producer(const struct replay_trace *t, size_t i, FILE *out);
 
+/* What a first run measures on the model itself (medians, ns; -1 unmeasured), taken out of the replayed load. */
+struct replay_model_own {
+	int64_t path_ns;    /* a halt's end to its thread's next halt's start */
+	int64_t wake_ns;    /* IRR set to kvm_vcpu_wakeup, a halt that slept */
+	int64_t poll_ns;    /* IRR set to kvm_vcpu_wakeup, a halt that polled */
+	int64_t deliver_ns; /* kvm_msi_set_irq to the IRR set */
+};
+
 /*
- * replay_write_arrivals - the arrivals, gap-derived works less path_ns; with
- * model_wake_ns >= 0 (the model's own wake-up latency from a sleep), a fourth
- * column: what the host took beyond it to wake the thread, each halt's own if
- * it slept, else the trace's median. A source whose IRR the trace shows set
- * raises its MSI deliver_ns (the model's own delivery) before. -1 on a write
- * error.
+ * replay_write_arrivals - the arrivals, gap-derived works less own->path_ns;
+ * with own->wake_ns >= 0, a fourth column: what the host took beyond it to
+ * wake the thread, each halt's own if it slept, else the trace's median. A
+ * source whose IRR the trace shows set raises its MSI own->deliver_ns (the
+ * model's own delivery) before. With own->poll_ns >= 0, the source of a halt
+ * that polled is raised so that the model's poll ends it when the recorded
+ * one ended (no earlier than the trace shows it); with own->wake_ns >= 0, the
+ * source of a halt that slept is raised early enough for the model's own
+ * wake-up to end it when the recorded one ended, if the trace shows a
+ * quicker one (no earlier than its poll window's end). own NULL: the load as
+ * the trace shows it. -1 on a write error.
  */
-int replay_write_arrivals(const struct replay_trace *t, FILE *out, int64_t path_ns, int64_t model_wake_ns,
-			  int64_t deliver_ns);
+int replay_write_arrivals(const struct replay_trace *t, FILE *out, const struct replay_model_own *own);
 
 void replay_result_free(struct replay_result *r);
 void replay_trace_free(struct replay_trace *t);
