@@ -17,6 +17,7 @@
 #include "sim/cli.h"
 #include "sim/out_json.h"
 #include "models/haltpoll/settings.h"
+#include "traces/replay_read.h"
 #include "traces/trace_read.h"
 #include "traces/replay_run.h"
 #include "sim/source.h"

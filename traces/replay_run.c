@@ -342,7 +342,7 @@ static int run_once(const struct replay_trace *t, const char *dir, const struct 
 	snprintf(r->kernel, sizeof(r->kernel), "%s", sc.kernel);
 	if (m->calibrate_idle && t->slept_measured && !sets_host_idle(m->sets, m->nsets) &&
 	    !sets_host_idle(col->sets, col->nsets))
-		limit_idle(&sc, t->median_latency_ns, r);
+		limit_idle(&sc, t->quick_latency_ns, r);
 	FILE *tf = fopencookie(st, "w", (cookie_io_functions_t){ .write = sim_trace_write });
 	struct machine mach;
 	struct conf_err cerr;

@@ -30,6 +30,7 @@ static const char *const event_names[KEV_N] = {
 	[KEV_APIC_IPI] = "kvm_apic_ipi",
 	[KEV_VCORE_BLOCKED] = "kvmppc_vcore_blocked",
 	[KEV_VCORE_WAKEUP] = "kvmppc_vcore_wakeup",
+	[KEV_SCHED_SWITCH] = "sched_switch",
 };
 
 /* What each payload looks like, for error messages. */
@@ -50,6 +51,8 @@ static const char *const event_forms[KEV_N] = {
 	[KEV_APIC_IPI] = "dst D vec N (MODE|physical|logical|assert|de-assert|edge|level|dst|self|all|all-but-self)",
 	[KEV_VCORE_BLOCKED] = "Enter|Exit runner_vcpu=N runnable=N tgid=N",
 	[KEV_VCORE_WAKEUP] = "wait|poll time NS ns, tgid=N",
+	[KEV_SCHED_SWITCH] = "prev_comm=COMM prev_pid=N prev_prio=N prev_state=S ==> next_comm=COMM next_pid=N "
+			     "next_prio=N, or COMM:N [N] S ==> COMM:N [N]",
 };
 
 /* trace_event_name - the tracepoint name of an event type. */
@@ -65,6 +68,8 @@ enum trace_ev trace_event_lookup(const char *name, size_t len)
 		name += 4, len -= 4;
 	else if (len > 7 && !strncmp(name, "kvm_hv:", 7)) /* powerpc's system */
 		name += 7, len -= 7;
+	else if (len > 6 && !strncmp(name, "sched:", 6))
+		name += 6, len -= 6;
 	for (int i = 0; i < KEV_N; i++)
 		if (strlen(event_names[i]) == len && !strncmp(event_names[i], name, len))
 			return (enum trace_ev)i;
@@ -428,6 +433,62 @@ static bool parse_vcore_wakeup(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
+/* pid_at - the decimal number that ends at e; -1 if there is none. */
+static int32_t pid_at(const char *s, const char *e)
+{
+	const char *d = e;
+	while (d > s && d[-1] >= '0' && d[-1] <= '9')
+		d--;
+	if (d == e || e - d > 9)
+		return -1;
+	return (int32_t)strtol(d, NULL, 10);
+}
+
+/*
+ * parse_sched_switch - the kernel's "prev_comm=%s prev_pid=%d prev_prio=%d
+ * prev_state=%s%s ==> next_comm=%s next_pid=%d next_prio=%d" (a comm may hold
+ * spaces), or trace-cmd's sched plugin "COMM:PID [PRIO] STATE ==> COMM:PID [PRIO]".
+ * A prev_state of R or R+ is a preemption; anything else the task blocking.
+ */
+static bool parse_sched_switch(struct cur *c, struct trace_event *ev)
+{
+	const char *s = c->p, *arrow = strstr(s, " ==> ");
+	if (!arrow)
+		return false;
+	const char *state, *pp, *np;
+	if (!strncmp(s, "prev_comm=", 10)) {
+		pp = strstr(s, " prev_pid=");
+		state = strstr(s, " prev_state=");
+		np = strstr(arrow, " next_pid=");
+		if (!pp || !state || !np || state > arrow || !strstr(np, " next_prio="))
+			return false;
+		pp += 10, np += 10, state += 12;
+		const char *pe = pp, *ne = np;
+		while (*pe >= '0' && *pe <= '9')
+			pe++;
+		while (*ne >= '0' && *ne <= '9')
+			ne++;
+		if (pe == pp || ne == np || *pe != ' ' || *ne != ' ')
+			return false;
+		ev->sswitch.prev_pid = pid_at(pp, pe);
+		ev->sswitch.next_pid = pid_at(np, ne);
+	} else { /* trace-cmd's plugin */
+		const char *pb = strstr(s, " ["), *nb = strstr(arrow + 5, " [");
+		if (!pb || pb > arrow || !nb || !strchr(pb, ']') || strchr(pb, ']') > arrow)
+			return false;
+		state = strchr(pb, ']') + 1;
+		while (*state == ' ')
+			state++;
+		ev->sswitch.prev_pid = pid_at(s, pb);
+		ev->sswitch.next_pid = pid_at(arrow + 5, nb);
+	}
+	if (ev->sswitch.prev_pid < 0 || ev->sswitch.next_pid < 0 || state >= arrow)
+		return false;
+	ev->sswitch.prev_runnable = state[0] == 'R' && (state[1] == ' ' || state[1] == '+');
+	c->p += strlen(c->p);
+	return true;
+}
+
 int trace_event_parse(struct trace_event *ev, const char *payload, char *err, size_t errlen)
 {
 	struct cur c = { payload };
@@ -476,6 +537,9 @@ int trace_event_parse(struct trace_event *ev, const char *payload, char *err, si
 		break;
 	case KEV_VCORE_WAKEUP:
 		ok = parse_vcore_wakeup(&c, ev);
+		break;
+	case KEV_SCHED_SWITCH:
+		ok = parse_sched_switch(&c, ev);
 		break;
 	default:
 		snprintf(err, errlen, "not a kvm event kvmsim reads");

@@ -10,6 +10,9 @@
  *   kvm_eoi kvm_pv_eoi kvm_inj_virq kvm_apic_accept_irq kvm_msi_set_irq
  *   kvm_hv_timer_state kvm_apic_ipi, and powerpc's kvm_hv kvmppc_vcore_blocked kvmppc_vcore_wakeup
  *
+ * and the scheduler's sched_switch (when a thread left its CPU, and whether
+ * it was still runnable: preempted, not asleep).
+ *
  * Field names follow the tracepoints' own (TP_STRUCT__entry) names.
  */
 #ifndef KVMSIM_TRACES_TRACE_EVENT_H
@@ -36,6 +39,7 @@ enum trace_ev {
 	KEV_APIC_IPI,
 	KEV_VCORE_BLOCKED, /* kvm_hv (powerpc): kvmppc_vcore_blocked */
 	KEV_VCORE_WAKEUP,  /* kvm_hv (powerpc): kvmppc_vcore_wakeup */
+	KEV_SCHED_SWITCH,  /* sched: sched_switch */
 	KEV_N,
 };
 
@@ -57,6 +61,7 @@ struct trace_event {
 	enum trace_ev type;
 	int64_t ts_ns;   /* trace clock, ns (as precise as the layout prints it) */
 	int32_t pid;     /* the task (thread) id */
+	int32_t tgid;    /* its process (ftrace's record-tgid column, perf's PID/TID), -1 unknown */
 	int32_t cpu;
 	char comm[24];
 	long line;       /* line in a text trace, record number in a trace.dat */
@@ -80,6 +85,10 @@ struct trace_event {
 			uint64_t ns;
 			int32_t tgid;
 		} vwakeup;
+		struct {
+			int32_t prev_pid, next_pid;
+			bool prev_runnable; /* prev_state R (preempted), else it blocked */
+		} sswitch;
 		struct {
 			enum trace_exit_layout layout;
 			bool has_vcpu;

@@ -11,45 +11,6 @@
 #include "traces/trace_read.h"
 
 
-/* vcpu_of - the thread's record; NULL if it has none and create is false. */
-static struct replay_vcpu *vcpu_of(struct replay_trace *t, const struct trace_event *ev, bool create)
-{
-	long at = pid_map_get(&t->by_pid, ev->pid);
-	if (at >= 0)
-		return &t->vcpus[at];
-	if (!create)
-		return NULL;
-	pid_map_put(&t->by_pid, ev->pid, t->nvcpus);
-	if (t->nvcpus == t->cap_vcpus) {
-		t->cap_vcpus = t->cap_vcpus ? 2 * t->cap_vcpus : 16;
-		t->vcpus = xrealloc(t->vcpus, t->cap_vcpus * sizeof(*t->vcpus));
-	}
-	struct replay_vcpu *v = &t->vcpus[t->nvcpus++];
-	memset(v, 0, sizeof(*v));
-	v->pid = ev->pid;
-	snprintf(v->comm, sizeof(v->comm), "%s", ev->comm);
-	unsigned id;
-	char tail;
-	if (sscanf(ev->comm, "CPU %u/KV%c", &id, &tail) == 2) /* QEMU's name, until the trace says */
-		v->vcpu_id = id;
-	return v;
-}
-
-/* count_cpu - one more event of the thread on cpu. */
-static void count_cpu(struct replay_cpus *c, int32_t cpu)
-{
-	size_t cap = sizeof(c->at) / sizeof(*c->at), i = 0;
-	while (i < c->n && c->at[i].cpu != cpu)
-		i++;
-	if (i == c->n) {
-		if (c->n == cap)
-			i = cap - 1;
-		else
-			c->at[c->n++] = (typeof(c->at[0])){ cpu, 0 };
-	}
-	c->at[i].n++;
-}
-
 /* most_used - the CPU with the most events (the lowest on a tie); 0 if none. */
 static int32_t most_used(const struct replay_cpus *c)
 {
@@ -100,118 +61,6 @@ static void place_vcpus(struct replay_trace *t)
 	}
 }
 
-/* add_producer - the thread that raised this MSI, and when. */
-static void add_producer(struct replay_trace *t, const struct trace_event *ev)
-{
-	long at = pid_map_get(&t->prod_by_pid, ev->pid);
-	if (at < 0) {
-		if (t->nprods == t->cap_prods) {
-			t->cap_prods = t->cap_prods ? 2 * t->cap_prods : 8;
-			t->prods = xrealloc(t->prods, t->cap_prods * sizeof(*t->prods));
-		}
-		at = (long)t->nprods++;
-		pid_map_put(&t->prod_by_pid, ev->pid, (size_t)at);
-		struct replay_producer *p = &t->prods[at];
-		memset(p, 0, sizeof(*p));
-		p->pid = ev->pid;
-		snprintf(p->comm, sizeof(p->comm), "%s", ev->comm);
-	}
-	struct replay_producer *p = &t->prods[at];
-	count_cpu(&p->cpus, ev->cpu);
-	if (p->nts == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 256;
-		p->ts = xrealloc(p->ts, p->cap * sizeof(*p->ts));
-		p->ts_cpu = xrealloc(p->ts_cpu, p->cap * sizeof(*p->ts_cpu));
-	}
-	p->ts_cpu[p->nts] = ev->cpu;
-	p->ts[p->nts++] = ev->ts_ns;
-}
-
-/* replay_trace_add - halts, decisions, guest time and interrupts, per thread. */
-int replay_trace_add(void *ctx, const struct trace_event *ev)
-{
-	struct replay_trace *t = ctx;
-	if (ev->ts_ns % 1000)
-		t->sub_us = true;
-	if (!t->any || ev->ts_ns < t->first_ts)
-		t->first_ts = ev->ts_ns;
-	if (!t->any || ev->ts_ns > t->last_ts)
-		t->last_ts = ev->ts_ns;
-	t->any = true;
-	struct replay_vcpu *v;
-	switch (ev->type) {
-	case KEV_VCPU_WAKEUP:
-		v = vcpu_of(t, ev, true);
-		if (v->nhalts) /* the guest time since the previous halt is that halt's work */
-			v->halts[v->nhalts - 1].guest_ns = v->saw_entry_exit ? v->guest_acc : -1;
-		v->guest_acc = 0;
-		v->in_guest = false;
-		if (v->nhalts == v->cap) {
-			v->cap = v->cap ? 2 * v->cap : 256;
-			v->halts = xrealloc(v->halts, v->cap * sizeof(*v->halts));
-		}
-		/* the kernel traces a halt's grow or shrink before its kvm_vcpu_wakeup: it ran at the old value */
-		v->halts[v->nhalts++] = (struct replay_halt){ ev->ts_ns, ev->wakeup.ns, ev->wakeup.waited,
-								 v->decided ? v->decided_old : v->hpn, -1, ev->line };
-		v->decided = false;
-		count_cpu(&v->cpus, ev->cpu);
-		break;
-	case KEV_HALT_POLL_NS:
-		v = vcpu_of(t, ev, true);
-		v->vcpu_id = ev->hpn.vcpu_id;
-		v->vcpu_id_known = true;
-		if (!v->hpn_known) /* the halts before the first decision ran at its old value */
-			for (size_t i = 0; i < v->nhalts; i++)
-				v->halts[i].hpn_before = ev->hpn.old_ns;
-		v->hpn_known = true;
-		v->hpn = ev->hpn.new_ns;
-		v->decided_old = ev->hpn.old_ns;
-		v->decided = true;
-		if (ev->hpn.grow)
-			v->grows++;
-		else
-			v->shrinks++;
-		break;
-	case KEV_EXIT:
-	case KEV_ENTRY:
-		v = vcpu_of(t, ev, false);
-		if (!v)
-			break;
-		if (!v->vcpu_id_known && (ev->type == KEV_ENTRY || ev->exit.has_vcpu)) {
-			v->vcpu_id = ev->type == KEV_ENTRY ? ev->entry.vcpu_id : ev->exit.vcpu_id;
-			v->vcpu_id_known = true;
-		}
-		v->saw_entry_exit = true;
-		if (ev->type == KEV_ENTRY) {
-			v->entry_ts = ev->ts_ns;
-			v->in_guest = true;
-		} else if (v->in_guest) {
-			v->guest_acc += ev->ts_ns - v->entry_ts;
-			v->in_guest = false;
-		}
-		break;
-	case KEV_MSI_SET_IRQ:
-		/* an MSI to one APIC (physical, not broadcast) is that vCPU's interrupt as it is raised */
-		if (ev->msi.logical || ev->msi.dst == 0xff || ev->msi.dst > UINT32_MAX)
-			break;
-		add_producer(t, ev);
-		/* fall through */
-	case KEV_APIC_ACCEPT_IRQ:
-		if (t->nirqs == t->cap_irqs) {
-			t->cap_irqs = t->cap_irqs ? 2 * t->cap_irqs : 1024;
-			t->irqs = xrealloc(t->irqs, t->cap_irqs * sizeof(*t->irqs));
-		}
-		t->irqs[t->nirqs++] = (struct replay_irq){
-			ev->ts_ns, ev->type == KEV_MSI_SET_IRQ ? (uint32_t)ev->msi.dst : ev->accept.apicid,
-			ev->type == KEV_APIC_ACCEPT_IRQ
-		};
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
 /* cmp_arrival - by time, then vCPU (a stable, deterministic order). */
 static int cmp_arrival(const void *a, const void *b)
 {
@@ -228,14 +77,24 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* irq_in - the first interrupt for apicid in (start, end], from *cursor on (advanced past start). */
-static const struct replay_irq *irq_in(const struct replay_trace *t, size_t *cursor, uint32_t apicid, int64_t start,
-				       int64_t end)
+/*
+ * irq_for - the interrupt is for vCPU thread v: its APIC id, and its VM when
+ * both are known (the TGID of the thread that raised it, where that is a VM's
+ * process: two VMs have vCPUs of the same APIC id).
+ */
+static bool irq_for(const struct replay_irq *q, const struct replay_vcpu *v)
+{
+	return q->apicid == v->vcpu_id && (q->tgid < 0 || v->tgid < 0 || q->tgid == v->tgid);
+}
+
+/* irq_in - the first interrupt for v in (start, end], from *cursor on (advanced past start). */
+static const struct replay_irq *irq_in(const struct replay_trace *t, size_t *cursor, const struct replay_vcpu *v,
+				       int64_t start, int64_t end)
 {
 	while (*cursor < t->nirqs && t->irqs[*cursor].ts <= start)
 		(*cursor)++;
 	for (size_t i = *cursor; i < t->nirqs && t->irqs[i].ts <= end; i++)
-		if (t->irqs[i].apicid == apicid)
+		if (irq_for(&t->irqs[i], v))
 			return &t->irqs[i];
 	return NULL;
 }
@@ -243,18 +102,18 @@ static const struct replay_irq *irq_in(const struct replay_trace *t, size_t *cur
 /*
  * irq_rounded - with timestamps rounded down to the microsecond, an interrupt
  * stamped up to 1 us before a halt's start (but after lo, the previous halt's
- * end) may have come after it: the latest such for apicid, if any. cursor is
+ * end) may have come after it: the latest such for v, if any. cursor is
  * where irq_in left it (the first interrupt after start).
  */
-static const struct replay_irq *irq_rounded(const struct replay_trace *t, size_t cursor, uint32_t apicid,
-					    int64_t lo, int64_t start)
+static const struct replay_irq *irq_rounded(const struct replay_trace *t, size_t cursor,
+					    const struct replay_vcpu *v, int64_t lo, int64_t start)
 {
 	if (t->sub_us)
 		return NULL;
 	if (lo < start - 1000)
 		lo = start - 1000;
 	for (size_t i = cursor; i-- > 0 && t->irqs[i].ts > lo;)
-		if (t->irqs[i].apicid == apicid && t->irqs[i].ts <= start)
+		if (irq_for(&t->irqs[i], v) && t->irqs[i].ts <= start)
 			return &t->irqs[i];
 	return NULL;
 }
@@ -290,6 +149,43 @@ static int64_t poll_cut(const struct replay_trace *t, int32_t cpu, int64_t start
 	return end;
 }
 
+/* off_from - the first of v's off-CPU intervals that ends after t (or has not ended). */
+static size_t off_from(const struct replay_vcpu *v, int64_t t)
+{
+	size_t lo = 0, hi = v->noff;
+	while (lo < hi) { /* the intervals are in time order: by their start */
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->off[mid].out <= t && v->off[mid].in >= 0 && v->off[mid].in <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* first_out - when v first left its CPU in (from, to]; to if it did not (sched_switch seen). */
+static int64_t first_out(const struct replay_vcpu *v, int64_t from, int64_t to)
+{
+	for (size_t i = off_from(v, from); i < v->noff && v->off[i].out <= to; i++)
+		if (v->off[i].out > from)
+			return v->off[i].out;
+	return to;
+}
+
+/* preempted - how long v was off its CPU while runnable (preempted) within (from, to). */
+static int64_t preempted(const struct replay_vcpu *v, int64_t from, int64_t to)
+{
+	int64_t sum = 0;
+	for (size_t i = off_from(v, from); i < v->noff && v->off[i].out < to; i++) {
+		if (!v->off[i].runnable)
+			continue;
+		int64_t a = v->off[i].out > from ? v->off[i].out : from;
+		int64_t b = v->off[i].in >= 0 && v->off[i].in < to ? v->off[i].in : to;
+		sum += b > a ? b - a : 0;
+	}
+	return sum;
+}
+
 /* replay_build - wake sources and works per halt, the recorded column, the arrivals file. */
 int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, FILE *out, char *err,
 		 size_t errlen)
@@ -302,6 +198,14 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 		return TRACE_READ_BAD;
 	}
 	place_vcpus(t);
+	/* an interrupt's TGID tells its VM only if it is a VM's (a vCPU thread's) process, not a kworker's */
+	for (size_t i = 0; i < t->nirqs; i++) {
+		size_t k = 0;
+		while (k < t->nvcpus && (t->irqs[i].tgid < 0 || t->vcpus[k].tgid != t->irqs[i].tgid))
+			k++;
+		if (k == t->nvcpus)
+			t->irqs[i].tgid = -1;
+	}
 	struct replay_result *rec = &t->recorded;
 	memset(rec, 0, sizeof(*rec));
 	snprintf(rec->name, sizeof(rec->name), "recorded");
@@ -316,9 +220,9 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 		size_t cur = 0;
 		for (size_t k = 0; k < v->nhalts; k++) {
 			const struct replay_halt *h = &v->halts[k];
-			const struct replay_irq *q = irq_in(t, &cur, v->vcpu_id, h->end - (int64_t)h->ns, h->end);
+			const struct replay_irq *q = irq_in(t, &cur, v, h->end - (int64_t)h->ns, h->end);
 			if (!q)
-				q = irq_rounded(t, cur, v->vcpu_id, k ? v->halts[k - 1].end : INT64_MIN,
+				q = irq_rounded(t, cur, v, k ? v->halts[k - 1].end : INT64_MIN,
 						h->end - (int64_t)h->ns);
 			if (q && h->waited)
 				lat[nlat++] = h->end - q->ts;
@@ -327,6 +231,7 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 	qsort(lat, nlat, sizeof(*lat), cmp_i64);
 	t->slept_measured = nlat;
 	t->median_latency_ns = nlat ? lat[(nlat - 1) / 2] : 0;
+	t->quick_latency_ns = nlat ? lat[nlat / 10] : 0;
 	t->assumed_latency_ns = latency_ns >= 0 ? latency_ns : t->median_latency_ns;
 	free(lat);
 
@@ -339,9 +244,9 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 		for (size_t k = 0; k < v->nhalts; k++) {
 			const struct replay_halt *h = &v->halts[k];
 			int64_t start = h->end - (int64_t)h->ns;
-			const struct replay_irq *q = irq_in(t, &cur, v->vcpu_id, start, h->end);
+			const struct replay_irq *q = irq_in(t, &cur, v, start, h->end);
 			if (!q)
-				q = irq_rounded(t, cur, v->vcpu_id, k ? v->halts[k - 1].end : INT64_MIN, start);
+				q = irq_rounded(t, cur, v, k ? v->halts[k - 1].end : INT64_MIN, start);
 			int64_t at, hlat = -1;
 			bool at_accept = false;
 			/*
@@ -359,7 +264,7 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 				hlat = slept ? h->end - q->ts : -1;
 				/* the IRR set, if the trace shows it: the moment a wake-up can see it */
 				for (const struct replay_irq *x = q; x < t->irqs + t->nirqs && x->ts <= h->end; x++)
-					if (x->apicid == v->vcpu_id && x->accept) {
+					if (irq_for(x, v) && x->accept) {
 						at = x->ts;
 						at_accept = true;
 						hlat = slept ? h->end - x->ts : -1;
@@ -395,7 +300,9 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 				work = h->guest_ns;
 				t->work_guest++;
 			} else if (k + 1 < v->nhalts) {
-				work = v->halts[k + 1].end - (int64_t)v->halts[k + 1].ns - h->end;
+				int64_t next = v->halts[k + 1].end - (int64_t)v->halts[k + 1].ns;
+				/* the thread's time on its CPU: not what it waited preempted (with sched_switch) */
+				work = next - h->end - preempted(v, h->end, next);
 				if (work < 0) /* timestamps rounded to the microsecond */
 					work = 0;
 				from_gap = true;
@@ -414,7 +321,9 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 					rec->poll_ok_ns += (int64_t)h->ns;
 				} else {
 					int64_t until = start + (int64_t)(h->ns < h->hpn_before ? h->ns : h->hpn_before);
-					rec->poll_fail_ns += poll_cut(t, v->cpu, start, until) - start;
+					/* it left its CPU (sched_switch), else was cut by a thread that woke there */
+					rec->poll_fail_ns += (t->sched ? first_out(v, start, until)
+								       : poll_cut(t, v->cpu, start, until)) - start;
 				}
 			}
 		}
@@ -516,23 +425,4 @@ int replay_write_arrivals(const struct replay_trace *t, FILE *out, const struct 
 void replay_result_free(struct replay_result *r)
 {
 	sim_hist_free(&r->wake_lat);
-}
-
-/* replay_trace_free - everything replay_trace_add and replay_build kept. */
-void replay_trace_free(struct replay_trace *t)
-{
-	for (size_t i = 0; i < t->nvcpus; i++)
-		free(t->vcpus[i].halts);
-	free(t->vcpus);
-	pid_map_free(&t->by_pid);
-	free(t->irqs);
-	free(t->arr);
-	for (size_t i = 0; i < t->nprods; i++) {
-		free(t->prods[i].ts);
-		free(t->prods[i].ts_cpu);
-	}
-	free(t->prods);
-	pid_map_free(&t->prod_by_pid);
-	replay_result_free(&t->recorded);
-	memset(t, 0, sizeof(*t));
 }

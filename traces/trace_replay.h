@@ -83,6 +83,7 @@ struct replay_producer {
 
 struct replay_vcpu {
 	int32_t pid;
+	int32_t tgid; /* its process (the VM), -1 unknown */
 	char comm[24];
 	uint32_t vcpu_id;
 	bool vcpu_id_known;
@@ -96,6 +97,11 @@ struct replay_vcpu {
 	bool hpn_known;
 	uint64_t grows, shrinks;     /* recorded decisions */
 	struct replay_cpus cpus;     /* the CPUs its halts ended on */
+	struct replay_off {          /* off its CPU (sched_switch): from out to in (-1 not yet back) */
+		int64_t out, in;
+		bool runnable;       /* preempted, not asleep */
+	} *off;
+	size_t noff, cap_off;
 	int32_t cpu;                 /* replay_build: the one it ended most halts on */
 	size_t pcpu;                 /* ... as a pCPU of the model */
 };
@@ -115,6 +121,7 @@ struct replay_arrival {
 struct replay_irq {
 	int64_t ts;
 	uint32_t apicid;
+	int32_t tgid; /* the VM's process, if the trace shows it and a vCPU thread has it; else -1 */
 	bool accept; /* kvm_apic_accept_irq (the IRR set), else kvm_msi_set_irq (the device raising it) */
 };
 
@@ -146,6 +153,7 @@ struct replay_trace {
 	int64_t first_ts, last_ts;
 	bool any;
 	bool sub_us;    /* some timestamp is not a whole microsecond (else they may be rounded to it) */
+	bool sched;     /* sched_switch events of the vCPU threads: polls' ends and preemptions measured */
 	/* replay_build */
 	int64_t t0;                 /* the arrivals' zero on the trace clock */
 	struct replay_arrival *arr; /* `arrivals` of them, in time order */
@@ -156,11 +164,10 @@ struct replay_trace {
 	size_t prods_modelled;      /* producers on a vCPU thread's CPU: host tasks of the model */
 	uint64_t slept_measured;    /* halts that slept with their interrupt in the trace */
 	int64_t median_latency_ns;  /* of those */
+	int64_t quick_latency_ns;   /* their 10th percentile */
 	struct replay_result recorded;
 };
 
-/* replay_trace_add - a trace_event_fn collecting halts, decisions and interrupts. */
-int replay_trace_add(void *ctx, const struct trace_event *ev);
 
 /* What a replay can simulate (the limits of an arrivals workload). */
 #define REPLAY_MAX_WORK_NS (86400LL * 1000000000) /* guest work between two halts */
@@ -210,6 +217,5 @@ struct replay_model_own {
 int replay_write_arrivals(const struct replay_trace *t, FILE *out, const struct replay_model_own *own);
 
 void replay_result_free(struct replay_result *r);
-void replay_trace_free(struct replay_trace *t);
 
 #endif

@@ -13,7 +13,7 @@
 
 struct trace_stats {
 	char format[24];        /* "trace-cmd report", "ftrace", "perf script", "trace.dat" */
-	uint64_t events[KEV_N]; /* kvm events read, by event */
+	uint64_t events[KEV_N]; /* kvm events read, by event (and sched_switch) */
 	uint64_t kvm_events;    /* their sum */
 	uint64_t other_events;  /* events kvmsim does not read (other subsystems, other kvm events) */
 	uint64_t other_lines;   /* headers, blank lines, notes of lost events */
@@ -33,6 +33,10 @@ typedef int (*trace_event_fn)(void *ctx, const struct trace_event *ev);
 /* trace_stats_count - account one kvm event and widen the time span (used by the readers). */
 static inline void trace_stats_count(struct trace_stats *st, const struct trace_event *ev)
 {
+	if (ev->type == KEV_SCHED_SWITCH) { /* read, but not a kvm event: neither the count nor the span */
+		st->events[ev->type]++;
+		return;
+	}
 	if (!st->kvm_events || ev->ts_ns < st->first_ts)
 		st->first_ts = ev->ts_ns;
 	if (!st->kvm_events || ev->ts_ns > st->last_ts)

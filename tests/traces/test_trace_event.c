@@ -239,6 +239,49 @@ static void test_malformed(void **state)
 				 "got \"wait time 5 us\"");
 }
 
+/* sched_switch: the kernel's layout (comms with spaces) and trace-cmd's plugin; R and R+ are preemptions */
+static void test_sched_switch(void **state)
+{
+	struct trace_event ev = parse_ok(KEV_SCHED_SWITCH,
+					 "prev_comm=CPU 0/KVM prev_pid=7830 prev_prio=120 prev_state=S ==> "
+					 "next_comm=CPU 0/KVM next_pid=7832 next_prio=120");
+	assert_int_equal(ev.sswitch.prev_pid, 7830);
+	assert_int_equal(ev.sswitch.next_pid, 7832);
+	assert_false(ev.sswitch.prev_runnable);
+	ev = parse_ok(KEV_SCHED_SWITCH, "prev_comm=CPU 0/KVM prev_pid=7832 prev_prio=120 prev_state=R+ ==> "
+					"next_comm=swapper/1 next_pid=0 next_prio=120");
+	assert_true(ev.sswitch.prev_runnable);
+	assert_int_equal(ev.sswitch.next_pid, 0);
+	ev = parse_ok(KEV_SCHED_SWITCH, "prev_comm=x prev_pid=5 prev_prio=120 prev_state=R ==> "
+					"next_comm=y next_pid=6 next_prio=120");
+	assert_true(ev.sswitch.prev_runnable);
+	ev = parse_ok(KEV_SCHED_SWITCH, "prev_comm=x prev_pid=5 prev_prio=120 prev_state=D|K ==> "
+					"next_comm=y next_pid=6 next_prio=120");
+	assert_false(ev.sswitch.prev_runnable);
+	ev = parse_ok(KEV_SCHED_SWITCH, "CPU 0/KVM:15832 [120] S ==> swapper/1:0 [120]");
+	assert_int_equal(ev.sswitch.prev_pid, 15832);
+	assert_int_equal(ev.sswitch.next_pid, 0);
+	assert_false(ev.sswitch.prev_runnable);
+	ev = parse_ok(KEV_SCHED_SWITCH, "kworker/1:1:31814 [120] R ==> CPU 0/KVM:7830 [120]");
+	assert_true(ev.sswitch.prev_runnable);
+	assert_int_equal(ev.sswitch.next_pid, 7830);
+	assert_int_equal(trace_event_lookup("sched:sched_switch", 18), KEV_SCHED_SWITCH);
+	static const char *const bad[] = {
+		"prev_comm=x prev_pid=5 prev_prio=120 prev_state=S", /* no arrow */
+		"prev_comm=x prev_pid= prev_prio=120 prev_state=S ==> next_comm=y next_pid=6 next_prio=120",
+		"prev_comm=x prev_pid=5 prev_prio=120 ==> next_comm=y next_pid=6 next_prio=120",
+		"x:5 [120] S ==> y [120]",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char err[400];
+		memset(&ev, 0, sizeof(ev));
+		ev.type = KEV_SCHED_SWITCH;
+		if (trace_event_parse(&ev, bad[i], err, sizeof(err)) != -1)
+			fail_msg("accepted \"%s\"", bad[i]);
+	}
+}
+
 static void test_event_names(void **state)
 {
 	for (int i = 0; i < KEV_N; i++) {
@@ -354,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_halt_events_all_eras), cmocka_unit_test(test_exit_entry_all_eras),
 		cmocka_unit_test(test_other_events),         cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_event_names),          cmocka_unit_test(test_libtraceevent_layouts),
+		cmocka_unit_test(test_sched_switch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

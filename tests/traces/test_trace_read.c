@@ -64,7 +64,7 @@ static const struct want_line lines[] = {
 	  "CPU 0/KVM", 1583211, -1, 1, "", 3010258574000, 6, true, "kvm:kvm_vcpu_wakeup",
 	  "poll time 260 ns, polling valid" },
 	{ "       CPU 0/KVM 15830/15832 [001]  3010.258574: kvm:kvm_vcpu_wakeup: poll time 260 ns, polling valid", "",
-	  "CPU 0/KVM", 15832, -1, 1, "", 3010258574000, 6, true, "kvm:kvm_vcpu_wakeup",
+	  "CPU 0/KVM", 15832, 15830, 1, "", 3010258574000, 6, true, "kvm:kvm_vcpu_wakeup",
 	  "poll time 260 ns, polling valid" },
 	{ "       CPU 0/KVM 15832 [001]  3010.258574123: kvm:kvm_msr: msr_read 1b = 0x0", "", "CPU 0/KVM", 15832, -1,
 	  1, "", 3010258574123, 9, true, "kvm:kvm_msr", "msr_read 1b = 0x0" },

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # record.sh - record a real KVM halt-polling trace of kvm_probe (traces/samples/).
 #
-#   record.sh [-p PROBE] [-m ftrace|ftrace-noflags|tracecmd|perf] -o OUT -- PROBE_ARGS...
+#   record.sh [-p PROBE] [-m ftrace|ftrace-noflags|tracecmd|perf] [-s] -o OUT -- PROBE_ARGS...
 #
 # ftrace          the tracefs `trace` file of a private instance (flags column on)
 # ftrace-noflags  the same with options/irq-info off (no flags column) and record-tgid on
@@ -9,6 +9,9 @@
 #                 tracedat_slim.py: no kallsyms, kvm formats only) and OUT.report
 #                 (`trace-cmd report` of it)
 # perf            `perf record` of the kvm events around the probe, then `perf script`
+# -s              also sched:sched_switch (ftrace modes): when each vCPU thread left its
+#                 CPU, so that a replay sees where a poll ended and when a thread was
+#                 preempted
 #
 # The kvm events read by kvmsim's trace readers are enabled in a tracefs instance
 # of our own (instances/kvmsim-probe-PID), restricted to the probe's threads
@@ -20,11 +23,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 probe=""
 mode=ftrace
 out=""
+sched=0
 while [ $# -gt 0 ]; do
   case $1 in
     -p) probe=$2; shift 2 ;;
     -m) mode=$2; shift 2 ;;
     -o) out=$2; shift 2 ;;
+    -s) sched=1; shift ;;
     --) shift; break ;;
     *) echo "record.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -60,6 +65,7 @@ cleanup() {
   [ -d "$I" ] || return 0 # trace-cmd extract removes the instance itself
   echo 0 > "$I/tracing_on" 2>/dev/null
   for e in $events; do echo 0 > "$I/events/kvm/$e/enable" 2>/dev/null; done
+  echo 0 > "$I/events/sched/sched_switch/enable" 2>/dev/null
   echo > "$I/set_event_pid" 2>/dev/null
   rmdir "$I" 2>/dev/null
 }
@@ -72,6 +78,10 @@ fi
 for e in $events; do
   [ -e "$I/events/kvm/$e/enable" ] && echo 1 > "$I/events/kvm/$e/enable"
 done
+if [ "$sched" = 1 ]; then
+  case $mode in ftrace|ftrace-noflags) ;; *) echo "record.sh: -s is for the ftrace modes" >&2; exit 2 ;; esac
+  echo 1 > "$I/events/sched/sched_switch/enable" || exit 1
+fi
 # The subshell puts itself in set_event_pid, then becomes the probe; its threads follow.
 ( echo "$BASHPID" > "$I/set_event_pid" && exec "$probe" "$@" ) || exit 1
 echo 0 > "$I/tracing_on"

@@ -52,6 +52,13 @@ gzip -9 -n -c "$work/cap100k-perf.script" > "$out/cap100k-perf.script.gz"
    '$probe' --halt-poll-ns 50000 --exp 80 --seed 9 --count 300 --msi --no-pin; wait" || exit $?
 gzip -9 -n -c "$work/two-vms.trace" > "$out/two-vms.trace.gz"
 
+# 6. the same two VMs, pinned (both vCPU threads on CPU 1), with the TGID column
+#    (each interrupt's VM) and sched_switch (when each thread left its CPU).
+"$rec" -p /bin/sh -m ftrace-noflags -s -o "$work/two-vms-sched" -- -c \
+  "'$probe' --halt-poll-ns 50000 --interval 40,40,200 --count 300 &
+   '$probe' --halt-poll-ns 50000 --exp 80 --seed 9 --count 300 --msi; wait" || exit $?
+gzip -9 -n -c "$work/two-vms-sched.trace" > "$out/two-vms-sched.trace.gz"
+
 status=0
 while read -r file args; do
   case $file in ''|'#'*) continue ;; esac
