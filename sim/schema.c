@@ -90,6 +90,15 @@ static int bind_scalar_number(struct bctx *b, const struct cfg_key *k, void *fie
 		*(double *)field = hz;
 		return 0;
 	}
+	case CFG_BYTES: {
+		int64_t n;
+		if (cfg_parse_bytes(s, &n, &why))
+			return fail_why(b, why, s);
+		if (range_ok(b, k, (double)n, s))
+			return -1;
+		*(int64_t *)field = n;
+		return 0;
+	}
 	case CFG_FREQ: {
 		int64_t khz;
 		if (cfg_parse_freq_khz(s, &khz, &why))
@@ -170,6 +179,7 @@ static int bind_key(const struct cfg_key *k, void *obj, struct conf_node *n, con
 	case CFG_NS32:
 	case CFG_RATE:
 	case CFG_FREQ:
+	case CFG_BYTES:
 		if (want_scalar(&b, n, "a number"))
 			return -1;
 		if (n->quoted)

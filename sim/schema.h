@@ -32,6 +32,7 @@ enum cfg_type {
 	CFG_NS32,     /* uint32_t ns (kernel parameters); units accepted */
 	CFG_RATE,     /* double, events per second */
 	CFG_FREQ,     /* int64_t kHz */
+	CFG_BYTES,    /* int64_t bytes; k, M, G suffixes (binary) accepted */
 	CFG_CYCLES,   /* struct cfg_cost: cycles, or a time; or {cycles|time, cv, dist, source},
 		       * or {quantiles: [...], source} */
 	CFG_STRING,   /* char * (owned) */

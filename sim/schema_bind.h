@@ -44,7 +44,7 @@ static inline int want_scalar(struct bctx *b, const struct conf_node *n, const c
 static inline int range_ok(struct bctx *b, const struct cfg_key *k, double v, const char *text)
 {
 	if ((k->min != 0 || k->max != 0) && (v < k->min || v > k->max)) {
-		conf_errorf(b->err, b->node, b->path, "%s is out of range: expected %g..%g%s%s", text,
+		conf_errorf(b->err, b->node, b->path, "%s is out of range: expected %.15g..%.15g%s%s", text,
 			    k->min, k->max, k->unit ? " " : "", k->unit ? k->unit : "");
 		return -1;
 	}

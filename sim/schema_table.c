@@ -145,6 +145,8 @@ static const char *type_doc(const struct cfg_key *k, char *buf, size_t len)
 		return "rate (Hz)";
 	case CFG_FREQ:
 		return "frequency";
+	case CFG_BYTES:
+		return "bytes (k, M, G: 4k = 4096)";
 	case CFG_CYCLES:
 		return "cycles or time";
 	case CFG_STRING:

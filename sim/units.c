@@ -183,6 +183,32 @@ int cfg_parse_freq_khz(const char *s, int64_t *khz, const char **why)
 	return 0;
 }
 
+int cfg_parse_bytes(const char *s, int64_t *bytes, const char **why)
+{
+	static const struct unit u[] = { { "k", 1 << 10 },   { "K", 1 << 10 },	{ "KiB", 1 << 10 },
+					 { "m", 1 << 20 },   { "M", 1 << 20 },	{ "MiB", 1 << 20 },
+					 { "g", 1 << 30 },   { "G", 1 << 30 },	{ "GiB", 1 << 30 },
+					 { NULL, 0 } };
+	__int128 m;
+	int e;
+	const char *rest;
+	int64_t f = 0;
+	if (!parse_decimal(s, &m, &e, &rest))
+		f = *rest ? unit_factor(u, rest) : 1;
+	if (!f || m < 0 || scale(m, e, f, bytes)) {
+		*why = "expected a size in bytes: a whole number, or with k, M or G (binary: 4k is 4096)";
+		return -1;
+	}
+	__int128 back = *bytes; /* whole bytes only: 1.5 is no size, 1.5k is */
+	for (int k = e; k < 0; k++)
+		back *= 10;
+	if (back != m * f) {
+		*why = "expected a whole number of bytes";
+		return -1;
+	}
+	return 0;
+}
+
 int cfg_parse_u64(const char *s, uint64_t *v, const char **why)
 {
 	const char *p = s;

@@ -54,6 +54,19 @@ static void test_units(void **state)
 	assert_int_equal(cfg_parse_u64("1.5", &u, &why), -1);
 	assert_int_equal(cfg_parse_u64("010", &u, &why), 0); /* decimal, not octal */
 	assert_int_equal(u, 10);
+	/* sizes as fio takes them: binary suffixes, whole bytes */
+	int64_t by;
+	static const struct { const char *s; int64_t v; } sizes[] = {
+		{ "4096", 4096 }, { "4k", 4096 }, { "4K", 4096 }, { "4KiB", 4096 }, { "1.5k", 1536 },
+		{ "1M", 1048576 }, { "2MiB", 2097152 }, { "1g", 1073741824 }, { "0", 0 },
+	};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		assert_int_equal(cfg_parse_bytes(sizes[i].s, &by, &why), 0);
+		assert_int_equal(by, sizes[i].v);
+	}
+	static const char *const bad_sizes[] = { "1.5", "4kb", "4 parsecs", "-4k", "0x1000", "k", "", "1.0001k" };
+	for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(*bad_sizes); i++)
+		assert_int_equal(cfg_parse_bytes(bad_sizes[i], &by, &why), -1);
 }
 
 static int load_text(struct scenario *s, const char *text, const char *set, struct conf_err *err)

@@ -19,7 +19,7 @@ const char *const fio_rw_names[] = { "randread", "randwrite", "randrw" };
 static const struct cfg_key fio_keys[] = {
 	{ "numjobs", CFG_INT, F(numjobs), NULL, "0", 0, 256, "fio --numjobs: jobs, job j on vCPU j % vcpus (0: no fio)" },
 	{ "iodepth", CFG_INT, F(iodepth), NULL, "1", 1, 128, "fio --iodepth: requests each job keeps in flight" },
-	{ "bs", CFG_INT, F(bs), "bytes", "4096", 512, 1048576, "fio --bs: bytes per request" },
+	{ "bs", CFG_BYTES, F(bs), NULL, "4k", 512, 1048576, "fio --bs: bytes per request (4k, 64k, 1M as fio takes them)" },
 	{ "rw", CFG_ENUM, F(rw), NULL, "randread", 0, 0, "fio --rw: randread, randwrite or randrw",
 	  .choices = rw_choices },
 	{ "rwmixread", CFG_INT, F(rwmixread), "%", "50", 0, 100, "fio --rwmixread: percent of reads with randrw" },
