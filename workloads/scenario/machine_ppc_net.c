@@ -11,7 +11,6 @@
 #include "sim/xalloc.h"
 
 #define PPC_VHOST_PID_BASE 9700 /* as machine_net.c's workers */
-#define PPC_KWORKER_PID_BASE 9800 /* the irqfds' kworkers, one per VM's vhost pCPU */
 
 static struct ppc_net_end *end_of(const struct machine *m, const struct ppc_vcore *c)
 {
@@ -144,33 +143,13 @@ static void net_done(void *ctx, int thread)
 		e->ops.done(ctx, thread);
 }
 
-/* irqfd_inject - the kworker's irqfd_inject(): kvm_set_irq() through XICS, the thread kicked. */
-static void irqfd_inject(void *ctx, uint64_t arg)
-{
-	give(ctx, PPC_NET_RECV);
-}
-
-/* schedule_work - irqfd_wakeup()'s schedule_work() at the end of the worker's signalling: the kworker woken. */
-static void schedule_work(struct sim *sim, void *subject, void *object)
-{
-	struct ppc_net_end *e = subject;
-	struct virtio_work w = { cost(e, COST_irq_deliver), irqfd_inject, e, 0 };
-	virtio_backend_queue(&e->kworker, &w);
-}
-
-/*
- * irqfd - vhost signals the RX queue (interrupts then off). XICS routes are IRQCHIP, never
- * injected in atomic context: irqfd_wakeup() calls schedule_work(), and a kworker on this
- * CPU does the injection (virt/kvm/eventfd.c; arch/powerpc/kvm/book3s.c, kvm_irq_map_gsi()).
- * The worker's signalling (its irq_deliver item, queued next) ends before the kworker is
- * woken: the wake-up is scheduled at its end (the same instant, after it in FIFO order).
- */
+/* irqfd - vhost signals the RX queue: the MSI, through XICS, to the thread (interrupts then off). */
 static void irqfd(void *ctx)
 {
 	struct ppc_net_end *e = ctx;
 	e->irqs++;
 	virtqueue_disable_cb(&e->dev.vq[VIRTIO_NET_RXQ]);
-	sim_after(e->m->sim, e->m->prof.ps[COST_irq_deliver], schedule_work, e, NULL);
+	give(e, PPC_NET_RECV);
 }
 
 static void start(struct sim *sim, void *subject, void *object)
@@ -214,9 +193,6 @@ static int build_end(struct machine *m, int vmi, int peer, bool server, const st
 	snprintf(e->name, sizeof(e->name), "%.20s/vhost", m->vms[vmi].name);
 	virtio_backend_init(&e->vhost, m->sim, &m->host->cpu[cpu], e->name, PPC_VHOST_PID_BASE + vmi);
 	e->vhost.poll_ns = vc->virtio_net.vhost_poll_ns;
-	char kw[48];
-	snprintf(kw, sizeof(kw), "kworker/%d:%d", cpu, vmi + 1);
-	virtio_backend_init(&e->kworker, m->sim, &m->host->cpu[cpu], kw, PPC_KWORKER_PID_BASE + vmi);
 	snprintf(stream, sizeof(stream), "%s/virtio-net", m->vms[vmi].name);
 	virtio_net_dev_init(&e->dev, m->sim, &m->prof, &e->vhost, sc->seed, stream);
 	snprintf(stream, sizeof(stream), "%s/tcp_rr", m->vms[vmi].name);
@@ -269,8 +245,6 @@ void machine_ppc_net_stats_reset(struct machine *m)
 			continue;
 		virtio_backend_stats_reset(&e->vhost);
 		host_task_stats_reset(&e->vhost.task);
-		virtio_backend_stats_reset(&e->kworker);
-		host_task_stats_reset(&e->kworker.task);
 		virtio_net_dev_stats_reset(&e->dev);
 		e->done = e->msgs_in = e->msgs_out = e->irqs = e->mmio_exits = 0;
 		e->rtt_sum_ps = 0;
@@ -287,7 +261,6 @@ void machine_ppc_net_free(struct machine *m)
 			sim_hist_free(&e->rtt);
 			virtio_net_dev_free(&e->dev);
 			virtio_backend_free(&e->vhost);
-			virtio_backend_free(&e->kworker);
 			if (e->rng)
 				gsl_rng_free(e->rng);
 		}
@@ -301,7 +274,7 @@ void machine_ppc_net_free(struct machine *m)
 
 /* The measured span's CPU of a pair, in CPUs: the runners' vcore states and the vhost workers. */
 struct ppc_net_cpu {
-	double guest, kvm, halt_poll, vhost, vhost_poll, kworker;
+	double guest, kvm, halt_poll, vhost, vhost_poll;
 	uint64_t exits, irqs, notifies;
 };
 
@@ -313,7 +286,6 @@ static void add_end(struct ppc_net_cpu *u, const struct ppc_net_end *e, double s
 	u->halt_poll += (double)r->time_in[KVMPPC_VC_POLLING] / span;
 	u->vhost += (double)e->vhost.busy / span;
 	u->vhost_poll += (double)e->vhost.poll / span;
-	u->kworker += (double)e->kworker.busy / span;
 	u->exits += r->entries + e->mmio_exits; /* every entry follows a cede's exit; plus the notifies' */
 	u->irqs += e->irqs;
 	u->notifies += e->dev.vq[VIRTIO_NET_TXQ].notifies + e->dev.vq[VIRTIO_NET_RXQ].notifies;
@@ -329,7 +301,7 @@ static struct ppc_net_cpu pair_cpu(const struct machine *m, const struct ppc_net
 
 static double host_cpu(const struct ppc_net_cpu *u)
 {
-	return u->guest + u->kvm + u->halt_poll + u->vhost + u->vhost_poll + u->kworker;
+	return u->guest + u->kvm + u->halt_poll + u->vhost + u->vhost_poll;
 }
 
 static double per(uint64_t n, uint64_t t)
@@ -351,8 +323,8 @@ void machine_ppc_net_report(FILE *f, const struct machine *m)
 		fprintf(f, "  transactions: %llu (%.1f/s)\n", (unsigned long long)e->done, secs > 0 ? (double)e->done / secs : 0);
 		machine_net_rtt_text(f, &e->rtt, e->rtt_sum_ps, e->done);
 		struct ppc_net_cpu u = pair_cpu(m, e, span);
-		fprintf(f, "  host cpu (CPUs busy): %.2f = guest %.2f + kvm %.2f + halt polling %.2f + vhost %.2f + vhost polling %.2f"
-			" + irqfd kworkers %.2f\n", host_cpu(&u), u.guest, u.kvm, u.halt_poll, u.vhost, u.vhost_poll, u.kworker);
+		fprintf(f, "  host cpu (CPUs busy): %.2f = guest %.2f + kvm %.2f + halt polling %.2f + vhost %.2f + vhost polling %.2f\n",
+			host_cpu(&u), u.guest, u.kvm, u.halt_poll, u.vhost, u.vhost_poll);
 		fprintf(f, "  per transaction: %.2f exits, %.2f interrupts, %.2f notifies\n", per(u.exits, e->done),
 			per(u.irqs, e->done), per(u.notifies, e->done));
 	}
@@ -371,9 +343,9 @@ void machine_ppc_net_json(json_t *root, const struct machine *m)
 		const struct tcp_rr_conf *c = e->conf;
 		json_t *rtt = machine_net_rtt_json(&e->rtt, e->rtt_sum_ps, e->done);
 		struct ppc_net_cpu u = pair_cpu(m, e, span);
-		json_t *cpu = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "host", host_cpu(&u), "guest", u.guest,
+		json_t *cpu = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "host", host_cpu(&u), "guest", u.guest,
 					"guest_poll", 0.0, "kvm", u.kvm, "host_halt_poll", u.halt_poll, "vhost", u.vhost,
-					"vhost_poll", u.vhost_poll, "irqfd_kworker", u.kworker);
+					"vhost_poll", u.vhost_poll);
 		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:o, s:o}", "client", m->vms[i].name, "server",
 				      m->vms[e->peer].name, "request_size", (json_int_t)c->request_size, "response_size",
 				      (json_int_t)c->response_size, "outstanding", (json_int_t)c->outstanding,

@@ -14,16 +14,10 @@
  *             takes the vcore out to the host in virtual mode (vcore_exit),
  *             where KVM emulates it and signals the queue's ioeventfd
  *             (io_exit), then re-enters (vcore_entry)
- *   vhost     handle_tx, the bridge, the peer's handle_rx and the irqfd's
- *             signal (vhost_kick, vhost_net_tx, net_bridge_fwd, vhost_net_rx,
- *             irq_deliver: eventfd_signal(), irqfd_wakeup(), schedule_work())
- *   kworker   XICS has no in-atomic irqfd injection (its routing entries are
- *             IRQCHIP, and powerpc has no kvm_arch_set_irq_inatomic()), so
- *             irqfd_wakeup() defers it to a kworker on the worker's CPU: a
- *             host task woken there, whose irqfd_inject() (irq_deliver again:
- *             kvm_set_irq() through ics_deliver_irq()/icp_deliver_irq() and
- *             kvmppc_fast_vcpu_kick_hv()) calls kvmppc_runner_irq() for the
- *             peer's thread
+ *   vhost     handle_tx, the bridge, the peer's handle_rx and the irqfd
+ *             (vhost_kick, vhost_net_tx, net_bridge_fwd, vhost_net_rx,
+ *             irq_deliver: the XICS emulation on the worker's CPU), then
+ *             kvmppc_runner_irq() for the peer's thread
  *   receive   the peer's item: the interrupt (guest_irq), NAPI's receive
  *             (guest_net_rx), the task's wake-up (guest_net_wake) and
  *             recv() (guest_net_recv); the server then answers, the client
@@ -54,7 +48,6 @@ struct ppc_net_end {
 	bool server;
 	const struct tcp_rr_conf *conf; /* the client's (both ends) */
 	struct virtio_backend vhost;
-	struct virtio_backend kworker; /* the irqfd's inject work (system_wq, the vhost worker's CPU) */
 	struct virtio_net_dev dev;
 	struct virtio_ioeventfds io;
 	gsl_rng *rng; /* the guest's cost draws */
