@@ -90,22 +90,14 @@ static int bind_scalar_number(struct bctx *b, const struct cfg_key *k, void *fie
 		*(double *)field = hz;
 		return 0;
 	}
-	case CFG_BYTES: {
+	case CFG_BYTES:
+	case CFG_FREQ: { /* an int64_t with units: bytes, or kHz */
 		int64_t n;
-		if (cfg_parse_bytes(s, &n, &why))
+		if ((k->type == CFG_BYTES ? cfg_parse_bytes : cfg_parse_freq_khz)(s, &n, &why))
 			return fail_why(b, why, s);
 		if (range_ok(b, k, (double)n, s))
 			return -1;
 		*(int64_t *)field = n;
-		return 0;
-	}
-	case CFG_FREQ: {
-		int64_t khz;
-		if (cfg_parse_freq_khz(s, &khz, &why))
-			return fail_why(b, why, s);
-		if (range_ok(b, k, (double)khz, s))
-			return -1;
-		*(int64_t *)field = khz;
 		return 0;
 	}
 	default:
