@@ -4,7 +4,7 @@
 #
 #   KVMSIM_FUZZ_TIME=S    seconds per harness (default 15)
 #   KVMSIM_FUZZ_ONLY="A B"  only these harnesses (scenario trace_text trace_perf
-#                         trace_dat haltpoll_replay compare)
+#                         trace_dat trace_replay haltpoll_replay compare)
 #   KVMSIM_FUZZ_JOBS=N    build jobs (default 2)
 #
 # Each harness's corpus grows in build-fuzz/corpus/NAME/ (seeded every time
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.." || exit 1
 S=$PWD
 B=$S/build-fuzz
 secs=${KVMSIM_FUZZ_TIME:-15}
-all="scenario trace_text trace_perf trace_dat haltpoll_replay compare"
+all="scenario trace_text trace_perf trace_dat trace_replay haltpoll_replay compare"
 only=${KVMSIM_FUZZ_ONLY:-$all}
 
 command -v clang >/dev/null || { echo "fuzz: no clang; skipped"; exit 0; }
@@ -46,7 +46,7 @@ seed() {
     printf 'duration: 1ms\n\0vm.workload={type: periodic, period: 1ms}\0vms.0.vcpus=2' > "$c/set-1"
     printf 'vms:\n  - {name: a}\n  - {name: b, workload: &w {type: idle}}\n\0vms.1.halt_poll_ns=5us\0kernel=5.10' > "$c/set-2"
     ;;
-  trace_text | trace_perf)
+  trace_text | trace_perf | trace_replay)
     if [ "$1" = trace_perf ]; then set -- traces/samples/*perf*.gz; else
       set -- traces/samples/*.trace.gz traces/samples/*.report.gz; fi
     for f in "$@"; do # the first lines: small inputs fuzz faster
