@@ -40,6 +40,8 @@
 	X(msr_exit, "handle_wrmsr(): decoding an MSR write and dispatching it")                     \
 	X(icr_write, "kvm_apic_send_ipi(): decoding the ICR, finding the destinations (APIC map)")  \
 	X(pv_send_ipi, "a VMCALL exit's handler: kvm_emulate_hypercall(), kvm_pv_send_ipi()'s bitmap") \
+	X(icr_fastpath, "what the x2APIC ICR write exit fastpath skips before the IPI goes out (5.6+)") \
+	X(icr_fastpath_run, "what moving that fastpath into the vendor run loop saved on top (5.8+)") \
 	X(posted_intr, "posting an IPI to a running vCPU: PIR and ON bits, the notification's send") \
 	X(vcpu_kick, "kvm_vcpu_kick() of another vCPU: wake its thread or send it a reschedule IPI") \
 	X(apic_eoi, "apic_set_eoi(): clearing the in-service vector, updating PPR")                 \

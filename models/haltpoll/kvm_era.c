@@ -177,6 +177,12 @@ int kvm_era_for(unsigned v, enum kvm_arch arch, struct kvm_era *e, char *err, si
 	e->pv_send_ipi = arch == KVM_ARCH_X86 && v >= V(4, 19, 0); /* "KVM: X86: Implement \"send IPI\" hypercall" (Wanpeng Li, 2018) */
 	e->hv_oneshot = v >= V(4, 19, 0); /* observed in 4.19; 4.9 ran only TSC-deadline on it */
 	e->ptimer_fastpath = v >= V(5, 10, 0);
+	/* "KVM: VMX: FIXED+PHYSICAL mode single target IPI fastpath" (Wanpeng Li), applied after the
+	 * 5.5 merge window: 5.6; moved into .run() by "KVM: X86: Improve latency for single target IPI
+	 * fastpath" for 5.8; "Filter the broadcast dest for IPI fastpath" posted the week 5.6 came out,
+	 * placed at 5.7 (bounded, not pinned to a tag) */
+	e->icr_fastpath = arch != KVM_ARCH_X86 ? 0 : v >= V(5, 8, 0) ? 2 : v >= V(5, 6, 0) ? 1 : 0;
+	e->icr_fastpath_no_bcast = e->icr_fastpath && v >= V(5, 7, 0);
 	/* vmx_set_hv_timer()'s `expired` and start_hv_timer() acting on it: the 2019 series
 	 * "KVM: lapic: Fix a variety of timer adv issues" (Sean Christopherson), merged for 5.2 */
 	e->hv_expired_at_start = v >= V(5, 2, 0);

@@ -107,6 +107,13 @@ struct kvm_era {
 
 	/* guest IPIs (models/vcpu/ipi.c, docs/ipi.md) */
 	bool pv_send_ipi;        /* x86 4.19+: KVM_HC_SEND_IPI (KVM_FEATURE_PV_SEND_IPI), one VMCALL for a bitmap */
+	/*
+	 * x86: the exit fastpath for a WRMSR to the x2APIC ICR (handle_fastpath_set_x2apic_icr_irqoff):
+	 * 0 none (up to 5.5); 1 from handle_exit_irqoff() (5.6-5.7, 1e9e2622a149); 2 inside the vendor
+	 * .run() right after the exit (5.8+, a9ab13ff6e84). No shorthand, physical, fixed only.
+	 */
+	int icr_fastpath;
+	bool icr_fastpath_no_bcast; /* 5.7+: destination 0xffffffff (broadcast) takes the normal path */
 
 	/* the host scheduler (models/host/sched_fair.c) */
 	bool eevdf;              /* 6.6+: the fair class is EEVDF (147f3efaa241), before it CFS */

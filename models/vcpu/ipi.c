@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "models/costs/costs.h"
+#include "models/haltpoll/kvm_era.h"
 #include "models/vcpu/vcpu.h"
 
 #define X2APIC_BROADCAST 0xffffffffu
@@ -135,11 +136,34 @@ static void x2apic_icr_written(struct vcpu *v, const struct guest_insn *in)
 	VTRACE(v, EV_kvm_msr, kvm_tp_msr(tb_, sizeof(tb_), true, X2APIC_MSR_ICR, in->value, false));
 }
 
+bool kvm_icr_fastpath(const struct kvm_era *e, const struct kvm_icr *d)
+{
+	if (!e->icr_fastpath)
+		return false;
+	if (d->shorthand != APIC_DEST_NOSHORT || d->logical || d->delivery_mode != APIC_DM_FIXED)
+		return false;
+	return !(e->icr_fastpath_no_bcast && d->dest == X2APIC_BROADCAST);
+}
+
+/*
+ * kvm_x2apic_icr_write - the MSR_WRITE exit of an ICR write. A write the fastpath takes sends
+ * the IPI before the rest of the exit path: the exit is shorter by what that skips (icr_fastpath,
+ * and from 5.8 icr_fastpath_run), at most the handler's own cost. The same kvm_exit, kvm_apic_ipi,
+ * kvm_apic, kvm_msr and kvm_entry lines are traced either way.
+ */
 bool kvm_x2apic_icr_write(struct vcpu *v, const struct guest_insn *in)
 {
 	struct kvm_icr d;
 	kvm_icr_decode(in->value, true, &d);
 	sim_time_t c = vcost(v, COST_msr_exit) + icr_cost(v, &d, true);
+	const struct kvm_era *e = v->hp.vm->era;
+	if (kvm_icr_fastpath(e, &d)) {
+		sim_time_t saved = vcost(v, COST_icr_fastpath);
+		if (e->icr_fastpath >= 2)
+			saved += vcost(v, COST_icr_fastpath_run);
+		c -= saved < c ? saved : c;
+		v->icr_fastpath_exits++;
+	}
 	vcpu_exit(v, EXIT_REASON_MSR_WRITE, 0, in->rip, c, x2apic_icr_written, in);
 	return true;
 }

@@ -47,6 +47,14 @@ void kvm_icr_decode(uint64_t icr, bool x2apic, struct kvm_icr *d);
  */
 bool kvm_apic_match_dest(const struct kvm_icr *d, uint32_t src, uint32_t dst, bool x2apic);
 
+/*
+ * kvm_icr_fastpath - does an x2APIC ICR write take the exit fastpath (handle_fastpath_set_x2apic_icr_irqoff)?
+ * From 5.6 (era icr_fastpath): no shorthand, physical destination, fixed delivery; from 5.7 not the
+ * broadcast ID 0xffffffff either. Everything else (shorthands, logical, NMI, INIT...) takes the full path.
+ */
+struct kvm_era;
+bool kvm_icr_fastpath(const struct kvm_era *e, const struct kvm_icr *d);
+
 /* ipi.c, for exec.c: the guest's ICR writes and KVM_HC_SEND_IPI. True: the instruction exited. */
 struct guest_insn;
 bool kvm_x2apic_icr_write(struct vcpu *v, const struct guest_insn *in);

@@ -196,6 +196,7 @@ struct vcpu {
 	uint32_t icr2;                 /* xAPIC: the destination register last written */
 	const struct vcpu *ipi_sender; /* while an IPI from that vCPU reaches this one's IRR */
 	uint64_t ipis_sent, ipis_received;
+	uint64_t icr_fastpath_exits; /* x2APIC ICR writes handled in the exit fastpath (ipi.c) */
 
 	/* results */
 	uint64_t halts, invalid_wakeups, ipis;
