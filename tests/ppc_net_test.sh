@@ -67,7 +67,7 @@ bad() {
   [ "$(wc -l <"$T/err")" -eq 1 ] || fail "$*: stderr not one line: $(cat "$T/err")"
   grep -q "$key" "$T/err" || fail "$*: stderr does not name $key: $(cat "$T/err")"
 }
-bad vms.0.tcp_rr.outstanding --set vms.0.tcp_rr.outstanding=2
+bad vms.0.tcp_rr.outstanding --set vms.0.tcp_rr.outstanding=129
 bad vms.1.virtio_net.vector --set vms.1.virtio_net.vector=0x61
 bad vm.workload --set vm.workload.type=poisson
 bad vm.prod_prob --set vm.prod_prob=0.5

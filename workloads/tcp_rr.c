@@ -73,13 +73,51 @@ static void send_msg(struct tcp_rr_end *e, int64_t len, sim_time_t submitted)
 	e->msgs_out++;
 }
 
+bool tcp_rr_issue(struct tcp_rr_end *e)
+{
+	if (e->conf->transactions && e->issued >= (uint64_t)e->conf->transactions)
+		return false;
+	e->issued++;
+	return true;
+}
+
+void tcp_rr_answered(struct tcp_rr_end *e, sim_time_t rtt)
+{
+	e->done++;
+	sim_hist_record(&e->rtt, rtt / SIM_NS);
+	e->rtt_sum_ps += rtt;
+	if (!e->rtt_min_ps || rtt < e->rtt_min_ps)
+		e->rtt_min_ps = rtt;
+}
+
+unsigned tcp_rr_sock_put(struct tcp_rr_end *e, const struct virtio_req *m, const char *who)
+{
+	if (e->sn == TCP_RR_SOCK_MAX) { /* cannot happen: at most `outstanding` messages travel */
+		fprintf(stderr, "kvmsim: internal error: %s: socket queue full\n", who);
+		abort();
+	}
+	unsigned slot = (e->shead + e->sn++) % TCP_RR_SOCK_MAX;
+	e->sock[slot] = *m;
+	return slot;
+}
+
+int tcp_rr_sock_get(struct tcp_rr_end *e, struct virtio_req *m)
+{
+	if (!e->sn)
+		return -1;
+	unsigned slot = e->shead;
+	*m = e->sock[slot];
+	e->shead = (e->shead + 1) % TCP_RR_SOCK_MAX;
+	e->sn--;
+	e->msgs_in++;
+	return (int)slot;
+}
+
 /* issue - the client sends a request, unless every transaction was issued. */
 static void issue(struct tcp_rr_end *e)
 {
-	if (e->conf->transactions && e->issued >= (uint64_t)e->conf->transactions)
-		return;
-	e->issued++;
-	send_msg(e, e->conf->request_size, sim_now(e->g->sim));
+	if (tcp_rr_issue(e))
+		send_msg(e, e->conf->request_size, sim_now(e->g->sim));
 }
 
 /* received - recv() returned one message (arg: its transaction's start): the client's round trip
@@ -93,12 +131,7 @@ static void received(struct guest_cpu *g, struct gop *op)
 		send_msg(e, e->conf->response_size, start);
 		return;
 	}
-	sim_time_t rtt = sim_now(g->sim) - start;
-	e->done++;
-	sim_hist_record(&e->rtt, rtt / SIM_NS);
-	e->rtt_sum_ps += rtt;
-	if (!e->rtt_min_ps || rtt < e->rtt_min_ps)
-		e->rtt_min_ps = rtt;
+	tcp_rr_answered(e, sim_now(g->sim) - start);
 	issue(e);
 }
 
@@ -106,14 +139,11 @@ static void received(struct guest_cpu *g, struct gop *op)
 static void step(struct guest_cpu *g, struct gop *op)
 {
 	struct tcp_rr_end *e = op->ctx;
-	if (!e->sn) {
+	struct virtio_req m;
+	if (tcp_rr_sock_get(e, &m) < 0) {
 		e->sleeping = true;
 		return;
 	}
-	struct virtio_req m = e->sock[e->shead];
-	e->shead = (e->shead + 1) % TCP_RR_SOCK_MAX;
-	e->sn--;
-	e->msgs_in++;
 	push_call(e, received, (uint64_t)m.submitted, true);
 	push_run(e, guest_cost(g, COST_guest_net_recv) + copy(g, m.len), true);
 }
@@ -121,11 +151,7 @@ static void step(struct guest_cpu *g, struct gop *op)
 void tcp_rr_deliver(void *ctx, struct guest_cpu *g, const struct virtio_req *pkt)
 {
 	struct tcp_rr_end *e = ctx;
-	if (e->sn == TCP_RR_SOCK_MAX) { /* cannot happen: at most `outstanding` messages travel */
-		fprintf(stderr, "kvmsim: internal error: %s: socket queue full\n", g->name);
-		abort();
-	}
-	e->sock[(e->shead + e->sn++) % TCP_RR_SOCK_MAX] = *pkt;
+	tcp_rr_sock_put(e, pkt, g->name);
 	if (e->sleeping) { /* sk_data_ready(): the task wakes, after the interrupt's work */
 		e->sleeping = false;
 		push_run(e, guest_cost(g, COST_guest_net_wake), false);
@@ -145,16 +171,20 @@ static void start(struct guest_cpu *g, struct gop *op)
 void tcp_rr_start(struct tcp_rr_end *e, const struct tcp_rr_conf *c, struct guest_cpu *g, struct virtnet *nic,
 		  bool server)
 {
-	memset(e, 0, sizeof(*e));
-	e->conf = c;
+	tcp_rr_init(e, c, server);
 	e->g = g;
 	e->nic = nic;
+	if (!server)
+		push_call(e, start, 0, false);
+}
+
+void tcp_rr_init(struct tcp_rr_end *e, const struct tcp_rr_conf *c, bool server)
+{
+	memset(e, 0, sizeof(*e));
+	e->conf = c;
 	e->server = server;
 	sim_hist_init(&e->rtt);
-	if (server)
-		e->sleeping = true; /* netserver blocks in recv() */
-	else
-		push_call(e, start, 0, false);
+	e->sleeping = server; /* netserver blocks in recv() */
 }
 
 void tcp_rr_stats_reset(struct tcp_rr_end *e)

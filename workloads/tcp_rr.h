@@ -68,6 +68,19 @@ struct tcp_rr_end {
 void tcp_rr_start(struct tcp_rr_end *e, const struct tcp_rr_conf *c, struct guest_cpu *g, struct virtnet *nic,
 		  bool server);
 virtnet_deliver_fn tcp_rr_deliver;
+
+/* The closed loop's bookkeeping, for a model that runs the ends' steps itself (powerpc's
+ * machine_ppc_net.c, whose guests are vcore work items): tcp_rr_init - an end without a guest_cpu
+ * (g and nic NULL), the server blocked in recv(), the client not started (it sends
+ * conf->outstanding requests first); tcp_rr_issue - may the client send another request (the
+ * transactions limit)? true counts it as issued; tcp_rr_answered - the client's transaction
+ * ended with this round trip; tcp_rr_sock_put/get - the socket's receive queue, in order (put:
+ * the slot it took; get: the slot it left, -1 when empty). */
+void tcp_rr_init(struct tcp_rr_end *e, const struct tcp_rr_conf *c, bool server);
+bool tcp_rr_issue(struct tcp_rr_end *e);
+void tcp_rr_answered(struct tcp_rr_end *e, sim_time_t rtt);
+unsigned tcp_rr_sock_put(struct tcp_rr_end *e, const struct virtio_req *m, const char *who);
+int tcp_rr_sock_get(struct tcp_rr_end *e, struct virtio_req *m);
 void tcp_rr_stats_reset(struct tcp_rr_end *e);
 void tcp_rr_free(struct tcp_rr_end *e);
 

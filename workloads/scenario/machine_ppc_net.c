@@ -28,24 +28,27 @@ static sim_time_t copy(const struct ppc_net_end *e, uint32_t len)
 	return e->m->prof.ps[COST_net_copy_kb] * (sim_time_t)len / 1024;
 }
 
-/* give - an item for the end's thread: an interrupt (the RX queue's, or netperf's start). */
-static void give(struct ppc_net_end *e, enum ppc_net_item k)
+/* give - an item for the end's thread (after those queued, or in front of them): it is woken as by an
+ * interrupt, or, busy, takes the item when its current one ends. */
+static void give(struct ppc_net_end *e, enum ppc_net_item k, bool front)
 {
-	if (e->kn == (int)(sizeof(e->kind) / sizeof(e->kind[0]))) { /* one message travels at a time */
+	if (e->kn == PPC_NET_ITEMS) { /* at most one interrupt, one task step and the start queued */
 		fprintf(stderr, "kvmsim: internal error: %s: too many TCP_RR items\n", e->name);
 		abort();
 	}
-	e->kind[(e->khead + e->kn++) % 8] = k;
+	if (front)
+		e->kind[e->khead = (e->khead + PPC_NET_ITEMS - 1) % PPC_NET_ITEMS] = k;
+	else
+		e->kind[(e->khead + e->kn) % PPC_NET_ITEMS] = k;
+	e->kn++;
 	kvmppc_runner_irq(&e->c->r, 0);
 }
 
-/* ---- the guest: an item's steps -------------------------------------------------------------- */
+/* ---- the guest: the items -------------------------------------------------------------------- */
 
-/* notify - the MMIO store to the TX queue's notify address, emulated by KVM: its ioeventfd. */
-static void notify(struct sim *sim, void *subject, void *object)
+/* xmit - start_xmit(): free what the device sent, the message on the TX ring. */
+static void xmit(struct ppc_net_end *e)
 {
-	struct ppc_net_end *e = subject;
-	e->ev = SIM_NO_EVENT;
 	struct virtqueue *tx = &e->dev.vq[VIRTIO_NET_TXQ];
 	struct virtio_req done;
 	while (virtqueue_get_buf(tx, &done)) /* free_old_xmit_skbs() */
@@ -54,76 +57,114 @@ static void notify(struct sim *sim, void *subject, void *object)
 		fprintf(stderr, "kvmsim: internal error: %s: TX ring full\n", e->name);
 		abort();
 	}
-	e->msgs_out++;
+	e->rr.msgs_out++;
+}
+
+/* notify - the MMIO store to the TX queue's notify address, emulated by KVM: its ioeventfd. The
+ * message is on the ring from here (the store's emulation), a simplification of the store's order. */
+static void notify(struct sim *sim, void *subject, void *object)
+{
+	struct ppc_net_end *e = subject;
+	e->ev = SIM_NO_EVENT;
+	xmit(e);
+	struct virtqueue *tx = &e->dev.vq[VIRTIO_NET_TXQ];
 	if (virtqueue_kick_prepare(tx))
 		virtio_ioeventfd_write(&e->io, tx->notify_port);
 }
 
-/* send_ps - send() of len bytes up to the notify's emulation: the guest, then the exit to the host. */
-static sim_time_t send_ps(struct ppc_net_end *e, uint32_t len)
-{
-	return cost(e, COST_guest_net_send) + copy(e, len) + e->m->prof.ps[COST_vcore_exit] + cost(e, COST_io_exit);
-}
-
-/* recv_returned - recv() returned the message: the client's round trip ends; the answer or the next
- * request's send() starts (its notify is scheduled when the item started). */
+/* recv_returned - recv() returned the message: the client's transaction ends (the response carries
+ * its request's send() start) and its next request's send() starts now. */
 static void recv_returned(struct sim *sim, void *subject, void *object)
 {
 	struct ppc_net_end *e = subject;
 	e->ev = SIM_NO_EVENT;
-	sim_time_t now = sim_now(sim);
 	if (!e->server) {
-		sim_time_t rtt = now - e->out.submitted;
-		e->done++;
-		e->rtt_sum_ps += rtt;
-		sim_hist_record(&e->rtt, rtt / SIM_NS);
-		e->out.submitted = now;
+		tcp_rr_answered(&e->rr, sim_now(sim) - e->in.submitted);
+		e->out.submitted = sim_now(sim);
 	}
-	if (e->sends)
-		e->ev = sim_after(sim, (sim_time_t)(uintptr_t)object, notify, e, NULL);
 }
 
-/* item - the thread starts an item: its duration, its steps scheduled. */
-static sim_time_t item(struct ppc_net_end *e)
+/* rx_item - the RX interrupt (guest_irq) and NAPI: every message on the used ring (guest_net_rx and
+ * the copy each) into the socket, the buffers reposted, interrupts on again; the task woken
+ * (guest_net_wake) if it was blocked in recv(). Each message's recv() cost is drawn here. */
+static sim_time_t rx_item(struct ppc_net_end *e)
 {
-	enum ppc_net_item k = e->kind[e->khead];
-	e->khead = (e->khead + 1) % 8;
-	e->kn--;
-	sim_time_t rx = 0;
-	uint32_t len = (uint32_t)(e->server ? e->conf->response_size : e->conf->request_size);
-	if (k == PPC_NET_RECV) {
-		struct virtqueue *rxq = &e->dev.vq[VIRTIO_NET_RXQ];
-		struct virtio_req pkt, buf = { 0 };
-		int n = 0;
-		while (virtqueue_get_buf(rxq, &pkt)) { /* NAPI: the used ring, the buffers reposted */
-			virtqueue_add(rxq, &buf);
-			rx += cost(e, COST_guest_net_rx) + cost(e, COST_guest_net_recv) + 2 * copy(e, pkt.len);
-			e->out.submitted = pkt.submitted; /* the server's answer carries its transaction's start */
-			n++;
-		}
-		virtqueue_enable_cb(rxq);
-		if (n != 1) { /* outstanding is 1: one message per interrupt */
-			fprintf(stderr, "kvmsim: internal error: %s: %d messages in one interrupt\n", e->name, n);
-			abort();
-		}
-		e->msgs_in++;
-		rx += e->m->prof.ps[COST_guest_irq] + cost(e, COST_guest_net_wake);
+	struct virtqueue *rxq = &e->dev.vq[VIRTIO_NET_RXQ];
+	struct virtio_req pkt, buf = { 0 };
+	sim_time_t ps = e->m->prof.ps[COST_guest_irq];
+	while (virtqueue_get_buf(rxq, &pkt)) {
+		virtqueue_add(rxq, &buf); /* try_fill_recv(): 256 buffers, at most 128 messages in flight */
+		ps += cost(e, COST_guest_net_rx) + copy(e, pkt.len);
+		e->recv_ps[tcp_rr_sock_put(&e->rr, &pkt, e->name)] = cost(e, COST_guest_net_recv);
 	}
-	e->sends = e->server || !e->conf->transactions || e->issued < (uint64_t)e->conf->transactions;
-	if (!e->server && e->sends)
-		e->issued++;
-	if (k == PPC_NET_SEND)
+	virtqueue_enable_cb(rxq);
+	if (e->rr.sleeping && e->rr.sn) { /* sk_data_ready(): the task runs after the interrupt's work */
+		e->rr.sleeping = false;
+		ps += cost(e, COST_guest_net_wake);
+		give(e, PPC_NET_TASK, false);
+	}
+	return ps;
+}
+
+/* task_item - one turn of netperf's loop up to the TX ring: a request of the start's burst, or
+ * recv() of the socket's next message (guest_net_recv, the copy) and the answer (server) or the
+ * next request (client); then send() (guest_net_send, the copy). The item ends where start_xmit()
+ * decides whether to notify (task_done). */
+static sim_time_t task_item(struct ppc_net_end *e)
+{
+	sim_time_t ps = 0;
+	int slot;
+	e->sending = false;
+	if (e->burst > 0) { /* the client's first requests: netperf's -b burst */
+		e->burst--;
+		e->sending = tcp_rr_issue(&e->rr);
 		e->out.submitted = sim_now(e->m->sim);
-	e->out.len = len;
-	sim_time_t tx = e->sends ? send_ps(e, len) : 0;
-	if (e->sends)
-		e->mmio_exits++;
-	if (k == PPC_NET_RECV)
-		e->ev = sim_after(e->m->sim, rx, recv_returned, e, (void *)(uintptr_t)tx);
+	} else if ((slot = tcp_rr_sock_get(&e->rr, &e->in)) >= 0) {
+		ps = e->recv_ps[slot] + copy(e, e->in.len);
+		e->sending = e->server || tcp_rr_issue(&e->rr);
+		if (e->server)
+			e->out.submitted = e->in.submitted; /* the answer carries its transaction's start */
+		e->ev = sim_after(e->m->sim, ps, recv_returned, e, NULL);
+	}
+	if (!e->sending)
+		return ps;
+	e->out.len = (uint32_t)(e->server ? e->conf->response_size : e->conf->request_size);
+	ps += cost(e, COST_guest_net_send) + copy(e, e->out.len);
+	e->io_exit_ps = cost(e, COST_io_exit);
+	return ps;
+}
+
+/* kick_item - the notify: the vcore out to the host in virtual mode (vcore_exit), KVM's emulation and
+ * the ioeventfd (io_exit), the vcore back in (vcore_entry). */
+static sim_time_t kick_item(struct ppc_net_end *e)
+{
+	sim_time_t out = e->m->prof.ps[COST_vcore_exit] + e->io_exit_ps;
+	e->mmio_exits++;
+	e->ev = sim_after(e->m->sim, out, notify, e, NULL);
+	return out + e->m->prof.ps[COST_vcore_entry];
+}
+
+/* task_next - the loop goes on while the socket holds messages (or the burst lasts), else the task
+ * blocks in recv() and the thread cedes. */
+static void task_next(struct ppc_net_end *e)
+{
+	if (e->burst > 0 || e->rr.sn)
+		give(e, PPC_NET_TASK, false);
 	else
-		e->ev = sim_after(e->m->sim, tx, notify, e, NULL);
-	/* after the notify the vcore re-enters and the task blocks in recv(): then the thread cedes */
-	return rx + tx + (e->sends ? e->m->prof.ps[COST_vcore_entry] : 0);
+		e->rr.sleeping = true;
+}
+
+/* task_done - start_xmit(): notify unless vhost is draining the ring (VRING_USED_F_NO_NOTIFY): then
+ * the message goes on the ring without an exit, and the loop goes on. */
+static void task_done(struct ppc_net_end *e)
+{
+	if (e->sending && virtqueue_kick_prepare(&e->dev.vq[VIRTIO_NET_TXQ])) {
+		give(e, PPC_NET_KICK, true);
+		return;
+	}
+	if (e->sending)
+		xmit(e);
+	task_next(e);
 }
 
 static sim_time_t net_work(void *ctx, int thread, bool prod)
@@ -132,13 +173,23 @@ static sim_time_t net_work(void *ctx, int thread, bool prod)
 	struct ppc_net_end *e = end_of(c->m, c);
 	if (!e || thread != 0 || !e->kn)
 		return e ? e->ops.work(ctx, thread, prod) : 0;
-	return item(e);
+	e->cur = e->kind[e->khead];
+	e->khead = (e->khead + 1) % PPC_NET_ITEMS;
+	e->kn--;
+	return e->cur == PPC_NET_RECV ? rx_item(e) : e->cur == PPC_NET_TASK ? task_item(e) : kick_item(e);
 }
 
 static void net_done(void *ctx, int thread)
 {
 	struct ppc_vcore *c = ctx;
 	struct ppc_net_end *e = end_of(c->m, c);
+	enum ppc_net_item k = e && thread == 0 ? e->cur : PPC_NET_NONE;
+	if (e && thread == 0)
+		e->cur = PPC_NET_NONE;
+	if (k == PPC_NET_TASK)
+		task_done(e);
+	else if (k == PPC_NET_KICK)
+		task_next(e);
 	if (e && e->ops.done)
 		e->ops.done(ctx, thread);
 }
@@ -149,12 +200,12 @@ static void irqfd(void *ctx)
 	struct ppc_net_end *e = ctx;
 	e->irqs++;
 	virtqueue_disable_cb(&e->dev.vq[VIRTIO_NET_RXQ]);
-	give(e, PPC_NET_RECV);
+	give(e, PPC_NET_RECV, false);
 }
 
 static void start(struct sim *sim, void *subject, void *object)
 {
-	give(subject, PPC_NET_SEND);
+	give(subject, PPC_NET_TASK, false);
 }
 
 /* ---- building ---------------------------------------------------------------------------------- */
@@ -204,7 +255,9 @@ static int build_end(struct machine *m, int vmi, int peer, bool server, const st
 	while (virtqueue_add(&e->dev.vq[VIRTIO_NET_RXQ], &buf) >= 0) /* the RX ring full of buffers */
 		;
 	virtqueue_disable_cb(&e->dev.vq[VIRTIO_NET_TXQ]); /* no napi_tx */
-	sim_hist_init(&e->rtt);
+	tcp_rr_init(&e->rr, c, server);
+	e->burst = server ? 0 : c->outstanding;
+	e->cur = PPC_NET_NONE;
 	e->ops = e->c->r.ops;
 	e->c->r.ops.work = net_work;
 	e->c->r.ops.done = net_done;
@@ -246,10 +299,8 @@ void machine_ppc_net_stats_reset(struct machine *m)
 		virtio_backend_stats_reset(&e->vhost);
 		host_task_stats_reset(&e->vhost.task);
 		virtio_net_dev_stats_reset(&e->dev);
-		e->done = e->msgs_in = e->msgs_out = e->irqs = e->mmio_exits = 0;
-		e->rtt_sum_ps = 0;
-		sim_hist_free(&e->rtt);
-		sim_hist_init(&e->rtt);
+		tcp_rr_stats_reset(&e->rr);
+		e->irqs = e->mmio_exits = 0;
 	}
 }
 
@@ -258,7 +309,7 @@ void machine_ppc_net_free(struct machine *m)
 	for (int i = 0; m->ppc->net && i < m->nvms; i++) {
 		struct ppc_net_end *e = m->ppc->net[i];
 		if (e && e->m) {
-			sim_hist_free(&e->rtt);
+			tcp_rr_free(&e->rr);
 			virtio_net_dev_free(&e->dev);
 			virtio_backend_free(&e->vhost);
 			if (e->rng)
@@ -320,13 +371,13 @@ void machine_ppc_net_report(FILE *f, const struct machine *m)
 		fprintf(f, "\nnetperf TCP_RR %s -> %s: request %lld B, response %lld B, outstanding %lld; virtio-net, vhost on pCPUs %d and %d\n",
 			m->vms[i].name, m->vms[e->peer].name, (long long)c->request_size, (long long)c->response_size,
 			(long long)c->outstanding, e->vhost.task.cpu->id, m->ppc->net[e->peer]->vhost.task.cpu->id);
-		fprintf(f, "  transactions: %llu (%.1f/s)\n", (unsigned long long)e->done, secs > 0 ? (double)e->done / secs : 0);
-		machine_net_rtt_text(f, &e->rtt, e->rtt_sum_ps, e->done);
+		fprintf(f, "  transactions: %llu (%.1f/s)\n", (unsigned long long)e->rr.done, secs > 0 ? (double)e->rr.done / secs : 0);
+		machine_net_rtt_text(f, &e->rr.rtt, e->rr.rtt_sum_ps, e->rr.done);
 		struct ppc_net_cpu u = pair_cpu(m, e, span);
 		fprintf(f, "  host cpu (CPUs busy): %.2f = guest %.2f + kvm %.2f + halt polling %.2f + vhost %.2f + vhost polling %.2f\n",
 			host_cpu(&u), u.guest, u.kvm, u.halt_poll, u.vhost, u.vhost_poll);
-		fprintf(f, "  per transaction: %.2f exits, %.2f interrupts, %.2f notifies\n", per(u.exits, e->done),
-			per(u.irqs, e->done), per(u.notifies, e->done));
+		fprintf(f, "  per transaction: %.2f exits, %.2f interrupts, %.2f notifies\n", per(u.exits, e->rr.done),
+			per(u.irqs, e->rr.done), per(u.notifies, e->rr.done));
 	}
 }
 
@@ -341,7 +392,7 @@ void machine_ppc_net_json(json_t *root, const struct machine *m)
 		if (!e || e->server)
 			continue;
 		const struct tcp_rr_conf *c = e->conf;
-		json_t *rtt = machine_net_rtt_json(&e->rtt, e->rtt_sum_ps, e->done);
+		json_t *rtt = machine_net_rtt_json(&e->rr.rtt, e->rr.rtt_sum_ps, e->rr.done);
 		struct ppc_net_cpu u = pair_cpu(m, e, span);
 		json_t *cpu = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "host", host_cpu(&u), "guest", u.guest,
 					"guest_poll", 0.0, "kvm", u.kvm, "host_halt_poll", u.halt_poll, "vhost", u.vhost,
@@ -349,15 +400,15 @@ void machine_ppc_net_json(json_t *root, const struct machine *m)
 		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:o, s:o}", "client", m->vms[i].name, "server",
 				      m->vms[e->peer].name, "request_size", (json_int_t)c->request_size, "response_size",
 				      (json_int_t)c->response_size, "outstanding", (json_int_t)c->outstanding,
-				      "transactions", (json_int_t)e->done, "transactions_per_s",
-				      secs > 0 ? (double)e->done / secs : 0.0, "rtt_ns", rtt, "cpu", cpu);
+				      "transactions", (json_int_t)e->rr.done, "transactions_per_s",
+				      secs > 0 ? (double)e->rr.done / secs : 0.0, "rtt_ns", rtt, "cpu", cpu);
 		char from[64];
 		snprintf(from, sizeof(from), "%s/vcpu%u", m->vms[i].name, e->c->r.t[0].vcpu_id);
 		json_object_set_new(o, "from", json_string(from));
-		json_object_set_new(o, "rtt", sim_hist_json(&e->rtt));
+		json_object_set_new(o, "rtt", sim_hist_json(&e->rr.rtt));
 		json_object_set_new(o, "per_transaction",
-				    json_pack("{s:f, s:f, s:f}", "exits", per(u.exits, e->done), "interrupts",
-					      per(u.irqs, e->done), "notifies", per(u.notifies, e->done)));
+				    json_pack("{s:f, s:f, s:f}", "exits", per(u.exits, e->rr.done), "interrupts",
+					      per(u.irqs, e->rr.done), "notifies", per(u.notifies, e->rr.done)));
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(root, "tcp_rr", arr);

@@ -7,24 +7,37 @@
  * not the guest's drivers.
  *
  * The client is thread 0 of the client VM's first vcore, the server thread 0
- * of the server VM's. One transaction travels at a time (outstanding 1):
+ * of the server VM's. Up to vm.tcp_rr.outstanding transactions travel at
+ * once; the closed loop's bookkeeping (the burst at start, the transactions
+ * limit, the round trips, the socket's queue) is workloads/tcp_rr.h's. The
+ * thread's items:
  *
- *   send      the client's first item: send() (guest_net_send, the copy),
- *             the packet on the TX ring and the notify, an MMIO store that
- *             takes the vcore out to the host in virtual mode (vcore_exit),
- *             where KVM emulates it and signals the queue's ioeventfd
- *             (io_exit), then re-enters (vcore_entry)
- *   vhost     handle_tx, the bridge, the peer's handle_rx and the irqfd
- *             (vhost_kick, vhost_net_tx, net_bridge_fwd, vhost_net_rx,
+ *   task      one turn of netperf's loop: a request of the start's burst
+ *             (the client sends `outstanding` first), or recv() of the
+ *             socket's next message (guest_net_recv, the copy) and then the
+ *             answer (server) or the next request (client); send()
+ *             (guest_net_send, the copy) up to start_xmit(), which notifies
+ *             unless vhost is draining the TX ring (VRING_USED_F_NO_NOTIFY):
+ *             then the message just goes on the ring
+ *   kick      the notify, an MMIO store that takes the vcore out to the host
+ *             in virtual mode (vcore_exit), where KVM emulates it and signals
+ *             the queue's ioeventfd (io_exit), then re-enters (vcore_entry)
+ *   vhost     handle_tx (every message on the ring), the bridge, the peer's
+ *             handle_rx (every message in its tap) and one irqfd for the
+ *             batch (vhost_kick, vhost_net_tx, net_bridge_fwd, vhost_net_rx,
  *             irq_deliver: the XICS emulation on the worker's CPU), then
  *             kvmppc_runner_irq() for the peer's thread
- *   receive   the peer's item: the interrupt (guest_irq), NAPI's receive
- *             (guest_net_rx), the task's wake-up (guest_net_wake) and
- *             recv() (guest_net_recv); the server then answers, the client
- *             records the round trip (its request's send() start to this
- *             recv()'s return) and sends the next request, each as "send"
+ *   receive   the interrupt (guest_irq) and NAPI: every message on the used
+ *             ring (guest_net_rx, the copy) into the socket; the task's
+ *             wake-up (guest_net_wake) if it was blocked in recv(). The task
+ *             then takes the messages one by one, as "task" (the client
+ *             records each transaction's round trip: its request's send()
+ *             start to its response's recv() return)
  *
- * Between items the thread cedes, and the vcore blocks in
+ * The task's turns go on while the socket holds messages; then it blocks in
+ * recv() and the thread cedes. An interrupt during a turn is taken when the
+ * turn ends (NAPI before the task's next turn); a kick right after its turn.
+ * When the thread cedes, the vcore blocks in
  * kvmppc_vcore_blocked(): polling (4.8+) or sleeping is where the result
  * depends on halt polling. Outputs: a TCP_RR block in the summary and
  * "tcp_rr" in the run's JSON, in x86's shape (workloads/tcp_rr.h).
@@ -37,9 +50,11 @@
 
 #include "models/virtio/net.h"
 #include "sim/hist.h"
+#include "workloads/tcp_rr.h"
 #include "workloads/scenario/machine_ppc.h"
 
-enum ppc_net_item { PPC_NET_SEND, PPC_NET_RECV };
+enum ppc_net_item { PPC_NET_NONE = -1, PPC_NET_RECV, PPC_NET_TASK, PPC_NET_KICK };
+#define PPC_NET_ITEMS 8
 
 struct ppc_net_end {
 	struct machine *m;
@@ -52,15 +67,18 @@ struct ppc_net_end {
 	struct virtio_ioeventfds io;
 	gsl_rng *rng; /* the guest's cost draws */
 	struct kvmppc_runner_ops ops; /* the vcore's own, for its other threads */
-	enum ppc_net_item kind[8];   /* items given to the thread, not yet started (a ring) */
+	enum ppc_net_item kind[PPC_NET_ITEMS]; /* items given to the thread, not yet started (a ring) */
 	int khead, kn;
-	sim_handle_t ev;             /* the item's next step: recv() returning, or the notify */
-	struct virtio_req out;       /* the message the item sends */
-	bool sends;
-	/* results (after the warm-up) */
-	uint64_t issued, done, msgs_in, msgs_out, irqs, mmio_exits;
-	struct sim_hist rtt; /* ns (client) */
-	sim_time_t rtt_sum_ps;
+	enum ppc_net_item cur;       /* the item in progress on thread 0 */
+	sim_handle_t ev;             /* the item's step: recv() returning, or the notify */
+	struct tcp_rr_end rr;        /* the loop's state and results (g and nic unused) */
+	sim_time_t recv_ps[TCP_RR_SOCK_MAX]; /* each socket slot's recv() cost, drawn on arrival */
+	int64_t burst;               /* the client's first requests still to send */
+	struct virtio_req in, out;   /* the message the turn received, the one it sends */
+	bool sending;                /* the turn ended at start_xmit() with a message */
+	sim_time_t io_exit_ps;       /* its notify's emulation, drawn with its send() */
+	/* results (after the warm-up; the transactions' in rr) */
+	uint64_t irqs, mmio_exits;
 	char name[48];
 };
 

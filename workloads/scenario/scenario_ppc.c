@@ -66,12 +66,6 @@ int scenario_ppc_check_vm(const struct scenario *s, const struct vm_conf *vm, co
 			conf_errorf(err, vmap, p, "an x86 path (a port write exit), not modelled for powerpc");
 			return -1;
 		}
-	if (vm->tcp_rr.server && vm->tcp_rr.outstanding != 1) { /* machine_ppc_net.h */
-		snprintf(p, sizeof(p), "%s.tcp_rr.outstanding", path);
-		conf_errorf(err, present(vmap, "tcp_rr", "outstanding") ? present(vmap, "tcp_rr", "outstanding") : vmap, p,
-			    "powerpc models one transaction in flight (expected 1)");
-		return -1;
-	}
 	if (present(vmap, "virtio_net", "vector")) {
 		snprintf(p, sizeof(p), "%s.virtio_net.vector", path);
 		conf_errorf(err, present(vmap, "virtio_net", "vector"), p,
