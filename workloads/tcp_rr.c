@@ -73,9 +73,14 @@ static void send_msg(struct tcp_rr_end *e, int64_t len, sim_time_t submitted)
 	e->msgs_out++;
 }
 
+bool tcp_rr_may_issue(const struct tcp_rr_end *e)
+{
+	return !e->conf->transactions || e->issued < (uint64_t)e->conf->transactions;
+}
+
 bool tcp_rr_issue(struct tcp_rr_end *e)
 {
-	if (e->conf->transactions && e->issued >= (uint64_t)e->conf->transactions)
+	if (!tcp_rr_may_issue(e))
 		return false;
 	e->issued++;
 	return true;

@@ -73,10 +73,12 @@ virtnet_deliver_fn tcp_rr_deliver;
  * machine_ppc_net.c, whose guests are vcore work items): tcp_rr_init - an end without a guest_cpu
  * (g and nic NULL), the server blocked in recv(), the client not started (it sends
  * conf->outstanding requests first); tcp_rr_issue - may the client send another request (the
- * transactions limit)? true counts it as issued; tcp_rr_answered - the client's transaction
+ * transactions limit)? true counts it as issued (tcp_rr_may_issue: the same question, nothing
+ * counted); tcp_rr_answered - the client's transaction
  * ended with this round trip; tcp_rr_sock_put/get - the socket's receive queue, in order (put:
  * the slot it took; get: the slot it left, -1 when empty). */
 void tcp_rr_init(struct tcp_rr_end *e, const struct tcp_rr_conf *c, bool server);
+bool tcp_rr_may_issue(const struct tcp_rr_end *e);
 bool tcp_rr_issue(struct tcp_rr_end *e);
 void tcp_rr_answered(struct tcp_rr_end *e, sim_time_t rtt);
 unsigned tcp_rr_sock_put(struct tcp_rr_end *e, const struct virtio_req *m, const char *who);

@@ -80,6 +80,8 @@ static void recv_returned(struct sim *sim, void *subject, void *object)
 	e->ev = SIM_NO_EVENT;
 	if (!e->server) {
 		tcp_rr_answered(&e->rr, sim_now(sim) - e->in.submitted);
+		if (e->sending) /* the next request: issued once this one is answered */
+			tcp_rr_issue(&e->rr);
 		e->out.submitted = sim_now(sim);
 	}
 }
@@ -121,7 +123,7 @@ static sim_time_t task_item(struct ppc_net_end *e)
 		e->out.submitted = sim_now(e->m->sim);
 	} else if ((slot = tcp_rr_sock_get(&e->rr, &e->in)) >= 0) {
 		ps = e->recv_ps[slot] + copy(e, e->in.len);
-		e->sending = e->server || tcp_rr_issue(&e->rr);
+		e->sending = e->server || tcp_rr_may_issue(&e->rr); /* counted when recv() returns */
 		if (e->server)
 			e->out.submitted = e->in.submitted; /* the answer carries its transaction's start */
 		e->ev = sim_after(e->m->sim, ps, recv_returned, e, NULL);
