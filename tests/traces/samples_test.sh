@@ -18,7 +18,7 @@ while read -r file args; do
   grep -qE '^ +all +[0-9]+ +[0-9]+ +[0-9]+ +0$' "$T/out" || fail "$file: the model made decisions the trace has not"
   case $file in *.report.gz) ;; *) total=$((total + ${n:-0})) ;; esac
 done < "$D/checks.txt"
-[ "$total" -eq 1055 ] || fail "the samples hold 1055 decisions, $total were reproduced"
+[ "$total" -eq 1190 ] || fail "the samples hold 1190 decisions, $total were reproduced"
 
 # the two readings of one recording agree line for line on what they report
 "$K" trace check "$D/module-2vcpu.dat.gz" --kernel 6.18 | sed 1d > "$T/dat"

@@ -59,6 +59,13 @@ gzip -9 -n -c "$work/two-vms.trace" > "$out/two-vms.trace.gz"
    '$probe' --halt-poll-ns 50000 --exp 80 --seed 9 --count 300 --msi; wait" || exit $?
 gzip -9 -n -c "$work/two-vms-sched.trace" > "$out/two-vms-sched.trace.gz"
 
+# 7. sample 3's probe again, as an ftrace file with the TGID column and
+#    sched_switch: the waker shares CPU 0 with a vCPU thread, and sched_switch
+#    shows where each poll the waker cut really ended.
+"$rec" -p "$probe" -m ftrace-noflags -s -o "$work/module-2vcpu-sched" -- \
+  --vcpus 2 --stagger --exp 120 --seed 5 --count 250 --msi || exit $?
+gzip -9 -n -c "$work/module-2vcpu-sched.trace" > "$out/module-2vcpu-sched.trace.gz"
+
 status=0
 while read -r file args; do
   case $file in ''|'#'*) continue ;; esac
