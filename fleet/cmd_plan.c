@@ -27,7 +27,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kvmsim plan --platform FILE.xml --vm SCENARIO[:WEIGHT]... --p99 TIME [options]\n\n"
+		"usage: kvmsim plan --platform FILE.xml --vm FILE[:WEIGHT]... --p99 TIME [options]\n\n"
 		"How many VMs of each type fit on a host while the worst VM's p99 wake latency\n"
 		"stays within TIME (bisection on the cycle-level model: `kvmsim run` with\n"
 		"vm.count=N and host.pcpus=the host's cores), then the fleet on SimGrid over\n"

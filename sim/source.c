@@ -194,13 +194,13 @@ const struct source_file *source_file_load(const char *path, bool arrivals, char
 		}
 		int vc = k >= 3 ? (int)v[0] : -1;
 		int kt = k == 4 ? 1 : k - 2; /* the time's column */
-		sim_time_t t = (sim_time_t)v[kt] * SIM_NS, w = (sim_time_t)v[kt + 1] * SIM_NS;
-		sim_time_t wk = k == 4 ? (sim_time_t)v[3] * SIM_NS : 0;
 		if (v[kt] > 100LL * 86400 * 1000000000 || v[kt + 1] > 86400LL * 1000000000 ||
-		    (k == 4 && v[3] > 86400LL * 1000000000)) {
+		    (k == 4 && v[3] > 86400LL * 1000000000)) { /* before scaling to ps: no overflow */
 			bad = "time or work out of range";
 			break;
 		}
+		sim_time_t t = (sim_time_t)v[kt] * SIM_NS, w = (sim_time_t)v[kt + 1] * SIM_NS;
+		sim_time_t wk = k == 4 ? (sim_time_t)v[3] * SIM_NS : 0;
 		if (t < last) {
 			bad = "arrival times must not go backwards";
 			break;

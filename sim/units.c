@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- numbers with units ---------------------------------------------------- */
 
@@ -185,24 +186,34 @@ int cfg_parse_freq_khz(const char *s, int64_t *khz, const char **why)
 
 int cfg_parse_bytes(const char *s, int64_t *bytes, const char **why)
 {
-	static const struct unit u[] = { { "k", 1 << 10 },   { "K", 1 << 10 },	{ "KiB", 1 << 10 },
-					 { "m", 1 << 20 },   { "M", 1 << 20 },	{ "MiB", 1 << 20 },
-					 { "g", 1 << 30 },   { "G", 1 << 30 },	{ "GiB", 1 << 30 },
-					 { NULL, 0 } };
+	/* fio's suffixes with its default kb_base (1024), any case: k = kb = kib = 1024 */
+	static const struct { const char *name; int64_t f; } u[] = {
+		{ "k", 1 << 10 }, { "kb", 1 << 10 }, { "kib", 1 << 10 }, { "m", 1 << 20 }, { "mb", 1 << 20 },
+		{ "mib", 1 << 20 }, { "g", 1 << 30 }, { "gb", 1 << 30 }, { "gib", 1 << 30 },
+	};
 	__int128 m;
 	int e;
 	const char *rest;
 	int64_t f = 0;
-	if (!parse_decimal(s, &m, &e, &rest))
-		f = *rest ? unit_factor(u, rest) : 1;
-	if (!f || m < 0 || scale(m, e, f, bytes)) {
+	if (!parse_decimal(s, &m, &e, &rest)) {
+		if (!*rest)
+			f = 1;
+		for (size_t i = 0; i < sizeof(u) / sizeof(*u) && !f; i++)
+			if (!strcasecmp(rest, u[i].name))
+				f = u[i].f;
+	}
+	if (!f || m < 0) {
 		*why = "expected a size in bytes: a whole number, or with k, M or G (binary: 4k is 4096)";
+		return -1;
+	}
+	if (scale(m, e, f, bytes)) {
+		*why = "size out of range";
 		return -1;
 	}
 	__int128 back = *bytes; /* whole bytes only: 1.5 is no size, 1.5k is */
 	for (int k = e; k < 0; k++)
 		back *= 10;
-	if (back != m * f) {
+	if (e < 0 && back != m * f) {
 		*why = "expected a whole number of bytes";
 		return -1;
 	}

@@ -59,12 +59,15 @@ static void test_units(void **state)
 	static const struct { const char *s; int64_t v; } sizes[] = {
 		{ "4096", 4096 }, { "4k", 4096 }, { "4K", 4096 }, { "4KiB", 4096 }, { "1.5k", 1536 },
 		{ "1M", 1048576 }, { "2MiB", 2097152 }, { "1g", 1073741824 }, { "0", 0 },
+		{ "4KB", 4096 }, { "4kb", 4096 }, { "4kiB", 4096 }, { "1e3", 1000 }, { "2048e1", 20480 },
+		{ "1e3k", 1024000 }, { "2.5e2k", 256000 },
 	};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
 		assert_int_equal(cfg_parse_bytes(sizes[i].s, &by, &why), 0);
 		assert_int_equal(by, sizes[i].v);
 	}
-	static const char *const bad_sizes[] = { "1.5", "4kb", "4 parsecs", "-4k", "0x1000", "k", "", "1.0001k" };
+	static const char *const bad_sizes[] = { "1.5", "4kbit", "4 parsecs", "-4k", "0x1000", "k", "", "1.0001k",
+						 "99999999999999999999k" };
 	for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(*bad_sizes); i++)
 		assert_int_equal(cfg_parse_bytes(bad_sizes[i], &by, &why), -1);
 }
