@@ -71,7 +71,8 @@ static int report(const struct trace_check *c, const struct trace_stats *st, con
 	kvm_setting_describe(s, desc, sizeof(desc));
 	printf("trace: %s (%s; %" PRIu64 " kvm events read, %" PRIu64 " other events and %" PRIu64
 	       " other lines skipped)\n",
-	       trace, st->format, st->kvm_events, st->other_events, st->other_lines);
+	       trace, st->format, st->kvm_events, st->other_events + st->events[KEV_SCHED_SWITCH], /* unused here */
+	       st->other_lines);
 	printf("model: kernel %s (%s, era %c), policy %s; %s\n\n", kernel, kvm_arch_name(era->arch), era->era,
 	       c->conf.policy->name, desc);
 	printf("%8s %5s %-16s %8s %10s %10s %10s %6s  %s\n", "pid", "vcpu", "comm", "halts", "start_hpn",

@@ -134,8 +134,11 @@ static void print_table(FILE *f, const struct replay_result *r, size_t n)
 	ROW("halts", "%" PRIu64, r[i].halts);
 	ROW("polls attempted", "%" PRIu64, r[i].polls_attempted);
 	ROW("polls successful", "%" PRIu64, r[i].polls_ok);
-	ROW("poll success (%)", "%.1f",
-	    r[i].polls_attempted ? 100.0 * (double)r[i].polls_ok / (double)r[i].polls_attempted : 0.0);
+	/* no poll attempted: no success rate to show, not 0 */
+	ROW("poll success (%)", "%.24s", !r[i].polls_attempted ? "-"
+				       : (snprintf(cell_buf[i], 32, "%.1f",
+						   100.0 * (double)r[i].polls_ok / (double)r[i].polls_attempted),
+					  cell_buf[i]));
 	ROW("halt_poll_ns grows", "%" PRIu64, r[i].grows);
 	ROW("halt_poll_ns shrinks", "%" PRIu64, r[i].shrinks);
 	ROW("wake latency count", "%" PRIu64, r[i].wake_lat.count);
@@ -158,19 +161,21 @@ static void print_table(FILE *f, const struct replay_result *r, size_t n)
 static void print_report(FILE *f, const char *trace, const struct trace_stats *st, const struct replay_trace *t,
 			 size_t nhalts, const char *arch, const struct replay_result *res, size_t nres)
 {
-	fprintf(f, "trace: %s (%s; %zu vCPU thread%s, %zu halts over %.3f ms; %" PRIu64 " other events and %" PRIu64
-		" other lines skipped)\n",
-		strcmp(trace, "-") ? trace : "(stdin)", st->format, t->nvcpus, t->nvcpus == 1 ? "" : "s", nhalts,
-		(double)res[0].span_ns / 1e6, st->other_events, st->other_lines);
+	fprintf(f, "trace: %s (%s; %zu vCPU thread%s, %zu halts over %.3f ms; ", strcmp(trace, "-") ? trace : "(stdin)",
+		st->format, t->nvcpus, t->nvcpus == 1 ? "" : "s", nhalts, (double)res[0].span_ns / 1e6);
+	if (st->events[KEV_SCHED_SWITCH])
+		fprintf(f, "%" PRIu64 " sched_switch read; ", st->events[KEV_SCHED_SWITCH]);
+	fprintf(f, "%" PRIu64 " other events and %" PRIu64 " other lines skipped)\n", st->other_events,
+		st->other_lines);
 	fprintf(f, "arrivals: %" PRIu64 " rebuilt; %" PRIu64 " at the interrupt the trace shows, %" PRIu64
 		" at the wake-up less %.2f us, the rest at the end of a poll; guest work from kvm_entry/kvm_exit "
 		"for %" PRIu64 ", from the gap between halts for %" PRIu64 "\n",
 		t->arrivals, t->measured, t->assumed, us(t->assumed_latency_ns), t->work_guest, t->work_gap);
 	fprintf(f, "model: kernel %s (%s), one VM, its %zu vCPU%s pinned as the trace ran them, on %zu pCPU%s",
 		res[1].kernel, arch, t->nvcpus, t->nvcpus == 1 ? "" : "s", t->npcpus, t->npcpus == 1 ? "" : "s");
-	if (t->slept_measured)
-		fprintf(f, "; host idle states limited to those that wake within the trace's median wake-up "
-			"latency from a sleep, %.2f us, unless set",
+	if (t->slept_measured && res[1].idle_bound_ns >= 0)
+		fprintf(f, "; the host polls when idle unless set (each recorded wake-up from a sleep, median %.2f us, "
+			"holds its host's idle exit)",
 			us(t->median_latency_ns));
 	fprintf(f, "\n");
 	for (size_t i = 0; i < t->nprods; i++)
@@ -179,15 +184,25 @@ static void print_report(FILE *f, const char *trace, const struct trace_stats *s
 				"task there, running %.1f us (assumed) before each\n",
 				t->prods[i].comm, t->prods[i].pid, t->prods[i].nts, t->prods[i].cpu,
 				REPLAY_PRODUCER_RUN_NS / 1000.0);
+	for (size_t i = 0; i < t->nvcpus; i++) /* two VMs' vCPUs with one APIC id, and nothing to tell them apart */
+		for (size_t j = i + 1; j < t->nvcpus; j++)
+			if (t->vcpus[i].vcpu_id == t->vcpus[j].vcpu_id && (t->vcpus[i].tgid < 0 || t->vcpus[j].tgid < 0)) {
+				fprintf(f, "note: threads %d and %d both run vCPU %u and the trace shows no TGID: each "
+					"gets the other's interrupts too (record with options/record-tgid)\n",
+					t->vcpus[i].pid, t->vcpus[j].pid, t->vcpus[i].vcpu_id);
+				i = j = t->nvcpus; /* once */
+			}
 	if (st->lost_events)
 		fprintf(f, "note: the trace lost %" PRIu64 " events (ring-buffer overruns): halts are missing\n",
 			st->lost_events);
 	fprintf(f, "\n");
 	print_table(f, res, nres);
 	fprintf(f, "\nrecorded: decisions and halts as traced; wake latency from the interrupt (kvm_msi_set_irq or "
-		"kvm_apic_accept_irq)\nto kvm_vcpu_wakeup;\npolling CPU estimated from halt_poll_ns (a failed poll spent its whole window, or\n"
-		"the time until a thread that raised an MSI on its CPU woke there).\n"
-		"simulated: wake latency from the interrupt to the guest's handler; guest work from a gap between halts\n"
+		"kvm_apic_accept_irq)\nto kvm_vcpu_wakeup;\n%s",
+		t->sched ? "polling CPU measured: a failed poll ended when its thread left its CPU (sched_switch).\n"
+			 : "polling CPU estimated from halt_poll_ns (a failed poll spent its whole window, or\n"
+			   "the time until a thread that raised an MSI on its CPU woke there).\n");
+	fprintf(f, "simulated: wake latency from the interrupt to the guest's handler; guest work from a gap between halts\n"
 		"is that gap less the model's own path from a halt's end to the next halt's start (entry, interrupt,\n"
 		"EOI, HLT exit); a vCPU found asleep is woken as late as the trace shows (its halt's own latency, or\n"
 		"the trace's median), less the model's own wake-up; a halt's interrupt is raised so that the model's\n"
@@ -265,6 +280,11 @@ int cmd_trace_replay(int argc, char **argv)
 			if (*end || !*optarg || errno || v < 0) {
 				rc = cli_error(CMD, "--wake-latency: expected nanoseconds (a whole number), got \"%s\"",
 					       optarg);
+				goto out;
+			}
+			if (v > REPLAY_MAX_WORK_NS) {
+				rc = cli_error(CMD, "--wake-latency: %s ns is more than a day (at most %lld)", optarg,
+					       (long long)REPLAY_MAX_WORK_NS);
 				goto out;
 			}
 			latency = v;
@@ -394,10 +414,11 @@ int cmd_trace_replay(int argc, char **argv)
 		json_t *cols_j = json_array();
 		for (size_t i = 0; i < nres; i++)
 			json_array_append_new(cols_j, result_json(&res[i]));
-		json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:o}", "schema",
-					REPLAY_SCHEMA, "trace", "path", trace, "format", st.format, "vcpu_threads",
-					(json_int_t)t.nvcpus, "halts", (json_int_t)nhalts, "span_ns",
-					(json_int_t)res[0].span_ns, "arrivals", "count", (json_int_t)t.arrivals,
+		json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:I, s:I, s:I, s:I, s:s}, s:{s:I, s:I, s:I, s:I}, s:o}",
+					"schema", REPLAY_SCHEMA, "trace", "path", trace, "format", st.format,
+					"vcpu_threads", (json_int_t)t.nvcpus, "halts", (json_int_t)nhalts, "span_ns",
+					(json_int_t)res[0].span_ns, "sched_switch", (json_int_t)st.events[KEV_SCHED_SWITCH],
+					"recorded_polling_cpu", t.sched ? "measured" : "estimated", "arrivals", "count", (json_int_t)t.arrivals,
 					"at_interrupt", (json_int_t)t.measured, "latency_assumed",
 					(json_int_t)t.assumed, "assumed_latency_ns", (json_int_t)t.assumed_latency_ns,
 					"columns", cols_j);

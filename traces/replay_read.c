@@ -14,8 +14,11 @@
 static struct replay_vcpu *vcpu_of(struct replay_trace *t, const struct trace_event *ev, bool create)
 {
 	long at = pid_map_get(&t->by_pid, ev->pid);
-	if (at >= 0)
+	if (at >= 0) {
+		if (t->vcpus[at].tgid < 0) /* a line may lack the TGID ("(-------)"): the next one tells */
+			t->vcpus[at].tgid = ev->tgid;
 		return &t->vcpus[at];
+	}
 	if (!create)
 		return NULL;
 	pid_map_put(&t->by_pid, ev->pid, t->nvcpus);

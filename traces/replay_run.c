@@ -248,7 +248,7 @@ static bool sets_host_idle(const char *const *sets, size_t n)
 	return false;
 }
 
-/* limit_idle - the deepest idle state of the scenario's profile that wakes within latency_ns. */
+/* limit_idle - the deepest idle state of the scenario's profile that wakes within latency_ns (0: POLL). */
 static void limit_idle(struct scenario *sc, int64_t latency_ns, struct replay_result *r)
 {
 	struct cost_profile p;
@@ -307,7 +307,7 @@ static int load_scenario(struct scenario *sc, const char *path, const struct rep
 
 /* run_once - scenario file, --set assignments, machine run, figures from its report and trace (st). */
 static int run_once(const struct replay_trace *t, const char *dir, const struct replay_model *m,
-		    const struct replay_column *col, struct replay_result *r,
+		    const struct replay_column *col, int64_t idle_bound_ns, struct replay_result *r,
 		    struct sim_trace *st, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
@@ -340,9 +340,8 @@ static int run_once(const struct replay_trace *t, const char *dir, const struct 
 		return rc;
 
 	snprintf(r->kernel, sizeof(r->kernel), "%s", sc.kernel);
-	if (m->calibrate_idle && t->slept_measured && !sets_host_idle(m->sets, m->nsets) &&
-	    !sets_host_idle(col->sets, col->nsets))
-		limit_idle(&sc, t->quick_latency_ns, r);
+	if (idle_bound_ns >= 0 && !sets_host_idle(m->sets, m->nsets) && !sets_host_idle(col->sets, col->nsets))
+		limit_idle(&sc, idle_bound_ns, r);
 	FILE *tf = fopencookie(st, "w", (cookie_io_functions_t){ .write = sim_trace_write });
 	struct machine mach;
 	struct conf_err cerr;
@@ -378,8 +377,8 @@ static int cmp_i64(const void *a, const void *b)
 
 /* run_with_path - write the arrivals without the model's own figures (own) to a temporary file and run on them. */
 static int run_with_path(const struct replay_trace *t, const struct replay_model *m, const struct replay_column *col,
-			 const struct replay_model_own *own, struct replay_result *r, struct sim_trace *st, char *err,
-			 size_t errlen)
+			 const struct replay_model_own *own, int64_t idle_bound_ns, struct replay_result *r,
+			 struct sim_trace *st, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof(*r)); /* the caller frees it, whatever happens here */
 	sim_hist_init(&r->wake_lat);
@@ -408,7 +407,7 @@ static int run_with_path(const struct replay_trace *t, const struct replay_model
 		}
 	}
 	if (!rc)
-		rc = run_once(t, dir, m, col, r, st, err, errlen);
+		rc = run_once(t, dir, m, col, idle_bound_ns, r, st, err, errlen);
 	for (size_t i = 0; i <= t->nprods; i++) {
 		if (i < t->nprods)
 			snprintf(path, sizeof(path), "%s/producer-%zu", dir, i);
@@ -429,30 +428,47 @@ static int64_t median(int64_t *v, size_t n)
 	return v[(n - 1) / 2];
 }
 
-/* replay_run - a first run measures the model's own path and wake-ups, then the column runs without them. */
+/* first_run - a run with the works whole and no wake-up delays: the model's own figures (medians). */
+static int first_run(const struct replay_trace *t, const struct replay_model *m, const struct replay_column *col,
+		     int64_t idle_bound_ns, struct replay_model_own *own, char *err, size_t errlen)
+{
+	struct sim_trace st0;
+	struct replay_result r0;
+	memset(&r0, 0, sizeof(r0)); /* freed even if the run could not start */
+	sim_hist_init(&r0.wake_lat);
+	sim_trace_init(&st0);
+	const struct replay_model_own first = { INT64_MAX, -1, -1, 0 };
+	int rc = run_with_path(t, m, col, &first, idle_bound_ns, &r0, &st0, err, errlen);
+	replay_result_free(&r0);
+	if (!rc) {
+		own->path_ns = t->work_gap ? median(st0.gaps, st0.ngaps) : -1;
+		own->wake_ns = median(st0.lat, st0.nlat);
+		own->poll_ns = median(st0.poll, st0.npoll);
+		own->deliver_ns = st0.ndeliver ? median(st0.deliver, st0.ndeliver) : 0;
+	}
+	sim_trace_free(&st0);
+	return rc;
+}
+
+/*
+ * replay_run - a first run measures the model's own path and wake-ups, then
+ * the column runs without them. When the trace shows its sleep wake-ups, the
+ * host polls when idle (no idle state below POLL): each halt's recorded
+ * wake-up, replayed as its extra delay, already holds the recorded host's
+ * idle exit, and a state the model picks would add its own on top, differently
+ * in the first run (no extra delays) and the column's (the governor sees other
+ * idle periods), so that halts ended late and merged into the guest's run.
+ */
 int replay_run(const struct replay_trace *t, const struct replay_model *m, const struct replay_column *col,
 	       struct replay_result *r, char *err, size_t errlen)
 {
 	struct replay_model_own own = { -1, -1, -1, 0 };
-	if (t->work_gap || (m->calibrate_idle && t->slept_measured)) {
-		struct sim_trace st0;
-		struct replay_result r0;
-		memset(&r0, 0, sizeof(r0)); /* freed even if the run could not start */
-		sim_hist_init(&r0.wake_lat);
-		sim_trace_init(&st0);
-		const struct replay_model_own first = { INT64_MAX, -1, -1, 0 };
-		int rc = run_with_path(t, m, col, &first, &r0, &st0, err, errlen);
-		replay_result_free(&r0);
-		if (!rc) {
-			own.path_ns = t->work_gap ? median(st0.gaps, st0.ngaps) : -1;
-			own.wake_ns = median(st0.lat, st0.nlat);
-			own.poll_ns = median(st0.poll, st0.npoll);
-			own.deliver_ns = st0.ndeliver ? median(st0.deliver, st0.ndeliver) : 0;
-		}
-		sim_trace_free(&st0);
+	int64_t bound = m->calibrate_idle && t->slept_measured ? 0 : -1; /* exit latency 0: POLL */
+	if (t->work_gap || bound >= 0) {
+		int rc = first_run(t, m, col, bound, &own, err, errlen);
 		if (rc)
 			return rc;
-		if (!m->calibrate_idle || !t->slept_measured)
+		if (bound < 0)
 			own.wake_ns = -1; /* nothing recorded to replay */
 	}
 	struct sim_trace st;
@@ -460,9 +476,10 @@ int replay_run(const struct replay_trace *t, const struct replay_model *m, const
 	int64_t path_ns = own.path_ns;
 	if (own.path_ns < 0)
 		own.path_ns = 0;
-	int rc = run_with_path(t, m, col, &own, r, &st, err, errlen);
+	int rc = run_with_path(t, m, col, &own, bound, r, &st, err, errlen);
 	sim_trace_free(&st);
 	r->path_ns = path_ns;
+	r->idle_bound_ns = bound;
 	r->wake_extra_ns = own.wake_ns < 0 ? -1
 			   : t->median_latency_ns > own.wake_ns ? t->median_latency_ns - own.wake_ns : 0;
 	return rc;

@@ -21,10 +21,10 @@ struct replay_model {
 	const char *const *sets; /* for every column */
 	size_t nsets;
 	/*
-	 * Limit the host's idle states to those whose exit latency fits in the
-	 * median wake-up latency the trace shows for a sleep (unless the sets,
-	 * the model's or the column's, give host.max_cstate or host.idle_poll):
-	 * the recorded host woke that fast, so it did not come out of deeper states.
+	 * When the trace shows its wake-ups from a sleep, the host polls when
+	 * idle (unless the sets, the model's or the column's, give
+	 * host.max_cstate or host.idle_poll): each recorded wake-up, replayed as
+	 * its halt's extra delay, already holds the recorded host's idle exit.
 	 */
 	bool calibrate_idle;
 };

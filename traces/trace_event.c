@@ -433,54 +433,67 @@ static bool parse_vcore_wakeup(struct cur *c, struct trace_event *ev)
 	return done(c);
 }
 
-/* pid_at - the decimal number that ends at e; -1 if there is none. */
-static int32_t pid_at(const char *s, const char *e)
+/* pid_at - the decimal number that ends at e, after `sep` (':' or '='); -1 if there is none. */
+static int32_t pid_at(const char *s, const char *e, char sep)
 {
 	const char *d = e;
 	while (d > s && d[-1] >= '0' && d[-1] <= '9')
 		d--;
-	if (d == e || e - d > 9)
+	if (d == e || e - d > 7 || d == s || d[-1] != sep)
 		return -1;
-	return (int32_t)strtol(d, NULL, 10);
+	long v = strtol(d, NULL, 10);
+	return v <= TRACE_PID_MAX ? (int32_t)v : -1;
+}
+
+/* rfind - the last occurrence of tok that starts in [s, end), or NULL. */
+static const char *rfind(const char *s, const char *end, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (const char *p = end - 1; p >= s; p--)
+		if (!strncmp(p, tok, n))
+			return p;
+	return NULL;
 }
 
 /*
  * parse_sched_switch - the kernel's "prev_comm=%s prev_pid=%d prev_prio=%d
- * prev_state=%s%s ==> next_comm=%s next_pid=%d next_prio=%d" (a comm may hold
- * spaces), or trace-cmd's sched plugin "COMM:PID [PRIO] STATE ==> COMM:PID [PRIO]".
- * A prev_state of R or R+ is a preemption; anything else the task blocking.
+ * prev_state=%s%s ==> next_comm=%s next_pid=%d next_prio=%d", or trace-cmd's
+ * sched plugin "COMM:PID [PRIO] STATE ==> COMM:PID [PRIO]". A comm may hold
+ * spaces and any text, so the fields are found from the right (each the last
+ * of its kind before the next field). A prev_state of R or R+ is a
+ * preemption; anything else the task blocking.
  */
 static bool parse_sched_switch(struct cur *c, struct trace_event *ev)
 {
-	const char *s = c->p, *arrow = strstr(s, " ==> ");
-	if (!arrow)
-		return false;
-	const char *state, *pp, *np;
+	const char *s = c->p, *end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	const char *state, *arrow;
 	if (!strncmp(s, "prev_comm=", 10)) {
-		pp = strstr(s, " prev_pid=");
-		state = strstr(s, " prev_state=");
-		np = strstr(arrow, " next_pid=");
-		if (!pp || !state || !np || state > arrow || !strstr(np, " next_prio="))
+		const char *nprio = rfind(s, end, " next_prio=");
+		const char *npid = nprio ? rfind(s, nprio, " next_pid=") : NULL;
+		const char *ncomm = npid ? rfind(s, npid, " next_comm=") : NULL;
+		arrow = ncomm ? rfind(s, ncomm + 1, " ==> ") : NULL;
+		state = arrow ? rfind(s, arrow, " prev_state=") : NULL;
+		const char *pprio = state ? rfind(s, state, " prev_prio=") : NULL;
+		const char *ppid = pprio ? rfind(s, pprio, " prev_pid=") : NULL;
+		if (!ppid || arrow + 5 != ncomm + 1)
 			return false;
-		pp += 10, np += 10, state += 12;
-		const char *pe = pp, *ne = np;
-		while (*pe >= '0' && *pe <= '9')
-			pe++;
-		while (*ne >= '0' && *ne <= '9')
-			ne++;
-		if (pe == pp || ne == np || *pe != ' ' || *ne != ' ')
-			return false;
-		ev->sswitch.prev_pid = pid_at(pp, pe);
-		ev->sswitch.next_pid = pid_at(np, ne);
+		ev->sswitch.prev_pid = pid_at(ppid, pprio, '=');
+		ev->sswitch.next_pid = pid_at(npid, nprio, '=');
+		state += 12;
 	} else { /* trace-cmd's plugin */
-		const char *pb = strstr(s, " ["), *nb = strstr(arrow + 5, " [");
-		if (!pb || pb > arrow || !nb || !strchr(pb, ']') || strchr(pb, ']') > arrow)
+		const char *nb = rfind(s, end, " [");
+		arrow = nb ? rfind(s, nb, " ==> ") : NULL;
+		const char *pb = arrow ? rfind(s, arrow, " [") : NULL;
+		const char *close = pb ? strchr(pb, ']') : NULL;
+		if (!pb || !close || close > arrow || end[-1] != ']')
 			return false;
-		state = strchr(pb, ']') + 1;
+		state = close + 1;
 		while (*state == ' ')
 			state++;
-		ev->sswitch.prev_pid = pid_at(s, pb);
-		ev->sswitch.next_pid = pid_at(arrow + 5, nb);
+		ev->sswitch.prev_pid = pid_at(s, pb, ':');
+		ev->sswitch.next_pid = pid_at(arrow + 5, nb, ':');
 	}
 	if (ev->sswitch.prev_pid < 0 || ev->sswitch.next_pid < 0 || state >= arrow)
 		return false;

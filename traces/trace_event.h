@@ -57,6 +57,9 @@ enum trace_exit_layout {
  */
 #define TRACE_TS_MAX ((int64_t)1 << 62)
 
+/* The largest pid (and TGID) Linux hands out (PID_MAX_LIMIT, 2^22): a larger one is no task. */
+#define TRACE_PID_MAX 4194304
+
 struct trace_event {
 	enum trace_ev type;
 	int64_t ts_ns;   /* trace clock, ns (as precise as the layout prints it) */

@@ -73,7 +73,10 @@ static bool parse_task(const char *line, const char *e, int comm_width, struct t
 		const char *q = o + 1;
 		while (*q == ' ')
 			q++;
-		tl->tgid = is_digit(*q) ? (int32_t)strtol(q, NULL, 10) : -1;
+		long tg = is_digit(*q) ? strtol(q, NULL, 10) : -1;
+		if (tg > TRACE_PID_MAX)
+			return false;
+		tl->tgid = (int32_t)tg;
 		e = o;
 		while (e > line && e[-1] == ' ')
 			e--;
@@ -97,9 +100,14 @@ static bool parse_task(const char *line, const char *e, int comm_width, struct t
 		return false;
 	}
 	const char *num = tl->perf && strchr(d, '/') && strchr(d, '/') < e ? strchr(d, '/') + 1 : d;
+	if (e - num > 7 || strtol(num, NULL, 10) > TRACE_PID_MAX)
+		return false; /* no task has that pid */
 	tl->pid = (int32_t)strtol(num, NULL, 10);
-	if (num != d) /* perf's PID/TID: the PID is the process */
+	if (num != d) { /* perf's PID/TID: the PID is the process */
+		if (strtol(d, NULL, 10) > TRACE_PID_MAX)
+			return false;
 		tl->tgid = (int32_t)strtol(d, NULL, 10);
+	}
 	const char *ce = d - 1; /* the comm ends at the dash or blank */
 	/* trace-cmd report prefixes an instance buffer's lines with "NAME: " before the %16s comm */
 	const char *cb = line;

@@ -197,6 +197,19 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 		snprintf(err, errlen, "%s: the trace has no kvm_vcpu_wakeup events: nothing to replay", name);
 		return TRACE_READ_BAD;
 	}
+	/* a halt cannot begin before its thread's previous one ended (1 us: timestamps rounded to it) */
+	for (size_t i = 0; i < t->nvcpus; i++)
+		for (size_t k = 1; k < t->vcpus[i].nhalts; k++) {
+			const struct replay_halt *p = &t->vcpus[i].halts[k - 1], *h = &t->vcpus[i].halts[k];
+			if (h->end - (int64_t)h->ns < p->end - 1000) {
+				snprintf(err, errlen,
+					 "%s:%ld: a halt of %llu ns would begin %lld ns before this thread's previous halt "
+					 "ended (line %ld)",
+					 name, h->line, (unsigned long long)h->ns,
+					 (long long)(p->end - (h->end - (int64_t)h->ns)), p->line);
+				return TRACE_READ_BAD;
+			}
+		}
 	place_vcpus(t);
 	/* an interrupt's TGID tells its VM only if it is a VM's (a vCPU thread's) process, not a kworker's */
 	for (size_t i = 0; i < t->nirqs; i++) {
@@ -231,7 +244,6 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 	qsort(lat, nlat, sizeof(*lat), cmp_i64);
 	t->slept_measured = nlat;
 	t->median_latency_ns = nlat ? lat[(nlat - 1) / 2] : 0;
-	t->quick_latency_ns = nlat ? lat[nlat / 10] : 0;
 	t->assumed_latency_ns = latency_ns >= 0 ? latency_ns : t->median_latency_ns;
 	free(lat);
 

@@ -139,6 +139,7 @@ struct replay_result {
 	uint64_t arrivals;        /* simulated: wake sources delivered */
 	int64_t path_ns;          /* simulated: the model's own path from a wake-up to the next halt, -1 unmeasured */
 	int64_t wake_extra_ns;    /* simulated: the median host wake-up delay replayed beyond the model's own, -1 none */
+	int64_t idle_bound_ns;    /* simulated: the idle states' exit latency limit, -1 none */
 };
 
 struct replay_trace {
@@ -164,7 +165,6 @@ struct replay_trace {
 	size_t prods_modelled;      /* producers on a vCPU thread's CPU: host tasks of the model */
 	uint64_t slept_measured;    /* halts that slept with their interrupt in the trace */
 	int64_t median_latency_ns;  /* of those */
-	int64_t quick_latency_ns;   /* their 10th percentile */
 	struct replay_result recorded;
 };
 

@@ -70,6 +70,34 @@ replay_check two-vms-sched.trace.gz vm.halt_poll_ns=50000 0.99 - 100 1 1.5,2.2 4
 # more) comes back within a point, with every halt.
 replay_check module-2vcpu-sched.trace.gz halt_poll_ns=200000 1 - 2 1 27,32
 
+# A recording whose sleep wake-ups (~45 us on this nested host) would let the
+# default profile's host pick C3: with the host's idle states limited by the
+# recorded latency, the model added its own C3 exit on top of each halt's
+# recorded delay and lost 63 of 131 halts; the host polls when idle now.
+# (tests/data/traces/idle-c3.trace.gz: record.sh -m ftrace-noflags -s, probe
+# --halt-poll-ns 50000 --interval 30,30,150 --count 200, on this machine.)
+"$K" trace replay "$S/tests/data/traces/idle-c3.trace.gz" --kernel 6.18 --set vm.halt_poll_ns=50000 \
+  --json "$T/r.json" > "$T/out" 2>&1 || fail "replay idle-c3: exit $?: $(tail -3 "$T/out")"
+/usr/bin/python3 - "$T/r.json" <<'PY' || fail "replay of idle-c3 on the default profile loses halts"
+import json, sys
+c = json.load(open(sys.argv[1]))["columns"]
+print("idle-c3: halts %d for %d, deepest %s" % (c[1]["halts"], c[0]["halts"], c[1]["deepest_idle_state"]))
+sys.exit(0 if c[1]["halts"] == c[0]["halts"] == 131 and c[1]["deepest_idle_state"] == "POLL" else 1)
+PY
+
+# Two VMs' threads on one APIC id with no TGID column: said, not replayed in silence.
+"$K" trace replay "$D/two-vms.trace.gz" --kernel 6.18 > "$T/out" 2>&1 || fail "replay two-vms: exit $?"
+grep -qx "note: threads 26797 and 26799 both run vCPU 0 and the trace shows no TGID: each gets the other's interrupts too (record with options/record-tgid)" "$T/out" ||
+  fail "no note for two threads on one APIC id: $(grep -m1 ^note "$T/out")"
+"$K" trace replay "$D/two-vms-sched.trace.gz" --kernel 6.18 | grep -q '^note:' && fail "a note though the TGIDs tell the VMs apart"
+
+# A halt longer than its thread's time since its previous halt (a damaged
+# trace): refused with its line, not replayed as overlapping halts.
+zcat "$D/two-vms-sched.trace.gz" | awk '/kvm_vcpu_wakeup/{n++; if(n==20){sub(/wait time [0-9]+ ns/,"wait time 30000000000 ns")}}{print}' > "$T/overlap"
+"$K" trace replay "$T/overlap" --kernel 6.18 > /dev/null 2> "$T/eo"; rc=$?
+[ "$rc" = 2 ] && [ "$(cat "$T/eo")" = "kvmsim trace replay: $T/overlap:319: a halt of 30000000000 ns would begin 29999809000 ns before this thread's previous halt ended (line 257)" ] ||
+  fail "an overlapping halt: exit $rc, $(cat "$T/eo")"
+
 # arrivals with a recorded wake-up delay: the same halts, woken later when asleep
 printf '0 1000000 0\n0 2000000 0\n0 3000000 0\n' > "$T/a3"
 printf '0 1000000 0 5 6\n' > "$T/a5"

@@ -265,12 +265,21 @@ static void test_sched_switch(void **state)
 	ev = parse_ok(KEV_SCHED_SWITCH, "kworker/1:1:31814 [120] R ==> CPU 0/KVM:7830 [120]");
 	assert_true(ev.sswitch.prev_runnable);
 	assert_int_equal(ev.sswitch.next_pid, 7830);
+	/* a comm may hold the fields' own text: they are found from the right */
+	ev = parse_ok(KEV_SCHED_SWITCH, "prev_comm=x prev_pid=7830 prev_pid=7829 prev_prio=120 prev_state=S ==> "
+					"next_comm=a ==> next_comm=b next_pid=1 next_pid=7832 next_prio=120");
+	assert_int_equal(ev.sswitch.prev_pid, 7829);
+	assert_int_equal(ev.sswitch.next_pid, 7832);
+	assert_false(ev.sswitch.prev_runnable);
 	assert_int_equal(trace_event_lookup("sched:sched_switch", 18), KEV_SCHED_SWITCH);
 	static const char *const bad[] = {
 		"prev_comm=x prev_pid=5 prev_prio=120 prev_state=S", /* no arrow */
 		"prev_comm=x prev_pid= prev_prio=120 prev_state=S ==> next_comm=y next_pid=6 next_prio=120",
 		"prev_comm=x prev_pid=5 prev_prio=120 ==> next_comm=y next_pid=6 next_prio=120",
 		"x:5 [120] S ==> y [120]",
+		"CPU 0/KVM:-7830 [120] S ==> y:1 [120]",   /* no pid is negative */
+		"x:5 [120] S ==> y:99999999 [120]",        /* nor past PID_MAX_LIMIT */
+		"prev_comm=x prev_pid=4294975128 prev_prio=120 prev_state=S ==> next_comm=y next_pid=6 next_prio=120",
 		"",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {

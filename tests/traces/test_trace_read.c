@@ -215,6 +215,13 @@ static void test_malformed_lines(void **state)
 	expect_error("# tracer: nop\nkvm_halt_poll_ns: vcpu 0: halt_poll_ns 10000 (grow 0)\n",
 		     "2: expected an event line (COMM-PID [CPU] [FLAGS] SECONDS: EVENT: PAYLOAD), got \"kvm_halt_poll_ns: "
 		     "vcpu 0: halt_poll_ns 10000 (grow 0)\"");
+	/* a pid no task can have (past PID_MAX_LIMIT; it would wrap to another thread's in 32 bits) */
+	expect_error("       CPU 0/KVM-4294975128 [001]    10.000000: kvm_vcpu_wakeup: wait time 5 ns, polling valid\n",
+		     "1: expected an event line (COMM-PID [CPU] [FLAGS] SECONDS: EVENT: PAYLOAD), got \"       CPU "
+		     "0/KVM-4294975128 [001]    10.000000: kvm_vcpu_wakeup: wait time 5 ns, polling valid\"");
+	expect_error("       CPU 0/KVM-100   (4294967296) [001]    10.000000: kvm_vcpu_wakeup: wait time 5 ns\n",
+		     "1: expected an event line (COMM-PID [CPU] [FLAGS] SECONDS: EVENT: PAYLOAD), got \"       CPU "
+		     "0/KVM-100   (4294967296) [001]    10.000000: kvm_vcpu_wakeup: wait time 5 ns\"");
 	char err[600];
 	struct trace_stats st;
 	assert_int_equal(trace_read("/nonexistent/t.trace", collect, NULL, &st, err, sizeof(err)), -1);

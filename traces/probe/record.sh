@@ -48,6 +48,9 @@ fi
 events="kvm_exit kvm_entry kvm_vcpu_wakeup kvm_halt_poll_ns kvm_msr kvm_apic kvm_eoi kvm_pv_eoi
         kvm_inj_virq kvm_apic_accept_irq kvm_msi_set_irq kvm_hv_timer_state"
 
+if [ "$sched" = 1 ]; then
+  case $mode in ftrace|ftrace-noflags) ;; *) echo "record.sh: -s is for the ftrace modes (ftrace, ftrace-noflags)" >&2; exit 2 ;; esac
+fi
 if [ "$mode" = perf ]; then
   command -v perf > /dev/null || { echo "record.sh: perf is not installed" >&2; exit 77; }
   args=()
@@ -79,7 +82,6 @@ for e in $events; do
   [ -e "$I/events/kvm/$e/enable" ] && echo 1 > "$I/events/kvm/$e/enable"
 done
 if [ "$sched" = 1 ]; then
-  case $mode in ftrace|ftrace-noflags) ;; *) echo "record.sh: -s is for the ftrace modes" >&2; exit 2 ;; esac
   echo 1 > "$I/events/sched/sched_switch/enable" || exit 1
 fi
 # The subshell puts itself in set_event_pid, then becomes the probe; its threads follow.
