@@ -34,7 +34,9 @@ n = a1["transactions"]
 # (only the measured span's edges can add or lose one)
 for k in ("interrupts", "notifies"):
     assert abs(a1["per_transaction"][k] - 2) <= 1.0 / n + 1e-9, (k, a1["per_transaction"][k])
-# four in flight: NAPI takes what the used ring holds, start_xmit skips notifies vhost does not need
+# four in flight: NAPI takes what the used ring holds and start_xmit skips notifies vhost does not
+# need, but with both guests busy nearly every message still has its own (1.99 per transaction):
+# what is asserted is only that some are shared
 assert a4["per_transaction"]["interrupts"] < 2 and a4["per_transaction"]["notifies"] < 2, a4["per_transaction"]
 assert a4["transactions"] > 2 * n and a4["rtt_ns"]["mean"] > a1["rtt_ns"]["mean"]
 # 128 in flight: the guests are the bottleneck, so the round trip is the queue (Little's law)
