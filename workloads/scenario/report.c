@@ -61,6 +61,25 @@ static void report_vms(FILE *f, const struct machine *m)
 	}
 }
 
+/* report_pcpu_text - each pCPU's time by what ran on it, and its idle states (x86 and powerpc runs). */
+void report_pcpu_text(FILE *f, const struct machine *m, sim_time_t span)
+{
+	fprintf(f, "\n%-6s %6s %6s %6s %7s %9s %6s %6s %6s  %s\n", "pCPU", "guest", "g.poll", "kvm", "poll ok",
+		"poll fail", "tasks", "sched", "idle", "idle states (% of time)");
+	for (int i = 0; i < m->host->ncpu; i++) {
+		const struct pcpu *p = &m->host->cpu[i];
+		const sim_time_t *a = p->acct_ps;
+		fprintf(f, "%-6d %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f %6.2f ", i, pct(a[ACCT_GUEST], span),
+			pct(a[ACCT_GUEST_POLL], span), pct(a[ACCT_KVM], span), pct(a[ACCT_POLL_OK], span),
+			pct(a[ACCT_POLL_FAIL], span), pct(a[ACCT_TASK], span), pct(a[ACCT_SCHED] + a[ACCT_IRQ], span),
+			pct(a[ACCT_IDLE] + a[ACCT_IDLE_EXIT], span));
+		for (int s = 0; s < m->host->nidle; s++)
+			if (p->idle_ps[s])
+				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], span));
+		fputc('\n', f);
+	}
+}
+
 void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 {
 	const struct scenario *sc = m->sc;
@@ -125,21 +144,7 @@ void report_text(FILE *f, const struct machine *m, const struct run_info *ri)
 			pct(a[VACCT_SLEEP] + a[VACCT_RUNNABLE] - v->task.run_delay, span),
 			pct(v->task.run_delay, span));
 	}
-	fprintf(f, "\n%-6s %6s %6s %6s %7s %9s %6s %6s %6s  %s\n", "pCPU", "guest", "g.poll", "kvm", "poll ok",
-		"poll fail", "tasks", "sched", "idle", "idle states (% of time)");
-	for (int i = 0; i < m->host->ncpu; i++) {
-		const struct pcpu *p = &m->host->cpu[i];
-		const sim_time_t *a = p->acct_ps;
-		fprintf(f, "%-6d %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f %6.2f ", i, pct(a[ACCT_GUEST], span),
-			pct(a[ACCT_GUEST_POLL], span), pct(a[ACCT_KVM], span), pct(a[ACCT_POLL_OK], span),
-			pct(a[ACCT_POLL_FAIL], span), pct(a[ACCT_TASK], span),
-			pct(a[ACCT_SCHED] + a[ACCT_IRQ], span),
-			pct(a[ACCT_IDLE] + a[ACCT_IDLE_EXIT], span));
-		for (int s = 0; s < m->host->nidle; s++)
-			if (p->idle_ps[s])
-				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], span));
-		fputc('\n', f);
-	}
+	report_pcpu_text(f, m, span);
 	report_sched_text(f, m);
 	machine_blk_report(f, m);
 	report_pingpong_text(f, m);

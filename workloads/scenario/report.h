@@ -38,6 +38,8 @@ struct run_info {
 };
 
 void report_text(FILE *f, const struct machine *m, const struct run_info *ri);
+/* report_pcpu_text - the pCPU table of the summary: time by what ran, idle states (% of span). */
+void report_pcpu_text(FILE *f, const struct machine *m, sim_time_t span);
 json_t *report_json(const struct machine *m, const struct run_info *ri);
 
 /* machine_sum_events - every vCPU's tracepoint counts and exit statistics together. */

@@ -1,6 +1,7 @@
 /* report_ppc.c - the summary and JSON of a powerpc run (machine_ppc.h). */
 #include "workloads/scenario/machine_ppc.h"
 #include "workloads/scenario/machine_ppc_net.h"
+#include "workloads/scenario/report.h"
 
 #include <string.h>
 
@@ -25,24 +26,6 @@ static void wake(const struct kvmppc_runner *r, uint64_t *n, sim_time_t *mean, s
 			*max = r->t[t].wake.max;
 	}
 	*mean = *n ? sum / (sim_time_t)*n : 0;
-}
-
-static void pcpu_table(FILE *f, const struct machine *m, sim_time_t span)
-{
-	fprintf(f, "\n%-6s %6s %6s %6s %7s %9s %6s %6s %6s  %s\n", "pCPU", "guest", "g.poll", "kvm", "poll ok",
-		"poll fail", "tasks", "sched", "idle", "idle states (% of time)");
-	for (int i = 0; i < m->host->ncpu; i++) {
-		const struct pcpu *p = &m->host->cpu[i];
-		const sim_time_t *a = p->acct_ps;
-		fprintf(f, "%-6d %6.2f %6.2f %6.2f %7.2f %9.2f %6.2f %6.2f %6.2f ", i, pct(a[ACCT_GUEST], span),
-			pct(a[ACCT_GUEST_POLL], span), pct(a[ACCT_KVM], span), pct(a[ACCT_POLL_OK], span),
-			pct(a[ACCT_POLL_FAIL], span), pct(a[ACCT_TASK], span), pct(a[ACCT_SCHED] + a[ACCT_IRQ], span),
-			pct(a[ACCT_IDLE] + a[ACCT_IDLE_EXIT], span));
-		for (int s = 0; s < m->host->nidle; s++)
-			if (p->idle_ps[s])
-				fprintf(f, " %s %.1f", m->host->idle[s].name, pct(p->idle_ps[s], span));
-		fputc('\n', f);
-	}
 }
 
 static void task_row(FILE *f, const struct host_task *t, const char *name, sim_time_t span)
@@ -89,7 +72,7 @@ void report_ppc_text(FILE *f, const struct machine *m, sim_time_t span)
 			pct(a[KVMPPC_VC_EXITING] + a[KVMPPC_VC_ENTERING], span), pct(a[KVMPPC_VC_POLLING], span),
 			pct(a[KVMPPC_VC_SLEEPING], span), pct(a[KVMPPC_VC_WAKING] + a[KVMPPC_VC_PREEMPTED], span));
 	}
-	pcpu_table(f, m, span);
+	report_pcpu_text(f, m, span);
 	fprintf(f, "\n%-16s %5s %7s %6s  %8s %6s\n", "task", "pCPU", "CPU (%)", "steal", "switches", "invol");
 	for (int k = 0; k < pp->nvc; k++)
 		task_row(f, &pp->vc[k].task, pp->vc[k].name, span);
