@@ -37,7 +37,7 @@ static void fnv_s(uint64_t h[2], const char *s)
 	fnv(h, s, strlen(s) + 1); /* with the NUL: "ab","c" differs from "a","bc" */
 }
 
-/* fnv_file - path's bytes into h; -1 if it cannot be read. */
+/* fnv_file - path's bytes into h; -1 if it cannot be opened (errno says why), -2 on a read error. */
 static int fnv_file(uint64_t h[2], const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -49,7 +49,7 @@ static int fnv_file(uint64_t h[2], const char *path)
 		fnv(h, buf, n);
 	int bad = ferror(f);
 	fclose(f);
-	return bad ? -1 : 0;
+	return bad ? -2 : 0;
 }
 
 int prof_hash(const struct prof_req *r, char out[33], char *why, size_t len)
@@ -68,17 +68,12 @@ int prof_hash(const struct prof_req *r, char out[33], char *why, size_t len)
 	if (exe_state < 0)
 		return errf(why, len, "%s: cannot read the simulator to key its profiles", r->kvmsim);
 	fnv(h, exe, sizeof(exe));
-	FILE *f = fopen(r->scenario, "rb");
-	if (!f)
+	int rc = fnv_file(h, r->scenario);
+	if (rc == -1)
 		return errf(why, len, "%s: %s", r->scenario, strerror(errno));
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fnv(h, buf, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad)
+	if (rc)
 		return errf(why, len, "%s: read error", r->scenario);
+	char buf[8192]; /* as large as before: the same inputs keep their cache keys */
 	fnv_s(h, "");
 	for (size_t i = 0; i < r->nsets; i++)
 		fnv_s(h, r->sets[i]);
