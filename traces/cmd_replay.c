@@ -157,6 +157,19 @@ static void print_table(FILE *f, const struct replay_result *r, size_t n)
 #undef ROW
 }
 
+/* apic_clash - the first two threads that run one vCPU id with no TGID to tell their VMs apart. */
+static bool apic_clash(const struct replay_trace *t, const struct replay_vcpu **a, const struct replay_vcpu **b)
+{
+	for (size_t i = 0; i < t->nvcpus; i++)
+		for (size_t j = i + 1; j < t->nvcpus; j++)
+			if (t->vcpus[i].vcpu_id == t->vcpus[j].vcpu_id && (t->vcpus[i].tgid < 0 || t->vcpus[j].tgid < 0)) {
+				*a = &t->vcpus[i];
+				*b = &t->vcpus[j];
+				return true;
+			}
+	return false;
+}
+
 /* print_report - what was read and rebuilt, the model, the table and what its rows mean. */
 static void print_report(FILE *f, const char *trace, const struct trace_stats *st, const struct replay_trace *t,
 			 size_t nhalts, const char *arch, const struct replay_result *res, size_t nres)
@@ -184,14 +197,11 @@ static void print_report(FILE *f, const char *trace, const struct trace_stats *s
 				"task there, running %.1f us (assumed) before each\n",
 				t->prods[i].comm, t->prods[i].pid, t->prods[i].nts, t->prods[i].cpu,
 				REPLAY_PRODUCER_RUN_NS / 1000.0);
-	for (size_t i = 0; i < t->nvcpus; i++) /* two VMs' vCPUs with one APIC id, and nothing to tell them apart */
-		for (size_t j = i + 1; j < t->nvcpus; j++)
-			if (t->vcpus[i].vcpu_id == t->vcpus[j].vcpu_id && (t->vcpus[i].tgid < 0 || t->vcpus[j].tgid < 0)) {
-				fprintf(f, "note: threads %d and %d both run vCPU %u and the trace shows no TGID: each "
-					"gets the other's interrupts too (record with options/record-tgid)\n",
-					t->vcpus[i].pid, t->vcpus[j].pid, t->vcpus[i].vcpu_id);
-				i = j = t->nvcpus; /* once */
-			}
+	const struct replay_vcpu *a, *b;
+	if (apic_clash(t, &a, &b))
+		fprintf(f, "note: threads %d and %d both run vCPU %u and the trace shows no TGID: each "
+			"gets the other's interrupts too (record with options/record-tgid)\n",
+			a->pid, b->pid, a->vcpu_id);
 	if (st->lost_events)
 		fprintf(f, "note: the trace lost %" PRIu64 " events (ring-buffer overruns): halts are missing\n",
 			st->lost_events);
