@@ -26,7 +26,7 @@
  *
  * The scheduler. Which task runs next is a scheduling class behind one
  * interface (struct host_sched_class; host.scheduler):
- *   simple  FIFO run-queues, a wake-up always preempts (with wakeup_preempt),
+ *   simple  FIFO run-queues (sched_simple.c), a wake-up always preempts,
  *           no tick, no migration: a task runs until it blocks, yields, or is
  *           preempted by a wake-up. Cheapest; the model's behaviour before the
  *           fair class existed, kept exactly.
