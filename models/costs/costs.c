@@ -38,7 +38,7 @@ static const struct cfg_section cost_section = { "costs", cost_keys, sizeof(stru
 
 struct idle_conf {
 	char *name;
-	sim_time_t exit_latency, target_residency;
+	sim_time_t exit_latency, entry_latency, target_residency;
 	double power;
 	bool polling;
 };
@@ -46,6 +46,9 @@ struct idle_conf {
 static const struct cfg_key idle_keys[] = {
 	{ "name", CFG_STRING, I(name), NULL, NULL, 0, 0, "state name, as in /sys/devices/system/cpu/cpu0/cpuidle" },
 	{ "exit_latency", CFG_TIME, I(exit_latency), "us", "0", 0, 0, "time to leave the state" },
+	{ "entry_latency", CFG_TIME, I(entry_latency), "us", "0", 0, 0,
+	  "time from entering the state until it is reached (a guest's HLT: until the hypervisor "
+	  "below has the CPU halted); a wake-up before then takes no exit latency" },
 	{ "target_residency", CFG_TIME, I(target_residency), "us", "0", 0, 0,
 	  "shortest stay that pays for entering the state" },
 	{ "power", CFG_DOUBLE, I(power), "W", "0", 0, 1000, "power of one core in the state" },
@@ -160,6 +163,7 @@ int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err 
 			struct host_idle_state *s = &p->idle[i];
 			snprintf(s->name, sizeof(s->name), "%s", pc.idle[i].name ? pc.idle[i].name : "?");
 			s->exit_latency = pc.idle[i].exit_latency;
+			s->entry_latency = pc.idle[i].entry_latency;
 			s->target_residency = pc.idle[i].target_residency;
 			s->power_w = pc.idle[i].power;
 			s->polling = pc.idle[i].polling;

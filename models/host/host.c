@@ -75,11 +75,15 @@ static void schedule_next(struct pcpu *p);
 /*
  * idle_exit_latency - how long this exit from the current idle state takes. The driver's
  * table gives a worst case (intel_idle's exit_latency); a real exit usually takes less, so
- * with a spread it is uniform in [(1 - spread) x table, table].
+ * with a spread it is uniform in [(1 - spread) x table, table]. A wake-up within the state's
+ * entry_latency of entering it takes none.
  */
 static sim_time_t idle_exit_latency(struct pcpu *p)
 {
-	sim_time_t worst = p->host->idle[p->idle_state].exit_latency;
+	const struct host_idle_state *s = &p->host->idle[p->idle_state];
+	sim_time_t worst = s->exit_latency;
+	if (sim_now(p->host->sim) - p->idle_since < s->entry_latency)
+		return 0; /* the state was not reached yet: nothing to leave */
 	double spread = p->host->idle_exit_spread;
 	if (!p->idle_rng || worst <= 0)
 		return worst;

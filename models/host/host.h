@@ -81,6 +81,10 @@ extern const char *const host_acct_names[ACCT_N];
 struct host_idle_state {
 	char name[16];
 	sim_time_t exit_latency;
+	/* entry_latency - how long after entering the state the CPU actually reaches it (for a
+	 * guest's HLT: until the hypervisor below has it halted); a wake-up before then leaves
+	 * without the exit latency. 0 (every bare-metal table): the state is reached at once. */
+	sim_time_t entry_latency;
 	sim_time_t target_residency;
 	double power_w; /* package power share of one core in this state (energy estimates) */
 	bool polling;   /* a polling state (POLL): no IPI needed to wake */

@@ -178,7 +178,7 @@ static void synth(struct calib_target *t, int64_t period_ns, long n, int64_t hp)
 	fclose(f);
 }
 
-static const double x0[CP_N] = { 6000, 35000, 300, 30000, 7000, 5000 };
+static const double x0[CP_N] = { 6000, 35000, 300, 30000, 7000, 5000, 10 };
 
 static void test_simulate_moves(void **state)
 {
@@ -203,6 +203,14 @@ static void test_simulate_moves(void **state)
 	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
 	assert_true(b.p50_ns > a.p50_ns + 25000); /* a sleeping pCPU's idle exit is on the wake path */
 	x[CP_IDLE_EXIT] = x0[CP_IDLE_EXIT];
+	/* idle_entry: a wake-up within it of the pCPU going idle pays no idle exit; one later does */
+	x[CP_IDLE_ENTRY] = 290000;
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_true(b.p50_ns < a.p50_ns - 25000); /* a 300 us period idles for less than 290 us */
+	x[CP_IDLE_ENTRY] = 100000;
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_true(fabs(b.p50_ns - a.p50_ns) < 100); /* ... and for more than 100 us */
+	x[CP_IDLE_ENTRY] = x0[CP_IDLE_ENTRY];
 	x[CP_EXIT_ENTRY] *= 2;
 	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
 	assert_true(b.cpu_per_wake_ns > a.cpu_per_wake_ns + 1000); /* two exits per wake-up */
@@ -256,6 +264,8 @@ static void test_fit_reproduces(void **state)
 	assert_non_null(strstr(p.cost[COST_inject].source, "not fitted: the haswell-ep profile's value"));
 	assert_int_equal(p.nidle, 2);
 	assert_int_equal(p.idle[1].exit_latency, llround(fit.x[CP_IDLE_EXIT]) * 1000);
+	assert_int_equal(p.idle[1].entry_latency, llround(fit.x[CP_IDLE_ENTRY]) * 1000);
+	assert_true(fit.x[CP_IDLE_ENTRY] < 2500); /* generated with none: the grid's smallest or next */
 	cost_profile_free(&p);
 	assert_int_equal(calib_fit(t, 1, "haswell-ep", &fit, why, sizeof(why)), -1); /* too few figures */
 	for (int i = 0; i < 3; i++)

@@ -18,19 +18,21 @@
 #include "workloads/scenario/machine.h"
 #include "workloads/scenario/report.h"
 
-const char *const calib_param_names[CP_N] = { "exit_entry", "wakeup", "poll_iter", "idle_exit", "guest_work",
-						      "irq_deliver" };
-const char *const calib_param_units[CP_N] = { "cycles", "cycles", "cycles", "ns", "ns", "cycles" };
+const char *const calib_param_names[CP_N] = { "exit_entry", "wakeup",	 "poll_iter", "idle_exit",
+						      "guest_work", "irq_deliver", "idle_entry" };
+const char *const calib_param_units[CP_N] = { "cycles", "cycles", "cycles", "ns", "ns", "cycles", "ns" };
 /* the fit starts from each of these and keeps the best (the residual has local minima): the
  * base profile's order of magnitude, and a nested host's (every path ~10x slower) */
 #define NSTART 3
-static const double calib_start[NSTART][CP_N] = { { 1500, 4400, 150, 2000, 5000, 1500 },
-						  { 15000, 44000, 1500, 20000, 5000, 15000 },
-						  { 5000, 20000, 300, 30000, 5000, 5000 } };
+static const double calib_start[NSTART][CP_N] = { { 1500, 4400, 150, 2000, 5000, 1500, 1000 },
+						  { 15000, 44000, 1500, 20000, 5000, 15000, 10000 },
+						  { 5000, 20000, 300, 30000, 5000, 5000, 5000 } };
 /* the range each parameter is kept in (a flat residual outside): physically possible values */
-static const double calib_lo[CP_N] = { 100, 100, 10, 10, 10, 100 },
-		    calib_hi[CP_N] = { 1e6, 1e6, 1e5, 1e6, 1e6, 1e6 };
+static const double calib_lo[CP_N] = { 100, 100, 10, 10, 10, 100, 10 },
+		    calib_hi[CP_N] = { 1e6, 1e6, 1e5, 1e6, 1e6, 1e6, 1e6 };
 #define NRES 4 /* residuals per target */
+/* the least-squares fit moves the parameters before CP_IDLE_ENTRY; idle_entry is found apart */
+#define CP_LM CP_IDLE_ENTRY
 #define FD_STEP 0.1
 
 static int whyf(char *why, size_t len, const char *fmt, const char *a, const char *b)
@@ -72,7 +74,9 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 	const char *w = NULL;
 	if (sim_hist_from_json(json_object_get(json_object_get(v, "latency"), "irq"), &h, &w))
 		return whyf(why, len, "latency.irq: %s%s", w ? w : "malformed", "");
+	f->p25_ns = h.count ? (double)sim_hist_quantile(&h, 0.25) : 0;
 	f->p50_ns = h.count ? (double)sim_hist_quantile(&h, 0.5) : 0;
+	f->p75_ns = h.count ? (double)sim_hist_quantile(&h, 0.75) : 0;
 	f->p99_ns = h.count ? (double)sim_hist_quantile(&h, 0.99) : 0;
 	sim_hist_free(&h);
 	static const char *const hn[3] = { "halt_poll_success_hist", "halt_poll_fail_hist", "halt_wait_hist" };
@@ -204,11 +208,12 @@ static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name
 	}
 	fprintf(f, "idle_states:\n");
 	fprintf(f, "  # this host's cpuidle: POLL, then the guest haltpoll driver's HLT (an exit to the\n"
-		   "  # hypervisor below); its exit latency is idle_exit%s\n",
-		fit ? ", fitted" : "");
+		   "  # hypervisor below); its exit latency is idle_exit%s, and a wake-up within\n"
+		   "  # idle_entry of going idle (the CPU not yet halted below) takes none%s\n",
+		fit ? ", fitted" : "", fit ? " (fitted)" : "");
 	fprintf(f, "  - {name: POLL, exit_latency: 0us, target_residency: 0us, power: 6.0, polling: true}\n");
-	fprintf(f, "  - {name: haltpoll, exit_latency: %lldns, target_residency: 1us, power: 2.5}\n",
-		(long long)llround(x[CP_IDLE_EXIT]));
+	fprintf(f, "  - {name: haltpoll, exit_latency: %lldns, entry_latency: %lldns, target_residency: 1us, power: 2.5}\n",
+		(long long)llround(x[CP_IDLE_EXIT]), (long long)llround(x[CP_IDLE_ENTRY]));
 }
 
 int calib_simulate(const struct calib_target *t, const char *base, const double *x, struct calib_figs *out,
@@ -276,8 +281,10 @@ out:
 	return rc;
 }
 
-static int calib_fit_some(struct calib_target *t, int n, const char *base, const double *start, struct calib_fit *fit,
-			  char *why, size_t len);
+static int calib_fit_some(struct calib_target *t, int n, const char *base, const double *start, double entry,
+			  struct calib_fit *fit, char *why, size_t len);
+static int entry_grid(struct calib_target *t, int n, const char *base, const struct calib_fit *fit, double *entry,
+		      double *sd, char *why, size_t len);
 
 struct fit_ctx {
 	struct calib_target *t;
@@ -286,6 +293,7 @@ struct fit_ctx {
 	char *why;
 	size_t len;
 	int failed;
+	double entry; /* idle_entry, held while the others are fitted */
 };
 
 static void residuals(const struct calib_figs *s, const struct calib_figs *r, double *out)
@@ -300,8 +308,9 @@ static void residuals(const struct calib_figs *s, const struct calib_figs *r, do
 static int eval(const double *y, struct fit_ctx *c, double *res)
 {
 	double x[CP_N];
-	for (int i = 0; i < CP_N; i++)
+	for (int i = 0; i < CP_LM; i++)
 		x[i] = fmin(fmax(exp(y[i]), calib_lo[i]), calib_hi[i]);
+	x[CP_IDLE_ENTRY] = c->entry;
 	for (int k = 0; k < c->n; k++) {
 		struct calib_figs s;
 		if (calib_simulate(&c->t[k], c->base, x, &s, c->why, c->len)) {
@@ -323,9 +332,9 @@ static int fit_df(const gsl_vector *y, void *arg, gsl_matrix *J)
 {
 	struct fit_ctx *c = arg;
 	size_t m = (size_t)(NRES * c->n);
-	double *a = malloc(m * sizeof(double)), *b = malloc(m * sizeof(double)), yy[CP_N];
+	double *a = malloc(m * sizeof(double)), *b = malloc(m * sizeof(double)), yy[CP_LM];
 	int rc = GSL_SUCCESS;
-	for (int j = 0; j < CP_N && rc == GSL_SUCCESS; j++) {
+	for (int j = 0; j < CP_LM && rc == GSL_SUCCESS; j++) {
 		memcpy(yy, y->data, sizeof(yy));
 		yy[j] += FD_STEP;
 		rc = eval(yy, c, a);
@@ -357,36 +366,46 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 		memcpy(t, all, (size_t)nall * sizeof(*t));
 		n = nall;
 	}
+	/* the others by least squares with idle_entry held, then idle_entry on its grid with the
+	 * others held, then the others again */
 	int rc = -1;
-	for (int k = 0; k < NSTART; k++) {
-		struct calib_fit f = { .used = n };
-		if (calib_fit_some(t, n, base, calib_start[k], &f, why, len))
-			continue;
-		if (rc || f.rms < fit->rms)
-			*fit = f;
-		rc = 0;
+	double entry = calib_lo[CP_IDLE_ENTRY], sd = 0;
+	for (int round = 0; round < 3; round++) {
+		rc = -1;
+		for (int k = 0; k < NSTART; k++) {
+			struct calib_fit f = { .used = n };
+			if (calib_fit_some(t, n, base, calib_start[k], entry, &f, why, len))
+				continue;
+			if (rc || f.rms < fit->rms)
+				*fit = f;
+			rc = 0;
+		}
+		if (rc || round == 2 || entry_grid(t, n, base, fit, &entry, &sd, why, len))
+			break;
 	}
+	fit->x[CP_IDLE_ENTRY] = entry;
+	fit->sd[CP_IDLE_ENTRY] = sd;
 	free(t);
 	return rc;
 }
 
-static int calib_fit_some(struct calib_target *t, int n, const char *base, const double *start, struct calib_fit *fit,
-			  char *why, size_t len)
+static int calib_fit_some(struct calib_target *t, int n, const char *base, const double *start, double entry,
+			  struct calib_fit *fit, char *why, size_t len)
 {
-	struct fit_ctx c = { t, n, base, why, len, 0 };
+	struct fit_ctx c = { t, n, base, why, len, 0, entry };
 	size_t m = (size_t)(NRES * n);
 	int used = fit->used;
 	memset(fit, 0, sizeof(*fit));
 	fit->used = used;
-	if (m < CP_N)
-		return whyf(why, len, "%s%s", "at least 2 probe results are needed to fit 6 parameters", "");
-	gsl_multifit_nlinear_fdf fdf = { .f = fit_f, .df = fit_df, .n = m, .p = CP_N, .params = &c };
+	if (m < CP_LM)
+		return whyf(why, len, "%s%s", "at least 2 probe results are needed to fit 7 parameters", "");
+	gsl_multifit_nlinear_fdf fdf = { .f = fit_f, .df = fit_df, .n = m, .p = CP_LM, .params = &c };
 	gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();
-	gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, m, CP_N);
-	double y0[CP_N];
-	for (int i = 0; i < CP_N; i++)
+	gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, m, CP_LM);
+	double y0[CP_LM];
+	for (int i = 0; i < CP_LM; i++)
 		y0[i] = log(start[i]);
-	gsl_vector_view yv = gsl_vector_view_array(y0, CP_N);
+	gsl_vector_view yv = gsl_vector_view_array(y0, CP_LM);
 	gsl_error_handler_t *old = gsl_set_error_handler_off();
 	int info = 0;
 	int st = gsl_multifit_nlinear_init(&yv.vector, &fdf, w);
@@ -404,10 +423,10 @@ static int calib_fit_some(struct calib_target *t, int n, const char *base, const
 		double chi2;
 		gsl_blas_ddot(f, f, &chi2);
 		fit->rms = sqrt(chi2 / (double)m);
-		gsl_matrix *cov = gsl_matrix_alloc(CP_N, CP_N);
+		gsl_matrix *cov = gsl_matrix_alloc(CP_LM, CP_LM);
 		gsl_multifit_nlinear_covar(gsl_multifit_nlinear_jac(w), 0.0, cov);
-		double dof = m > CP_N ? (double)(m - CP_N) : 1;
-		for (int i = 0; i < CP_N; i++) {
+		double dof = m > CP_LM ? (double)(m - CP_LM) : 1;
+		for (int i = 0; i < CP_LM; i++) {
 			fit->x[i] = fmin(fmax(exp(gsl_vector_get(gsl_multifit_nlinear_position(w), (size_t)i)), calib_lo[i]),
 					 calib_hi[i]);
 			fit->sd[i] = fit->x[i] * sqrt(fabs(gsl_matrix_get(cov, (size_t)i, (size_t)i)) * chi2 / dof);
@@ -417,6 +436,42 @@ static int calib_fit_some(struct calib_target *t, int n, const char *base, const
 	gsl_set_error_handler(old);
 	gsl_multifit_nlinear_free(w);
 	return rc;
+}
+
+/*
+ * entry_grid - idle_entry, the others held at fit: the value on a grid (0 to 80 us) whose
+ * simulated wake-latency quartiles (p25, p50, p75) are nearest the real ones, in relative
+ * error, over every target. The quartiles see it where the fit's figures do not: a wake-up
+ * soon after a sleep began is fast, one later slow. sd is half the grid's step there.
+ */
+static int entry_grid(struct calib_target *t, int n, const char *base, const struct calib_fit *fit, double *entry,
+		      double *sd, char *why, size_t len)
+{
+	static const double grid_us[] = { 0.01, 2.5, 5, 7.5, 10, 12.5, 15, 17.5, 20, 25, 30, 35, 40, 50, 60, 80 };
+	const int ng = (int)(sizeof(grid_us) / sizeof(grid_us[0]));
+	double x[CP_N], best = INFINITY;
+	memcpy(x, fit->x, sizeof(x));
+	for (int g = 0; g < ng; g++) {
+		x[CP_IDLE_ENTRY] = grid_us[g] * 1e3;
+		double cost = 0;
+		for (int k = 0; k < n; k++) {
+			struct calib_figs s;
+			const struct calib_figs *r = &t[k].real;
+			if (calib_simulate(&t[k], base, x, &s, why, len))
+				return -1;
+			const double sq[3] = { s.p25_ns, s.p50_ns, s.p75_ns }, rq[3] = { r->p25_ns, r->p50_ns, r->p75_ns };
+			for (int q = 0; q < 3; q++)
+				if (rq[q] > 0)
+					cost += (sq[q] - rq[q]) * (sq[q] - rq[q]) / (rq[q] * rq[q]);
+		}
+		if (cost < best) {
+			best = cost;
+			*entry = x[CP_IDLE_ENTRY];
+			double lo = g > 0 ? grid_us[g - 1] : grid_us[g], hi = g + 1 < ng ? grid_us[g + 1] : grid_us[g];
+			*sd = (hi - lo) / 4 * 1e3;
+		}
+	}
+	return 0;
 }
 
 int calib_write_profile(FILE *f, const char *base, const char *name, const char *desc, uint64_t tsc_khz,
@@ -435,8 +490,9 @@ int calib_write_profile(FILE *f, const char *base, const char *name, const char 
 	fprintf(f, "# The probe guest's handler work (guest_work) fitted to %.0f +- %.0f ns; it is a property\n"
 		   "# of the probe's guest, not of a path, so it is not a cost below.\n",
 		fit->x[CP_GUEST_WORK], fit->sd[CP_GUEST_WORK]);
-	fprintf(f, "# The idle state's exit latency (idle_exit) fitted to %.0f +- %.0f ns.\n", fit->x[CP_IDLE_EXIT],
-		fit->sd[CP_IDLE_EXIT]);
+	fprintf(f, "# The idle state's exit latency (idle_exit) fitted to %.0f +- %.0f ns, its entry latency\n"
+		   "# (idle_entry) to %.0f +- %.0f ns.\n",
+		fit->x[CP_IDLE_EXIT], fit->sd[CP_IDLE_EXIT], fit->x[CP_IDLE_ENTRY], fit->sd[CP_IDLE_ENTRY]);
 	profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained);
 	cost_profile_free(&p);
 	return 0;

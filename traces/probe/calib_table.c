@@ -136,6 +136,8 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 	for (int i = 0; i < CP_N; i++)
 		fprintf(f, markdown ? "| %s | %.0f | %.0f | %s |\n" : "  %-12s %10.0f +- %-8.0f %s\n", calib_param_names[i],
 			fit->x[i], fit->sd[i], calib_param_units[i]);
+	fprintf(f, markdown ? "\nidle_entry is chosen on a grid by the wake-latency quartiles; its +- is half the grid's step.\n"
+			    : "  (idle_entry chosen on a grid by the wake-latency quartiles; +- is half its step)\n");
 	fprintf(f, markdown ? "\nFit: %s after %d iterations, residual rms %.3f.\n"
 			    : "  fit %s after %d iterations, residual rms %.3f\n",
 		fit->converged ? "converged" : "did not converge", fit->iters, fit->rms);

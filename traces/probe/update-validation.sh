@@ -70,12 +70,13 @@ Results from a busy machine (other tasks on the vCPU's CPU, which stop KVM's pol
 are marked and neither fitted on nor checked.
 
 Known differences, from the model: this host is itself a VM, so an idle CPU halts
-into the hypervisor below, whose own halt polling wakes a short idle in a few
-microseconds and a long one in ~40 us. kvmsim's host idle state has one exit latency
-(\`idle_exit\`, fitted to the long case), so inside a burst a sleeping vCPU wakes later
-in kvmsim than here, handles fewer wake-ups as halts of their own, and polls
-successfully a few points less often; with sparse Poisson arrivals it polls
-successfully a few points more often. Figures move from run to run on this shared
+into the hypervisor below. A vCPU woken soon after its thread went to sleep is up in
+~10-30 us here, one that slept longer in ~60 (probed with polling off: bursts 70 us
+apart wake fast about half the time, 90 us apart almost never). kvmsim models that
+with two fitted figures of the host's idle state: its exit latency (\`idle_exit\`)
+and how long after going idle the CPU is really halted below (\`idle_entry\`); a
+wake-up before then pays no exit. What it does not model: the real exits spread
+(wake latency p99 is not expected to match). Figures move from run to run on this shared
 2-CPU machine: re-running the script gives a new sample, not a better one.
 
 DOC
