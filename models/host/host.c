@@ -542,7 +542,7 @@ void host_finish(struct host *h)
 				sim_time_t from = t->last_queued;
 				if (t->woke_idle && p->idle_left > from)
 					from = p->idle_left;
-				if (now > from)
+				if (now > from && t->state == TASK_RUNNABLE) /* not asleep in a queue (delayed dequeue) */
 					t->run_delay += now - from;
 				t->last_queued = now;
 				t->woke_idle = false;

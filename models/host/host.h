@@ -115,6 +115,7 @@ struct sched_entity {
 	sim_time_t exec_start; /* when its current stretch on the CPU began */
 	sim_time_t sum_exec_runtime, prev_sum_exec_runtime;
 	bool on_rq;            /* queued (the running task is not in the queue) */
+	bool sched_delayed;    /* EEVDF 6.12+: asleep but still queued until eligible (DELAY_DEQUEUE) */
 };
 
 struct host_task {
@@ -205,6 +206,7 @@ enum host_sched_kind { HOST_SCHED_SIMPLE, HOST_SCHED_FAIR };
 struct host_sched_conf {
 	int kind;              /* enum host_sched_kind */
 	bool eevdf;            /* 6.6+: EEVDF, else CFS */
+	bool delay_dequeue;    /* EEVDF 6.12+: DELAY_DEQUEUE and DELAY_ZERO (sched_fair.c) */
 	int hz;                /* CONFIG_HZ: the tick */
 	bool balance;          /* idle and periodic load balancing */
 };

@@ -31,11 +31,21 @@
  * (W + w) / W (PLACE_LAG); a new task's first deadline is half a slice away
  * (PLACE_DEADLINE_INITIAL).
  *
+ * EEVDF from 6.12 (host.sched.delay_dequeue: DELAY_DEQUEUE, DELAY_ZERO). A task
+ * that blocks while not eligible is not dequeued: it stays in the queue, in V
+ * and the load (cfs_nr, cfs_load; not in the pCPU's nr_running), marked
+ * se.sched_delayed. Picked, it is dequeued then with its lag cut to zero and
+ * the pick goes on; woken, it is woken on its pCPU and keeps its vruntime and
+ * deadline while its lag is negative, else it is placed again at V with no lag
+ * (requeue_delayed_entity). A task blocking while eligible leaves with its lag
+ * as before; behind a delayed task that lag is positive and its next wake-up
+ * can preempt. Balancing moves no delayed task. 6.6-6.11: no delay.
+ *
  * Tunables (host.h, host_set_sched): sched_latency 6 ms, min_granularity
  * 0.75 ms, wakeup_granularity 1 ms, base_slice 0.75 ms, each times
  * 1 + ilog2(min(ncpus, 8)) (SCHED_TUNABLESCALING_LOG).
  *
- * Placement and balancing. A task with an affinity mask (cpus_mask) wakes on
+ * Placement and balancing (sched_balance.c). A task with an affinity mask (cpus_mask) wakes on
  * its previous pCPU if that is idle, else on the first idle allowed pCPU
  * after it, else on its previous pCPU (select_idle_sibling, one LLC). A pCPU
  * that goes idle pulls a queued task it may run from the pCPU with the most
@@ -49,14 +59,13 @@
  * at the next switch) and costs no time: its interrupt does not force a VM
  * exit unless it sets need_resched (then the reschedule IPI does).
  */
-#include "models/host/host.h"
+#include "models/host/sched_fair.h"
 
 #include <assert.h>
 #include <stddef.h>
 
 #define NICE_0_LOAD 1024
 #define SCHED_NR_LATENCY 8
-#define BALANCE_TICKS 4
 
 /* the kernel's table: each nice level is ~10% CPU (kernel/sched/core.c) */
 const unsigned long sched_prio_to_weight[40] = {
@@ -75,6 +84,12 @@ static sim_time_t calc_delta_fair(sim_time_t delta, const struct host_task *t)
 static bool eevdf(const struct pcpu *p)
 {
 	return p->host->sched.eevdf;
+}
+
+/* delay_dequeue - 6.12+: DELAY_DEQUEUE and DELAY_ZERO (features.h). */
+static bool delay_dequeue(const struct pcpu *p)
+{
+	return p->host->sched.delay_dequeue;
 }
 
 static bool is_rt(const struct host_task *t)
@@ -296,6 +311,41 @@ static void update_entity_lag(struct pcpu *p, struct host_task *t)
 	t->se.vlag = lag < -lim ? -lim : lag > lim ? lim : lag;
 }
 
+/* dequeue_delayed - the delayed t, picked, leaves the queue at last (dequeue_entity() with
+ * DEQUEUE_DELAYED): eligible, so its lag is not negative, and DELAY_ZERO drops what is positive. */
+static void dequeue_delayed(struct pcpu *p, struct host_task *t)
+{
+	update_entity_lag(p, t);
+	if (t->se.vlag > 0)
+		t->se.vlag = 0;
+	t->se.sched_delayed = false;
+	queue_del(p, t);
+	p->cfs_nr--;
+	p->cfs_load -= t->se.weight;
+	update_min_vruntime(p);
+}
+
+/* requeue_delayed - the delayed t is woken where it is queued (ttwu_runnable(),
+ * requeue_delayed_entity()): it keeps its vruntime and deadline while its lag is not positive;
+ * past the 0-lag point it is placed again at V with no lag (DELAY_ZERO). */
+static void requeue_delayed(struct pcpu *p, struct host_task *t)
+{
+	update_curr(p);
+	update_entity_lag(p, t);
+	t->se.sched_delayed = false;
+	if (t->se.vlag <= 0)
+		return;
+	queue_del(p, t);
+	p->cfs_nr--;
+	p->cfs_load -= t->se.weight;
+	t->se.vlag = 0;
+	place_entity(p, t, false);
+	queue_add(p, t, false);
+	p->cfs_nr++;
+	p->cfs_load += t->se.weight;
+	update_min_vruntime(p);
+}
+
 /* ---- the class ------------------------------------------------------------------------ */
 
 static void fair_enqueue(struct pcpu *p, struct host_task *t, bool wakeup)
@@ -303,6 +353,10 @@ static void fair_enqueue(struct pcpu *p, struct host_task *t, bool wakeup)
 	if (is_rt(t)) {
 		queue_add(p, t, false);
 		p->rt_nr++;
+		return;
+	}
+	if (t->se.sched_delayed) {
+		requeue_delayed(p, t);
 		return;
 	}
 	update_curr(p);
@@ -328,8 +382,21 @@ static void fair_dequeue(struct pcpu *p, struct host_task *t)
 {
 	assert(p->sched_curr == t);
 	update_curr(p);
-	if (eevdf(p) && !is_rt(t))
+	if (eevdf(p) && !is_rt(t)) {
+		__int128 avg, load;
+		avg_sums(p, &avg, &load);
+		if (delay_dequeue(p) && !eligible(p, t, avg, load)) {
+			/* DELAY_DEQUEUE: it stays queued, still counted in V and the load, until it is
+			 * picked (then dequeued) or woken (requeued); its vlag keeps set_next_entity()'s mark */
+			if (p->next_buddy == t)
+				p->next_buddy = NULL;
+			t->se.sched_delayed = true;
+			p->sched_curr = NULL;
+			queue_add(p, t, false);
+			return;
+		}
 		update_entity_lag(p, t);
+	}
 	detach(p, t);
 	p->sched_curr = NULL;
 	update_min_vruntime(p);
@@ -375,11 +442,17 @@ static bool fair_yield_to_task(struct host_task *curr, struct host_task *t)
 static struct host_task *fair_pick_next(struct pcpu *p)
 {
 	struct host_task *n = p->rt_head;
-	if (!n && p->cfs_head)
+	while (!n && p->cfs_head) {
 		n = eevdf(p) ? pick_eevdf(p) : leftmost(p);
+		if (n->se.sched_delayed) { /* pick_next_entity(): dequeue it and pick again */
+			dequeue_delayed(p, n);
+			n = NULL;
+		}
+	}
 	struct host_task *buddy = p->next_buddy;
 	p->next_buddy = NULL; /* a one-shot hint: clear_buddies() */
-	if (!p->rt_head && n && buddy && buddy != n && buddy->se.on_rq && buddy->cpu == p && next_buddy_ok(p, buddy, n))
+	if (!p->rt_head && n && buddy && buddy != n && buddy->se.on_rq && !buddy->se.sched_delayed &&
+	    buddy->cpu == p && next_buddy_ok(p, buddy, n))
 		n = buddy;
 	struct host_task *prev = p->sched_prev;
 	p->sched_prev = NULL;
@@ -395,7 +468,7 @@ static struct host_task *fair_pick_next(struct pcpu *p)
 	return n;
 }
 
-static bool fair_wakeup_preempt(struct pcpu *p, struct host_task *t)
+bool fair_wakeup_preempt(struct pcpu *p, struct host_task *t)
 {
 	struct host_task *c = p->sched_curr;
 	if (!c)
@@ -442,45 +515,10 @@ static bool fair_task_tick(struct pcpu *p)
 	return l && c->se.vruntime - l->se.vruntime > ideal;
 }
 
-/* ---- placement and balancing ------------------------------------------------------- */
-
-static bool cpu_idle(const struct pcpu *c)
-{
-	return c->nr_running == 0 && (c->phase == PCPU_IDLE || c->phase == PCPU_IDLE_IRQ);
-}
-
-/* renormalise - t moves from src to dst: its place in virtual time goes with it. */
-static void renormalise(struct host_task *t, struct pcpu *src, struct pcpu *dst)
-{
-	if (!src->host->sched.eevdf)
-		t->se.vruntime += dst->min_vruntime - src->min_vruntime;
-	/* EEVDF: the lag kept at dequeue places it in dst's V */
-}
-
-static struct pcpu *fair_select_rq(struct host_task *t)
-{
-	struct pcpu *prev = t->cpu;
-	struct host *h = prev->host;
-	if (!t->cpus_mask || !h->sched.balance)
-		return prev;
-	if (host_task_cpu_allowed(t, prev) && cpu_idle(prev))
-		return prev;
-	struct pcpu *dst = NULL;
-	for (int k = 1; k <= h->ncpu && !dst; k++) {
-		struct pcpu *c = &h->cpu[(prev->id + k) % h->ncpu];
-		if (host_task_cpu_allowed(t, c) && cpu_idle(c))
-			dst = c;
-	}
-	for (int k = 0; !dst && k < h->ncpu; k++)
-		if (host_task_cpu_allowed(t, &h->cpu[(prev->id + k) % h->ncpu]))
-			dst = &h->cpu[(prev->id + k) % h->ncpu];
-	if (dst && dst != prev)
-		renormalise(t, prev, dst);
-	return dst ? dst : prev;
-}
+/* ---- migration ----------------------------------------------------------------------- */
 
 /* move_task - detach the queued t from its pCPU and attach it to dst's queue. */
-static void move_task(struct host_task *t, struct pcpu *dst)
+void fair_move_task(struct host_task *t, struct pcpu *dst)
 {
 	struct pcpu *src = t->cpu;
 	if (eevdf(src) && !is_rt(t))
@@ -510,76 +548,7 @@ static void move_task(struct host_task *t, struct pcpu *dst)
 void host_migrate(struct host_task *t, struct pcpu *dst)
 {
 	assert(t->state == TASK_RUNNABLE && t->se.on_rq);
-	move_task(t, dst);
-}
-
-/* movable - a task queued on src that may run on dst. */
-static struct host_task *movable(const struct pcpu *src, const struct pcpu *dst)
-{
-	for (struct host_task *t = src->rt_head; t; t = t->rq_next)
-		if (t->cpus_mask && host_task_cpu_allowed(t, dst))
-			return t;
-	for (struct host_task *t = src->cfs_head; t; t = t->rq_next)
-		if (t->cpus_mask && host_task_cpu_allowed(t, dst))
-			return t;
-	return NULL;
-}
-
-/* pull_busiest - move a task to p from the pCPU with the most runnable tasks (at least p's + min_gap). */
-static struct host_task *pull_busiest(struct pcpu *p, unsigned min_gap)
-{
-	struct host *h = p->host;
-	if (!h->nr_movable || !h->sched.balance)
-		return NULL;
-	struct pcpu *busiest = NULL;
-	struct host_task *t = NULL;
-	for (int k = 1; k < h->ncpu; k++) {
-		struct pcpu *c = &h->cpu[(p->id + k) % h->ncpu];
-		if (c->nr_running < p->nr_running + min_gap || (busiest && c->nr_running <= busiest->nr_running))
-			continue;
-		struct host_task *m = movable(c, p);
-		if (m) {
-			busiest = c;
-			t = m;
-		}
-	}
-	if (t) {
-		move_task(t, p);
-		p->balance_pulls++;
-	}
-	return t;
-}
-
-static bool fair_idle_balance(struct pcpu *p)
-{
-	return pull_busiest(p, 1) != NULL;
-}
-
-static void fair_periodic_balance(struct pcpu *p)
-{
-	struct host *h = p->host;
-	if (!h->nr_movable || !h->sched.balance)
-		return;
-	/* NOHZ idle balancing: an idle pCPU takes a task this one has queued */
-	if (p->nr_running >= 2) {
-		for (int k = 1; k < h->ncpu; k++) {
-			struct pcpu *c = &h->cpu[(p->id + k) % h->ncpu];
-			if (!cpu_idle(c))
-				continue;
-			struct host_task *t = movable(p, c);
-			if (t) {
-				move_task(t, c);
-				c->balance_pulls++;
-				host_kick_idle(c);
-				return;
-			}
-		}
-	}
-	struct host_task *t = p->ticks % BALANCE_TICKS == 0 ? pull_busiest(p, 2) : NULL;
-	if (t && fair_wakeup_preempt(p, t)) {
-		p->need_resched = true;
-		p->curr->ops->resched(p->curr);
-	}
+	fair_move_task(t, dst);
 }
 
 const struct host_sched_class host_sched_fair = {

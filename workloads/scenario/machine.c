@@ -209,7 +209,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 			   sc->host.idle_poll, sc->host.wakeup_preempt, sc->host.resched_rate, hc, sc->seed);
 	m->host->idle_exit_spread = sc->host.idle_exit_spread;
 
-	struct host_sched_conf hsc = { .kind = sc->host.scheduler, .eevdf = sc->era.eevdf,
+	struct host_sched_conf hsc = { .kind = sc->host.scheduler, .eevdf = sc->era.eevdf, .delay_dequeue = sc->era.eevdf && sc->era.version >= KVM_VERSION_CODE(6, 12, 0),
 				       .hz = (int)sc->host.hz, .balance = sc->host.balance };
 	host_set_sched(m->host, &hsc);
 

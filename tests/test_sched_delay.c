@@ -1,0 +1,170 @@
+/*
+ * test_sched_delay.c - EEVDF's delayed dequeue (6.12+, DELAY_DEQUEUE and
+ * DELAY_ZERO) in the fair class (models/host/sched_fair.c): a task that
+ * blocks while not eligible stays queued; woken before it is eligible again it
+ * keeps its vruntime and deadline and does not preempt; woken past its 0-lag
+ * point it is placed again at V with no lag; picked, it leaves the queue with
+ * no lag. A task that blocks while eligible behind a delayed one keeps the
+ * positive lag it had, so its next wake-up preempts (6.6-6.11: it did not).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "models/host/host.h"
+
+#define CTXSW (2 * SIM_US)
+#define T0 (300 * SIM_US) /* x alone: within its first deadline (half the 750 us base slice) */
+
+static void run_nop(struct host_task *t)
+{
+	(void)t;
+}
+
+/* the tasks never give the CPU up on their own: the test says when they block */
+static const struct host_task_ops ops = { run_nop, run_nop };
+
+struct bare {
+	struct sim *sim;
+	struct host *h;
+	struct host_task x, y;
+};
+
+/* one pCPU, EEVDF, no tick (nothing reschedules but the wake-ups); x runs alone until T0 */
+static void bare_new(struct bare *b, bool delay)
+{
+	static const struct host_idle_state idle[] = { { "POLL", 0, 0, 0, true } };
+	b->sim = sim_new();
+	b->h = host_new(b->sim, 1, idle, 1, 0, false, true, 0, (struct host_conf_costs){ CTXSW, SIM_US }, 1);
+	struct host_sched_conf c = { .kind = HOST_SCHED_FAIR, .eevdf = true, .delay_dequeue = delay, .hz = 0 };
+	host_set_sched(b->h, &c);
+	host_start(b->h);
+	host_task_init(&b->x, &ops, &b->h->cpu[0], "x", 1);
+	host_task_init(&b->y, &ops, &b->h->cpu[0], "y", 2);
+	host_task_place(&b->x);
+	sim_run_until(b->sim, T0);
+}
+
+static void bare_free(struct bare *b)
+{
+	host_free(b->h);
+	sim_free(b->sim);
+}
+
+/* y wakes with no lag at x's vruntime (x keeps the CPU: RUN_TO_PARITY); x runs 100 us more and blocks
+ * ahead of V = the mean of the two: not eligible. */
+static void x_blocks_ahead(struct bare *b)
+{
+	host_task_wake(&b->y);
+	assert_false(b->h->cpu[0].need_resched);
+	assert_int_equal(b->y.se.vruntime, b->x.se.vruntime);
+	sim_run_until(b->sim, T0 + 100 * SIM_US);
+	host_task_sleep(&b->x); /* y is switched in */
+}
+
+/* 6.12+: x stays queued, counted in the class's load but not as runnable; 6.6-6.11: it leaves with its
+ * negative lag. */
+static void test_delayed_stays_queued(void **state)
+{
+	for (int delay = 0; delay < 2; delay++) {
+		struct bare b;
+		bare_new(&b, delay);
+		x_blocks_ahead(&b);
+		struct pcpu *p = &b.h->cpu[0];
+		assert_int_equal(b.x.state, TASK_SLEEPING);
+		assert_int_equal(p->nr_running, 1);
+		assert_int_equal(b.x.se.on_rq, delay);
+		assert_int_equal(b.x.se.sched_delayed, delay);
+		assert_int_equal(p->cfs_nr, delay ? 2 : 1);
+		if (!delay)
+			assert_true(b.x.se.vlag < 0); /* V - vruntime: 50 us behind */
+		sim_run_until(b.sim, T0 + 140 * SIM_US);
+		assert_ptr_equal(p->curr, &b.y); /* picking did not drop x: it was not eligible */
+		assert_int_equal(b.x.se.sched_delayed, delay);
+		bare_free(&b);
+	}
+}
+
+/* Woken while still not eligible, the delayed x keeps its vruntime and deadline (no new placement) and
+ * does not preempt y. */
+static void test_wake_delayed_keeps_vruntime(void **state)
+{
+	struct bare b;
+	bare_new(&b, true);
+	x_blocks_ahead(&b);
+	sim_time_t v = b.x.se.vruntime, d = b.x.se.deadline;
+	sim_run_until(b.sim, T0 + 140 * SIM_US); /* y ran 40 us: V is 30 us behind x */
+	host_task_wake(&b.x);
+	assert_false(b.x.se.sched_delayed);
+	assert_true(b.x.se.on_rq);
+	assert_int_equal(b.x.se.vruntime, v);
+	assert_int_equal(b.x.se.deadline, d);
+	assert_int_equal(b.h->cpu[0].nr_running, 2);
+	assert_false(b.h->cpu[0].need_resched);
+	bare_free(&b);
+}
+
+/* Woken once y has run past it (its lag positive), x is placed again with no lag: at V, which is y's
+ * vruntime (x's own left the average), a new slice on; y, at V, keeps the CPU. */
+static void test_wake_delayed_past_zero_lag(void **state)
+{
+	struct bare b;
+	bare_new(&b, true);
+	x_blocks_ahead(&b);
+	sim_time_t v = b.x.se.vruntime;
+	sim_run_until(b.sim, T0 + 250 * SIM_US); /* y ran 150 us: 50 us past x */
+	host_task_wake(&b.x);
+	assert_false(b.x.se.sched_delayed);
+	assert_true(b.x.se.vruntime > v);
+	assert_int_equal(b.x.se.vruntime, b.y.se.vruntime);
+	assert_int_equal(b.x.se.deadline, b.x.se.vruntime + b.h->base_slice);
+	assert_false(b.h->cpu[0].need_resched);
+	bare_free(&b);
+}
+
+/* y blocks 40 us after x was delayed: y is eligible (behind x), so it leaves at once with its positive
+ * lag; the pCPU then picks the delayed x, which leaves the queue with no lag, and goes idle. Woken again
+ * while x runs, y is placed behind x by that lag and preempts it. 6.6-6.11: x left with its negative lag
+ * and y, alone, with none: no preemption. */
+static void test_positive_lag_preempts(void **state)
+{
+	for (int delay = 0; delay < 2; delay++) {
+		struct bare b;
+		bare_new(&b, delay);
+		x_blocks_ahead(&b);
+		struct pcpu *p = &b.h->cpu[0];
+		sim_run_until(b.sim, T0 + 140 * SIM_US);
+		host_task_sleep(&b.y);
+		assert_int_equal(p->nr_running, 0);
+		assert_int_equal(p->phase, PCPU_IDLE);
+		assert_false(b.x.se.on_rq);
+		assert_false(b.x.se.sched_delayed);
+		assert_int_equal(p->cfs_nr, 0);
+		if (delay) {
+			assert_int_equal(b.x.se.vlag, 0);                 /* DELAY_ZERO */
+			assert_true(b.y.se.vlag >= 29 * SIM_US && b.y.se.vlag <= 31 * SIM_US); /* (100 - 40) / 2 */
+		} else {
+			assert_int_equal(b.y.se.vlag, 0);
+		}
+		host_task_wake(&b.x);
+		sim_run_until(b.sim, T0 + 340 * SIM_US); /* x ran 200 us: within its slice */
+		assert_ptr_equal(p->curr, &b.x);
+		host_task_wake(&b.y);
+		assert_int_equal(p->need_resched, delay);
+		bare_free(&b);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_delayed_stays_queued),
+		cmocka_unit_test(test_wake_delayed_keeps_vruntime),
+		cmocka_unit_test(test_wake_delayed_past_zero_lag),
+		cmocka_unit_test(test_positive_lag_preempts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
