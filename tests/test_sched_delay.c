@@ -1,11 +1,14 @@
 /*
  * test_sched_delay.c - EEVDF's delayed dequeue (6.12+, DELAY_DEQUEUE and
  * DELAY_ZERO) in the fair class (models/host/sched_fair.c): a task that
- * blocks while not eligible stays queued; woken before it is eligible again it
- * keeps its vruntime and deadline and does not preempt; woken past its 0-lag
- * point it is placed again at V with no lag; picked, it leaves the queue with
- * no lag. A task that blocks while eligible behind a delayed one keeps the
- * positive lag it had, so its next wake-up preempts (6.6-6.11: it did not).
+ * blocks while not eligible stays queued (not counted as runnable); woken
+ * while its lag (against V with the running task's vruntime as last updated)
+ * is negative, it keeps its vruntime and deadline; past its 0-lag point it is
+ * placed again at that V with no lag; either way the running task, brought up
+ * to date only then, may no longer be eligible and is preempted. Picked, a
+ * delayed task leaves the queue with no lag. A task that blocks while eligible
+ * behind a delayed one keeps the positive lag it had, so its next wake-up
+ * preempts (6.6-6.11: it did not).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,12 +37,12 @@ struct bare {
 };
 
 /* one pCPU, EEVDF, no tick (nothing reschedules but the wake-ups); x runs alone until T0 */
-static void bare_new(struct bare *b, bool delay)
+static void bare_new(struct bare *b, bool delay, int hz)
 {
 	static const struct host_idle_state idle[] = { { "POLL", 0, 0, 0, true } };
 	b->sim = sim_new();
 	b->h = host_new(b->sim, 1, idle, 1, 0, false, true, 0, (struct host_conf_costs){ CTXSW, SIM_US }, 1);
-	struct host_sched_conf c = { .kind = HOST_SCHED_FAIR, .eevdf = true, .delay_dequeue = delay, .hz = 0 };
+	struct host_sched_conf c = { .kind = HOST_SCHED_FAIR, .eevdf = true, .delay_dequeue = delay, .hz = hz };
 	host_set_sched(b->h, &c);
 	host_start(b->h);
 	host_task_init(&b->x, &ops, &b->h->cpu[0], "x", 1);
@@ -65,13 +68,13 @@ static void x_blocks_ahead(struct bare *b)
 	host_task_sleep(&b->x); /* y is switched in */
 }
 
-/* 6.12+: x stays queued, counted in the class's load but not as runnable; 6.6-6.11: it leaves with its
- * negative lag. */
+/* 6.12+: x stays queued, counted in the class's load and V but not in nr_running; 6.6-6.11: it leaves
+ * with its negative lag. */
 static void test_delayed_stays_queued(void **state)
 {
 	for (int delay = 0; delay < 2; delay++) {
 		struct bare b;
-		bare_new(&b, delay);
+		bare_new(&b, delay, 0);
 		x_blocks_ahead(&b);
 		struct pcpu *p = &b.h->cpu[0];
 		assert_int_equal(b.x.state, TASK_SLEEPING);
@@ -88,12 +91,12 @@ static void test_delayed_stays_queued(void **state)
 	}
 }
 
-/* Woken while still not eligible, the delayed x keeps its vruntime and deadline (no new placement) and
- * does not preempt y. */
+/* Woken while still not eligible, the delayed x keeps its vruntime and deadline (no new placement); y,
+ * still behind x, keeps the CPU. */
 static void test_wake_delayed_keeps_vruntime(void **state)
 {
 	struct bare b;
-	bare_new(&b, true);
+	bare_new(&b, true, 0);
 	x_blocks_ahead(&b);
 	sim_time_t v = b.x.se.vruntime, d = b.x.se.deadline;
 	sim_run_until(b.sim, T0 + 140 * SIM_US); /* y ran 40 us: V is 30 us behind x */
@@ -102,26 +105,46 @@ static void test_wake_delayed_keeps_vruntime(void **state)
 	assert_true(b.x.se.on_rq);
 	assert_int_equal(b.x.se.vruntime, v);
 	assert_int_equal(b.x.se.deadline, d);
-	assert_int_equal(b.h->cpu[0].nr_running, 2);
+	assert_int_equal(b.h->cpu[0].nr_running, 2); /* counted once */
 	assert_false(b.h->cpu[0].need_resched);
 	bare_free(&b);
 }
 
-/* Woken once y has run past it (its lag positive), x is placed again with no lag: at V, which is y's
- * vruntime (x's own left the average), a new slice on; y, at V, keeps the CPU. */
+/* The tick at 1 ms brings y's vruntime up to date 600 us past x: woken 10 us later, x's lag is positive
+ * and it is placed again with no lag at V as of that tick (y's vruntime then; x's own left the average),
+ * a new slice on. y, updated only now, is 10 us past that V: not eligible, so it loses the CPU. */
 static void test_wake_delayed_past_zero_lag(void **state)
 {
 	struct bare b;
-	bare_new(&b, true);
+	bare_new(&b, true, 1000);
 	x_blocks_ahead(&b);
 	sim_time_t v = b.x.se.vruntime;
-	sim_run_until(b.sim, T0 + 250 * SIM_US); /* y ran 150 us: 50 us past x */
+	sim_run_until(b.sim, SIM_MS + 10 * SIM_US);
+	sim_time_t vy = b.y.se.vruntime; /* as the tick left it */
+	assert_true(vy > v);
 	host_task_wake(&b.x);
 	assert_false(b.x.se.sched_delayed);
-	assert_true(b.x.se.vruntime > v);
-	assert_int_equal(b.x.se.vruntime, b.y.se.vruntime);
-	assert_int_equal(b.x.se.deadline, b.x.se.vruntime + b.h->base_slice);
-	assert_false(b.h->cpu[0].need_resched);
+	assert_int_equal(b.x.se.vruntime, vy);
+	assert_int_equal(b.x.se.deadline, vy + b.h->base_slice);
+	assert_int_equal(b.y.se.vruntime, vy + 10 * SIM_US);
+	assert_true(b.h->cpu[0].need_resched);
+	bare_free(&b);
+}
+
+/* Woken 40 us after y's switch-in, with y's vruntime last updated at its pick, x's lag is still negative:
+ * it keeps its place, ahead of y's stale vruntime but behind its real one. Brought up to date by the
+ * preemption check, y has run 10 us past x: not eligible, so x, the eligible one, preempts. */
+static void test_stale_curr_preempts(void **state)
+{
+	struct bare b;
+	bare_new(&b, true, 0);
+	x_blocks_ahead(&b);
+	sim_time_t v = b.x.se.vruntime, d = b.x.se.deadline;
+	sim_run_until(b.sim, T0 + 210 * SIM_US); /* y ran 110 us since its pick: 10 us past x */
+	host_task_wake(&b.x);
+	assert_int_equal(b.x.se.vruntime, v);
+	assert_int_equal(b.x.se.deadline, d);
+	assert_true(b.h->cpu[0].need_resched);
 	bare_free(&b);
 }
 
@@ -133,7 +156,7 @@ static void test_positive_lag_preempts(void **state)
 {
 	for (int delay = 0; delay < 2; delay++) {
 		struct bare b;
-		bare_new(&b, delay);
+		bare_new(&b, delay, 0);
 		x_blocks_ahead(&b);
 		struct pcpu *p = &b.h->cpu[0];
 		sim_run_until(b.sim, T0 + 140 * SIM_US);
@@ -164,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_delayed_stays_queued),
 		cmocka_unit_test(test_wake_delayed_keeps_vruntime),
 		cmocka_unit_test(test_wake_delayed_past_zero_lag),
+		cmocka_unit_test(test_stale_curr_preempts),
 		cmocka_unit_test(test_positive_lag_preempts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,9 +37,13 @@
  * se.sched_delayed. Picked, it is dequeued then with its lag cut to zero and
  * the pick goes on; woken, it is woken on its pCPU and keeps its vruntime and
  * deadline while its lag is negative, else it is placed again at V with no lag
- * (requeue_delayed_entity). A task blocking while eligible leaves with its lag
+ * (requeue_delayed_entity), the lag taken against curr's vruntime as last
+ * updated: curr, brought up to date by the preemption check, may then be past
+ * V and lose the CPU to it. A task blocking while eligible leaves with its lag
  * as before; behind a delayed task that lag is positive and its next wake-up
- * can preempt. Balancing moves no delayed task. 6.6-6.11: no delay.
+ * can preempt. Balancing moves no delayed task. The kernel also keeps a
+ * delayed task in rq->nr_running (single_task_running()); not modelled (see
+ * docs/kernel-behaviour.md §9). 6.6-6.11: no delay.
  *
  * Tunables (host.h, host_set_sched): sched_latency 6 ms, min_granularity
  * 0.75 ms, wakeup_granularity 1 ms, base_slice 0.75 ms, each times
@@ -327,10 +331,12 @@ static void dequeue_delayed(struct pcpu *p, struct host_task *t)
 
 /* requeue_delayed - the delayed t is woken where it is queued (ttwu_runnable(),
  * requeue_delayed_entity()): it keeps its vruntime and deadline while its lag is not positive;
- * past the 0-lag point it is placed again at V with no lag (DELAY_ZERO). */
+ * past the 0-lag point it is placed again at V with no lag (DELAY_ZERO). No update_curr() first
+ * (6.12-6.18: enqueue_task_fair() goes straight to requeue_delayed_entity()): the lag is taken
+ * against V with curr's vruntime as last updated, and the wake-up preemption check that follows
+ * brings curr up to date, which may leave it past V and no longer eligible. */
 static void requeue_delayed(struct pcpu *p, struct host_task *t)
 {
-	update_curr(p);
 	update_entity_lag(p, t);
 	t->se.sched_delayed = false;
 	if (t->se.vlag <= 0)
