@@ -389,8 +389,9 @@ static void fair_dequeue(struct pcpu *p, struct host_task *t)
 	assert(p->sched_curr == t);
 	update_curr(p);
 	if (eevdf(p) && !is_rt(t)) {
-		__int128 avg, load;
-		avg_sums(p, &avg, &load);
+		__int128 avg = 0, load = 0;
+		if (delay_dequeue(p))
+			avg_sums(p, &avg, &load);
 		if (delay_dequeue(p) && !eligible(p, t, avg, load)) {
 			/* DELAY_DEQUEUE: it stays queued, still counted in V and the load, until it is
 			 * picked (then dequeued) or woken (requeued); its vlag keeps set_next_entity()'s mark */
