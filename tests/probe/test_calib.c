@@ -272,12 +272,41 @@ static void test_fit_reproduces(void **state)
 		calib_target_free(&t[i]);
 }
 
+/* an idle_entry the targets were simulated with is found again by the grid */
+static void test_fit_finds_entry(void **state)
+{
+	(void)state;
+	struct calib_target t[4];
+	synth(&t[0], 60000, 400, 200000);
+	synth(&t[1], 300000, 400, 50000);
+	synth(&t[2], 150000, 400, 100000);
+	synth(&t[3], 90000, 400, 0); /* polling off: wake-ups soon after the vCPU slept */
+	double x[CP_N];
+	memcpy(x, x0, sizeof(x));
+	x[CP_IDLE_ENTRY] = 50000;
+	char why[512];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(calib_simulate(&t[i], "haswell-ep", x, &t[i].real, why, sizeof(why)), 0);
+	struct calib_fit fit;
+	assert_int_equal(calib_fit(t, 4, "haswell-ep", &fit, why, sizeof(why)), 0);
+	/* the figures do not tell apart the values between the patterns' idle lengths: a range */
+	assert_true(fit.x[CP_IDLE_ENTRY] >= 20000 && fit.x[CP_IDLE_ENTRY] <= 60000);
+	struct calib_figs s;
+	assert_int_equal(calib_simulate(&t[3], "haswell-ep", fit.x, &s, why, sizeof(why)), 0);
+	assert_true(fabs(s.p25_ns - t[3].real.p25_ns) <= 0.1 * t[3].real.p25_ns);
+	assert_true(fabs(s.p50_ns - t[3].real.p50_ns) <= 0.1 * t[3].real.p50_ns);
+	assert_true(fabs(fit.x[CP_IDLE_EXIT] - x0[CP_IDLE_EXIT]) < 0.2 * x0[CP_IDLE_EXIT]);
+	for (int i = 0; i < 4; i++)
+		calib_target_free(&t[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pattern_parse), cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_probe_json),
 		cmocka_unit_test(test_simulate_moves), cmocka_unit_test(test_fit_reproduces),
+		cmocka_unit_test(test_fit_finds_entry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
