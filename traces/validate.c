@@ -2,7 +2,8 @@
  * validate.c - `kvmsim validate`: fit the costs on some wake patterns, predict
  * other (held-out) patterns, and print the simulator beside the real KVM.
  * Without results given, it probes this host itself (traces/probe/probe.h),
- * fits (traces/probe/calib.h) and predicts, in a few seconds.
+ * fits (traces/probe/calib.h) and predicts, in about a minute (each pattern probed
+ * --repeat times; the tables show medians).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,7 +17,7 @@
 #include "traces/probe/probe.h"
 
 #define CMD "validate"
-#define MAXT 16
+#define MAXT 64
 
 /* The built-in loop: patterns with and without successful polls to fit on, others to predict. */
 static const struct {
@@ -35,25 +36,31 @@ static void usage(FILE *f)
 		"real KVM: polls attempted and successful, poll success, polling CPU, CPU per\n"
 		"wake-up, wake-up latency p50 and p99, and the three halt histograms. Without\n"
 		"--train/--test it probes this host's /dev/kvm itself (%d patterns to fit, %d\n"
-		"held out).\n\n"
+		"held out, each probed --repeat times).\n\n"
 		"  --train FILE     a probe result to fit on (repeat; kvmsim probe --json)\n"
 		"  --test FILE      a probe result to predict (repeat)\n"
 		"  --count N        wake-ups per probed pattern (default 4000)\n"
+		"  --repeat N       probes of each pattern (default 3, 1..10), interleaved; a\n"
+		"                   table shows each figure's median over them and the real\n"
+		"                   range (results of one pattern given with --train/--test\n"
+		"                   are grouped the same way)\n"
 		"  --base PROFILE   where the costs not fitted come from (default haswell-ep)\n"
 		"  --profile-out F  also write the fitted profile (as kvmsim calibrate -o)\n"
 		"  --save DIR       also write each probe result there (train/ and test/,\n"
 		"                   pattern-hp.json)\n"
 		"  --markdown       tables in markdown\n"
 		"  -h, --help       this text\n\n"
-		"Tolerances, held-out patterns only: poll success and polling CPU within 3\n"
-		"points, p50 wake-up latency within 20%%.\n"
+		"Tolerances, held-out patterns only, on the medians: poll success and polling\n"
+		"CPU within 3 points, p50 wake-up latency within 20%%.\n"
 		"Exit status: 0 every held-out figure within tolerance, 1 some is not (or the\n"
 		"work failed), 2 bad usage, bad input or no usable /dev/kvm.\n",
 		(int)(sizeof(train_set) / sizeof(*train_set)), (int)(sizeof(test_set) / sizeof(*test_set)));
 }
 
-/* probe_target - probe one pattern on this host into a target (optionally saved); 0, 1 or 2. */
-static int probe_target(const char *spec, long hp, long count, const char *save, const char *sub, struct calib_target *t)
+/* probe_target - probe one pattern on this host into a target (optionally saved, with the
+ * repeat's number rep in the name); 0, 1 or 2. */
+static int probe_target(const char *spec, long hp, long count, const char *save, const char *sub, const char *rep,
+			struct calib_target *t)
 {
 	struct probe_pattern p = { .count = count, .seed = 1, .halt_poll_ns = hp, .rt = true };
 	char why[512];
@@ -75,7 +82,7 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	json_t *j = probe_result_json(&r);
 	char path[512] = "";
 	if (save) {
-		snprintf(path, sizeof(path), "%s/%s/%s-%ld.json", save, sub, spec, hp);
+		snprintf(path, sizeof(path), "%s/%s/%s-%ld%s%s.json", save, sub, spec, hp, rep ? "-" : "", rep ? rep : "");
 		for (char *c = path + strlen(save) + strlen(sub) + 2; *c; c++)
 			if (*c == '/' || *c == ':')
 				*c = '_';
@@ -92,6 +99,50 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	return rc;
 }
 
+/*
+ * print_group - target i and the later ones of the same pattern (marked in done): each
+ * simulated on its own arrivals, the table of the medians (of the quiet ones, when any)
+ * with the real range; the figures outside tol, or -1 with why.
+ */
+static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done, const char *base,
+		       const struct calib_fit *fit, const struct calib_tol *tol, bool md, char *why, size_t len)
+{
+	static struct calib_figs sim[MAXT];
+	const struct calib_figs *rv[MAXT], *sv[MAXT];
+	int m = 0, quiet = 0;
+	for (int j = i; j < n; j++)
+		if (!done[j] && !strcmp(t[j].label, t[i].label))
+			quiet += !calib_busy(&t[j]);
+	for (int j = i; j < n; j++) {
+		if (done[j] || strcmp(t[j].label, t[i].label))
+			continue;
+		done[j] = true;
+		if (quiet && calib_busy(&t[j]))
+			continue; /* a busy probe is left out of the medians while quiet ones remain */
+		if (calib_simulate(&t[j], base, fit->x, &sim[m], why, len))
+			return -1;
+		rv[m] = &t[j].real;
+		sv[m] = &sim[m];
+		m++;
+	}
+	struct calib_target g = t[i];
+	struct calib_figs s, lo, hi;
+	calib_figs_median(rv, m, &g.real, &lo, &hi);
+	calib_figs_median(sv, m, &s, NULL, NULL);
+	if (m > 1)
+		snprintf(g.label, sizeof(g.label), "%.70s, median of %d", t[i].label, m);
+	if (quiet)
+		g.other_share = 0;
+	int off = calib_print_compare(f, &g, &s, tol, md);
+	if (m > 1)
+		calib_print_range(f, m, &lo, &hi, md);
+	calib_print_hists(f, &g, &s, md);
+	if (md)
+		fputc('\n', f);
+	g.gapfile[0] = 0; /* a copy: the file is t[i]'s to remove */
+	return off;
+}
+
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -99,13 +150,14 @@ int cmd_validate(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },	 { "base", required_argument, NULL, 'b' },
 		{ "profile-out", required_argument, NULL, 'p' }, { "save", required_argument, NULL, 's' },
 		{ "markdown", no_argument, NULL, 'm' },		 { "help", no_argument, NULL, 'h' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *train[MAXT], *test[MAXT];
 	int ntrain = 0, ntest = 0, o;
 	const char *base = "haswell-ep", *pout = NULL, *save = NULL;
 	bool md = false;
-	uint32_t count = 4000;
+	uint32_t count = 4000, repeat = 3;
 	opterr = 0;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -124,6 +176,12 @@ int cmd_validate(int argc, char **argv)
 				return 2;
 			if (count < 100 || count > PROBE_MAX_COUNT)
 				return cli_error(CMD, "--count: expected 100..%d, got %s", PROBE_MAX_COUNT, optarg);
+			break;
+		case 'r':
+			if (cli_parse_u32(CMD, "--repeat", optarg, &repeat))
+				return 2;
+			if (repeat < 1 || repeat > 10)
+				return cli_error(CMD, "--repeat: expected 1..10, got %s", optarg);
 			break;
 		case 'b':
 			base = optarg;
@@ -164,12 +222,18 @@ int cmd_validate(int argc, char **argv)
 		if (!rc)
 			rc = calib_load_targets(CMD, test, ntest, th);
 	} else {
-		ntrain = (int)(sizeof(train_set) / sizeof(*train_set));
-		ntest = (int)(sizeof(test_set) / sizeof(*test_set));
-		for (int i = 0; i < ntrain && !rc; i++)
-			rc = probe_target(train_set[i].spec, train_set[i].hp, count, save, "train", &tt[i]);
-		for (int i = 0; i < ntest && !rc; i++)
-			rc = probe_target(test_set[i].spec, test_set[i].hp, count, save, "test", &th[i]);
+		/* round after round, so that a slow change of the machine reaches every pattern alike */
+		const int ntr = (int)(sizeof(train_set) / sizeof(*train_set)), nte = (int)(sizeof(test_set) / sizeof(*test_set));
+		for (int r = 0; r < (int)repeat && !rc; r++) {
+			char sv[16];
+			snprintf(sv, sizeof(sv), "%d", r + 1);
+			for (int i = 0; i < ntr && !rc; i++)
+				rc = probe_target(train_set[i].spec, train_set[i].hp, count, save, "train", repeat > 1 ? sv : NULL,
+						  &tt[ntrain++]);
+			for (int i = 0; i < nte && !rc; i++)
+				rc = probe_target(test_set[i].spec, test_set[i].hp, count, save, "test", repeat > 1 ? sv : NULL,
+						  &th[ntest++]);
+		}
 	}
 	char why[512];
 	struct calib_fit fit;
@@ -198,16 +262,15 @@ int cmd_validate(int argc, char **argv)
 			fprintf(f, md ? "\n## %s\n\n" : "\n%s\n",
 				pass ? "Held out: predicted with the fitted profile (tolerances apply)"
 				     : "Fitted on (training data: no tolerances)");
+			bool done[MAXT] = { false };
 			for (int i = 0; i < n && !rc; i++) {
-				struct calib_figs s;
-				if (calib_simulate(&t[i], base, fit.x, &s, why, sizeof(why))) {
+				if (done[i])
+					continue;
+				int r = print_group(f, t, n, i, done, base, &fit, pass ? &tol : NULL, md, why, sizeof(why));
+				if (r < 0)
 					rc = (cli_error(CMD, "%s", why), 1);
-					break;
-				}
-				off += calib_print_compare(f, &t[i], &s, pass ? &tol : NULL, md);
-				calib_print_hists(f, &t[i], &s, md);
-				if (md)
-					fputc('\n', f);
+				else
+					off += r;
 			}
 		}
 		if (!rc)

@@ -16,6 +16,7 @@ expect_err 2 'kvmsim probe: --pattern: expected periodic:Tus, poisson:Tus, burst
 expect_err 2 "kvmsim probe: --count: expected 1..200000, got 0" -- "$K" probe --count 0
 expect_err 2 "kvmsim calibrate: expected at least 2 probe results (kvmsim probe --json), got 1" -- \
   "$K" calibrate x.json
+expect_err 2 "kvmsim validate: --repeat: expected 1..10, got 11" -- "$K" validate --repeat 11
 expect_err 2 "kvmsim validate: --train and --test go together (or neither: probe this host)" -- \
   "$K" validate --train a.json --train b.json
 "$K" run --duration 10ms --json "$T/sim.json" > /dev/null || fail "kvmsim run failed"
@@ -88,4 +89,11 @@ rc=$?
 grep -q "^Held out: predicted with the fitted profile" "$T/val" && grep -q "held-out figures\? outside tolerance" "$T/val" \
   || fail "validate printed no verdict: $(tail -3 "$T/val")"
 [ $rc -eq 0 ] || grep -q " OFF$" "$T/val" || fail "validate exited 1 without a figure marked OFF"
+# results of one pattern are repeats: one table of their medians, with the real range
+cp "$T/nopoll.json" "$T/nopoll2.json"
+"$K" validate --train "$T/poll.json" --train "$T/sleep.json" --test "$T/nopoll.json" --test "$T/nopoll2.json" \
+  > "$T/val2" 2>&1
+[ $? -le 1 ] || fail "validate with a repeated pattern: $(cat "$T/val2")"
+[ "$(grep -c "median of 2" "$T/val2")" -eq 1 ] && grep -q "^  real over 2 probes (medians above)" "$T/val2" \
+  || fail "a repeated pattern not shown once as its medians: $(cat "$T/val2")"
 finish probe_cli_test

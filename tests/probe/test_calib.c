@@ -300,13 +300,35 @@ static void test_fit_finds_entry(void **state)
 		calib_target_free(&t[i]);
 }
 
+/* calib_figs_median: each figure's own median (odd and even counts) and its ends */
+static void test_figs_median(void **state)
+{
+	(void)state;
+	struct calib_figs a = { 0 }, b = { 0 }, c = { 0 }, m, lo, hi;
+	a.poll_success_pct = 70, b.poll_success_pct = 60, c.poll_success_pct = 65;
+	a.p50_ns = 1, b.p50_ns = 3, c.p50_ns = 2;
+	a.hist[2][5] = 10, b.hist[2][5] = 30, c.hist[2][5] = 20;
+	a.have_hist = b.have_hist = c.have_hist = true;
+	const struct calib_figs *v[3] = { &a, &b, &c };
+	calib_figs_median(v, 3, &m, &lo, &hi);
+	assert_true(m.poll_success_pct == 65 && lo.poll_success_pct == 60 && hi.poll_success_pct == 70);
+	assert_true(m.p50_ns == 2 && lo.p50_ns == 1 && hi.p50_ns == 3);
+	assert_int_equal(m.hist[2][5], 20);
+	assert_true(m.have_hist);
+	calib_figs_median(v, 2, &m, NULL, NULL);
+	assert_true(m.poll_success_pct == 65 && m.p50_ns == 2);
+	b.have_hist = false;
+	calib_figs_median(v, 3, &m, NULL, NULL);
+	assert_false(m.have_hist);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pattern_parse), cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_probe_json),
 		cmocka_unit_test(test_simulate_moves), cmocka_unit_test(test_fit_reproduces),
-		cmocka_unit_test(test_fit_finds_entry),
+		cmocka_unit_test(test_fit_finds_entry), cmocka_unit_test(test_figs_median),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,6 +125,14 @@ struct calib_tol {
 };
 int calib_print_compare(FILE *f, const struct calib_target *t, const struct calib_figs *sim, const struct calib_tol *tol,
 			bool markdown);
+/*
+ * calib_figs_median - each figure's median over n (a histogram bucket by bucket; the
+ * middle two averaged when n is even), and when lo and hi are given the smallest and largest.
+ */
+void calib_figs_median(const struct calib_figs *const *v, int n, struct calib_figs *med, struct calib_figs *lo,
+		       struct calib_figs *hi);
+/* calib_print_range - a line with the real figures' range over n probes (lo..hi), after the table. */
+void calib_print_range(FILE *f, int n, const struct calib_figs *lo, const struct calib_figs *hi, bool markdown);
 /* calib_print_hists - the three halt histograms, real and simulated, log2 buckets with counts. */
 void calib_print_hists(FILE *f, const struct calib_target *t, const struct calib_figs *sim, bool markdown);
 /* calib_load_targets - the probe results at paths as targets; 2 after printing why (as cmd). */

@@ -1,5 +1,6 @@
 /* calib_table.c - simulator vs real, side by side (see calib.h). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cli.h"
@@ -44,7 +45,7 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 		fprintf(f, "| %s (%ld wake-ups) | real | kvmsim | difference | tolerance |\n|---|---|---|---|---|\n",
 			t->label, r->wakes);
 	else
-		fprintf(f, "%-34s %10s %10s %10s %9s\n", t->label, "real", "kvmsim", "diff", "tolerance");
+		fprintf(f, "%-42s %10s %10s %10s %9s\n", t->label, "real", "kvmsim", "diff", "tolerance");
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
 		const struct row *w = &rows[i];
 		char a[32], b[32], d[32], tl[32] = "";
@@ -72,7 +73,7 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 		if (markdown)
 			fprintf(f, "| %s | %s | %s | %s | %s |\n", w->name, a, b, d, tl[0] ? tl : "-");
 		else
-			fprintf(f, "  %-32s %10s %10s %10s %9s\n", w->name, a, b, d, tl);
+			fprintf(f, "  %-40s %10s %10s %10s %9s\n", w->name, a, b, d, tl);
 	}
 	if (busy)
 		fprintf(f, markdown ? "\nBusy: other tasks took %.0f%% of the vCPU's CPU during this probe, so KVM's polls\n"
@@ -80,6 +81,79 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 				    : "  busy: other tasks took %.0f%% of the vCPU's CPU: polls ended at once; not comparable\n",
 			100 * t->other_share);
 	return bad;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* median_of - the median of v[0..n) (sorted in place); lo, hi the ends. */
+static double median_of(double *v, int n, double *lo, double *hi)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	*lo = v[0];
+	*hi = v[n - 1];
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void calib_figs_median(const struct calib_figs *const *v, int n, struct calib_figs *med, struct calib_figs *lo,
+		       struct calib_figs *hi)
+{
+	struct calib_figs l, h;
+	double *w = malloc((size_t)n * sizeof(*w));
+	memset(med, 0, sizeof(*med));
+	memset(&l, 0, sizeof(l));
+	memset(&h, 0, sizeof(h));
+#define MED(field)                                                  \
+	do {                                                        \
+		double a, b;                                        \
+		for (int i = 0; i < n; i++)                         \
+			w[i] = (double)v[i]->field;                 \
+		med->field = median_of(w, n, &a, &b);               \
+		l.field = a;                                        \
+		h.field = b;                                        \
+	} while (0)
+	MED(attempted);
+	MED(successful);
+	MED(poll_success_pct);
+	MED(poll_cpu_pct);
+	MED(cpu_per_wake_ns);
+	MED(p25_ns);
+	MED(p50_ns);
+	MED(p75_ns);
+	MED(p99_ns);
+	double a, b;
+	for (int i = 0; i < n; i++)
+		w[i] = (double)v[i]->wakes;
+	med->wakes = lround(median_of(w, n, &a, &b));
+	med->have_hist = true;
+	for (int i = 0; i < n; i++)
+		med->have_hist &= v[i]->have_hist;
+	for (int k = 0; k < 3; k++)
+		for (int j = 0; j < 32; j++) {
+			for (int i = 0; i < n; i++)
+				w[i] = (double)v[i]->hist[k][j];
+			med->hist[k][j] = (uint64_t)llround(median_of(w, n, &a, &b));
+		}
+#undef MED
+	free(w);
+	if (lo)
+		*lo = l;
+	if (hi)
+		*hi = h;
+}
+
+void calib_print_range(FILE *f, int n, const struct calib_figs *lo, const struct calib_figs *hi, bool markdown)
+{
+	fprintf(f,
+		markdown ? "\nReal over %d probes (medians above): poll success %.1f-%.1f %%, polling CPU %.1f-%.1f %%, "
+			   "wake latency p50 %.2f-%.2f us.\n"
+			 : "  real over %d probes (medians above): poll success %.1f-%.1f %%, polling CPU %.1f-%.1f %%, "
+			   "p50 %.2f-%.2f us\n",
+		n, lo->poll_success_pct, hi->poll_success_pct, lo->poll_cpu_pct, hi->poll_cpu_pct, lo->p50_ns / 1e3,
+		hi->p50_ns / 1e3);
 }
 
 /* hist_line - the non-empty log2 buckets as "2^k:count". */

@@ -10,7 +10,7 @@
 # --build DIR     the build whose kvmsim runs (default: build)
 # --name PROFILE  the profile written, models/costs/profiles/PROFILE.yaml
 #                 (default: xeon-pvm, this project's machine)
-# Needs root (or access to /dev/kvm); takes a few seconds. Exit status: 0
+# Needs root (or access to /dev/kvm); takes about a minute. Exit status: 0
 # written (whether or not every held-out figure was within tolerance; the
 # page says), 1 the work failed, 2 bad usage or no usable /dev/kvm.
 set -u
@@ -60,14 +60,19 @@ sees (its TSC at the handler's first instruction minus the host's TSC at the MSI
 vCPU thread and the waker run \`SCHED_FIFO\`. kvmsim then runs the same arrivals (one
 pCPU, one vCPU, the host kernel's release and module parameters) with the fitted costs.
 
-Reading the tables: "CPU per wake-up" is the vCPU thread's CPU time over the
-interrupts raised. Wake latency p99 is not expected to match: the costs kvmsim draws
+Each pattern is probed three times, in rounds (every pattern once, then again), and
+fitted on or predicted from each probe's own arrivals; a table shows each figure's
+median over the three, simulated and real, and a line gives the real figures' range:
+on this shared machine one pattern's poll success moves by a few points from probe to
+probe, as much as the tolerance. Reading the tables: "CPU per wake-up" is the vCPU
+thread's CPU time over the interrupts raised. Wake latency p99 is not expected to match: the costs kvmsim draws
 here are constants, so its distributions are narrow where the real ones have a tail.
 The real \`halt_wait_hist\` holds one halt of ~2^25 ns that the simulator does not: the
 vCPU's first halt, which starts before the measured window. Tolerances (held-out
-patterns only): poll success and polling CPU within 3 points, p50 within 20%.
-Results from a busy machine (other tasks on the vCPU's CPU, which stop KVM's polling)
-are marked and neither fitted on nor checked.
+patterns only, on the medians): poll success and polling CPU within 3 points, p50
+within 20%.
+A probe from a busy machine (other tasks on the vCPU's CPU, which stop KVM's polling)
+is left out of the medians, or, when all three were busy, marked and not checked.
 
 Known differences, from the model: this host is itself a VM, so an idle CPU halts
 into the hypervisor below. A vCPU woken soon after its thread went to sleep is up in
