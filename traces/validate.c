@@ -243,7 +243,7 @@ int cmd_validate(int argc, char **argv)
 	if (!rc) {
 		FILE *f = stdout;
 		const char *host = NULL;
-		fprintf(f, md ? "## Fit (%d patterns, base profile %s)\n\n" : "kvmsim validate: fit on %d patterns, base profile %s\n",
+		fprintf(f, md ? "## Fit (%d probe results, base profile %s)\n\n" : "kvmsim validate: fit on %d probe results, base profile %s\n",
 			ntrain, base);
 		if (!access("/sys/module/kvm_pvm", F_OK))
 			host = "this host's KVM is PVM, itself running in a VM (nested): the guest's kernel-mode "
@@ -252,8 +252,8 @@ int cmd_validate(int argc, char **argv)
 			fprintf(f, md ? "Note: %s.\n\n" : "note: %s\n", host);
 		calib_print_fit(f, &fit, md);
 		if (fit.used < ntrain)
-			fprintf(f, md ? "\nFitted on the %d of %d patterns probed while the vCPU's CPU was quiet.\n"
-				      : "  fitted on the %d of %d patterns probed while the vCPU's CPU was quiet\n",
+			fprintf(f, md ? "\nFitted on the %d of %d probe results made while the vCPU's CPU was quiet.\n"
+				      : "  fitted on the %d of %d probe results made while the vCPU's CPU was quiet\n",
 				fit.used, ntrain);
 		const struct calib_tol tol = { 3, 3, 0.20 };
 		for (int pass = 0; pass < 2 && !rc; pass++) {
