@@ -300,6 +300,71 @@ static void test_fit_finds_entry(void **state)
 		calib_target_free(&t[i]);
 }
 
+/* a profile written by calibrate keeps the base profile's distributions of the costs it does not fit */
+static void test_profile_keeps_dists(void **state)
+{
+	(void)state;
+	char base[] = "/tmp/kvmsim-test-base-XXXXXX.yaml", out[] = "/tmp/kvmsim-test-out-XXXXXX.yaml";
+	int fd = mkstemps(base, 5);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	/* haswell-ep with three of its costs (none fitted) given a distribution */
+	const char *hw = NULL;
+	for (size_t i = 0; i < cost_profile_builtin_count(); i++)
+		if (!strcmp(cost_profile_builtin_name(i), "haswell-ep"))
+			hw = cost_profile_builtin_text(i);
+	assert_non_null(hw);
+	const char *costs = strstr(hw, "\ncosts:\n");
+	assert_non_null(costs);
+	fwrite(hw, 1, (size_t)(costs - hw), f);
+	fprintf(f, "\ncosts:\n  inject: {quantiles: [100, 200, 400], source: t}\n"
+		   "  apic_eoi: {quantiles: [1us, 2us, 4us], source: t}\n"
+		   "  blk_dev_read: {time: 9us, cv: 0.1, dist: lognormal, source: t}\n");
+	for (const char *l = costs + 8; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l + 1) : strlen(l);
+		bool skip = !strncmp(l, "  inject:", 9) || !strncmp(l, "  apic_eoi:", 11) || !strncmp(l, "  blk_dev_read:", 15);
+		if (skip) /* the cost's own indented lines go with it */
+			for (l += n; *l && !strncmp(l, "    ", 4);) {
+				e = strchr(l, '\n');
+				l += e ? (size_t)(e - l + 1) : strlen(l);
+			}
+		else {
+			fwrite(l, 1, n, f);
+			l += n;
+		}
+	}
+	fclose(f);
+	struct calib_target t[2];
+	synth(&t[0], 60000, 50, 200000);
+	synth(&t[1], 300000, 50, 50000);
+	struct calib_fit fit = { .converged = true, .iters = 1 };
+	memcpy(fit.x, x0, sizeof(fit.x));
+	char why[512];
+	fd = mkstemps(out, 5);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	if (calib_write_profile(f, base, "kept", NULL, 2600000, &fit, t, 2, why, sizeof(why)))
+		fail_msg("%s", why);
+	fclose(f);
+	struct cost_profile p = { 0 };
+	struct conf_err err;
+	if (cost_profile_load(&p, out, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(p.cost[COST_inject].dist, CFG_COST_EMPIRICAL);
+	assert_int_equal(p.cost[COST_inject].nquantiles, 3);
+	assert_int_equal(p.cost[COST_inject].quantiles[2], 400);
+	assert_int_equal(p.cost[COST_apic_eoi].dist, CFG_COST_EMPIRICAL);
+	assert_int_equal(p.cost[COST_apic_eoi].quantiles[1], 2000000); /* ps */
+	assert_int_equal(p.cost[COST_blk_dev_read].dist, CFG_COST_LOGNORMAL);
+	assert_true(fabs(p.cost[COST_blk_dev_read].cv - 0.1) < 1e-9);
+	cost_profile_free(&p);
+	unlink(base);
+	unlink(out);
+	for (int i = 0; i < 2; i++)
+		calib_target_free(&t[i]);
+}
+
 /* calib_figs_median: each figure's own median (odd and even counts) and its ends */
 static void test_figs_median(void **state)
 {
@@ -329,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_probe_json),
 		cmocka_unit_test(test_simulate_moves), cmocka_unit_test(test_fit_reproduces),
 		cmocka_unit_test(test_fit_finds_entry), cmocka_unit_test(test_figs_median),
+		cmocka_unit_test(test_profile_keeps_dists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

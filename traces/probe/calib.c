@@ -193,12 +193,22 @@ static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name
 			else
 				snprintf(src, sizeof(src), "trial value of kvmsim calibrate");
 		} else {
-			if (c->is_time)
+			if (c->dist == CFG_COST_EMPIRICAL) {
+				fprintf(f, "    quantiles: [");
+				for (size_t q = 0; q < c->nquantiles; q++)
+					if (c->is_time)
+						fprintf(f, "%s%lldps", q ? ", " : "", (long long)c->quantiles[q]);
+					else
+						fprintf(f, "%s%lld", q ? ", " : "", (long long)c->quantiles[q]);
+				fprintf(f, "]\n");
+			} else if (c->is_time)
 				fprintf(f, "    time: %lldns\n", (long long)(c->time / 1000));
 			else
 				fprintf(f, "    cycles: %lld\n", (long long)c->cycles);
-			if (c->cv > 0)
+			if (c->cv > 0 && c->dist != CFG_COST_EMPIRICAL)
 				fprintf(f, "    cv: %g\n", c->cv);
+			if (c->dist == CFG_COST_LOGNORMAL)
+				fprintf(f, "    dist: lognormal\n");
 			snprintf(src, sizeof(src), "not fitted: the %s profile's value (%s)", p->name,
 				 c->source ? c->source : "no source");
 		}
