@@ -8,7 +8,8 @@
  * to date only then, may no longer be eligible and is preempted. Picked, a
  * delayed task leaves the queue with no lag. A task that blocks while eligible
  * behind a delayed one keeps the positive lag it had, so its next wake-up
- * preempts (6.6-6.11: it did not).
+ * preempts (6.6-6.11: it did not). A delayed task still counts for
+ * single_task_running() (rq->nr_running), until it is woken or picked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,19 +37,25 @@ struct bare {
 	struct host_task x, y;
 };
 
-/* one pCPU, EEVDF, no tick (nothing reschedules but the wake-ups); x runs alone until T0 */
-static void bare_new(struct bare *b, bool delay, int hz)
+/* one pCPU, fair class (EEVDF unless eevdf is false: CFS), no tick (nothing reschedules but the
+ * wake-ups); x runs alone until T0 */
+static void bare_new_era(struct bare *b, bool eevdf, bool delay, int hz)
 {
 	static const struct host_idle_state idle[] = { { "POLL", 0, 0, 0, true } };
 	b->sim = sim_new();
 	b->h = host_new(b->sim, 1, idle, 1, 0, false, true, 0, (struct host_conf_costs){ CTXSW, SIM_US }, 1);
-	struct host_sched_conf c = { .kind = HOST_SCHED_FAIR, .eevdf = true, .delay_dequeue = delay, .hz = hz };
+	struct host_sched_conf c = { .kind = HOST_SCHED_FAIR, .eevdf = eevdf, .delay_dequeue = delay, .hz = hz };
 	host_set_sched(b->h, &c);
 	host_start(b->h);
 	host_task_init(&b->x, &ops, &b->h->cpu[0], "x", 1);
 	host_task_init(&b->y, &ops, &b->h->cpu[0], "y", 2);
 	host_task_place(&b->x);
 	sim_run_until(b->sim, T0);
+}
+
+static void bare_new(struct bare *b, bool delay, int hz)
+{
+	bare_new_era(b, true, delay, hz);
 }
 
 static void bare_free(struct bare *b)
@@ -181,6 +188,56 @@ static void test_positive_lag_preempts(void **state)
 	}
 }
 
+/* single_task_running() reads rq->nr_running, which holds a delayed task until it really leaves the
+ * queue (dequeue_entities() returns before sub_nr_running()): with the delayed x queued behind the
+ * running y, 6.12+ says false, so a halt poll of y would end at its first check; CFS (up to 6.5) and
+ * EEVDF without the delay (6.6-6.11) dequeued x and say true. x woken is counted once; x picked and
+ * dequeued leaves y alone again. */
+static void test_single_task_running_delayed(void **state)
+{
+	static const struct {
+		const char *era;
+		bool eevdf, delay;
+	} eras[] = { { "6.5", false, false }, { "6.6-6.11", true, false }, { "6.12+", true, true } };
+	for (size_t i = 0; i < sizeof(eras) / sizeof(eras[0]); i++) {
+		struct bare b;
+		bare_new_era(&b, eras[i].eevdf, eras[i].delay, 0);
+		struct pcpu *p = &b.h->cpu[0];
+		host_task_wake(&b.y);
+		assert_false(single_task_running(p)); /* x runs, y queued */
+		sim_run_until(b.sim, T0 + 100 * SIM_US);
+		host_task_sleep(&b.x); /* ahead of V under EEVDF: delayed from 6.12 */
+		sim_run_until(b.sim, T0 + 110 * SIM_US);
+		assert_ptr_equal(p->curr, &b.y);
+		assert_int_equal(b.x.se.sched_delayed, eras[i].delay);
+		assert_int_equal(p->nr_running, 1);
+		assert_int_equal(p->nr_delayed, eras[i].delay);
+		if (single_task_running(p) != !eras[i].delay)
+			fail_msg("%s: single_task_running() %d with x asleep", eras[i].era, single_task_running(p));
+		host_task_wake(&b.x); /* requeued (6.12+) or enqueued: runnable either way */
+		assert_int_equal(p->nr_delayed, 0);
+		assert_int_equal(p->nr_running, 2);
+		assert_false(single_task_running(p));
+		bare_free(&b);
+	}
+	/* 6.12+: y, eligible, blocks behind the delayed x: the pick dequeues x, nothing is counted */
+	struct bare b;
+	bare_new(&b, true, 0);
+	x_blocks_ahead(&b);
+	struct pcpu *p = &b.h->cpu[0];
+	assert_int_equal(p->nr_delayed, 1);
+	sim_run_until(b.sim, T0 + 140 * SIM_US);
+	host_task_sleep(&b.y);
+	assert_int_equal(p->phase, PCPU_IDLE);
+	assert_int_equal(p->nr_delayed, 0);
+	assert_int_equal(p->nr_running, 0);
+	host_task_wake(&b.x);
+	sim_run_until(b.sim, T0 + 200 * SIM_US);
+	assert_ptr_equal(p->curr, &b.x);
+	assert_true(single_task_running(p));
+	bare_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_wake_delayed_past_zero_lag),
 		cmocka_unit_test(test_stale_curr_preempts),
 		cmocka_unit_test(test_positive_lag_preempts),
+		cmocka_unit_test(test_single_task_running_delayed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,11 +6,13 @@
  * runnable tasks wait in its run-queue (the scheduling class's: below).
  * A task runs on one pCPU at a time, t->cpu, which changes only while it is
  * asleep or queued (a migration). nr_running counts the running task
- * plus the queued ones, as the scheduler does, so single_task_running() is
- * nr_running == 1. A pCPU with nothing to run enters an idle state chosen by a
- * menu-like governor: the deepest enabled state whose target residency fits
- * the predicted idle time (an average of recent idle periods), never deeper
- * than max_cstate; with idle_poll (host idle=poll) it spins in C0.
+ * plus the queued runnable ones, nr_delayed the tasks asleep but still queued
+ * (EEVDF's delayed dequeue, 6.12+), which the kernel's rq->nr_running also
+ * holds: single_task_running() is nr_running + nr_delayed == 1. A pCPU with
+ * nothing to run enters an idle state chosen by a menu-like governor: the
+ * deepest enabled state whose target residency fits the predicted idle time
+ * (an average of recent idle periods), never deeper than max_cstate; with
+ * idle_poll (host idle=poll) it spins in C0.
  *
  * Events. host_task_wake(): a sleeping task becomes runnable on its pCPU. An
  * idle pCPU takes a wake-up IPI (none when it polls in idle), leaves its idle
@@ -150,6 +152,7 @@ struct pcpu {
 	struct host_task *curr; /* running task (PCPU_RUN) or the one being switched in */
 	struct host_task *rq_head, *rq_tail;
 	unsigned nr_running;
+	unsigned nr_delayed; /* EEVDF 6.12+: asleep but still queued (se.sched_delayed): in rq->nr_running */
 	bool need_resched;
 	int idle_state;
 	sim_time_t idle_since;
@@ -299,9 +302,11 @@ bool host_task_yield(struct host_task *t);
  * -1: t is running or not runnable (-ESRCH). */
 int host_yield_to(struct host_task *curr, struct host_task *t);
 
+/* single_task_running - rq->nr_running == 1: the kernel's count holds a delayed task (6.12+) until
+ * it really leaves the queue, so one sitting there ends a halt poll at its first check. */
 static inline bool single_task_running(const struct pcpu *p)
 {
-	return p->nr_running == 1;
+	return p->nr_running + p->nr_delayed == 1;
 }
 
 /*

@@ -42,8 +42,9 @@
  * V and lose the CPU to it. A task blocking while eligible leaves with its lag
  * as before; behind a delayed task that lag is positive and its next wake-up
  * can preempt. Balancing moves no delayed task. The kernel also keeps a
- * delayed task in rq->nr_running (single_task_running()); not modelled (see
- * docs/kernel-behaviour.md §9). 6.6-6.11: no delay.
+ * delayed task in rq->nr_running until it really leaves (nr_delayed here), so
+ * single_task_running() is false while one is queued and a halt poll on that
+ * pCPU ends at once (docs/kernel-behaviour.md §9). 6.6-6.11: no delay.
  *
  * Tunables (host.h, host_set_sched): sched_latency 6 ms, min_granularity
  * 0.75 ms, wakeup_granularity 1 ms, base_slice 0.75 ms, each times
@@ -323,6 +324,7 @@ static void dequeue_delayed(struct pcpu *p, struct host_task *t)
 	if (t->se.vlag > 0)
 		t->se.vlag = 0;
 	t->se.sched_delayed = false;
+	p->nr_delayed--;
 	queue_del(p, t);
 	p->cfs_nr--;
 	p->cfs_load -= t->se.weight;
@@ -339,6 +341,7 @@ static void requeue_delayed(struct pcpu *p, struct host_task *t)
 {
 	update_entity_lag(p, t);
 	t->se.sched_delayed = false;
+	p->nr_delayed--; /* host_task_wake() counts it in nr_running */
 	if (t->se.vlag <= 0)
 		return;
 	queue_del(p, t);
@@ -398,6 +401,7 @@ static void fair_dequeue(struct pcpu *p, struct host_task *t)
 			if (p->next_buddy == t)
 				p->next_buddy = NULL;
 			t->se.sched_delayed = true;
+			p->nr_delayed++; /* still in rq->nr_running (dequeue_entities() returns early) */
 			p->sched_curr = NULL;
 			queue_add(p, t, false);
 			return;
