@@ -163,12 +163,18 @@ static size_t off_from(const struct replay_vcpu *v, int64_t t)
 	return lo;
 }
 
-/* first_out - when v first left its CPU in (from, to]; to if it did not (sched_switch seen). */
+/*
+ * first_out - when v first left its CPU in (from, to]; to if it did not (sched_switch seen).
+ * from is a halt's start worked out from its end (microseconds in text traces) less its wait
+ * time (nanoseconds): a switch stamped up to a microsecond before it is that halt's poll
+ * ending (the thread cannot leave its CPU and then halt), and counts as ending at from.
+ */
 static int64_t first_out(const struct replay_vcpu *v, int64_t from, int64_t to)
 {
-	for (size_t i = off_from(v, from); i < v->noff && v->off[i].out <= to; i++)
-		if (v->off[i].out > from)
-			return v->off[i].out;
+	const int64_t slack = 1000;
+	for (size_t i = off_from(v, from - slack); i < v->noff && v->off[i].out <= to; i++)
+		if (v->off[i].out > from - slack)
+			return v->off[i].out > from ? v->off[i].out : from;
 	return to;
 }
 

@@ -66,9 +66,10 @@ replay_check two-vms-sched.trace.gz vm.halt_poll_ns=50000 0.99 - 100 1 1.5,2.2 4
 
 # A waker thread sharing CPU 0 with one of two vCPU threads, recorded with
 # sched_switch: modelled as host load, it cuts that vCPU's polls as it did,
-# and the polling CPU the trace measures (29.3 %; the windows would say much
-# more) comes back within a point, with every halt.
-replay_check module-2vcpu-sched.trace.gz halt_poll_ns=200000 1 - 2 1 27,32
+# and the polling CPU the trace measures (27.0 %; the windows would say much
+# more; 29.3 % when a switch-out stamped in the microsecond before a halt's
+# worked-out start was missed) comes back within a point, with every halt.
+replay_check module-2vcpu-sched.trace.gz halt_poll_ns=200000 1 - 2 1 25,28.5
 
 # A recording whose sleep wake-ups (~45 us on this nested host) would let the
 # default profile's host pick C3: with the host's idle states limited by the
