@@ -6,6 +6,7 @@
  * --repeat times; the tables show medians).
  */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,17 +38,19 @@ static void usage(FILE *f)
 		"wake-up, wake-up latency p50 and p99, and the three halt histograms. Without\n"
 		"--train/--test it probes this host's /dev/kvm itself (%d patterns to fit, %d\n"
 		"held out, each probed --repeat times).\n\n"
-		"  --train FILE     a probe result to fit on (repeat; kvmsim probe --json)\n"
-		"  --test FILE      a probe result to predict (repeat)\n"
+		"  --train FILE     a probe result to fit on (kvmsim probe --json; the option\n"
+		"                   again for each result)\n"
+		"  --test FILE      a probe result to predict (likewise)\n"
 		"  --count N        wake-ups per probed pattern (default 4000)\n"
-		"  --repeat N       probes of each pattern (default 3, 1..10), interleaved; a\n"
-		"                   table shows each figure's median over them and the real\n"
-		"                   range (results of one pattern given with --train/--test\n"
-		"                   are grouped the same way)\n"
+		"  --repeat N       probes of each pattern on this host (default 3, 1..10), in\n"
+		"                   rounds; a table shows each figure's median over them and\n"
+		"                   the real range (results of one pattern, kernel and module\n"
+		"                   parameters given with --train/--test are grouped the same\n"
+		"                   way)\n"
 		"  --base PROFILE   where the costs not fitted come from (default haswell-ep)\n"
 		"  --profile-out F  also write the fitted profile (as kvmsim calibrate -o)\n"
 		"  --save DIR       also write each probe result there (train/ and test/,\n"
-		"                   pattern-hp.json)\n"
+		"                   pattern-hp-ROUND.json; pattern-hp.json with --repeat 1)\n"
 		"  --markdown       tables in markdown\n"
 		"  -h, --help       this text\n\n"
 		"Tolerances, held-out patterns only, on the medians: poll success and polling\n"
@@ -58,11 +61,17 @@ static void usage(FILE *f)
 }
 
 /* probe_target - probe one pattern on this host into a target (optionally saved, with the
- * repeat's number rep in the name); 0, 1 or 2. */
-static int probe_target(const char *spec, long hp, long count, const char *save, const char *sub, const char *rep,
+ * round's number in the name; round -1: the only one); 0, 1 or 2. */
+static int probe_target(const char *spec, long hp, long count, const char *save, const char *sub, int round,
 			struct calib_target *t)
 {
-	struct probe_pattern p = { .count = count, .seed = 1, .halt_poll_ns = hp, .rt = true };
+	/* each round its own seed: a Poisson pattern's repeats are samples of the pattern too */
+	struct probe_pattern p = { .count = count, .seed = (uint64_t)round + 1, .halt_poll_ns = hp, .rt = true };
+	char rep[16] = "";
+	if (round >= 0)
+		snprintf(rep, sizeof(rep), "-%d", round + 1);
+	else
+		p.seed = 1;
 	char why[512];
 	if (probe_pattern_parse(spec, &p, why, sizeof(why)))
 		return cli_error(CMD, "%s", why);
@@ -82,7 +91,7 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	json_t *j = probe_result_json(&r);
 	char path[512] = "";
 	if (save) {
-		snprintf(path, sizeof(path), "%s/%s/%s-%ld%s%s.json", save, sub, spec, hp, rep ? "-" : "", rep ? rep : "");
+		snprintf(path, sizeof(path), "%s/%s/%s-%ld%s.json", save, sub, spec, hp, rep);
 		for (char *c = path + strlen(save) + strlen(sub) + 2; *c; c++)
 			if (*c == '/' || *c == ':')
 				*c = '_';
@@ -92,29 +101,43 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	if (!rc && calib_target_from_json(j, path[0] ? path : spec, t, why, sizeof(why)))
 		rc = (cli_error(CMD, "%s", why), 1);
 	if (!rc)
-		fprintf(stderr, "kvmsim validate: probed %s hp=%ld: %ld wake-ups%s\n", spec, hp, r.raised,
+		fprintf(stderr, "kvmsim validate: probed %s hp=%ld%s%s: %ld wake-ups%s\n", spec, hp, rep[0] ? ", round " : "",
+			rep[0] ? rep + 1 : "", r.raised,
 			r.rt ? "" : " (SCHED_OTHER: other tasks may delay the probe)");
 	json_decref(j);
 	probe_result_free(&r);
 	return rc;
 }
 
+/* same_pattern - a and b are probes of one pattern on one kernel with one set of module parameters */
+static bool same_pattern(const struct calib_target *a, const struct calib_target *b)
+{
+	return !strcmp(a->label, b->label) && !strcmp(a->kernel, b->kernel) &&
+	       !memcmp(a->module_param, b->module_param, sizeof(a->module_param)) && a->tsc_khz == b->tsc_khz;
+}
+
 /*
  * print_group - target i and the later ones of the same pattern (marked in done): each
  * simulated on its own arrivals, the table of the medians (of the quiet ones, when any)
- * with the real range; the figures outside tol, or -1 with why.
+ * with the real range; the figures outside tol (a held-out group with no quiet probe
+ * counts as one: it could not be checked), or -1 with why.
  */
 static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done, const char *base,
 		       const struct calib_fit *fit, const struct calib_tol *tol, bool md, char *why, size_t len)
 {
 	static struct calib_figs sim[MAXT];
 	const struct calib_figs *rv[MAXT], *sv[MAXT];
-	int m = 0, quiet = 0;
+	int m = 0, quiet = 0, all = 0;
+	double busy_lo = 1, busy_hi = 0;
 	for (int j = i; j < n; j++)
-		if (!done[j] && !strcmp(t[j].label, t[i].label))
+		if (!done[j] && same_pattern(&t[j], &t[i])) {
+			all++;
 			quiet += !calib_busy(&t[j]);
+			busy_lo = fmin(busy_lo, t[j].other_share);
+			busy_hi = fmax(busy_hi, t[j].other_share);
+		}
 	for (int j = i; j < n; j++) {
-		if (done[j] || strcmp(t[j].label, t[i].label))
+		if (done[j] || !same_pattern(&t[j], &t[i]))
 			continue;
 		done[j] = true;
 		if (quiet && calib_busy(&t[j]))
@@ -129,17 +152,26 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	struct calib_figs s, lo, hi;
 	calib_figs_median(rv, m, &g.real, &lo, &hi);
 	calib_figs_median(sv, m, &s, NULL, NULL);
-	if (m > 1)
-		snprintf(g.label, sizeof(g.label), "%.70s, median of %d", t[i].label, m);
+	if (all > 1)
+		snprintf(g.label, sizeof(g.label), "%.50s, median of %d%s", t[i].label, m,
+			 m < all ? (all - m == 1 ? " (1 busy left out)" : " (busy ones left out)") : "");
 	if (quiet)
 		g.other_share = 0;
 	int off = calib_print_compare(f, &g, &s, tol, md);
 	if (m > 1)
 		calib_print_range(f, m, &lo, &hi, md);
+	if (!quiet && all > 1)
+		fprintf(f, md ? "\nAll %d probes busy (other tasks took %.0f-%.0f %% of the vCPU's CPU).\n"
+			      : "  all %d probes busy (other tasks took %.0f-%.0f %% of the vCPU's CPU)\n",
+			all, 100 * busy_lo, 100 * busy_hi);
+	if (!quiet && tol) {
+		off++;
+		fprintf(f, md ? "\nNot checked, so counted as outside tolerance.\n"
+			      : "  not checked, so counted as outside tolerance\n");
+	}
 	calib_print_hists(f, &g, &s, md);
 	if (md)
 		fputc('\n', f);
-	g.gapfile[0] = 0; /* a copy: the file is t[i]'s to remove */
 	return off;
 }
 
@@ -158,6 +190,7 @@ int cmd_validate(int argc, char **argv)
 	const char *base = "haswell-ep", *pout = NULL, *save = NULL;
 	bool md = false;
 	uint32_t count = 4000, repeat = 3;
+	bool repeat_set = false;
 	opterr = 0;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -177,12 +210,16 @@ int cmd_validate(int argc, char **argv)
 			if (count < 100 || count > PROBE_MAX_COUNT)
 				return cli_error(CMD, "--count: expected 100..%d, got %s", PROBE_MAX_COUNT, optarg);
 			break;
-		case 'r':
-			if (cli_parse_u32(CMD, "--repeat", optarg, &repeat))
-				return 2;
-			if (repeat < 1 || repeat > 10)
-				return cli_error(CMD, "--repeat: expected 1..10, got %s", optarg);
+		case 'r': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 10)
+				return cli_error(CMD, "--repeat: expected a whole number 1..10, got \"%s\"", optarg);
+			repeat = (uint32_t)v;
+			repeat_set = true;
 			break;
+		}
 		case 'b':
 			base = optarg;
 			break;
@@ -208,6 +245,17 @@ int cmd_validate(int argc, char **argv)
 		return cli_error(CMD, "--train and --test go together (or neither: probe this host)");
 	if (ntrain == 1)
 		return cli_error(CMD, "--train: expected at least 2 results to fit on");
+	if (ntrain && repeat_set)
+		return cli_error(CMD, "--repeat: only when probing this host (results of one pattern given with "
+				      "--train/--test are its repeats)");
+	for (int i = 0; i < ntrain + ntest; i++)
+		for (int j = 0; j < i; j++) {
+			const char *a = i < ntrain ? train[i] : test[i - ntrain], *b = j < ntrain ? train[j] : test[j - ntrain];
+			struct stat sa, sb;
+			if (!strcmp(a, b) || (!stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino))
+				return strcmp(a, b) ? cli_error(CMD, "%s and %s: the same file (one probe counts once)", b, a)
+						    : cli_error(CMD, "%s: given twice (one probe counts once)", a);
+		}
 	char sub[512];
 	for (int k = 0; save && k < 3; k++) {
 		snprintf(sub, sizeof(sub), "%s%s", save, k == 0 ? "" : k == 1 ? "/train" : "/test");
@@ -225,13 +273,11 @@ int cmd_validate(int argc, char **argv)
 		/* round after round, so that a slow change of the machine reaches every pattern alike */
 		const int ntr = (int)(sizeof(train_set) / sizeof(*train_set)), nte = (int)(sizeof(test_set) / sizeof(*test_set));
 		for (int r = 0; r < (int)repeat && !rc; r++) {
-			char sv[16];
-			snprintf(sv, sizeof(sv), "%d", r + 1);
 			for (int i = 0; i < ntr && !rc; i++)
-				rc = probe_target(train_set[i].spec, train_set[i].hp, count, save, "train", repeat > 1 ? sv : NULL,
+				rc = probe_target(train_set[i].spec, train_set[i].hp, count, save, "train", repeat > 1 ? r : -1,
 						  &tt[ntrain++]);
 			for (int i = 0; i < nte && !rc; i++)
-				rc = probe_target(test_set[i].spec, test_set[i].hp, count, save, "test", repeat > 1 ? sv : NULL,
+				rc = probe_target(test_set[i].spec, test_set[i].hp, count, save, "test", repeat > 1 ? r : -1,
 						  &th[ntest++]);
 		}
 	}

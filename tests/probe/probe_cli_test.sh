@@ -16,7 +16,8 @@ expect_err 2 'kvmsim probe: --pattern: expected periodic:Tus, poisson:Tus, burst
 expect_err 2 "kvmsim probe: --count: expected 1..200000, got 0" -- "$K" probe --count 0
 expect_err 2 "kvmsim calibrate: expected at least 2 probe results (kvmsim probe --json), got 1" -- \
   "$K" calibrate x.json
-expect_err 2 "kvmsim validate: --repeat: expected 1..10, got 11" -- "$K" validate --repeat 11
+expect_err 2 'kvmsim validate: --repeat: expected a whole number 1..10, got "11"' -- "$K" validate --repeat 11
+expect_err 2 'kvmsim validate: --repeat: expected a whole number 1..10, got "abc"' -- "$K" validate --repeat abc
 expect_err 2 "kvmsim validate: --train and --test go together (or neither: probe this host)" -- \
   "$K" validate --train a.json --train b.json
 "$K" run --duration 10ms --json "$T/sim.json" > /dev/null || fail "kvmsim run failed"
@@ -90,10 +91,26 @@ grep -q "^Held out: predicted with the fitted profile" "$T/val" && grep -q "held
   || fail "validate printed no verdict: $(tail -3 "$T/val")"
 [ $rc -eq 0 ] || grep -q " OFF$" "$T/val" || fail "validate exited 1 without a figure marked OFF"
 # results of one pattern are repeats: one table of their medians, with the real range
-cp "$T/nopoll.json" "$T/nopoll2.json"
+# (a second and third probe whose CPU per wake-up and poll counts differ)
+for k in 2 3; do
+  /usr/bin/python3 - "$T/nopoll.json" "$T/nopoll$k.json" $k <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+st = d["vcpus"][0]["stats"]
+st["halt_attempted_poll"] = 100 * int(sys.argv[3])
+st["halt_successful_poll"] = 50 * int(sys.argv[3])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+done
 "$K" validate --train "$T/poll.json" --train "$T/sleep.json" --test "$T/nopoll.json" --test "$T/nopoll2.json" \
-  > "$T/val2" 2>&1
+  --test "$T/nopoll3.json" > "$T/val2" 2>&1
 [ $? -le 1 ] || fail "validate with a repeated pattern: $(cat "$T/val2")"
-[ "$(grep -c "median of 2" "$T/val2")" -eq 1 ] && grep -q "^  real over 2 probes (medians above)" "$T/val2" \
+[ "$(grep -c "median of 3" "$T/val2")" -eq 1 ] && grep -q "^  real over 3 probes (medians above)" "$T/val2" \
   || fail "a repeated pattern not shown once as its medians: $(cat "$T/val2")"
+a0=$(jget "$T/nopoll.json" "d['vcpus'][0]['stats']['halt_attempted_poll']")
+med=$(printf '%s\n' "$a0" 200 300 | sort -n | sed -n 2p)
+grep -q "^  polls attempted  *$med " "$T/val2" || fail "polls attempted: not the median $med of $a0, 200, 300: $(grep 'polls attempted' "$T/val2")"
+grep -q "poll success 0.0-50.0 %" "$T/val2" || fail "the real range is not 0.0-50.0 %: $(grep 'real over' "$T/val2")"
+expect_err 2 "kvmsim validate: $T/nopoll.json: given twice (one probe counts once)" -- \
+  "$K" validate --train "$T/poll.json" --train "$T/sleep.json" --test "$T/nopoll.json" --test "$T/nopoll.json"
 finish probe_cli_test

@@ -28,8 +28,8 @@ static const double calib_start[NSTART][CP_N] = { { 1500, 4400, 150, 2000, 5000,
 						  { 15000, 44000, 1500, 20000, 5000, 15000, 10000 },
 						  { 5000, 20000, 300, 30000, 5000, 5000, 5000 } };
 /* the range each parameter is kept in (a flat residual outside): physically possible values */
-static const double calib_lo[CP_N] = { 100, 100, 10, 10, 10, 100, 10 },
-		    calib_hi[CP_N] = { 1e6, 1e6, 1e5, 1e6, 1e6, 1e6, 1e6 };
+static const double calib_lo[CP_N] = { 100, 100, 10, 10, 10, 100, 0 },
+		    calib_hi[CP_N] = { 1e6, 1e6, 1e5, 1e6, 1e6, 1e6, 100e3 };
 #define NRES 4 /* residuals per target */
 /* the least-squares fit moves the parameters before CP_IDLE_ENTRY; idle_entry is found apart */
 #define CP_LM CP_IDLE_ENTRY
@@ -295,6 +295,8 @@ static int calib_fit_some(struct calib_target *t, int n, const char *base, const
 			  struct calib_fit *fit, char *why, size_t len);
 static int entry_grid(struct calib_target *t, int n, const char *base, const struct calib_fit *fit, double *entry,
 		      double *sd, char *why, size_t len);
+static int combined(struct calib_target *t, int n, const char *base, const double *x, double *cost, char *why,
+		    size_t len);
 
 struct fit_ctx {
 	struct calib_target *t;
@@ -359,6 +361,11 @@ static int fit_df(const gsl_vector *y, void *arg, gsl_matrix *J)
 	return rc;
 }
 
+bool calib_at_bound(const struct calib_fit *fit, int i)
+{
+	return fit->x[i] <= calib_lo[i] * 1.0001 || fit->x[i] >= calib_hi[i] * 0.9999;
+}
+
 bool calib_busy(const struct calib_target *t)
 {
 	return t->other_share > CALIB_BUSY;
@@ -376,25 +383,46 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 		memcpy(t, all, (size_t)nall * sizeof(*t));
 		n = nall;
 	}
-	/* the others by least squares with idle_entry held, then idle_entry on its grid with the
-	 * others held, then the others again */
+	/* the others by least squares with idle_entry held at 0, then idle_entry on its grid with
+	 * the others held, then the others again */
 	int rc = -1;
-	double entry = calib_lo[CP_IDLE_ENTRY], sd = 0;
-	for (int round = 0; round < 3; round++) {
+	double entry = 0, sd = 0, rms0 = 0;
+	struct calib_fit first = { 0 };
+	for (int round = 0; round < 2; round++) {
+		struct calib_fit best = { 0 };
 		rc = -1;
 		for (int k = 0; k < NSTART; k++) {
 			struct calib_fit f = { .used = n };
 			if (calib_fit_some(t, n, base, calib_start[k], entry, &f, why, len))
 				continue;
-			if (rc || f.rms < fit->rms)
-				*fit = f;
+			if (rc || f.rms < best.rms)
+				best = f;
 			rc = 0;
 		}
-		if (rc || round == 2 || entry_grid(t, n, base, fit, &entry, &sd, why, len))
+		if (rc)
 			break;
+		*fit = best;
+		if (round == 0) {
+			rms0 = fit->rms;
+			first = best;
+			first.x[CP_IDLE_ENTRY] = 0;
+			first.sd[CP_IDLE_ENTRY] = 0;
+			if (entry_grid(t, n, base, fit, &entry, &sd, why, len)) {
+				rc = -1;
+				break;
+			}
+		}
 	}
 	fit->x[CP_IDLE_ENTRY] = entry;
 	fit->sd[CP_IDLE_ENTRY] = sd;
+	fit->rms_without_entry = rms0;
+	/* the second round is kept only if it is nearer the targets than the first (combined()) */
+	double c0, c1;
+	if (!rc && entry > 0 && !combined(t, n, base, first.x, &c0, why, len) &&
+	    !combined(t, n, base, fit->x, &c1, why, len) && c1 > c0) {
+		*fit = first;
+		fit->rms_without_entry = rms0;
+	}
 	free(t);
 	return rc;
 }
@@ -449,36 +477,54 @@ static int calib_fit_some(struct calib_target *t, int n, const char *base, const
 }
 
 /*
- * entry_grid - idle_entry, the others held at fit: the value on a grid (0 to 80 us) whose
- * simulated wake-latency quartiles (p25, p50, p75) are nearest the real ones, in relative
- * error, over every target. The quartiles see it where the fit's figures do not: a wake-up
- * soon after a sleep began is fast, one later slow. sd is half the grid's step there.
+ * combined - how far the simulation at x is from every target: the least-squares residuals
+ * (squared) plus the wake-latency quartiles' relative errors (squared). The quartiles see
+ * idle_entry where the four figures do not (a wake-up soon after a sleep began is fast, one
+ * later slow); the residuals keep it from buying the quartiles with the other figures.
+ */
+static int combined(struct calib_target *t, int n, const char *base, const double *x, double *cost, char *why,
+		    size_t len)
+{
+	*cost = 0;
+	for (int k = 0; k < n; k++) {
+		struct calib_figs s;
+		const struct calib_figs *r = &t[k].real;
+		if (calib_simulate(&t[k], base, x, &s, why, len))
+			return -1;
+		double res[NRES];
+		residuals(&s, r, res);
+		for (int q = 0; q < NRES; q++)
+			*cost += res[q] * res[q];
+		const double sq[3] = { s.p25_ns, s.p50_ns, s.p75_ns }, rq[3] = { r->p25_ns, r->p50_ns, r->p75_ns };
+		for (int q = 0; q < 3; q++)
+			if (rq[q] > 0)
+				*cost += (sq[q] - rq[q]) * (sq[q] - rq[q]) / (rq[q] * rq[q]);
+	}
+	return 0;
+}
+
+/*
+ * entry_grid - idle_entry, the others held at fit: the value on a grid (0 to 100 us) with
+ * the smallest combined() cost; sd is half the step to the nearer neighbour there.
  */
 static int entry_grid(struct calib_target *t, int n, const char *base, const struct calib_fit *fit, double *entry,
 		      double *sd, char *why, size_t len)
 {
-	static const double grid_us[] = { 0.01, 2.5, 5, 7.5, 10, 12.5, 15, 17.5, 20, 25, 30, 35, 40, 50, 60, 80 };
+	static const double grid_us[] = { 0, 2.5, 5, 7.5, 10, 12.5, 15, 17.5, 20, 25, 30, 35, 40, 50, 60, 80, 100 };
 	const int ng = (int)(sizeof(grid_us) / sizeof(grid_us[0]));
 	double x[CP_N], best = INFINITY;
 	memcpy(x, fit->x, sizeof(x));
 	for (int g = 0; g < ng; g++) {
 		x[CP_IDLE_ENTRY] = grid_us[g] * 1e3;
-		double cost = 0;
-		for (int k = 0; k < n; k++) {
-			struct calib_figs s;
-			const struct calib_figs *r = &t[k].real;
-			if (calib_simulate(&t[k], base, x, &s, why, len))
-				return -1;
-			const double sq[3] = { s.p25_ns, s.p50_ns, s.p75_ns }, rq[3] = { r->p25_ns, r->p50_ns, r->p75_ns };
-			for (int q = 0; q < 3; q++)
-				if (rq[q] > 0)
-					cost += (sq[q] - rq[q]) * (sq[q] - rq[q]) / (rq[q] * rq[q]);
-		}
+		double cost;
+		if (combined(t, n, base, x, &cost, why, len))
+			return -1;
 		if (cost < best) {
 			best = cost;
 			*entry = x[CP_IDLE_ENTRY];
-			double lo = g > 0 ? grid_us[g - 1] : grid_us[g], hi = g + 1 < ng ? grid_us[g + 1] : grid_us[g];
-			*sd = (hi - lo) / 4 * 1e3;
+			double dl = g > 0 ? grid_us[g] - grid_us[g - 1] : INFINITY,
+			       dh = g + 1 < ng ? grid_us[g + 1] - grid_us[g] : INFINITY;
+			*sd = fmin(dl, dh) / 2 * 1e3;
 		}
 	}
 	return 0;

@@ -34,9 +34,13 @@
  * points over 10. The CPU per wake-up is the vCPU thread's CPU time (for the
  * simulator, the vCPU's busy time plus its pCPU's context switches) over the
  * interrupts raised. idle_entry is not in it (those four figures barely see
- * it): it is chosen on a grid (0 to 80 us) by the wake-latency quartiles
- * (p25, p50, p75, relative errors over every target) with the others held,
- * between two rounds of the least-squares fit; its +- is half the grid's step.
+ * it): it is chosen on a grid (0 to 100 us) with the others held, by the
+ * wake-latency quartiles (p25, p50, p75) and the least-squares residuals
+ * together (squared relative errors over every target), between two rounds of
+ * the least-squares fit; the second round is kept only if it is nearer the
+ * targets by that measure than the first (idle_entry 0). Its +- is half the
+ * grid's step. A parameter that ends at the limit of its range (or of the
+ * grid) is not determined by the results, and is printed so.
  */
 #ifndef KVMSIM_PROBE_CALIB_H
 #define KVMSIM_PROBE_CALIB_H
@@ -85,6 +89,7 @@ struct calib_fit {
 	double x[CP_N];          /* fitted values (cycles or ns) */
 	double sd[CP_N];         /* one standard deviation, same unit */
 	double rms;              /* residual root mean square */
+	double rms_without_entry; /* the same after the first round (idle_entry 0) */
 	int iters;
 	bool converged;
 	int used;                /* targets fitted on (the quiet ones, if at least 2) */
@@ -101,6 +106,8 @@ struct calib_fit {
  */
 #define CALIB_BUSY 0.05
 bool calib_busy(const struct calib_target *t);
+/* calib_at_bound - the fit left parameter i at the limit of its range (not determined). */
+bool calib_at_bound(const struct calib_fit *fit, int i);
 
 /* calib_figs_from_json - the compared figures of a kvmsim-run/1 document (vCPU 0); -1 with why. */
 int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, size_t len);
@@ -126,7 +133,7 @@ struct calib_tol {
 int calib_print_compare(FILE *f, const struct calib_target *t, const struct calib_figs *sim, const struct calib_tol *tol,
 			bool markdown);
 /*
- * calib_figs_median - each figure's median over n (a histogram bucket by bucket; the
+ * calib_figs_median - each figure's median over n >= 1 (a histogram bucket by bucket; the
  * middle two averaged when n is even), and when lo and hi are given the smallest and largest.
  */
 void calib_figs_median(const struct calib_figs *const *v, int n, struct calib_figs *med, struct calib_figs *lo,

@@ -1,4 +1,5 @@
 /* calib_table.c - simulator vs real, side by side (see calib.h). */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,10 @@ void calib_figs_median(const struct calib_figs *const *v, int n, struct calib_fi
 		       struct calib_figs *hi)
 {
 	struct calib_figs l, h;
+	assert(n >= 1);
 	double *w = malloc((size_t)n * sizeof(*w));
+	if (!w)
+		abort();
 	memset(med, 0, sizeof(*med));
 	memset(&l, 0, sizeof(l));
 	memset(&h, 0, sizeof(h));
@@ -207,11 +211,21 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 {
 	if (markdown)
 		fprintf(f, "| parameter | fitted | 1 sigma | unit |\n|---|---|---|---|\n");
-	for (int i = 0; i < CP_N; i++)
-		fprintf(f, markdown ? "| %s | %.0f | %.0f | %s |\n" : "  %-12s %10.0f +- %-8.0f %s\n", calib_param_names[i],
-			fit->x[i], fit->sd[i], calib_param_units[i]);
-	fprintf(f, markdown ? "\nidle_entry is chosen on a grid by the wake-latency quartiles; its +- is half the grid's step.\n"
-			    : "  (idle_entry chosen on a grid by the wake-latency quartiles; +- is half its step)\n");
+	for (int i = 0; i < CP_N; i++) {
+		char sd[48];
+		if (calib_at_bound(fit, i))
+			snprintf(sd, sizeof(sd), "%s", "at its bound: not determined");
+		else
+			snprintf(sd, sizeof(sd), "%.0f", fit->sd[i]);
+		fprintf(f, markdown ? "| %s | %.0f | %s | %s |\n" : "  %-12s %10.0f +- %-8s %s\n", calib_param_names[i],
+			fit->x[i], sd, calib_param_units[i]);
+	}
+	fprintf(f, markdown ? "\nidle_entry is chosen on a grid by the wake-latency quartiles and the figures above together; its +- is half the grid's step.\n"
+			    : "  (idle_entry chosen on a grid by the wake-latency quartiles and these figures; +- is half its step)\n");
+	if (fit->rms > 1.1 * fit->rms_without_entry)
+		fprintf(f, markdown ? "\nWith idle_entry the least-squares figures fit worse: rms %.3f, %.3f without.\n"
+				    : "  with idle_entry the least-squares figures fit worse: rms %.3f, %.3f without\n",
+			fit->rms, fit->rms_without_entry);
 	fprintf(f, markdown ? "\nFit: %s after %d iterations, residual rms %.3f.\n"
 			    : "  fit %s after %d iterations, residual rms %.3f\n",
 		fit->converged ? "converged" : "did not converge", fit->iters, fit->rms);
