@@ -76,30 +76,40 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	if (probe_pattern_parse(spec, &p, why, sizeof(why)))
 		return cli_error(CMD, "%s", why);
 	struct probe_result r;
+	json_t *j = NULL;
 	int rc;
 	for (int attempt = 0;; attempt++) { /* wait a little for a quiet CPU (see calib_busy) */
 		rc = probe_run(&p, &r, why, sizeof(why));
 		if (rc)
 			return rc == 2 ? cli_error(CMD, "%s", why) : (cli_error(CMD, "%s", why), 1);
-		if (attempt == 3 || r.other_ns <= CALIB_BUSY * (double)r.wall_ns)
+		j = probe_result_json(&r);
+		if (calib_target_from_json(j, spec, t, why, sizeof(why))) {
+			rc = (cli_error(CMD, "%s", why), 1);
 			break;
-		fprintf(stderr, "kvmsim validate: %s hp=%ld: other tasks took %.0f%% of the vCPU's CPU; again in 2 s\n",
-			spec, hp, 100.0 * (double)r.other_ns / (double)r.wall_ns);
+		}
+		bool busy = calib_busy(t);
+		if (attempt == 3 || !busy)
+			break;
+		fprintf(stderr,
+			"kvmsim validate: %s hp=%ld: busy (%.0f%% of the polls ended at their first check, other tasks "
+			"took %.0f%% of the vCPU's CPU); again in 2 s\n",
+			spec, hp, 100 * t->real.cut_share, 100.0 * (double)r.other_ns / (double)r.wall_ns);
+		calib_target_free(t);
+		json_decref(j);
 		probe_result_free(&r);
 		sleep(2);
 	}
-	json_t *j = probe_result_json(&r);
 	char path[512] = "";
-	if (save) {
+	if (!rc && save) {
 		snprintf(path, sizeof(path), "%s/%s/%s-%ld%s.json", save, sub, spec, hp, rep);
 		for (char *c = path + strlen(save) + strlen(sub) + 2; *c; c++)
 			if (*c == '/' || *c == ':')
 				*c = '_';
 		if (json_dump_file(j, path, JSON_INDENT(1)))
 			rc = (cli_error(CMD, "%s: cannot write", path), 1);
+		else
+			snprintf(t->path, sizeof(t->path), "%s", path);
 	}
-	if (!rc && calib_target_from_json(j, path[0] ? path : spec, t, why, sizeof(why)))
-		rc = (cli_error(CMD, "%s", why), 1);
 	if (!rc)
 		fprintf(stderr, "kvmsim validate: probed %s hp=%ld%s%s: %ld wake-ups%s\n", spec, hp, rep[0] ? ", round " : "",
 			rep[0] ? rep + 1 : "", r.raised,

@@ -365,6 +365,25 @@ static void test_profile_keeps_dists(void **state)
 		calib_target_free(&t[i]);
 }
 
+/* busy: polls cut at their first check when there are polls, else other tasks' CPU share */
+static void test_busy(void **state)
+{
+	(void)state;
+	struct calib_target t = { 0 };
+	t.real.have_hist = true;
+	t.real.attempted = 100;
+	t.real.cut_share = 0.05;
+	t.other_share = 0.3; /* /proc/stat's ticks said busy, the polls did not */
+	assert_false(calib_busy(&t));
+	t.real.cut_share = 0.2;
+	t.other_share = 0;
+	assert_true(calib_busy(&t));
+	t.real.attempted = 10; /* too few polls to tell: the CPU share decides */
+	assert_false(calib_busy(&t));
+	t.other_share = 0.06;
+	assert_true(calib_busy(&t));
+}
+
 /* calib_figs_median: each figure's own median (odd and even counts) and its ends */
 static void test_figs_median(void **state)
 {
@@ -393,7 +412,7 @@ int main(void)
 		cmocka_unit_test(test_pattern_parse), cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_probe_json),
 		cmocka_unit_test(test_simulate_moves), cmocka_unit_test(test_fit_reproduces),
-		cmocka_unit_test(test_fit_finds_entry), cmocka_unit_test(test_figs_median),
+		cmocka_unit_test(test_fit_finds_entry), cmocka_unit_test(test_figs_median), cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_profile_keeps_dists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,6 +88,10 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 		for (size_t b = 0; b < 32 && a; b++)
 			f->hist[i][b] = (uint64_t)json_integer_value(json_array_get(a, b));
 	}
+	double cut = 0;
+	for (int b = 0; b < 7; b++)
+		cut += (double)f->hist[1][b];
+	f->cut_share = f->attempted > 0 ? cut / f->attempted : 0;
 	return 0;
 }
 
@@ -368,6 +372,8 @@ bool calib_at_bound(const struct calib_fit *fit, int i)
 
 bool calib_busy(const struct calib_target *t)
 {
+	if (t->real.have_hist && t->real.attempted >= CALIB_POLLS)
+		return t->real.cut_share > CALIB_CUT;
 	return t->other_share > CALIB_BUSY;
 }
 

@@ -68,6 +68,7 @@ struct calib_figs {
 	long wakes;              /* interrupts raised */
 	double attempted, successful, poll_success_pct, poll_cpu_pct;
 	double cpu_per_wake_ns, p25_ns, p50_ns, p75_ns, p99_ns;
+	double cut_share;        /* attempted polls that failed in under 128 ns (ended at their first check) */
 	uint64_t hist[3][32];    /* halt_poll_success_hist, _fail_hist, halt_wait_hist */
 	bool have_hist;
 };
@@ -96,15 +97,21 @@ struct calib_fit {
 };
 
 /*
- * A target is busy when other tasks took more than CALIB_BUSY of the vCPU's
- * CPU during the probe. KVM does not poll while another task is runnable on
- * the CPU (single_task_running()), and the probe's SCHED_FIFO vCPU thread
- * preempts such a task at once, so it stays runnable: polls end at their
- * first check. kvmsim has no host task that waits at a lower priority than a
- * vCPU thread, so such results are not comparable: they are left out of fits
- * and of tolerance checks, and say so.
+ * A target is busy when other tasks ran on the vCPU's CPU enough to change
+ * what KVM did. KVM does not poll while another task is runnable on the CPU
+ * (single_task_running()), and the probe's SCHED_FIFO vCPU thread preempts
+ * such a task at once, so it stays runnable: polls end at their first check
+ * (halt_poll_fail_hist's buckets below 2^7 ns). With at least CALIB_POLLS
+ * polls attempted, busy is more than CALIB_CUT of them ending so (on this
+ * host's quiet probes at most 5 %, on busy ones 15 to 99 %); without polls,
+ * other tasks taking more than CALIB_BUSY of the CPU (/proc/stat: 10 ms
+ * ticks, so coarse over a short probe). kvmsim has no host task that waits at
+ * a lower priority than a vCPU thread, so such results are not comparable:
+ * they are left out of fits and of tolerance checks, and say so.
  */
 #define CALIB_BUSY 0.05
+#define CALIB_CUT 0.10
+#define CALIB_POLLS 50
 bool calib_busy(const struct calib_target *t);
 /* calib_at_bound - the fit left parameter i at the limit of its range (not determined). */
 bool calib_at_bound(const struct calib_fit *fit, int i);

@@ -77,10 +77,11 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 			fprintf(f, "  %-40s %10s %10s %10s %9s\n", w->name, a, b, d, tl);
 	}
 	if (busy)
-		fprintf(f, markdown ? "\nBusy: other tasks took %.0f%% of the vCPU's CPU during this probe, so KVM's polls\n"
-				      "ended at their first check; not comparable (no tolerance, not fitted on).\n"
-				    : "  busy: other tasks took %.0f%% of the vCPU's CPU: polls ended at once; not comparable\n",
-			100 * t->other_share);
+		fprintf(f, markdown ? "\nBusy: %.0f%% of the polls ended at their first check, other tasks taking %.0f%% of "
+				      "the vCPU's CPU; not comparable (no tolerance, not fitted on).\n"
+				    : "  busy: %.0f%% of the polls ended at their first check, other tasks taking %.0f%% of the "
+				      "vCPU's CPU; not comparable\n",
+			100 * r->cut_share, 100 * t->other_share);
 	return bad;
 }
 
@@ -212,13 +213,13 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 	if (markdown)
 		fprintf(f, "| parameter | fitted | 1 sigma | unit |\n|---|---|---|---|\n");
 	for (int i = 0; i < CP_N; i++) {
-		char sd[48];
 		if (calib_at_bound(fit, i))
-			snprintf(sd, sizeof(sd), "%s", "at its bound: not determined");
+			fprintf(f, markdown ? "| %s | %.0f | at its bound: not determined | %s |\n"
+					    : "  %-12s %10.0f %s (at its bound: not determined)\n",
+				calib_param_names[i], fit->x[i], calib_param_units[i]);
 		else
-			snprintf(sd, sizeof(sd), "%.0f", fit->sd[i]);
-		fprintf(f, markdown ? "| %s | %.0f | %s | %s |\n" : "  %-12s %10.0f +- %-8s %s\n", calib_param_names[i],
-			fit->x[i], sd, calib_param_units[i]);
+			fprintf(f, markdown ? "| %s | %.0f | %.0f | %s |\n" : "  %-12s %10.0f +- %-8.0f %s\n",
+				calib_param_names[i], fit->x[i], fit->sd[i], calib_param_units[i]);
 	}
 	fprintf(f, markdown ? "\nidle_entry is chosen on a grid by the wake-latency quartiles and the figures above together; its +- is half the grid's step.\n"
 			    : "  (idle_entry chosen on a grid by the wake-latency quartiles and these figures; +- is half its step)\n");
