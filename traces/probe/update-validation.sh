@@ -99,9 +99,9 @@ its own halt polling, which adapts to the wake pattern): one fitted value is an 
 over the training patterns, not a constant of the host. What it does not model: the real exits spread
 (wake latency p99 is not expected to match). Figures move from run to run on this shared
 2-CPU machine: re-running the script gives a new sample, not a better one. On
-2026-11-28, after \`idle_entry\` was added, 16 of 21 runs of \`kvmsim validate\`
-exited 0 (7 of 9 with three probes per pattern); the misses were the burst
-pattern's poll success at +3.1 to +3.3 points (with \`idle_entry\` kvmsim leans to
+2026-11-28, after \`idle_entry\` was added, 22 of 28 runs of \`kvmsim validate\`
+exited 0 (13 of 16 with three probes per pattern); the misses were the burst
+pattern's poll success at +3.1 to +4.1 points (with \`idle_entry\` kvmsim leans to
 more successful polls there, +1 to +3; without it, it had leaned to fewer, -3 to
 -5.5, and failed most runs), periodic:100us's polling CPU at +3.8 and p50 at +21
 to +26 %.
