@@ -377,6 +377,24 @@ bool calib_busy(const struct calib_target *t)
 	return t->other_share > CALIB_BUSY;
 }
 
+/* best_of_starts - the least-squares fit from each starting point with idle_entry held at
+ * entry, the best end kept in fit (whose used is kept); 0, or -1 when none ended. */
+static int best_of_starts(struct calib_target *t, int n, const char *base, double entry, struct calib_fit *fit,
+			  char *why, size_t len)
+{
+	int rc = -1, used = fit->used;
+	for (int k = 0; k < NSTART; k++) {
+		struct calib_fit f = { .used = used };
+		if (calib_fit_some(t, n, base, calib_start[k], entry, &f, why, len))
+			continue;
+		if (rc || f.rms < fit->rms)
+			*fit = f;
+		rc = 0;
+	}
+	fit->x[CP_IDLE_ENTRY] = entry;
+	return rc;
+}
+
 int calib_fit(struct calib_target *all, int nall, const char *base, struct calib_fit *fit, char *why, size_t len)
 {
 	/* the quiet targets only, when there are enough of them (see calib_busy) */
@@ -389,46 +407,29 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 		memcpy(t, all, (size_t)nall * sizeof(*t));
 		n = nall;
 	}
-	/* the others by least squares with idle_entry held at 0, then idle_entry on its grid with
-	 * the others held, then the others again */
-	int rc = -1;
-	double entry = 0, sd = 0, rms0 = 0;
-	struct calib_fit first = { 0 };
-	for (int round = 0; round < 2; round++) {
-		struct calib_fit best = { 0 };
-		rc = -1;
-		for (int k = 0; k < NSTART; k++) {
-			struct calib_fit f = { .used = n };
-			if (calib_fit_some(t, n, base, calib_start[k], entry, &f, why, len))
-				continue;
-			if (rc || f.rms < best.rms)
-				best = f;
-			rc = 0;
-		}
-		if (rc)
-			break;
-		*fit = best;
-		if (round == 0) {
-			rms0 = fit->rms;
-			first = best;
-			first.x[CP_IDLE_ENTRY] = 0;
-			first.sd[CP_IDLE_ENTRY] = 0;
-			if (entry_grid(t, n, base, fit, &entry, &sd, why, len)) {
-				rc = -1;
-				break;
-			}
+	/* the others by least squares with idle_entry 0, then idle_entry on its grid with the others
+	 * held, then the others again; the second round is kept only if it is nearer the targets
+	 * than the first (combined()) */
+	struct calib_fit first = { .used = n }, second = { .used = n };
+	double entry = 0, sd = 0, c0, c1;
+	int rc = best_of_starts(t, n, base, 0, &first, why, len);
+	if (!rc)
+		rc = entry_grid(t, n, base, &first, &entry, &sd, why, len);
+	*fit = first;
+	if (entry == 0)
+		fit->sd[CP_IDLE_ENTRY] = sd; /* the grid's own step at 0 */
+	if (!rc && entry > 0) {
+		rc = best_of_starts(t, n, base, entry, &second, why, len);
+		if (!rc)
+			rc = combined(t, n, base, first.x, &c0, why, len) || combined(t, n, base, second.x, &c1, why, len)
+				     ? -1
+				     : 0;
+		if (!rc && c1 <= c0) {
+			*fit = second;
+			fit->sd[CP_IDLE_ENTRY] = sd;
 		}
 	}
-	fit->x[CP_IDLE_ENTRY] = entry;
-	fit->sd[CP_IDLE_ENTRY] = sd;
-	fit->rms_without_entry = rms0;
-	/* the second round is kept only if it is nearer the targets than the first (combined()) */
-	double c0, c1;
-	if (!rc && entry > 0 && !combined(t, n, base, first.x, &c0, why, len) &&
-	    !combined(t, n, base, fit->x, &c1, why, len) && c1 > c0) {
-		*fit = first;
-		fit->rms_without_entry = rms0;
-	}
+	fit->rms_without_entry = first.rms;
 	free(t);
 	return rc;
 }
@@ -441,8 +442,10 @@ static int calib_fit_some(struct calib_target *t, int n, const char *base, const
 	int used = fit->used;
 	memset(fit, 0, sizeof(*fit));
 	fit->used = used;
-	if (m < CP_LM)
-		return whyf(why, len, "%s%s", "at least 2 probe results are needed to fit 7 parameters", "");
+	if (m < CP_LM) {
+		snprintf(why, len, "at least 2 probe results are needed to fit %d parameters", CP_LM);
+		return -1;
+	}
 	gsl_multifit_nlinear_fdf fdf = { .f = fit_f, .df = fit_df, .n = m, .p = CP_LM, .params = &c };
 	gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();
 	gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, m, CP_LM);
