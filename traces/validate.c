@@ -66,12 +66,11 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 			struct calib_target *t)
 {
 	/* each round its own seed: a Poisson pattern's repeats are samples of the pattern too */
-	struct probe_pattern p = { .count = count, .seed = (uint64_t)round + 1, .halt_poll_ns = hp, .rt = true };
+	struct probe_pattern p = { .count = count, .seed = round > 0 ? (uint64_t)round + 1 : 1, .halt_poll_ns = hp,
+				   .rt = true };
 	char rep[16] = "";
 	if (round >= 0)
 		snprintf(rep, sizeof(rep), "-%d", round + 1);
-	else
-		p.seed = 1;
 	char why[512];
 	if (probe_pattern_parse(spec, &p, why, sizeof(why)))
 		return cli_error(CMD, "%s", why);
@@ -138,13 +137,15 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	static struct calib_figs sim[MAXT];
 	const struct calib_figs *rv[MAXT], *sv[MAXT];
 	int m = 0, quiet = 0, all = 0;
-	double busy_lo = 1, busy_hi = 0;
+	double cut_lo = 1, cut_hi = 0, cpu_lo = 1, cpu_hi = 0; /* what calib_busy() looks at */
 	for (int j = i; j < n; j++)
 		if (!done[j] && same_pattern(&t[j], &t[i])) {
 			all++;
 			quiet += !calib_busy(&t[j]);
-			busy_lo = fmin(busy_lo, t[j].other_share);
-			busy_hi = fmax(busy_hi, t[j].other_share);
+			cut_lo = fmin(cut_lo, t[j].real.cut_share);
+			cut_hi = fmax(cut_hi, t[j].real.cut_share);
+			cpu_lo = fmin(cpu_lo, t[j].other_share);
+			cpu_hi = fmax(cpu_hi, t[j].other_share);
 		}
 	for (int j = i; j < n; j++) {
 		if (done[j] || !same_pattern(&t[j], &t[i]))
@@ -171,9 +172,12 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	if (m > 1)
 		calib_print_range(f, m, &lo, &hi, md);
 	if (!quiet && all > 1)
-		fprintf(f, md ? "\nAll %d probes busy (other tasks took %.0f-%.0f %% of the vCPU's CPU).\n"
-			      : "  all %d probes busy (other tasks took %.0f-%.0f %% of the vCPU's CPU)\n",
-			all, 100 * busy_lo, 100 * busy_hi);
+		fprintf(f,
+			md ? "\nAll %d probes busy (%.0f-%.0f %% of the polls ended at their first check, other tasks "
+			     "took %.0f-%.0f %% of the vCPU's CPU).\n"
+			   : "  all %d probes busy (%.0f-%.0f %% of the polls ended at their first check, other tasks "
+			     "took %.0f-%.0f %% of the vCPU's CPU)\n",
+			all, 100 * cut_lo, 100 * cut_hi, 100 * cpu_lo, 100 * cpu_hi);
 	if (!quiet && tol) {
 		off++;
 		fprintf(f, md ? "\nNot checked, so counted as outside tolerance.\n"

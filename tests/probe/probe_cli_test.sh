@@ -111,6 +111,20 @@ a0=$(jget "$T/nopoll.json" "d['vcpus'][0]['stats']['halt_attempted_poll']")
 med=$(printf '%s\n' "$a0" 200 300 | sort -n | sed -n 2p)
 grep -q "^  polls attempted  *$med " "$T/val2" || fail "polls attempted: not the median $med of $a0, 200, 300: $(grep 'polls attempted' "$T/val2")"
 grep -q "poll success 0.0-50.0 %" "$T/val2" || fail "the real range is not 0.0-50.0 %: $(grep 'real over' "$T/val2")"
+# a held-out pattern whose every probe was busy is not checked, and that is not a pass
+for k in 4 5; do
+  /usr/bin/python3 - "$T/nopoll.json" "$T/busy$k.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["probe"]["other_cpu_ns"] = d["scenario"]["duration_ps"] / 1e3 / 2  # half the CPU, and no polls to tell
+json.dump(d, open(sys.argv[2], "w"))
+PY
+done
+"$K" validate --train "$T/poll.json" --train "$T/sleep.json" --test "$T/busy4.json" --test "$T/busy5.json" \
+  > "$T/val3" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "^  not checked, so counted as outside tolerance" "$T/val3" \
+  || fail "an all-busy held-out pattern passed (exit $rc): $(cat "$T/val3")"
 expect_err 2 "kvmsim validate: $T/nopoll.json: given twice (one probe counts once)" -- \
   "$K" validate --train "$T/poll.json" --train "$T/sleep.json" --test "$T/nopoll.json" --test "$T/nopoll.json"
 finish probe_cli_test

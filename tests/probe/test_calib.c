@@ -391,12 +391,14 @@ static void test_figs_median(void **state)
 	struct calib_figs a = { 0 }, b = { 0 }, c = { 0 }, m, lo, hi;
 	a.poll_success_pct = 70, b.poll_success_pct = 60, c.poll_success_pct = 65;
 	a.p50_ns = 1, b.p50_ns = 3, c.p50_ns = 2;
+	a.cut_share = 0.9, b.cut_share = 0.5, c.cut_share = 0.7; /* calib_busy() reads the median's */
 	a.hist[2][5] = 10, b.hist[2][5] = 30, c.hist[2][5] = 20;
 	a.have_hist = b.have_hist = c.have_hist = true;
 	const struct calib_figs *v[3] = { &a, &b, &c };
 	calib_figs_median(v, 3, &m, &lo, &hi);
 	assert_true(m.poll_success_pct == 65 && lo.poll_success_pct == 60 && hi.poll_success_pct == 70);
 	assert_true(m.p50_ns == 2 && lo.p50_ns == 1 && hi.p50_ns == 3);
+	assert_true(m.cut_share == 0.7);
 	assert_int_equal(m.hist[2][5], 20);
 	assert_true(m.have_hist);
 	calib_figs_median(v, 2, &m, NULL, NULL);

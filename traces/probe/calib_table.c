@@ -129,6 +129,7 @@ void calib_figs_median(const struct calib_figs *const *v, int n, struct calib_fi
 	MED(p50_ns);
 	MED(p75_ns);
 	MED(p99_ns);
+	MED(cut_share);
 	double a, b;
 	for (int i = 0; i < n; i++)
 		w[i] = (double)v[i]->wakes;
