@@ -18,6 +18,15 @@ static sim_time_t to_ps(double x)
 	return (sim_time_t)llround(x);
 }
 
+sim_time_t quantile_sample(const sim_time_t *q, size_t n, double u)
+{
+	double x = u * (double)(n - 1);
+	size_t k = (size_t)x;
+	if (k >= n - 1)
+		return q[n - 1];
+	return q[k] + (sim_time_t)((x - (double)k) * (double)(q[k + 1] - q[k]));
+}
+
 sim_time_t dist_sample(const struct dist *d, gsl_rng *r)
 {
 	switch (d->kind) {

@@ -29,6 +29,12 @@ extern const char *const dist_kind_names[];
 sim_time_t dist_sample(const struct dist *d, gsl_rng *r);
 /* dist_mean - the distribution's mean in ps (for reports and sanity checks). */
 double dist_mean(const struct dist *d);
+/*
+ * quantile_sample - a draw from an empirical distribution given as n >= 2 quantiles q[0..n)
+ * at evenly spaced probabilities 0, 1/(n-1), .., 1 (non-decreasing, ps), linear between
+ * them, for u uniform in [0, 1).
+ */
+sim_time_t quantile_sample(const sim_time_t *q, size_t n, double u);
 /* dist_describe - e.g. "exponential(mean 20us)". */
 const char *dist_describe(const struct dist *d, char *buf, size_t len);
 

@@ -15,7 +15,9 @@
 #include <cmocka.h>
 
 #include "models/costs/costs.h"
+#include "sim/dist.h"
 #include "sim/rng.h"
+#include <unistd.h>
 
 /* override - the haswell-ep profile with the scenario's costs: map `text`; -1 and err on a refusal. */
 static int override(struct cost_profile *p, const char *text, struct conf_err *err)
@@ -120,12 +122,69 @@ static void test_refused(void **state)
 		"s.yaml:1: costs.poll_iter: must take time: the halt-poll loop advances by it (profile haswell-ep)");
 }
 
+/* with_c6_dist - haswell-ep whose C6 state has exit_latency_dist: dist, loaded from a file */
+static int with_c6_dist(struct cost_profile *p, const char *dist, struct conf_err *err, char *path, size_t len)
+{
+	const char *hw = NULL;
+	for (size_t i = 0; i < cost_profile_builtin_count(); i++)
+		if (!strcmp(cost_profile_builtin_name(i), "haswell-ep"))
+			hw = cost_profile_builtin_text(i);
+	assert_non_null(hw);
+	const char *c6 = strstr(hw, "{name: C6, exit_latency: 133us,");
+	assert_non_null(c6);
+	snprintf(path, len, "/tmp/kvmsim-test-c6-XXXXXX.yaml");
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	size_t at = (size_t)(c6 - hw) + strlen("{name: C6, exit_latency: 133us,");
+	fprintf(f, "%.*s exit_latency_dist: %s,%s", (int)at, hw, dist, hw + at);
+	fclose(f);
+	int rc = cost_profile_load(p, path, err);
+	unlink(path);
+	return rc;
+}
+
+/* an idle state's exit may be a measured distribution; the table's value stays the governors' */
+static void test_idle_exit_dist(void **state)
+{
+	(void)state;
+	struct cost_profile p;
+	struct conf_err err;
+	char path[64];
+	if (with_c6_dist(&p, "{quantiles: [50us, 80us, 133us]}", &err, path, sizeof(path)))
+		fail_msg("%s", err.msg);
+	assert_int_equal(p.nidle, 5);
+	assert_int_equal(p.idle[4].exit_latency, 133 * SIM_US);
+	assert_int_equal(p.idle[4].exit_nq, 3);
+	assert_int_equal(p.idle[4].exit_q[1], 80 * SIM_US);
+	assert_null(p.idle[3].exit_q);
+	cost_profile_free(&p);
+	static const char *const bad[] = { "30us", "{quantiles: [100, 200]}", "{time: 30us}" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(with_c6_dist(&p, bad[i], &err, path, sizeof(path)), -1);
+		char want[160];
+		snprintf(want, sizeof(want), "idle_states[4].exit_latency_dist: expected {quantiles: [times with units]} "
+					     "(profile haswell-ep)");
+		if (!strstr(err.msg, want) || !strstr(err.msg, path) || !strstr(err.msg, ".yaml:"))
+			fail_msg("%s: %s", bad[i], err.msg);
+		cost_profile_free(&p);
+	}
+	/* a draw: linear between the quantiles at evenly spaced probabilities */
+	const sim_time_t q[3] = { 50 * SIM_US, 80 * SIM_US, 133 * SIM_US };
+	assert_int_equal(quantile_sample(q, 3, 0.0), q[0]);
+	assert_int_equal(quantile_sample(q, 3, 0.25), 65 * SIM_US);
+	assert_int_equal(quantile_sample(q, 3, 0.5), q[1]);
+	assert_int_equal(quantile_sample(q, 3, 0.75), 106500 * SIM_NS);
+	assert_int_equal(quantile_sample(q, 3, 0.999999999), 133 * SIM_US - 1); /* never past the last */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed_normal_lognormal),
 		cmocka_unit_test(test_quantiles),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_idle_exit_dist),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* costs.c - loading cost profiles (see costs.h). */
 #include "models/costs/costs.h"
+#include "sim/dist.h"
 #include "sim/xalloc.h"
 
 #include <math.h>
@@ -39,6 +40,7 @@ static const struct cfg_section cost_section = { "costs", cost_keys, sizeof(stru
 struct idle_conf {
 	char *name;
 	sim_time_t exit_latency, entry_latency, target_residency;
+	struct cfg_cost exit_dist;
 	double power;
 	bool polling;
 };
@@ -49,6 +51,9 @@ static const struct cfg_key idle_keys[] = {
 	{ "entry_latency", CFG_TIME, I(entry_latency), "us", "0", 0, 0,
 	  "time from entering the state until it is reached (a guest's HLT: until the hypervisor "
 	  "below has the CPU halted); a wake-up before then takes no exit latency" },
+	{ "exit_latency_dist", CFG_CYCLES, I(exit_dist), NULL, NULL, 0, 0,
+	  "a measured distribution of the exit: {quantiles: [times]} at evenly spaced probabilities; "
+	  "each exit draws from it (exit_latency stays the governors' figure, idle_exit_spread is not applied)" },
 	{ "target_residency", CFG_TIME, I(target_residency), "us", "0", 0, 0,
 	  "shortest stay that pays for entering the state" },
 	{ "power", CFG_DOUBLE, I(power), "W", "0", 0, 1000, "power of one core in the state" },
@@ -167,12 +172,34 @@ int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err 
 			s->target_residency = pc.idle[i].target_residency;
 			s->power_w = pc.idle[i].power;
 			s->polling = pc.idle[i].polling;
+			const struct cfg_cost *d = &pc.idle[i].exit_dist;
+			if (d->nquantiles && d->is_time) {
+				p->idle_q[i] = xcalloc(d->nquantiles, sizeof(*p->idle_q[i]));
+				for (size_t k = 0; k < d->nquantiles; k++)
+					p->idle_q[i][k] = d->quantiles[k] > COST_MAX_PS ? COST_MAX_PS : d->quantiles[k];
+				s->exit_q = p->idle_q[i];
+				s->exit_nq = d->nquantiles;
+			} else if (d->nquantiles || d->cycles || d->time) {
+				char key[64];
+				snprintf(key, sizeof(key), "idle_states[%zu].exit_latency_dist", i);
+				const struct conf_node *at = conf_get(root, "idle_states");
+				at = at ? at->child : NULL;
+				for (size_t k = 0; at && k < i; k++)
+					at = at->next;
+				at = at && conf_get(at, "exit_latency_dist") ? conf_get(at, "exit_latency_dist") : root;
+				conf_errorf(err, at, key, "expected {quantiles: [times with units]} (profile %s)",
+					    p->name ? p->name : "?");
+				rc = -1;
+				break;
+			}
 		}
 	}
 	cfg_free(&profile_section, &pc);
 	conf_free(root);
 	if (!rc)
 		rc = cost_profile_override(p, NULL, err);
+	else
+		cost_profile_free(p); /* what was taken before the bad idle state */
 	return rc;
 }
 
@@ -236,10 +263,7 @@ sim_time_t cost_draw_slow(const struct cost_profile *p, gsl_rng *rng, int id)
 	if (p->draw[id] == COST_DRAW_LOGNORMAL) {
 		x = gsl_ran_lognormal(rng, p->lnmu[id], p->lnsigma[id]);
 	} else { /* COST_DRAW_EMPIRICAL: linear between quantiles at evenly spaced probabilities */
-		const sim_time_t *q = p->q[id];
-		double u = gsl_rng_uniform(rng) * (double)(p->nq[id] - 1);
-		size_t k = (size_t)u;
-		x = (double)q[k] + (u - (double)k) * (double)(q[k + 1] - q[k]);
+		x = (double)quantile_sample(p->q[id], p->nq[id], gsl_rng_uniform(rng));
 	}
 	return x > (double)COST_MAX_PS ? COST_MAX_PS : x > 0 ? (sim_time_t)x : 0;
 }
@@ -253,5 +277,7 @@ void cost_profile_free(struct cost_profile *p)
 		free(p->cost[i].quantiles);
 		free(p->q[i]);
 	}
+	for (int i = 0; i < HOST_MAX_IDLE_STATES; i++)
+		free(p->idle_q[i]);
 	memset(p, 0, sizeof(*p));
 }

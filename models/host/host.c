@@ -1,5 +1,6 @@
 /* host.c - pCPU scheduling, idle states and CPU-time accounting (see host.h). */
 #include "models/host/host.h"
+#include "sim/dist.h"
 #include "sim/xalloc.h"
 
 #include <assert.h>
@@ -75,8 +76,9 @@ static void schedule_next(struct pcpu *p);
 /*
  * idle_exit_latency - how long this exit from the current idle state takes. The driver's
  * table gives a worst case (intel_idle's exit_latency); a real exit usually takes less, so
- * with a spread it is uniform in [(1 - spread) x table, table]. A wake-up within the state's
- * entry_latency of entering it takes none.
+ * with a spread it is uniform in [(1 - spread) x table, table]; a state with a measured
+ * distribution (exit_q) draws from it instead. A wake-up within the state's entry_latency of
+ * entering it takes none.
  */
 static sim_time_t idle_exit_latency(struct pcpu *p)
 {
@@ -84,6 +86,8 @@ static sim_time_t idle_exit_latency(struct pcpu *p)
 	sim_time_t worst = s->exit_latency;
 	if (sim_now(p->host->sim) - p->idle_since < s->entry_latency)
 		return 0; /* the state was not reached yet: nothing to leave */
+	if (s->exit_q)
+		return quantile_sample(s->exit_q, s->exit_nq, gsl_rng_uniform(p->idle_rng));
 	double spread = p->host->idle_exit_spread;
 	if (!p->idle_rng || worst <= 0)
 		return worst;
@@ -497,7 +501,10 @@ void host_start(struct host *h)
 {
 	for (int i = 0; i < h->ncpu; i++) {
 		struct pcpu *p = &h->cpu[i];
-		if (h->idle_exit_spread > 0 && !p->idle_rng) {
+		bool measured = false; /* a state whose exits draw from measured quantiles */
+		for (int k = 0; k < h->nidle; k++)
+			measured |= h->idle[k].exit_q != NULL;
+		if ((h->idle_exit_spread > 0 || measured) && !p->idle_rng) {
 			char name[64];
 			snprintf(name, sizeof(name), "host/cpu%d/idle", i);
 			p->idle_rng = sim_rng_new(h->seed, name);

@@ -87,6 +87,12 @@ struct host_idle_state {
 	 * guest's HLT: until the hypervisor below has it halted); a wake-up before then leaves
 	 * without the exit latency. 0 (every bare-metal table): the state is reached at once. */
 	sim_time_t entry_latency;
+	/* exit_q - when set, each exit draws from these exit_nq quantiles (ps, at evenly spaced
+	 * probabilities; a measured distribution) instead of exit_latency with the host's
+	 * idle_exit_spread; exit_latency stays the state's figure for the governors. Owned by
+	 * whoever built the table (a cost profile). */
+	const sim_time_t *exit_q;
+	size_t exit_nq;
 	sim_time_t target_residency;
 	double power_w; /* package power share of one core in this state (energy estimates) */
 	bool polling;   /* a polling state (POLL): no IPI needed to wake */
