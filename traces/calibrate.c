@@ -86,7 +86,7 @@ int cmd_calibrate(int argc, char **argv)
 			fprintf(err, "  fitted on the %d of %d results probed while the vCPU's CPU was quiet\n", fit.used, n);
 		for (int i = 0; i < n && !rc; i++) {
 			struct calib_figs s;
-			if (calib_simulate(&t[i], base, fit.x, &s, why, sizeof(why)))
+			if (calib_simulate(&t[i], base, fit.x, &fit, &s, why, sizeof(why)))
 				rc = (cli_error(CMD, "%s", why), 1);
 			else
 				calib_print_compare(err, &t[i], &s, NULL, false);

@@ -153,7 +153,7 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 		done[j] = true;
 		if (quiet && calib_busy(&t[j]))
 			continue; /* a busy probe is left out of the medians while quiet ones remain */
-		if (calib_simulate(&t[j], base, fit->x, &sim[m], why, len))
+		if (calib_simulate(&t[j], base, fit->x, fit, &sim[m], why, len))
 			return -1;
 		rv[m] = &t[j].real;
 		sv[m] = &sim[m];

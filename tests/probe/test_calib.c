@@ -191,32 +191,32 @@ static void test_simulate_moves(void **state)
 	struct calib_figs a, b;
 	double x[CP_N];
 	memcpy(x, x0, sizeof(x));
-	assert_int_equal(calib_simulate(&poll, "haswell-ep", x, &a, why, sizeof(why)), 0);
-	assert_int_equal(calib_simulate(&nopoll, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&poll, "haswell-ep", x, NULL, &a, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&nopoll, "haswell-ep", x, NULL, &b, why, sizeof(why)), 0);
 	assert_int_equal(a.wakes, 300);
 	assert_true(a.successful > 250);        /* a 60 us period polled for 200 us */
 	assert_true(b.attempted == 0 && b.successful == 0);
 	assert_true(a.p50_ns < b.p50_ns);       /* polling wakes faster */
 	assert_true(a.poll_cpu_pct > 50);
-	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &a, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, NULL, &a, why, sizeof(why)), 0);
 	x[CP_IDLE_EXIT] *= 2;
-	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, NULL, &b, why, sizeof(why)), 0);
 	assert_true(b.p50_ns > a.p50_ns + 25000); /* a sleeping pCPU's idle exit is on the wake path */
 	x[CP_IDLE_EXIT] = x0[CP_IDLE_EXIT];
 	/* idle_entry: a wake-up within it of the pCPU going idle pays no idle exit; one later does */
 	x[CP_IDLE_ENTRY] = 290000;
-	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, NULL, &b, why, sizeof(why)), 0);
 	assert_true(b.p50_ns < a.p50_ns - 25000); /* a 300 us period idles for less than 290 us */
 	x[CP_IDLE_ENTRY] = 100000;
-	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, NULL, &b, why, sizeof(why)), 0);
 	assert_true(fabs(b.p50_ns - a.p50_ns) < 100); /* ... and for more than 100 us */
 	x[CP_IDLE_ENTRY] = x0[CP_IDLE_ENTRY];
 	x[CP_EXIT_ENTRY] *= 2;
-	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, NULL, &b, why, sizeof(why)), 0);
 	assert_true(b.cpu_per_wake_ns > a.cpu_per_wake_ns + 1000); /* two exits per wake-up */
 	x[CP_EXIT_ENTRY] = x0[CP_EXIT_ENTRY];
 	x[CP_WAKEUP] *= 2;
-	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, &b, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&sleep, "haswell-ep", x, NULL, &b, why, sizeof(why)), 0);
 	assert_true(b.cpu_per_wake_ns > a.cpu_per_wake_ns);
 	assert_true(b.p50_ns > a.p50_ns);
 	calib_target_free(&sleep);
@@ -234,14 +234,14 @@ static void test_fit_reproduces(void **state)
 	synth(&t[2], 150000, 400, 100000);
 	char why[512];
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(calib_simulate(&t[i], "haswell-ep", x0, &t[i].real, why, sizeof(why)), 0);
+		assert_int_equal(calib_simulate(&t[i], "haswell-ep", x0, NULL, &t[i].real, why, sizeof(why)), 0);
 	struct calib_fit fit;
 	assert_int_equal(calib_fit(t, 3, "haswell-ep", &fit, why, sizeof(why)), 0);
 	assert_true(fit.iters > 0);
 	assert_true(fit.rms < 0.05);
 	for (int i = 0; i < 3; i++) {
 		struct calib_figs s;
-		assert_int_equal(calib_simulate(&t[i], "haswell-ep", fit.x, &s, why, sizeof(why)), 0);
+		assert_int_equal(calib_simulate(&t[i], "haswell-ep", fit.x, NULL, &s, why, sizeof(why)), 0);
 		assert_true(fabs(s.p50_ns - t[i].real.p50_ns) <= 0.1 * t[i].real.p50_ns);
 		assert_true(fabs(s.poll_success_pct - t[i].real.poll_success_pct) <= 3);
 	}
@@ -286,13 +286,13 @@ static void test_fit_finds_entry(void **state)
 	x[CP_IDLE_ENTRY] = 50000;
 	char why[512];
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(calib_simulate(&t[i], "haswell-ep", x, &t[i].real, why, sizeof(why)), 0);
+		assert_int_equal(calib_simulate(&t[i], "haswell-ep", x, NULL, &t[i].real, why, sizeof(why)), 0);
 	struct calib_fit fit;
 	assert_int_equal(calib_fit(t, 4, "haswell-ep", &fit, why, sizeof(why)), 0);
 	/* the figures do not tell apart the values between the patterns' idle lengths: a range */
 	assert_true(fit.x[CP_IDLE_ENTRY] >= 20000 && fit.x[CP_IDLE_ENTRY] <= 60000);
 	struct calib_figs s;
-	assert_int_equal(calib_simulate(&t[3], "haswell-ep", fit.x, &s, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&t[3], "haswell-ep", fit.x, NULL, &s, why, sizeof(why)), 0);
 	assert_true(fabs(s.p25_ns - t[3].real.p25_ns) <= 0.1 * t[3].real.p25_ns);
 	assert_true(fabs(s.p50_ns - t[3].real.p50_ns) <= 0.1 * t[3].real.p50_ns);
 	assert_true(fabs(fit.x[CP_IDLE_EXIT] - x0[CP_IDLE_EXIT]) < 0.2 * x0[CP_IDLE_EXIT]);
@@ -300,11 +300,28 @@ static void test_fit_finds_entry(void **state)
 		calib_target_free(&t[i]);
 }
 
+/* write_and_load - calibrate's profile from base and fit, written to a temporary file and loaded */
+static void write_and_load(const char *base, const struct calib_fit *fit, const struct calib_target *t, int n,
+			   struct cost_profile *p)
+{
+	char out[] = "/tmp/kvmsim-test-out-XXXXXX.yaml", why[512];
+	int fd = mkstemps(out, 5);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	if (calib_write_profile(f, base, "written", NULL, 2600000, fit, t, n, why, sizeof(why)))
+		fail_msg("%s", why);
+	fclose(f);
+	struct conf_err err;
+	if (cost_profile_load(p, out, &err))
+		fail_msg("%s", err.msg);
+	unlink(out);
+}
+
 /* a profile written by calibrate keeps the base profile's distributions of the costs it does not fit */
 static void test_profile_keeps_dists(void **state)
 {
 	(void)state;
-	char base[] = "/tmp/kvmsim-test-base-XXXXXX.yaml", out[] = "/tmp/kvmsim-test-out-XXXXXX.yaml";
+	char base[] = "/tmp/kvmsim-test-base-XXXXXX.yaml";
 	int fd = mkstemps(base, 5);
 	assert_true(fd >= 0);
 	FILE *f = fdopen(fd, "w");
@@ -340,17 +357,8 @@ static void test_profile_keeps_dists(void **state)
 	synth(&t[1], 300000, 50, 50000);
 	struct calib_fit fit = { .converged = true, .iters = 1 };
 	memcpy(fit.x, x0, sizeof(fit.x));
-	char why[512];
-	fd = mkstemps(out, 5);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	if (calib_write_profile(f, base, "kept", NULL, 2600000, &fit, t, 2, why, sizeof(why)))
-		fail_msg("%s", why);
-	fclose(f);
 	struct cost_profile p = { 0 };
-	struct conf_err err;
-	if (cost_profile_load(&p, out, &err))
-		fail_msg("%s", err.msg);
+	write_and_load(base, &fit, t, 2, &p);
 	assert_int_equal(p.cost[COST_inject].dist, CFG_COST_EMPIRICAL);
 	assert_int_equal(p.cost[COST_inject].nquantiles, 3);
 	assert_int_equal(p.cost[COST_inject].quantiles[2], 400);
@@ -360,7 +368,97 @@ static void test_profile_keeps_dists(void **state)
 	assert_true(fabs(p.cost[COST_blk_dev_read].cv - 0.1) < 1e-9);
 	cost_profile_free(&p);
 	unlink(base);
-	unlink(out);
+	for (int i = 0; i < 2; i++)
+		calib_target_free(&t[i]);
+}
+
+/* sleeper - t as a probe whose halts all slept: latency quantiles 50 us + 200 ns per percentile
+ * around its median, a tail of 500 us above p98, every gap 290 us */
+static void sleeper(struct calib_target *t, const char *label)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->label, sizeof(t->label), "%s", label);
+	t->real.wakes = 1000;
+	t->real.attempted = 5;
+	t->lat_n = 1000;
+	for (int k = 0; k < CALIB_EXIT_NQ; k++)
+		t->lat_q_ns[k] = k > 98 ? 500000 : 50000 + 200.0 * (k - 50);
+	t->gap_p1_ns = 290000;
+}
+
+/* the idle exit's distribution: measured on the probes that only slept, around the fitted value */
+static void test_exit_shape(void **state)
+{
+	(void)state;
+	struct calib_target t[5];
+	sleeper(&t[0], "sleeps");
+	sleeper(&t[1], "polled");
+	t[1].real.attempted = 500; /* half its wake-ups polled */
+	sleeper(&t[2], "short gaps");
+	t[2].gap_p1_ns = 40000; /* below idle_entry + median latency + work */
+	sleeper(&t[3], "busy");
+	t[3].real.attempted = 0;
+	t[3].other_share = 0.5;
+	struct calib_fit fit = { 0 };
+	memcpy(fit.x, x0, sizeof(fit.x));
+	fit.x[CP_IDLE_ENTRY] = 20000;
+	calib_exit_shape(t, 4, &fit);
+	assert_int_equal(fit.exit_probes, 1);
+	assert_int_equal(fit.exit_nq, CALIB_EXIT_NQ);
+	assert_string_equal(fit.exit_from, "sleeps");
+	assert_true(fabs(fit.exit_q_ns[50] - 30000) < 1e-6);
+	assert_true(fabs(fit.exit_q_ns[0] - 20000) < 1e-6);             /* p0: 10 us below the median */
+	assert_true(fabs(fit.exit_q_ns[CALIB_EXIT_TOP] - 39000) < 1e-6); /* p95: 9 us above */
+	assert_true(fabs(fit.exit_q_ns[100] - 39000) < 1e-6);            /* the tail above is not taken */
+	/* two probes: their quantiles averaged; an exit below 0 is 0 */
+	sleeper(&t[4], "sleeps");
+	for (int k = 0; k < CALIB_EXIT_NQ; k++)
+		t[4].lat_q_ns[k] += 100.0 * (k - 50); /* twice as wide */
+	fit.x[CP_IDLE_EXIT] = 10000;
+	calib_exit_shape(t, 5, &fit);
+	assert_int_equal(fit.exit_probes, 2);
+	assert_string_equal(fit.exit_from, "sleeps"); /* one pattern named once */
+	assert_true(fabs(fit.exit_q_ns[40] - (10000 - 2500)) < 1e-6);
+	assert_true(fit.exit_q_ns[0] == 0);
+	for (int k = 1; k < CALIB_EXIT_NQ; k++)
+		assert_true(fit.exit_q_ns[k] >= fit.exit_q_ns[k - 1]);
+	/* none that only slept: no distribution */
+	calib_exit_shape(t + 1, 3, &fit);
+	assert_int_equal(fit.exit_nq, 0);
+	assert_int_equal(fit.exit_probes, 0);
+}
+
+/* the written profile carries the distribution, and the simulator draws from it */
+static void test_exit_shape_used(void **state)
+{
+	(void)state;
+	struct calib_target t[2];
+	synth(&t[0], 300000, 300, 50000);
+	synth(&t[1], 60000, 50, 200000);
+	struct calib_fit fit = { .converged = true, .iters = 1 };
+	memcpy(fit.x, x0, sizeof(fit.x));
+	fit.exit_nq = CALIB_EXIT_NQ;
+	fit.exit_probes = 1;
+	snprintf(fit.exit_from, sizeof(fit.exit_from), "synthetic");
+	for (int k = 0; k < CALIB_EXIT_NQ; k++) /* 20 to 40 us, evenly */
+		fit.exit_q_ns[k] = 20000 + 200.0 * k;
+	struct cost_profile p = { 0 };
+	write_and_load("haswell-ep", &fit, t, 2, &p);
+	assert_int_equal(p.nidle, 2);
+	assert_non_null(p.idle[1].exit_q);
+	assert_int_equal(p.idle[1].exit_nq, CALIB_EXIT_NQ);
+	assert_int_equal(p.idle[1].exit_q[0], 20000 * SIM_NS);
+	assert_int_equal(p.idle[1].exit_q[100], 40000 * SIM_NS);
+	assert_null(p.idle[0].exit_q);
+	cost_profile_free(&p);
+	char why[512];
+	/* a sleeping wake-up's latency spreads as the exit does (20 us from p0 to p100); without it, not */
+	struct calib_figs a, b;
+	assert_int_equal(calib_simulate(&t[0], "haswell-ep", fit.x, NULL, &a, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&t[0], "haswell-ep", fit.x, &fit, &b, why, sizeof(why)), 0);
+	assert_true(a.p75_ns - a.p25_ns < 500);
+	assert_true(b.p75_ns - b.p25_ns > 7000 && b.p75_ns - b.p25_ns < 13000); /* half the range: 10 us */
+	assert_true(fabs(b.p50_ns - a.p50_ns) < 2000);
 	for (int i = 0; i < 2; i++)
 		calib_target_free(&t[i]);
 }
@@ -415,7 +513,8 @@ int main(void)
 		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_probe_json),
 		cmocka_unit_test(test_simulate_moves), cmocka_unit_test(test_fit_reproduces),
 		cmocka_unit_test(test_fit_finds_entry), cmocka_unit_test(test_figs_median), cmocka_unit_test(test_busy),
-		cmocka_unit_test(test_profile_keeps_dists),
+		cmocka_unit_test(test_profile_keeps_dists), cmocka_unit_test(test_exit_shape),
+		cmocka_unit_test(test_exit_shape_used),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,7 +106,7 @@ int calib_target_from_json(const json_t *run, const char *path, struct calib_tar
 	if (pat && !strncmp(pat, "timer:", 6))
 		return whyf(why, len, "%s: key probe.pattern: %s is the guest's own timer, which calibrate does not "
 			    "simulate (expected an MSI pattern)", path, pat);
-	if (calib_figs_from_json(run, &t->real, why, len))
+	if (calib_figs_from_json(run, &t->real, why, len) || calib_exit_read(run, t, why, len))
 		return -1;
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	t->halt_poll_ns = (int64_t)num(pr, "halt_poll_ns");
@@ -159,7 +159,7 @@ static void yaml_str(FILE *f, const char *s)
 
 /* profile_yaml - base profile p with the parameters x; fit (may be NULL) says how they were found. */
 static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name, const char *desc, uint64_t tsc_khz,
-			 const double *x, const struct calib_fit *fit, const char *trained)
+			 const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape)
 {
 	char src[1024];
 	fprintf(f, "name: %s\ndescription: ", name);
@@ -226,12 +226,19 @@ static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name
 		   "  # idle_entry of going idle (the CPU not yet halted below) takes none%s\n",
 		fit ? ", fitted" : "", fit ? " (fitted)" : "");
 	fprintf(f, "  - {name: POLL, exit_latency: 0us, target_residency: 0us, power: 6.0, polling: true}\n");
-	fprintf(f, "  - {name: haltpoll, exit_latency: %lldns, entry_latency: %lldns, target_residency: 1us, power: 2.5}\n",
+	if (shape && shape->exit_nq)
+		fprintf(f, "  # exit_latency_dist: measured, the wake-up spread of %d probe(s) in which every halt\n"
+			   "  # slept past idle_entry (%s): their wake-latency quantiles less\n"
+			   "  # their median, averaged, around the fitted idle_exit\n",
+			shape->exit_probes, shape->exit_from);
+	fprintf(f, "  - {name: haltpoll, exit_latency: %lldns, entry_latency: %lldns, target_residency: 1us, power: 2.5",
 		(long long)llround(x[CP_IDLE_EXIT]), (long long)llround(x[CP_IDLE_ENTRY]));
+	calib_exit_yaml(f, shape);
+	fprintf(f, "}\n");
 }
 
-int calib_simulate(const struct calib_target *t, const char *base, const double *x, struct calib_figs *out,
-		   char *why, size_t len)
+int calib_simulate(const struct calib_target *t, const char *base, const double *x, const struct calib_fit *shape,
+		   struct calib_figs *out, char *why, size_t len)
 {
 	struct cost_profile p = { 0 };
 	struct conf_err err;
@@ -245,7 +252,7 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
 		goto out;
 	}
-	profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL);
+	profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL, shape);
 	fprintf(sf,
 		"name: calib\nduration: %lldns\nwarmup: 0\nseed: 1\nkernel: \"%s\"\narch: x86\ncost_profile: %s\n"
 		"kvm: {halt_poll_ns: %u, halt_poll_ns_grow: %u, halt_poll_ns_grow_start: %u, halt_poll_ns_shrink: %u}\n"
@@ -329,7 +336,7 @@ static int eval(const double *y, struct fit_ctx *c, double *res)
 	x[CP_IDLE_ENTRY] = c->entry;
 	for (int k = 0; k < c->n; k++) {
 		struct calib_figs s;
-		if (calib_simulate(&c->t[k], c->base, x, &s, c->why, c->len)) {
+		if (calib_simulate(&c->t[k], c->base, x, NULL, &s, c->why, c->len)) {
 			c->failed = 1;
 			return GSL_EFAILED;
 		}
@@ -430,6 +437,8 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 		}
 	}
 	fit->rms_without_entry = first.rms;
+	if (!rc)
+		calib_exit_shape(t, n, fit);
 	free(t);
 	return rc;
 }
@@ -498,7 +507,7 @@ static int combined(struct calib_target *t, int n, const char *base, const doubl
 	for (int k = 0; k < n; k++) {
 		struct calib_figs s;
 		const struct calib_figs *r = &t[k].real;
-		if (calib_simulate(&t[k], base, x, &s, why, len))
+		if (calib_simulate(&t[k], base, x, NULL, &s, why, len))
 			return -1;
 		double res[NRES];
 		residuals(&s, r, res);
@@ -558,7 +567,7 @@ int calib_write_profile(FILE *f, const char *base, const char *name, const char 
 	fprintf(f, "# The idle state's exit latency (idle_exit) fitted to %.0f +- %.0f ns, its entry latency\n"
 		   "# (idle_entry) to %.0f +- %.0f ns.\n",
 		fit->x[CP_IDLE_EXIT], fit->sd[CP_IDLE_EXIT], fit->x[CP_IDLE_ENTRY], fit->sd[CP_IDLE_ENTRY]);
-	profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained);
+	profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained, fit);
 	cost_profile_free(&p);
 	return 0;
 }

@@ -73,6 +73,11 @@ struct calib_figs {
 	bool have_hist;
 };
 
+/* the measured exit distribution: quantiles at probabilities 0, 0.01, .., 1 */
+#define CALIB_EXIT_NQ 101
+/* ... up to this percentile; the ones above it are held at it */
+#define CALIB_EXIT_TOP 95
+
 struct calib_target {
 	char label[96];          /* pattern and halt_poll_ns */
 	char path[256];          /* the result's file, or "" */
@@ -84,6 +89,9 @@ struct calib_target {
 	double other_share;      /* other tasks' share of the vCPU's CPU (0..1) */
 	char gapfile[64];        /* the arrivals as the simulator reads them (a temporary file) */
 	struct calib_figs real;
+	double lat_q_ns[CALIB_EXIT_NQ]; /* its wake latency's quantiles (calib_exit_read) */
+	uint64_t lat_n;
+	int64_t gap_p1_ns;       /* its gaps between interrupts: the 1st percentile */
 };
 
 struct calib_fit {
@@ -94,6 +102,10 @@ struct calib_fit {
 	int iters;
 	bool converged;
 	int used;                /* targets fitted on (the quiet ones, if at least 2) */
+	/* the idle exit's measured distribution (calib_exit_shape): exit_nq quantiles, or none */
+	int exit_nq, exit_probes;
+	double exit_q_ns[CALIB_EXIT_NQ];
+	char exit_from[256];     /* the patterns it was measured on */
 };
 
 /*
@@ -122,9 +134,26 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 int calib_target_from_json(const json_t *run, const char *path, struct calib_target *t, char *why, size_t len);
 void calib_target_free(struct calib_target *t);
 
-/* calib_simulate - the simulator on target t with the base profile and parameters x. */
-int calib_simulate(const struct calib_target *t, const char *base, const double *x, struct calib_figs *out,
-		   char *why, size_t len);
+/* calib_simulate - the simulator on target t with the base profile and parameters x; with
+ * shape (may be NULL), the idle exit drawn from its measured distribution. */
+int calib_simulate(const struct calib_target *t, const char *base, const double *x, const struct calib_fit *shape,
+		   struct calib_figs *out, char *why, size_t len);
+
+/*
+ * The idle exit's distribution. The fit takes the exit as one value; the probes in which every
+ * halt slept past idle_entry (hardly a poll, no gap short enough to wake before it) show the
+ * spread of a whole wake-up from a sleep. calib_exit_shape measures it: each such probe's
+ * wake-latency quantiles (p0, p1, .., p100) less its median, averaged over the probes, put
+ * around the fitted idle_exit (at least 0, non-decreasing): all of that spread is taken as the
+ * exit's (the hypervisor below, on a nested host), the other steps staying constants. No such
+ * probe: no distribution (exit_nq 0). calib_exit_read takes a result's quantiles and
+ * gaps' 1st percentile; calib_exit_yaml writes the state's exit_latency_dist.
+ */
+int calib_exit_read(const json_t *run, struct calib_target *t, char *why, size_t len);
+void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit);
+void calib_exit_yaml(FILE *f, const struct calib_fit *shape);
+/* calib_exit_print - a line on the exit's distribution (or why there is none), after the fit's. */
+void calib_exit_print(FILE *f, const struct calib_fit *fit, bool markdown);
 /* calib_fit - fit the parameters to the quiet targets of t[0..n) (all of them when fewer
  * than 2 are quiet); 0, or -1 with why. */
 int calib_fit(struct calib_target *t, int n, const char *base, struct calib_fit *fit, char *why, size_t len);

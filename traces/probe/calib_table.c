@@ -231,4 +231,5 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 	fprintf(f, markdown ? "\nFit: %s after %d iterations, residual rms %.3f.\n"
 			    : "  fit %s after %d iterations, residual rms %.3f\n",
 		fit->converged ? "converged" : "did not converge", fit->iters, fit->rms);
+	calib_exit_print(f, fit, markdown);
 }
