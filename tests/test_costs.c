@@ -122,21 +122,23 @@ static void test_refused(void **state)
 		"s.yaml:1: costs.poll_iter: must take time: the halt-poll loop advances by it (profile haswell-ep)");
 }
 
-/* with_c6_dist - haswell-ep whose C6 state has exit_latency_dist: dist, loaded from a file */
-static int with_c6_dist(struct cost_profile *p, const char *dist, struct conf_err *err, char *path, size_t len)
+/* with_dist - haswell-ep whose state (its entry's text up to the exit latency, e.g. "{name: C6,
+ * exit_latency: 133us,") has exit_latency_dist: dist, loaded from a file */
+static int with_dist(struct cost_profile *p, const char *state, const char *dist, struct conf_err *err, char *path,
+		     size_t len)
 {
 	const char *hw = NULL;
 	for (size_t i = 0; i < cost_profile_builtin_count(); i++)
 		if (!strcmp(cost_profile_builtin_name(i), "haswell-ep"))
 			hw = cost_profile_builtin_text(i);
 	assert_non_null(hw);
-	const char *c6 = strstr(hw, "{name: C6, exit_latency: 133us,");
+	const char *c6 = strstr(hw, state);
 	assert_non_null(c6);
 	snprintf(path, len, "/tmp/kvmsim-test-c6-XXXXXX.yaml");
 	int fd = mkstemps(path, 5);
 	assert_true(fd >= 0);
 	FILE *f = fdopen(fd, "w");
-	size_t at = (size_t)(c6 - hw) + strlen("{name: C6, exit_latency: 133us,");
+	size_t at = (size_t)(c6 - hw) + strlen(state);
 	fprintf(f, "%.*s exit_latency_dist: %s,%s", (int)at, hw, dist, hw + at);
 	fclose(f);
 	int rc = cost_profile_load(p, path, err);
@@ -151,7 +153,8 @@ static void test_idle_exit_dist(void **state)
 	struct cost_profile p;
 	struct conf_err err;
 	char path[64];
-	if (with_c6_dist(&p, "{quantiles: [50us, 80us, 133us]}", &err, path, sizeof(path)))
+	static const char *const c6 = "{name: C6, exit_latency: 133us,";
+	if (with_dist(&p, c6, "{quantiles: [50us, 80us, 133us]}", &err, path, sizeof(path)))
 		fail_msg("%s", err.msg);
 	assert_int_equal(p.nidle, 5);
 	assert_int_equal(p.idle[4].exit_latency, 133 * SIM_US);
@@ -159,16 +162,24 @@ static void test_idle_exit_dist(void **state)
 	assert_int_equal(p.idle[4].exit_q[1], 80 * SIM_US);
 	assert_null(p.idle[3].exit_q);
 	cost_profile_free(&p);
-	static const char *const bad[] = { "30us", "{quantiles: [100, 200]}", "{time: 30us}" };
+	static const char *const bad[][2] = {
+		{ "30us", "expected {quantiles: [times with units]}" },
+		{ "{quantiles: [100, 200]}", "expected {quantiles: [times with units]}" },
+		{ "{time: 30us}", "expected {quantiles: [times with units]}" },
+		{ "{quantiles: [1us, 2s]}", "is more than a second for one exit (at most 1s)" },
+	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(with_c6_dist(&p, bad[i], &err, path, sizeof(path)), -1);
+		assert_int_equal(with_dist(&p, c6, bad[i][0], &err, path, sizeof(path)), -1);
 		char want[160];
-		snprintf(want, sizeof(want), "idle_states[4].exit_latency_dist: expected {quantiles: [times with units]} "
-					     "(profile haswell-ep)");
-		if (!strstr(err.msg, want) || !strstr(err.msg, path) || !strstr(err.msg, ".yaml:"))
-			fail_msg("%s: %s", bad[i], err.msg);
+		snprintf(want, sizeof(want), ": idle_states.4.exit_latency_dist: %s (profile haswell-ep)", bad[i][1]);
+		if (!strstr(err.msg, want) || strncmp(err.msg, path, strlen(path)))
+			fail_msg("%s: %s", bad[i][0], err.msg);
 		cost_profile_free(&p);
 	}
+	assert_int_equal(with_dist(&p, "{name: POLL, exit_latency: 0us,", "{quantiles: [1us, 2us]}", &err, path,
+				   sizeof(path)), -1);
+	assert_non_null(strstr(err.msg, ": idle_states.0.exit_latency_dist: a polling state has no exit to draw"));
+	cost_profile_free(&p);
 	/* a draw: linear between the quantiles at evenly spaced probabilities */
 	const sim_time_t q[3] = { 50 * SIM_US, 80 * SIM_US, 133 * SIM_US };
 	assert_int_equal(quantile_sample(q, 3, 0.0), q[0]);

@@ -173,24 +173,30 @@ int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err 
 			s->power_w = pc.idle[i].power;
 			s->polling = pc.idle[i].polling;
 			const struct cfg_cost *d = &pc.idle[i].exit_dist;
-			if (d->nquantiles && d->is_time) {
-				p->idle_q[i] = xcalloc(d->nquantiles, sizeof(*p->idle_q[i]));
-				for (size_t k = 0; k < d->nquantiles; k++)
-					p->idle_q[i][k] = d->quantiles[k] > COST_MAX_PS ? COST_MAX_PS : d->quantiles[k];
-				s->exit_q = p->idle_q[i];
-				s->exit_nq = d->nquantiles;
-			} else if (d->nquantiles || d->cycles || d->time) {
+			bool given = d->nquantiles || d->cycles || d->time;
+			const char *why = !given				 ? NULL
+					  : !d->nquantiles || !d->is_time ? "expected {quantiles: [times with units]}"
+					  : s->polling			 ? "a polling state has no exit to draw"
+					  : d->quantiles[d->nquantiles - 1] > COST_MAX_PS
+						  ? "is more than a second for one exit (at most 1s)"
+						  : NULL;
+			if (why) {
 				char key[64];
-				snprintf(key, sizeof(key), "idle_states[%zu].exit_latency_dist", i);
+				snprintf(key, sizeof(key), "idle_states.%zu.exit_latency_dist", i);
 				const struct conf_node *at = conf_get(root, "idle_states");
 				at = at ? at->child : NULL;
 				for (size_t k = 0; at && k < i; k++)
 					at = at->next;
 				at = at && conf_get(at, "exit_latency_dist") ? conf_get(at, "exit_latency_dist") : root;
-				conf_errorf(err, at, key, "expected {quantiles: [times with units]} (profile %s)",
-					    p->name ? p->name : "?");
+				conf_errorf(err, at, key, "%s (profile %s)", why, p->name ? p->name : "?");
 				rc = -1;
 				break;
+			}
+			if (given) {
+				p->idle_q[i] = xcalloc(d->nquantiles, sizeof(*p->idle_q[i]));
+				memcpy(p->idle_q[i], d->quantiles, d->nquantiles * sizeof(*p->idle_q[i]));
+				s->exit_q = p->idle_q[i];
+				s->exit_nq = d->nquantiles;
 			}
 		}
 	}
