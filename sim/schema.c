@@ -140,8 +140,11 @@ static int unknown_key(struct conf_err *err, const struct cfg_section *sec, cons
 			bestd = d;
 			best = k->name;
 		}
-		len += (size_t)snprintf(known + len, len < sizeof(known) ? sizeof(known) - len : 0,
-					"%s%s", len ? ", " : "", k->name);
+		size_t add = strlen(k->name) + (len ? 2 : 0);
+		if (len + add + 6 < sizeof(known)) /* room for it and a last ", ..." */
+			len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", len ? ", " : "", k->name);
+		else if (len >= 3 && len + 5 < sizeof(known) && strcmp(known + len - 3, "...") != 0)
+			len += (size_t)snprintf(known + len, sizeof(known) - len, ", ...");
 	}
 	if (best)
 		conf_errorf(err, c, path, "unknown key (did you mean %s?)", best);

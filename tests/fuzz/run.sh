@@ -3,8 +3,8 @@
 # build-fuzz/ and run each for a short fixed time; scripts/test runs it.
 #
 #   KVMSIM_FUZZ_TIME=S    seconds per harness (default 15)
-#   KVMSIM_FUZZ_ONLY="A B"  only these harnesses (scenario trace_text trace_perf
-#                         trace_dat trace_replay haltpoll_replay compare)
+#   KVMSIM_FUZZ_ONLY="A B"  only these harnesses (scenario profile trace_text
+#                         trace_perf trace_dat trace_replay haltpoll_replay compare)
 #   KVMSIM_FUZZ_JOBS=N    build jobs (default 2)
 #
 # Each harness's corpus grows in build-fuzz/corpus/NAME/ (seeded every time
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.." || exit 1
 S=$PWD
 B=$S/build-fuzz
 secs=${KVMSIM_FUZZ_TIME:-15}
-all="scenario trace_text trace_perf trace_dat trace_replay haltpoll_replay compare"
+all="scenario profile trace_text trace_perf trace_dat trace_replay haltpoll_replay compare"
 only=${KVMSIM_FUZZ_ONLY:-$all}
 
 command -v clang >/dev/null || { echo "fuzz: no clang; skipped"; exit 0; }
@@ -45,6 +45,12 @@ seed() {
     # a scenario, then --set assignments after NUL bytes
     printf 'duration: 1ms\n\0vm.workload={type: periodic, period: 1ms}\0vms.0.vcpus=2' > "$c/set-1"
     printf 'vms:\n  - {name: a}\n  - {name: b, workload: &w {type: idle}}\n\0vms.1.halt_poll_ns=5us\0kernel=5.10' > "$c/set-2"
+    ;;
+  profile)
+    cp models/costs/profiles/*.yaml "$c/"
+    # an idle state's measured exit distribution, as kvmsim calibrate writes it
+    sed 's|{name: C6, exit_latency: 133us,|{name: C6, exit_latency: 133us, exit_latency_dist: {quantiles: [20us, 60us, 133us]},|' \
+      models/costs/profiles/haswell-ep.yaml > "$c/exit-dist.yaml"
     ;;
   trace_text | trace_perf | trace_replay)
     if [ "$1" = trace_perf ]; then set -- traces/samples/*perf*.gz; else
