@@ -116,7 +116,15 @@ to +26 %. With the idle exit's measured spread, 11 of 13 runs the same day exite
 0; the misses were again the burst pattern (+3.1, +6.1) and periodic:100us's
 polling CPU (+4.0). Where the burst leans comes out in its \`halt_wait_hist\`:
 the real probes hold 100-125 halts inside a burst that slept 131-262 us (2^17 ns),
-kvmsim 5-7; such a halt shrinks the poll window and the next ones poll less.
+kvmsim 5-7; such a halt shrinks the poll window and the next ones poll less. A
+trace of that pattern (kvm events, 2000 wake-ups, the poll window known from
+\`kvm_halt_poll_ns\`) shows why: after a poll that failed, a wake-up was fast (under
+30 us) only within ~10 us of the poll's end (73 % of 188; 4 % of 134 at 10-20 us,
+1 of 384 at 20-300 us), where with polling off, bursts 70 us apart still wake fast
+about half the time. So the window after going idle is not one figure of the
+host: it is shorter after the CPU has been polling (the hypervisor below adapting
+to it, most likely), and kvmsim's one fitted \`idle_entry\` (~30 us) lets those
+wake-ups be fast, their halts short.
 
 This host's timing has also moved over days. The shipped \`$NAME\` profile was fitted
 when the trace samples were recorded: a sleeping vCPU's wake-up path (\`ctxsw\`)
