@@ -122,9 +122,11 @@ trace of that pattern (kvm events, 2000 wake-ups, the poll window known from
 30 us) only within ~10 us of the poll's end (73 % of 188; 4 % of 134 at 10-20 us,
 1 of 384 at 20-300 us), where with polling off, bursts 70 us apart still wake fast
 about half the time. So the window after going idle is not one figure of the
-host: it is shorter after the CPU has been polling (the hypervisor below adapting
-to it, most likely), and kvmsim's one fitted \`idle_entry\` (~30 us) lets those
-wake-ups be fast, their halts short.
+host: it is shorter after the CPU has been polling, and kvmsim's one fitted
+\`idle_entry\` (~30 us) lets those wake-ups be fast, their halts short. What below
+decides it is not known. Not a window that grows like KVM's own halt polling: with
+polling off, later wake-ups in a burst are not faster (a trace: fast 31 % at the
+3rd of 8, 10 % at the 8th; a growing window would make the last the fastest).
 
 This host's timing has also moved over days. The shipped \`$NAME\` profile was fitted
 when the trace samples were recorded: a sleeping vCPU's wake-up path (\`ctxsw\`)
