@@ -82,7 +82,8 @@ struct bare {
 
 static struct bare bare_new(int ncpu, int kind, bool eevdf, int hz)
 {
-	static const struct host_idle_state idle[] = { { "POLL", 0, 0, 0, true }, { "C1", SIM_US, 2 * SIM_US, 0, false } };
+	static const struct host_idle_state idle[] = { { .name = "POLL", .polling = true },
+						       { .name = "C1", .exit_latency = SIM_US, .target_residency = 2 * SIM_US } };
 	struct bare b;
 	b.sim = sim_new();
 	b.h = host_new(b.sim, ncpu, idle, 2, 1, false, true, 0, (struct host_conf_costs){ CTXSW, SIM_US }, 1);

@@ -41,7 +41,7 @@ struct bare {
  * wake-ups); x runs alone until T0 */
 static void bare_new_era(struct bare *b, bool eevdf, bool delay, int hz)
 {
-	static const struct host_idle_state idle[] = { { "POLL", 0, 0, 0, true } };
+	static const struct host_idle_state idle[] = { { .name = "POLL", .polling = true } };
 	b->sim = sim_new();
 	b->h = host_new(b->sim, 1, idle, 1, 0, false, true, 0, (struct host_conf_costs){ CTXSW, SIM_US }, 1);
 	struct host_sched_conf c = { .kind = HOST_SCHED_FAIR, .eevdf = eevdf, .delay_dequeue = delay, .hz = hz };

@@ -42,7 +42,7 @@ static const struct host_task_ops hog_ops = { hog_run, hog_resched };
 
 static struct host *bare(struct sim *sim, int ncpu, int kind, bool eevdf)
 {
-	static const struct host_idle_state idle[] = { { "POLL", 0, 0, 0, true } };
+	static const struct host_idle_state idle[] = { { .name = "POLL", .polling = true } };
 	struct host *h = host_new(sim, ncpu, idle, 1, 0, false, true, 0, (struct host_conf_costs){ CTXSW, SIM_US }, 1);
 	struct host_sched_conf c = { .kind = kind, .eevdf = eevdf, .hz = 250, .balance = false };
 	host_set_sched(h, &c);
