@@ -422,6 +422,12 @@ static void test_exit_shape(void **state)
 	assert_true(fit.exit_q_ns[0] == 0);
 	for (int k = 1; k < CALIB_EXIT_NQ; k++)
 		assert_true(fit.exit_q_ns[k] >= fit.exit_q_ns[k - 1]);
+	/* a pattern whose label is part of another's is still named */
+	struct calib_target u[2];
+	sleeper(&u[0], "periodic:300us hp=50000");
+	sleeper(&u[1], "periodic:300us hp=5000");
+	calib_exit_shape(u, 2, &fit);
+	assert_string_equal(fit.exit_from, "periodic:300us hp=50000, periodic:300us hp=5000");
 	/* none that only slept: no distribution */
 	calib_exit_shape(t + 1, 3, &fit);
 	assert_int_equal(fit.exit_nq, 0);

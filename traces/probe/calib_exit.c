@@ -70,7 +70,10 @@ void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit
 			continue;
 		for (int k = 0; k < CALIB_EXIT_NQ; k++) /* each probe's quantiles around its median, to p95 */
 			acc[k] += t[i].lat_q_ns[k < CALIB_EXIT_TOP ? k : CALIB_EXIT_TOP] - t[i].lat_q_ns[CALIB_EXIT_NQ / 2];
-		if (!strstr(fit->exit_from, t[i].label) && used < sizeof(fit->exit_from))
+		bool named = false; /* an earlier probe of the same pattern (not a label it contains) */
+		for (int j = 0; j < i && !named; j++)
+			named = sleeps_only(&t[j], fit->x) && !strcmp(t[j].label, t[i].label);
+		if (!named && used < sizeof(fit->exit_from))
 			used += (size_t)snprintf(fit->exit_from + used, sizeof(fit->exit_from) - used, "%s%s",
 						 used ? ", " : "", t[i].label);
 		m++;
