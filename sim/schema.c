@@ -134,6 +134,7 @@ static int unknown_key(struct conf_err *err, const struct cfg_section *sec, cons
 	int bestd = 3;
 	char known[600] = "";
 	size_t len = 0;
+	bool full = false;
 	for (const struct cfg_key *k = sec->keys; k->name; k++) {
 		int d = levenshtein(c->key, k->name);
 		if (d < bestd) {
@@ -141,10 +142,14 @@ static int unknown_key(struct conf_err *err, const struct cfg_section *sec, cons
 			best = k->name;
 		}
 		size_t add = strlen(k->name) + (len ? 2 : 0);
-		if (len + add + 6 < sizeof(known)) /* room for it and a last ", ..." */
+		if (full) {
+			continue;
+		} else if (len + add + 6 < sizeof(known)) { /* room for it and a last ", ..." */
 			len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", len ? ", " : "", k->name);
-		else if (len >= 3 && len + 5 < sizeof(known) && strcmp(known + len - 3, "...") != 0)
+		} else {
 			len += (size_t)snprintf(known + len, sizeof(known) - len, ", ...");
+			full = true; /* no name after the ellipsis */
+		}
 	}
 	if (best)
 		conf_errorf(err, c, path, "unknown key (did you mean %s?)", best);

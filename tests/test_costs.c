@@ -118,6 +118,14 @@ static void test_refused(void **state)
 		"s.yaml:1: costs.vmexit.dist: expected normal or lognormal (or give quantiles: for a measured shape)");
 	refused("costs: {vmexit: {time: 1us, quantiles: [1us, 2us]}}\n",
 		"s.yaml:1: costs.vmexit: a cost needs exactly one of cycles:, time: or quantiles:");
+	/* a name far from all 80: the known ones listed as far as they fit, then an ellipsis, last */
+	struct cost_profile p;
+	struct conf_err err;
+	assert_int_equal(override(&p, "costs: {zzzzzzzzzzzzzzzzzzzz: 5}\n", &err), -1);
+	const char *dots = strstr(err.msg, ", ...");
+	if (!strstr(err.msg, "unknown key (known here: vmexit, vmentry,") || !dots || strcmp(dots, ", ...)"))
+		fail_msg("%s", err.msg);
+	cost_profile_free(&p);
 	refused("costs: {poll_iter: {quantiles: [0, 0]}}\n",
 		"s.yaml:1: costs.poll_iter: must take time: the halt-poll loop advances by it (profile haswell-ep)");
 }

@@ -204,8 +204,8 @@ int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err 
 	conf_free(root);
 	if (!rc)
 		rc = cost_profile_override(p, NULL, err);
-	else
-		cost_profile_free(p); /* what was taken before the bad idle state */
+	if (rc)
+		cost_profile_free(p); /* a refused profile leaves nothing to free */
 	return rc;
 }
 

@@ -229,7 +229,7 @@ static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name
 	if (shape && shape->exit_nq)
 		fprintf(f, "  # exit_latency_dist: measured, the wake-up spread of %d probe(s) in which every halt\n"
 			   "  # slept past idle_entry (%s): their wake-latency quantiles less\n"
-			   "  # their median, averaged, around the fitted idle_exit\n",
+			   "  # their median (p5 to p95; held beyond), averaged, around the fitted idle_exit\n",
 			shape->exit_probes, shape->exit_from);
 	fprintf(f, "  - {name: haltpoll, exit_latency: %lldns, entry_latency: %lldns, target_residency: 1us, power: 2.5",
 		(long long)llround(x[CP_IDLE_EXIT]), (long long)llround(x[CP_IDLE_ENTRY]));

@@ -68,8 +68,11 @@ void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit
 	for (int i = 0; i < n; i++) {
 		if (!sleeps_only(&t[i], fit->x))
 			continue;
-		for (int k = 0; k < CALIB_EXIT_NQ; k++) /* each probe's quantiles around its median, to p95 */
-			acc[k] += t[i].lat_q_ns[k < CALIB_EXIT_TOP ? k : CALIB_EXIT_TOP] - t[i].lat_q_ns[CALIB_EXIT_NQ / 2];
+		for (int k = 0; k < CALIB_EXIT_NQ; k++) /* each probe's quantiles around its median, p5 to p95 */
+			acc[k] += t[i].lat_q_ns[k < CALIB_EXIT_BOTTOM ? CALIB_EXIT_BOTTOM
+						 : k > CALIB_EXIT_TOP  ? CALIB_EXIT_TOP
+									: k] -
+				  t[i].lat_q_ns[CALIB_EXIT_NQ / 2];
 		bool named = false; /* an earlier probe of the same pattern (not a label it contains) */
 		for (int j = 0; j < i && !named; j++)
 			named = sleeps_only(&t[j], fit->x) && !strcmp(t[j].label, t[i].label);
@@ -106,9 +109,9 @@ void calib_exit_print(FILE *f, const struct calib_fit *fit, bool markdown)
 		return;
 	}
 	fprintf(f, markdown ? "\nThe idle exit is drawn from a measured distribution (p5 %.0f, p50 %.0f, p95 %.0f ns): the "
-			      "spread of %d probe(s) in which every halt slept (%s), up to their p95.\n"
+			      "spread of %d probe(s) in which every halt slept (%s), from their p5 to their p95.\n"
 			    : "  idle exit drawn from a measured distribution: p5 %.0f, p50 %.0f, p95 %.0f ns (the spread of "
-			      "%d probe(s) in which every halt slept: %s; up to their p95)\n",
+			      "%d probe(s) in which every halt slept: %s; their p5 to p95)\n",
 		fit->exit_q_ns[5], fit->exit_q_ns[CALIB_EXIT_NQ / 2], fit->exit_q_ns[CALIB_EXIT_TOP], fit->exit_probes,
 		fit->exit_from);
 }

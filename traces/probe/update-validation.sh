@@ -82,8 +82,10 @@ probe, as much as the tolerance. Reading the tables: "CPU per wake-up" is the vC
 thread's CPU time over the interrupts raised. The idle exit is drawn from a measured
 distribution: the least-squares fit takes it as one value (its median); the spread
 around it is the training probes' own where every halt slept (hardly a poll, no gap
-short enough to wake within \`idle_entry\`): their wake-latency quantiles up to p95 less
-their median, averaged, the percentiles above p95 held at p95. Above p95 the real
+short enough to wake within \`idle_entry\`): their wake-latency quantiles from p5 to
+p95 less their median, averaged, the percentiles outside held at p5 and p95. The
+fit's own trials keep the one value, the tables are simulated with the
+distribution (the same median; the mean a little higher). Above p95 the real
 latencies move from probe to probe of one pattern (p98 from +11 to +190 us over the
 median on this machine), which is other tasks on this shared machine, not the exit, so
 kvmsim's p99 stays below the real one wherever halts sleep; wake latency p99 has no
