@@ -114,8 +114,8 @@ exited 0 (13 of 16 with three probes per pattern); the misses were the burst
 pattern's poll success at +3.1 to +4.1 points (with \`idle_entry\` kvmsim leans to
 more successful polls there, +1 to +3; without it, it had leaned to fewer, -3 to
 -5.5, and failed most runs), periodic:100us's polling CPU at +3.8 and p50 at +21
-to +26 %. With the idle exit's measured spread, 11 of 13 runs the same day exited
-0; the misses were again the burst pattern (+3.1, +6.1) and periodic:100us's
+to +26 %. With the idle exit's measured spread, 11 of 14 runs the same day (this page's among them) exited
+0; the misses were again the burst pattern (+3.1, +4.3, +6.1) and periodic:100us's
 polling CPU (+4.0). Where the burst leans comes out in its \`halt_wait_hist\`:
 the real probes hold 100-125 halts inside a burst that slept 131-262 us (2^17 ns),
 kvmsim 5-7; such a halt shrinks the poll window and the next ones poll less. A
