@@ -141,14 +141,14 @@ static int unknown_key(struct conf_err *err, const struct cfg_section *sec, cons
 			bestd = d;
 			best = k->name;
 		}
+		if (full)
+			continue; /* no name after the ellipsis */
 		size_t add = strlen(k->name) + (len ? 2 : 0);
-		if (full) {
-			continue;
-		} else if (len + add + 6 < sizeof(known)) { /* room for it and a last ", ..." */
+		if (len + add + 6 < sizeof(known)) { /* room for it and a last ", ..." */
 			len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", len ? ", " : "", k->name);
 		} else {
 			len += (size_t)snprintf(known + len, sizeof(known) - len, ", ...");
-			full = true; /* no name after the ellipsis */
+			full = true;
 		}
 	}
 	if (best)

@@ -499,11 +499,11 @@ void host_free(struct host *h)
 
 void host_start(struct host *h)
 {
+	bool measured = false; /* a state whose exits draw from measured quantiles */
+	for (int k = 0; k < h->nidle; k++)
+		measured |= h->idle[k].exit_q != NULL;
 	for (int i = 0; i < h->ncpu; i++) {
 		struct pcpu *p = &h->cpu[i];
-		bool measured = false; /* a state whose exits draw from measured quantiles */
-		for (int k = 0; k < h->nidle; k++)
-			measured |= h->idle[k].exit_q != NULL;
 		if ((h->idle_exit_spread > 0 || measured) && !p->idle_rng) {
 			char name[64];
 			snprintf(name, sizeof(name), "host/cpu%d/idle", i);

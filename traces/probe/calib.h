@@ -145,10 +145,10 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
  * The idle exit's distribution. The fit takes the exit as one value; the probes in which every
  * halt slept past idle_entry (hardly a poll, no gap short enough to wake before it) show the
  * spread of a whole wake-up from a sleep. calib_exit_shape measures it: each such probe's
- * wake-latency quantiles (p0, p1, .., p100; those below p5 held at p5, above p95 at p95) less its
- * median, averaged over the probes, put around the fitted idle_exit (at least 0, non-decreasing): all of that spread is taken as the
- * exit's (the hypervisor below, on a nested host), the other steps staying constants. No such
- * probe: no distribution (exit_nq 0). calib_exit_read takes a result's quantiles and
+ * wake-latency quantiles (p0, p1, .., p100; those below p5 held at p5, above p95 at p95) less
+ * its median, averaged over the probes, put around the fitted idle_exit (at least 0,
+ * non-decreasing): all of that spread is taken as the exit's (the hypervisor below, on a
+ * nested host), the other steps staying constants. No such probe: no distribution (exit_nq 0). calib_exit_read takes a result's quantiles and
  * gaps' 1st percentile; calib_exit_yaml writes the state's exit_latency_dist.
  */
 int calib_exit_read(const json_t *run, struct calib_target *t, char *why, size_t len);
