@@ -106,7 +106,7 @@ static void test_probe_json(void **state)
 	r.other_ns = 100000;
 	r.tsc_khz = 2600000;
 	r.raised = 4;
-	int64_t gaps[4] = { 100000, 100000, 100000, 100000 };
+	int64_t gaps[4] = { 100000, 110000, 90000, 100000 };
 	r.gap_ns = gaps;
 	sim_hist_init(&r.lat);
 	sim_hist_record(&r.lat, 3000);
@@ -145,6 +145,11 @@ static void test_probe_json(void **state)
 	assert_string_equal(t.kernel, "6.18");
 	assert_int_equal(t.halt_poll_ns, 100000);
 	assert_true(t.other_share > 0.099 && t.other_share < 0.101);
+	/* what the idle exit's spread is measured from: the latency's quantiles, the gaps' 1st percentile */
+	assert_int_equal(t.lat_n, 3);
+	assert_true(t.lat_q_ns[50] > 2990 && t.lat_q_ns[50] < 3010);
+	assert_true(t.lat_q_ns[100] > 39000 && t.lat_q_ns[100] < 41000);
+	assert_int_equal(t.gap_p1_ns, 90000);
 	assert_int_equal(access(t.gapfile, R_OK), 0);
 	char gapfile[sizeof(t.gapfile)];
 	memcpy(gapfile, t.gapfile, sizeof(gapfile));
