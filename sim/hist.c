@@ -99,6 +99,12 @@ double sim_hist_mean(const struct sim_hist *h)
 	return h->count ? (double)h->sum / (double)h->count : 0.0;
 }
 
+int sim_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 int64_t sim_hist_quantile(const struct sim_hist *h, double q)
 {
 	if (!h->count)

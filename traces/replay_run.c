@@ -368,13 +368,6 @@ static int run_once(const struct replay_trace *t, const char *dir, const struct 
 	return 0;
 }
 
-/* cmp_i64 - ascending int64_t, for qsort. */
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* run_with_path - write the arrivals without the model's own figures (own) to a temporary file and run on them. */
 static int run_with_path(const struct replay_trace *t, const struct replay_model *m, const struct replay_column *col,
 			 const struct replay_model_own *own, int64_t idle_bound_ns, struct replay_result *r,
@@ -424,7 +417,7 @@ static int64_t median(int64_t *v, size_t n)
 {
 	if (!n)
 		return -1;
-	qsort(v, n, sizeof(*v), cmp_i64);
+	qsort(v, n, sizeof(*v), sim_cmp_i64);
 	return v[(n - 1) / 2];
 }
 

@@ -70,13 +70,6 @@ static int cmp_arrival(const void *a, const void *b)
 	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
 }
 
-/* cmp_i64 - ascending int64_t, for qsort. */
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /*
  * irq_for - the interrupt is for vCPU thread v: its APIC id, and its VM when
  * both are known (the TGID of the thread that raised it, where that is a VM's
@@ -247,7 +240,7 @@ int replay_build(struct replay_trace *t, const char *name, int64_t latency_ns, F
 				lat[nlat++] = h->end - q->ts;
 		}
 	}
-	qsort(lat, nlat, sizeof(*lat), cmp_i64);
+	qsort(lat, nlat, sizeof(*lat), sim_cmp_i64);
 	t->slept_measured = nlat;
 	t->median_latency_ns = nlat ? lat[(nlat - 1) / 2] : 0;
 	t->assumed_latency_ns = latency_ns >= 0 ? latency_ns : t->median_latency_ns;

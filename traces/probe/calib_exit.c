@@ -15,12 +15,7 @@
 
 #include "sim/hist.h"
 #include "sim/out_json.h"
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
+#include "sim/xalloc.h"
 
 int calib_exit_read(const json_t *run, struct calib_target *t, char *why, size_t len)
 {
@@ -38,11 +33,11 @@ int calib_exit_read(const json_t *run, struct calib_target *t, char *why, size_t
 	/* the gaps' 1st percentile: a periodic pattern's waker that fell behind raises a few at once */
 	const json_t *gaps = json_object_get(json_object_get(run, "probe"), "gaps_ns");
 	size_t n = json_array_size(gaps);
-	int64_t *g = n ? calloc(n, sizeof(*g)) : NULL;
-	for (size_t i = 0; g && i < n; i++)
+	int64_t *g = n ? xcalloc(n, sizeof(*g)) : NULL;
+	for (size_t i = 0; i < n; i++)
 		g[i] = json_integer_value(json_array_get(gaps, i));
 	if (g)
-		qsort(g, n, sizeof(*g), cmp_i64);
+		qsort(g, n, sizeof(*g), sim_cmp_i64);
 	t->gap_p1_ns = g ? g[n / 100] : -1;
 	free(g);
 	return 0;
