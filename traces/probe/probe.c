@@ -299,17 +299,23 @@ static void wait_until(int64_t t)
 		_mm_pause();
 }
 
-/* harvest - pair wake-up k (due at guest TSC expect) with the guest's record of it. */
-static void harvest(struct probe_ctx *c, struct probe_result *r, long k, uint64_t expect)
+/* handler_at - the guest's record of a handler that ran while the host's sequence number was
+ * k + 1 (wake-up k the newest raised): its TSC, or 0 when no handler ran then. */
+static uint64_t handler_at(const struct probe_ctx *c, long k)
 {
 	const volatile struct ring_entry *e = (const volatile void *)(c->mem + MBOX_BASE + 16 + 16 * ((k + 1) % RING));
-	uint64_t tsc = e->tsc;
-	int64_t d = (int64_t)(tsc - expect);
-	if (e->seq != (uint32_t)(k + 1) || !tsc || d < 0) {
+	return e->seq == (uint32_t)(k + 1) ? e->tsc : 0;
+}
+
+/* harvest - timer expiry k, due at guest TSC expect, with the guest's record of it. */
+static void harvest(struct probe_ctx *c, struct probe_result *r, long k, uint64_t expect)
+{
+	uint64_t tsc = handler_at(c, k);
+	if (!tsc || tsc < expect) {
 		r->unpaired++;
 		return;
 	}
-	sim_hist_record(&r->lat, (int64_t)((double)d * 1e6 / (double)r->tsc_khz));
+	sim_hist_record(&r->lat, (int64_t)((double)(tsc - expect) * 1e6 / (double)r->tsc_khz));
 }
 
 static void pin(int cpu)
@@ -396,6 +402,7 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 		return failf(c, 1, "pthread_getcpuclockid failed");
 	int64_t off = c->tsc_off;
 	uint64_t raised[RING];
+	struct probe_pairing pp = { 0 };
 	volatile uint32_t *mbox = (volatile uint32_t *)(c->mem + MBOX_BASE);
 	int64_t *plan = malloc((size_t)p->count * sizeof(*plan));
 	r->gap_ns = malloc((size_t)p->count * sizeof(*r->gap_ns));
@@ -417,7 +424,7 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 		t += plan[k];
 		wait_until(t);
 		if (k >= HARVEST_LAG)
-			harvest(c, r, k - HARVEST_LAG, raised[(k - HARVEST_LAG) % RING] + (uint64_t)off);
+			probe_pair_msi(&pp, r, raised[(k - HARVEST_LAG) % RING] + (uint64_t)off, handler_at(c, k - HARVEST_LAG));
 		__atomic_store_n(mbox, (uint32_t)(k + 1), __ATOMIC_RELEASE);
 		raised[k % RING] = __rdtsc();
 		int64_t now = now_ns(CLOCK_MONOTONIC);
@@ -439,7 +446,7 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 	if ((rc = window_end(c, r, &s0, cpu_clock, cpu0, run0, t0)))
 		return rc;
 	for (long k = p->count > HARVEST_LAG ? p->count - HARVEST_LAG : 0; k < p->count; k++)
-		harvest(c, r, k, raised[k % RING] + (uint64_t)off);
+		probe_pair_msi(&pp, r, raised[k % RING] + (uint64_t)off, handler_at(c, k));
 	return 0;
 }
 

@@ -10,7 +10,9 @@
  * KVM_SIGNAL_MSI) at the pattern's times and reads the TSC just before;
  * the guest's TSC minus the VM's TSC offset minus the host's is the
  * guest-observed wake-up latency (interrupt raised to the handler's first
- * instruction), the same span as kvmsim's `irq` latency.
+ * instruction), the same span as kvmsim's `irq` latency. Wake-ups raised while
+ * the vector was still pending are one interrupt, as in kvmsim: one sample,
+ * from the first of them (probe_pair.c).
  *
  * Over the measured window (after the vCPU's first HLT, up to the last
  * wake-up handled) the probe reads KVM's binary statistics of the vCPU
@@ -79,10 +81,22 @@ struct probe_result {
 	bool rt;            /* both threads ran SCHED_FIFO */
 	int64_t *gap_ns;    /* the actual inter-arrival times raised (count of them) */
 	long raised;
-	struct sim_hist lat; /* guest-observed latency (ns) of each paired wake-up */
-	long unpaired;      /* wake-ups whose handler record was missing or overwritten */
+	struct sim_hist lat; /* guest-observed latency (ns) of each interrupt handled */
+	long unpaired;      /* wake-ups with no sample of their own: coalesced, or their record lost */
 	struct probe_stats st;
 };
+
+/* Pairing MSI wake-ups with handler runs (probe_pair.c): first is the raise TSC of the
+ * oldest wake-up no handler has answered yet (0: none). */
+struct probe_pairing {
+	uint64_t first;
+};
+
+/* probe_pair_msi - wake-up raised at guest TSC raised, handler the TSC recorded under its
+ * sequence number (0: none). A handler answers every wake-up not yet answered up to the
+ * newest raised before it ran; its latency is from the oldest of them, into r->lat, the
+ * others count in r->unpaired (r->tsc_khz converts). */
+void probe_pair_msi(struct probe_pairing *pp, struct probe_result *r, uint64_t raised, uint64_t handler);
 
 /* probe_run - run pattern p on /dev/kvm; 0, or 2 without a usable /dev/kvm, 1 on a
  * failure; why says what. r is filled on 0 and must be freed with probe_result_free. */
