@@ -21,9 +21,10 @@
  *   irq_deliver  irq_deliver, cycles: the MSI from the irqfd to the vCPU's IRR and kick
  *   idle_entry   that idle state's entry_latency, ns: how long after the vCPU's pCPU goes
  *                idle a wake-up still finds it short of the state (on a host that is
- *                itself a VM: before the hypervisor below has the CPU halted), so it
- *                pays no idle_exit. The probe's results show it: a vCPU woken soon
- *                after it went to sleep is up in ~10-30 us, one that slept longer in ~60.
+ *                itself a VM: before the CPU has halted into the hypervisor below), so
+ *                it pays no idle_exit. On this project's machine a trace puts it at
+ *                ~8-10 us after the vCPU thread's switch-out; the quartiles below hardly
+ *                tell 0 from 10 us apart.
  *
  * The fit is GSL's nonlinear least squares (trust region, Levenberg-
  * Marquardt) in the logarithms of the parameters, from three starting points
