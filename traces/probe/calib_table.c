@@ -162,7 +162,7 @@ void calib_print_range(FILE *f, int n, const struct calib_figs *lo, const struct
 		hi->p50_ns / 1e3);
 }
 
-/* hist_line - the non-empty log2 buckets as "2^k:count". */
+/* hist_line - the non-empty log2 buckets as "2^k:count", k KVM's index (fls64: [2^(k-1), 2^k) ns). */
 static void hist_line(char *b, size_t n, const uint64_t *h)
 {
 	size_t o = 0;
@@ -180,7 +180,11 @@ void calib_print_hists(FILE *f, const struct calib_target *t, const struct calib
 	if (!t->real.have_hist || !s->have_hist)
 		return;
 	if (markdown)
-		fprintf(f, "\n| %s: halt histograms (ns, log2 buckets) | real | kvmsim |\n|---|---|---|\n", t->label);
+		fprintf(f, "\n| %s: halt histograms (KVM's log2 buckets: 2^k counts [2^(k-1), 2^k) ns) | real | kvmsim |\n"
+			   "|---|---|---|\n",
+			t->label);
+	else
+		fprintf(f, "  halt histograms: KVM's log2 buckets, 2^k counts [2^(k-1), 2^k) ns\n");
 	for (int k = 0; k < 3; k++) {
 		char a[512], b[512];
 		hist_line(a, sizeof(a), t->real.hist[k]);

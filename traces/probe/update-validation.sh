@@ -114,12 +114,12 @@ that with two figures of the host's idle state, both fitted: its exit latency
 (\`idle_exit\`) and how long after going idle the CPU is really halted below
 (\`idle_entry\`); a wake-up before then pays no exit. The fit sees \`idle_entry\` only
 through the training patterns' wake-latency quartiles, which hardly move between 0
-and 10 us, and it lands between 0 and 5 us; the real probes' \`halt_wait_hist\` shows
-those in-window wake-ups as waits of 16-65 us (2^14-2^15 ns: about 130 in
-poisson:150us, 210 in the burst pattern) that kvmsim at 0-5 us does not have. What it
-does not model: the tail of the real wake-ups beyond p95 (see above), and failed polls
-longer than the poll ceiling (the burst probes hold ~240 of ~950 at 131-262 us with a
-100 us ceiling; a pinned trace showed 3 of 1561, so their cause is not known).
+and 10 us, and it lands between 0 and 5 us. The real probes' \`halt_wait_hist\` shows
+the in-window wake-ups: waits under 33 us (the buckets 2^14 and 2^15; about 125 in
+poisson:150us and 195 in the burst pattern on this page), which a CPU that had halted
+could not give and kvmsim at 0-5 us does not have. What it does not model: the tail of
+the real wake-ups beyond p95 (see above). The histograms use KVM's buckets: 2^k counts
+the times in [2^(k-1), 2^k) ns.
 
 The burst pattern is where this shows. Its poll success depends on whether halts
 inside a burst stay under the 100 us ceiling (KVM grows the window) or pass it (KVM
