@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/cli.h"
 #include "traces/probe/probe.h"
@@ -32,6 +33,8 @@ static void usage(FILE *f)
 		"  --msi               KVM_SIGNAL_MSI instead of an irqfd\n"
 		"  --no-rt             leave the vCPU thread and the waker SCHED_OTHER (default:\n"
 		"                      SCHED_FIFO when permitted, so other tasks delay neither)\n"
+		"  --vcpu-cpu N        the CPU the vCPU thread runs on (default 1, or 0 on a\n"
+		"                      one-CPU host); the waker runs on another one\n"
 		"  --json OUT          the result as kvmsim-run/1 JSON (- for stdout)\n"
 		"  -h, --help          this text\n\n"
 		"Exit status: 0 done, 1 failed, 2 bad usage or no usable /dev/kvm.\n",
@@ -78,7 +81,7 @@ int cmd_probe(int argc, char **argv)
 		{ "pattern", required_argument, NULL, 'p' }, { "halt-poll-ns", required_argument, NULL, 'H' },
 		{ "count", required_argument, NULL, 'n' },   { "seed", required_argument, NULL, 's' },
 		{ "msi", no_argument, NULL, 'm' },	     { "json", required_argument, NULL, 'j' },
-		{ "no-rt", no_argument, NULL, 'R' },
+		{ "no-rt", no_argument, NULL, 'R' },	     { "vcpu-cpu", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
 	struct probe_pattern p = { .count = 2000, .seed = 1, .halt_poll_ns = -1, .rt = true };
@@ -116,6 +119,17 @@ int cmd_probe(int argc, char **argv)
 		case 'R':
 			p.rt = false;
 			break;
+		case 'c': {
+			long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+			if (cli_parse_u32(CMD, "--vcpu-cpu", optarg, &u))
+				return 2;
+			if ((long)u >= ncpu)
+				return cli_error(CMD, "--vcpu-cpu: expected 0..%ld (the CPUs online), got %s", ncpu - 1,
+						 optarg);
+			p.vcpu_cpu = (int)u;
+			p.vcpu_cpu_set = true;
+			break;
+		}
 		case 'j':
 			json = optarg;
 			break;

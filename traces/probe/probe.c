@@ -489,7 +489,7 @@ int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, 
 		sched_getaffinity(0, sizeof(orig), &orig);
 		pthread_attr_t attr;
 		pthread_attr_init(&attr);
-		r->vcpu_cpu = ncpu > 1 ? 1 : 0;
+		r->vcpu_cpu = p->vcpu_cpu_set && p->vcpu_cpu < ncpu ? p->vcpu_cpu : ncpu > 1 ? 1 : 0;
 		cpu_set_t set;
 		CPU_ZERO(&set);
 		CPU_SET(r->vcpu_cpu, &set);
@@ -507,7 +507,7 @@ int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, 
 			rc = failf(&c, 1, "pthread_create failed");
 		pthread_attr_destroy(&attr);
 		if (!rc) {
-			pin(0);
+			pin(r->vcpu_cpu == 0 && ncpu > 1 ? 1 : 0);
 			bool waker_rt = p->rt && rt(49);
 			rc = measure(&c, p, r);
 			r->rt = waker_rt && c.rt_ok;

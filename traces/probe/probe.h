@@ -54,6 +54,8 @@ struct probe_pattern {
 	int64_t halt_poll_ns; /* KVM_CAP_HALT_POLL; -1: the module parameter */
 	bool msi;          /* KVM_SIGNAL_MSI instead of an irqfd */
 	bool rt;           /* SCHED_FIFO for the vCPU thread and the waker, if permitted */
+	bool vcpu_cpu_set; /* the vCPU thread on vcpu_cpu; else on 1 (0 on a one-CPU host) */
+	int vcpu_cpu;      /* the waker runs on another CPU */
 };
 
 /* probe_pattern_parse - spec into p (count, seed, halt_poll_ns left as they are); -1 with why. */

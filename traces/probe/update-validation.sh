@@ -107,9 +107,12 @@ hypervisor offers it, \`KVM_FEATURE_POLL_CONTROL\` in its CPUID leaf). A wake-up
 CPU that has halted takes ~35-40 us to get it running, however long it had been
 halted. What is fast is a wake-up before the CPU halts: a trace (\`sched_switch\`,
 \`cpu_idle\` and kvm events, the vCPU thread pinned to the CPU whose idle is traced)
-shows the vCPU thread's switch-out to the idle state's entry taking ~8 us (p10 6, p90
-10), and a wake-up within 10 us of the switch-out fast 138 times of 209, 10-20 us
-after it 16 of 172, later hardly ever, with or without a poll before. kvmsim models
+shows the vCPU thread's switch-out to the idle state's entry taking ~8-11 us (p10 6-7,
+p90 10-14), and a wake-up within 10 us of the switch-out fast 138 times of 209, 10-20 us
+after it 16 of 172, later hardly ever, with or without a poll before.
+\`traces/probe/idle-window.sh\` measures it again (root and tracefs needed): with polling
+off, MSIs 0-10 us after the switch-out took p50 21-28 us to wake the vCPU, 10-15 us
+after it 44-57, later 47-53. kvmsim models
 that with two figures of the host's idle state, both fitted: its exit latency
 (\`idle_exit\`) and how long after going idle the CPU is really halted below
 (\`idle_entry\`); a wake-up before then pays no exit. The fit sees \`idle_entry\` only
