@@ -40,7 +40,7 @@ static const struct cfg_section cost_section = { "costs", cost_keys, sizeof(stru
 struct idle_conf {
 	char *name;
 	sim_time_t exit_latency, entry_latency, target_residency;
-	struct cfg_cost exit_dist;
+	struct cfg_cost exit_dist, entry_dist;
 	double power;
 	bool polling;
 };
@@ -54,6 +54,9 @@ static const struct cfg_key idle_keys[] = {
 	{ "exit_latency_dist", CFG_CYCLES, I(exit_dist), NULL, NULL, 0, 0,
 	  "a measured distribution of the exit: {quantiles: [times]} at evenly spaced probabilities; "
 	  "each exit draws from it (exit_latency stays the governors' figure, idle_exit_spread is not applied)" },
+	{ "entry_latency_dist", CFG_CYCLES, I(entry_dist), NULL, NULL, 0, 0,
+	  "a measured distribution of the entry: {quantiles: [times]} at evenly spaced probabilities; "
+	  "each entry into the state draws from it instead of entry_latency" },
 	{ "target_residency", CFG_TIME, I(target_residency), "us", "0", 0, 0,
 	  "shortest stay that pays for entering the state" },
 	{ "power", CFG_DOUBLE, I(power), "W", "0", 0, 1000, "power of one core in the state" },
@@ -99,6 +102,39 @@ const char *cost_profile_builtin_name(size_t i)
 const char *cost_profile_builtin_text(size_t i)
 {
 	return i < kvmsim_profile_count ? kvmsim_profile_texts[i] : NULL;
+}
+
+/*
+ * idle_dist - idle state i's measured distribution under key (exit_latency_dist or
+ * entry_latency_dist), copied to *q; 0, or -1 with the key's place in err: it must be
+ * quantiles of times, of a state that is not a polling one, none over a second.
+ */
+static int idle_dist(struct cost_profile *p, const struct conf_node *root, size_t i, const char *key,
+		     const struct cfg_cost *d, sim_time_t **q, struct conf_err *err)
+{
+	const struct host_idle_state *s = &p->idle[i];
+	bool given = d->nquantiles || d->cycles || d->time;
+	const char *why = !given				 ? NULL
+			  : !d->nquantiles || !d->is_time ? "expected {quantiles: [times with units]}"
+			  : s->polling			 ? "a polling state has no exit or entry to draw"
+			  : d->quantiles[d->nquantiles - 1] > COST_MAX_PS ? "is more than a second (at most 1s)"
+									  : NULL;
+	if (why) {
+		char path[64];
+		snprintf(path, sizeof(path), "idle_states.%zu.%s", i, key);
+		const struct conf_node *at = conf_get(root, "idle_states");
+		at = at ? at->child : NULL;
+		for (size_t k = 0; at && k < i; k++)
+			at = at->next;
+		at = at && conf_get(at, key) ? conf_get(at, key) : root;
+		conf_errorf(err, at, path, "%s (profile %s)", why, p->name ? p->name : "?");
+		return -1;
+	}
+	if (given) {
+		*q = xcalloc(d->nquantiles, sizeof(**q));
+		memcpy(*q, d->quantiles, d->nquantiles * sizeof(**q));
+	}
+	return 0;
 }
 
 int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err *err)
@@ -172,32 +208,15 @@ int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err 
 			s->target_residency = pc.idle[i].target_residency;
 			s->power_w = pc.idle[i].power;
 			s->polling = pc.idle[i].polling;
-			const struct cfg_cost *d = &pc.idle[i].exit_dist;
-			bool given = d->nquantiles || d->cycles || d->time;
-			const char *why = !given				 ? NULL
-					  : !d->nquantiles || !d->is_time ? "expected {quantiles: [times with units]}"
-					  : s->polling			 ? "a polling state has no exit to draw"
-					  : d->quantiles[d->nquantiles - 1] > COST_MAX_PS
-						  ? "is more than a second for one exit (at most 1s)"
-						  : NULL;
-			if (why) {
-				char key[64];
-				snprintf(key, sizeof(key), "idle_states.%zu.exit_latency_dist", i);
-				const struct conf_node *at = conf_get(root, "idle_states");
-				at = at ? at->child : NULL;
-				for (size_t k = 0; at && k < i; k++)
-					at = at->next;
-				at = at && conf_get(at, "exit_latency_dist") ? conf_get(at, "exit_latency_dist") : root;
-				conf_errorf(err, at, key, "%s (profile %s)", why, p->name ? p->name : "?");
+			if (idle_dist(p, root, i, "exit_latency_dist", &pc.idle[i].exit_dist, &p->idle_q[i], err) ||
+			    idle_dist(p, root, i, "entry_latency_dist", &pc.idle[i].entry_dist, &p->idle_entry_q[i], err)) {
 				rc = -1;
 				break;
 			}
-			if (given) {
-				p->idle_q[i] = xcalloc(d->nquantiles, sizeof(*p->idle_q[i]));
-				memcpy(p->idle_q[i], d->quantiles, d->nquantiles * sizeof(*p->idle_q[i]));
-				s->exit_q = p->idle_q[i];
-				s->exit_nq = d->nquantiles;
-			}
+			s->exit_q = p->idle_q[i];
+			s->exit_nq = pc.idle[i].exit_dist.nquantiles;
+			s->entry_q = p->idle_entry_q[i];
+			s->entry_nq = pc.idle[i].entry_dist.nquantiles;
 		}
 	}
 	cfg_free(&profile_section, &pc);
@@ -283,7 +302,9 @@ void cost_profile_free(struct cost_profile *p)
 		free(p->cost[i].quantiles);
 		free(p->q[i]);
 	}
-	for (int i = 0; i < HOST_MAX_IDLE_STATES; i++)
+	for (int i = 0; i < HOST_MAX_IDLE_STATES; i++) {
 		free(p->idle_q[i]);
+		free(p->idle_entry_q[i]);
+	}
 	memset(p, 0, sizeof(*p));
 }

@@ -117,6 +117,7 @@ struct cost_profile {
 	struct cfg_cost cost[COST_N];
 	struct host_idle_state idle[HOST_MAX_IDLE_STATES];
 	sim_time_t *idle_q[HOST_MAX_IDLE_STATES]; /* the states' measured exit quantiles (exit_q), ps */
+	sim_time_t *idle_entry_q[HOST_MAX_IDLE_STATES]; /* ... and entry quantiles (entry_q), ps */
 	int nidle;
 	unsigned preemption_timer_shift; /* IA32_VMX_MISC[4:0] */
 	int threads_per_core;            /* SMT threads per core (powerpc: a vcore's threads) */

@@ -68,6 +68,9 @@ static void enter_idle(struct pcpu *p)
 	p->idle_state = idle_select(p);
 	p->idle_entries[p->idle_state]++;
 	p->idle_since = sim_now(p->host->sim);
+	const struct host_idle_state *s = &p->host->idle[p->idle_state];
+	p->idle_entry = s->entry_q && p->entry_rng ? quantile_sample(s->entry_q, s->entry_nq, gsl_rng_uniform(p->entry_rng))
+						   : s->entry_latency;
 	pcpu_account(p, ACCT_IDLE);
 }
 
@@ -77,14 +80,14 @@ static void schedule_next(struct pcpu *p);
  * idle_exit_latency - how long this exit from the current idle state takes. The driver's
  * table gives a worst case (intel_idle's exit_latency); a real exit usually takes less, so
  * with a spread it is uniform in [(1 - spread) x table, table]; a state with a measured
- * distribution (exit_q) draws from it instead. A wake-up within the state's entry_latency of
- * entering it takes none.
+ * distribution (exit_q) draws from it instead. A wake-up within this stay's entry latency
+ * (the state's entry_latency, or a draw from its measured entry_q at enter_idle) takes none.
  */
 static sim_time_t idle_exit_latency(struct pcpu *p)
 {
 	const struct host_idle_state *s = &p->host->idle[p->idle_state];
 	sim_time_t worst = s->exit_latency;
-	if (sim_now(p->host->sim) - p->idle_since < s->entry_latency)
+	if (sim_now(p->host->sim) - p->idle_since < p->idle_entry)
 		return 0; /* the state was not reached yet: nothing to leave */
 	if (s->exit_q)
 		return quantile_sample(s->exit_q, s->exit_nq, gsl_rng_uniform(p->idle_rng));
@@ -482,6 +485,8 @@ void host_free(struct host *h)
 	for (int i = 0; i < h->ncpu; i++) {
 		if (h->cpu[i].idle_rng)
 			gsl_rng_free(h->cpu[i].idle_rng);
+		if (h->cpu[i].entry_rng)
+			gsl_rng_free(h->cpu[i].entry_rng);
 		if (h->cpu[i].noise_rng)
 			gsl_rng_free(h->cpu[i].noise_rng);
 	}
@@ -509,6 +514,12 @@ void host_start(struct host *h)
 			snprintf(name, sizeof(name), "host/cpu%d/idle", i);
 			p->idle_rng = sim_rng_new(h->seed, name);
 		}
+		for (int k = 0; k < h->nidle && !p->entry_rng; k++)
+			if (h->idle[k].entry_q) {
+				char name[64];
+				snprintf(name, sizeof(name), "host/cpu%d/idle-entry", i);
+				p->entry_rng = sim_rng_new(h->seed, name);
+			}
 		p->acct_since = sim_now(h->sim);
 		enter_idle(p);
 		if (p->rng)

@@ -93,6 +93,11 @@ struct host_idle_state {
 	 * whoever built the table (a cost profile). */
 	const sim_time_t *exit_q;
 	size_t exit_nq;
+	/* entry_q - when set, each entry into the state draws its entry latency from these
+	 * entry_nq quantiles (ps, evenly spaced probabilities; measured) instead of
+	 * entry_latency. Owned like exit_q. */
+	const sim_time_t *entry_q;
+	size_t entry_nq;
 	sim_time_t target_residency;
 	double power_w; /* package power share of one core in this state (energy estimates) */
 	bool polling;   /* a polling state (POLL): no IPI needed to wake */
@@ -162,10 +167,12 @@ struct pcpu {
 	bool need_resched;
 	int idle_state;
 	sim_time_t idle_since;
+	sim_time_t idle_entry; /* this stay's entry latency (the state's, or drawn) */
 	sim_time_t predicted_idle; /* governor's running average, ps */
 	sim_handle_t ev;
 	gsl_rng *rng; /* resched requests */
 	gsl_rng *idle_rng; /* idle-state exit latencies, when they vary */
+	gsl_rng *entry_rng; /* idle-state entry latencies, when a state draws them (a stream of their own) */
 	struct { /* an interrupt taken on an idle pCPU */
 		sim_action_fn *fn;
 		void *subject, *object;

@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cost_draw(&p, r, i) < 0)
 			abort();
 	for (int i = 0; i < p.nidle; i++)
-		if (p.idle[i].exit_q && quantile_sample(p.idle[i].exit_q, p.idle[i].exit_nq, gsl_rng_uniform(r)) < 0)
+		if ((p.idle[i].exit_q && quantile_sample(p.idle[i].exit_q, p.idle[i].exit_nq, gsl_rng_uniform(r)) < 0) ||
+		    (p.idle[i].entry_q && quantile_sample(p.idle[i].entry_q, p.idle[i].entry_nq, gsl_rng_uniform(r)) < 0))
 			abort();
 	gsl_rng_free(r);
 	cost_profile_free(&p);
