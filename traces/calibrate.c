@@ -28,6 +28,10 @@ static void usage(FILE *f)
 		"exit's distribution, around the fitted value. Results probed while other\n"
 		"tasks kept the vCPU's CPU busy are left out when at least 2 others remain.\n\n"
 		"  --base PROFILE   where the costs not fitted come from (default haswell-ep)\n"
+		"  --idle-entry Q,Q,...\n"
+		"                   the host idle state's entry latency measured, not fitted:\n"
+		"                   times at evenly spaced probabilities (e.g. from\n"
+		"                   traces/probe/idle-window.sh); the fit holds their median\n"
 		"  --name NAME      the new profile's name (default this-host)\n"
 		"  --description T  the machine, in the profile (default: a generic line)\n"
 		"  -o OUT.yaml      write the profile there (default: stdout)\n"
@@ -38,19 +42,25 @@ static void usage(FILE *f)
 int cmd_calibrate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "base", required_argument, NULL, 'b' }, { "name", required_argument, NULL, 'n' },
+		{ "base", required_argument, NULL, 'b' }, { "idle-entry", required_argument, NULL, 'e' }, { "name", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
 		{ "description", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *base = "haswell-ep", *name = "this-host", *out = "-", *desc = NULL;
 	int o;
+	struct calib_fit fit = { 0 };
+	char why[512];
 	opterr = 0;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'b':
 			base = optarg;
+			break;
+		case 'e':
+			if (calib_entry_parse(optarg, &fit, why, sizeof(why)))
+				return cli_error(CMD, "--idle-entry: %s", why);
 			break;
 		case 'n':
 			name = optarg;
@@ -76,8 +86,6 @@ int cmd_calibrate(int argc, char **argv)
 			return cli_error(CMD, "--name: expected lower-case letters, digits, - and _, got \"%s\"", name);
 	struct calib_target *t = calloc((size_t)n, sizeof(*t));
 	int rc = calib_load_targets(CMD, argv + optind, n, t);
-	char why[512];
-	struct calib_fit fit;
 	FILE *err = strcmp(out, "-") ? stdout : stderr; /* the report goes where the profile does not */
 	if (!rc && calib_fit(t, n, base, &fit, why, sizeof(why)))
 		rc = (cli_error(CMD, "%s", why), 1);

@@ -48,6 +48,10 @@ static void usage(FILE *f)
 		"                   parameters given with --train/--test are grouped the same\n"
 		"                   way)\n"
 		"  --base PROFILE   where the costs not fitted come from (default haswell-ep)\n"
+		"  --idle-entry Q,Q,...\n"
+		"                   the host idle state's entry latency measured, not fitted:\n"
+		"                   times at evenly spaced probabilities (e.g. from\n"
+		"                   traces/probe/idle-window.sh); the fit holds their median\n"
 		"  --profile-out F  also write the fitted profile (as kvmsim calibrate -o)\n"
 		"  --save DIR       also write each probe result there (train/ and test/,\n"
 		"                   pattern-hp-ROUND.json; pattern-hp.json with --repeat 1)\n"
@@ -193,7 +197,7 @@ int cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "train", required_argument, NULL, 't' },	 { "test", required_argument, NULL, 'T' },
-		{ "count", required_argument, NULL, 'n' },	 { "base", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'n' },	 { "base", required_argument, NULL, 'b' }, { "idle-entry", required_argument, NULL, 'e' },
 		{ "profile-out", required_argument, NULL, 'p' }, { "save", required_argument, NULL, 's' },
 		{ "markdown", no_argument, NULL, 'm' },		 { "help", no_argument, NULL, 'h' },
 		{ "repeat", required_argument, NULL, 'r' },
@@ -205,6 +209,8 @@ int cmd_validate(int argc, char **argv)
 	bool md = false;
 	uint32_t count = 4000, repeat = 3;
 	bool repeat_set = false;
+	struct calib_fit fit = { 0 };
+	char why[512];
 	opterr = 0;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -236,6 +242,10 @@ int cmd_validate(int argc, char **argv)
 		}
 		case 'b':
 			base = optarg;
+			break;
+		case 'e':
+			if (calib_entry_parse(optarg, &fit, why, sizeof(why)))
+				return cli_error(CMD, "--idle-entry: %s", why);
 			break;
 		case 'p':
 			pout = optarg;
@@ -295,8 +305,6 @@ int cmd_validate(int argc, char **argv)
 						  &th[ntest++]);
 		}
 	}
-	char why[512];
-	struct calib_fit fit;
 	if (!rc && calib_fit(tt, ntrain, base, &fit, why, sizeof(why)))
 		rc = (cli_error(CMD, "%s", why), 1);
 	int off = 0;

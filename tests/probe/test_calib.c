@@ -509,6 +509,82 @@ static void test_exit_shape_used(void **state)
 		calib_target_free(&t[i]);
 }
 
+/* the polled wake-up's spread: measured on the probes whose every wake-up polled successfully,
+ * put on the vCPU's entry around its fitted value (vmentry's quantiles in the profile) */
+static void test_wake_spread(void **state)
+{
+	(void)state;
+	struct calib_target t[3];
+	sleeper(&t[0], "sleeps"); /* not a polling probe */
+	sleeper(&t[1], "polls");
+	t[1].real.attempted = t[1].real.successful = 990;
+	for (int k = 0; k < CALIB_EXIT_NQ; k++)
+		t[1].lat_q_ns[k] = k > 98 ? 90000 : 4000 + 20.0 * (k - 50); /* 3 to 5 us, a far tail */
+	sleeper(&t[2], "polls but busy");
+	t[2].real.attempted = t[2].real.successful = 990;
+	t[2].other_share = 0.5;
+	struct calib_fit fit = { 0 };
+	memcpy(fit.x, x0, sizeof(fit.x));
+	calib_exit_shape(t, 3, &fit);
+	assert_int_equal(fit.wake_probes, 1);
+	assert_string_equal(fit.wake_from, "polls");
+	assert_true(fabs(fit.wake_dev_ns[50]) < 1e-6);
+	assert_true(fabs(fit.wake_dev_ns[0] + 900) < 1e-6);   /* held at p5: -0.9 us */
+	assert_true(fabs(fit.wake_dev_ns[100] - 900) < 1e-6); /* held at p95, the tail not taken */
+	fit.converged = true;
+	fit.exit_nq = 0;
+	struct cost_profile p = { 0 };
+	write_and_load("haswell-ep", &fit, t, 3, &p);
+	/* vmentry: half of exit_entry (3000 cycles) -+ 0.9 us at 2.6 GHz (2340 cycles) */
+	const struct cfg_cost *c = &p.cost[COST_vmentry];
+	assert_int_equal(c->dist, CFG_COST_EMPIRICAL);
+	assert_int_equal(c->nquantiles, CALIB_EXIT_NQ);
+	assert_int_equal(c->quantiles[0], 3000 - 2340);
+	assert_int_equal(c->quantiles[50], 3000);
+	assert_int_equal(c->quantiles[100], 3000 + 2340);
+	assert_int_equal(p.cost[COST_vmexit].cycles, 3000);
+	cost_profile_free(&p);
+	for (int i = 0; i < 3; i++)
+		calib_target_free(&t[i]);
+}
+
+/* --idle-entry: measured quantiles, refused with a reason; the fit holds their median */
+static void test_idle_entry_given(void **state)
+{
+	(void)state;
+	struct calib_fit fit = { 0 };
+	char why[256];
+	assert_int_equal(calib_entry_parse("7us,9us,13us", &fit, why, sizeof(why)), 0);
+	assert_int_equal(fit.entry_nq, 3);
+	assert_true(fabs(calib_entry_median(&fit) - 9000) < 1e-9);
+	/* the profile written: entry_latency the median (the fit's x), the quantiles to draw from */
+	struct calib_target t;
+	synth(&t, 60000, 50, 200000);
+	memcpy(fit.x, x0, sizeof(fit.x));
+	fit.x[CP_IDLE_ENTRY] = calib_entry_median(&fit);
+	fit.converged = true;
+	struct cost_profile p = { 0 };
+	write_and_load("haswell-ep", &fit, &t, 1, &p);
+	assert_int_equal(p.idle[1].entry_latency, 9000 * SIM_NS);
+	assert_int_equal(p.idle[1].entry_nq, 3);
+	assert_int_equal(p.idle[1].entry_q[2], 13000 * SIM_NS);
+	cost_profile_free(&p);
+	calib_target_free(&t);
+	assert_int_equal(calib_entry_parse("7us,8us,9us,13us", &fit, why, sizeof(why)), 0);
+	assert_true(fabs(calib_entry_median(&fit) - 8500) < 1e-9);
+	static const char *const bad[][2] = {
+		{ "9us", "expected at least 2 quantiles (times at evenly spaced probabilities), got 1" },
+		{ "9us,7us", "\"7us\": the quantiles must not decrease" },
+		{ "9,10", "\"9\": expected a time with its unit (ns, us, ms)" },
+		{ "1us,2s", "\"2s\": more than a second" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(calib_entry_parse(bad[i][0], &fit, why, sizeof(why)), -1);
+		assert_string_equal(why, bad[i][1]);
+		assert_int_equal(fit.entry_nq, 0);
+	}
+}
+
 /* busy: polls cut at their first check when there are polls, else other tasks' CPU share */
 static void test_busy(void **state)
 {
@@ -560,7 +636,8 @@ int main(void)
 		cmocka_unit_test(test_simulate_moves), cmocka_unit_test(test_fit_reproduces),
 		cmocka_unit_test(test_fit_finds_entry), cmocka_unit_test(test_figs_median), cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_profile_keeps_dists), cmocka_unit_test(test_exit_shape),
-		cmocka_unit_test(test_exit_shape_used),
+		cmocka_unit_test(test_exit_shape_used), cmocka_unit_test(test_wake_spread),
+		cmocka_unit_test(test_idle_entry_given),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,98 +145,6 @@ void calib_target_free(struct calib_target *t)
 	t->gapfile[0] = 0;
 }
 
-/* yaml_str - a double-quoted YAML scalar. */
-static void yaml_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s == '\n' ? ' ' : *s, f);
-	}
-	fputc('"', f);
-}
-
-/* profile_yaml - base profile p with the parameters x; fit (may be NULL) says how they were found. */
-static void profile_yaml(FILE *f, const struct cost_profile *p, const char *name, const char *desc, uint64_t tsc_khz,
-			 const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape)
-{
-	char src[1024];
-	fprintf(f, "name: %s\ndescription: ", name);
-	yaml_str(f, desc ? desc : "this host (kvmsim calibrate): costs fitted to kvmsim probe results, the rest from the base profile");
-	fprintf(f, "\ntsc: %llukHz\npreemption_timer_shift: %u\ncosts:\n", (unsigned long long)tsc_khz,
-		p->preemption_timer_shift);
-	for (int i = 0; i < COST_N; i++) {
-		int par = i == COST_vmexit || i == COST_vmentry		 ? CP_EXIT_ENTRY
-			  : i == COST_ctxsw || i == COST_block_prepare ? CP_WAKEUP
-			  : i == COST_poll_iter			? CP_POLL_ITER
-			  : i == COST_irq_deliver			? CP_IRQ_DELIVER
-								: -1;
-		const struct cfg_cost *c = &p->cost[i];
-		/* a sleep's cost is mostly its wake-up: block_prepare keeps the base profile's value */
-		double prep = p->cost[COST_block_prepare].is_time ? 0 : (double)p->cost[COST_block_prepare].cycles;
-		if (par == CP_WAKEUP && prep > x[par] / 2)
-			prep = x[par] / 2;
-		fprintf(f, "  %s:\n", cost_names[i]);
-		if (par >= 0) {
-			double v = par == CP_EXIT_ENTRY ? x[par] / 2
-				 : par == CP_WAKEUP	 ? (i == COST_block_prepare ? prep : x[par] - prep)
-							 : x[par];
-			fprintf(f, "    cycles: %lld\n", (long long)llround(v));
-			if (fit)
-				snprintf(src, sizeof(src),
-					 "fitted to %s: %s = %.0f +- %.0f cycles (1 sigma)%s; fit residual rms %.3f", trained,
-					 calib_param_names[par], x[par], fit->sd[par],
-					 par == CP_EXIT_ENTRY ? ", split evenly between vmexit and vmentry"
-					 : par == CP_WAKEUP
-						 ? ", block_prepare keeping the base profile's value (kvm_vcpu_block()'s "
-						   "bookkeeping: replayed traces of this host show a wake source 0.1 to 1 us "
-						   "after a poll window still ending in a sleep) and ctxsw the rest"
-						 : "",
-					 fit->rms);
-			else
-				snprintf(src, sizeof(src), "trial value of kvmsim calibrate");
-		} else {
-			if (c->dist == CFG_COST_EMPIRICAL) {
-				fprintf(f, "    quantiles: [");
-				for (size_t q = 0; q < c->nquantiles; q++)
-					if (c->is_time)
-						fprintf(f, "%s%lldps", q ? ", " : "", (long long)c->quantiles[q]);
-					else
-						fprintf(f, "%s%lld", q ? ", " : "", (long long)c->quantiles[q]);
-				fprintf(f, "]\n");
-			} else if (c->is_time)
-				fprintf(f, "    time: %lldns\n", (long long)(c->time / 1000));
-			else
-				fprintf(f, "    cycles: %lld\n", (long long)c->cycles);
-			if (c->cv > 0 && c->dist != CFG_COST_EMPIRICAL)
-				fprintf(f, "    cv: %g\n", c->cv);
-			if (c->dist == CFG_COST_LOGNORMAL)
-				fprintf(f, "    dist: lognormal\n");
-			snprintf(src, sizeof(src), "not fitted: the %s profile's value (%s)", p->name,
-				 c->source ? c->source : "no source");
-		}
-		fprintf(f, "    source: ");
-		yaml_str(f, src);
-		fputc('\n', f);
-	}
-	fprintf(f, "idle_states:\n");
-	fprintf(f, "  # this host's cpuidle: POLL, then the guest haltpoll driver's HLT (an exit to the\n"
-		   "  # hypervisor below); its exit latency is idle_exit%s, and a wake-up within\n"
-		   "  # idle_entry of going idle (the CPU not yet halted below) takes none%s\n",
-		fit ? ", fitted" : "", fit ? " (fitted)" : "");
-	fprintf(f, "  - {name: POLL, exit_latency: 0us, target_residency: 0us, power: 6.0, polling: true}\n");
-	if (shape && shape->exit_nq)
-		fprintf(f, "  # exit_latency_dist: measured, the wake-up spread of %d probe(s) in which every halt\n"
-			   "  # slept past idle_entry (%s): their wake-latency quantiles less\n"
-			   "  # their median (p5 to p95; held beyond), averaged, around the fitted idle_exit\n",
-			shape->exit_probes, shape->exit_from);
-	fprintf(f, "  - {name: haltpoll, exit_latency: %lldns, entry_latency: %lldns, target_residency: 1us, power: 2.5",
-		(long long)llround(x[CP_IDLE_EXIT]), (long long)llround(x[CP_IDLE_ENTRY]));
-	calib_exit_yaml(f, shape);
-	fprintf(f, "}\n");
-}
-
 int calib_simulate(const struct calib_target *t, const char *base, const double *x, const struct calib_fit *shape,
 		   struct calib_figs *out, char *why, size_t len)
 {
@@ -252,7 +160,7 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
 		goto out;
 	}
-	profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL, shape);
+	calib_profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL, shape);
 	fprintf(sf,
 		"name: calib\nduration: %lldns\nwarmup: 0\nseed: 1\nkernel: \"%s\"\narch: x86\ncost_profile: %s\n"
 		"kvm: {halt_poll_ns: %u, halt_poll_ns_grow: %u, halt_poll_ns_grow_start: %u, halt_poll_ns_shrink: %u}\n"
@@ -419,6 +327,19 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 	 * than the first (combined()) */
 	struct calib_fit first = { .used = n }, second = { .used = n };
 	double entry = 0, sd = 0, c0, c1;
+	if (fit->entry_nq) { /* measured: held at its median, no grid */
+		struct calib_fit given = *fit;
+		first.x[CP_IDLE_ENTRY] = calib_entry_median(&given);
+		int rc = best_of_starts(t, n, base, first.x[CP_IDLE_ENTRY], &first, why, len);
+		*fit = first;
+		fit->rms_without_entry = first.rms;
+		fit->entry_nq = given.entry_nq;
+		memcpy(fit->entry_q_ns, given.entry_q_ns, sizeof(fit->entry_q_ns));
+		if (!rc)
+			calib_exit_shape(t, n, fit);
+		free(t);
+		return rc;
+	}
 	int rc = best_of_starts(t, n, base, 0, &first, why, len);
 	if (!rc)
 		rc = entry_grid(t, n, base, &first, &entry, &sd, why, len);
@@ -545,29 +466,5 @@ static int entry_grid(struct calib_target *t, int n, const char *base, const str
 			*sd = fmin(dl, dh) / 2 * 1e3;
 		}
 	}
-	return 0;
-}
-
-int calib_write_profile(FILE *f, const char *base, const char *name, const char *desc, uint64_t tsc_khz,
-			const struct calib_fit *fit, const struct calib_target *t, int n, char *why, size_t len)
-{
-	struct cost_profile p = { 0 };
-	struct conf_err err;
-	if (cost_profile_load(&p, base, &err))
-		return whyf(why, len, "base profile %s: %s", base, err.msg);
-	char trained[1024] = "kvmsim probe on this host (";
-	for (int i = 0; i < n; i++)
-		snprintf(trained + strlen(trained), sizeof(trained) - strlen(trained), "%s%s", i ? ", " : "", t[i].label);
-	snprintf(trained + strlen(trained), sizeof(trained) - strlen(trained), ")");
-	fprintf(f, "# Written by kvmsim calibrate: %d probe results, %s after %d iterations.\n", n,
-		fit->converged ? "converged" : "NOT converged", fit->iters);
-	fprintf(f, "# The probe guest's handler work (guest_work) fitted to %.0f +- %.0f ns; it is a property\n"
-		   "# of the probe's guest, not of a path, so it is not a cost below.\n",
-		fit->x[CP_GUEST_WORK], fit->sd[CP_GUEST_WORK]);
-	fprintf(f, "# The idle state's exit latency (idle_exit) fitted to %.0f +- %.0f ns, its entry latency\n"
-		   "# (idle_entry) to %.0f +- %.0f ns.\n",
-		fit->x[CP_IDLE_EXIT], fit->sd[CP_IDLE_EXIT], fit->x[CP_IDLE_ENTRY], fit->sd[CP_IDLE_ENTRY]);
-	profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained, fit);
-	cost_profile_free(&p);
 	return 0;
 }

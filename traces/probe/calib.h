@@ -109,7 +109,33 @@ struct calib_fit {
 	int exit_nq, exit_probes;
 	double exit_q_ns[CALIB_EXIT_NQ];
 	char exit_from[256];     /* the patterns it was measured on */
+	/* the polled wake-up's measured spread (calib_exit_shape): wake_nq deviations (ns) from
+	 * the median, put on the vCPU's entry (vmentry) around its fitted value, or none */
+	int wake_nq, wake_probes;
+	double wake_dev_ns[CALIB_EXIT_NQ];
+	char wake_from[256];
+	/* idle_entry measured elsewhere (--idle-entry, e.g. by traces/probe/idle-window.sh):
+	 * entry_nq quantiles at evenly spaced probabilities, set before calib_fit, which then
+	 * holds idle_entry at their median instead of choosing it on its grid; the tables and
+	 * the profile draw from them (entry_latency_dist). 0: none, idle_entry is fitted. */
+	int entry_nq;
+	double entry_q_ns[CALIB_EXIT_NQ];
 };
+
+/* calib_profile_yaml - base profile p (named name) with the parameters x as YAML; fit (may be
+ * NULL: a trial) says how they were found and trained on what; shape (may be NULL) gives the
+ * measured distributions (idle exit and entry, the vCPU's entry). */
+struct cost_profile;
+void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name, const char *desc, uint64_t tsc_khz,
+			const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape);
+
+/* calib_entry_parse - "7us,9us,11us,..." (times with units, non-decreasing, at least 2, at
+ * most CALIB_EXIT_NQ, none over 1 s) into fit's entry quantiles; 0, or -1 with why. */
+int calib_entry_parse(const char *arg, struct calib_fit *fit, char *why, size_t len);
+/* calib_entry_median - the measured entry quantiles' median (ns). */
+double calib_entry_median(const struct calib_fit *fit);
+/* calib_entry_yaml - ", entry_latency_dist: {...}" for a profile's idle state, if measured. */
+void calib_entry_yaml(FILE *f, const struct calib_fit *shape);
 
 /*
  * A target is busy when other tasks ran on the vCPU's CPU enough to change

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/dist.h"
 #include "sim/hist.h"
+#include "sim/units.h"
 #include "sim/out_json.h"
 #include "sim/xalloc.h"
 
@@ -54,28 +56,45 @@ static bool sleeps_only(const struct calib_target *t, const double *x)
 	       (double)t->gap_p1_ns >= x[CP_IDLE_ENTRY] + t->lat_q_ns[CALIB_EXIT_NQ / 2] + x[CP_GUEST_WORK];
 }
 
-void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit)
+/* polls_only - nearly every wake-up of t ended a successful poll (at least 95 % of them) */
+static bool polls_only(const struct calib_target *t, const double *x)
 {
-	double acc[CALIB_EXIT_NQ] = { 0 };
+	(void)x;
+	return !calib_busy(t) && t->lat_n > 0 && t->real.successful >= 0.95 * (double)t->real.wakes;
+}
+
+/*
+ * spread - the probes picked by pick: each one's wake-latency quantiles less its median (p5
+ * to p95, held beyond) added into acc; their patterns named in from; how many.
+ */
+static int spread(const struct calib_target *t, int n, const double *x,
+		  bool (*pick)(const struct calib_target *, const double *), double *acc, char *from, size_t len)
+{
 	int m = 0;
 	size_t used = 0;
-	fit->exit_from[0] = 0;
+	from[0] = 0;
 	for (int i = 0; i < n; i++) {
-		if (!sleeps_only(&t[i], fit->x))
+		if (!pick(&t[i], x))
 			continue;
-		for (int k = 0; k < CALIB_EXIT_NQ; k++) /* each probe's quantiles around its median, p5 to p95 */
+		for (int k = 0; k < CALIB_EXIT_NQ; k++)
 			acc[k] += t[i].lat_q_ns[k < CALIB_EXIT_BOTTOM ? CALIB_EXIT_BOTTOM
 						 : k > CALIB_EXIT_TOP  ? CALIB_EXIT_TOP
 									: k] -
 				  t[i].lat_q_ns[CALIB_EXIT_NQ / 2];
 		bool named = false; /* an earlier probe of the same pattern (not a label it contains) */
 		for (int j = 0; j < i && !named; j++)
-			named = sleeps_only(&t[j], fit->x) && !strcmp(t[j].label, t[i].label);
-		if (!named && used < sizeof(fit->exit_from))
-			used += (size_t)snprintf(fit->exit_from + used, sizeof(fit->exit_from) - used, "%s%s",
-						 used ? ", " : "", t[i].label);
+			named = pick(&t[j], x) && !strcmp(t[j].label, t[i].label);
+		if (!named && used < len)
+			used += (size_t)snprintf(from + used, len - used, "%s%s", used ? ", " : "", t[i].label);
 		m++;
 	}
+	return m;
+}
+
+void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit)
+{
+	double acc[CALIB_EXIT_NQ] = { 0 }, wacc[CALIB_EXIT_NQ] = { 0 };
+	int m = spread(t, n, fit->x, sleeps_only, acc, fit->exit_from, sizeof(fit->exit_from));
 	fit->exit_probes = m;
 	fit->exit_nq = m ? CALIB_EXIT_NQ : 0;
 	double prev = 0;
@@ -84,20 +103,45 @@ void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit
 		fit->exit_q_ns[k] = q;
 		prev = q;
 	}
+	int w = spread(t, n, fit->x, polls_only, wacc, fit->wake_from, sizeof(fit->wake_from));
+	fit->wake_probes = w;
+	fit->wake_nq = w ? CALIB_EXIT_NQ : 0;
+	for (int k = 0; k < fit->wake_nq; k++)
+		fit->wake_dev_ns[k] = wacc[k] / w;
+}
+
+/* dist_yaml - ", key: {quantiles: [..ns]}" (nothing for no quantiles) */
+static void dist_yaml(FILE *f, const char *key, const double *q, int n)
+{
+	if (!n)
+		return;
+	fprintf(f, ", %s: {quantiles: [", key);
+	for (int k = 0; k < n; k++)
+		fprintf(f, "%s%lldns", k ? ", " : "", (long long)llround(q[k]));
+	fprintf(f, "]}");
 }
 
 void calib_exit_yaml(FILE *f, const struct calib_fit *shape)
 {
-	if (!shape || !shape->exit_nq)
+	if (shape)
+		dist_yaml(f, "exit_latency_dist", shape->exit_q_ns, shape->exit_nq);
+}
+
+static void wake_print(FILE *f, const struct calib_fit *fit, bool markdown)
+{
+	if (!fit->wake_nq)
 		return;
-	fprintf(f, ", exit_latency_dist: {quantiles: [");
-	for (int k = 0; k < shape->exit_nq; k++)
-		fprintf(f, "%s%lldns", k ? ", " : "", (long long)llround(shape->exit_q_ns[k]));
-	fprintf(f, "]}");
+	fprintf(f, markdown ? "\nThe vCPU's entry is drawn from a measured distribution (p5 %+.0f, p95 %+.0f ns around the fitted "
+			      "value): the spread of the wake-ups of %d probe(s) in which every wake-up ended a successful "
+			      "poll (%s), from their p5 to their p95.\n"
+			    : "  vCPU entry drawn from a measured distribution: p5 %+.0f, p95 %+.0f ns around the fitted value (the "
+			      "spread of %d probe(s) in which every wake-up ended a successful poll: %s; their p5 to p95)\n",
+		fit->wake_dev_ns[CALIB_EXIT_BOTTOM], fit->wake_dev_ns[CALIB_EXIT_TOP], fit->wake_probes, fit->wake_from);
 }
 
 void calib_exit_print(FILE *f, const struct calib_fit *fit, bool markdown)
 {
+	wake_print(f, fit, markdown);
 	if (!fit->exit_nq) {
 		fprintf(f, markdown ? "\nThe idle exit is one value: no probe in which every halt slept, to measure its spread.\n"
 				    : "  idle exit one value: no probe in which every halt slept, to measure its spread\n");
@@ -109,4 +153,54 @@ void calib_exit_print(FILE *f, const struct calib_fit *fit, bool markdown)
 			      "%d probe(s) in which every halt slept: %s; their p5 to p95)\n",
 		fit->exit_q_ns[5], fit->exit_q_ns[CALIB_EXIT_NQ / 2], fit->exit_q_ns[CALIB_EXIT_TOP], fit->exit_probes,
 		fit->exit_from);
+}
+
+/* entry_bad - why a token of --idle-entry is refused; -1 */
+static int entry_bad(char *why, size_t len, const char *tok, const char *what)
+{
+	snprintf(why, len, "\"%s\": %s", tok, what);
+	return -1;
+}
+
+int calib_entry_parse(const char *arg, struct calib_fit *fit, char *why, size_t len)
+{
+	char *copy = strdup(arg), *save = NULL;
+	int n = 0, rc = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		sim_time_t ps;
+		const char *w = NULL;
+		size_t l = strlen(tok);
+		if (n == CALIB_EXIT_NQ)
+			rc = entry_bad(why, len, tok, "one quantile too many (at most 101)");
+		else if (tok[l - 1] < 'a' || tok[l - 1] > 'z' || cfg_parse_time(tok, NULL, &ps, &w) || ps < 0)
+			rc = entry_bad(why, len, tok, "expected a time with its unit (ns, us, ms)");
+		else if (ps > SIM_S)
+			rc = entry_bad(why, len, tok, "more than a second");
+		else if (n && (double)ps / 1e3 < fit->entry_q_ns[n - 1])
+			rc = entry_bad(why, len, tok, "the quantiles must not decrease");
+		else
+			fit->entry_q_ns[n++] = (double)ps / 1e3;
+	}
+	free(copy);
+	if (!rc && n < 2) {
+		snprintf(why, len, "expected at least 2 quantiles (times at evenly spaced probabilities), got %d", n);
+		rc = -1;
+	}
+	fit->entry_nq = rc ? 0 : n;
+	return rc;
+}
+
+double calib_entry_median(const struct calib_fit *fit)
+{
+	int n = fit->entry_nq;
+	double at = 0.5 * (n - 1);
+	int i = (int)at;
+	return i + 1 < n ? fit->entry_q_ns[i] + (at - i) * (fit->entry_q_ns[i + 1] - fit->entry_q_ns[i])
+			 : fit->entry_q_ns[i];
+}
+
+void calib_entry_yaml(FILE *f, const struct calib_fit *shape)
+{
+	if (shape)
+		dist_yaml(f, "entry_latency_dist", shape->entry_q_ns, shape->entry_nq);
 }

@@ -218,7 +218,12 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 	if (markdown)
 		fprintf(f, "| parameter | fitted | 1 sigma | unit |\n|---|---|---|---|\n");
 	for (int i = 0; i < CP_N; i++) {
-		if (calib_at_bound(fit, i))
+		if (i == CP_IDLE_ENTRY && fit->entry_nq)
+			fprintf(f, markdown ? "| %s | %.0f | measured, not fitted (%.0f to %.0f) | %s |\n"
+					    : "  %-12s %10.0f measured, not fitted (%.0f to %.0f) %s\n",
+				calib_param_names[i], fit->x[i], fit->entry_q_ns[0], fit->entry_q_ns[fit->entry_nq - 1],
+				calib_param_units[i]);
+		else if (calib_at_bound(fit, i))
 			fprintf(f, markdown ? "| %s | %.0f | at its bound: not determined | %s |\n"
 					    : "  %-12s %10.0f %s (at its bound: not determined)\n",
 				calib_param_names[i], fit->x[i], calib_param_units[i]);
@@ -226,8 +231,13 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 			fprintf(f, markdown ? "| %s | %.0f | %.0f | %s |\n" : "  %-12s %10.0f +- %-8.0f %s\n",
 				calib_param_names[i], fit->x[i], fit->sd[i], calib_param_units[i]);
 	}
-	fprintf(f, markdown ? "\nidle_entry is chosen on a grid by the wake-latency quartiles and the figures above together; its +- is half the grid's step.\n"
-			    : "  (idle_entry chosen on a grid by the wake-latency quartiles and these figures; +- is half its step)\n");
+	if (fit->entry_nq)
+		fprintf(f, markdown ? "\nidle_entry is measured (`--idle-entry`, %d quantiles): the fit holds it at their median, the tables draw from them.\n"
+				    : "  (idle_entry measured, --idle-entry: %d quantiles; the fit holds their median, the tables draw from them)\n",
+			fit->entry_nq);
+	else
+		fprintf(f, markdown ? "\nidle_entry is chosen on a grid by the wake-latency quartiles and the figures above together; its +- is half the grid's step.\n"
+				    : "  (idle_entry chosen on a grid by the wake-latency quartiles and these figures; +- is half its step)\n");
 	if (fit->rms > 1.1 * fit->rms_without_entry)
 		fprintf(f, markdown ? "\nWith idle_entry the least-squares figures fit worse: rms %.3f, %.3f without.\n"
 				    : "  with idle_entry the least-squares figures fit worse: rms %.3f, %.3f without\n",

@@ -11,7 +11,8 @@
 # other tracing is left alone): sched_switch, power:cpu_idle, kvm_msi_set_irq and
 # kvm_vcpu_wakeup. For each sleep it takes the vCPU thread's switch-out, the CPU's first
 # idle-state entry after it, the first MSI after it and the vCPU's wake-up, and prints
-#   - the switch-out to idle-entry time (p10, p50, p90), and
+#   - the switch-out to idle-entry time (p10, p50, p90), and its quantiles as
+#     `kvmsim calibrate` and `kvmsim validate` take them (--idle-entry), and
 #   - for MSIs grouped by their distance from the switch-out: how many, and their latency
 #     (MSI to kvm_vcpu_wakeup; p10, p50, p90): short while the CPU has not halted yet.
 # Some kernels trace no cpu_idle event on some CPUs (on this project's machine, CPU 1):
@@ -81,7 +82,13 @@ $1 == "G" { g = $2; n[g]++; L[g, n[g]] = $3; sleeps++ }
 END {
   if (!sleeps) { print "no sleep of the vCPU thread with an MSI after it was traced"; exit 1 }
   printf "%d sleeps of the vCPU thread on CPU %d\n", sleeps, cpu
-  if (ne) printf "switch-out to idle-state entry (us): p10 %.0f  p50 %.0f  p90 %.0f  (%d entries)\n", q(ent, ne, 0.1), q(ent, ne, 0.5), q(ent, ne, 0.9), ne
+  if (ne) {
+    printf "switch-out to idle-state entry (us): p10 %.0f  p50 %.0f  p90 %.0f  (%d entries)\n", q(ent, ne, 0.1), q(ent, ne, 0.5), q(ent, ne, 0.9), ne
+    # p0..p100 by tenths, the ends held at p5 and p95 (one sleep is not the distribution)
+    line = ""
+    for (k = 0; k <= 10; k++) { pk = k / 10; if (pk < 0.05) pk = 0.05; if (pk > 0.95) pk = 0.95; line = line (k ? "," : "") sprintf("%.1fus", q(ent, ne, pk)) }
+    print "as kvmsim calibrate/validate take it: --idle-entry " line
+  }
   else printf "no cpu_idle event on CPU %d: this kernel does not trace that CPU'"'"'s idle; try another --cpu\n", cpu
   split("0-5 5-10 10-15 15-20 20-30 30-50 50+", name, " ")
   print "MSI after the switch-out (us)    MSIs   latency to the wake-up (us): p10   p50   p90"
