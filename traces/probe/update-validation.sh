@@ -124,35 +124,36 @@ p90 10-14), and a wake-up within 10 us of the switch-out fast 138 times of 209, 
 after it 16 of 172, later hardly ever, with or without a poll before.
 \`traces/probe/idle-window.sh\` measures it again (root and tracefs needed): with polling
 off, MSIs 0-10 us after the switch-out took p50 21-28 us to wake the vCPU, 10-15 us
-after it 44-57, later 47-53. kvmsim models
-that with two figures of the host's idle state, both fitted: its exit latency
-(\`idle_exit\`) and how long after going idle the CPU is really halted below
-(\`idle_entry\`); a wake-up before then pays no exit. The fit sees \`idle_entry\` only
-through the training patterns' wake-latency quartiles, which hardly move between 0
-and 10 us, and it lands between 0 and 5 us. The real probes' \`halt_wait_hist\` shows
-the in-window wake-ups: waits under 33 us (the buckets 2^14 and 2^15; about 125 in
-poisson:150us and 195 in the burst pattern on this page), which a CPU that had halted
-could not give and kvmsim at 0-5 us does not have. What it does not model: the tail of
-the real wake-ups beyond p95 (see above). The histograms use KVM's buckets: 2^k counts
-the times in [2^(k-1), 2^k) ns.
+after it 44-57, later 47-53. kvmsim models that with two figures of the host's idle
+state: its exit latency (\`idle_exit\`, fitted, with the measured spread above) and how
+long after going idle the CPU is really halted below (\`idle_entry\`); a wake-up before
+then pays no exit. Where the script can trace, \`idle_entry\` is that measurement (the
+line at the top of this page says which): the fit holds it at the median, the tables
+draw from the quantiles. Fitted instead, it is seen only through the training
+patterns' wake-latency quartiles, which hardly move between 0 and 10 us, and lands
+between 0 and 5 us. The real probes' \`halt_wait_hist\` shows the in-window wake-ups:
+waits under 33 us (the buckets 2^14 and 2^15; a hundred or more in poisson:150us and
+in the burst pattern), which a CPU that had halted could not give. What it does not
+model: the tail of the real wake-ups beyond p95 (see above). The histograms use KVM's
+buckets: 2^k counts the times in [2^(k-1), 2^k) ns.
 
-The burst pattern is where this shows. Its poll success depends on whether halts
-inside a burst stay under the 100 us ceiling (KVM grows the window) or pass it (KVM
-shrinks it), and kvmsim's halts there sit close to it, so its prediction falls on one
-side or the other: on three sets of probes, fits with \`idle_entry\` held at 5, 7.5, 10
-and 12.5 us (the other costs refitted each time) predicted -7.8 to +14.4, -7.8 to
--6.3, -4.0 to -2.7 and -3.5 to +14.8 points; the real figure stays at 65-72 % from
-run to run. Only a window near the measured one (10 us) comes within ~4 points on all
-three, and no fitted figure picks it.
+The burst pattern is where kvmsim still misses. Its poll success depends on whether
+the halts inside a burst stay under the 100 us ceiling: a trace of the real pattern
+(\`kvm_halt_poll_ns\`, \`kvm_vcpu_wakeup\`) shows the poll window cycling 20, 40 and
+80 us within each burst, a failed 40 us poll followed by a wake-up a few us later,
+inside the window (fast: the halt stays under 100 us and KVM grows the window) or not
+(slow: over 100 us, and it shrinks). kvmsim's halts there sit on that edge, so its
+prediction falls on one side or the other where the real host mixes both: live runs
+on 2026-11-28 with the measured window and both measured spreads predicted +13.3,
+-5.7, -5.8, 0.0, +5.7 and, on this page, -3.1 points (1 of 6 within tolerance) for
+real figures of 69-72 %; with the window fitted on its grid, 1 of 11 runs (burst 3 to
+9 points low).
 Figures move from run to run on this shared 2-CPU machine: re-running the script
-gives a new sample, not a better one. On 2026-11-28, 11 of 14 runs of \`kvmsim
-validate\` exited 0 while the probe still timed a coalesced wake-up from the newest
-MSI: that made the latency quartiles of every pattern with wake-ups closer than a
-sleeping vCPU's wake-up too low (burst:8x50us/1ms with polling off: p50 12.7 us where
-the first MSI waited 58.5), and the fit matched them with an \`idle_entry\` of ~30 us,
-which also let the burst pattern's halts be short. Timed as kvmsim times it, 1 of 11
-runs exited 0 the same day (this page's, at -3.0): the burst pattern's poll
-success 3 to 9 points low, in 7 of them its polling CPU too (-3.1 to -4.7).
+gives a new sample, not a better one. Before 2026-11-28 the probe timed a coalesced
+wake-up from the newest MSI: that made the latency quartiles of every pattern with
+wake-ups closer than a sleeping vCPU's wake-up too low (burst:8x50us/1ms with polling
+off: p50 12.7 us where the first MSI waited 58.5), the fit matched them with an
+\`idle_entry\` of ~30 us, three times the measured one, and 11 of 14 runs exited 0.
 
 This host's timing has also moved over days. The shipped \`$NAME\` profile was fitted
 when the trace samples were recorded: a sleeping vCPU's wake-up path (\`ctxsw\`)
