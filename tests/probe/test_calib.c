@@ -274,7 +274,7 @@ static void test_fit_reproduces(void **state)
 	char why[512];
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(calib_simulate(&t[i], "haswell-ep", x0, NULL, &t[i].real, why, sizeof(why)), 0);
-	struct calib_fit fit;
+	struct calib_fit fit = { 0 };
 	assert_int_equal(calib_fit(t, 3, "haswell-ep", &fit, why, sizeof(why)), 0);
 	assert_true(fit.iters > 0);
 	assert_true(fit.rms < 0.05);
@@ -326,7 +326,7 @@ static void test_fit_finds_entry(void **state)
 	char why[512];
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(calib_simulate(&t[i], "haswell-ep", x, NULL, &t[i].real, why, sizeof(why)), 0);
-	struct calib_fit fit;
+	struct calib_fit fit = { 0 };
 	assert_int_equal(calib_fit(t, 4, "haswell-ep", &fit, why, sizeof(why)), 0);
 	/* the figures do not tell apart the values between the patterns' idle lengths: a range */
 	assert_true(fit.x[CP_IDLE_ENTRY] >= 20000 && fit.x[CP_IDLE_ENTRY] <= 60000);
@@ -335,6 +335,13 @@ static void test_fit_finds_entry(void **state)
 	assert_true(fabs(s.p25_ns - t[3].real.p25_ns) <= 0.1 * t[3].real.p25_ns);
 	assert_true(fabs(s.p50_ns - t[3].real.p50_ns) <= 0.1 * t[3].real.p50_ns);
 	assert_true(fabs(fit.x[CP_IDLE_EXIT] - x0[CP_IDLE_EXIT]) < 0.2 * x0[CP_IDLE_EXIT]);
+	/* measured (--idle-entry): held at the quantiles' median, not chosen on the grid, and kept */
+	struct calib_fit given = { 0 };
+	assert_int_equal(calib_entry_parse("30us,42500ns,70us", &given, why, sizeof(why)), 0);
+	assert_int_equal(calib_fit(t, 4, "haswell-ep", &given, why, sizeof(why)), 0);
+	assert_true(given.x[CP_IDLE_ENTRY] == 42500); /* not on the grid (40, 50 us) */
+	assert_int_equal(given.entry_nq, 3);
+	assert_true(given.entry_q_ns[2] == 70000);
 	for (int i = 0; i < 4; i++)
 		calib_target_free(&t[i]);
 }
