@@ -121,6 +121,15 @@ static void test_pair_coalesced(void **state)
 	probe_pair_msi(&pp, &r, 5000, 4900);
 	assert_int_equal(r.lat.count, 4);
 	assert_int_equal(r.unpaired, 3);
+	/* ... nor one older than the oldest unanswered wake-up (5000): it answered none of them */
+	probe_pair_msi(&pp, &r, 5100, 4950);
+	assert_int_equal(r.lat.count, 4);
+	assert_int_equal(r.unpaired, 4);
+	probe_pair_msi(&pp, &r, 5200, 5300); /* one handler for all three: from 5000 */
+	assert_int_equal(r.lat.count, 5);
+	assert_int_equal(r.lat.max, 500);
+	assert_true(r.lat.sum == 500 + 100 + 50 + 200 + 300);
+	assert_int_equal(r.unpaired, 4);
 	sim_hist_free(&r.lat);
 }
 

@@ -20,6 +20,7 @@
 # Needs root, tracefs and /dev/kvm. Exit status: 0 measured, 1 the work failed, 2 bad
 # usage or missing tracefs, kvm events or /dev/kvm.
 set -u
+here=$PWD
 cd "$(dirname "$0")/../.." || exit 1
 B=build
 CPU=0
@@ -27,14 +28,15 @@ COUNT=20000
 PAT=poisson:100us
 while [ $# -gt 0 ]; do
   case $1 in
-    --build) B=${2:?--build needs a directory}; shift 2 ;;
-    --cpu) CPU=${2:?--cpu needs a CPU number}; shift 2 ;;
-    --count) COUNT=${2:?--count needs a number}; shift 2 ;;
-    --pattern) PAT=${2:?--pattern needs a spec}; shift 2 ;;
+    --build|--cpu|--count|--pattern)
+      [ $# -ge 2 ] || { echo "idle-window.sh: $1: expected a value (--help)" >&2; exit 2; }
+      case $1 in --build) B=$2 ;; --cpu) CPU=$2 ;; --count) COUNT=$2 ;; --pattern) PAT=$2 ;; esac
+      shift 2 ;;
     -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "idle-window.sh: $1: unknown option (--help)" >&2; exit 2 ;;
   esac
 done
+case $B in /*) ;; *) [ -d "$B" ] || B=$here/$B ;; esac
 case $CPU in ''|*[!0-9]*) echo "idle-window.sh: --cpu: expected a CPU number, got $CPU" >&2; exit 2 ;; esac
 K="$B/kvmsim"
 [ -x "$K" ] || { echo "idle-window.sh: $K: no such program (build first)" >&2; exit 1; }
@@ -45,29 +47,37 @@ for e in sched/sched_switch power/cpu_idle kvm/kvm_msi_set_irq kvm/kvm_vcpu_wake
 done
 I="$T/instances/kvmsim-idle-$$"
 mkdir "$I" 2>/dev/null || { echo "idle-window.sh: cannot create a tracefs instance in $T/instances (root needed)" >&2; exit 2; }
-tmp=$(mktemp -d)
+tmp=$(mktemp -d) || { rmdir "$I"; exit 1; }
 trap 'echo 0 > "$I/tracing_on" 2>/dev/null; rmdir "$I" 2>/dev/null; rm -rf "$tmp"' EXIT
 echo 0 > "$I/tracing_on"
 echo 16384 > "$I/buffer_size_kb"
+echo mono > "$I/trace_clock" # one clock for all CPUs: the MSI and the switch-out are on different ones
 for e in sched:sched_switch power:cpu_idle kvm:kvm_msi_set_irq kvm:kvm_vcpu_wakeup; do echo "$e" >> "$I/set_event"; done
 echo 1 > "$I/tracing_on"
-"$K" probe --pattern "$PAT" --halt-poll-ns 0 --count "$COUNT" --vcpu-cpu "$CPU" > "$tmp/probe" 2>&1
+"$K" probe --pattern "$PAT" --halt-poll-ns 0 --count "$COUNT" --vcpu-cpu "$CPU" --json "$tmp/p.json" > "$tmp/probe" 2>&1 &
+pid=$!
+wait $pid
 rc=$?
 echo 0 > "$I/tracing_on"
-[ $rc -eq 0 ] || { cat "$tmp/probe" >&2; exit $rc; }
+[ $rc -eq 0 ] || { cat "$tmp/probe" >&2; [ $rc -le 2 ] || rc=1; exit $rc; }
+# only the probe's own threads: its waker (the process) raises the MSIs, its vCPU thread sleeps
+tid=$(sed -n 's/^ *"pid": \([0-9]*\),*$/\1/p' "$tmp/p.json" | head -1) # the vCPU's thread id
+[ -n "$tid" ] || { echo "idle-window.sh: the probe's result names no vCPU thread" >&2; exit 1; }
 cat "$I/trace" > "$tmp/trace"
 head -1 "$tmp/probe"
 # one line per measured figure ("E us" an idle entry, "G group us" a wake-up's latency), then
 # sorted and summed up
-awk -v cpu="$CPU" '
+awk -v cpu="$CPU" -v pid="$pid" -v tid="$tid" '
 {
-  if (!match($0, /\[[0-9]+\] [^ ]+ [0-9]+\.[0-9]+: [a-z_]+:/)) next
+  if (!match($0, /\[[0-9]+\] [^ ]+ +[0-9]+\.[0-9]+: [a-z_]+:/)) next
   f = substr($0, RSTART, RLENGTH); split(f, w, " ")
   c = substr(w[1], 2, length(w[1]) - 2) + 0; t = substr(w[3], 1, length(w[3]) - 1) * 1e6; e = w[4]
-  if (e == "kvm_msi_set_irq:") { if (asleep && msi == "") msi = t; next }
+  if (e == "kvm_msi_set_irq:") { if (asleep && msi == "" && $0 ~ ("-" pid " +\\[")) msi = t; next }
   if (c != cpu) next
-  if (e == "sched_switch:" && $0 ~ /prev_comm=CPU [0-9]+\/KVM / && $0 ~ /prev_state=S/) { asleep = 1; out = t; idle = ""; msi = ""; next }
-  if (e == "cpu_idle:" && asleep && idle == "" && $0 !~ /state=4294967295/) { idle = t; printf "E %.3f\n", t - out; next }
+  if (e == "sched_switch:" && $0 ~ (" prev_pid=" tid " ") && $0 ~ /prev_state=S/ && $0 ~ / next_pid=0 /) { asleep = 1; out = t; idle = ""; msi = ""; next }
+  if (e == "sched_switch:" && asleep && $0 !~ / prev_pid=0 /) { asleep = 0; next } # another task ran first
+  # the first idle state that halts (state 0 is the polling one where there is one)
+  if (e == "cpu_idle:" && asleep && idle == "" && $0 ~ /state=[1-9][0-9]* / && $0 !~ /state=4294967295/) { idle = t; printf "E %.3f\n", t - out; next }
   if (e == "kvm_vcpu_wakeup:" && asleep) {
     asleep = 0
     if (msi == "") next

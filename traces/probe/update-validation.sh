@@ -132,8 +132,8 @@ line at the top of this page says which): the fit holds it at the median, the ta
 draw from the quantiles. Fitted instead, it is seen only through the training
 patterns' wake-latency quartiles, which hardly move between 0 and 10 us, and lands
 between 0 and 5 us. The real probes' \`halt_wait_hist\` shows the in-window wake-ups:
-waits under 33 us (the buckets 2^14 and 2^15; a hundred or more in poisson:150us and
-in the burst pattern), which a CPU that had halted could not give. What it does not
+waits under 33 us (the buckets 2^14 and 2^15; 124 in poisson:150us and 216 in the
+burst pattern on 2026-11-28), which a CPU that had halted could not give. What it does not
 model: the tail of the real wake-ups beyond p95 (see above). The histograms use KVM's
 buckets: 2^k counts the times in [2^(k-1), 2^k) ns.
 
@@ -145,7 +145,7 @@ inside the window (fast: the halt stays under 100 us and KVM grows the window) o
 (slow: over 100 us, and it shrinks). kvmsim's halts there sit on that edge, so its
 prediction falls on one side or the other where the real host mixes both: live runs
 on 2026-11-28 with the measured window and both measured spreads predicted +13.3,
--5.7, -5.8, 0.0, +5.7 and, on this page, -3.1 points (1 of 6 within tolerance) for
+-5.7, -5.8, 0.0, +5.7 and -3.1 points (1 of 6 runs within every tolerance) for
 real figures of 69-72 %; with the window fitted on its grid, 1 of 11 runs (burst 3 to
 9 points low).
 Figures move from run to run on this shared 2-CPU machine: re-running the script
