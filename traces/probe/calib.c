@@ -324,28 +324,16 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 	}
 	/* the others by least squares with idle_entry 0, then idle_entry on its grid with the others
 	 * held, then the others again; the second round is kept only if it is nearer the targets
-	 * than the first (combined()) */
-	struct calib_fit first = { .used = n }, second = { .used = n };
+	 * than the first (combined()). A measured idle_entry (fit->entry_nq) is held at its
+	 * median in the first round, and there is no grid and no second round. */
+	struct calib_fit first = { .used = n }, second = { .used = n }, given = *fit;
 	double entry = 0, sd = 0, c0, c1;
-	if (fit->entry_nq) { /* measured: held at its median, no grid */
-		struct calib_fit given = *fit;
-		first.x[CP_IDLE_ENTRY] = calib_entry_median(&given);
-		int rc = best_of_starts(t, n, base, first.x[CP_IDLE_ENTRY], &first, why, len);
-		*fit = first;
-		fit->rms_without_entry = first.rms;
-		fit->entry_nq = given.entry_nq;
-		memcpy(fit->entry_q_ns, given.entry_q_ns, sizeof(fit->entry_q_ns));
-		if (!rc)
-			calib_exit_shape(t, n, fit);
-		free(t);
-		return rc;
-	}
-	int rc = best_of_starts(t, n, base, 0, &first, why, len);
-	if (!rc)
+	int rc = best_of_starts(t, n, base, given.entry_nq ? calib_entry_median(&given) : 0, &first, why, len);
+	if (!rc && !given.entry_nq)
 		rc = entry_grid(t, n, base, &first, &entry, &sd, why, len);
 	*fit = first;
 	if (entry == 0)
-		fit->sd[CP_IDLE_ENTRY] = sd; /* the grid's own step at 0 */
+		fit->sd[CP_IDLE_ENTRY] = sd; /* the grid's own step at 0 (none when measured) */
 	if (!rc && entry > 0) {
 		rc = best_of_starts(t, n, base, entry, &second, why, len);
 		if (!rc)
@@ -357,6 +345,8 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 			fit->sd[CP_IDLE_ENTRY] = sd;
 		}
 	}
+	fit->entry_nq = given.entry_nq;
+	memcpy(fit->entry_q_ns, given.entry_q_ns, sizeof(fit->entry_q_ns));
 	fit->rms_without_entry = first.rms;
 	if (!rc)
 		calib_exit_shape(t, n, fit);
