@@ -58,7 +58,10 @@ static void usage(FILE *f)
 		"  --markdown       tables in markdown\n"
 		"  -h, --help       this text\n\n"
 		"Tolerances, held-out patterns only, on the medians: poll success and polling\n"
-		"CPU within 3 points, p50 wake-up latency within 20%%.\n"
+		"CPU within 3 points, p50 wake-up latency within 20%%. Below each held-out\n"
+		"table, kvmsim's figures over the fit's 1-sigma (the fitted costs moved by one\n"
+		"standard deviation along each principal axis of their covariance): a figure\n"
+		"off by more than that range is the model's error, not the fit's.\n"
 		"Exit status: 0 every held-out figure within tolerance, 1 some is not (or the\n"
 		"work failed), 2 bad usage, bad input or no usable /dev/kvm.\n",
 		(int)(sizeof(train_set) / sizeof(*train_set)), (int)(sizeof(test_set) / sizeof(*test_set)));
@@ -140,6 +143,7 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 {
 	static struct calib_figs sim[MAXT];
 	const struct calib_figs *rv[MAXT], *sv[MAXT];
+	struct calib_target *used[MAXT];
 	int m = 0, quiet = 0, all = 0;
 	double cut_lo = 1, cut_hi = 0, cpu_lo = 1, cpu_hi = 0; /* what calib_busy() looks at */
 	for (int j = i; j < n; j++)
@@ -161,6 +165,7 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 			return -1;
 		rv[m] = &t[j].real;
 		sv[m] = &sim[m];
+		used[m] = &t[j];
 		m++;
 	}
 	struct calib_target g = t[i];
@@ -175,6 +180,19 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	int off = calib_print_compare(f, &g, &s, tol, md);
 	if (m > 1)
 		calib_print_range(f, m, &lo, &hi, md);
+	if (tol) {
+		struct calib_figs blo, bhi;
+		int points;
+		if (calib_band(used, m, base, fit, &blo, &bhi, &points, why, len))
+			return -1;
+		fprintf(f,
+			md ? "\nkvmsim over the fit's 1-sigma ellipsoid (%d points): poll success %.1f-%.1f %%, polling CPU "
+			     "%.1f-%.1f %%, wake latency p50 %.2f-%.2f us.\n"
+			   : "  kvmsim over the fit's 1-sigma (%d points): poll success %.1f-%.1f %%, polling CPU %.1f-%.1f %%, "
+			     "p50 %.2f-%.2f us\n",
+			points, blo.poll_success_pct, bhi.poll_success_pct, blo.poll_cpu_pct, bhi.poll_cpu_pct,
+			blo.p50_ns / 1e3, bhi.p50_ns / 1e3);
+	}
 	if (!quiet && all > 1)
 		fprintf(f,
 			md ? "\nAll %d probes busy (%.0f-%.0f %% of the polls ended at their first check, other tasks "

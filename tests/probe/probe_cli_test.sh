@@ -116,6 +116,19 @@ a0=$(jget "$T/nopoll.json" "d['vcpus'][0]['stats']['halt_attempted_poll']")
 med=$(printf '%s\n' "$a0" 200 300 | sort -n | sed -n 2p)
 grep -q "^  polls attempted  *$med " "$T/val2" || fail "polls attempted: not the median $med of $a0, 200, 300: $(grep 'polls attempted' "$T/val2")"
 grep -q "poll success 0.0-50.0 %" "$T/val2" || fail "the real range is not 0.0-50.0 %: $(grep 'real over' "$T/val2")"
+# the held-out group's prediction over the fit's 1-sigma: once, after its table, bracketing its own figure
+[ "$(grep -c "^  kvmsim over the fit's 1-sigma ([0-9]* points): poll success" "$T/val2")" -eq 1 ] \
+  || fail "no 1-sigma line for the held-out group: $(cat "$T/val2")"
+/usr/bin/python3 - "$T/val2" <<'PY' || fail "the 1-sigma range does not hold kvmsim's own figures: $(cat "$T/val2")"
+import re, sys
+t = open(sys.argv[1]).read()
+held = t[t.index("Held out"):]
+ps = float(re.search(r"^  poll success \(%\) +\S+ +(\S+)", held, re.M).group(1))
+pc = float(re.search(r"^  polling CPU \(%\) +\S+ +(\S+)", held, re.M).group(1))
+m = re.search(r"1-sigma \(\d+ points\): poll success ([\d.]+)-([\d.]+) %, polling CPU ([\d.]+)-([\d.]+) %", held)
+lo, hi, clo, chi = map(float, m.groups())
+sys.exit(0 if lo <= ps <= hi and clo <= pc <= chi else 1)
+PY
 # a held-out pattern whose every probe was busy is not checked, and that is not a pass
 for k in 4 5; do
   /usr/bin/python3 - "$T/nopoll.json" "$T/busy$k.json" <<'PY'

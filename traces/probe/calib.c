@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_vector.h>
@@ -285,6 +286,82 @@ bool calib_at_bound(const struct calib_fit *fit, int i)
 	return fit->x[i] <= calib_lo[i] * 1.0001 || fit->x[i] >= calib_hi[i] * 0.9999;
 }
 
+/* band_point - the targets' median figures at x, folded into lo/hi (the first point sets them). */
+static int band_point(struct calib_target *const *t, int m, const char *base, const double *x,
+		      const struct calib_fit *fit, struct calib_figs *lo, struct calib_figs *hi, int *points, char *why,
+		      size_t len)
+{
+	struct calib_figs s[m], med;
+	const struct calib_figs *v[m];
+	for (int k = 0; k < m; k++) {
+		if (calib_simulate(t[k], base, x, fit, &s[k], why, len))
+			return -1;
+		v[k] = &s[k];
+	}
+	calib_figs_median(v, m, &med, NULL, NULL);
+	if (!(*points)++) {
+		*lo = *hi = med;
+		return 0;
+	}
+#define FOLD(field)                                        \
+	do {                                               \
+		lo->field = fmin(lo->field, med.field);    \
+		hi->field = fmax(hi->field, med.field);    \
+	} while (0)
+	FOLD(attempted);
+	FOLD(successful);
+	FOLD(poll_success_pct);
+	FOLD(poll_cpu_pct);
+	FOLD(cpu_per_wake_ns);
+	FOLD(p25_ns);
+	FOLD(p50_ns);
+	FOLD(p75_ns);
+	FOLD(p99_ns);
+#undef FOLD
+	return 0;
+}
+
+int calib_band(struct calib_target *const *t, int m, const char *base, const struct calib_fit *fit,
+	       struct calib_figs *lo, struct calib_figs *hi, int *points, char *why, size_t len)
+{
+	int idx[CP_LM], d = 0;
+	*points = 0;
+	if (band_point(t, m, base, fit->x, fit, lo, hi, points, why, len))
+		return -1;
+	for (int i = 0; i < CP_LM; i++)
+		if (!calib_at_bound(fit, i) && fit->sd[i] > 0)
+			idx[d++] = i;
+	if (!d)
+		return 0;
+	gsl_matrix *c = gsl_matrix_alloc((size_t)d, (size_t)d), *vec = gsl_matrix_alloc((size_t)d, (size_t)d);
+	gsl_vector *val = gsl_vector_alloc((size_t)d);
+	gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc((size_t)d);
+	for (int a = 0; a < d; a++)
+		for (int b = 0; b < d; b++)
+			gsl_matrix_set(c, (size_t)a, (size_t)b, fit->cov[idx[a]][idx[b]]);
+	int rc = gsl_eigen_symmv(c, val, vec, w) ? whyf(why, len, "the fit's covariance: no eigenvectors%s%s", "", "") : 0;
+	for (int k = 0; k < d && !rc; k++) {
+		double lam = gsl_vector_get(val, (size_t)k);
+		if (!(lam > 0))
+			continue; /* a direction the results do not bound at all: its parameter is not determined */
+		for (int sign = -1; sign <= 1 && !rc; sign += 2) {
+			double x[CP_N];
+			memcpy(x, fit->x, sizeof(x));
+			for (int a = 0; a < d; a++) {
+				int i = idx[a];
+				double y = log(fit->x[i]) + sign * sqrt(lam) * gsl_matrix_get(vec, (size_t)a, (size_t)k);
+				x[i] = fmin(fmax(exp(y), calib_lo[i]), calib_hi[i]);
+			}
+			rc = band_point(t, m, base, x, fit, lo, hi, points, why, len);
+		}
+	}
+	gsl_eigen_symmv_free(w);
+	gsl_vector_free(val);
+	gsl_matrix_free(vec);
+	gsl_matrix_free(c);
+	return rc;
+}
+
 bool calib_busy(const struct calib_target *t)
 {
 	if (t->real.have_hist && t->real.attempted >= CALIB_POLLS)
@@ -397,6 +474,8 @@ static int calib_fit_some(struct calib_target *t, int n, const char *base, const
 			fit->x[i] = fmin(fmax(exp(gsl_vector_get(gsl_multifit_nlinear_position(w), (size_t)i)), calib_lo[i]),
 					 calib_hi[i]);
 			fit->sd[i] = fit->x[i] * sqrt(fabs(gsl_matrix_get(cov, (size_t)i, (size_t)i)) * chi2 / dof);
+			for (int j = 0; j < CP_LM; j++)
+				fit->cov[i][j] = gsl_matrix_get(cov, (size_t)i, (size_t)j) * chi2 / dof;
 		}
 		gsl_matrix_free(cov);
 	}

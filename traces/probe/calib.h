@@ -100,6 +100,9 @@ struct calib_target {
 struct calib_fit {
 	double x[CP_N];          /* fitted values (cycles or ns) */
 	double sd[CP_N];         /* one standard deviation, same unit */
+	/* the least-squares parameters' covariance, in their logarithms (as fitted), scaled by
+	 * the residuals (chi2 / degrees of freedom): what calib_band() moves along */
+	double cov[CP_IDLE_ENTRY][CP_IDLE_ENTRY];
 	double rms;              /* residual root mean square */
 	double rms_without_entry; /* the same after the first round (idle_entry 0) */
 	int iters;
@@ -157,6 +160,16 @@ bool calib_busy(const struct calib_target *t);
 /* calib_at_bound - the fit left parameter i at the limit of its range (not determined). */
 bool calib_at_bound(const struct calib_fit *fit, int i);
 
+/*
+ * calib_band - how far the fit's own uncertainty moves a prediction: the m targets (one
+ * pattern's repeats) simulated at the fitted values and at +-1 sigma along each principal
+ * axis of the determined parameters' covariance (in their logarithms: the fit's own
+ * coordinates; a parameter at its bound is held), each figure's median over the targets,
+ * and lo/hi its smallest and largest over those points. *points: the points simulated.
+ * 0, or -1 with why.
+ */
+int calib_band(struct calib_target *const *t, int m, const char *base, const struct calib_fit *fit,
+	       struct calib_figs *lo, struct calib_figs *hi, int *points, char *why, size_t len);
 /* calib_figs_from_json - the compared figures of a kvmsim-run/1 document (vCPU 0); -1 with why. */
 int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, size_t len);
 /* calib_target_from_json - a probe result as a target (writes its arrivals to a temporary file). */
