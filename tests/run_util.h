@@ -24,13 +24,13 @@ struct run {
 	FILE *tf;
 };
 
-enum { RUN_TRACE = 1, RUN_JSON = 2 };
+enum { RUN_TRACE = 1, RUN_JSON = 2, RUN_TRACE_NS = 4 /* with RUN_TRACE: timestamps in ns */ };
 
 /* run_load - path (NULL: the default) with the assignments of pre, then of sets (NULL-ended, either NULL). */
 static inline struct run *run_load(const char *path, const char *const *pre, const char *const *sets, int flags)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	struct scenario_set ss[64];
+	struct scenario_set ss[64] = { { 0 } };
 	size_t n = 0;
 	for (size_t i = 0; pre && pre[i] && n < 64; i++)
 		ss[n++] = (struct scenario_set){ pre[i], NULL };
@@ -43,6 +43,7 @@ static inline struct run *run_load(const char *path, const char *const *pre, con
 		r->tf = open_memstream(&r->trace, &r->len);
 	if (machine_build(&r->m, &r->sc, r->tf, &err))
 		fail_msg("build: %s", err.msg);
+	r->m.trace_ns = (flags & RUN_TRACE_NS) != 0;
 	struct run_info ri = { 0, 0 };
 	ri.events = machine_run_until(&r->m, r->sc.duration);
 	machine_finish(&r->m);

@@ -186,12 +186,19 @@ static void irq_window_handled(struct vcpu *v, const struct guest_insn *in)
 {
 }
 
-void vcpu_deliver(struct vcpu *v, struct vcpu_vector *q)
+void vcpu_take_irq(struct vcpu *v, struct vcpu_vector *q, sim_time_t *arrival, sim_time_t *work)
 {
 	vcpu_vec_set(v, q, VEC_IDLE);
-	sim_time_t work = q->work;
+	*arrival = q->arrival;
+	*work = q->work;
 	q->work = 0;
-	guest_deliver_irq(v->guest, q->vector, q->arrival, work);
+}
+
+void vcpu_deliver(struct vcpu *v, struct vcpu_vector *q)
+{
+	sim_time_t arrival, work;
+	vcpu_take_irq(v, q, &arrival, &work);
+	guest_deliver_irq(v->guest, q->vector, arrival, work);
 }
 
 /* irq_window - the guest has interrupts on: virtual interrupt delivery (APICv), or the window exit. */

@@ -14,6 +14,11 @@ static void ev_msi_delivered(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
 	struct vcpu_vector *q = object;
+	/* whether this MSI is an interrupt of its own is decided here, where it meets IRR (an
+	 * earlier one may have been injected since it was raised): if so, it counts from its
+	 * raise, irq_deliver ago (one value, so MSIs reach IRR in the order raised) */
+	if (q->state != VEC_IRR)
+		q->arrival = sim_now(sim) - v->prof->ps[COST_irq_deliver];
 	v->in_producer = true;
 	v->wake_delay = q->wake_delay; /* if this interrupt wakes a sleeping thread (vcpu_kick) */
 	vcpu_accept_irq(v, q);
@@ -31,10 +36,6 @@ static void msi_fire(void *ctx, sim_time_t work)
 	q->wake_delay = q->src.wake_delay;
 	VTRACE(v, EV_kvm_msi_set_irq, kvm_tp_msi_set_irq(tb_, sizeof(tb_), v->hp.vm->era, addr, data));
 	q->work = sim_time_add_sat(q->work, work); /* coalesced arrivals add their work */
-	if (q->state == VEC_IDLE) {
-		vcpu_vec_set(v, q, VEC_INFLIGHT);
-		q->arrival = sim_now(v->sim);
-	}
 	sim_after(v->sim, v->prof->ps[COST_irq_deliver], ev_msi_delivered, v, q);
 }
 

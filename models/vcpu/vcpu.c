@@ -161,8 +161,8 @@ static void ev_entered(struct sim *sim, void *subject, void *object)
 	vcpu_acct(v, VACCT_GUEST);
 	vmx_update_hv_timer(&v->timer);
 	guest_enter(v->guest);
-	if (inj)
-		vcpu_deliver(v, inj);
+	if (inj) /* the interrupt taken at injection: one reaching IRR since is a new one */
+		guest_deliver_irq(v->guest, inj->vector, v->inj_arrival, v->inj_work);
 	guest_resume(v->guest);
 	/*
 	 * need_resched set while entering (after the run loop's check): the
@@ -189,7 +189,7 @@ static void vcpu_enter(struct vcpu *v)
 		struct vcpu_vector *q = vcpu_highest_irr(v);
 		if (q && v->shared->rflags_if) {
 			inj = q;
-			vcpu_vec_set(v, q, VEC_IDLE);
+			vcpu_take_irq(v, q, &v->inj_arrival, &v->inj_work);
 			apic_set_isr(&v->eoi, q->vector);
 			VTRACE(v, EV_kvm_inj_virq, kvm_tp_inj_virq(tb_, sizeof(tb_), v->hp.vm->era, q->vector));
 			c += vcost(v, COST_inject);

@@ -82,7 +82,7 @@ typedef void vcpu_exit_fn(struct vcpu *v, const struct guest_insn *in);
 
 /* ---- interrupt vectors ------------------------------------------------------------ */
 
-enum vec_state { VEC_IDLE, VEC_INFLIGHT, VEC_IRR };
+enum vec_state { VEC_IDLE, VEC_IRR };
 
 struct vcpu_vector {
 	struct vcpu *v;
@@ -90,7 +90,7 @@ struct vcpu_vector {
 	bool msi;    /* a device MSI (else a local LAPIC interrupt: the timer) */
 	bool level;  /* level-triggered (EOI goes to the IOAPIC; no PV EOI) */
 	enum vec_state state;
-	sim_time_t arrival, work; /* the first arrival still pending; the handler work the device produced */
+	sim_time_t arrival, work; /* the IRR bit's first arrival; the handler work the device produced */
 	sim_time_t wake_delay;    /* the last arrival's recorded extra host wake-up delay (replayed traces) */
 	bool has_src;
 	struct source src;
@@ -158,6 +158,7 @@ struct vcpu {
 	bool in_halt;
 	bool in_producer; /* tracing an event of the device's thread (kvm_set_msi) */
 	sim_time_t wake_delay; /* while an interrupt is accepted: the host's extra delay if it wakes the thread */
+	sim_time_t inj_arrival, inj_work; /* the interrupt being injected (vcpu_enter to ev_entered) */
 	gsl_rng *wake_rng;
 	sim_time_t poll_start, poll_giveup, poll_end_at;
 	sim_time_t stall_until; /* a host interrupt's handler holds the pCPU until then (stall.c) */
@@ -278,7 +279,10 @@ void vcpu_acct(struct vcpu *v, int a);
 void vcpu_acct_flush(struct vcpu *v);
 void vcpu_resolve_poll(struct vcpu *v, bool success);
 void vcpu_set_guest_acct(struct vcpu *v, bool polling);
-/* vcpu_deliver - vector q enters the guest now (injected, or by virtual interrupt delivery). */
+/* vcpu_take_irq - vector q leaves IRR for the guest (injection, or virtual interrupt delivery):
+ * its arrival and work go with it; an arrival after this is a new interrupt. */
+void vcpu_take_irq(struct vcpu *v, struct vcpu_vector *q, sim_time_t *arrival, sim_time_t *work);
+/* vcpu_deliver - vector q enters the guest now (virtual interrupt delivery). */
 void vcpu_deliver(struct vcpu *v, struct vcpu_vector *q);
 struct vcpu_vector *vcpu_highest_irr(struct vcpu *v);
 
