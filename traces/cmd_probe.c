@@ -67,12 +67,13 @@ static void probe_print(FILE *f, const struct probe_result *r)
 		fprintf(f, "other tasks on the vCPU's CPU %d: %.2f%% (they stop halt polling while runnable)\n", r->vcpu_cpu,
 			100.0 * (double)r->other_ns / wall);
 	if (r->lat.count)
-		fprintf(f, "wake latency (us): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (%llu handled, %ld without a handler of their own)\n",
+		fprintf(f, "wake latency (us): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (%llu interrupts handled, %ld "
+			   "wake-ups coalesced into them, %ld lost)\n",
 			(double)sim_hist_quantile(&r->lat, 0.5) / 1e3, (double)sim_hist_quantile(&r->lat, 0.9) / 1e3,
 			(double)sim_hist_quantile(&r->lat, 0.99) / 1e3, (double)r->lat.max / 1e3,
-			(unsigned long long)r->lat.count, r->unpaired);
+			(unsigned long long)r->lat.count, r->coalesced, r->lost);
 	else
-		fprintf(f, "wake latency: no handler recorded (%ld wake-ups)\n", r->unpaired);
+		fprintf(f, "wake latency: no handler recorded (%ld wake-ups)\n", r->lost);
 }
 
 int cmd_probe(int argc, char **argv)

@@ -91,48 +91,6 @@ static void test_kernel_release(void **state)
 }
 
 /* a hand-made probe result: the JSON is kvmsim-run/1 and calib reads back what went in */
-/* probe_pair_msi: a handler answers every wake-up not yet answered up to the newest raised
- * before it; one sample per handler run, from the oldest (kvmsim counts the same way) */
-static void test_pair_coalesced(void **state)
-{
-	(void)state;
-	struct probe_result r = { .tsc_khz = 1000000 }; /* 1 GHz: a TSC tick is 1 ns */
-	sim_hist_init(&r.lat);
-	struct probe_pairing pp = { 0 };
-	probe_pair_msi(&pp, &r, 1000, 1500); /* alone: 500 ns */
-	assert_int_equal(r.lat.count, 1);
-	assert_int_equal(r.lat.min, 500);
-	assert_int_equal(r.unpaired, 0);
-	probe_pair_msi(&pp, &r, 2000, 0);    /* pending when the next was raised */
-	probe_pair_msi(&pp, &r, 2050, 2100); /* one handler for both: 100 ns from the first */
-	assert_int_equal(r.lat.count, 2);
-	assert_int_equal(r.lat.min, 100);
-	assert_int_equal(r.unpaired, 1);
-	probe_pair_msi(&pp, &r, 4000, 0);
-	/* a handler that read 4100's sequence number before it was raised answered 4000 (50 ns);
-	 * 4100 waits for the next handler, which answers 4200 with it: 300 - 100 = 200 ns */
-	probe_pair_msi(&pp, &r, 4100, 4050);
-	probe_pair_msi(&pp, &r, 4200, 4300);
-	assert_int_equal(r.lat.count, 4);
-	assert_int_equal(r.lat.min, 50);
-	assert_int_equal(r.lat.max, 500);
-	assert_true(r.lat.sum == 500 + 100 + 50 + 200);
-	assert_int_equal(r.unpaired, 2); /* 2000 and 4100: every wake-up is a sample or coalesced */
-	/* a record older than its wake-up with nothing left unanswered: no sample */
-	probe_pair_msi(&pp, &r, 5000, 4900);
-	assert_int_equal(r.lat.count, 4);
-	assert_int_equal(r.unpaired, 3);
-	/* ... nor one older than the oldest unanswered wake-up (5000): it answered none of them */
-	probe_pair_msi(&pp, &r, 5100, 4950);
-	assert_int_equal(r.lat.count, 4);
-	assert_int_equal(r.unpaired, 4);
-	probe_pair_msi(&pp, &r, 5200, 5300); /* one handler for all three: from 5000 */
-	assert_int_equal(r.lat.count, 5);
-	assert_int_equal(r.lat.max, 500);
-	assert_true(r.lat.sum == 500 + 100 + 50 + 200 + 300);
-	assert_int_equal(r.unpaired, 4);
-	sim_hist_free(&r.lat);
-}
 
 static void test_probe_json(void **state)
 {
@@ -628,7 +586,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pattern_parse), cmocka_unit_test(test_gaps),
-		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_probe_json), cmocka_unit_test(test_pair_coalesced),
+		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_probe_json),
 		cmocka_unit_test(test_simulate_moves), cmocka_unit_test(test_fit_reproduces),
 		cmocka_unit_test(test_fit_finds_entry), cmocka_unit_test(test_figs_median), cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_profile_keeps_dists), cmocka_unit_test(test_exit_shape),

@@ -32,7 +32,7 @@
 
 #include "traces/probe/probe_guest.h"
 
-struct ring_entry {
+struct ring_entry { /* the timer handler's records (the MSI handler's: struct probe_rec) */
 	uint64_t tsc;
 	uint32_t seq, pad;
 };
@@ -299,9 +299,9 @@ static void wait_until(int64_t t)
 		_mm_pause();
 }
 
-/* handler_at - the guest's record of a handler that ran while the host's sequence number was
- * k + 1 (wake-up k the newest raised): its TSC, or 0 when no handler ran then. */
-static uint64_t handler_at(const struct probe_ctx *c, long k)
+/* timer_record - the timer handler's record of its expiry k + 1 (its count after that expiry),
+ * or 0 when that slot holds another. */
+static uint64_t timer_record(const struct probe_ctx *c, long k)
 {
 	const volatile struct ring_entry *e = (const volatile void *)(c->mem + MBOX_BASE + 16 + 16 * ((k + 1) % RING));
 	return e->seq == (uint32_t)(k + 1) ? e->tsc : 0;
@@ -310,9 +310,9 @@ static uint64_t handler_at(const struct probe_ctx *c, long k)
 /* harvest - timer expiry k, due at guest TSC expect, with the guest's record of it. */
 static void harvest(struct probe_ctx *c, struct probe_result *r, long k, uint64_t expect)
 {
-	uint64_t tsc = handler_at(c, k);
+	uint64_t tsc = timer_record(c, k);
 	if (!tsc || tsc < expect) {
-		r->unpaired++;
+		r->lost++;
 		return;
 	}
 	sim_hist_record(&r->lat, (int64_t)((double)(tsc - expect) * 1e6 / (double)r->tsc_khz));
@@ -390,7 +390,7 @@ static int measure_timer(struct probe_ctx *c, const struct probe_pattern *p, str
 	for (long k = 0; k < p->count; k++)
 		r->gap_ns[k] = p->interval_ns;
 	r->raised = p->count;
-	r->unpaired += p->count - done;
+	r->lost += p->count - done;
 	return window_end(c, r, s0, cpu_clock, cpu0, run0, t0);
 }
 
@@ -420,13 +420,15 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 		free(plan);
 		return rc ? rc : measure_timer(c, p, r, &s0, cpu_clock, cpu0, run0, t0);
 	}
+	const volatile struct probe_rec *ring = (const volatile void *)(c->mem + MBOX_BASE + 16);
+	volatile uint32_t *runs = (volatile uint32_t *)(c->mem + MBOX_BASE + 4);
 	for (long k = 0; !rc && k < p->count; k++) {
 		t += plan[k];
 		wait_until(t);
 		if (k >= HARVEST_LAG)
-			probe_pair_msi(&pp, r, raised[(k - HARVEST_LAG) % RING] + (uint64_t)off, handler_at(c, k - HARVEST_LAG));
+			probe_pair_runs(&pp, r, ring, RING, raised, RING, (uint32_t)k, (uint32_t)(k - HARVEST_LAG + 1));
 		__atomic_store_n(mbox, (uint32_t)(k + 1), __ATOMIC_RELEASE);
-		raised[k % RING] = __rdtsc();
+		raised[k % RING] = __rdtsc() + (uint64_t)off; /* in the guest's TSC */
 		int64_t now = now_ns(CLOCK_MONOTONIC);
 		if (raise_irq(c, p->msi))
 			rc = failf(c, 1, "raising the MSI: %s", strerror(errno));
@@ -437,16 +439,21 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 	free(plan);
 	if (rc)
 		return rc;
-	/* the last handler: wait for its record (at most 50 ms), then 1 ms more for the HLT */
-	const volatile struct ring_entry *e = (const volatile void *)(c->mem + MBOX_BASE + 16 + 16 * (p->count % RING));
+	/* the last handler: wait for a run that found the last sequence number (at most 50 ms),
+	 * then 1 ms more for the HLT (and any run behind it) */
 	int64_t deadline = now_ns(CLOCK_MONOTONIC) + 50000000;
-	while (e->seq != (uint32_t)p->count && now_ns(CLOCK_MONOTONIC) < deadline)
+	for (;;) {
+		uint32_t n = *runs;
+		const volatile struct probe_rec *e = &ring[n % RING];
+		if ((n && e->run == n && e->seq == (uint32_t)p->count) || now_ns(CLOCK_MONOTONIC) >= deadline)
+			break;
 		_mm_pause();
+	}
 	wait_until(now_ns(CLOCK_MONOTONIC) + 1000000);
 	if ((rc = window_end(c, r, &s0, cpu_clock, cpu0, run0, t0)))
 		return rc;
-	for (long k = p->count > HARVEST_LAG ? p->count - HARVEST_LAG : 0; k < p->count; k++)
-		probe_pair_msi(&pp, r, raised[k % RING] + (uint64_t)off, handler_at(c, k));
+	probe_pair_runs(&pp, r, ring, RING, raised, RING, (uint32_t)p->count, (uint32_t)p->count);
+	r->lost += p->count - (long)pp.answered; /* never answered */
 	return 0;
 }
 

@@ -84,21 +84,35 @@ struct probe_result {
 	int64_t *gap_ns;    /* the actual inter-arrival times raised (count of them) */
 	long raised;
 	struct sim_hist lat; /* guest-observed latency (ns) of each interrupt handled */
-	long unpaired;      /* wake-ups with no sample of their own: coalesced, or their record lost */
+	long coalesced;     /* wake-ups that were one interrupt with an earlier one (no sample of their own) */
+	long lost;          /* wake-ups no handler record answered (a record overwritten, or none by the end) */
+	long lost_runs;     /* handler records overwritten before they were read */
+	long extra_runs;    /* handler runs that found no wake-up left to answer */
 	struct probe_stats st;
 };
 
-/* Pairing MSI wake-ups with handler runs (probe_pair.c): first is the raise TSC of the
- * oldest wake-up no handler has answered yet (0: none). */
-struct probe_pairing {
-	uint64_t first;
+/* Pairing MSI wake-ups with the guest handler's runs (probe_pair.c). A run's record, as
+ * the guest writes it: its first TSC, the sequence number it found, its run number
+ * (1, 2, ...; written last, so a record with the expected number is whole). */
+struct probe_rec {
+	uint64_t tsc;
+	uint32_t seq, run;
 };
 
-/* probe_pair_msi - wake-up raised at guest TSC raised, handler the TSC recorded under its
- * sequence number (0: none). A handler answers every wake-up not yet answered up to the
- * newest raised before it ran; its latency is from the oldest of them, into r->lat, the
- * others count in r->unpaired (r->tsc_khz converts). */
-void probe_pair_msi(struct probe_pairing *pp, struct probe_result *r, uint64_t raised, uint64_t handler);
+struct probe_pairing {
+	uint32_t runs;     /* runs paired so far */
+	uint32_t answered; /* wake-ups answered so far (sequence numbers 1 to answered) */
+	bool skip;         /* a record was lost: the next run's wake-ups get no sample */
+};
+
+/* probe_pair_runs - pair, in order, the runs recorded in ring (run n in slot n % nring) that
+ * found a sequence number of at most upto (so every run that found the same number has run:
+ * the host has raised well past it); raised[(seq - 1) % nraised] is wake-up seq's raise TSC,
+ * newest the newest sequence number raised. Each paired run adds a sample to r->lat (from its
+ * first wake-up; r->tsc_khz converts) and its other wake-ups to r->coalesced; see
+ * probe_pair.c for which wake-ups a run answered. */
+void probe_pair_runs(struct probe_pairing *pp, struct probe_result *r, const volatile struct probe_rec *ring,
+		     uint32_t nring, const uint64_t *raised, uint32_t nraised, uint32_t newest, uint32_t upto);
 
 /* probe_run - run pattern p on /dev/kvm; 0, or 2 without a usable /dev/kvm, 1 on a
  * failure; why says what. r is filled on 0 and must be freed with probe_result_free. */

@@ -3,8 +3,9 @@
  * includes it). GUEST_CODE: x2APIC on, the LAPIC timer in TSC-deadline mode
  * armed at the deadline the host left at TIMER_BASE (0: not armed), then
  * `sti; hlt` forever. GUEST_MSI_HANDLER (vector WAKE_VECTOR): read the TSC,
- * store it with the host's sequence number from MBOX_BASE in the ring after
- * it, EOI, return. GUEST_TIMER_HANDLER (TIMER_VECTOR): read the TSC, count
+ * count its run at MBOX_BASE+4, store the TSC, the host's sequence number from
+ * MBOX_BASE and the run's number (last) in the ring after them, in the run's
+ * slot, EOI, return. GUEST_TIMER_HANDLER (TIMER_VECTOR): read the TSC, count
  * the expiry at TIMER_BASE+12, store both in the ring, arm the next deadline
  * (the last one plus the period at TIMER_BASE+8), EOI, return.
  */
@@ -16,7 +17,7 @@
 #define GUEST_CODE 0x1000
 #define GUEST_MSI_HANDLER (GUEST_CODE + 0x80)
 #define GUEST_TIMER_HANDLER (GUEST_CODE + 0x100)
-#define MBOX_BASE 0x9000  /* u32 sequence number, then the ring: entries of 16 bytes */
+#define MBOX_BASE 0x9000  /* u32 sequence number, u32 handler runs, then the ring at +16: entries of 16 bytes */
 #define TIMER_BASE 0xa100 /* u64 next deadline (guest TSC), u32 period (TSC cycles), u32 expiries */
 #define WAKE_VECTOR 0x40
 #define TIMER_VECTOR 0x41
@@ -46,12 +47,16 @@ static const uint8_t guest_msi_handler[] = {
 	0x66, 0x50, 0x66, 0x51, 0x66, 0x52, 0x66, 0x53, 0x56, /* push eax, ecx, edx, ebx, si */
 	0x0f, 0x31,                         /* rdtsc: first thing the handler does */
 	0x66, 0x8b, 0x1e, 0x00, 0x90,       /* mov ebx, [MBOX_BASE] (the host's sequence number) */
-	0x89, 0xde,                         /* mov si, bx */
+	0x66, 0x8b, 0x0e, 0x04, 0x90,       /* mov ecx, [MBOX_BASE+4] (this handler's runs so far) */
+	0x66, 0x41,                         /* inc ecx */
+	0x66, 0x89, 0x0e, 0x04, 0x90,       /* mov [MBOX_BASE+4], ecx */
+	0x89, 0xce,                         /* mov si, cx */
 	0x81, 0xe6, 0xff, 0x00,             /* and si, RING-1 */
 	0xc1, 0xe6, 0x04,                   /* shl si, 4 */
 	0x66, 0x89, 0x84, 0x10, 0x90,       /* mov [si+MBOX_BASE+16], eax */
 	0x66, 0x89, 0x94, 0x14, 0x90,       /* mov [si+MBOX_BASE+20], edx */
 	0x66, 0x89, 0x9c, 0x18, 0x90,       /* mov [si+MBOX_BASE+24], ebx */
+	0x66, 0x89, 0x8c, 0x1c, 0x90,       /* mov [si+MBOX_BASE+28], ecx: the run's number, last */
 	0x66, 0xb9, 0x0b, 0x08, 0x00, 0x00, /* mov ecx, 0x80b (x2APIC EOI) */
 	0x66, 0x31, 0xc0, 0x66, 0x31, 0xd2, /* xor eax, eax; xor edx, edx */
 	0x0f, 0x30,                         /* wrmsr */

@@ -95,7 +95,7 @@ json_t *probe_result_json(const struct probe_result *r)
 	json_object_set_new(v, "halt_poll_ns", json_integer((json_int_t)hp));
 	json_object_set_new(v, "halts", json_integer((json_int_t)s->halt_exits));
 	json_object_set_new(v, "interrupts", json_pack("{s:I, s:I, s:I}", "arrivals", (json_int_t)r->raised,
-						       "coalesced", (json_int_t)r->unpaired, "invalid_wakeups", 0));
+						       "coalesced", (json_int_t)r->coalesced, "invalid_wakeups", 0));
 	json_object_set_new(v, "stats", stats_json(s));
 	json_object_set_new(v, "latency", json_pack("{s:o, s:o}", "wake", sim_hist_json(&r->lat), "irq",
 						    sim_hist_json(&r->lat)));
@@ -123,12 +123,13 @@ json_t *probe_result_json(const struct probe_result *r)
 	json_t *gaps = json_array();
 	for (long i = 0; i < r->raised; i++)
 		json_array_append_new(gaps, json_integer((json_int_t)r->gap_ns[i]));
-	json_t *pr = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:b, s:o}", "pattern", r->pat.spec,
+	json_t *pr = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:b, s:o}", "pattern", r->pat.spec,
 			       "count", (json_int_t)r->pat.count, "halt_poll_ns", (json_int_t)r->pat.halt_poll_ns,
 			       "delivery",
 			       r->pat.kind == PROBE_TIMER ? "LAPIC timer (TSC deadline)" : r->pat.msi ? "KVM_SIGNAL_MSI" : "irqfd", "tsc_khz", (json_int_t)r->tsc_khz,
-			       "vcpu_cpu_ns", (json_int_t)r->cpu_ns, "wall_ns", (json_int_t)r->wall_ns, "unpaired",
-			       (json_int_t)r->unpaired, "other_cpu_ns", (json_int_t)r->other_ns, "host", r->nested[0] ? r->nested : "bare metal",
+			       "vcpu_cpu_ns", (json_int_t)r->cpu_ns, "wall_ns", (json_int_t)r->wall_ns, "lost",
+			       (json_int_t)r->lost, "lost_runs", (json_int_t)r->lost_runs, "extra_runs", (json_int_t)r->extra_runs,
+			       "coalesced", (json_int_t)r->coalesced, "other_cpu_ns", (json_int_t)r->other_ns, "host", r->nested[0] ? r->nested : "bare metal",
 			       "cpu_split", "guest and KVM time are not separated: all non-polling CPU time is under kvm",
 			       "sched_fifo", r->rt, "gaps_ns", gaps);
 	json_object_set_new(root, "probe", pr);
