@@ -102,6 +102,7 @@ static void test_pair_two_runs_one_number(void **state)
 	assert_int_equal(f.r.lat.max, 1400 - 1040); /* B: from wake-up 2 */
 	assert_int_equal(f.r.coalesced, 0);
 	assert_int_equal(f.r.extra_runs, 0);
+	sim_hist_free(&f.r.lat);
 	/* a third run with the same number and nothing left: an extra run, no sample */
 	fx_init(&f);
 	raise_at(&f, 1000);
@@ -151,6 +152,7 @@ static void test_pair_lost(void **state)
 	assert_int_equal(f.r.lost_runs, 1);
 	assert_int_equal(f.r.lat.count, 0);
 	assert_int_equal(f.r.lost, 2); /* wake-ups 1 and 2: run 2 answered both, no sample */
+	sim_hist_free(&f.r.lat);
 	/* a raise the host no longer keeps */
 	fx_init(&f);
 	for (int i = 0; i < NRAISED + 2; i++)
