@@ -2,8 +2,10 @@
  * test_msi_arrival.c - an MSI's interrupt is timed from that MSI (models/vcpu/msi.c).
  *
  * The race: MSI 2 is raised while its vector is still pending from MSI 1, but MSI 1's
- * interrupt is injected before MSI 2 reaches IRR (irq_deliver after its raise). MSI 2 then
- * raises an interrupt of its own, whose latency counts from MSI 2's raise, not MSI 1's.
+ * interrupt goes into the guest (posted with APICv, or injected) before MSI 2 reaches IRR
+ * (irq_deliver after its raise). MSI 2 then raises an interrupt of its own, whose latency
+ * counts from MSI 2's raise, not MSI 1's; one reaching IRR while the vCPU's entry with an
+ * injection is under way is not lost.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,9 +18,81 @@
 
 #include <cmocka.h>
 
+#include "models/costs/costs.h"
+#include "models/guest/guest.h"
+#include "models/vcpu/vcpu.h"
 #include "tests/run_util.h"
 
 /* two files: the arrivals source keeps each file it read, by path, for the process */
+#define T1_NS 10000 /* the first MSI */
+
+/*
+ * run_msis - one vCPU of a 6.1 kernel on the haswell-ep profile, alone on its
+ * pCPU, with the assignments of extra, and n MSIs on its device's vector, at
+ * at_ns[i] (each with 1 us of handler work).
+ */
+static struct run *run_msis(const int64_t *at_ns, int n, const char *const *extra, int flags)
+{
+	/* a new path each run: source_file_load() keeps each file it read by its path */
+	char path[] = "/tmp/kvmsim-test-msi-XXXXXX.txt";
+	int fd = mkstemps(path, 4);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%lld 1000\n", (long long)at_ns[i]);
+	fclose(f);
+	char wl[512];
+	snprintf(wl, sizeof(wl), "vm.workload={type: arrivals, file: %s}", path);
+	const char *sets[32] = { "duration=200us", "warmup=0", "host.pcpus=1", "host.tasks=[]", "vm.vcpus=1",
+				 "kernel=6.1", "cost_profile=haswell-ep", wl };
+	int k = 8;
+	for (int i = 0; extra[i] && k < 31; i++)
+		sets[k++] = extra[i];
+	sets[k] = NULL;
+	struct run *r = run_load(NULL, NULL, sets, flags);
+	unlink(path);
+	return r;
+}
+
+static sim_time_t ns(sim_time_t ps)
+{
+	return ps / SIM_NS;
+}
+
+static void test_late_msi_counts_from_its_own_raise(void **state)
+{
+	(void)state;
+	const int64_t gap = 1000; /* the second MSI is raised while the first is pending */
+	/* the vCPU in guest mode throughout (idle=poll: it never halts), with APICv */
+	struct run *r = run_msis((const int64_t[]){ T1_NS, T1_NS + gap }, 2,
+				 (const char *const[]){ "vm.idle=poll", "vm.apicv=true", NULL }, 0);
+	const struct vcpu *v = &r->m.vcpus[0];
+	const struct cost_profile *p = v->prof;
+	const struct sim_hist *h = &v->guest->irq_lat;
+	sim_time_t deliver = p->ps[COST_irq_deliver], ipi = p->ps[COST_ipi], girq = p->ps[COST_guest_irq];
+	/* the race as constructed: the first reaches IRR irq_deliver after its raise and the guest
+	 * a notification IPI later (posted); the second is raised before that, and reaches IRR after */
+	assert_true(gap * SIM_NS < deliver + ipi);
+	assert_true(gap * SIM_NS + deliver > deliver + ipi);
+	const struct vcpu_vector *q = NULL;
+	for (int i = 0; i < v->nvec; i++)
+		if (v->vec[i].msi)
+			q = &v->vec[i];
+	assert_non_null(q);
+	assert_int_equal(q->arrivals, 2);
+	assert_int_equal(q->coalesced, 0); /* two interrupts, not one */
+	assert_int_equal(h->count, 2);
+	/* each: raised, in IRR irq_deliver later, posted (the notification IPI), its handler's entry;
+	 * the second's handler starts that long after its own raise (the first's handler had
+	 * returned by then), not after the first's */
+	int64_t want = ns(deliver + ipi + girq);
+	assert_int_equal(h->min, want);
+	assert_int_equal(h->max, want);
+	assert_true(h->sum == (__int128)(2 * want));
+	run_free(r);
+}
+
 static char arr[2][32] = { "/tmp/kvmsim-test-msi-XXXXXX", "/tmp/kvmsim-test-msi-XXXXXX" };
 
 /* event_ns - the time (ns) of the nth (0-based) trace line naming ev, or -1. */
@@ -125,6 +199,7 @@ static void test_second_msi_timed_from_itself(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_late_msi_counts_from_its_own_raise),
 		cmocka_unit_test(test_second_msi_timed_from_itself),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
