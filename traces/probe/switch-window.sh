@@ -119,9 +119,10 @@ function kv(key,   r) { if (!match($0, " " key "=[^ ]+")) return ""; r = substr(
 # the first sign of the guest running again: kvm_entry where the kernel traces it; under PVM
 # (no kvm_entry) the first emulated guest instruction (the probe's guest is emulated there)
 ENT='function isentry(e) { return e == "kvm_entry:" || e == "kvm_emulate_insn:" }'
-# (a): "A block|preempt halt_end entry" per switch from one vCPU thread to the other: the
-# switch to the kvm_vcpu_wakeup (end of the halt; - if it was preempted, not halted) and to
-# the guest's entry
+# (a): "A block|preempt-halted|preempted halt_end entry" per switch from one vCPU thread to
+# the other (how the previous one left, how the next one had left): the switch to the
+# kvm_vcpu_wakeup (end of the halt; - if it had been preempted, not halted) and to the
+# guest's entry
 awk -v cpu="$CPU" -v t1="$tid_a1" -v t2="$tid_a2" "$P $ENT"'
 {
   if (!parse()) next
@@ -129,8 +130,8 @@ awk -v cpu="$CPU" -v t1="$tid_a1" -v t2="$tid_a2" "$P $ENT"'
   e = F["ev"]; k = F["task"]
   if (e == "sched_switch:") {
     p = kv("prev_pid"); n = kv("next_pid"); s = kv("prev_state")
-    if (p == t1 || p == t2) pend[p] = ""
-    if ((p == t1 || p == t2) && (n == t1 || n == t2) && p != n) { pend[n] = F["t"]; hw[n] = "-"; kind[n] = s ~ /^S/ ? "block" : "preempt" }
+    if (p == t1 || p == t2) { pend[p] = ""; out[p] = s ~ /^S/ ? "halted" : "preempted" }
+    if ((p == t1 || p == t2) && (n == t1 || n == t2) && p != n && out[n] != "") { pend[n] = F["t"]; hw[n] = "-"; kind[n] = (s ~ /^S/ ? "block" : "preempt") "-" out[n] }
     next
   }
   if (e == "kvm_vcpu_wakeup:" && pend[k] != "") { hw[k] = sprintf("%.3f", F["t"] - pend[k]); next }
@@ -185,14 +186,18 @@ function row(name, key,   a, n, i, c) {
   printf "%-44s %6d %7.1f %6.1f %6.1f  %7.0f %7.0f %7.0f\n", name, n, q(a, n, .1), q(a, n, .5), q(a, n, .9), q(a, n, .1) * c, q(a, n, .5) * c, q(a, n, .9) * c
 }
 function add(key, v) { if (v != "-") V[key, ++N[key]] = v }
-$1 == "A" { add("a" $2 "h", $3); add("a" $2, $4); add("a", $4) }
+$1 == "A" { add("a" $2 "h", $3); add("a" $2, $4); add("a", $4); split($2, w, "-"); add("a" w[1], $4) }
 $1 == "B" { K = $2; nb[K]++; for (i = 3; i <= 9; i++) add(K i, $i) }
 END {
   printf "CPU %d, TSC %d kHz; figure                      samples  p10 us    p50    p90  p10 cyc p50 cyc p90 cyc\n", cpu, khz
   print "(a) vCPU thread to a runnable vCPU thread (two probes on the CPU):"
   row("  sched_switch to entry, all", "a")
-  row("  prev blocked in HLT: switch to entry", "ablock"); row("    switch to kvm_vcpu_wakeup (halt end)", "ablockh")
-  row("  prev preempted: switch to entry", "apreempt")
+  row("  prev blocked in HLT: switch to entry", "ablock"); row("  prev preempted: switch to entry", "apreempt")
+  print "  by prev (blocked in HLT | preempted) and next (woken from HLT | preempted before):"
+  row("  blocked -> woken: switch to entry", "ablock-halted"); row("    switch to kvm_vcpu_wakeup (halt end)", "ablock-haltedh")
+  row("  blocked -> preempted: switch to entry", "ablock-preempted")
+  row("  preempted -> woken: switch to entry", "apreempt-halted"); row("    switch to kvm_vcpu_wakeup (halt end)", "apreempt-haltedh")
+  row("  preempted -> preempted: switch to entry", "apreempt-preempted")
   print "(b) wake-up of the sleeping vCPU thread (one probe), the CPU halted in an idle state:"
   row("  MSI to sched_waking", "halted3"); row("  sched_waking to idle exit (cpu_idle -1)", "halted4")
   row("  idle exit to sched_switch(swapper->vCPU)", "halted5"); row("  sched_switch to kvm_vcpu_wakeup (halt end)", "halted7")
