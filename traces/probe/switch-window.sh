@@ -5,31 +5,39 @@
 #   traces/probe/switch-window.sh [--build DIR] [--cpu N] [--count N] [--pattern-a SPEC]
 #                                 [--pattern-b SPEC] [--no-rt]
 #
-# (a) two `kvmsim probe`s at once (default poisson:40us each, halt polling off), both vCPU
+# (a) two `kvmsim probe`s at once (default poisson:100us each, halt polling off), both vCPU
 #     threads pinned to CPU N (default 0): whenever one blocks in HLT (or is preempted) while
 #     the other is runnable, the CPU switches straight from one vCPU thread to the other.
-#     Measured: that sched_switch to the next kvm_entry of the thread switched to.
+#     Measured: that sched_switch to the guest's entry in the thread switched to, by how
+#     the previous thread left (blocked in HLT, preempted) and how the next one had left
+#     (halted and since woken, preempted); for a woken one also the switch to its
+#     kvm_vcpu_wakeup (the end of its halt: finish_task_switch, kvm_sched_in's vcpu_load and
+#     the return from schedule(); no tracepoint splits them).
 # (b) one probe (default poisson:300us, halt polling off) on CPU N, so the CPU is idle when
-#     the MSI comes. Measured, for each wake-up that found the CPU halted in an idle state:
-#     the MSI (kvm_msi_set_irq) to sched_waking of the vCPU thread, to the CPU's idle exit
-#     (cpu_idle, state=-1), to sched_switch(prev=swapper, next=vCPU), to its next kvm_entry;
-#     and the whole, MSI to kvm_entry.
-# Each figure is printed as p10, p50, p90 in us and in cycles at the TSC frequency the
-# probe reports, with its sample count. The vcpu_load side of a switch (kvm_sched_in) has no
-# tracepoint; it lies inside "switch to kvm_entry" in both (a) and (b).
-# Recorded in a tracefs instance of its own ("mono" clock across CPUs; the host's other
-# tracing is left alone), only the probes' own threads. CPU 1 of this project's machine
-# traces no cpu_idle: (b) then has no idle-exit segment; use another --cpu.
+#     the MSI comes if nothing else runs there. For each wake-up that found the CPU halted
+#     in an idle state: the MSI (kvm_msi_set_irq) to sched_waking of the vCPU thread, to the
+#     CPU's idle exit (cpu_idle, state=-1), to sched_switch(swapper -> vCPU), to its
+#     kvm_vcpu_wakeup and to the guest's entry; the whole, MSI to entry. Wake-ups that found
+#     another task running (it is preempted) are shown apart.
+# The guest's entry is kvm_entry where the kernel traces it; under PVM, which traces none,
+# the first emulated instruction of the probe's (emulated) guest. Each figure is printed as
+# p10, p50, p90 in us and in cycles at the TSC frequency the probe reports, with its sample
+# count; the trace's timestamps have 1 us resolution. Recorded in a tracefs instance of its
+# own ("mono" clock across CPUs; the host's other tracing is left alone), only the probes'
+# own threads. CPU 1 of this project's machine traces no cpu_idle: (b) then finds no halted
+# wake-up; use another --cpu.
 # --no-rt leaves the probes' threads SCHED_OTHER (default SCHED_FIFO: a vCPU thread woken
-# while the other runs waits for it to block, so (a)'s switches are nearly all blockings).
-# Exit status: 0 measured, 1 the work failed, 2 bad usage, 77 no root, tracefs or /dev/kvm.
+# while the other runs waits for it to block, so (a)'s switches are then all blockings and
+# there is no switch back to a preempted thread; with --no-rt a few percent are).
+# Exit status: 0 measured, 1 the work failed (or nothing measured), 2 bad usage, 77 no
+# root, tracefs or /dev/kvm.
 set -u
 here=$PWD
 cd "$(dirname "$0")/../.." || exit 1
 B=build
 CPU=0
-COUNT=3000
-PA=poisson:40us
+COUNT=4000
+PA=poisson:100us
 PB=poisson:300us
 RT=
 while [ $# -gt 0 ]; do
@@ -39,7 +47,7 @@ while [ $# -gt 0 ]; do
       case $1 in --build) B=$2 ;; --cpu) CPU=$2 ;; --count) COUNT=$2 ;; --pattern-a) PA=$2 ;; --pattern-b) PB=$2 ;; esac
       shift 2 ;;
     --no-rt) RT=--no-rt; shift ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "switch-window.sh: $1: unknown option (--help)" >&2; exit 2 ;;
   esac
 done
@@ -100,7 +108,7 @@ finish b
 pids=
 echo 0 > "$I/tracing_on"
 cat "$I/trace" > "$tmp/trace-b"
-grep -q 'lost events' "$tmp/trace-a" "$tmp/trace-b" && echo "note: the trace buffer overflowed; some events were lost (fewer samples)"
+grep -q '\[LOST [0-9]* EVENTS\]' "$tmp/trace-a" "$tmp/trace-b" && echo "note: the trace buffer overflowed; some events were lost (fewer samples)"
 khz=$(sed -n 's/^ *"tsc_khz": \([0-9]*\),*$/\1/p' "$tmp/b.json" | head -1)
 [ -n "$khz" ] || khz=0
 head -1 "$tmp/a1.out"
