@@ -17,12 +17,17 @@ expect_err 2 "kvmsim probe: --vcpu-cpu: expected 0..$((n - 1)) (the CPUs online)
   || { finish idle_window_test; skip "no tracefs"; }
 [ "$fails" -eq 0 ] || finish idle_window_test
 
-"$W" --build "$B" --count 2000 > "$T/w" 2>&1 || fail "idle-window.sh exited $?: $(tail -3 "$T/w")"
+"$W" --build "$B" --count 2000 > "$T/w" 2>&1; rc=$?
 sleeps=$(sed -n 's/^\([0-9]*\) sleeps of the vCPU thread on CPU 0$/\1/p' "$T/w")
-[ -n "$sleeps" ] && [ "$sleeps" -gt 0 ] || fail "no sleeps measured: $(head -3 "$T/w")"
-# a few only: other tasks kept CPU 0 busy (another probe pinned there), so the vCPU thread
-# hardly slept; nothing below can be checked then
-[ "$sleeps" -gt 100 ] || { finish idle_window_test; skip "CPU 0 busy: only $sleeps of 2000 wake-ups slept"; }
+# other tasks kept CPU 0 busy (someone's build or probe there): the vCPU thread hardly slept,
+# and nothing below can be checked
+busy=$(sed -n "s/^other tasks on the vCPU's CPU 0: \([0-9]*\)\..*/\1/p" "$T/w")
+# (no such line: /proc/stat unreadable, the share unknown)
+if [ "${sleeps:-0}" -le 100 ] && [ "${busy:-0}" -ge 20 ]; then
+  finish idle_window_test; skip "CPU 0 busy: other tasks took $busy % of it, ${sleeps:-0} of 2000 wake-ups slept"
+fi
+[ $rc -eq 0 ] || fail "idle-window.sh exited $rc: $(tail -3 "$T/w")"
+[ -n "$sleeps" ] && [ "$sleeps" -gt 100 ] || fail "no or few sleeps measured on a quiet CPU 0: $(head -3 "$T/w")"
 grep -Eq "^switch-out to idle-state entry \(us\): p10 [0-9]+  p50 [0-9]+  p90 [0-9]+|^no cpu_idle event on CPU 0" "$T/w" \
   || fail "no idle-entry line: $(cat "$T/w")"
 sum=$(awk '/^MSI after/ { t = 1; next } t { s += $2 } END { print s + 0 }' "$T/w")

@@ -65,6 +65,7 @@ tid=$(sed -n 's/^ *"pid": \([0-9]*\),*$/\1/p' "$tmp/p.json" | head -1) # the vCP
 [ -n "$tid" ] || { echo "idle-window.sh: the probe's result names no vCPU thread" >&2; exit 1; }
 cat "$I/trace" > "$tmp/trace"
 head -1 "$tmp/probe"
+grep "^other tasks on the vCPU's CPU" "$tmp/probe" # a busy CPU: few sleeps, and their windows not this host's alone
 # one line per measured figure ("E us" an idle entry, "G group us" a wake-up's latency), then
 # sorted and summed up
 awk -v cpu="$CPU" -v pid="$pid" -v tid="$tid" '
