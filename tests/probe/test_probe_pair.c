@@ -115,6 +115,27 @@ static void test_pair_two_runs_one_number(void **state)
 	sim_hist_free(&f.r.lat);
 }
 
+/* a run that read number 2 between the host's store and its raise answered wake-up 1
+ * only; MSI 2's interrupt is the next run's, timed from its raise */
+static void test_pair_read_before_raise(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f);
+	raise_at(&f, 1000);
+	raise_at(&f, 2000); /* its number stored before 1990, raised at 2000 */
+	run(&f, 1990, 2);
+	raise_at(&f, 3000);
+	run(&f, 3100, 3);
+	pair(&f, 3);
+	assert_int_equal(f.r.lat.count, 2);
+	assert_int_equal(f.r.lat.min, 1990 - 1000); /* wake-up 1 */
+	assert_int_equal(f.r.lat.max, 3100 - 2000); /* wake-ups 2 and 3, from 2 */
+	assert_int_equal(f.r.coalesced, 1);
+	assert_int_equal(f.r.extra_runs, 0);
+	sim_hist_free(&f.r.lat);
+}
+
 /* a run is paired only once its number is final (no later run can find it any more) */
 static void test_pair_waits(void **state)
 {
@@ -193,7 +214,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pair_one_each),	  cmocka_unit_test(test_pair_coalesced),
-		cmocka_unit_test(test_pair_two_runs_one_number), cmocka_unit_test(test_pair_waits),
+		cmocka_unit_test(test_pair_two_runs_one_number), cmocka_unit_test(test_pair_read_before_raise),
+		cmocka_unit_test(test_pair_waits),
 		cmocka_unit_test(test_pair_lost),	  cmocka_unit_test(test_pair_adds_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,8 @@
  * IRR bit still set (coalesced). Runs are paired in order: a run answers the wake-ups no
  * earlier run answered, up to the sequence number it found, less one for each later run
  * that found the same number (those MSIs reached IRR after this run's interrupt was
- * injected, so the later runs are theirs). A run's latency counts from the first wake-up
+ * injected, so the later runs are theirs), and none raised after the run began (it read the
+ * number between the host's store and its raise). A run's latency counts from the first wake-up
  * it answered, as kvmsim counts it (an arrival that finds its vector pending adds no
  * sample); the others are coalesced.
  */
@@ -48,6 +49,10 @@ void probe_pair_runs(struct probe_pairing *pp, struct probe_result *r, const vol
 		}
 		pp->runs++;
 		uint32_t last = s > later ? s - later : 0;
+		/* nor a wake-up raised after the run began: it read the number between the host's
+		 * store and its raise, so that MSI is a later run's */
+		while (last > pp->answered && newest - last < nraised && raised[(last - 1) % nraised] > h)
+			last--;
 		if (last <= pp->answered) {
 			r->extra_runs++; /* nothing left for it to answer */
 			continue;
