@@ -60,8 +60,9 @@ static void usage(FILE *f)
 		"Tolerances, held-out patterns only, on the medians: poll success and polling\n"
 		"CPU within 3 points, p50 wake-up latency within 20%%. Below each held-out\n"
 		"table, kvmsim's figures over the fit's 1-sigma (the fitted costs moved by one\n"
-		"standard deviation along each principal axis of their covariance): a figure\n"
-		"off by more than that range is the model's error, not the fit's.\n"
+		"standard deviation along each principal axis of their covariance): a real\n"
+		"figure outside that range is not the fit's uncertainty (the model's error, or\n"
+		"a disturbed probe).\n"
 		"Exit status: 0 every held-out figure within tolerance, 1 some is not (or the\n"
 		"work failed), 2 bad usage, bad input or no usable /dev/kvm.\n",
 		(int)(sizeof(train_set) / sizeof(*train_set)), (int)(sizeof(test_set) / sizeof(*test_set)));
