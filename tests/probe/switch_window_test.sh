@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# switch_window_test.sh - traces/probe/switch-window.sh: usage errors everywhere, exit 77
-# without root; then, with root, tracefs and /dev/kvm (skip, 77, without them), what holds
+# switch_window_test.sh - traces/probe/switch-window.sh: usage errors everywhere, exit 2
+# without root (as idle-window.sh and kvmsim probe without /dev/kvm); then, with root,
+# tracefs and /dev/kvm (skip, 77, without them), what holds
 # on a busy machine: it measures something in (a) and (b), its counts add up (every switch
 # in (a) has one prev and one next kind, every halted wake-up in (b) has all its segments),
 # the quantiles are ordered, the whole wake-up is no shorter than its switch-to-entry part,
@@ -15,7 +16,7 @@ expect_err 2 "switch-window.sh: --count: expected a positive number, got 0" -- "
 expect_err 2 "switch-window.sh: --frob: unknown option (--help)" -- "$W" --build "$B" --frob
 expect_err 2 "switch-window.sh: --pattern-a: expected a value (--help)" -- "$W" --build "$B" --pattern-a
 if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
-  expect_err 77 "switch-window.sh: root needed (tracefs)" -- setpriv --reuid=65534 --regid=65534 --clear-groups "$W" --build "$B"
+  expect_err 2 "switch-window.sh: root needed (tracefs)" -- setpriv --reuid=65534 --regid=65534 --clear-groups "$W" --build "$B"
 fi
 
 [ "$(id -u)" = 0 ] && [ -w /dev/kvm ] || { finish switch_window_test; skip "needs root and /dev/kvm"; }

@@ -29,8 +29,8 @@
 # --no-rt leaves the probes' threads SCHED_OTHER (default SCHED_FIFO: a vCPU thread woken
 # while the other runs waits for it to block, so (a)'s switches are then all blockings and
 # there is no switch back to a preempted thread; with --no-rt a few percent are).
-# Exit status: 0 measured, 1 the work failed (or nothing measured), 2 bad usage, 77 no
-# root, tracefs or /dev/kvm.
+# Exit status: 0 measured, 1 the work failed (or nothing measured), 2 bad usage or no
+# root, tracefs or /dev/kvm (as idle-window.sh and kvmsim probe).
 set -u
 here=$PWD
 cd "$(dirname "$0")/../.." || exit 1
@@ -56,16 +56,16 @@ case $CPU in ''|*[!0-9]*) echo "switch-window.sh: --cpu: expected a CPU number, 
 case $COUNT in ''|*[!0-9]*|0) echo "switch-window.sh: --count: expected a positive number, got $COUNT" >&2; exit 2 ;; esac
 K="$B/kvmsim"
 [ -x "$K" ] || { echo "switch-window.sh: $K: no such program (build first)" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "switch-window.sh: root needed (tracefs)" >&2; exit 77; }
-[ -w /dev/kvm ] || { echo "switch-window.sh: no usable /dev/kvm" >&2; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "switch-window.sh: root needed (tracefs)" >&2; exit 2; }
+[ -w /dev/kvm ] || { echo "switch-window.sh: no usable /dev/kvm" >&2; exit 2; }
 T=/sys/kernel/tracing
 [ -d "$T/instances" ] || T=/sys/kernel/debug/tracing
 EV="sched/sched_switch sched/sched_waking power/cpu_idle kvm/kvm_msi_set_irq kvm/kvm_vcpu_wakeup kvm/kvm_entry kvm/kvm_emulate_insn"
 for e in $EV; do
-  [ -d "$T/events/$e" ] || { echo "switch-window.sh: no tracefs event $e here (root, tracefs and kvm needed)" >&2; exit 77; }
+  [ -d "$T/events/$e" ] || { echo "switch-window.sh: no tracefs event $e here (root, tracefs and kvm needed)" >&2; exit 2; }
 done
 I="$T/instances/kvmsim-switch-$$"
-mkdir "$I" 2>/dev/null || { echo "switch-window.sh: cannot create a tracefs instance in $T/instances (root needed)" >&2; exit 77; }
+mkdir "$I" 2>/dev/null || { echo "switch-window.sh: cannot create a tracefs instance in $T/instances (root needed)" >&2; exit 2; }
 tmp=$(mktemp -d) || { rmdir "$I"; exit 1; }
 pids=
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; echo 0 > "$I/tracing_on" 2>/dev/null; rmdir "$I" 2>/dev/null; [ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"; rm -rf "$tmp"' EXIT
