@@ -286,38 +286,18 @@ bool calib_at_bound(const struct calib_fit *fit, int i)
 	return fit->x[i] <= calib_lo[i] * 1.0001 || fit->x[i] >= calib_hi[i] * 0.9999;
 }
 
-/* band_point - the targets' median figures at x, folded into lo/hi (the first point sets them). */
+/* band_point - the targets' median figures at x, as point *points (counted on). */
 static int band_point(struct calib_target *const *t, int m, const char *base, const double *x,
-		      const struct calib_fit *fit, struct calib_figs *lo, struct calib_figs *hi, int *points, char *why,
-		      size_t len)
+		      const struct calib_fit *fit, struct calib_figs *pts, int *points, char *why, size_t len)
 {
-	struct calib_figs s[m], med;
+	struct calib_figs s[m];
 	const struct calib_figs *v[m];
 	for (int k = 0; k < m; k++) {
 		if (calib_simulate(t[k], base, x, fit, &s[k], why, len))
 			return -1;
 		v[k] = &s[k];
 	}
-	calib_figs_median(v, m, &med, NULL, NULL);
-	if (!(*points)++) {
-		*lo = *hi = med;
-		return 0;
-	}
-#define FOLD(field)                                        \
-	do {                                               \
-		lo->field = fmin(lo->field, med.field);    \
-		hi->field = fmax(hi->field, med.field);    \
-	} while (0)
-	FOLD(attempted);
-	FOLD(successful);
-	FOLD(poll_success_pct);
-	FOLD(poll_cpu_pct);
-	FOLD(cpu_per_wake_ns);
-	FOLD(p25_ns);
-	FOLD(p50_ns);
-	FOLD(p75_ns);
-	FOLD(p99_ns);
-#undef FOLD
+	calib_figs_median(v, m, &pts[(*points)++], NULL, NULL);
 	return 0;
 }
 
@@ -325,21 +305,21 @@ int calib_band(struct calib_target *const *t, int m, const char *base, const str
 	       struct calib_figs *lo, struct calib_figs *hi, int *points, char *why, size_t len)
 {
 	int idx[CP_LM], d = 0;
+	struct calib_figs pts[1 + 2 * CP_LM], med;
 	*points = 0;
-	if (band_point(t, m, base, fit->x, fit, lo, hi, points, why, len))
-		return -1;
+	int rc = band_point(t, m, base, fit->x, fit, pts, points, why, len);
 	for (int i = 0; i < CP_LM; i++)
 		if (!calib_at_bound(fit, i) && fit->sd[i] > 0)
 			idx[d++] = i;
-	if (!d)
-		return 0;
+	if (rc || !d)
+		goto out;
 	gsl_matrix *c = gsl_matrix_alloc((size_t)d, (size_t)d), *vec = gsl_matrix_alloc((size_t)d, (size_t)d);
 	gsl_vector *val = gsl_vector_alloc((size_t)d);
 	gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc((size_t)d);
 	for (int a = 0; a < d; a++)
 		for (int b = 0; b < d; b++)
 			gsl_matrix_set(c, (size_t)a, (size_t)b, fit->cov[idx[a]][idx[b]]);
-	int rc = gsl_eigen_symmv(c, val, vec, w) ? whyf(why, len, "the fit's covariance: no eigenvectors%s%s", "", "") : 0;
+	rc = gsl_eigen_symmv(c, val, vec, w) ? whyf(why, len, "the fit's covariance: no eigenvectors%s%s", "", "") : 0;
 	for (int k = 0; k < d && !rc; k++) {
 		double lam = gsl_vector_get(val, (size_t)k);
 		if (!(lam > 0))
@@ -352,13 +332,20 @@ int calib_band(struct calib_target *const *t, int m, const char *base, const str
 				double y = log(fit->x[i]) + sign * sqrt(lam) * gsl_matrix_get(vec, (size_t)a, (size_t)k);
 				x[i] = fmin(fmax(exp(y), calib_lo[i]), calib_hi[i]);
 			}
-			rc = band_point(t, m, base, x, fit, lo, hi, points, why, len);
+			rc = band_point(t, m, base, x, fit, pts, points, why, len);
 		}
 	}
 	gsl_eigen_symmv_free(w);
 	gsl_vector_free(val);
 	gsl_matrix_free(vec);
 	gsl_matrix_free(c);
+out:
+	if (!rc) { /* each figure's smallest and largest over the points */
+		const struct calib_figs *v[1 + 2 * CP_LM];
+		for (int k = 0; k < *points; k++)
+			v[k] = &pts[k];
+		calib_figs_median(v, *points, &med, lo, hi);
+	}
 	return rc;
 }
 
