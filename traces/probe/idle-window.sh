@@ -40,19 +40,8 @@ case $B in /*) ;; *) [ -d "$B" ] || B=$here/$B ;; esac
 case $CPU in ''|*[!0-9]*) echo "idle-window.sh: --cpu: expected a CPU number, got $CPU" >&2; exit 2 ;; esac
 K="$B/kvmsim"
 [ -x "$K" ] || { echo "idle-window.sh: $K: no such program (build first)" >&2; exit 1; }
-T=/sys/kernel/tracing
-[ -d "$T/instances" ] || T=/sys/kernel/debug/tracing
-for e in sched/sched_switch power/cpu_idle kvm/kvm_msi_set_irq kvm/kvm_vcpu_wakeup; do
-  [ -d "$T/events/$e" ] || { echo "idle-window.sh: no tracefs event $e here (root, tracefs and kvm needed)" >&2; exit 2; }
-done
-I="$T/instances/kvmsim-idle-$$"
-mkdir "$I" 2>/dev/null || { echo "idle-window.sh: cannot create a tracefs instance in $T/instances (root needed)" >&2; exit 2; }
-tmp=$(mktemp -d) || { rmdir "$I"; exit 1; }
-trap 'echo 0 > "$I/tracing_on" 2>/dev/null; rmdir "$I" 2>/dev/null; rm -rf "$tmp"' EXIT
-echo 0 > "$I/tracing_on"
-echo 16384 > "$I/buffer_size_kb"
-echo mono > "$I/trace_clock" # one clock for all CPUs: the MSI and the switch-out are on different ones
-for e in sched:sched_switch power:cpu_idle kvm:kvm_msi_set_irq kvm:kvm_vcpu_wakeup; do echo "$e" >> "$I/set_event"; done
+. traces/probe/tracefs.sh
+tracefs_open idle-window.sh kvmsim-idle 16384 sched/sched_switch power/cpu_idle kvm/kvm_msi_set_irq kvm/kvm_vcpu_wakeup
 echo 1 > "$I/tracing_on"
 "$K" probe --pattern "$PAT" --halt-poll-ns 0 --count "$COUNT" --vcpu-cpu "$CPU" --json "$tmp/p.json" > "$tmp/probe" 2>&1 &
 pid=$!

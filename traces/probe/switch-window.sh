@@ -58,21 +58,11 @@ K="$B/kvmsim"
 [ -x "$K" ] || { echo "switch-window.sh: $K: no such program (build first)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "switch-window.sh: root needed (tracefs)" >&2; exit 2; }
 [ -w /dev/kvm ] || { echo "switch-window.sh: no usable /dev/kvm" >&2; exit 2; }
-T=/sys/kernel/tracing
-[ -d "$T/instances" ] || T=/sys/kernel/debug/tracing
-EV="sched/sched_switch sched/sched_waking power/cpu_idle kvm/kvm_msi_set_irq kvm/kvm_vcpu_wakeup kvm/kvm_entry kvm/kvm_emulate_insn"
-for e in $EV; do
-  [ -d "$T/events/$e" ] || { echo "switch-window.sh: no tracefs event $e here (root, tracefs and kvm needed)" >&2; exit 2; }
-done
-I="$T/instances/kvmsim-switch-$$"
-mkdir "$I" 2>/dev/null || { echo "switch-window.sh: cannot create a tracefs instance in $T/instances (root needed)" >&2; exit 2; }
-tmp=$(mktemp -d) || { rmdir "$I"; exit 1; }
+. traces/probe/tracefs.sh
+tracefs_open switch-window.sh kvmsim-switch 32768 sched/sched_switch sched/sched_waking power/cpu_idle \
+  kvm/kvm_msi_set_irq kvm/kvm_vcpu_wakeup kvm/kvm_entry kvm/kvm_emulate_insn
 pids=
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; echo 0 > "$I/tracing_on" 2>/dev/null; rmdir "$I" 2>/dev/null; [ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"; rm -rf "$tmp"' EXIT
-echo 0 > "$I/tracing_on"
-echo 32768 > "$I/buffer_size_kb"
-echo mono > "$I/trace_clock" # one clock for all CPUs: the MSI and the switch are on different ones
-for e in $EV; do echo "${e%%/*}:${e#*/}" >> "$I/set_event"; done
+trap 'for p in $pids; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"; tracefs_close' EXIT
 
 # probe NAME PATTERN SEED: one probe in the background, its pid appended to $pids
 probe() {
