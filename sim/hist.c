@@ -105,6 +105,12 @@ int sim_cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int sim_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 int64_t sim_hist_quantile(const struct sim_hist *h, double q)
 {
 	if (!h->count)

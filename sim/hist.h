@@ -39,6 +39,8 @@ int64_t sim_hist_width(size_t idx);
 double sim_hist_mean(const struct sim_hist *h);
 /* sim_cmp_i64 - ascending int64_t, for qsort (raw samples sorted before a histogram or a median). */
 int sim_cmp_i64(const void *a, const void *b);
+/* sim_cmp_double - ascending double, for qsort. */
+int sim_cmp_double(const void *a, const void *b);
 /* sim_hist_quantile - the q-quantile (0..1): middle of the bucket holding rank ceil(q*n), clamped to [min,max]. */
 int64_t sim_hist_quantile(const struct sim_hist *h, double q);
 

@@ -15,6 +15,7 @@
 
 #include "sim/cli.h"
 #include "traces/probe/calib.h"
+#include "traces/probe/idle_entry.h"
 #include "traces/probe/probe.h"
 
 #define CMD "validate"
@@ -37,7 +38,10 @@ static void usage(FILE *f)
 		"real KVM: polls attempted and successful, poll success, polling CPU, CPU per\n"
 		"wake-up, wake-up latency p50 and p99, and the three halt histograms. Without\n"
 		"--train/--test it probes this host's /dev/kvm itself (%d patterns to fit, %d\n"
-		"held out, each probed --repeat times).\n\n"
+		"held out, each probed --repeat times); with root and tracefs it also traces\n"
+		"the host idle state's entry time (how long after the vCPU thread sleeps its\n"
+		"CPU really halts), so that the fit holds it measured; without them the fit\n"
+		"chooses it, as it says.\n\n"
 		"  --train FILE     a probe result to fit on (kvmsim probe --json; the option\n"
 		"                   again for each result)\n"
 		"  --test FILE      a probe result to predict (likewise)\n"
@@ -51,7 +55,9 @@ static void usage(FILE *f)
 		"  --idle-entry Q,Q,...\n"
 		"                   the host idle state's entry latency measured, not fitted:\n"
 		"                   times at evenly spaced probabilities (e.g. from\n"
-		"                   traces/probe/idle-window.sh); the fit holds their median\n"
+		"                   traces/probe/idle-window.sh, or the line kvmsim validate\n"
+		"                   prints when it traces them, saved by --save as\n"
+		"                   DIR/idle-entry.txt); the fit holds their median\n"
 		"  --profile-out F  also write the fitted profile (as kvmsim calibrate -o)\n"
 		"  --save DIR       also write each probe result there (train/ and test/,\n"
 		"                   pattern-hp-ROUND.json; pattern-hp.json with --repeat 1)\n"
@@ -124,6 +130,52 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	json_decref(j);
 	probe_result_free(&r);
 	return rc;
+}
+
+/*
+ * measure_entry - the idle state's entry time traced on this host (idle_entry.h) into fit,
+ * on the CPU the probes' vCPU runs on or, where that CPU's idle is not traced, another one;
+ * with save, also as DIR/idle-entry.txt (the value of --idle-entry that gives it again).
+ * Where it cannot be traced (no root or tracefs), it says so and the fit chooses it. 0, or 1
+ * when the work failed.
+ */
+static int measure_entry(struct calib_fit *fit, long count, const char *save)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int first = ncpu > 1 ? 1 : 0; /* the probes' vCPU CPU (probe.h) */
+	char why[512] = "";
+	for (long k = 0; k < ncpu; k++) {
+		int cpu = (int)((first + k) % ncpu);
+		size_t n;
+		int rc = idle_entry_measure(cpu, count, fit->entry_q_ns, IDLE_ENTRY_NQ, &n, why, sizeof(why));
+		if (rc == 3) {
+			fprintf(stderr, "kvmsim validate: idle entry: %s\n", why);
+			continue;
+		}
+		if (rc == 1)
+			return (cli_error(CMD, "tracing the idle entry: %s", why), 1);
+		if (rc == 2)
+			break;
+		fit->entry_nq = IDLE_ENTRY_NQ;
+		snprintf(fit->entry_from, sizeof(fit->entry_from), "traced by kvmsim validate: %zu sleeps on CPU %d", n, cpu);
+		char arg[IDLE_ENTRY_NQ * 16] = "";
+		for (int q = 0; q < IDLE_ENTRY_NQ; q++)
+			snprintf(arg + strlen(arg), sizeof(arg) - strlen(arg), "%s%.1fus", q ? "," : "",
+				 fit->entry_q_ns[q] / 1e3);
+		fprintf(stderr, "kvmsim validate: idle entry traced on CPU %d (%zu sleeps): p10 %.1f, p50 %.1f, p90 %.1f us; "
+				"--idle-entry %s\n", cpu, n, fit->entry_q_ns[1] / 1e3, calib_entry_median(fit) / 1e3,
+			fit->entry_q_ns[IDLE_ENTRY_NQ - 2] / 1e3, arg);
+		if (save) {
+			char path[512];
+			snprintf(path, sizeof(path), "%s/idle-entry.txt", save);
+			FILE *f = fopen(path, "w");
+			if (!f || fprintf(f, "%s\n", arg) < 0 || fclose(f))
+				return (cli_error(CMD, "%s: cannot write", path), 1);
+		}
+		return 0;
+	}
+	fprintf(stderr, "kvmsim validate: idle entry not traced (%s): the fit chooses it\n", why);
+	return 0;
 }
 
 /* same_pattern - a and b are probes of one pattern on one kernel with one set of module parameters */
@@ -323,6 +375,8 @@ int cmd_validate(int argc, char **argv)
 				rc = probe_target(test_set[i].spec, test_set[i].hp, count, save, "test", repeat > 1 ? r : -1,
 						  &th[ntest++]);
 		}
+		if (!rc && !fit.entry_nq) /* after the probes: a host without /dev/kvm has said so */
+			rc = measure_entry(&fit, count, save);
 	}
 	if (!rc && calib_fit(tt, ntrain, base, &fit, why, sizeof(why)))
 		rc = (cli_error(CMD, "%s", why), 1);

@@ -411,6 +411,7 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 	}
 	fit->entry_nq = given.entry_nq;
 	memcpy(fit->entry_q_ns, given.entry_q_ns, sizeof(fit->entry_q_ns));
+	memcpy(fit->entry_from, given.entry_from, sizeof(fit->entry_from));
 	fit->rms_without_entry = first.rms;
 	if (!rc)
 		calib_exit_shape(t, n, fit);

@@ -123,6 +123,7 @@ struct calib_fit {
 	 * the profile draw from them (entry_latency_dist). 0: none, idle_entry is fitted. */
 	int entry_nq;
 	double entry_q_ns[CALIB_EXIT_NQ];
+	char entry_from[160]; /* how it was measured, when not given by --idle-entry ("": given) */
 };
 
 /* calib_profile_yaml - base profile p (named name) with the parameters x as YAML; fit (may be

@@ -113,7 +113,8 @@ void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name,
 			   "  # their median (p5 to p95; held beyond), averaged, around the fitted idle_exit\n",
 			shape->exit_probes, shape->exit_from);
 	if (shape && shape->entry_nq)
-		fprintf(f, "  # entry_latency_dist: measured (kvmsim calibrate --idle-entry), entry_latency its median\n");
+		fprintf(f, "  # entry_latency_dist: measured (%s), entry_latency its median\n",
+			shape->entry_from[0] ? shape->entry_from : "--idle-entry");
 	fprintf(f, "  - {name: haltpoll, exit_latency: %lldns, entry_latency: %lldns, target_residency: 1us, power: 2.5",
 		(long long)llround(x[CP_IDLE_EXIT]), (long long)llround(x[CP_IDLE_ENTRY]));
 	calib_exit_yaml(f, shape);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/cli.h"
+#include "sim/hist.h"
 #include "sim/out_json.h"
 #include "traces/probe/calib.h"
 
@@ -85,16 +86,10 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 	return bad;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* median_of - the median of v[0..n) (sorted in place); lo, hi the ends. */
 static double median_of(double *v, int n, double *lo, double *hi)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	qsort(v, (size_t)n, sizeof(*v), sim_cmp_double);
 	*lo = v[0];
 	*hi = v[n - 1];
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -232,9 +227,9 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 				calib_param_names[i], fit->x[i], fit->sd[i], calib_param_units[i]);
 	}
 	if (fit->entry_nq)
-		fprintf(f, markdown ? "\nidle_entry is measured (`--idle-entry`, %d quantiles): the fit holds it at their median, the tables draw from them.\n"
-				    : "  (idle_entry measured, --idle-entry: %d quantiles; the fit holds their median, the tables draw from them)\n",
-			fit->entry_nq);
+		fprintf(f, markdown ? "\nidle_entry is measured (%s, %d quantiles): the fit holds it at their median, the tables draw from them.\n"
+				    : "  (idle_entry measured, %s: %d quantiles; the fit holds their median, the tables draw from them)\n",
+			fit->entry_from[0] ? fit->entry_from : markdown ? "`--idle-entry`" : "--idle-entry", fit->entry_nq);
 	else
 		fprintf(f, markdown ? "\nidle_entry is chosen on a grid by the wake-latency quartiles and the figures above together; its +- is half the grid's step.\n"
 				    : "  (idle_entry chosen on a grid by the wake-latency quartiles and these figures; +- is half its step)\n");

@@ -1,0 +1,134 @@
+/*
+ * test_idle_entry.c - the idle state's entry time read from tracefs text
+ * (traces/probe/idle_entry.c), on hand-made traces: a sleep counts only when the
+ * vCPU thread switched to the idle task in state S on the CPU measured, and is
+ * measured to the first cpu_idle into a state that halts before any other switch.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "traces/probe/idle_entry.h"
+
+#define TID 4242
+
+static FILE *text(const char *s)
+{
+	FILE *f = fmemopen((void *)s, strlen(s), "r");
+	assert_non_null(f);
+	return f;
+}
+
+static void read_trace(const char *s, int cpu, double **e, size_t *n)
+{
+	FILE *f = text(s);
+	assert_int_equal(idle_entry_from_trace(f, cpu, TID, e, n), 0);
+	fclose(f);
+}
+
+/* expect_one - trace s, read on cpu, holds one sleep, entered after us microseconds */
+static void expect_one(const char *s, int cpu, double us)
+{
+	double *e;
+	size_t n;
+	read_trace(s, cpu, &e, &n);
+	assert_int_equal(n, 1);
+	assert_true(fabs(e[0] - us) < 1e-3);
+	free(e);
+}
+
+/* the thread's sleep: switch to idle, a poll state 0, its exit marker, then a halting state */
+static void test_entry_to_first_halting_state(void **state)
+{
+	(void)state;
+	const char *tr = "# tracer: nop\n"
+			 "#\n"
+			 "       CPU 0/KVM-4242    [000] d..2.   100.000010: sched_switch: prev_comm=CPU 0/KVM prev_pid=4242 "
+			 "prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+			 "          <idle>-0       [000] d..1.   100.000012: cpu_idle: state=0 cpu_id=0\n"
+			 "          <idle>-0       [000] d..1.   100.000015: cpu_idle: state=4294967295 cpu_id=0\n"
+			 "          <idle>-0       [000] d..1.   100.000019: cpu_idle: state=1 cpu_id=0\n"
+			 "          <idle>-0       [000] d..1.   100.000030: cpu_idle: state=4294967295 cpu_id=0\n"
+			 "          <idle>-0       [000] d..1.   100.000031: cpu_idle: state=1 cpu_id=0\n";
+	expect_one(tr, 0, 9); /* the second entry of the same sleep is not another sleep */
+}
+
+/* other CPUs, other threads, other states of the thread, and a switch first: no sleep */
+static void test_what_is_not_a_sleep(void **state)
+{
+	(void)state;
+	const char *tr =
+		/* on CPU 1, measured on 0 */
+		"       CPU 0/KVM-4242    [001] d..2.   100.000010: sched_switch: prev_comm=CPU 0/KVM prev_pid=4242 "
+		"prev_prio=120 prev_state=S ==> next_comm=swapper/1 next_pid=0 next_prio=120\n"
+		"          <idle>-0       [001] d..1.   100.000020: cpu_idle: state=1 cpu_id=1\n"
+		/* another thread */
+		"          waker-77       [000] d..2.   100.000100: sched_switch: prev_comm=waker prev_pid=77 "
+		"prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+		"          <idle>-0       [000] d..1.   100.000110: cpu_idle: state=1 cpu_id=0\n"
+		/* preempted (R), not asleep */
+		"       CPU 0/KVM-4242    [000] d..2.   100.000200: sched_switch: prev_comm=CPU 0/KVM prev_pid=4242 "
+		"prev_prio=120 prev_state=R ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+		"          <idle>-0       [000] d..1.   100.000210: cpu_idle: state=1 cpu_id=0\n"
+		/* asleep, but another task ran before the CPU idled */
+		"       CPU 0/KVM-4242    [000] d..2.   100.000300: sched_switch: prev_comm=CPU 0/KVM prev_pid=4242 "
+		"prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+		"          <idle>-0       [000] d..2.   100.000302: sched_switch: prev_comm=swapper/0 prev_pid=0 "
+		"prev_prio=120 prev_state=R ==> next_comm=kworker/0:1 next_pid=55 next_prio=120\n"
+		"    kworker/0:1-55       [000] d..2.   100.000305: sched_switch: prev_comm=kworker/0:1 prev_pid=55 "
+		"prev_prio=120 prev_state=I ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+		"          <idle>-0       [000] d..1.   100.000307: cpu_idle: state=1 cpu_id=0\n"
+		/* a thread of the same number in a command name with brackets and spaces: still ours */
+		"    CPU 0/KVM [x]-4242    [000] d..2.   100.000400: sched_switch: prev_comm=CPU 0/KVM [x] prev_pid=4242 "
+		"prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+		"          <idle>-0       [000] ....    100.000412: cpu_idle: state=2 cpu_id=0\n";
+	expect_one(tr, 0, 12);
+	expect_one(tr, 1, 10); /* and measured on CPU 1, the first sleep counts */
+}
+
+/* lines without the irq-info flags, and malformed ones, are read or skipped, never misread */
+static void test_formats(void **state)
+{
+	(void)state;
+	const char *tr = "garbage line\n"
+			 "   x-1 [000 100.0: sched_switch:\n"
+			 "       CPU 0/KVM-4242    [000]   200.500000: sched_switch: prev_comm=CPU 0/KVM prev_pid=4242 "
+			 "prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+			 "          <idle>-0       [000]   200.500007: cpu_idle: state=1 cpu_id=0\n"
+			 "          <idle>-0       [000]   200.500009: cpu_idle: nothing=1\n";
+	expect_one(tr, 0, 7);
+	double *e;
+	size_t n;
+	read_trace("", 0, &e, &n);
+	assert_int_equal(n, 0);
+	free(e);
+}
+
+/* quantiles at tenths, the ends held at p5 and p95, in ns */
+static void test_quantiles(void **state)
+{
+	(void)state;
+	double e[101], q[IDLE_ENTRY_NQ];
+	for (int i = 0; i < 101; i++)
+		e[i] = (double)((i * 37) % 101); /* 0..100 us, shuffled */
+	idle_entry_quantiles(e, 101, q, IDLE_ENTRY_NQ);
+	assert_true(q[0] == 5000 && q[1] == 10000 && q[5] == 50000 && q[9] == 90000 && q[10] == 95000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_entry_to_first_halting_state),
+		cmocka_unit_test(test_what_is_not_a_sleep),
+		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_quantiles),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# validate_entry_test.sh - kvmsim validate's own trace of the host idle state's entry time
+# (traces/probe/idle_entry.c), on this host's /dev/kvm (skip, 77, without it): the short
+# loop (--repeat 1, few wake-ups) runs and judges (0 or 1); with root and tracefs it traced
+# the entry, held it measured in the fit, saved it in a form --idle-entry takes again, and
+# left no tracefs instance behind; without them it says so and the fit chooses it.
+. "$(dirname "$0")/../lib.sh"
+[ -w /dev/kvm ] || { echo "SKIP: no usable /dev/kvm"; exit 77; }
+"$K" validate --repeat 1 --count 400 --save "$T/res" > "$T/out" 2> "$T/err"
+rc=$?
+[ $rc -eq 2 ] && { echo "SKIP: $(tail -1 "$T/err")"; exit 77; }
+[ $rc -le 1 ] || fail "validate exited $rc: $(tail -3 "$T/err")"
+tfs=/sys/kernel/tracing
+[ -d $tfs/instances ] || tfs=/sys/kernel/debug/tracing
+if [ "$(id -u)" = 0 ] && [ -d $tfs/events/power/cpu_idle ] && [ -d $tfs/events/sched/sched_switch ]; then
+  grep -q "^kvmsim validate: idle entry traced on CPU [0-9]* ([0-9]* sleeps): p10 " "$T/err" \
+    || fail "root and tracefs, but no idle entry traced: $(grep 'idle entry' "$T/err")"
+  grep -q "^  idle_entry .* measured, not fitted" "$T/out" || fail "the fit did not hold the traced idle entry"
+  grep -q "(idle_entry measured, traced by kvmsim validate: [0-9]* sleeps on CPU [0-9]*: 11 quantiles" "$T/out" \
+    || fail "the fit does not say where its idle entry came from: $(grep 'idle_entry' "$T/out")"
+  q=$(cat "$T/res/idle-entry.txt" 2>/dev/null)
+  [ -n "$q" ] || fail "no $T/res/idle-entry.txt"
+  # the saved quantiles are what the trace printed, and --idle-entry takes them again
+  grep -q -- "--idle-entry $q\$" "$T/err" || fail "idle-entry.txt ($q) is not the traced line"
+  "$K" validate $(printf -- '--train %s ' "$T"/res/train/*.json) $(printf -- '--test %s ' "$T"/res/test/*.json) \
+    --idle-entry "$q" > "$T/again" 2>&1
+  [ $? -le 1 ] || fail "validate --idle-entry \"$q\" on the saved results: $(tail -2 "$T/again")"
+  ls $tfs/instances | grep -q '^kvmsim-entry-' && fail "a tracefs instance left behind: $(ls $tfs/instances)"
+else
+  grep -q "^kvmsim validate: idle entry not traced (.*): the fit chooses it$" "$T/err" \
+    || fail "no root or tracefs, and not said so: $(grep 'idle entry' "$T/err")"
+  grep -q "idle_entry chosen on a grid" "$T/out" || fail "the fit did not choose idle_entry"
+  [ -e "$T/res/idle-entry.txt" ] && fail "idle-entry.txt written without a trace"
+fi
+finish validate_entry_test
