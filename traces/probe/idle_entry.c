@@ -198,8 +198,9 @@ int idle_entry_measure(int cpu, long count, double *q_ns, int nq, size_t *entrie
 	if (!f || idle_entry_from_trace(f, cpu, r.tid, &e, &n))
 		snprintf(why, len, "reading %s: %s", path, f ? "out of memory" : strerror(errno));
 	else if (n < 100)
-		rc = 3, snprintf(why, len, "%zu idle entries after a sleep of the vCPU thread traced on CPU %d (this "
-				 "kernel may not trace that CPU's idle)", n, cpu);
+		rc = 3, snprintf(why, len, "%zu idle entries after a sleep of the vCPU thread traced on CPU %d (other "
+				 "tasks took %.0f%% of it; or this kernel does not trace that CPU's idle)", n, cpu,
+				 r.other_ns >= 0 && r.wall_ns > 0 ? 100.0 * (double)r.other_ns / (double)r.wall_ns : 0.0);
 	else {
 		idle_entry_quantiles(e, n, q_ns, nq);
 		*entries = n;
