@@ -146,6 +146,13 @@ void calib_target_free(struct calib_target *t)
 	t->gapfile[0] = 0;
 }
 
+/* cycles_of - a base profile's cost in cycles at tsc_khz */
+static double cycles_of(const struct cost_profile *p, int id, uint64_t tsc_khz)
+{
+	const struct cfg_cost *c = &p->cost[id];
+	return c->is_time ? (double)c->time / 1e9 * (double)tsc_khz : (double)c->cycles;
+}
+
 int calib_simulate(const struct calib_target *t, const char *base, const double *x, const struct calib_fit *shape,
 		   struct calib_figs *out, char *why, size_t len)
 {
@@ -226,7 +233,30 @@ struct fit_ctx {
 	size_t len;
 	int failed;
 	double entry; /* idle_entry, held while the others are fitted */
+	int np, idx[CP_LM]; /* the parameters fitted: x[idx[0..np)] */
+	double held[CP_N];  /* the others' values */
 };
+
+/* fit_params - which parameters the least squares moves, and the others' values: poll_iter
+ * is held at the base profile's (the host's poll loop is host code, run as on bare metal,
+ * and the probes' figures hardly see it: left free it wandered from 10 to 13000 cycles
+ * between fits of one day's probes, and moved the burst pattern's prediction with it). */
+static int fit_params(const struct calib_target *t, int n, const char *base, struct fit_ctx *c, char *why,
+		      size_t len)
+{
+	struct cost_profile p = { 0 };
+	struct conf_err err;
+	if (cost_profile_load(&p, base, &err))
+		return whyf(why, len, "base profile %s: %s", base, err.msg);
+	memset(c->held, 0, sizeof(c->held));
+	c->held[CP_POLL_ITER] = cycles_of(&p, COST_poll_iter, t[0].tsc_khz ? t[0].tsc_khz : (uint64_t)p.tsc_khz);
+	cost_profile_free(&p);
+	c->np = 0;
+	for (int i = 0; i < CP_LM; i++)
+		if (i != CP_POLL_ITER)
+			c->idx[c->np++] = i;
+	return 0;
+}
 
 static void residuals(const struct calib_figs *s, const struct calib_figs *r, double *out)
 {
@@ -240,8 +270,11 @@ static void residuals(const struct calib_figs *s, const struct calib_figs *r, do
 static int eval(const double *y, struct fit_ctx *c, double *res)
 {
 	double x[CP_N];
-	for (int i = 0; i < CP_LM; i++)
-		x[i] = fmin(fmax(exp(y[i]), calib_lo[i]), calib_hi[i]);
+	memcpy(x, c->held, sizeof(x));
+	for (int j = 0; j < c->np; j++) {
+		int i = c->idx[j];
+		x[i] = fmin(fmax(exp(y[j]), calib_lo[i]), calib_hi[i]);
+	}
 	x[CP_IDLE_ENTRY] = c->entry;
 	for (int k = 0; k < c->n; k++) {
 		struct calib_figs s;
@@ -266,8 +299,8 @@ static int fit_df(const gsl_vector *y, void *arg, gsl_matrix *J)
 	size_t m = (size_t)(NRES * c->n);
 	double *a = malloc(m * sizeof(double)), *b = malloc(m * sizeof(double)), yy[CP_LM];
 	int rc = GSL_SUCCESS;
-	for (int j = 0; j < CP_LM && rc == GSL_SUCCESS; j++) {
-		memcpy(yy, y->data, sizeof(yy));
+	for (int j = 0; j < c->np && rc == GSL_SUCCESS; j++) {
+		memcpy(yy, y->data, (size_t)c->np * sizeof(double));
 		yy[j] += FD_STEP;
 		rc = eval(yy, c, a);
 		yy[j] -= 2 * FD_STEP;
@@ -422,22 +455,25 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 static int calib_fit_some(struct calib_target *t, int n, const char *base, const double *start, double entry,
 			  struct calib_fit *fit, char *why, size_t len)
 {
-	struct fit_ctx c = { t, n, base, why, len, 0, entry };
+	struct fit_ctx c = { t, n, base, why, len, 0, entry, 0, { 0 }, { 0 } };
 	size_t m = (size_t)(NRES * n);
 	int used = fit->used;
 	memset(fit, 0, sizeof(*fit));
 	fit->used = used;
-	if (m < CP_LM) {
-		snprintf(why, len, "at least 2 probe results are needed to fit %d parameters", CP_LM);
+	if (fit_params(t, n, base, &c, why, len))
+		return -1;
+	size_t np = (size_t)c.np;
+	if (m < np) {
+		snprintf(why, len, "at least 2 probe results are needed to fit %zu parameters", np);
 		return -1;
 	}
-	gsl_multifit_nlinear_fdf fdf = { .f = fit_f, .df = fit_df, .n = m, .p = CP_LM, .params = &c };
+	gsl_multifit_nlinear_fdf fdf = { .f = fit_f, .df = fit_df, .n = m, .p = np, .params = &c };
 	gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();
-	gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, m, CP_LM);
+	gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, m, np);
 	double y0[CP_LM];
-	for (int i = 0; i < CP_LM; i++)
-		y0[i] = log(start[i]);
-	gsl_vector_view yv = gsl_vector_view_array(y0, CP_LM);
+	for (size_t j = 0; j < np; j++)
+		y0[j] = log(start[c.idx[j]]);
+	gsl_vector_view yv = gsl_vector_view_array(y0, np);
 	gsl_error_handler_t *old = gsl_set_error_handler_off();
 	int info = 0;
 	int st = gsl_multifit_nlinear_init(&yv.vector, &fdf, w);
@@ -455,16 +491,18 @@ static int calib_fit_some(struct calib_target *t, int n, const char *base, const
 		double chi2;
 		gsl_blas_ddot(f, f, &chi2);
 		fit->rms = sqrt(chi2 / (double)m);
-		gsl_matrix *cov = gsl_matrix_alloc(CP_LM, CP_LM);
+		gsl_matrix *cov = gsl_matrix_alloc(np, np);
 		gsl_multifit_nlinear_covar(gsl_multifit_nlinear_jac(w), 0.0, cov);
-		double dof = m > CP_LM ? (double)(m - CP_LM) : 1;
-		for (int i = 0; i < CP_LM; i++) {
-			fit->x[i] = fmin(fmax(exp(gsl_vector_get(gsl_multifit_nlinear_position(w), (size_t)i)), calib_lo[i]),
-					 calib_hi[i]);
-			fit->sd[i] = fit->x[i] * sqrt(fabs(gsl_matrix_get(cov, (size_t)i, (size_t)i)) * chi2 / dof);
-			for (int j = 0; j < CP_LM; j++)
-				fit->cov[i][j] = gsl_matrix_get(cov, (size_t)i, (size_t)j) * chi2 / dof;
+		double dof = m > np ? (double)(m - np) : 1;
+		memcpy(fit->x, c.held, sizeof(fit->x)); /* the held ones: sd and covariance 0 */
+		for (size_t a = 0; a < np; a++) {
+			int i = c.idx[a];
+			fit->x[i] = fmin(fmax(exp(gsl_vector_get(gsl_multifit_nlinear_position(w), a)), calib_lo[i]), calib_hi[i]);
+			fit->sd[i] = fit->x[i] * sqrt(fabs(gsl_matrix_get(cov, a, a)) * chi2 / dof);
+			for (size_t b = 0; b < np; b++)
+				fit->cov[i][c.idx[b]] = gsl_matrix_get(cov, a, b) * chi2 / dof;
 		}
+		fit->held_poll_iter = true;
 		gsl_matrix_free(cov);
 	}
 	gsl_set_error_handler(old);

@@ -13,7 +13,8 @@
  *   wakeup       block_prepare + ctxsw, cycles: a vCPU going to sleep in
  *                kvm_vcpu_block() and switched back in when woken; block_prepare
  *                keeps the base profile's value (at most half), ctxsw the rest
- *   poll_iter    poll_iter, cycles: one halt-poll iteration
+ *   poll_iter    poll_iter, cycles: one halt-poll iteration; held at the base
+ *                profile's value, not fitted (see fit_params in calib.c)
  *   idle_exit    the host idle state's exit latency, ns (its state below POLL)
  *   guest_work   the probe guest's handler after its first instruction, ns
  *                (a property of the probe's guest on this host, not a cost:
@@ -108,6 +109,7 @@ struct calib_fit {
 	int iters;
 	bool converged;
 	int used;                /* targets fitted on (the quiet ones, if at least 2) */
+	bool held_poll_iter;     /* poll_iter held at the base profile's value, not fitted */
 	/* the idle exit's measured distribution (calib_exit_shape): exit_nq quantiles, or none */
 	int exit_nq, exit_probes;
 	double exit_q_ns[CALIB_EXIT_NQ];

@@ -35,7 +35,7 @@ void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name,
 	for (int i = 0; i < COST_N; i++) {
 		int par = i == COST_vmexit || i == COST_vmentry		 ? CP_EXIT_ENTRY
 			  : i == COST_ctxsw || i == COST_block_prepare ? CP_WAKEUP
-			  : i == COST_poll_iter			? CP_POLL_ITER
+			  : i == COST_poll_iter && !(fit && fit->held_poll_iter) ? CP_POLL_ITER
 			  : i == COST_irq_deliver			? CP_IRQ_DELIVER
 								: -1;
 		const struct cfg_cost *c = &p->cost[i];

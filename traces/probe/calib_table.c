@@ -213,7 +213,11 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 	if (markdown)
 		fprintf(f, "| parameter | fitted | 1 sigma | unit |\n|---|---|---|---|\n");
 	for (int i = 0; i < CP_N; i++) {
-		if (i == CP_IDLE_ENTRY && fit->entry_nq)
+		if (i == CP_POLL_ITER && fit->held_poll_iter)
+			fprintf(f, markdown ? "| %s | %.0f | held at the base profile's value, not fitted | %s |\n"
+					    : "  %-12s %10.0f %s (held at the base profile's value, not fitted)\n",
+				calib_param_names[i], fit->x[i], calib_param_units[i]);
+		else if (i == CP_IDLE_ENTRY && fit->entry_nq)
 			fprintf(f, markdown ? "| %s | %.0f | measured, not fitted (%.0f to %.0f) | %s |\n"
 					    : "  %-12s %10.0f measured, not fitted (%.0f to %.0f) %s\n",
 				calib_param_names[i], fit->x[i], fit->entry_q_ns[0], fit->entry_q_ns[fit->entry_nq - 1],

@@ -110,6 +110,10 @@ median) around the fitted entry, so a polled wake-up varies as the real ones do 
 p95. The idle state's entry latency (\`idle_entry\`), when this page says it was
 measured, is held at the median of the trace's quantiles in the fit and drawn from
 them in the tables.
+The halt-poll loop's iteration (\`poll_iter\`) is held at the base profile's value, not
+fitted: it is host code, and the probes' figures hardly see it (left free, fits of one
+day's probes put it anywhere from 10 to 13000 cycles, and the burst pattern's
+prediction moved with it).
 The real \`halt_wait_hist\` holds one halt of ~2^25 ns that the simulator does not: the
 vCPU's first halt, which starts before the measured window. Tolerances (held-out
 patterns only, on the medians): poll success and polling CPU within 3 points, p50
