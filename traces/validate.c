@@ -233,6 +233,13 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	int off = calib_print_compare(f, &g, &s, tol, md);
 	if (m > 1)
 		calib_print_range(f, m, &lo, &hi, md);
+	if (g.real.cut_share >= 0.005) /* what no simulated figure has: see calib_busy */
+		fprintf(f,
+			md ? "\nReal polls ended at their first check, another task runnable on the vCPU's CPU: %.1f %% "
+			     "(median; kvmsim runs no other task there).\n"
+			   : "  real polls ended at their first check, another task runnable on the vCPU's CPU: %.1f %% "
+			     "(median; kvmsim runs no other task there)\n",
+			100 * g.real.cut_share);
 	if (tol) {
 		struct calib_figs blo, bhi;
 		int points;
