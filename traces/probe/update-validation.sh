@@ -172,10 +172,10 @@ misses, run by run:
   A probe counts as busy and is left out only above 10 %.
 - the burst pattern's poll success, 3.3 to 5.6 points low, in 5 (and 7.2 in one run
   whose \`idle_entry\` trace found no entry, the CPU taken by other tasks, so the fit
-  chose it). The training figures leave one direction among the costs undetermined: a
+  chose it). The training figures hardly determine one direction among the costs: a
   longer exit and entry with a shorter guest handler, irq delivery and sleeping wake-up
-  and a longer idle exit give the same polled latency, polled cycle, sleeping latency
-  and CPU per wake-up. Fits of one day's probes lie anywhere from 5500 to 19800 cycles
+  and a longer idle exit give nearly the same polled latency, polled cycle, sleeping
+  latency and CPU per wake-up. Fits of one day's probes lie anywhere from 5500 to 19800 cycles
   of \`exit_entry\` along it, and the burst pattern, whose polls end within a microsecond
   of their window, tells them apart: fits with \`exit_entry\` under ~12000 cycles miss
   it low. Two measurements that would fix that direction were tried and not kept: the
