@@ -111,6 +111,34 @@ static void test_formats(void **state)
 	free(e);
 }
 
+/* a real trace of this project's machine (poisson:100us with polling off, the vCPU thread
+ * 2234 on CPU 0; sched_switch and cpu_idle of CPU 0): it reads, and its window is the
+ * ~10 us the docs give (CPU 1 of that machine traces no cpu_idle: nothing there) */
+static void test_real_trace(void **state)
+{
+	(void)state;
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "zcat %s/tests/data/idle_entry/poisson100-cpu0.trace.gz", getenv("KVMSIM_SRC"));
+	for (int cpu = 0; cpu < 2; cpu++) {
+		FILE *f = popen(cmd, "r");
+		assert_non_null(f);
+		double *e;
+		size_t n;
+		assert_int_equal(idle_entry_from_trace(f, cpu, 2234, &e, &n), 0);
+		assert_int_equal(pclose(f), 0);
+		if (cpu == 1) {
+			assert_int_equal(n, 0);
+			free(e);
+			continue;
+		}
+		assert_true(n >= 100);
+		double q[IDLE_ENTRY_NQ];
+		idle_entry_quantiles(e, n, q, IDLE_ENTRY_NQ);
+		assert_true(q[IDLE_ENTRY_NQ / 2] >= 5000 && q[IDLE_ENTRY_NQ / 2] <= 20000);
+		free(e);
+	}
+}
+
 /* quantiles at tenths, the ends held at p5 and p95, in ns */
 static void test_quantiles(void **state)
 {
@@ -128,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_entry_to_first_halting_state),
 		cmocka_unit_test(test_what_is_not_a_sleep),
 		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_real_trace),
 		cmocka_unit_test(test_quantiles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,7 +39,7 @@ static bool line_head(const char *s, int *cpu, double *t_us, char *ev, size_t ev
 			return false;
 		char *end;
 		double sec = strtod(b, &end);
-		if (end > b && *end == ':' && memchr(b, '.', (size_t)(end - b))) {
+		if (end > b && *end == ':' && memchr(b, '.', (size_t)(end - b)) && isfinite(sec) && sec >= 0) {
 			*t_us = sec * 1e6;
 			b = end + 1;
 			break;
@@ -90,8 +91,8 @@ int idle_entry_from_trace(FILE *f, int cpu, int tid, double **e, size_t *n)
 			out = t;
 		} else if (!strcmp(ev, "cpu_idle") && asleep) {
 			long state = field_long(rest, " state=", &ok3);
-			if (!ok3 || state <= 0 || state == 4294967295L || state == -1)
-				continue; /* the polling state 0, or the exit marker */
+			if (!ok3 || state <= 0 || state == 4294967295L || state == -1 || t < out)
+				continue; /* the polling state 0, the exit marker (or time running back: not a trace) */
 			if (*n == cap) {
 				cap = cap ? 2 * cap : 1024;
 				double *ne = realloc(*e, cap * sizeof(double));

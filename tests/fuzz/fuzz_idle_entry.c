@@ -1,0 +1,35 @@
+/*
+ * fuzz_idle_entry.c - the tracefs text reader of kvmsim validate's idle-entry
+ * measurement (traces/probe/idle_entry.c) on one input: whatever the lines, every
+ * entry time it returns is a finite number of microseconds, not negative, and the
+ * quantiles of them do not decrease.
+ */
+#include "tests/fuzz/fuzz_util.h"
+
+#include <math.h>
+
+#include "traces/probe/idle_entry.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	FILE *f = fopen(fuzz_file(0, ".txt", data, size), "r");
+	if (!f)
+		abort();
+	double *e = NULL;
+	size_t n = 0;
+	if (idle_entry_from_trace(f, 0, 4242, &e, &n))
+		abort(); /* only out of memory */
+	fclose(f);
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(e[i]) || e[i] < 0)
+			abort();
+	double q[IDLE_ENTRY_NQ];
+	if (n) {
+		idle_entry_quantiles(e, n, q, IDLE_ENTRY_NQ);
+		for (int k = 1; k < IDLE_ENTRY_NQ; k++)
+			if (!(q[k] >= q[k - 1]))
+				abort();
+	}
+	free(e);
+	return 0;
+}
