@@ -29,9 +29,11 @@
 /*
  * run_msis - one vCPU of a 6.1 kernel on the haswell-ep profile, alone on its
  * pCPU, with the assignments of extra, and n MSIs on its device's vector, at
- * at_ns[i] (each with 1 us of handler work).
+ * at_ns[i] (each with 1 us of handler work; with wake_ns, the recorded extra
+ * host wake-up delay of each, as a replayed trace gives it).
  */
-static struct run *run_msis(const int64_t *at_ns, int n, const char *const *extra, int flags)
+static struct run *run_msis_wake(const int64_t *at_ns, const int64_t *wake_ns, int n, const char *const *extra,
+				 int flags)
 {
 	/* a new path each run: source_file_load() keeps each file it read by its path */
 	char path[] = "/tmp/kvmsim-test-msi-XXXXXX.txt";
@@ -40,7 +42,10 @@ static struct run *run_msis(const int64_t *at_ns, int n, const char *const *extr
 	FILE *f = fdopen(fd, "w");
 	assert_non_null(f);
 	for (int i = 0; i < n; i++)
-		fprintf(f, "%lld 1000\n", (long long)at_ns[i]);
+		if (wake_ns)
+			fprintf(f, "0 %lld 1000 %lld\n", (long long)at_ns[i], (long long)wake_ns[i]);
+		else
+			fprintf(f, "%lld 1000\n", (long long)at_ns[i]);
 	fclose(f);
 	char wl[512];
 	snprintf(wl, sizeof(wl), "vm.workload={type: arrivals, file: %s}", path);
@@ -53,6 +58,11 @@ static struct run *run_msis(const int64_t *at_ns, int n, const char *const *extr
 	struct run *r = run_load(NULL, NULL, sets, flags);
 	unlink(path);
 	return r;
+}
+
+static struct run *run_msis(const int64_t *at_ns, int n, const char *const *extra, int flags)
+{
+	return run_msis_wake(at_ns, NULL, n, extra, flags);
 }
 
 static sim_time_t ns(sim_time_t ps)
@@ -151,11 +161,38 @@ static void test_second_msi_timed_from_itself(void **state)
 	run_free(b);
 }
 
+/*
+ * Each MSI keeps its own recorded wake-up delay while it travels to IRR: MSI 1 wakes the
+ * sleeping vCPU thread WAKE later than its delivery; MSI 2, raised before MSI 1 reached IRR
+ * and recorded with none, must not replace MSI 1's (it then only joins the pending
+ * interrupt). The interrupt's latency is the same as with MSI 1 alone.
+ */
+static void test_wake_delay_per_msi(void **state)
+{
+	(void)state;
+	const char *const sleep[] = { "vm.apicv=false", "vm.halt_poll_ns=0", "duration=300us", NULL };
+	const int64_t t0 = 100000, wake = 5000; /* ns */
+	struct run *a = run_msis_wake((const int64_t[]){ t0 }, (const int64_t[]){ wake }, 1, sleep, 0);
+	const struct sim_hist *ha = &a->m.vcpus[0].guest->irq_lat;
+	assert_int_equal(ha->count, 1);
+	int64_t alone = ha->max;
+	sim_time_t deliver = a->m.vcpus[0].prof->ps[COST_irq_deliver];
+	assert_true(alone >= ns(deliver) + wake); /* the recorded delay is in it */
+	run_free(a);
+	const int64_t t1 = t0 + ns(deliver) / 2; /* raised while MSI 1 is on its way to IRR */
+	struct run *b = run_msis_wake((const int64_t[]){ t0, t1 }, (const int64_t[]){ wake, 0 }, 2, sleep, 0);
+	const struct sim_hist *hb = &b->m.vcpus[0].guest->irq_lat;
+	assert_int_equal(hb->count, 1); /* MSI 2 reached IRR while MSI 1's interrupt was pending */
+	assert_int_equal(hb->max, alone);
+	run_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_late_msi_counts_from_its_own_raise),
 		cmocka_unit_test(test_second_msi_timed_from_itself),
+		cmocka_unit_test(test_wake_delay_per_msi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,9 +6,11 @@
 #include "models/vcpu/vcpu.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/costs/costs.h"
+#include "sim/xalloc.h"
 
 static void ev_msi_delivered(struct sim *sim, void *subject, void *object)
 {
@@ -20,7 +22,13 @@ static void ev_msi_delivered(struct sim *sim, void *subject, void *object)
 	if (q->state != VEC_IRR)
 		q->arrival = sim_now(sim) - v->prof->ps[COST_irq_deliver];
 	v->in_producer = true;
-	v->wake_delay = q->wake_delay; /* if this interrupt wakes a sleeping thread (vcpu_kick) */
+	v->wake_delay = 0; /* this MSI's own, if it wakes a sleeping thread (vcpu_kick) */
+	uint64_t seq = ++q->delivered;
+	if (q->fly_n && q->fly[q->fly_head].seq == seq) {
+		v->wake_delay = q->fly[q->fly_head].delay;
+		q->fly_head = (q->fly_head + 1) & (q->fly_cap - 1);
+		q->fly_n--;
+	}
 	vcpu_accept_irq(v, q);
 	v->wake_delay = 0;
 	v->in_producer = false;
@@ -33,9 +41,25 @@ static void msi_fire(void *ctx, sim_time_t work)
 	struct vcpu *v = q->v;
 	uint64_t addr = 0xfee00000ull | ((uint64_t)v->hp.vcpu_id << 12), data = q->vector;
 	q->arrivals++;
-	q->wake_delay = q->src.wake_delay;
 	VTRACE(v, EV_kvm_msi_set_irq, kvm_tp_msi_set_irq(tb_, sizeof(tb_), v->hp.vm->era, addr, data));
+	/* its work is there at its raise (a virtio handler takes all the ring holds): the next
+	 * handler of the vector does it, whether this MSI becomes an interrupt of its own or not */
 	q->work = sim_time_add_sat(q->work, work); /* coalesced arrivals add their work */
+	q->raised++;
+	if (q->src.wake_delay > 0) {
+		if (q->fly_n == q->fly_cap) { /* more in flight than ever before: twice the room (a power of 2) */
+			uint32_t cap = q->fly_cap ? 2 * q->fly_cap : 4;
+			struct vcpu_msi_wake *f = xcalloc(cap, sizeof(*f));
+			for (uint32_t i = 0; i < q->fly_n; i++)
+				f[i] = q->fly[(q->fly_head + i) & (q->fly_cap - 1)];
+			free(q->fly);
+			q->fly = f;
+			q->fly_cap = cap;
+			q->fly_head = 0;
+		}
+		q->fly[(q->fly_head + q->fly_n) & (q->fly_cap - 1)] = (struct vcpu_msi_wake){ q->raised, q->src.wake_delay };
+		q->fly_n++;
+	}
 	sim_after(v->sim, v->prof->ps[COST_irq_deliver], ev_msi_delivered, v, q);
 }
 

@@ -543,9 +543,11 @@ void vcpu_start(struct vcpu *v)
 
 void vcpu_free(struct vcpu *v)
 {
-	for (int i = 0; i < v->nvec; i++)
+	for (int i = 0; i < v->nvec; i++) {
 		if (v->vec[i].has_src)
 			source_fini(&v->vec[i].src);
+		free(v->vec[i].fly);
+	}
 	if (v->wake_rng)
 		gsl_rng_free(v->wake_rng);
 	if (v->cost_rng)

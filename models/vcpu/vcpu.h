@@ -91,7 +91,16 @@ struct vcpu_vector {
 	bool level;  /* level-triggered (EOI goes to the IOAPIC; no PV EOI) */
 	enum vec_state state;
 	sim_time_t arrival, work; /* the IRR bit's first arrival; the handler work the device produced */
-	sim_time_t wake_delay;    /* the last arrival's recorded extra host wake-up delay (replayed traces) */
+	/* MSIs reach IRR irq_deliver after their raise, so in the order raised: raised and
+	 * delivered count them (never reset). Those in flight with a recorded extra host
+	 * wake-up delay (replayed traces), oldest first, keep it here until they get there,
+	 * where it applies if the MSI wakes the vCPU's thread (msi.c) */
+	uint64_t raised, delivered;
+	struct vcpu_msi_wake {
+		uint64_t seq; /* its number in raised */
+		sim_time_t delay;
+	} *fly;
+	uint32_t fly_head, fly_n, fly_cap;
 	bool has_src;
 	struct source src;
 	uint64_t arrivals, coalesced;
