@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"                   again for each result)\n"
 		"  --test FILE      a probe result to predict (likewise)\n"
 		"  --count N        wake-ups per probed pattern (default 4000)\n"
-		"  --repeat N       probes of each pattern on this host (default 3, 1..10), in\n"
+		"  --repeat N       probes of each pattern on this host (default 5, 1..10), in\n"
 		"                   rounds; a table shows each figure's median over them and\n"
 		"                   the real range (results of one pattern, kernel and module\n"
 		"                   parameters given with --train/--test are grouped the same\n"
@@ -285,7 +285,7 @@ int cmd_validate(int argc, char **argv)
 	int ntrain = 0, ntest = 0, o;
 	const char *base = "haswell-ep", *pout = NULL, *save = NULL;
 	bool md = false;
-	uint32_t count = 4000, repeat = 3;
+	uint32_t count = 4000, repeat = 5;
 	bool repeat_set = false;
 	struct calib_fit fit = { 0 };
 	char why[512];
