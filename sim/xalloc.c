@@ -34,3 +34,15 @@ char *xstrdup(const char *s)
 		out_of_memory(s ? strlen(s) + 1 : 1);
 	return p;
 }
+
+void *xring_grow(void *ring, size_t size, unsigned *cap, unsigned *head, unsigned n, unsigned init)
+{
+	unsigned c = *cap ? 2 * *cap : init;
+	char *r = xcalloc(c, size);
+	for (unsigned i = 0; i < n; i++)
+		memcpy(r + (size_t)i * size, (char *)ring + (size_t)((*head + i) & (*cap - 1)) * size, size);
+	free(ring);
+	*cap = c;
+	*head = 0;
+	return r;
+}

@@ -30,14 +30,7 @@ static void pop(struct guest_cpu *g)
 /* grow - double the ring, keeping the order of what is queued. */
 static __attribute__((noinline)) void grow(struct guest_cpu *g)
 {
-	unsigned cap = g->qcap ? 2 * g->qcap : GOPQ_INIT;
-	struct gop *q = xcalloc(cap, sizeof(*q));
-	for (unsigned i = 0; i < g->qn; i++)
-		q[i] = g->q[(g->qhead + i) & (g->qcap - 1)];
-	free(g->q);
-	g->q = q;
-	g->qcap = cap;
-	g->qhead = 0;
+	g->q = xring_grow(g->q, sizeof(*g->q), &g->qcap, &g->qhead, g->qn, GOPQ_INIT);
 }
 
 void guest_push_front(struct guest_cpu *g, const struct gop *op)

@@ -6,7 +6,6 @@
 #include "models/vcpu/vcpu.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "models/costs/costs.h"
@@ -47,16 +46,8 @@ static void msi_fire(void *ctx, sim_time_t work)
 	q->work = sim_time_add_sat(q->work, work); /* coalesced arrivals add their work */
 	q->raised++;
 	if (q->src.wake_delay > 0) {
-		if (q->fly_n == q->fly_cap) { /* more in flight than ever before: twice the room (a power of 2) */
-			uint32_t cap = q->fly_cap ? 2 * q->fly_cap : 4;
-			struct vcpu_msi_wake *f = xcalloc(cap, sizeof(*f));
-			for (uint32_t i = 0; i < q->fly_n; i++)
-				f[i] = q->fly[(q->fly_head + i) & (q->fly_cap - 1)];
-			free(q->fly);
-			q->fly = f;
-			q->fly_cap = cap;
-			q->fly_head = 0;
-		}
+		if (q->fly_n == q->fly_cap) /* more in flight than ever before */
+			q->fly = xring_grow(q->fly, sizeof(*q->fly), &q->fly_cap, &q->fly_head, q->fly_n, 4);
 		q->fly[(q->fly_head + q->fly_n) & (q->fly_cap - 1)] = (struct vcpu_msi_wake){ q->raised, q->src.wake_delay };
 		q->fly_n++;
 	}

@@ -100,7 +100,7 @@ struct vcpu_vector {
 		uint64_t seq; /* its number in raised */
 		sim_time_t delay;
 	} *fly;
-	uint32_t fly_head, fly_n, fly_cap;
+	unsigned fly_head, fly_n, fly_cap;
 	bool has_src;
 	struct source src;
 	uint64_t arrivals, coalesced;

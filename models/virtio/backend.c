@@ -113,16 +113,8 @@ void virtio_backend_init(struct virtio_backend *b, struct sim *sim, struct pcpu 
 
 void virtio_backend_queue(struct virtio_backend *b, const struct virtio_work *w)
 {
-	if (b->qn == b->qcap) {
-		unsigned cap = b->qcap ? 2 * b->qcap : 64;
-		struct virtio_work *q = xcalloc(cap, sizeof(*q));
-		for (unsigned i = 0; i < b->qn; i++)
-			q[i] = b->q[(b->qhead + i) & (b->qcap - 1)];
-		free(b->q);
-		b->q = q;
-		b->qcap = cap;
-		b->qhead = 0;
-	}
+	if (b->qn == b->qcap)
+		b->q = xring_grow(b->q, sizeof(*b->q), &b->qcap, &b->qhead, b->qn, 64);
 	b->q[(b->qhead + b->qn) & (b->qcap - 1)] = *w;
 	b->qn++;
 	if (b->qn == 1) {

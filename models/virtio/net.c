@@ -27,16 +27,8 @@ static void nop(void *ctx, uint64_t arg)
 
 static void tap_push(struct virtio_net_dev *d, const struct virtio_req *r)
 {
-	if (d->tapn == d->tapcap) {
-		unsigned cap = d->tapcap ? 2 * d->tapcap : 64;
-		struct virtio_req *q = xcalloc(cap, sizeof(*q));
-		for (unsigned i = 0; i < d->tapn; i++)
-			q[i] = d->tap[(d->taphead + i) & (d->tapcap - 1)];
-		free(d->tap);
-		d->tap = q;
-		d->tapcap = cap;
-		d->taphead = 0;
-	}
+	if (d->tapn == d->tapcap)
+		d->tap = xring_grow(d->tap, sizeof(*d->tap), &d->tapcap, &d->taphead, d->tapn, 64);
 	d->tap[(d->taphead + d->tapn++) & (d->tapcap - 1)] = *r;
 }
 
