@@ -15,7 +15,7 @@
 
 #include "sim/cli.h"
 #include "traces/probe/calib.h"
-#include "traces/probe/idle_entry.h"
+#include "traces/idle_entry.h"
 #include "traces/probe/probe.h"
 
 #define CMD "validate"

@@ -1,6 +1,6 @@
 /*
  * fuzz_idle_entry.c - the tracefs text reader of kvmsim validate's idle-entry
- * measurement (traces/probe/idle_entry.c) on one input: whatever the lines, every
+ * measurement (traces/idle_entry.c) on one input: whatever the lines, every
  * entry time it returns is a finite number of microseconds, not negative, and the
  * quantiles of them do not decrease.
  */
@@ -8,7 +8,7 @@
 
 #include <math.h>
 
-#include "traces/probe/idle_entry.h"
+#include "traces/idle_entry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

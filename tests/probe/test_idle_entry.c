@@ -1,6 +1,6 @@
 /*
  * test_idle_entry.c - the idle state's entry time read from tracefs text
- * (traces/probe/idle_entry.c), on hand-made traces: a sleep counts only when the
+ * (traces/idle_entry.c), on hand-made traces: a sleep counts only when the
  * vCPU thread switched to the idle task in state S on the CPU measured, and is
  * measured to the first cpu_idle into a state that halts before any other switch.
  */
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "traces/probe/idle_entry.h"
+#include "traces/idle_entry.h"
 
 #define TID 4242
 

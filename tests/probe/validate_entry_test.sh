@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # validate_entry_test.sh - kvmsim validate's own trace of the host idle state's entry time
-# (traces/probe/idle_entry.c), on this host's /dev/kvm (skip, 77, without it): the short
+# (traces/idle_entry.c), on this host's /dev/kvm (skip, 77, without it): the short
 # loop (--repeat 1, few wake-ups) runs and judges (0 or 1); with root and tracefs it traced
 # the entry, held it measured in the fit, saved it in a form --idle-entry takes again, and
 # left no tracefs instance behind; without them it says so and the fit chooses it.

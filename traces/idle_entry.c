@@ -1,9 +1,8 @@
 /* idle_entry.c - the idle state's entry time measured from a traced probe (idle_entry.h). */
-#include "traces/probe/idle_entry.h"
+#include "traces/idle_entry.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,84 +13,34 @@
 
 #include "sim/hist.h"
 #include "traces/probe/probe.h"
-
-/* line_head - cpu, time (us) and event name of a tracefs text line
- * ("  comm-pid  [001] d..2.  123.456789: sched_switch: ..."); the fields after it in *rest. */
-static bool line_head(const char *s, int *cpu, double *t_us, char *ev, size_t evlen, const char **rest)
-{
-	const char *b = s;
-	while ((b = strchr(b, '['))) { /* the first "[digits]" (a command name may hold brackets) */
-		char *end;
-		long c = strtol(b + 1, &end, 10);
-		if (end > b + 1 && *end == ']' && end[1] == ' ' && c >= 0 && c < 65536) {
-			*cpu = (int)c;
-			b = end + 1;
-			break;
-		}
-		b++;
-	}
-	if (!b)
-		return false;
-	for (;;) { /* the flags (irq-info) may or may not be there: the first "seconds.fraction:" */
-		while (*b == ' ')
-			b++;
-		if (!*b)
-			return false;
-		char *end;
-		double sec = strtod(b, &end);
-		if (end > b && *end == ':' && memchr(b, '.', (size_t)(end - b)) && isfinite(sec) && sec >= 0) {
-			*t_us = sec * 1e6;
-			b = end + 1;
-			break;
-		}
-		b = strchr(b, ' ');
-		if (!b)
-			return false;
-	}
-	while (*b == ' ')
-		b++;
-	const char *colon = strchr(b, ':');
-	if (!colon || (size_t)(colon - b) >= evlen)
-		return false;
-	memcpy(ev, b, (size_t)(colon - b));
-	ev[colon - b] = 0;
-	*rest = colon + 1;
-	return true;
-}
-
-static long field_long(const char *s, const char *key, bool *ok)
-{
-	const char *p = strstr(s, key);
-	char *end;
-	long v = p ? strtol(p + strlen(key), &end, 10) : 0;
-	*ok = p && end > p + strlen(key);
-	return v;
-}
+#include "traces/trace_event.h"
+#include "traces/trace_read.h"
 
 int idle_entry_from_trace(FILE *f, int cpu, int tid, double **e, size_t *n)
 {
-	char line[1024], ev[32];
+	char line[1024], err[128];
 	size_t cap = 0;
 	bool asleep = false;
-	double out = 0;
+	int64_t out = 0;
 	*e = NULL;
 	*n = 0;
 	while (fgets(line, sizeof(line), f)) {
-		int c;
-		double t;
-		const char *rest;
-		if (line[0] == '#' || !line_head(line, &c, &t, ev, sizeof(ev), &rest) || c != cpu)
+		struct trace_line tl;
+		if (!trace_line_split(line, &tl) || tl.ts_bad || tl.cpu != cpu)
 			continue;
-		bool ok1, ok2, ok3 = true;
-		if (!strcmp(ev, "sched_switch")) {
-			long prev = field_long(rest, " prev_pid=", &ok1), next = field_long(rest, " next_pid=", &ok2);
-			const char *st = strstr(rest, " prev_state=");
-			/* the vCPU thread sleeping with nothing else to run; any other switch ends a sleep */
-			asleep = ok1 && ok2 && prev == tid && next == 0 && st && st[12] == 'S';
-			out = t;
-		} else if (!strcmp(ev, "cpu_idle") && asleep) {
-			long state = field_long(rest, " state=", &ok3);
-			if (!ok3 || state <= 0 || state == 4294967295L || state == -1 || t < out)
+		struct trace_event ev = { .type = trace_event_lookup(tl.event, tl.event_len) };
+		if (ev.type == KEV_SCHED_SWITCH) {
+			/* the vCPU thread asleep (S: not D, nor exiting) with nothing else to run; any other
+			 * switch ends a sleep */
+			const char *st = strstr(tl.payload, " prev_state=");
+			asleep = !trace_event_parse(&ev, tl.payload, err, sizeof(err)) && ev.sswitch.prev_pid == tid &&
+				 ev.sswitch.next_pid == 0 && st && st[12] == 'S';
+			out = tl.ts_ns;
+		} else if (asleep && tl.event_len == 8 && !memcmp(tl.event, "cpu_idle", 8)) {
+			const char *st = strstr(tl.payload, "state=");
+			char *end;
+			long state = st ? strtol(st + 6, &end, 10) : 0;
+			if (!st || end == st + 6 || state <= 0 || state == 4294967295L || tl.ts_ns < out)
 				continue; /* the polling state 0, the exit marker (or time running back: not a trace) */
 			if (*n == cap) {
 				cap = cap ? 2 * cap : 1024;
@@ -104,7 +53,7 @@ int idle_entry_from_trace(FILE *f, int cpu, int tid, double **e, size_t *n)
 				}
 				*e = ne;
 			}
-			(*e)[(*n)++] = t - out;
+			(*e)[(*n)++] = (double)(tl.ts_ns - out) / 1e3;
 			asleep = false;
 		}
 	}

@@ -13,8 +13,8 @@
  * is itself a VM the CPU is still running the host's idle path then, so a
  * wake-up in that window leaves without the idle state's exit.
  */
-#ifndef KVMSIM_PROBE_IDLE_ENTRY_H
-#define KVMSIM_PROBE_IDLE_ENTRY_H
+#ifndef KVMSIM_TRACES_IDLE_ENTRY_H
+#define KVMSIM_TRACES_IDLE_ENTRY_H
 
 #include <stddef.h>
 #include <stdio.h>
