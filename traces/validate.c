@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "sim/cli.h"
-#include "traces/probe/calib.h"
 #include "traces/idle_entry.h"
+#include "traces/probe/calib.h"
 #include "traces/probe/probe.h"
 
 #define CMD "validate"
@@ -142,7 +142,7 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 static int measure_entry(struct calib_fit *fit, long count, const char *save)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int first = ncpu > 1 ? 1 : 0; /* the probes' vCPU CPU (probe.h) */
+	int first = probe_default_cpu();
 	char why[512] = "";
 	for (long k = 0; k < ncpu; k++) {
 		int cpu = (int)((first + k) % ncpu);
@@ -168,9 +168,11 @@ static int measure_entry(struct calib_fit *fit, long count, const char *save)
 		if (save) {
 			char path[512];
 			snprintf(path, sizeof(path), "%s/idle-entry.txt", save);
-			FILE *f = fopen(path, "w");
-			if (!f || fprintf(f, "%s\n", arg) < 0 || fclose(f))
-				return (cli_error(CMD, "%s: cannot write", path), 1);
+			FILE *f = cli_open_out(CMD, path);
+			if (!f)
+				return 1;
+			fprintf(f, "%s\n", arg);
+			return cli_close_out(CMD, path, f) ? 1 : 0;
 		}
 		return 0;
 	}

@@ -477,6 +477,11 @@ static void read_module(struct probe_result *r)
 		snprintf(r->nested, sizeof(r->nested), "nested (this host is itself a virtual machine)");
 }
 
+int probe_default_cpu(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
+}
+
 int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, size_t len)
 {
 	struct probe_ctx c = { .rt = p->rt, .kvm = -1, .vm = -1, .vcpu = -1, .efd = -1, .statsfd = -1, .why = why, .len = len };
@@ -496,7 +501,7 @@ int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, 
 		sched_getaffinity(0, sizeof(orig), &orig);
 		pthread_attr_t attr;
 		pthread_attr_init(&attr);
-		r->vcpu_cpu = p->vcpu_cpu_set && p->vcpu_cpu < ncpu ? p->vcpu_cpu : ncpu > 1 ? 1 : 0;
+		r->vcpu_cpu = p->vcpu_cpu_set && p->vcpu_cpu < ncpu ? p->vcpu_cpu : probe_default_cpu();
 		cpu_set_t set;
 		CPU_ZERO(&set);
 		CPU_SET(r->vcpu_cpu, &set);

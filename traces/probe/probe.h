@@ -114,6 +114,10 @@ struct probe_pairing {
 void probe_pair_runs(struct probe_pairing *pp, struct probe_result *r, const volatile struct probe_rec *ring,
 		     uint32_t nring, const uint64_t *raised, uint32_t nraised, uint32_t newest, uint32_t upto);
 
+/* probe_default_cpu - the CPU a probe's vCPU thread runs on unless told (vcpu_cpu_set):
+ * 1, or 0 on a one-CPU host. */
+int probe_default_cpu(void);
+
 /* probe_run - run pattern p on /dev/kvm; 0, or 2 without a usable /dev/kvm, 1 on a
  * failure; why says what. r is filled on 0 and must be freed with probe_result_free. */
 int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, size_t len);
