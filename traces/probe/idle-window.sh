@@ -14,7 +14,9 @@
 #   - the switch-out to idle-entry time (p10, p50, p90), and its quantiles as
 #     `kvmsim calibrate` and `kvmsim validate` take them (--idle-entry), and
 #   - for MSIs grouped by their distance from the switch-out: how many, and their latency
-#     (MSI to kvm_vcpu_wakeup; p10, p50, p90): short while the CPU has not halted yet.
+#     (MSI to kvm_vcpu_wakeup; p10, p50, p90): short while the CPU has not halted yet,
+#     and growing with the time halted; where the CPU's idle exit is traced, the median
+#     split there (the hypervisor below giving the CPU back; the host's wake-up path).
 # Some kernels trace no cpu_idle event on some CPUs (on this project's machine, CPU 1):
 # the script says so; try another --cpu.
 # Needs root, tracefs and /dev/kvm. Exit status: 0 measured, 1 the work failed, 2 bad
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
       [ $# -ge 2 ] || { echo "idle-window.sh: $1: expected a value (--help)" >&2; exit 2; }
       case $1 in --build) B=$2 ;; --cpu) CPU=$2 ;; --count) COUNT=$2 ;; --pattern) PAT=$2 ;; esac
       shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "idle-window.sh: $1: unknown option (--help)" >&2; exit 2 ;;
   esac
 done
@@ -64,21 +66,27 @@ awk -v cpu="$CPU" -v pid="$pid" -v tid="$tid" '
   c = substr(w[1], 2, length(w[1]) - 2) + 0; t = substr(w[3], 1, length(w[3]) - 1) * 1e6; e = w[4]
   if (e == "kvm_msi_set_irq:") { if (asleep && msi == "" && $0 ~ ("-" pid " +\\[")) msi = t; next }
   if (c != cpu) next
-  if (e == "sched_switch:" && $0 ~ (" prev_pid=" tid " ") && $0 ~ /prev_state=S/ && $0 ~ / next_pid=0 /) { asleep = 1; out = t; idle = ""; msi = ""; next }
+  if (e == "sched_switch:" && $0 ~ (" prev_pid=" tid " ") && $0 ~ /prev_state=S/ && $0 ~ / next_pid=0 /) { asleep = 1; out = t; idle = ""; msi = ""; ex = ""; next }
   if (e == "sched_switch:" && asleep && $0 !~ / prev_pid=0 /) { asleep = 0; next } # another task ran first
   # the first idle state that halts (state 0 is the polling one where there is one)
   if (e == "cpu_idle:" && asleep && idle == "" && $0 ~ /state=[1-9][0-9]* / && $0 !~ /state=4294967295/) { idle = t; printf "E %.3f\n", t - out; next }
+  # the CPU back from that state after the MSI: the part of the latency spent below
+  if (e == "cpu_idle:" && asleep && idle != "" && msi != "" && ex == "" && $0 ~ /state=4294967295/) { ex = t; next }
   if (e == "kvm_vcpu_wakeup:" && asleep) {
     asleep = 0
     if (msi == "") next
     d = msi - out
-    printf "G %d %.3f\n", d < 5 ? 1 : d < 10 ? 2 : d < 15 ? 3 : d < 20 ? 4 : d < 30 ? 5 : d < 50 ? 6 : 7, t - msi
+    g = d < 5 ? 1 : d < 10 ? 2 : d < 15 ? 3 : d < 20 ? 4 : d < 30 ? 5 : d < 50 ? 6 : d < 100 ? 7 : d < 200 ? 8 : d < 500 ? 9 : 10
+    printf "G %d %.3f\n", g, t - msi
+    if (ex != "") printf "X %d %.3f\nY %d %.3f\n", g, ex - msi, g, t - ex
   }
 }' "$tmp/trace" | sort -k1,1 -k2,2n -k3,3n > "$tmp/figs"
 awk -v cpu="$CPU" '
 function q(a, n, p) { return a[int(p * (n - 1)) + 1] }
 $1 == "E" { ent[++ne] = $2 }
 $1 == "G" { g = $2; n[g]++; L[g, n[g]] = $3; sleeps++ }
+$1 == "X" { g = $2; nx[g]++; XL[g, nx[g]] = $3 }
+$1 == "Y" { g = $2; ny[g]++; YL[g, ny[g]] = $3 }
 END {
   if (!sleeps) { print "no sleep of the vCPU thread with an MSI after it was traced"; exit 1 }
   printf "%d sleeps of the vCPU thread on CPU %d\n", sleeps, cpu
@@ -90,11 +98,18 @@ END {
     print "as kvmsim calibrate/validate take it: --idle-entry " line
   }
   else printf "no cpu_idle event on CPU %d: this kernel does not trace that CPU'"'"'s idle; try another --cpu\n", cpu
-  split("0-5 5-10 10-15 15-20 20-30 30-50 50+", name, " ")
-  print "MSI after the switch-out (us)    MSIs   latency to the wake-up (us): p10   p50   p90"
-  for (g = 1; g <= 7; g++) {
+  split("0-5 5-10 10-15 15-20 20-30 30-50 50-100 100-200 200-500 500+", name, " ")
+  print "MSI after the switch-out (us)    MSIs   latency to the wake-up (us): p10   p50   p90   p50 to the idle exit, from it"
+  for (g = 1; g <= 10; g++) {
     if (!n[g]) continue
     for (i = 1; i <= n[g]; i++) x[i] = L[g, i]
-    printf "%-30s %6d %37.0f %5.0f %5.0f\n", name[g], n[g], q(x, n[g], 0.1), q(x, n[g], 0.5), q(x, n[g], 0.9)
+    printf "%-30s %6d %37.0f %5.0f %5.0f", name[g], n[g], q(x, n[g], 0.1), q(x, n[g], 0.5), q(x, n[g], 0.9)
+    if (nx[g]) {
+      for (i = 1; i <= nx[g]; i++) x[i] = XL[g, i]
+      a = q(x, nx[g], 0.5)
+      for (i = 1; i <= ny[g]; i++) x[i] = YL[g, i]
+      printf "   %5.0f %5.0f  (%d)", a, q(x, ny[g], 0.5), nx[g]
+    }
+    printf "\n"
   }
 }' "$tmp/figs"
