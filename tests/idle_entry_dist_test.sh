@@ -12,11 +12,10 @@ mk "entry_latency: 20us," fixed
 mk "entry_latency_dist: {quantiles: [20us, 20us]}," same
 mk "entry_latency_dist: {quantiles: [0us, 40us]}," spread
 mk "entry_latency_dist: {quantiles: [20, 30]}," bad
-body() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(d["vcpus"], sort_keys=True)); print(json.dumps(d["pcpus"], sort_keys=True))' "$1"; }
 for v in fixed same spread; do
   "$K" run --set cost_profile="$T/$v.yaml" --duration 300ms --quiet --no-progress --json "$T/$v.json" > /dev/null \
     || fail "run with the $v profile failed"
-  body "$T/$v.json" > "$T/$v.body"
+  run_body "$T/$v.json" > "$T/$v.body"
 done
 cmp -s "$T/fixed.body" "$T/same.body" || fail "entry_latency_dist [20us, 20us] ran differently from entry_latency 20us"
 cmp -s "$T/fixed.body" "$T/spread.body" && fail "entry_latency_dist [0us, 40us] ran exactly as entry_latency 20us"

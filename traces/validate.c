@@ -40,8 +40,9 @@ static void usage(FILE *f)
 		"--train/--test it probes this host's /dev/kvm itself (%d patterns to fit, %d\n"
 		"held out, each probed --repeat times); with root and tracefs it also traces\n"
 		"the host idle state's entry time (how long after the vCPU thread sleeps its\n"
-		"CPU really halts), so that the fit holds it measured; without them the fit\n"
-		"chooses it, as it says.\n\n"
+		"CPU really halts) and how its exit slows with the stay, so that the fit holds\n"
+		"them measured; without them the fit chooses the entry and the exit does not\n"
+		"grow, as it says.\n\n"
 		"  --train FILE     a probe result to fit on (kvmsim probe --json; the option\n"
 		"                   again for each result)\n"
 		"  --test FILE      a probe result to predict (likewise)\n"
@@ -58,6 +59,11 @@ static void usage(FILE *f)
 		"                   traces/probe/idle-window.sh, or the line kvmsim validate\n"
 		"                   prints when it traces them, saved by --save as\n"
 		"                   DIR/idle-entry.txt); the fit holds their median\n"
+		"  --idle-growth G,TAU\n"
+		"                   how the host idle state's exit slows with the stay t,\n"
+		"                   measured: G x (1 - e^(-t/TAU)) more (e.g. 9us,200us; 0:\n"
+		"                   none, the default with --train/--test); validate traces\n"
+		"                   it with the entry and saves it as DIR/idle-growth.txt\n"
 		"  --profile-out F  also write the fitted profile (as kvmsim calibrate -o)\n"
 		"  --save DIR       also write each probe result there (train/ and test/,\n"
 		"                   pattern-hp-ROUND.json; pattern-hp.json with --repeat 1)\n"
@@ -132,22 +138,38 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	return rc;
 }
 
+/* save_arg - with save, the value of an option that gives a measurement again, as DIR/name; 0 or 1 */
+static int save_arg(const char *save, const char *name, const char *arg)
+{
+	if (!save)
+		return 0;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", save, name);
+	FILE *f = cli_open_out(CMD, path);
+	if (!f)
+		return 1;
+	fprintf(f, "%s\n", arg);
+	return cli_close_out(CMD, path, f) ? 1 : 0;
+}
+
 /*
- * measure_entry - the idle state's entry time traced on this host (idle_entry.h) into fit,
- * on the CPU the probes' vCPU runs on or, where that CPU's idle is not traced, another one;
- * with save, also as DIR/idle-entry.txt (the value of --idle-entry that gives it again).
- * Where it cannot be traced (no root or tracefs), it says so and the fit chooses it. 0, or 1
- * when the work failed.
+ * measure_entry - the idle state's entry time and its exit's growth with the stay, traced on
+ * this host (idle_entry.h) into fit (those not given already: entry, growth), on the CPU the
+ * probes' vCPU runs on or, where that CPU's idle is not traced, another one; with save, also
+ * as DIR/idle-entry.txt and DIR/idle-growth.txt (the values of --idle-entry and --idle-growth
+ * that give them again). Where they cannot be traced (no root or tracefs), it says so: the
+ * fit chooses the entry, and the exit does not grow. 0, or 1 when the work failed.
  */
-static int measure_entry(struct calib_fit *fit, long count, const char *save)
+static int measure_entry(struct calib_fit *fit, bool entry, bool growth, long count, const char *save)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int first = probe_default_cpu();
 	char why[512] = "";
+	double q[IDLE_ENTRY_NQ];
 	for (long k = 0; k < ncpu; k++) {
 		int cpu = (int)((first + k) % ncpu);
-		size_t n;
-		int rc = idle_entry_measure(cpu, count, fit->entry_q_ns, IDLE_ENTRY_NQ, &n, why, sizeof(why));
+		struct idle_measure m;
+		int rc = idle_entry_measure(cpu, count, q, IDLE_ENTRY_NQ, &m, why, sizeof(why));
 		if (rc == 3) {
 			fprintf(stderr, "kvmsim validate: idle entry: %s\n", why);
 			continue;
@@ -156,27 +178,40 @@ static int measure_entry(struct calib_fit *fit, long count, const char *save)
 			return (cli_error(CMD, "tracing the idle entry: %s", why), 1);
 		if (rc == 2)
 			break;
-		fit->entry_nq = IDLE_ENTRY_NQ;
-		snprintf(fit->entry_from, sizeof(fit->entry_from), "traced by kvmsim validate: %zu sleeps on CPU %d", n, cpu);
 		char arg[IDLE_ENTRY_NQ * 16] = "";
-		for (int q = 0; q < IDLE_ENTRY_NQ; q++)
-			snprintf(arg + strlen(arg), sizeof(arg) - strlen(arg), "%s%.1fus", q ? "," : "",
-				 fit->entry_q_ns[q] / 1e3);
-		fprintf(stderr, "kvmsim validate: idle entry traced on CPU %d (%zu sleeps): p10 %.1f, p50 %.1f, p90 %.1f us; "
-				"--idle-entry %s\n", cpu, n, fit->entry_q_ns[1] / 1e3, calib_entry_median(fit) / 1e3,
-			fit->entry_q_ns[IDLE_ENTRY_NQ - 2] / 1e3, arg);
-		if (save) {
-			char path[512];
-			snprintf(path, sizeof(path), "%s/idle-entry.txt", save);
-			FILE *f = cli_open_out(CMD, path);
-			if (!f)
+		if (entry) {
+			memcpy(fit->entry_q_ns, q, sizeof(q));
+			fit->entry_nq = IDLE_ENTRY_NQ;
+			snprintf(fit->entry_from, sizeof(fit->entry_from), "traced by kvmsim validate: %zu sleeps on CPU %d",
+				 m.entries, cpu);
+			for (int i = 0; i < IDLE_ENTRY_NQ; i++)
+				snprintf(arg + strlen(arg), sizeof(arg) - strlen(arg), "%s%.1fus", i ? "," : "",
+					 fit->entry_q_ns[i] / 1e3);
+			fprintf(stderr, "kvmsim validate: idle entry traced on CPU %d (%zu sleeps): p10 %.1f, p50 %.1f, p90 %.1f us; "
+					"--idle-entry %s\n", cpu, m.entries, fit->entry_q_ns[1] / 1e3, calib_entry_median(fit) / 1e3,
+				fit->entry_q_ns[IDLE_ENTRY_NQ - 2] / 1e3, arg);
+			if (save_arg(save, "idle-entry.txt", arg))
 				return 1;
-			fprintf(f, "%s\n", arg);
-			return cli_close_out(CMD, path, f) ? 1 : 0;
+		}
+		if (growth) {
+			fit->growth.ns = m.growth_ns;
+			fit->growth.tau_ns = m.tau_ns;
+			snprintf(fit->growth_from, sizeof(fit->growth_from),
+				 "traced by kvmsim validate: %zu wake-ups from the halted state on CPU %d, %d groups of stay", m.wakes,
+				 cpu, m.groups);
+			calib_growth_arg(&fit->growth, arg, sizeof(arg));
+			fprintf(stderr, "kvmsim validate: idle exit growth traced on CPU %d (%zu wake-ups, %d groups of stay): %s; "
+					"--idle-growth %s\n", cpu, m.wakes, m.groups,
+				m.growth_ns > 0 ? "measured" : "none measured (the latency does not grow, or too few groups)", arg);
+			if (save_arg(save, "idle-growth.txt", arg))
+				return 1;
 		}
 		return 0;
 	}
-	fprintf(stderr, "kvmsim validate: idle entry not traced (%s): the fit chooses it\n", why);
+	if (entry)
+		fprintf(stderr, "kvmsim validate: idle entry not traced (%s): the fit chooses it\n", why);
+	if (growth)
+		fprintf(stderr, "kvmsim validate: idle exit growth not traced (%s): the exit does not grow\n", why);
 	return 0;
 }
 
@@ -280,13 +315,13 @@ int cmd_validate(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },	 { "base", required_argument, NULL, 'b' }, { "idle-entry", required_argument, NULL, 'e' },
 		{ "profile-out", required_argument, NULL, 'p' }, { "save", required_argument, NULL, 's' },
 		{ "markdown", no_argument, NULL, 'm' },		 { "help", no_argument, NULL, 'h' },
-		{ "repeat", required_argument, NULL, 'r' },
+		{ "repeat", required_argument, NULL, 'r' },	 { "idle-growth", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *train[MAXT], *test[MAXT];
 	int ntrain = 0, ntest = 0, o;
 	const char *base = "haswell-ep", *pout = NULL, *save = NULL;
-	bool md = false;
+	bool md = false, growth_given = false;
 	uint32_t count = 4000, repeat = 5;
 	bool repeat_set = false;
 	struct calib_fit fit = { 0 };
@@ -326,6 +361,11 @@ int cmd_validate(int argc, char **argv)
 		case 'e':
 			if (calib_entry_parse(optarg, &fit, why, sizeof(why)))
 				return cli_error(CMD, "--idle-entry: %s", why);
+			break;
+		case 'g':
+			if (calib_growth_parse(optarg, &fit.growth, why, sizeof(why)))
+				return cli_error(CMD, "--idle-growth: %s", why);
+			growth_given = true;
 			break;
 		case 'p':
 			pout = optarg;
@@ -384,9 +424,13 @@ int cmd_validate(int argc, char **argv)
 				rc = probe_target(test_set[i].spec, test_set[i].hp, count, save, "test", repeat > 1 ? r : -1,
 						  &th[ntest++]);
 		}
-		if (!rc && !fit.entry_nq) /* after the probes: a host without /dev/kvm has said so */
-			rc = measure_entry(&fit, count, save);
+		if (!rc && (!fit.entry_nq || !growth_given)) /* after the probes: a host without /dev/kvm has said so */
+			rc = measure_entry(&fit, !fit.entry_nq, !growth_given, count, save);
 	}
+	for (int i = 0; i < ntrain; i++) /* the host's, every simulation of its probes has it */
+		tt[i].growth = fit.growth;
+	for (int i = 0; i < ntest; i++)
+		th[i].growth = fit.growth;
 	if (!rc && calib_fit(tt, ntrain, base, &fit, why, sizeof(why)))
 		rc = (cli_error(CMD, "%s", why), 1);
 	int off = 0;

@@ -39,7 +39,7 @@ static const struct cfg_section cost_section = { "costs", cost_keys, sizeof(stru
 
 struct idle_conf {
 	char *name;
-	sim_time_t exit_latency, entry_latency, target_residency;
+	sim_time_t exit_latency, entry_latency, target_residency, exit_growth, exit_growth_tau;
 	struct cfg_cost exit_dist, entry_dist;
 	double power;
 	bool polling;
@@ -57,6 +57,11 @@ static const struct cfg_key idle_keys[] = {
 	{ "entry_latency_dist", CFG_CYCLES, I(entry_dist), NULL, NULL, 0, 0,
 	  "a measured distribution of the entry: {quantiles: [times]} at evenly spaced probabilities; "
 	  "each entry into the state draws from it instead of entry_latency" },
+	{ "exit_growth", CFG_TIME, I(exit_growth), "us", "0", 0, 0,
+	  "how much longer an exit gets after a long stay: exit_growth x (1 - e^(-t / exit_growth_tau)) "
+	  "is added, t the time since the state was reached (measured: kvmsim validate traces it)" },
+	{ "exit_growth_tau", CFG_TIME, I(exit_growth_tau), "us", "0", 0, 0,
+	  "the stay over which exit_growth builds up (needed with exit_growth)" },
 	{ "target_residency", CFG_TIME, I(target_residency), "us", "0", 0, 0,
 	  "shortest stay that pays for entering the state" },
 	{ "power", CFG_DOUBLE, I(power), "W", "0", 0, 1000, "power of one core in the state" },
@@ -104,6 +109,39 @@ const char *cost_profile_builtin_text(size_t i)
 	return i < kvmsim_profile_count ? kvmsim_profile_texts[i] : NULL;
 }
 
+/* idle_error - err says idle state i's key is wrong (why), where the profile has it; -1 */
+static int idle_error(const struct cost_profile *p, const struct conf_node *root, size_t i, const char *key,
+		      const char *why, struct conf_err *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "idle_states.%zu.%s", i, key);
+	const struct conf_node *at = conf_get(root, "idle_states");
+	at = at ? at->child : NULL;
+	for (size_t k = 0; at && k < i; k++)
+		at = at->next;
+	at = at && conf_get(at, key) ? conf_get(at, key) : root;
+	conf_errorf(err, at, path, "%s (profile %s)", why, p->name ? p->name : "?");
+	return -1;
+}
+
+/* idle_growth - idle state i's exit_growth is usable: 0, or -1 with where and why in err. */
+static int idle_growth(const struct cost_profile *p, const struct conf_node *root, size_t i, struct conf_err *err)
+{
+	const struct host_idle_state *s = &p->idle[i];
+	if (!s->exit_growth && !s->exit_growth_tau)
+		return 0;
+	const char *key = "exit_growth", *why = NULL;
+	if (s->polling)
+		why = "a polling state has no exit to grow";
+	else if (s->exit_growth_tau <= 0)
+		why = "needs exit_growth_tau, a time above 0";
+	else if (s->exit_growth > COST_MAX_PS)
+		why = "is more than a second (at most 1s)";
+	else if (s->exit_growth_tau > COST_MAX_PS)
+		key = "exit_growth_tau", why = "is more than a second (at most 1s)";
+	return why ? idle_error(p, root, i, key, why, err) : 0;
+}
+
 /*
  * idle_dist - idle state i's measured distribution under key (exit_latency_dist or
  * entry_latency_dist), copied to *q; 0, or -1 with the key's place in err: it must be
@@ -119,17 +157,8 @@ static int idle_dist(struct cost_profile *p, const struct conf_node *root, size_
 			  : s->polling			 ? "a polling state has no exit or entry to draw"
 			  : d->quantiles[d->nquantiles - 1] > COST_MAX_PS ? "is more than a second (at most 1s)"
 									  : NULL;
-	if (why) {
-		char path[64];
-		snprintf(path, sizeof(path), "idle_states.%zu.%s", i, key);
-		const struct conf_node *at = conf_get(root, "idle_states");
-		at = at ? at->child : NULL;
-		for (size_t k = 0; at && k < i; k++)
-			at = at->next;
-		at = at && conf_get(at, key) ? conf_get(at, key) : root;
-		conf_errorf(err, at, path, "%s (profile %s)", why, p->name ? p->name : "?");
-		return -1;
-	}
+	if (why)
+		return idle_error(p, root, i, key, why, err);
 	if (given) {
 		*q = xcalloc(d->nquantiles, sizeof(**q));
 		memcpy(*q, d->quantiles, d->nquantiles * sizeof(**q));
@@ -208,7 +237,10 @@ int cost_profile_load(struct cost_profile *p, const char *name, struct conf_err 
 			s->target_residency = pc.idle[i].target_residency;
 			s->power_w = pc.idle[i].power;
 			s->polling = pc.idle[i].polling;
-			if (idle_dist(p, root, i, "exit_latency_dist", &pc.idle[i].exit_dist, &p->idle_q[i], err) ||
+			s->exit_growth = pc.idle[i].exit_growth;
+			s->exit_growth_tau = pc.idle[i].exit_growth_tau;
+			if (idle_growth(p, root, i, err) ||
+			    idle_dist(p, root, i, "exit_latency_dist", &pc.idle[i].exit_dist, &p->idle_q[i], err) ||
 			    idle_dist(p, root, i, "entry_latency_dist", &pc.idle[i].entry_dist, &p->idle_entry_q[i], err)) {
 				rc = -1;
 				break;

@@ -4,6 +4,7 @@
 #include "sim/xalloc.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,20 +82,24 @@ static void schedule_next(struct pcpu *p);
  * table gives a worst case (intel_idle's exit_latency); a real exit usually takes less, so
  * with a spread it is uniform in [(1 - spread) x table, table]; a state with a measured
  * distribution (exit_q) draws from it instead. A wake-up within this stay's entry latency
- * (the state's entry_latency, or a draw from its measured entry_q at enter_idle) takes none.
+ * (the state's entry_latency, or a draw from its measured entry_q at enter_idle) takes none;
+ * a state with exit_growth adds more the longer the state was held.
  */
 static sim_time_t idle_exit_latency(struct pcpu *p)
 {
 	const struct host_idle_state *s = &p->host->idle[p->idle_state];
-	sim_time_t worst = s->exit_latency;
-	if (sim_now(p->host->sim) - p->idle_since < p->idle_entry)
+	sim_time_t worst = s->exit_latency, stay = sim_now(p->host->sim) - p->idle_since - p->idle_entry, x;
+	if (stay < 0)
 		return 0; /* the state was not reached yet: nothing to leave */
 	if (s->exit_q)
-		return quantile_sample(s->exit_q, s->exit_nq, gsl_rng_uniform(p->idle_rng));
-	double spread = p->host->idle_exit_spread;
-	if (!p->idle_rng || worst <= 0)
-		return worst;
-	return worst - (sim_time_t)(spread * gsl_rng_uniform(p->idle_rng) * (double)worst);
+		x = quantile_sample(s->exit_q, s->exit_nq, gsl_rng_uniform(p->idle_rng));
+	else if (!p->idle_rng || worst <= 0)
+		x = worst;
+	else
+		x = worst - (sim_time_t)(p->host->idle_exit_spread * gsl_rng_uniform(p->idle_rng) * (double)worst);
+	if (s->exit_growth > 0) /* a longer stay, a slower exit (host.h) */
+		x += (sim_time_t)llround((double)s->exit_growth * -expm1(-(double)stay / (double)s->exit_growth_tau));
+	return x;
 }
 
 static void idle_exit_done(struct sim *sim, void *subject, void *object)

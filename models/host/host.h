@@ -98,6 +98,11 @@ struct host_idle_state {
 	 * entry_latency. Owned like exit_q. */
 	const sim_time_t *entry_q;
 	size_t entry_nq;
+	/* exit_growth, exit_growth_tau - an exit after a longer stay takes longer: exit_growth x
+	 * (1 - e^(-t / exit_growth_tau)) more, t the time since the state was reached (measured on
+	 * a host that is itself a VM: the hypervisor below and the host's own wake-up path are
+	 * slower after longer sleeps). 0: the same exit whatever the stay (every bare-metal table). */
+	sim_time_t exit_growth, exit_growth_tau;
 	sim_time_t target_residency;
 	double power_w; /* package power share of one core in this state (energy estimates) */
 	bool polling;   /* a polling state (POLL): no IPI needed to wake */

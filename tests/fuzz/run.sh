@@ -69,7 +69,7 @@ seed() {
     done
     ;;
   compare) cp tests/data/study/*.json "$c/" ;;
-  idle_entry) zcat tests/data/idle_entry/*.trace.gz | head -n 200 > "$c/poisson100-cpu0.trace" ;;
+  idle_entry) for f in tests/data/idle_entry/*.trace.gz; do n=${f##*/}; zcat "$f" | head -n 300 > "$c/${n%.gz}"; done ;;
   esac
   [ -d "tests/fuzz/regress/$1" ] && cp "tests/fuzz/regress/$1"/* "$c/" 2>/dev/null
   return 0

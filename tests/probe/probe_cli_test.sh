@@ -18,6 +18,7 @@ expect_err 2 "kvmsim calibrate: expected at least 2 probe results (kvmsim probe 
   "$K" calibrate x.json
 expect_err 2 'kvmsim validate: --repeat: expected a whole number 1..10, got "11"' -- "$K" validate --repeat 11
 expect_err 2 'kvmsim validate: --repeat: expected a whole number 1..10, got "abc"' -- "$K" validate --repeat abc
+expect_err 2 'kvmsim validate: --idle-growth: "9us": expected the growth and its time constant, e.g. 9us,200us (or 0: none)' -- "$K" validate --idle-growth 9us
 expect_err 2 "kvmsim validate: --train and --test go together (or neither: probe this host)" -- \
   "$K" validate --train a.json --train b.json
 "$K" run --duration 10ms --json "$T/sim.json" > /dev/null || fail "kvmsim run failed"

@@ -541,6 +541,60 @@ static void test_idle_entry_given(void **state)
 	}
 }
 
+/* --idle-growth: the growth and its time constant, refused with a reason; the value written
+ * back gives the same; the profile written carries it into its halted state, and a target's
+ * trial profile too (calib_simulate() of a target with a growth runs differently) */
+static void test_idle_growth_given(void **state)
+{
+	(void)state;
+	struct calib_growth g;
+	char why[256], arg[64];
+	assert_int_equal(calib_growth_parse("9us,200us", &g, why, sizeof(why)), 0);
+	assert_true(g.ns == 9000 && g.tau_ns == 200000);
+	calib_growth_arg(&g, arg, sizeof(arg));
+	assert_string_equal(arg, "9000ns,200000ns");
+	struct calib_growth again;
+	assert_int_equal(calib_growth_parse(arg, &again, why, sizeof(why)), 0);
+	assert_true(again.ns == g.ns && again.tau_ns == g.tau_ns);
+	assert_int_equal(calib_growth_parse("0", &again, why, sizeof(why)), 0);
+	assert_true(again.ns == 0 && again.tau_ns == 0);
+	calib_growth_arg(&again, arg, sizeof(arg));
+	assert_string_equal(arg, "0");
+	static const char *const bad[][2] = {
+		{ "9us", "\"9us\": expected the growth and its time constant, e.g. 9us,200us (or 0: none)" },
+		{ "9us,1us,2us", "\"9us,1us,2us\": expected the growth and its time constant, e.g. 9us,200us (or 0: none)" },
+		{ "9,200us", "\"9\": expected a time with its unit (ns, us, ms)" },
+		{ "9us,", "\"\": expected a time with its unit (ns, us, ms)" },
+		{ "2s,1us", "\"2s\": more than a second" },
+		{ "9us,0us", "\"0us\": the time constant of a growth must be above 0" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(calib_growth_parse(bad[i][0], &g, why, sizeof(why)), -1);
+		assert_string_equal(why, bad[i][1]);
+	}
+	struct calib_fit fit = { 0 };
+	struct calib_target t;
+	synth(&t, 60000, 50, 200000);
+	memcpy(fit.x, x0, sizeof(fit.x));
+	fit.converged = true;
+	fit.growth = (struct calib_growth){ 9000, 200000 };
+	struct cost_profile p = { 0 };
+	write_and_load("haswell-ep", &fit, &t, 1, &p);
+	assert_int_equal(p.idle[1].exit_growth, 9000 * SIM_NS);
+	assert_int_equal(p.idle[1].exit_growth_tau, 200000 * SIM_NS);
+	assert_int_equal(p.idle[0].exit_growth, 0);
+	cost_profile_free(&p);
+	calib_target_free(&t);
+	/* every halt sleeps ~250 us: 20 us x (1 - e^(-2.5)) = 18.4 us more, near enough */
+	struct calib_figs flat, grown;
+	synth(&t, 300000, 50, 0);
+	assert_int_equal(calib_simulate(&t, "haswell-ep", x0, NULL, &flat, why, sizeof(why)), 0);
+	t.growth = (struct calib_growth){ 20000, 100000 };
+	assert_int_equal(calib_simulate(&t, "haswell-ep", x0, NULL, &grown, why, sizeof(why)), 0);
+	assert_true(grown.p50_ns - flat.p50_ns > 15000 && grown.p50_ns - flat.p50_ns < 20000);
+	calib_target_free(&t);
+}
+
 /* busy: polls cut at their first check when there are polls, else other tasks' CPU share */
 static void test_busy(void **state)
 {
@@ -594,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_profile_keeps_dists), cmocka_unit_test(test_exit_shape),
 		cmocka_unit_test(test_exit_shape_used), cmocka_unit_test(test_wake_spread),
 		cmocka_unit_test(test_idle_entry_given),
+		cmocka_unit_test(test_idle_growth_given),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

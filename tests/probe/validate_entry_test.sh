@@ -2,8 +2,10 @@
 # validate_entry_test.sh - kvmsim validate's own trace of the host idle state's entry time
 # (traces/idle_entry.c), on this host's /dev/kvm (skip, 77, without it): the short
 # loop (--repeat 1, few wake-ups) runs and judges (0 or 1); with root and tracefs it traced
-# the entry, held it measured in the fit, saved it in a form --idle-entry takes again, and
-# left no tracefs instance behind; without them it says so and the fit chooses it.
+# the entry and the exit's growth with the stay, held them measured in the fit, saved them
+# in forms --idle-entry and --idle-growth take again (the same fit from the saved results),
+# and left no tracefs instance behind; without them it says so, the fit chooses the entry
+# and the exit does not grow.
 . "$(dirname "$0")/../lib.sh"
 [ -w /dev/kvm ] || { echo "SKIP: no usable /dev/kvm"; exit 77; }
 "$K" validate --repeat 1 --count 400 --save "$T/res" > "$T/out" 2> "$T/err"
@@ -22,14 +24,28 @@ if [ "$(id -u)" = 0 ] && [ -d $tfs/events/power/cpu_idle ] && [ -d $tfs/events/s
   [ -n "$q" ] || fail "no $T/res/idle-entry.txt"
   # the saved quantiles are what the trace printed, and --idle-entry takes them again
   grep -q -- "--idle-entry $q\$" "$T/err" || fail "idle-entry.txt ($q) is not the traced line"
+  grep -q "^kvmsim validate: idle exit growth traced on CPU [0-9]* ([0-9]* wake-ups, [0-9]* groups of stay): " "$T/err" \
+    || fail "root and tracefs, but no exit growth traced: $(grep 'growth' "$T/err")"
+  g=$(cat "$T/res/idle-growth.txt" 2>/dev/null)
+  [ -n "$g" ] || fail "no $T/res/idle-growth.txt"
+  grep -q -- "--idle-growth $g\$" "$T/err" || fail "idle-growth.txt ($g) is not the traced line"
+  case $g in 0) grep -q "(idle exit not growing with the stay: traced by kvmsim validate" "$T/out" ;;
+    *) grep -q "(idle exit growing with the stay t by .*, measured, not fitted: traced by kvmsim validate" "$T/out" ;;
+  esac || fail "the fit does not say how the exit grows ($g): $(grep 'idle exit' "$T/out")"
   "$K" validate $(printf -- '--train %s ' "$T"/res/train/*.json) $(printf -- '--test %s ' "$T"/res/test/*.json) \
-    --idle-entry "$q" > "$T/again" 2>&1
-  [ $? -le 1 ] || fail "validate --idle-entry \"$q\" on the saved results: $(tail -2 "$T/again")"
+    --idle-entry "$q" --idle-growth "$g" > "$T/again" 2>&1
+  [ $? -le 1 ] || fail "validate --idle-entry \"$q\" --idle-growth \"$g\" on the saved results: $(tail -2 "$T/again")"
+  # the same measured inputs, the same fit
+  diff <(grep -A6 '^  exit_entry ' "$T/out") <(grep -A6 '^  exit_entry ' "$T/again") > /dev/null \
+    || fail "the saved results fitted again differ: $(diff <(grep -A6 '^  exit_entry ' "$T/out") <(grep -A6 '^  exit_entry ' "$T/again"))"
   ls $tfs/instances | grep -q '^kvmsim-entry-' && fail "a tracefs instance left behind: $(ls $tfs/instances)"
 else
   grep -q "^kvmsim validate: idle entry not traced (.*): the fit chooses it$" "$T/err" \
     || fail "no root or tracefs, and not said so: $(grep 'idle entry' "$T/err")"
   grep -q "idle_entry chosen on a grid" "$T/out" || fail "the fit did not choose idle_entry"
   [ -e "$T/res/idle-entry.txt" ] && fail "idle-entry.txt written without a trace"
+  grep -q "^kvmsim validate: idle exit growth not traced (.*): the exit does not grow$" "$T/err" \
+    || fail "no root or tracefs, and the growth not said so: $(grep 'growth' "$T/err")"
+  [ -e "$T/res/idle-growth.txt" ] && fail "idle-growth.txt written without a trace"
 fi
 finish validate_entry_test

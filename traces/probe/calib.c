@@ -168,7 +168,8 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
 		goto out;
 	}
-	calib_profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL, shape);
+	calib_profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL, shape,
+			   &t->growth);
 	fprintf(sf,
 		"name: calib\nduration: %lldns\nwarmup: 0\nseed: 1\nkernel: \"%s\"\narch: x86\ncost_profile: %s\n"
 		"kvm: {halt_poll_ns: %u, halt_poll_ns_grow: %u, halt_poll_ns_grow_start: %u, halt_poll_ns_shrink: %u}\n"
@@ -445,6 +446,8 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 	fit->entry_nq = given.entry_nq;
 	memcpy(fit->entry_q_ns, given.entry_q_ns, sizeof(fit->entry_q_ns));
 	memcpy(fit->entry_from, given.entry_from, sizeof(fit->entry_from));
+	fit->growth = given.growth;
+	memcpy(fit->growth_from, given.growth_from, sizeof(fit->growth_from));
 	fit->rms_without_entry = first.rms;
 	if (!rc)
 		calib_exit_shape(t, n, fit);

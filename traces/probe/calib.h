@@ -82,6 +82,13 @@ struct calib_figs {
 #define CALIB_EXIT_BOTTOM 5
 #define CALIB_EXIT_TOP 95
 
+/* struct calib_growth - the host idle state's exit growth (a profile's exit_growth and
+ * exit_growth_tau, ns): measured, not fitted (kvmsim validate traces it, --idle-growth gives
+ * it); 0: none */
+struct calib_growth {
+	double ns, tau_ns;
+};
+
 struct calib_target {
 	char label[96];          /* pattern and halt_poll_ns */
 	char path[256];          /* the result's file, or "" */
@@ -96,6 +103,7 @@ struct calib_target {
 	double lat_q_ns[CALIB_EXIT_NQ]; /* its wake latency's quantiles (calib_exit_read) */
 	uint64_t lat_n;
 	int64_t gap_p1_ns;       /* its gaps between interrupts: the 1st percentile */
+	struct calib_growth growth; /* the host's, measured: every simulation of this target has it */
 };
 
 struct calib_fit {
@@ -126,6 +134,10 @@ struct calib_fit {
 	int entry_nq;
 	double entry_q_ns[CALIB_EXIT_NQ];
 	char entry_from[160]; /* how it was measured, when not given by --idle-entry ("": given) */
+	/* the idle exit's growth with the stay, measured (the targets carry it into their
+	 * simulations), and how ("": given by --idle-growth); ns 0: none */
+	struct calib_growth growth;
+	char growth_from[160];
 };
 
 /* calib_profile_yaml - base profile p (named name) with the parameters x as YAML; fit (may be
@@ -133,7 +145,14 @@ struct calib_fit {
  * measured distributions (idle exit and entry, the vCPU's entry). */
 struct cost_profile;
 void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name, const char *desc, uint64_t tsc_khz,
-			const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape);
+			const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape,
+			const struct calib_growth *growth);
+
+/* calib_growth_parse - "9us,200us" (the growth and its time constant, times with units; "0"
+ * for none) into *g; 0, or -1 with why. */
+int calib_growth_parse(const char *arg, struct calib_growth *g, char *why, size_t len);
+/* calib_growth_arg - *g as calib_growth_parse() takes it ("0" for none), into buf. */
+void calib_growth_arg(const struct calib_growth *g, char *buf, size_t len);
 
 /* calib_entry_parse - "7us,9us,11us,..." (times with units, non-decreasing, at least 2, at
  * most CALIB_EXIT_NQ, none over 1 s) into fit's entry quantiles; 0, or -1 with why. */

@@ -204,3 +204,41 @@ void calib_entry_yaml(FILE *f, const struct calib_fit *shape)
 	if (shape)
 		dist_yaml(f, "entry_latency_dist", shape->entry_q_ns, shape->entry_nq);
 }
+
+int calib_growth_parse(const char *arg, struct calib_growth *g, char *why, size_t len)
+{
+	g->ns = g->tau_ns = 0;
+	if (!strcmp(arg, "0"))
+		return 0;
+	const char *comma = strchr(arg, ',');
+	char tok[2][64];
+	if (!comma || strchr(comma + 1, ',') || (size_t)(comma - arg) >= sizeof(tok[0]) ||
+	    strlen(comma + 1) >= sizeof(tok[1])) {
+		snprintf(why, len, "\"%s\": expected the growth and its time constant, e.g. 9us,200us (or 0: none)", arg);
+		return -1;
+	}
+	snprintf(tok[0], sizeof(tok[0]), "%.*s", (int)(comma - arg), arg);
+	snprintf(tok[1], sizeof(tok[1]), "%s", comma + 1);
+	sim_time_t ps[2];
+	for (int k = 0; k < 2; k++) {
+		const char *w = NULL;
+		size_t l = strlen(tok[k]);
+		if (!l || tok[k][l - 1] < 'a' || tok[k][l - 1] > 'z' || cfg_parse_time(tok[k], NULL, &ps[k], &w) || ps[k] < 0)
+			return entry_bad(why, len, tok[k], "expected a time with its unit (ns, us, ms)");
+		if (ps[k] > SIM_S)
+			return entry_bad(why, len, tok[k], "more than a second");
+	}
+	if (ps[0] > 0 && ps[1] == 0)
+		return entry_bad(why, len, tok[1], "the time constant of a growth must be above 0");
+	g->ns = (double)ps[0] / 1e3;
+	g->tau_ns = ps[0] > 0 ? (double)ps[1] / 1e3 : 0;
+	return 0;
+}
+
+void calib_growth_arg(const struct calib_growth *g, char *buf, size_t len)
+{
+	if (g->ns > 0)
+		snprintf(buf, len, "%.0fns,%.0fns", g->ns, g->tau_ns); /* as the profile has them */
+	else
+		snprintf(buf, len, "0");
+}

@@ -25,7 +25,8 @@ static void yaml_str(FILE *f, const char *s)
 
 /* calib_profile_yaml - base profile p with the parameters x; fit (may be NULL) says how they were found. */
 void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name, const char *desc, uint64_t tsc_khz,
-			 const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape)
+			 const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape,
+			 const struct calib_growth *growth)
 {
 	char src[1024];
 	fprintf(f, "name: %s\ndescription: ", name);
@@ -115,10 +116,17 @@ void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name,
 	if (shape && shape->entry_nq)
 		fprintf(f, "  # entry_latency_dist: measured (%s), entry_latency its median\n",
 			shape->entry_from[0] ? shape->entry_from : "--idle-entry");
+	if (fit && growth && growth->ns > 0)
+		fprintf(f, "  # exit_growth: measured (%s), not fitted: an exit after a stay t\n"
+			   "  # takes exit_growth x (1 - e^(-t / exit_growth_tau)) more\n",
+			fit->growth_from[0] ? fit->growth_from : "--idle-growth");
 	fprintf(f, "  - {name: haltpoll, exit_latency: %lldns, entry_latency: %lldns, target_residency: 1us, power: 2.5",
 		(long long)llround(x[CP_IDLE_EXIT]), (long long)llround(x[CP_IDLE_ENTRY]));
 	calib_exit_yaml(f, shape);
 	calib_entry_yaml(f, shape);
+	if (growth && growth->ns > 0)
+		fprintf(f, ", exit_growth: %lldns, exit_growth_tau: %lldns", (long long)llround(growth->ns),
+			(long long)llround(growth->tau_ns));
 	fprintf(f, "}\n");
 }
 
@@ -148,7 +156,7 @@ int calib_write_profile(FILE *f, const char *base, const char *name, const char 
 		fprintf(f, "# The idle state's exit latency (idle_exit) fitted to %.0f +- %.0f ns, its entry latency\n"
 			   "# (idle_entry) to %.0f +- %.0f ns.\n",
 			fit->x[CP_IDLE_EXIT], fit->sd[CP_IDLE_EXIT], fit->x[CP_IDLE_ENTRY], fit->sd[CP_IDLE_ENTRY]);
-	calib_profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained, fit);
+	calib_profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained, fit, &fit->growth);
 	cost_profile_free(&p);
 	return 0;
 }

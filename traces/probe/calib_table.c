@@ -237,6 +237,15 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 	else
 		fprintf(f, markdown ? "\nidle_entry is chosen on a grid by the wake-latency quartiles and the figures above together; its +- is half the grid's step.\n"
 				    : "  (idle_entry chosen on a grid by the wake-latency quartiles and these figures; +- is half its step)\n");
+	if (fit->growth.ns > 0)
+		fprintf(f, markdown ? "\nThe idle exit grows with the stay t by %.0f ns x (1 - e^(-t / %.0f us)), measured (%s), not fitted.\n"
+				    : "  (idle exit growing with the stay t by %.0f ns x (1 - e^(-t / %.0f us)), measured, not fitted: %s)\n",
+			fit->growth.ns, fit->growth.tau_ns / 1e3,
+			fit->growth_from[0] ? fit->growth_from : markdown ? "`--idle-growth`" : "--idle-growth");
+	else
+		fprintf(f, markdown ? "\nThe idle exit does not grow with the stay (%s).\n"
+				    : "  (idle exit not growing with the stay: %s)\n",
+			fit->growth_from[0] ? fit->growth_from : "none measured or given");
 	if (fit->rms > 1.1 * fit->rms_without_entry)
 		fprintf(f, markdown ? "\nWith idle_entry the least-squares figures fit worse: rms %.3f, %.3f without.\n"
 				    : "  with idle_entry the least-squares figures fit worse: rms %.3f, %.3f without\n",
