@@ -32,6 +32,10 @@ static void usage(FILE *f)
 		"                   the host idle state's entry latency measured, not fitted:\n"
 		"                   times at evenly spaced probabilities (e.g. from\n"
 		"                   traces/probe/idle-window.sh); the fit holds their median\n"
+		"  --idle-growth G,TAU\n"
+		"                   how the host idle state's exit slows with the stay t,\n"
+		"                   measured: G x (1 - e^(-t/TAU)) more (e.g. 9us,200us; as\n"
+		"                   kvmsim validate traces it); default 0, none\n"
 		"  --name NAME      the new profile's name (default this-host)\n"
 		"  --description T  the machine, in the profile (default: a generic line)\n"
 		"  -o OUT.yaml      write the profile there (default: stdout)\n"
@@ -44,7 +48,7 @@ int cmd_calibrate(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "base", required_argument, NULL, 'b' }, { "idle-entry", required_argument, NULL, 'e' }, { "name", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
-		{ "description", required_argument, NULL, 'd' },
+		{ "description", required_argument, NULL, 'd' }, { "idle-growth", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *base = "haswell-ep", *name = "this-host", *out = "-", *desc = NULL;
@@ -61,6 +65,10 @@ int cmd_calibrate(int argc, char **argv)
 		case 'e':
 			if (calib_entry_parse(optarg, &fit, why, sizeof(why)))
 				return cli_error(CMD, "--idle-entry: %s", why);
+			break;
+		case 'g':
+			if (calib_growth_parse(optarg, &fit.growth, why, sizeof(why)))
+				return cli_error(CMD, "--idle-growth: %s", why);
 			break;
 		case 'n':
 			name = optarg;
@@ -86,6 +94,8 @@ int cmd_calibrate(int argc, char **argv)
 			return cli_error(CMD, "--name: expected lower-case letters, digits, - and _, got \"%s\"", name);
 	struct calib_target *t = calloc((size_t)n, sizeof(*t));
 	int rc = calib_load_targets(CMD, argv + optind, n, t);
+	for (int i = 0; i < n; i++) /* the host's, every simulation of its probes has it */
+		t[i].growth = fit.growth;
 	FILE *err = strcmp(out, "-") ? stdout : stderr; /* the report goes where the profile does not */
 	if (!rc && calib_fit(t, n, base, &fit, why, sizeof(why)))
 		rc = (cli_error(CMD, "%s", why), 1);

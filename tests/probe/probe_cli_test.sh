@@ -16,6 +16,8 @@ expect_err 2 'kvmsim probe: --pattern: expected periodic:Tus, poisson:Tus, burst
 expect_err 2 "kvmsim probe: --count: expected 1..200000, got 0" -- "$K" probe --count 0
 expect_err 2 "kvmsim calibrate: expected at least 2 probe results (kvmsim probe --json), got 1" -- \
   "$K" calibrate x.json
+expect_err 2 "kvmsim calibrate: --idle-growth: \"0us\": the time constant of a growth must be above 0" -- \
+  "$K" calibrate --idle-growth 9us,0us x.json y.json
 expect_err 2 'kvmsim validate: --repeat: expected a whole number 1..10, got "11"' -- "$K" validate --repeat 11
 expect_err 2 'kvmsim validate: --repeat: expected a whole number 1..10, got "abc"' -- "$K" validate --repeat abc
 expect_err 2 'kvmsim validate: --idle-growth: "9us": expected the growth and its time constant, e.g. 9us,200us (or 0: none)' -- "$K" validate --idle-growth 9us
