@@ -51,6 +51,9 @@ seed() {
     # an idle state's measured exit distribution, as kvmsim calibrate writes it
     sed 's|{name: C6, exit_latency: 133us,|{name: C6, exit_latency: 133us, exit_latency_dist: {quantiles: [20us, 60us, 133us]},|' \
       models/costs/profiles/haswell-ep.yaml > "$c/exit-dist.yaml"
+    # a halted state whose exit grows with the stay, as kvmsim validate measures it
+    sed 's|{name: haltpoll, |{name: haltpoll, exit_growth: 8us, exit_growth_tau: 260us, |' \
+      models/costs/profiles/xeon-pvm.yaml > "$c/exit-growth.yaml"
     ;;
   trace_text | trace_perf | trace_replay)
     if [ "$1" = trace_perf ]; then set -- traces/samples/*perf*.gz; else
