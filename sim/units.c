@@ -66,16 +66,21 @@ static int parse_decimal(const char *s, __int128 *m, int *e, const char **rest)
 /* scale - m * 10^e * factor, rounded to nearest; -1 on overflow of int64. */
 static int scale(__int128 m, int e, int64_t factor, int64_t *out)
 {
+	/* m * factor must fit: a mantissa of more digits than that is cut to them (the digits
+	 * dropped are beyond any time's or rate's resolution) */
+	const __int128 lim = (((__int128)1 << 126) - 1) / (factor > 0 ? factor : 1);
+	while (m > lim || m < -lim) {
+		m /= 10;
+		e++;
+	}
 	__int128 v = m * factor;
-	if (m != 0 && v / m != factor)
-		return -1;
 	while (e > 0) {
 		if (v > ((__int128)INT64_MAX * 10) || v < -((__int128)INT64_MAX * 10))
 			return -1;
 		v *= 10;
 		e--;
 	}
-	if (e < 0) {
+	while (e < 0) { /* in steps of at most 10^36, so that d fits (a last step may round twice) */
 		__int128 d = 1;
 		while (e < 0 && d < ((__int128)1 << 120)) {
 			d *= 10;

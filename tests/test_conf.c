@@ -36,6 +36,16 @@ static void test_units(void **state)
 	assert_int_equal(cfg_parse_time("5 parsecs", "ns", &ps, &why), -1);
 	assert_int_equal(cfg_parse_time("-1us", "ns", &ps, &why), -1);
 	assert_int_equal(cfg_parse_time("200days", "ns", &ps, &why), -1);
+	/* a mantissa of 40 digits times the unit's factor overflowed (the fuzzer's input,
+	 * regress/scenario/duration-mantissa-overflow): out of range, said so */
+	assert_int_equal(cfg_parse_time("7777777777777777777777777777777777777771ms", "ns", &ps, &why), -1);
+	/* 40 digits, then a value far below a picosecond: 0, not the 1 ps a capped divisor gave */
+	assert_int_equal(cfg_parse_time("0.0000000000000000000000000000000000001000000000000000000000000000000000000001s", "ns",
+					&ps, &why), 0);
+	assert_int_equal(ps, 0);
+	/* many digits still give the value they write */
+	assert_int_equal(cfg_parse_time("1.000000000000000000000000000000000000000000000001ms", "ns", &ps, &why), 0);
+	assert_int_equal(ps, SIM_MS);
 	double hz;
 	assert_int_equal(cfg_parse_rate("5kHz", &hz, &why), 0);
 	assert_true(hz == 5000.0);
