@@ -91,7 +91,7 @@ struct calib_growth {
 
 struct calib_target {
 	char label[96];          /* pattern and halt_poll_ns */
-	char path[256];          /* the result's file, or "" */
+	char path[512];          /* the result's file, or "" */
 	char kernel[16];         /* major.minor */
 	int64_t halt_poll_ns;    /* KVM_CAP_HALT_POLL, -1: the module's */
 	unsigned module_param[4];
