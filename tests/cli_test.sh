@@ -80,4 +80,12 @@ sed -n '/<!-- keys:begin -->/,/<!-- keys:end -->/p' "$S/README.md" | sed '1d;$d'
 "$K" keys --markdown > "$T/keys"
 diff -u "$T/keys" "$T/readme_keys" > "$T/diff" || { fail "README key table is stale (regenerate with kvmsim keys --markdown)"; head -20 "$T/diff"; }
 
+# the profile file's keys, with the idle states' (a user writing a profile finds them here)
+"$K" profiles --keys > "$T/pkeys" || fail "kvmsim profiles --keys failed"
+for k in tsc costs.vmexit idle_states.N.exit_latency_dist idle_states.N.exit_growth idle_states.N.exit_growth_tau; do
+  grep -q "^$k " "$T/pkeys" || fail "kvmsim profiles --keys does not list $k"
+done
+"$K" profiles --keys --markdown | grep -q '^| `idle_states.N.exit_growth` | time' || fail "profiles --keys --markdown: no exit_growth row"
+expect_err 2 'kvmsim profiles: unknown option "x" (kvmsim profiles --keys [--markdown])' -- "$K" profiles --keys x
+
 finish cli_test

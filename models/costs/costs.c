@@ -109,6 +109,11 @@ const char *cost_profile_builtin_text(size_t i)
 	return i < kvmsim_profile_count ? kvmsim_profile_texts[i] : NULL;
 }
 
+void cost_profile_keys_doc(FILE *f, bool markdown)
+{
+	cfg_doc(f, &profile_section, "", markdown);
+}
+
 /* idle_error - err says idle state i's key is wrong (why), where the profile has it; -1 */
 static int idle_error(const struct cost_profile *p, const struct conf_node *root, size_t i, const char *key,
 		      const char *why, struct conf_err *err)

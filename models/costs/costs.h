@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -152,6 +153,9 @@ int cost_profile_load(struct cost_profile *p, const char *name_or_path, struct c
 /* cost_profile_override - apply a scenario's `costs:` map (may be NULL) and convert to ps. */
 int cost_profile_override(struct cost_profile *p, struct conf_node *costs, struct conf_err *err);
 void cost_profile_free(struct cost_profile *p);
+
+/* cost_profile_keys_doc - the profile file's key reference (markdown table, or text). */
+void cost_profile_keys_doc(FILE *f, bool markdown);
 
 /* The built-in profiles (names), for `kvmsim profiles`. */
 size_t cost_profile_builtin_count(void);

@@ -296,7 +296,16 @@ int cmd_keys(int argc, char **argv)
 int cmd_profiles(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: kvmsim profiles [NAME]\n\nList the built-in cost profiles, or print one.\n");
+		printf("usage: kvmsim profiles [NAME | --keys [--markdown]]\n\nList the built-in cost profiles, print "
+		       "one, or list every key a profile file may have\n(with its type, unit and default).\n");
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--keys")) {
+		bool md = argc > 2 && !strcmp(argv[2], "--markdown");
+		if (argc > 3 || (argc == 3 && !md))
+			return cli_error("profiles", "unknown option \"%s\" (kvmsim profiles --keys [--markdown])",
+					 argv[argc == 3 ? 2 : 3]);
+		cost_profile_keys_doc(stdout, md);
 		return 0;
 	}
 	for (size_t i = 0; i < cost_profile_builtin_count(); i++) {
