@@ -188,7 +188,16 @@ misses, run by run:
   ended at their first check because another task was runnable on the vCPU's CPU (the
   line under each table gives the share), each a wake-up from a sleep instead of a
   poll, which kvmsim, running no other task there, does not have; in the fifth 0.8 %.
-  A probe counts as busy and is left out only above 10 %.
+  A probe counts as busy and is left out only above 10 %. kvmsim's host tasks
+  reproduce the effect when told the load: on 2026-11-29, periodic:100us hp=200000
+  (20000 wake-ups) probed with and without a task of our own on the vCPU's CPU (a
+  30 us spin every ~2.1 ms) went from 99.4 to 93.0 % poll success, 125 to 1339
+  sleeps, 80.7 to 76.7 % polling CPU (first-check cuts 59 to 577); kvmsim, with
+  that night's fitted profile, the vCPU thread SCHED_FIFO and a periodic host task
+  of 35 us every 2.15 ms on its CPU, from 100 to 93.0 %, 0 to 1324 sleeps, 81.7 to
+  74.9 % (first-check cuts 0 to 740). So measuring each probe's other tasks (a
+  trace of their wake-ups on the vCPU's CPU) and simulating them as host tasks is
+  the way to compare a disturbed probe; it is not done yet.
 - the burst pattern's poll success, 3.3 to 5.6 points low, in 5 (and 7.2 in one run
   whose \`idle_entry\` trace found no entry, the CPU taken by other tasks, so the fit
   chose it). The training figures hardly determine one direction among the costs: a
