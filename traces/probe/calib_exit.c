@@ -155,11 +155,24 @@ void calib_exit_print(FILE *f, const struct calib_fit *fit, bool markdown)
 		fit->exit_from);
 }
 
-/* entry_bad - why a token of --idle-entry is refused; -1 */
+/* entry_bad - why a token of --idle-entry or --idle-growth is refused; -1 */
 static int entry_bad(char *why, size_t len, const char *tok, const char *what)
 {
 	snprintf(why, len, "\"%s\": %s", tok, what);
 	return -1;
+}
+
+/* time_tok - a token of --idle-entry or --idle-growth: a time with its unit, at most a second,
+ * into *ps; 0, or -1 with why */
+static int time_tok(const char *tok, sim_time_t *ps, char *why, size_t len)
+{
+	const char *w = NULL;
+	size_t l = strlen(tok);
+	if (!l || tok[l - 1] < 'a' || tok[l - 1] > 'z' || cfg_parse_time(tok, NULL, ps, &w) || *ps < 0)
+		return entry_bad(why, len, tok, "expected a time with its unit (ns, us, ms)");
+	if (*ps > SIM_S)
+		return entry_bad(why, len, tok, "more than a second");
+	return 0;
 }
 
 int calib_entry_parse(const char *arg, struct calib_fit *fit, char *why, size_t len)
@@ -168,14 +181,10 @@ int calib_entry_parse(const char *arg, struct calib_fit *fit, char *why, size_t 
 	int n = 0, rc = 0;
 	for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
 		sim_time_t ps;
-		const char *w = NULL;
-		size_t l = strlen(tok);
 		if (n == CALIB_EXIT_NQ)
 			rc = entry_bad(why, len, tok, "one quantile too many (at most 101)");
-		else if (tok[l - 1] < 'a' || tok[l - 1] > 'z' || cfg_parse_time(tok, NULL, &ps, &w) || ps < 0)
-			rc = entry_bad(why, len, tok, "expected a time with its unit (ns, us, ms)");
-		else if (ps > SIM_S)
-			rc = entry_bad(why, len, tok, "more than a second");
+		else if (time_tok(tok, &ps, why, len))
+			rc = -1;
 		else if (n && (double)ps / 1e3 < fit->entry_q_ns[n - 1])
 			rc = entry_bad(why, len, tok, "the quantiles must not decrease");
 		else
@@ -220,14 +229,9 @@ int calib_growth_parse(const char *arg, struct calib_growth *g, char *why, size_
 	snprintf(tok[0], sizeof(tok[0]), "%.*s", (int)(comma - arg), arg);
 	snprintf(tok[1], sizeof(tok[1]), "%s", comma + 1);
 	sim_time_t ps[2];
-	for (int k = 0; k < 2; k++) {
-		const char *w = NULL;
-		size_t l = strlen(tok[k]);
-		if (!l || tok[k][l - 1] < 'a' || tok[k][l - 1] > 'z' || cfg_parse_time(tok[k], NULL, &ps[k], &w) || ps[k] < 0)
-			return entry_bad(why, len, tok[k], "expected a time with its unit (ns, us, ms)");
-		if (ps[k] > SIM_S)
-			return entry_bad(why, len, tok[k], "more than a second");
-	}
+	for (int k = 0; k < 2; k++)
+		if (time_tok(tok[k], &ps[k], why, len))
+			return -1;
 	if (ps[0] > 0 && ps[1] == 0)
 		return entry_bad(why, len, tok[1], "the time constant of a growth must be above 0");
 	g->ns = (double)ps[0] / 1e3;
