@@ -94,8 +94,6 @@ int cmd_calibrate(int argc, char **argv)
 			return cli_error(CMD, "--name: expected lower-case letters, digits, - and _, got \"%s\"", name);
 	struct calib_target *t = calloc((size_t)n, sizeof(*t));
 	int rc = calib_load_targets(CMD, argv + optind, n, t);
-	for (int i = 0; i < n; i++) /* the host's, every simulation of its probes has it */
-		t[i].growth = fit.growth;
 	FILE *err = strcmp(out, "-") ? stdout : stderr; /* the report goes where the profile does not */
 	if (!rc && calib_fit(t, n, base, &fit, why, sizeof(why)))
 		rc = (cli_error(CMD, "%s", why), 1);

@@ -427,10 +427,6 @@ int cmd_validate(int argc, char **argv)
 		if (!rc && (!fit.entry_nq || !growth_given)) /* after the probes: a host without /dev/kvm has said so */
 			rc = measure_entry(&fit, !fit.entry_nq, !growth_given, count, save);
 	}
-	for (int i = 0; i < ntrain; i++) /* the host's, every simulation of its probes has it */
-		tt[i].growth = fit.growth;
-	for (int i = 0; i < ntest; i++)
-		th[i].growth = fit.growth;
 	if (!rc && calib_fit(tt, ntrain, base, &fit, why, sizeof(why)))
 		rc = (cli_error(CMD, "%s", why), 1);
 	int off = 0;

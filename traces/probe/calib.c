@@ -169,7 +169,7 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		goto out;
 	}
 	calib_profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL, shape,
-			   &t->growth);
+			   shape ? &shape->growth : &t->growth);
 	fprintf(sf,
 		"name: calib\nduration: %lldns\nwarmup: 0\nseed: 1\nkernel: \"%s\"\narch: x86\ncost_profile: %s\n"
 		"kvm: {halt_poll_ns: %u, halt_poll_ns_grow: %u, halt_poll_ns_grow_start: %u, halt_poll_ns_shrink: %u}\n"
@@ -420,6 +420,8 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 		memcpy(t, all, (size_t)nall * sizeof(*t));
 		n = nall;
 	}
+	for (int i = 0; i < n; i++) /* the trials simulate without a shape: the growth goes with them */
+		t[i].growth = fit->growth;
 	/* the others by least squares with idle_entry 0, then idle_entry on its grid with the others
 	 * held, then the others again; the second round is kept only if it is nearer the targets
 	 * than the first (combined()). A measured idle_entry (fit->entry_nq) is held at its

@@ -103,7 +103,7 @@ struct calib_target {
 	double lat_q_ns[CALIB_EXIT_NQ]; /* its wake latency's quantiles (calib_exit_read) */
 	uint64_t lat_n;
 	int64_t gap_p1_ns;       /* its gaps between interrupts: the 1st percentile */
-	struct calib_growth growth; /* the host's, measured: every simulation of this target has it */
+	struct calib_growth growth; /* the host's, measured: calib_fit() sets it on its trials' targets */
 };
 
 struct calib_fit {
@@ -134,15 +134,16 @@ struct calib_fit {
 	int entry_nq;
 	double entry_q_ns[CALIB_EXIT_NQ];
 	char entry_from[160]; /* how it was measured, when not given by --idle-entry ("": given) */
-	/* the idle exit's growth with the stay, measured (the targets carry it into their
-	 * simulations), and how ("": given by --idle-growth); ns 0: none */
+	/* the idle exit's growth with the stay, measured, set before calib_fit (which holds it:
+	 * every simulation has it), and how ("": given by --idle-growth); ns 0: none */
 	struct calib_growth growth;
 	char growth_from[160];
 };
 
 /* calib_profile_yaml - base profile p (named name) with the parameters x as YAML; fit (may be
  * NULL: a trial) says how they were found and trained on what; shape (may be NULL) gives the
- * measured distributions (idle exit and entry, the vCPU's entry). */
+ * measured distributions (idle exit and entry, the vCPU's entry); growth (may be NULL) the
+ * idle exit's growth with the stay. */
 struct cost_profile;
 void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name, const char *desc, uint64_t tsc_khz,
 			const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape,
@@ -199,7 +200,8 @@ int calib_target_from_json(const json_t *run, const char *path, struct calib_tar
 void calib_target_free(struct calib_target *t);
 
 /* calib_simulate - the simulator on target t with the base profile and parameters x; with
- * shape (may be NULL), the idle exit drawn from its measured distribution. */
+ * shape (may be NULL), the idle exit drawn from its measured distribution. The idle exit
+ * grows as shape's growth says, or, for the fit's own trials (no shape), as t's. */
 int calib_simulate(const struct calib_target *t, const char *base, const double *x, const struct calib_fit *shape,
 		   struct calib_figs *out, char *why, size_t len);
 
