@@ -3,6 +3,7 @@
 #include "sim/xalloc.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,33 @@ struct out_file {
 };
 static struct out_file outs[16];
 
+/* on_stop - a stop by signal removes the outputs not finished, then dies of it as before (a
+ * handler only where the command left the default: those with their own keep it) */
+static void on_stop(int sig)
+{
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+		if (outs[i].tmp)
+			unlink(outs[i].tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_stops(void)
+{
+	static bool done;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	if (done)
+		return;
+	done = true;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_DFL && !(old.sa_flags & SA_SIGINFO)) {
+			struct sigaction sa = { .sa_handler = on_stop };
+			sigaction(sigs[i], &sa, NULL);
+		}
+	}
+}
+
 static struct out_file *out_slot(FILE *f)
 {
 	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
@@ -92,6 +120,7 @@ FILE *cli_open_out(const char *cmd, const char *path)
 	}
 	fchmod(fd, 0666 & ~current_umask()); /* as fopen would have created it */
 	*slot = (struct out_file){ f, tmp };
+	catch_stops();
 	return f;
 }
 
@@ -113,8 +142,9 @@ int cli_close_out(const char *cmd, const char *path, FILE *f)
 		}
 		if (bad)
 			unlink(slot->tmp);
-		free(slot->tmp);
-		*slot = (struct out_file){ NULL, NULL };
+		char *tmp = slot->tmp;
+		*slot = (struct out_file){ NULL, NULL }; /* before the free: on_stop reads the slots */
+		free(tmp);
 	}
 	if (bad) {
 		fprintf(stderr, "kvmsim %s: %s: write failed: %s\n", cmd, path, strerror(err));

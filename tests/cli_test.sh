@@ -80,6 +80,17 @@ sed -n '/<!-- keys:begin -->/,/<!-- keys:end -->/p' "$S/README.md" | sed '1d;$d'
 "$K" keys --markdown > "$T/keys"
 diff -u "$T/keys" "$T/readme_keys" > "$T/diff" || { fail "README key table is stale (regenerate with kvmsim keys --markdown)"; head -20 "$T/diff"; }
 
+# stopped by SIGTERM mid-run, an output not finished leaves nothing behind (it is written to
+# a temporary file beside its path; a sweep stops its runs this way)
+mkdir "$T/stop"
+"$K" run --duration 200s --quiet --no-progress --json "$T/stop/out.json" &
+pid=$!
+for _ in $(seq 200); do [ -n "$(ls -A "$T/stop")" ] && break; sleep 0.02; done
+[ -n "$(ls -A "$T/stop")" ] || fail "no temporary output appeared"
+kill -TERM $pid; wait $pid; rc=$?
+[ $rc -eq 143 ] || fail "SIGTERM: exit $rc, expected 143 (killed by it)"
+[ -z "$(ls -A "$T/stop")" ] || fail "SIGTERM left $(ls -A "$T/stop")"
+
 # the profile file's keys, with the idle states' (a user writing a profile finds them here)
 "$K" profiles --keys > "$T/pkeys" || fail "kvmsim profiles --keys failed"
 for k in tsc costs.vmexit idle_states.N.exit_latency_dist idle_states.N.exit_growth idle_states.N.exit_growth_tau; do
