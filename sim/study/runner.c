@@ -75,13 +75,22 @@ void runner_clean(const struct plan *p)
 	struct dirent *e;
 	size_t hl = strlen(host_name());
 	while ((e = readdir(d))) {
-		/* .ID.what.HOST.PID: ours when HOST is this host and PID is gone */
+		/* .ID.what.HOST.PID, or what a run killed outright (SIGKILL: --timeout) left of its
+		 * unfinished output, .ID.what.HOST.PID.tmp-XXXXXX (kvmsim's temporary file): ours when
+		 * HOST is this host and PID is gone */
 		if (e->d_name[0] != '.' || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		const char *dot = strrchr(e->d_name, '.');
+		char name[sizeof(e->d_name)];
+		snprintf(name, sizeof(name), "%s", e->d_name);
+		char *tmp = strstr(name, ".tmp-");
+		if (tmp)
+			*tmp = 0;
+		const char *dot = strrchr(name, '.');
 		char *end;
+		if (!dot)
+			continue;
 		long pid = strtol(dot + 1, &end, 10);
-		if (*end || pid <= 0 || (size_t)(dot - e->d_name) < hl + 1 || dot[-(long)hl - 1] != '.' ||
+		if (*end || pid <= 0 || (size_t)(dot - name) < hl + 1 || dot[-(long)hl - 1] != '.' ||
 		    strncmp(dot - hl, host_name(), hl))
 			continue;
 		if (kill((pid_t)pid, 0) && errno == ESRCH) {

@@ -121,7 +121,17 @@ started=$(count)
 [ -z "$(ls -A r2/runs | grep '^\.')" ] || fail "interrupted runs left partial files"
 grep -q ',missing,' r2/results.csv || fail "interrupted sweep: missing rows in results.csv"
 rm -f "$T/count"
+# what a run killed outright (a --timeout's SIGKILL) leaves: its partial files and kvmsim's
+# temporary output, of a runner that is gone; the next sweep removes them, and keeps another
+# host's and a live runner's
+h=$(hostname | tr './' '__')
+true & dead=$!; wait $dead
+touch "r2/runs/.0001.json.$h.$dead" "r2/runs/.0001.json.$h.$dead.tmp-AbC123" "r2/runs/.0002.json.otherhost.$dead.tmp-AbC123" \
+  "r2/runs/.0003.json.$h.$$.tmp-AbC123"
 "$K" sweep "${G[@]}" -o r2 --kvmsim "$T/wrap" -q || fail "resumed sweep"
+[ "$(ls -A r2/runs | grep '^\.' | sort | tr '\n' ' ')" = ".0002.json.otherhost.$dead.tmp-AbC123 .0003.json.$h.$$.tmp-AbC123 " ] \
+  || fail "stale partial files: $(ls -A r2/runs | grep '^\.' | tr '\n' ' ')"
+rm -f r2/runs/.0002.json.otherhost.* r2/runs/.0003.json.*
 [ "$(count)" -eq $((8 - done_before)) ] || fail "resume after SIGINT ran $(count), expected $((8 - done_before)) (started $started)"
 cmp -s r2/results.csv r1b/results.csv || fail "resumed after SIGINT: results differ"
 # another design in the same directory is refused
