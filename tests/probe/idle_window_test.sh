@@ -17,7 +17,9 @@ expect_err 2 "kvmsim probe: --vcpu-cpu: expected 0..$((n - 1)) (the CPUs online)
   || { finish idle_window_test; skip "no tracefs"; }
 [ "$fails" -eq 0 ] || finish idle_window_test
 
-"$W" --build "$B" --count 2000 > "$T/w" 2>&1; rc=$?
+"$W" --build "$B" --count 2000 > "$T/w" 2>&1 &
+wpid=$! # its tracefs instance is named by it (another script may be tracing meanwhile)
+wait $wpid; rc=$?
 sleeps=$(sed -n 's/^\([0-9]*\) sleeps of the vCPU thread on CPU 0$/\1/p' "$T/w")
 # other tasks kept CPU 0 busy (someone's build or probe there): the vCPU thread hardly slept,
 # and nothing below can be checked
@@ -32,5 +34,5 @@ grep -Eq "^switch-out to idle-state entry \(us\): p10 [0-9]+  p50 [0-9]+  p90 [0
   || fail "no idle-entry line: $(cat "$T/w")"
 sum=$(awk '/^MSI after/ { t = 1; next } t { s += $2 } END { print s + 0 }' "$T/w")
 [ "$sum" = "$sleeps" ] || fail "the groups hold $sum MSIs for $sleeps sleeps"
-ls /sys/kernel/tracing/instances 2>/dev/null | grep -q "^kvmsim-idle-" && fail "the tracefs instance was left behind"
+[ -e "/sys/kernel/tracing/instances/kvmsim-idle-$wpid" ] && fail "its tracefs instance was left behind"
 finish idle_window_test

@@ -24,8 +24,9 @@ fi
   || { finish switch_window_test; skip "no tracefs"; }
 [ "$fails" -eq 0 ] || finish switch_window_test
 
-"$W" --build "$B" --count 1500 --pattern-a poisson:100us --pattern-b poisson:200us > "$T/w" 2>&1 \
-  || fail "switch-window.sh exited $?: $(tail -3 "$T/w")"
+"$W" --build "$B" --count 1500 --pattern-a poisson:100us --pattern-b poisson:200us > "$T/w" 2>&1 &
+wpid=$! # its tracefs instance is named by it (another script may be tracing meanwhile)
+wait $wpid || fail "switch-window.sh exited $?: $(tail -3 "$T/w")"
 # n LABEL: the sample count of the row LABEL (its text up to the count)
 n() { awk -v l="$1" 'index($0, l) == 1 { s = substr($0, length(l) + 1); split(s, w, " "); print w[1]; exit }' "$T/w"; }
 all=$(n "  sched_switch to entry, all")
@@ -57,5 +58,5 @@ if [ "${h:-0}" -gt 0 ]; then
     s && /switch to entry/ { p = $(NF - 4) } s && /MSI to entry/ { w = $(NF - 4) } END { exit !(w >= p) }' "$T/w" \
     || fail "(b): the whole wake-up's p50 is below its switch to entry"
 fi
-ls /sys/kernel/tracing/instances 2>/dev/null | grep -q "^kvmsim-switch-" && fail "the tracefs instance was left behind"
+[ -e "/sys/kernel/tracing/instances/kvmsim-switch-$wpid" ] && fail "its tracefs instance was left behind"
 finish switch_window_test

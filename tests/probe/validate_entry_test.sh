@@ -8,7 +8,9 @@
 # and the exit does not grow.
 . "$(dirname "$0")/../lib.sh"
 [ -w /dev/kvm ] || { echo "SKIP: no usable /dev/kvm"; exit 77; }
-"$K" validate --repeat 1 --count 400 --save "$T/res" > "$T/out" 2> "$T/err"
+"$K" validate --repeat 1 --count 400 --save "$T/res" > "$T/out" 2> "$T/err" &
+vpid=$! # its tracefs instance is named by it (another validate may be tracing meanwhile)
+wait $vpid
 rc=$?
 [ $rc -eq 2 ] && { echo "SKIP: $(tail -1 "$T/err")"; exit 77; }
 [ $rc -le 1 ] || fail "validate exited $rc: $(tail -3 "$T/err")"
@@ -38,7 +40,7 @@ if [ "$(id -u)" = 0 ] && [ -d $tfs/events/power/cpu_idle ] && [ -d $tfs/events/s
   # the same measured inputs, the same fit
   diff <(grep -A6 '^  exit_entry ' "$T/out") <(grep -A6 '^  exit_entry ' "$T/again") > /dev/null \
     || fail "the saved results fitted again differ: $(diff <(grep -A6 '^  exit_entry ' "$T/out") <(grep -A6 '^  exit_entry ' "$T/again"))"
-  ls $tfs/instances | grep -q '^kvmsim-entry-' && fail "a tracefs instance left behind: $(ls $tfs/instances)"
+  [ -e "$tfs/instances/kvmsim-entry-$vpid" ] && fail "its tracefs instance was left behind: $(ls $tfs/instances)"
 else
   grep -q "^kvmsim validate: idle entry not traced (.*): the fit chooses it$" "$T/err" \
     || fail "no root or tracefs, and not said so: $(grep 'idle entry' "$T/err")"
