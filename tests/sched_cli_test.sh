@@ -41,6 +41,30 @@ w = d["vms"][0]
 assert w["worst_vcpu"] == "vm0/vcpu0" and w["worst_wake_p99_ns"] > 1000000  # ms, behind the task
 PY
 
+# preempt_delay: a task that keeps its pCPU once a wake-up should preempt it (PREEMPT_NONE)
+# delays the SCHED_FIFO vCPU thread by that much when it wakes behind it, and only then
+expect_err 2 'kvmsim run: --set host.tasks.0.preempt_delay: expected a time (fixed) or a map such as {dist: exponential, mean: 20us}, got "-5us"' \
+  -- "$K" run --set 'host.tasks=[{preempt_delay: -5us}]'
+pd=(--set vm.vcpus=1 --set vm.sched_policy=fifo --set 'vm.pin=[0]' --duration 1s --quiet
+    --set 'host.tasks=[{name: hog, pcpu: 0, load: {rate: 2000, work: {dist: exponential, mean: 200us}}}]')
+"$K" run "${pd[@]}" --json "$T/pd0.json" > /dev/null || fail "preempt_delay: without"
+"$K" run "${pd[@]}" --set 'host.tasks.0.preempt_delay=300us' --json "$T/pd1.json" > /dev/null \
+  || fail "preempt_delay: with"
+python3 - "$T/pd0.json" "$T/pd1.json" <<'PY' || fail "preempt_delay: the vCPU waits behind the task"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+va, vb = a["vcpus"][0], b["vcpus"][0]
+# the task's arrivals are the same (its work within 0.1 %: what is left at the warm-up's end
+# counts); its preemptions wait 300 us each
+oa, ob = a["host_tasks"][0]["offered_ps"], b["host_tasks"][0]["offered_ps"]
+assert abs(oa - ob) < oa / 1000, (oa, ob)
+pa, pb = a["host_tasks"][0]["preemptions"], b["host_tasks"][0]["preemptions"]
+assert pa > 50, pa
+ra, rb = va["sched"]["run_delay_ps"], vb["sched"]["run_delay_ps"]
+assert rb > ra + 0.5 * pb * 300e6, (ra, rb, pb)  # at least half of them a full 300 us later
+assert va["latency"]["wake"]["p99"] + 250000 < vb["latency"]["wake"]["p99"]
+PY
+
 # overcommit: more VMs on the same 32 pCPUs, more steal and a worse worst p99
 for n in 8 24; do
   "$K" run "$S/workloads/scenarios/overcommit.yaml" --set vm.count=$n --duration 300ms --quiet --json "$T/oc$n.json" \

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sim/cli.h"
+#include "traces/background.h"
 #include "traces/probe/probe.h"
 
 #define CMD "probe"
@@ -35,6 +36,10 @@ static void usage(FILE *f)
 		"                      SCHED_FIFO when permitted, so other tasks delay neither)\n"
 		"  --vcpu-cpu N        the CPU the vCPU thread runs on (default 1, or 0 on a\n"
 		"                      one-CPU host); the waker runs on another one\n"
+		"  --background        also trace the other tasks on the vCPU's CPU (root and\n"
+		"                      tracefs): each one's wake-ups and CPU time, in --json\n"
+		"                      as probe.background, which calibrate and validate then\n"
+		"                      simulate as a host task on that CPU\n"
 		"  --json OUT          the result as kvmsim-run/1 JSON (- for stdout)\n"
 		"  -h, --help          this text\n\n"
 		"Exit status: 0 done, 1 failed, 2 bad usage or no usable /dev/kvm.\n",
@@ -66,6 +71,9 @@ static void probe_print(FILE *f, const struct probe_result *r)
 	if (r->other_ns >= 0)
 		fprintf(f, "other tasks on the vCPU's CPU %d: %.2f%% (they stop halt polling while runnable)\n", r->vcpu_cpu,
 			100.0 * (double)r->other_ns / wall);
+	if (r->bg.traced)
+		fprintf(f, "traced there: %d other tasks, %ld wake-ups, %.2f%% of the CPU\n", r->bg.tasks, r->bg.n,
+			100.0 * (double)r->bg.cpu_ns / wall);
 	if (r->lat.count)
 		fprintf(f, "wake latency (us): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (%llu interrupts handled, %ld "
 			   "wake-ups coalesced into them, %ld lost)\n",
@@ -83,11 +91,13 @@ int cmd_probe(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },   { "seed", required_argument, NULL, 's' },
 		{ "msi", no_argument, NULL, 'm' },	     { "json", required_argument, NULL, 'j' },
 		{ "no-rt", no_argument, NULL, 'R' },	     { "vcpu-cpu", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+		{ "background", no_argument, NULL, 'b' },    { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct probe_pattern p = { .count = 2000, .seed = 1, .halt_poll_ns = -1, .rt = true };
 	char why[256];
 	const char *json = NULL, *spec = "periodic:100us";
+	bool background = false;
 	uint32_t u;
 	int o;
 	opterr = 0;
@@ -134,6 +144,9 @@ int cmd_probe(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
+		case 'b':
+			background = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -146,9 +159,13 @@ int cmd_probe(int argc, char **argv)
 	if (probe_pattern_parse(spec, &p, why, sizeof(why)))
 		return cli_error(CMD, "--pattern: %s", why);
 	struct probe_result r;
-	int rc = probe_run(&p, &r, why, sizeof(why));
+	char note[256] = "";
+	int rc = background ? probe_run_traced(&p, &r, why, sizeof(why), note, sizeof(note))
+			    : probe_run(&p, &r, why, sizeof(why));
 	if (rc)
 		return rc == 2 ? cli_error(CMD, "%s", why) : (cli_error(CMD, "%s", why), 1);
+	if (note[0])
+		fprintf(stderr, "kvmsim probe: --background: not traced: %s\n", note);
 	probe_print(stdout, &r);
 	if (json) {
 		FILE *f = cli_open_out(CMD, json);

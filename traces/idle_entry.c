@@ -17,6 +17,7 @@
 #include "traces/probe/probe.h"
 #include "traces/trace_event.h"
 #include "traces/trace_read.h"
+#include "traces/tracefs_inst.h"
 
 /* push - x onto the growing array *a of *n (capacity *cap) elements of size sz; -1 when out of memory */
 static int push(void **a, size_t *n, size_t *cap, size_t sz, const void *x)
@@ -181,65 +182,20 @@ void idle_entry_quantiles(double *e, size_t n, double *q_ns, int nq)
 	}
 }
 
-/* put - write s into dir/name; 0 or -1 (errno set) */
-static int put(const char *dir, const char *name, const char *s)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_WRONLY); /* no O_TRUNC: set_event would drop the events set before */
-	if (fd < 0)
-		return -1;
-	ssize_t w = write(fd, s, strlen(s));
-	int e = errno;
-	close(fd);
-	errno = e;
-	return w == (ssize_t)strlen(s) ? 0 : -1;
-}
-
-/* the instance, removed if the measurement is stopped by a signal */
-static char inst[256];
-
-static void on_signal(int sig)
-{
-	rmdir(inst);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 int idle_entry_measure(int cpu, long count, double *q_ns, int nq, struct idle_measure *m, char *why, size_t len)
 {
-	const char *T = "/sys/kernel/tracing";
-	char dir[256], path[512];
-	struct stat sb;
+	char path[512];
 	memset(m, 0, sizeof(*m));
-	if (stat("/sys/kernel/tracing/instances", &sb))
-		T = "/sys/kernel/debug/tracing";
-	static const char *const need[] = { "sched/sched_switch", "power/cpu_idle", "kvm/kvm_msi_set_irq",
-					     "kvm/kvm_vcpu_wakeup" };
-	for (int i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s/events/%s", T, need[i]);
-		if (stat(path, &sb)) {
-			snprintf(why, len, "no tracefs event %s here (root and tracefs needed)", need[i]);
-			return 2;
-		}
-	}
-	snprintf(dir, sizeof(dir), "%s/instances/kvmsim-entry-%d", T, (int)getpid());
-	if (mkdir(dir, 0700)) {
-		snprintf(why, len, "cannot create a tracefs instance in %s/instances: %s (root needed)", T, strerror(errno));
-		return 2;
-	}
-	snprintf(inst, sizeof(inst), "%s", dir);
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa = { .sa_handler = on_signal }, old[3];
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	int rc = 1;
-	/* every CPU (the MSIs are raised on the waker's), on one clock */
-	if (put(dir, "tracing_on", "0") || put(dir, "buffer_size_kb", "8192") || put(dir, "trace_clock", "mono") ||
-	    put(dir, "set_event", "sched:sched_switch\n") || put(dir, "set_event", "power:cpu_idle\n") ||
-	    put(dir, "set_event", "kvm:kvm_msi_set_irq\n") || put(dir, "set_event", "kvm:kvm_vcpu_wakeup\n") ||
-	    put(dir, "tracing_on", "1")) {
-		snprintf(why, len, "setting up %s: %s", dir, strerror(errno));
+	/* every CPU (the MSIs are raised on the waker's) */
+	static const char *const ev[] = { "sched/sched_switch", "power/cpu_idle", "kvm/kvm_msi_set_irq",
+					  "kvm/kvm_vcpu_wakeup" };
+	struct tracefs_inst ti;
+	int rc = tracefs_open(&ti, "kvmsim-entry", 8192, ev, 4, why, len);
+	if (rc)
+		return rc;
+	rc = 1;
+	if (tracefs_on(&ti, 1)) {
+		snprintf(why, len, "starting %s: %s", ti.dir, strerror(errno));
 		goto out;
 	}
 	struct probe_pattern p = { .count = count, .seed = 1, .halt_poll_ns = 0, .rt = true, .vcpu_cpu_set = true,
@@ -248,12 +204,12 @@ int idle_entry_measure(int cpu, long count, double *q_ns, int nq, struct idle_me
 	if (probe_pattern_parse("poisson:200us", &p, why, len))
 		goto out;
 	int prc = probe_run(&p, &r, why, len);
-	put(dir, "tracing_on", "0");
+	tracefs_on(&ti, 0);
 	if (prc) {
 		rc = prc;
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/trace", dir);
+	tracefs_trace(&ti, path, sizeof(path));
 	FILE *f = fopen(path, "r");
 	double *e = NULL;
 	struct idle_wake *w = NULL;
@@ -277,13 +233,12 @@ int idle_entry_measure(int cpu, long count, double *q_ns, int nq, struct idle_me
 	free(e);
 	free(w);
 	probe_result_free(&r);
-out:
-	put(dir, "tracing_on", "0");
-	if (rmdir(dir) && rc == 0) {
+out:;
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s", ti.dir);
+	if (tracefs_close(&ti) && rc == 0) {
 		snprintf(why, len, "removing %s: %s", dir, strerror(errno));
 		rc = 1;
 	}
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sim/cli.h"
+#include "traces/background.h"
 #include "traces/idle_entry.h"
 #include "traces/probe/calib.h"
 #include "traces/probe/probe.h"
@@ -80,6 +81,8 @@ static void usage(FILE *f)
 		(int)(sizeof(train_set) / sizeof(*train_set)), (int)(sizeof(test_set) / sizeof(*test_set)));
 }
 
+static bool bg_said;
+
 /* probe_target - probe one pattern on this host into a target (optionally saved, with the
  * round's number in the name; round -1: the only one); 0, 1 or 2. */
 static int probe_target(const char *spec, long hp, long count, const char *save, const char *sub, int round,
@@ -98,7 +101,13 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	json_t *j = NULL;
 	int rc;
 	for (int attempt = 0;; attempt++) { /* wait a little for a quiet CPU (see calib_busy) */
-		rc = probe_run(&p, &r, why, sizeof(why));
+		char note[256];
+		rc = probe_run_traced(&p, &r, why, sizeof(why), note, sizeof(note));
+		if (note[0] && !bg_said) { /* said once */
+			fprintf(stderr, "kvmsim validate: the other tasks on the vCPU's CPU are not traced (%s): kvmsim "
+					"runs none there\n", note);
+			bg_said = true;
+		}
 		if (rc)
 			return rc == 2 ? cli_error(CMD, "%s", why) : (cli_error(CMD, "%s", why), 1);
 		j = probe_result_json(&r);
@@ -106,7 +115,7 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 			rc = (cli_error(CMD, "%s", why), 1);
 			break;
 		}
-		bool busy = calib_busy(t);
+		bool busy = calib_busy(t); /* never, with its other tasks traced */
 		if (attempt == 3 || !busy)
 			break;
 		fprintf(stderr,
@@ -270,7 +279,19 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	int off = calib_print_compare(f, &g, &s, tol, md);
 	if (m > 1)
 		calib_print_range(f, m, &lo, &hi, md);
-	if (g.real.cut_share >= 0.005) /* what no simulated figure has: see calib_busy */
+	double bg = 0;
+	int traced = 0;
+	for (int k = 0; k < m; k++)
+		traced += used[k]->bg_traced, bg += used[k]->bg_share / m;
+	if (g.real.cut_share >= 0.005 && m && traced == m)
+		fprintf(f,
+			md ? "\nPolls ended at their first check, another task runnable on the vCPU's CPU: real %.1f %%, "
+			     "kvmsim %.1f %% (medians; the other tasks traced there, %.1f %% of its CPU, simulated as a "
+			     "host task).\n"
+			   : "  polls ended at their first check, another task runnable on the vCPU's CPU: real %.1f %%, "
+			     "kvmsim %.1f %% (medians; the other tasks traced there, %.1f %% of its CPU, simulated)\n",
+			100 * g.real.cut_share, 100 * s.cut_share, 100 * bg);
+	else if (g.real.cut_share >= 0.005) /* what no simulated figure has: see calib_busy */
 		fprintf(f,
 			md ? "\nReal polls ended at their first check, another task runnable on the vCPU's CPU: %.1f %% "
 			     "(median; kvmsim runs no other task there).\n"

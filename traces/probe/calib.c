@@ -14,6 +14,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "models/costs/costs.h"
+#include "sim/hist.h"
 #include "sim/out_json.h"
 #include "traces/probe/probe.h"
 #include "workloads/scenario/machine.h"
@@ -123,20 +124,17 @@ int calib_target_from_json(const json_t *run, const char *path, struct calib_tar
 	t->tsc_khz = (uint64_t)num(pr, "tsc_khz");
 	double other = num(pr, "other_cpu_ns");
 	t->other_share = t->dur_ns > 0 && other > 0 ? other / (double)t->dur_ns : 0;
-	snprintf(t->gapfile, sizeof(t->gapfile), "/tmp/kvmsim-calib-XXXXXX");
-	int fd = mkstemp(t->gapfile);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		t->gapfile[0] = 0;
+	t->fifo = json_is_true(json_object_get(pr, "sched_fifo"));
+	FILE *f = calib_temp_file(t->gapfile, sizeof(t->gapfile));
+	if (!f)
 		return whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
-	}
 	size_t i;
 	json_t *g;
 	json_array_foreach(gaps, i, g)
 		fprintf(f, "%lld\n", (long long)json_integer_value(g));
 	if (fclose(f))
 		return whyf(why, len, "writing %s: %s", t->gapfile, strerror(errno));
-	return 0;
+	return calib_background_read(json_object_get(pr, "background"), path, t, why, len);
 }
 
 void calib_target_free(struct calib_target *t)
@@ -144,6 +142,9 @@ void calib_target_free(struct calib_target *t)
 	if (t->gapfile[0])
 		unlink(t->gapfile);
 	t->gapfile[0] = 0;
+	if (t->bgfile[0])
+		unlink(t->bgfile);
+	t->bgfile[0] = 0;
 }
 
 /* cycles_of - a base profile's cost in cycles at tsc_khz */
@@ -177,11 +178,20 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		,
 		(long long)t->dur_ns, t->kernel, prof, t->module_param[0], t->module_param[1], t->module_param[2],
 		t->module_param[3]);
+	if (t->bgfile[0])
+	{
+		fprintf(sf, "  tasks: [{name: background, pcpu: 0, load: {type: arrivals, file: %s}", t->bgfile);
+		if (llround(t->bg_preempt_ns) > 0)
+			fprintf(sf, ", preempt_delay: {dist: exponential, mean: %lldns}", llround(t->bg_preempt_ns));
+		fprintf(sf, "}]\n");
+	}
 	fprintf(sf, "vm:\n  vcpus: 1\n  apicv: false\n  apic: x2apic\n");
 	if (t->halt_poll_ns >= 0)
 		fprintf(sf, "  halt_poll_ns: %lld\n", (long long)t->halt_poll_ns);
 	fprintf(sf, "  workload: {type: file, file: %s, loop: false, work: %lldns}\n", t->gapfile,
 		(long long)llround(x[CP_GUEST_WORK]));
+	if (t->bgfile[0]) /* the other tasks traced on the vCPU's CPU, as the probe's vCPU thread met them */
+		fprintf(sf, "  sched_policy: %s\n", t->fifo ? "fifo" : "other");
 	bool bad = ferror(pf) || ferror(sf);
 	bad |= fclose(pf) != 0;
 	bad |= fclose(sf) != 0;
@@ -385,6 +395,8 @@ out:
 
 bool calib_busy(const struct calib_target *t)
 {
+	if (t->bg_traced)
+		return false; /* its other tasks are simulated with it */
 	if (t->real.have_hist && t->real.attempted >= CALIB_POLLS)
 		return t->real.cut_share > CALIB_CUT;
 	return t->other_share > CALIB_BUSY;

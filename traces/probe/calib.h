@@ -99,6 +99,19 @@ struct calib_target {
 	uint64_t tsc_khz;
 	double other_share;      /* other tasks' share of the vCPU's CPU (0..1) */
 	char gapfile[64];        /* the arrivals as the simulator reads them (a temporary file) */
+	/* the other tasks on the vCPU's CPU, where the probe traced them (probe.background):
+	 * their activations as an arrivals file (a temporary file), simulated as one host task
+	 * there; "" when not traced. With them the vCPU thread runs as the probe's did
+	 * (SCHED_FIFO, or not). */
+	char bgfile[64];
+	bool bg_traced;
+	long bg_n;
+	double bg_share;         /* their CPU over the window (0..1) */
+	/* how long they kept the CPU once the vCPU thread woke (the host task's preempt_delay,
+	 * exponential with this mean): the mean of its wake-ups while one held the CPU, each less
+	 * the median from idle (with at least 3 of those), at least 0; 0: none measured */
+	double bg_preempt_ns;
+	bool fifo;
 	struct calib_figs real;
 	double lat_q_ns[CALIB_EXIT_NQ]; /* its wake latency's quantiles (calib_exit_read) */
 	uint64_t lat_n;
@@ -172,14 +185,22 @@ void calib_entry_yaml(FILE *f, const struct calib_fit *shape);
  * polls attempted, busy is more than CALIB_CUT of them ending so (on this
  * host's quiet probes at most 5 %, on busy ones 15 to 99 %); without polls,
  * other tasks taking more than CALIB_BUSY of the CPU (/proc/stat: 10 ms
- * ticks, so coarse over a short probe). kvmsim has no host task that waits at
- * a lower priority than a vCPU thread, so such results are not comparable:
- * they are left out of fits and of tolerance checks, and say so.
+ * ticks, so coarse over a short probe). Unless the probe traced those tasks
+ * (probe.background), which the simulation then runs as a host task, such a
+ * result is not comparable: it is left out of fits and of tolerance checks,
+ * and says so. A traced probe is never busy.
  */
 #define CALIB_BUSY 0.05
 #define CALIB_CUT 0.10
 #define CALIB_POLLS 50
 bool calib_busy(const struct calib_target *t);
+
+/* calib_temp_file - a new temporary file, its name in name; NULL (name "") on failure */
+FILE *calib_temp_file(char *name, size_t size);
+/* calib_background_read - a probe's traced other tasks (probe.background: arrivals [[AT_NS,
+ * WORK_NS], ...] in order of time within the window, wake_busy_ns and wake_idle_ns) into t's
+ * bgfile, bg_* and bg_preempt_ns (calib_bg.c); b NULL (not traced) is fine; 0 or -1 with why */
+int calib_background_read(const json_t *b, const char *path, struct calib_target *t, char *why, size_t len);
 /* calib_at_bound - the fit left parameter i at the limit of its range (not determined). */
 bool calib_at_bound(const struct calib_fit *fit, int i);
 

@@ -416,6 +416,7 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 	int rc = stats_read(c, &s0);
 	int64_t run0 = cpu_busy_ns(r->vcpu_cpu);
 	int64_t cpu0 = now_ns(cpu_clock), t0 = now_ns(CLOCK_MONOTONIC), t = t0, last = t0;
+	r->t0_ns = t0;
 	if (p->kind == PROBE_TIMER) {
 		free(plan);
 		return rc ? rc : measure_timer(c, p, r, &s0, cpu_clock, cpu0, run0, t0);
@@ -553,4 +554,9 @@ void probe_result_free(struct probe_result *r)
 	free(r->gap_ns);
 	r->gap_ns = NULL;
 	sim_hist_free(&r->lat);
+	free(r->bg.at_ns);
+	free(r->bg.work_ns);
+	free(r->bg.busy_ns);
+	free(r->bg.idle_ns);
+	memset(&r->bg, 0, sizeof(r->bg));
 }

@@ -70,11 +70,27 @@ struct probe_stats {
 	bool have_hist;
 };
 
+/* other tasks on the vCPU's CPU in the window, traced around the probe (traces/background.h):
+ * each activation (a task woken onto that CPU, or found running there) at its wake-up, in ns
+ * from the window's start, in order, with the CPU it took there in the window */
+struct probe_background {
+	bool traced;
+	long n;
+	int64_t *at_ns, *work_ns;
+	int tasks;      /* distinct tasks among them */
+	int64_t cpu_ns; /* the sum of work_ns */
+	/* the vCPU thread's wake-ups onto its CPU to its first event there (it runs): while
+	 * another task held the CPU (busy), and from the idle task (idle) */
+	long nbusy, nidle;
+	int64_t *busy_ns, *idle_ns;
+};
+
 struct probe_result {
 	struct probe_pattern pat;
 	char kernel[80];    /* uname -r */
 	char nested[96];    /* what kind of KVM this is, when it is not bare metal */
 	unsigned module_param[4]; /* halt_poll_ns, _grow, _grow_start, _shrink (read only) */
+	int64_t t0_ns;      /* the measured window's start (CLOCK_MONOTONIC, tracefs's mono clock) */
 	int64_t wall_ns;    /* the measured window */
 	int64_t cpu_ns;     /* the vCPU thread's CPU time in it */
 	int64_t other_ns;   /* other tasks' time on the vCPU's CPU in it (/proc/stat ticks), -1 unknown */
@@ -89,6 +105,7 @@ struct probe_result {
 	long lost_runs;     /* handler records overwritten before they were read */
 	long extra_runs;    /* handler runs that found no wake-up left to answer */
 	struct probe_stats st;
+	struct probe_background bg; /* not traced by probe_run() */
 };
 
 /* Pairing MSI wake-ups with the guest handler's runs (probe_pair.c). A run's record, as

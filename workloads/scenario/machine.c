@@ -364,7 +364,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 		char stream[64]; /* named by index too, so two tasks with one name differ */
 		snprintf(stream, sizeof(stream), "host/task%d/%s", i, tc->name);
 		if (host_load_init(&m->loads[i], m->sim, &m->host->cpu[tc->pcpu], tc->name, TASK_PID_BASE + i,
-				   &tc->load, sc->seed, stream, msg, sizeof(msg))) {
+				   &tc->load, &tc->preempt_delay, sc->seed, stream, msg, sizeof(msg))) {
 			snprintf(err->msg, sizeof(err->msg), "%s", msg);
 			return -1;
 		}

@@ -131,6 +131,10 @@ static const struct cfg_key task_keys[] = {
 	  .choices = sched_policy_choices },
 	{ "nice", CFG_INT, T(nice), NULL, "0", -20, 19, "nice value (host.scheduler fair)" },
 	{ "rt_priority", CFG_INT, T(rt_priority), NULL, "1", 1, 99, "SCHED_FIFO priority" },
+	{ "preempt_delay", CFG_DIST, T(preempt_delay), "us", "0", 0, 0,
+	  "how long it keeps its pCPU once a wake-up should preempt it (a kernel without preemption, "
+	  "PREEMPT_NONE: the task in kernel mode runs on to its next return to user mode or cond_resched()); "
+	  "0: preempted at once" },
 	{ "cpus", CFG_INT_LIST, T(cpus), NULL, "auto", 0, 0,
 	  "pCPUs it may run on (its affinity), starting on pcpu; auto: pinned to pcpu", .count_offset = T(ncpus) },
 	{ NULL },

@@ -88,6 +88,7 @@ struct host_task_conf {
 	struct source_conf load;
 	int sched_policy; /* enum host_sched_policy */
 	int64_t nice, rt_priority;
+	struct dist preempt_delay; /* host_load.h */
 	int64_t *cpus;    /* affinity (host.scheduler: fair) */
 	size_t ncpus;
 };

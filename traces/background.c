@@ -1,0 +1,264 @@
+/* background.c - the other tasks on a probe's vCPU CPU, traced (background.h). */
+#include "traces/background.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "traces/trace_event.h"
+#include "traces/trace_read.h"
+#include "traces/tracefs_inst.h"
+
+/* the tasks seen, each with its open activation (-1: none) */
+struct seen {
+	int pid;
+	long act;
+	bool took; /* some activation of it took CPU in the window */
+};
+
+struct parse {
+	struct probe_background *bg;
+	long cap, busycap, idlecap;
+	int *apid; /* each activation's task */
+	struct seen *task;
+	int ntask, taskcap;
+	int cpu, tid;
+	int64_t t0, t1;
+};
+
+/* task - pid's entry (added when new); NULL when out of memory */
+static struct seen *task(struct parse *s, int pid)
+{
+	for (int i = 0; i < s->ntask; i++)
+		if (s->task[i].pid == pid)
+			return &s->task[i];
+	if (s->ntask == s->taskcap) {
+		int c = s->taskcap ? 2 * s->taskcap : 64;
+		struct seen *n = realloc(s->task, (size_t)c * sizeof(*n));
+		if (!n)
+			return NULL;
+		s->task = n;
+		s->taskcap = c;
+	}
+	s->task[s->ntask] = (struct seen){ pid, -1, false };
+	return &s->task[s->ntask++];
+}
+
+/* activate - a new activation of k at ts (clipped to the window's start); -1 when out of memory */
+static int activate(struct parse *s, struct seen *k, int64_t ts)
+{
+	struct probe_background *bg = s->bg;
+	if (bg->n == s->cap) {
+		long c = s->cap ? 2 * s->cap : 256;
+		int64_t *a = realloc(bg->at_ns, (size_t)c * sizeof(*a));
+		if (a)
+			bg->at_ns = a;
+		int64_t *w = a ? realloc(bg->work_ns, (size_t)c * sizeof(*w)) : NULL;
+		if (w)
+			bg->work_ns = w;
+		int *p = w ? realloc(s->apid, (size_t)c * sizeof(*p)) : NULL;
+		if (!p)
+			return -1;
+		s->apid = p;
+		s->cap = c;
+	}
+	bg->at_ns[bg->n] = ts < s->t0 ? 0 : ts - s->t0;
+	bg->work_ns[bg->n] = 0;
+	s->apid[bg->n] = k->pid;
+	k->act = bg->n++;
+	return 0;
+}
+
+/* charge - pid ran on the CPU from a to b: its open activation (one at a, if none) gets the
+ * part in the window; -1 when out of memory */
+static int charge(struct parse *s, int pid, int64_t a, int64_t b)
+{
+	if (pid <= 0 || pid == s->tid)
+		return 0;
+	a = a < s->t0 ? s->t0 : a;
+	b = b > s->t1 ? s->t1 : b;
+	if (b <= a)
+		return 0;
+	struct seen *k = task(s, pid);
+	if (!k || (k->act < 0 && activate(s, k, a)))
+		return -1;
+	s->bg->work_ns[k->act] += b - a;
+	return 0;
+}
+
+/* wakeup_fields - pid and target_cpu of a sched_wakeup payload ("comm=C pid=P prio=N
+ * target_cpu=T"; the last " pid=" before the target, as a comm may hold anything); 0 or -1 */
+static int wakeup_fields(const char *payload, int *pid, int *target)
+{
+	const char *t = strstr(payload, " target_cpu="), *p = NULL;
+	if (!t)
+		return -1;
+	for (const char *q = payload; (q = strstr(q, " pid=")) && q < t; q++)
+		p = q;
+	char *end;
+	if (!p)
+		return -1;
+	long v = strtol(p + 5, &end, 10), c = strtol(t + 12, &end, 10);
+	if (v < 0 || v > INT32_MAX || c < 0 || c > INT32_MAX || end == t + 12)
+		return -1;
+	*pid = (int)v, *target = (int)c;
+	return 0;
+}
+
+/* push - x onto *a (n elements, capacity *cap); -1 when out of memory */
+static int push(int64_t **a, long *n, long *cap, int64_t x)
+{
+	if (*n == *cap) {
+		long c = *cap ? 2 * *cap : 256;
+		int64_t *na = realloc(*a, (size_t)c * sizeof(*na));
+		if (!na)
+			return -1;
+		*a = na, *cap = c;
+	}
+	(*a)[(*n)++] = x;
+	return 0;
+}
+
+struct pair {
+	int64_t at, work;
+};
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* sort_by_time - the activations in order of time (one found running is made when its run
+ * ends, after the wake-ups traced during that run) */
+static void sort_by_time(struct probe_background *bg)
+{
+	struct pair *v = bg->n ? malloc((size_t)bg->n * sizeof(*v)) : NULL;
+	if (!v)
+		return; /* none, or no memory: a tie then keeps the trace's order, the rest as it was */
+	for (long i = 0; i < bg->n; i++)
+		v[i] = (struct pair){ bg->at_ns[i], bg->work_ns[i] };
+	qsort(v, (size_t)bg->n, sizeof(*v), cmp_pair);
+	for (long i = 0; i < bg->n; i++)
+		bg->at_ns[i] = v[i].at, bg->work_ns[i] = v[i].work;
+	free(v);
+}
+
+int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall_ns, struct probe_background *bg)
+{
+	memset(bg, 0, sizeof(*bg));
+	bg->traced = true;
+	struct parse s = { .bg = bg, .cpu = cpu, .tid = tid, .t0 = t0_ns, .t1 = t0_ns + wall_ns };
+	char line[1024], err[128];
+	int cur = -1; /* the task running on cpu since since (-1: not known) */
+	int64_t since = 0;
+	int64_t woke = -1; /* the vCPU thread's wake-up, until it runs (-1: none) */
+	int held = -1;     /* the task on the CPU then */
+	while (fgets(line, sizeof(line), f)) {
+		struct trace_line tl;
+		if (!trace_line_split(line, &tl) || tl.ts_bad)
+			continue;
+		bool wake = (tl.event_len == 12 && !memcmp(tl.event, "sched_wakeup", 12)) ||
+			    (tl.event_len == 16 && !memcmp(tl.event, "sched_wakeup_new", 16));
+		struct trace_event ev = { .type = trace_event_lookup(tl.event, tl.event_len) };
+		if (tl.cpu == cpu && ev.type != KEV_SCHED_SWITCH && tl.pid != cur) {
+			/* an event in another task's context there: cur had stopped */
+			if (charge(&s, cur, since, tl.ts_ns))
+				goto oom;
+			cur = tl.pid, since = tl.ts_ns;
+		}
+		int pid, target;
+		if (wake && !wakeup_fields(tl.payload, &pid, &target) && target == cpu) {
+			if (pid == tid) { /* SCHED_FIFO: it preempts whatever runs, once that lets it */
+				if (woke < 0)
+					woke = tl.ts_ns, held = cur;
+			} else if (pid > 0) {
+				struct seen *k = task(&s, pid);
+				if (!k || activate(&s, k, tl.ts_ns))
+					goto oom;
+			}
+		}
+		if (tl.cpu != cpu)
+			continue;
+		bool sw = ev.type == KEV_SCHED_SWITCH && !trace_event_parse(&ev, tl.payload, err, sizeof(err));
+		if (woke >= 0 && (tl.pid == tid || (sw && ev.sswitch.next_pid == tid))) { /* it runs */
+			if (tl.ts_ns >= s.t0 && tl.ts_ns < s.t1 && held >= 0 && held != tid &&
+			    push(held ? &bg->busy_ns : &bg->idle_ns, held ? &bg->nbusy : &bg->nidle,
+				 held ? &s.busycap : &s.idlecap, tl.ts_ns - woke))
+				goto oom;
+			woke = -1;
+		}
+		if (sw) {
+			if (charge(&s, cur, since, tl.ts_ns))
+				goto oom;
+			cur = ev.sswitch.next_pid, since = tl.ts_ns;
+		}
+	}
+	if (charge(&s, cur, since, s.t1))
+		goto oom;
+	/* activations that took nothing in the window out; the tasks that are left counted */
+	long n = 0;
+	for (long i = 0; i < bg->n; i++)
+		if (bg->work_ns[i] > 0) {
+			struct seen *k = task(&s, s.apid[i]); /* there already */
+			bg->tasks += !k->took;
+			k->took = true;
+			bg->at_ns[n] = bg->at_ns[i], bg->work_ns[n] = bg->work_ns[i];
+			bg->cpu_ns += bg->work_ns[n++];
+		}
+	bg->n = n;
+	sort_by_time(bg);
+	free(s.apid);
+	free(s.task);
+	return 0;
+oom:
+	free(s.apid);
+	free(s.task);
+	free(bg->at_ns);
+	free(bg->work_ns);
+	free(bg->busy_ns);
+	free(bg->idle_ns);
+	memset(bg, 0, sizeof(*bg));
+	return -1;
+}
+
+int probe_run_traced(const struct probe_pattern *p, struct probe_result *r, char *why, size_t len, char *note,
+		     size_t nlen)
+{
+	/* kvm_vcpu_wakeup: the end of each halt, in the vCPU thread's context, so that a switch to
+	 * it that is not traced still ends another task's run within one halt */
+	static const char *const ev[] = { "sched/sched_switch", "sched/sched_wakeup", "sched/sched_wakeup_new",
+					  "kvm/kvm_vcpu_wakeup" };
+	struct tracefs_inst ti;
+	int cpu = p->vcpu_cpu_set ? p->vcpu_cpu : probe_default_cpu();
+	note[0] = 0;
+	if (tracefs_open(&ti, "kvmsim-bg", 4096, ev, 4, note, nlen))
+		return probe_run(p, r, why, len);
+	char flt[64], path[512];
+	snprintf(flt, sizeof(flt), "target_cpu == %d", cpu); /* only less to read: the reader checks again */
+	tracefs_filter(&ti, "sched/sched_wakeup", flt);
+	tracefs_filter(&ti, "sched/sched_wakeup_new", flt);
+	snprintf(flt, sizeof(flt), "CPU == %d", cpu);
+	tracefs_filter(&ti, "sched/sched_switch", flt);
+	tracefs_filter(&ti, "kvm/kvm_vcpu_wakeup", flt);
+	if (tracefs_on(&ti, 1)) {
+		snprintf(note, nlen, "starting %s: %s", ti.dir, strerror(errno));
+		tracefs_close(&ti);
+		return probe_run(p, r, why, len);
+	}
+	int rc = probe_run(p, r, why, len);
+	tracefs_on(&ti, 0);
+	if (!rc) {
+		tracefs_trace(&ti, path, sizeof(path));
+		FILE *f = fopen(path, "r");
+		if (!f)
+			snprintf(note, nlen, "reading %s: %s", path, strerror(errno));
+		else if (background_from_trace(f, r->vcpu_cpu, r->tid, r->t0_ns, r->wall_ns, &r->bg))
+			snprintf(note, nlen, "reading %s: out of memory", path);
+		if (f)
+			fclose(f);
+	}
+	tracefs_close(&ti);
+	return rc;
+}

@@ -1,0 +1,96 @@
+/* calib_bg.c - a probe's traced other tasks read into a calibration target (calib.h). */
+#include "traces/probe/calib.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/hist.h"
+
+static int whyf(char *why, size_t len, const char *fmt, const char *a, const char *b)
+{
+	snprintf(why, len, fmt, a, b);
+	return -1;
+}
+
+FILE *calib_temp_file(char *name, size_t size)
+{
+	snprintf(name, size, "/tmp/kvmsim-calib-XXXXXX");
+	int fd = mkstemp(name);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd), unlink(name);
+		name[0] = 0;
+	}
+	return f;
+}
+
+int calib_background_read(const json_t *b, const char *path, struct calib_target *t, char *why, size_t len)
+{
+	if (!b)
+		return 0;
+	const json_t *a = json_object_get(b, "arrivals");
+	if (!json_is_array(a))
+		return whyf(why, len, "%s: key probe.background.arrivals: expected a list of [AT_NS, WORK_NS]%s", path,
+			    "");
+	size_t i;
+	json_t *x;
+	double prev = 0, cpu = 0;
+	json_array_foreach(a, i, x) {
+		const json_t *at = json_array_get(x, 0), *w = json_array_get(x, 1);
+		double v = json_number_value(at), wv = json_number_value(w);
+		if (!json_is_array(x) || json_array_size(x) != 2 || !json_is_integer(at) || !json_is_integer(w) || v < prev ||
+		    v >= (double)t->dur_ns || wv <= 0 || wv > (double)t->dur_ns)
+		{
+			char key[64];
+			snprintf(key, sizeof(key), "probe.background.arrivals[%zu]", i);
+			return whyf(why, len, "%s: key %s: expected [AT_NS, WORK_NS], AT_NS in order within the window, "
+				    "WORK_NS above 0 and within it", path, key);
+		}
+		prev = v, cpu += wv;
+	}
+	t->bg_traced = true;
+	t->bg_n = (long)json_array_size(a);
+	/* the preemption's delay: the wake-ups while another task held the CPU over those from idle */
+	const json_t *wb = json_object_get(b, "wake_busy_ns"), *wi = json_object_get(b, "wake_idle_ns");
+	for (int k = 0; k < 2; k++) {
+		const json_t *w = k ? wi : wb;
+		bool ok = !w || json_is_array(w);
+		json_array_foreach(w, i, x)
+			ok &= json_is_integer(x) && json_integer_value(x) >= 0;
+		if (!ok)
+			return whyf(why, len, "%s: key %s: expected a list of times in ns", path,
+				    k ? "probe.background.wake_idle_ns" : "probe.background.wake_busy_ns");
+	}
+	size_t ni = json_array_size(wi), nb = json_array_size(wb);
+	double base = 0, sum = 0;
+	if (ni >= 3) {
+		double *v = malloc(ni * sizeof(double));
+		if (!v)
+			return whyf(why, len, "%s: out of memory%s", path, "");
+		json_array_foreach(wi, i, x)
+			v[i] = json_number_value(x);
+		qsort(v, ni, sizeof(double), sim_cmp_double);
+		base = v[ni / 2];
+		free(v);
+	}
+	json_array_foreach(wb, i, x)
+		sum += fmax(0, json_number_value(x) - base);
+	t->bg_preempt_ns = nb ? sum / (double)nb : 0;
+	t->bg_share = t->dur_ns > 0 ? cpu / (double)t->dur_ns : 0;
+	if (!t->bg_n)
+		return 0;
+	FILE *f = calib_temp_file(t->bgfile, sizeof(t->bgfile));
+	if (!f)
+		return whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
+	json_array_foreach(a, i, x)
+		fprintf(f, "%lld %lld\n", (long long)json_integer_value(json_array_get(x, 0)),
+			(long long)json_integer_value(json_array_get(x, 1)));
+	if (fclose(f))
+		return whyf(why, len, "writing %s: %s", t->bgfile, strerror(errno));
+	return 0;
+}
+
