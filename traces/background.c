@@ -155,10 +155,12 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 	int64_t since = 0;
 	int64_t woke = -1; /* the vCPU thread's wake-up, until it runs (-1: none) */
 	int held = -1;     /* the task on the CPU then */
+	int64_t last = INT64_MIN;
 	while (fgets(line, sizeof(line), f)) {
 		struct trace_line tl;
-		if (!trace_line_split(line, &tl) || tl.ts_bad)
-			continue;
+		if (!trace_line_split(line, &tl) || tl.ts_bad || tl.ts_ns < last)
+			continue; /* not an event, or time running back: not one trace */
+		last = tl.ts_ns;
 		bool wake = (tl.event_len == 12 && !memcmp(tl.event, "sched_wakeup", 12)) ||
 			    (tl.event_len == 16 && !memcmp(tl.event, "sched_wakeup_new", 16));
 		struct trace_event ev = { .type = trace_event_lookup(tl.event, tl.event_len) };

@@ -72,7 +72,7 @@ seed() {
     done
     ;;
   compare) cp tests/data/study/*.json "$c/" ;;
-  idle_entry) for f in tests/data/idle_entry/*.trace.gz; do n=${f##*/}; zcat "$f" | head -n 300 > "$c/${n%.gz}"; done ;;
+  idle_entry) for f in tests/data/idle_entry/*.trace.gz tests/data/background/*.trace.gz; do n=${f##*/}; zcat "$f" | head -n 300 > "$c/${n%.gz}"; done ;;
   esac
   [ -d "tests/fuzz/regress/$1" ] && cp "tests/fuzz/regress/$1"/* "$c/" 2>/dev/null
   return 0
