@@ -41,6 +41,15 @@ if [ "$(id -u)" = 0 ] && [ -d $tfs/events/power/cpu_idle ] && [ -d $tfs/events/s
   diff <(grep -A6 '^  exit_entry ' "$T/out") <(grep -A6 '^  exit_entry ' "$T/again") > /dev/null \
     || fail "the saved results fitted again differ: $(diff <(grep -A6 '^  exit_entry ' "$T/out") <(grep -A6 '^  exit_entry ' "$T/again"))"
   [ -e "$tfs/instances/kvmsim-entry-$vpid" ] && fail "its tracefs instance was left behind: $(ls $tfs/instances)"
+  # each probe traced its CPU's other tasks (traces/background.h), saved with it
+  grep -q "are not traced" "$T/err" && fail "root and tracefs, but the other tasks not traced: $(grep 'not traced' "$T/err")"
+  python3 - "$T"/res/train/*.json "$T"/res/test/*.json <<'PY' || fail "a saved probe without its other tasks"
+import json, sys
+for f in sys.argv[1:]:
+    b = json.load(open(f))["probe"]["background"]
+    assert isinstance(b["arrivals"], list) and b["cpu_ns"] >= 0, f
+PY
+  [ -e "$tfs/instances/kvmsim-bg-$vpid" ] && fail "its background tracefs instance was left behind"
 else
   grep -q "^kvmsim validate: idle entry not traced (.*): the fit chooses it$" "$T/err" \
     || fail "no root or tracefs, and not said so: $(grep 'idle entry' "$T/err")"
