@@ -14,7 +14,8 @@
 struct seen {
 	int pid;
 	long act;
-	bool took; /* some activation of it took CPU in the window */
+	bool took;       /* some activation of it took CPU in the window */
+	int64_t woke_at; /* its last wake-up onto the CPU (INT64_MIN: none) */
 };
 
 struct parse {
@@ -41,7 +42,7 @@ static struct seen *task(struct parse *s, int pid)
 		s->task = n;
 		s->taskcap = c;
 	}
-	s->task[s->ntask] = (struct seen){ pid, -1, false };
+	s->task[s->ntask] = (struct seen){ pid, -1, false, INT64_MIN };
 	return &s->task[s->ntask++];
 }
 
@@ -91,16 +92,18 @@ static int charge(struct parse *s, int pid, int64_t a, int64_t b)
  * target_cpu=T"; the last " pid=" before the target, as a comm may hold anything); 0 or -1 */
 static int wakeup_fields(const char *payload, int *pid, int *target)
 {
-	const char *t = strstr(payload, " target_cpu="), *p = NULL;
+	const char *t = NULL, *p = NULL;
+	for (const char *q = payload; (q = strstr(q, " target_cpu=")); q++)
+		t = q; /* the last: the field, after the comm */
 	if (!t)
 		return -1;
 	for (const char *q = payload; (q = strstr(q, " pid=")) && q < t; q++)
 		p = q;
-	char *end;
 	if (!p)
 		return -1;
-	long v = strtol(p + 5, &end, 10), c = strtol(t + 12, &end, 10);
-	if (v < 0 || v > INT32_MAX || c < 0 || c > INT32_MAX || end == t + 12)
+	char *pe, *te;
+	long v = strtol(p + 5, &pe, 10), c = strtol(t + 12, &te, 10);
+	if (pe == p + 5 || *pe != ' ' || te == t + 12 || v < 0 || v > INT32_MAX || c < 0 || c > INT32_MAX)
 		return -1;
 	*pid = (int)v, *target = (int)c;
 	return 0;
@@ -132,17 +135,20 @@ static int cmp_pair(const void *a, const void *b)
 
 /* sort_by_time - the activations in order of time (one found running is made when its run
  * ends, after the wake-ups traced during that run) */
-static void sort_by_time(struct probe_background *bg)
+static int sort_by_time(struct probe_background *bg)
 {
-	struct pair *v = bg->n ? malloc((size_t)bg->n * sizeof(*v)) : NULL;
+	if (!bg->n)
+		return 0;
+	struct pair *v = malloc((size_t)bg->n * sizeof(*v));
 	if (!v)
-		return; /* none, or no memory: a tie then keeps the trace's order, the rest as it was */
+		return -1;
 	for (long i = 0; i < bg->n; i++)
 		v[i] = (struct pair){ bg->at_ns[i], bg->work_ns[i] };
 	qsort(v, (size_t)bg->n, sizeof(*v), cmp_pair);
 	for (long i = 0; i < bg->n; i++)
 		bg->at_ns[i] = v[i].at, bg->work_ns[i] = v[i].work;
 	free(v);
+	return 0;
 }
 
 int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall_ns, struct probe_background *bg)
@@ -179,11 +185,24 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 				struct seen *k = task(&s, pid);
 				if (!k || activate(&s, k, tl.ts_ns))
 					goto oom;
+				k->woke_at = tl.ts_ns;
 			}
 		}
 		if (tl.cpu != cpu)
 			continue;
 		bool sw = ev.type == KEV_SCHED_SWITCH && !trace_event_parse(&ev, tl.payload, err, sizeof(err));
+		/* a switch out of a task not known to run there (the switch to it not traced, from
+		 * idle or an unknown start): it ran since it was woken there, or since cur was
+		 * last known */
+		int prev = sw ? ev.sswitch.prev_pid : -1;
+		bool unseen = sw && prev > 0 && prev != tid && prev != cur && (cur == 0 || cur == -1);
+		if (unseen) {
+			struct seen *k = task(&s, prev);
+			if (!k || charge(&s, prev, k->woke_at > since ? k->woke_at : since, tl.ts_ns))
+				goto oom;
+			if (woke >= 0 && held == cur && k->woke_at <= woke)
+				held = prev; /* the vCPU's wake-up found it running, not idle */
+		}
 		if (woke >= 0 && (tl.pid == tid || (sw && ev.sswitch.next_pid == tid))) { /* it runs */
 			if (tl.ts_ns >= s.t0 && tl.ts_ns < s.t1 && held >= 0 && held != tid &&
 			    push(held ? &bg->busy_ns : &bg->idle_ns, held ? &bg->nbusy : &bg->nidle,
@@ -192,7 +211,7 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 			woke = -1;
 		}
 		if (sw) {
-			if (charge(&s, cur, since, tl.ts_ns))
+			if (!unseen && charge(&s, cur, since, tl.ts_ns))
 				goto oom;
 			cur = ev.sswitch.next_pid, since = tl.ts_ns;
 		}
@@ -210,7 +229,8 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 			bg->cpu_ns += bg->work_ns[n++];
 		}
 	bg->n = n;
-	sort_by_time(bg);
+	if (sort_by_time(bg))
+		goto oom;
 	free(s.apid);
 	free(s.task);
 	return 0;
@@ -235,7 +255,7 @@ int probe_run_traced(const struct probe_pattern *p, struct probe_result *r, char
 	struct tracefs_inst ti;
 	int cpu = p->vcpu_cpu_set ? p->vcpu_cpu : probe_default_cpu();
 	note[0] = 0;
-	if (tracefs_open(&ti, "kvmsim-bg", 4096, ev, 4, note, nlen))
+	if (tracefs_open(&ti, "kvmsim-bg", 8192, ev, 4, note, nlen))
 		return probe_run(p, r, why, len);
 	char flt[64], path[512];
 	snprintf(flt, sizeof(flt), "target_cpu == %d", cpu); /* only less to read: the reader checks again */
@@ -251,7 +271,11 @@ int probe_run_traced(const struct probe_pattern *p, struct probe_result *r, char
 	}
 	int rc = probe_run(p, r, why, len);
 	tracefs_on(&ti, 0);
-	if (!rc) {
+	long lost = tracefs_lost(&ti);
+	if (!rc && lost) /* a trace with holes would miss tasks and mislabel runs */
+		snprintf(note, nlen, lost < 0 ? "%s: its statistics unreadable" : "%s: %ld events lost (its buffer too small)",
+			 ti.dir, lost);
+	else if (!rc) {
 		tracefs_trace(&ti, path, sizeof(path));
 		FILE *f = fopen(path, "r");
 		if (!f)
@@ -261,6 +285,9 @@ int probe_run_traced(const struct probe_pattern *p, struct probe_result *r, char
 		if (f)
 			fclose(f);
 	}
-	tracefs_close(&ti);
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s", ti.dir);
+	if (tracefs_close(&ti) && !note[0]) /* traced, but its kernel buffers are left: say so */
+		snprintf(note, nlen, "removing %s: %s (remove it by hand: rmdir)", dir, strerror(errno));
 	return rc;
 }

@@ -47,8 +47,10 @@
 int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall_ns, struct probe_background *bg);
 
 /* probe_run_traced - probe_run() with its vCPU CPU's other tasks traced into r->bg. Where
- * they cannot be traced (no root or tracefs, reading the trace failed), the probe runs
- * untraced (r->bg.traced false) and note says why; "" otherwise. Returns probe_run's. */
+ * they cannot be had (no root or tracefs: the probe runs untraced; events lost, or the
+ * trace unreadable: the probe ran traced but r->bg is not filled), r->bg.traced is false
+ * and note says why; where the instance could not be removed afterwards, note says that
+ * too; "" otherwise. Returns probe_run's. */
 int probe_run_traced(const struct probe_pattern *p, struct probe_result *r, char *why, size_t len, char *note,
 		     size_t nlen);
 

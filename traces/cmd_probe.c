@@ -165,7 +165,7 @@ int cmd_probe(int argc, char **argv)
 	if (rc)
 		return rc == 2 ? cli_error(CMD, "%s", why) : (cli_error(CMD, "%s", why), 1);
 	if (note[0])
-		fprintf(stderr, "kvmsim probe: --background: not traced: %s\n", note);
+		fprintf(stderr, "kvmsim probe: --background: %s%s\n", r.bg.traced ? "" : "not traced: ", note);
 	probe_print(stdout, &r);
 	if (json) {
 		FILE *f = cli_open_out(CMD, json);

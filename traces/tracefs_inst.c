@@ -65,8 +65,11 @@ int tracefs_open(struct tracefs_inst *t, const char *name, int buffer_kb, const 
 	}
 	snprintf(open_dir, sizeof(open_dir), "%s", t->dir);
 	struct sigaction sa = { .sa_handler = on_signal };
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
+	for (int i = 0; i < 3; i++) {
+		sigaction(sigs[i], NULL, &old[i]);
+		if (old[i].sa_handler != SIG_IGN) /* nohup's hang-up stays ignored */
+			sigaction(sigs[i], &sa, NULL);
+	}
 	char kb[24];
 	snprintf(kb, sizeof(kb), "%d", buffer_kb);
 	int bad = put(t->dir, "tracing_on", "0") || put(t->dir, "buffer_size_kb", kb) ||
@@ -108,6 +111,26 @@ int tracefs_on(struct tracefs_inst *t, int on)
 void tracefs_trace(const struct tracefs_inst *t, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/trace", t->dir);
+}
+
+long tracefs_lost(const struct tracefs_inst *t)
+{
+	long lost = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	for (long c = 0; c < ncpu; c++) {
+		char path[512], line[128];
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%ld/stats", t->dir, c);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f)) {
+			long v;
+			if (sscanf(line, "overrun: %ld", &v) == 1 || sscanf(line, "dropped events: %ld", &v) == 1)
+				lost += v;
+		}
+		fclose(f);
+	}
+	return lost;
 }
 
 int tracefs_close(struct tracefs_inst *t)

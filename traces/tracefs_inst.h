@@ -2,8 +2,8 @@
  * tracefs_inst.h - a tracefs instance of kvmsim's own (instances/NAME-PID), so
  * that other tracing on the machine is left alone: the events set, the mono
  * clock (one clock for every CPU, the probes' CLOCK_MONOTONIC), removed again
- * when done or when kvmsim is stopped by SIGINT, SIGTERM or SIGHUP. One at a
- * time. Needs root and tracefs; the shell scripts in traces/probe/ do the same
+ * when done or when kvmsim is stopped by SIGINT, SIGTERM or SIGHUP (those not
+ * ignored: under nohup a hang-up leaves it be). One at a time. Needs root and tracefs; the shell scripts in traces/probe/ do the same
  * with tracefs.sh.
  */
 #ifndef KVMSIM_TRACES_TRACEFS_INST_H
@@ -26,6 +26,9 @@ int tracefs_filter(struct tracefs_inst *t, const char *event, const char *filter
 int tracefs_on(struct tracefs_inst *t, int on);
 /* tracefs_trace - path of the instance's trace file into buf */
 void tracefs_trace(const struct tracefs_inst *t, char *buf, size_t len);
+/* tracefs_lost - the events lost so far (overwritten or dropped: per_cpu/cpuN/stats'
+ * overrun and dropped events, over every CPU); -1 when unreadable */
+long tracefs_lost(const struct tracefs_inst *t);
 /* tracefs_close - tracing off and the instance removed; 0 or -1 (errno) */
 int tracefs_close(struct tracefs_inst *t);
 

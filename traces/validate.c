@@ -83,7 +83,7 @@ static void usage(FILE *f)
 		(int)(sizeof(train_set) / sizeof(*train_set)), (int)(sizeof(test_set) / sizeof(*test_set)));
 }
 
-static bool bg_said;
+static char bg_said[256]; /* the last reason said for the other tasks' trace */
 
 /* probe_target - probe one pattern on this host into a target (optionally saved, with the
  * round's number in the name; round -1: the only one); 0, 1 or 2. */
@@ -105,10 +105,13 @@ static int probe_target(const char *spec, long hp, long count, const char *save,
 	for (int attempt = 0;; attempt++) { /* wait a little for a quiet CPU (see calib_busy) */
 		char note[256];
 		rc = probe_run_traced(&p, &r, why, sizeof(why), note, sizeof(note));
-		if (note[0] && !bg_said) { /* said once */
-			fprintf(stderr, "kvmsim validate: the other tasks on the vCPU's CPU are not traced (%s): kvmsim "
-					"runs none there\n", note);
-			bg_said = true;
+		if (note[0] && strcmp(note, bg_said)) { /* each new reason once */
+			if (r.bg.traced || rc)
+				fprintf(stderr, "kvmsim validate: tracing the other tasks on the vCPU's CPU: %s\n", note);
+			else
+				fprintf(stderr, "kvmsim validate: the other tasks on the vCPU's CPU are not traced (%s): "
+						"kvmsim runs none there\n", note);
+			snprintf(bg_said, sizeof(bg_said), "%s", note);
 		}
 		if (rc)
 			return rc == 2 ? cli_error(CMD, "%s", why) : (cli_error(CMD, "%s", why), 1);

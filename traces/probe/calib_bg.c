@@ -43,12 +43,12 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 		const json_t *at = json_array_get(x, 0), *w = json_array_get(x, 1);
 		double v = json_number_value(at), wv = json_number_value(w);
 		if (!json_is_array(x) || json_array_size(x) != 2 || !json_is_integer(at) || !json_is_integer(w) || v < prev ||
-		    v >= (double)t->dur_ns || wv <= 0 || wv > (double)t->dur_ns)
+		    v >= (double)t->dur_ns || wv <= 0 || cpu + wv > (double)t->dur_ns)
 		{
 			char key[64];
 			snprintf(key, sizeof(key), "probe.background.arrivals[%zu]", i);
 			return whyf(why, len, "%s: key %s: expected [AT_NS, WORK_NS], AT_NS in order within the window, "
-				    "WORK_NS above 0 and within it", path, key);
+				    "WORK_NS above 0 and all of them together within it", path, key);
 		}
 		prev = v, cpu += wv;
 	}
@@ -59,10 +59,10 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 	for (int k = 0; k < 2; k++) {
 		const json_t *w = k ? wi : wb;
 		bool ok = !w || json_is_array(w);
-		json_array_foreach(w, i, x)
-			ok &= json_is_integer(x) && json_integer_value(x) >= 0;
+		json_array_foreach(w, i, x) /* a wake-up within the window */
+			ok &= json_is_integer(x) && json_integer_value(x) >= 0 && json_integer_value(x) <= t->dur_ns;
 		if (!ok)
-			return whyf(why, len, "%s: key %s: expected a list of times in ns", path,
+			return whyf(why, len, "%s: key %s: expected a list of times in ns, each within the window", path,
 				    k ? "probe.background.wake_idle_ns" : "probe.background.wake_busy_ns");
 	}
 	size_t ni = json_array_size(wi), nb = json_array_size(wb);
