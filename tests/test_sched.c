@@ -2,7 +2,8 @@
  * test_sched.c - the host scheduler (models/host): the fair class's own rules
  * on a bare host with CPU-bound tasks (the tick rotates equal-weight tasks
  * within a slice; a woken task with lower vruntime preempts at the next check;
- * need_resched set on a wake-up during a switch; SCHED_FIFO; affinity,
+ * need_resched set on a wake-up during a switch; SCHED_FIFO; a remote wake-up's
+ * reschedule IPI; affinity,
  * placement and balancing), the simple class's older behaviour, and whole
  * runs that conserve every pCPU's time and give host tasks the CPU they offer
  * when the host has room.
@@ -256,6 +257,36 @@ static void test_fifo(void **state)
 	bare_free(&b);
 }
 
+static void ev_wake_remote(struct sim *sim, void *subject, void *object)
+{
+	host_task_wake_from(subject, true);
+}
+
+/* a wake-up from another CPU that preempts the running task reaches it by the reschedule IPI
+ * (the host's ipi, 1 us here) later than one on its own CPU; need_resched is set at once */
+static void test_remote_wake_ipi(void **state)
+{
+	sim_time_t ran[2];
+	for (int remote = 0; remote < 2; remote++) {
+		struct bare b = bare_new(1, HOST_SCHED_FAIR, true, 1000);
+		struct hog f = { 0 }, x = { 0 };
+		host_task_init(&x.task, &hog_ops, &b.h->cpu[0], "x", 1);
+		host_task_init(&f.task, &hog_ops, &b.h->cpu[0], "f", 2);
+		f.task.policy = SCHED_FIFO;
+		f.task.rt_priority = 50;
+		host_task_place(&x.task);
+		sim_at(b.sim, 3 * SIM_MS + SIM_US / 2, remote ? ev_wake_remote : ev_wake, &f.task, NULL);
+		sim_run_until(b.sim, 3 * SIM_MS + SIM_US);
+		assert_true(b.h->cpu[0].need_resched || b.h->cpu[0].curr != &x.task);
+		sim_run_until(b.sim, 4 * SIM_MS);
+		assert_ptr_equal(b.h->cpu[0].curr, &f.task);
+		ran[remote] = f.since;
+		check_pcpu_time(&b);
+		bare_free(&b);
+	}
+	assert_int_equal(ran[1] - ran[0], SIM_US);
+}
+
 /* Affinity: a waking task goes to an idle allowed pCPU; an idle pCPU pulls queued work; migrations counted. */
 static void test_placement_balance(void **state)
 {
@@ -379,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_cfs_tick_rotates),  cmocka_unit_test(test_eevdf_tick_rotates),
 		cmocka_unit_test(test_wakeup_preempt),	  cmocka_unit_test(test_wake_during_switch),
 		cmocka_unit_test(test_fifo),		  cmocka_unit_test(test_placement_balance),
+		cmocka_unit_test(test_remote_wake_ipi),
 		cmocka_unit_test(test_runs_conserve),	  cmocka_unit_test(test_task_gets_its_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,7 +243,23 @@ void host_kick_idle(struct pcpu *p)
 	p->ev = sim_after(p->host->sim, ipi, idle_wakeup_arrived, p, NULL);
 }
 
+/* resched_ipi_arrived - a remote wake-up's reschedule IPI reaches p: its running task, if it
+ * still has to go, hears of it (scheduler_ipi(), then the return from the interrupt) */
+static void resched_ipi_arrived(struct sim *sim, void *subject, void *object)
+{
+	(void)sim, (void)object;
+	struct pcpu *p = subject;
+	p->resched_ipi_ev = SIM_NO_EVENT;
+	if (p->phase == PCPU_RUN && p->curr && p->need_resched)
+		p->curr->ops->resched(p->curr);
+}
+
 void host_task_wake(struct host_task *t)
+{
+	host_task_wake_from(t, false);
+}
+
+void host_task_wake_from(struct host_task *t, bool remote)
 {
 	struct host *h = t->cpu->host;
 	assert(t->state == TASK_SLEEPING);
@@ -274,6 +290,11 @@ void host_task_wake(struct host_task *t)
 	case PCPU_RUN:
 		if (h->wakeup_preempt && h->cls->wakeup_preempt(p, t))
 			p->need_resched = true;
+		if (remote && p->need_resched && h->cost.ipi > 0) { /* smp_send_reschedule() */
+			if (p->resched_ipi_ev == SIM_NO_EVENT) /* one IPI in flight is enough */
+				p->resched_ipi_ev = sim_after(h->sim, h->cost.ipi, resched_ipi_arrived, p, NULL);
+			break;
+		}
 		p->curr->ops->resched(p->curr);
 		break;
 	}
@@ -471,6 +492,7 @@ struct host *host_new(struct sim *sim, int ncpu, const struct host_idle_state *i
 		p->id = i;
 		p->predicted_idle = SIM_MS; /* start by trusting idle to be long */
 		p->tick_ev = SIM_NO_EVENT;
+		p->resched_ipi_ev = SIM_NO_EVENT;
 		if (resched_rate > 0) {
 			char name[64];
 			snprintf(name, sizeof(name), "host/cpu%d/resched", i);

@@ -201,6 +201,7 @@ struct pcpu {
 	bool eevdf_resched;                   /* update_deadline() asked for a reschedule */
 	sim_time_t idle_left;                 /* when it last finished leaving an idle state */
 	sim_handle_t tick_ev;
+	sim_handle_t resched_ipi_ev;          /* a remote wake-up's reschedule IPI on its way */
 	uint64_t ticks, balance_pulls;
 	struct host_task *next_buddy;         /* yield_to(): picked next while it may run (cfs_rq->next) */
 	uint64_t yld_count;                   /* successful yield_to()s from this pCPU (schedstat) */
@@ -309,6 +310,11 @@ void host_migrate(struct host_task *t, struct pcpu *dst);
 /* host_kick_idle - dst was idle and now has queued work: wake it (as a wake-up does). */
 void host_kick_idle(struct pcpu *dst);
 void host_task_wake(struct host_task *t);
+/* host_task_wake_from - host_task_wake() by a waker on another CPU (remote): a wake-up that
+ * preempts the task running on t's pCPU sets its need_resched at once, but that task hears
+ * of it only when the reschedule IPI arrives (resched_curr()'s smp_send_reschedule(), the
+ * profile's ipi later); on the waker's own CPU (remote false) at once. */
+void host_task_wake_from(struct host_task *t, bool remote);
 /* host_task_place - at the start of a run: t is runnable, and runs at once if its pCPU is idle. */
 void host_task_place(struct host_task *t);
 void host_task_sleep(struct host_task *t);

@@ -95,7 +95,9 @@ static void apic_set_irq(struct vcpu *src, struct vcpu *dst, uint8_t vector)
 	if (q->state != VEC_IRR)
 		q->arrival = sim_now(dst->sim);
 	dst->ipi_sender = src; /* its kvm_apic_accept_irq is traced on the sender's thread */
+	dst->wake_remote = src->task.cpu != dst->task.cpu;
 	vcpu_accept_irq(dst, q);
+	dst->wake_remote = false;
 	dst->ipi_sender = NULL;
 	dst->ipis_received++;
 }

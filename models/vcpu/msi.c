@@ -28,7 +28,9 @@ static void ev_msi_delivered(struct sim *sim, void *subject, void *object)
 		q->fly_head = (q->fly_head + 1) & (q->fly_cap - 1);
 		q->fly_n--;
 	}
+	v->wake_remote = true; /* the device's thread: taken to run on another CPU */
 	vcpu_accept_irq(v, q);
+	v->wake_remote = false;
 	v->wake_delay = 0;
 	v->in_producer = false;
 }

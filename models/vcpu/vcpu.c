@@ -104,7 +104,7 @@ void vcpu_kick(struct vcpu *v)
 			break;
 		}
 		vcpu_acct(v, VACCT_RUNNABLE);
-		host_task_wake(&v->task);
+		host_task_wake_from(&v->task, v->wake_remote);
 		break;
 	default:
 		break; /* root mode: the next check, or injection on entry, finds it */
