@@ -20,7 +20,7 @@ struct seen {
 
 struct parse {
 	struct probe_background *bg;
-	long cap, busycap, idlecap, ipicap;
+	long cap, busycap, idlecap;
 	int *apid; /* each activation's task */
 	struct seen *task;
 	int ntask, taskcap;
@@ -161,7 +161,6 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 	int64_t since = 0;
 	int64_t woke = -1; /* the vCPU thread's wake-up, until it runs (-1: none) */
 	int held = -1;     /* the task on the CPU then */
-	int64_t msi = -1;  /* the last MSI raised (on any CPU) since the vCPU last ran */
 	int64_t last = INT64_MIN;
 	while (fgets(line, sizeof(line), f)) {
 		struct trace_line tl;
@@ -177,15 +176,9 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 				goto oom;
 			cur = tl.pid, since = tl.ts_ns;
 		}
-		if (ev.type == KEV_MSI_SET_IRQ && msi < 0)
-			msi = tl.ts_ns;
 		int pid, target;
 		if (wake && !wakeup_fields(tl.payload, &pid, &target) && target == cpu) {
 			if (pid == tid) { /* SCHED_FIFO: it preempts whatever runs, once that lets it */
-				/* woken on the waker's CPU while another task runs there: its cost */
-				if (woke < 0 && msi >= 0 && tl.cpu != cpu && cur > 0 && cur != tid && tl.ts_ns >= s.t0 &&
-				    tl.ts_ns < s.t1 && push(&bg->ipi_ns, &bg->nipi, &s.ipicap, tl.ts_ns - msi))
-					goto oom;
 				if (woke < 0)
 					woke = tl.ts_ns, held = cur;
 			} else if (pid > 0) {
@@ -217,8 +210,6 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 				goto oom;
 			woke = -1;
 		}
-		if (tl.pid == tid) /* it runs: an MSI from now on is a new one */
-			msi = -1;
 		if (sw) {
 			if (!unseen && charge(&s, cur, since, tl.ts_ns))
 				goto oom;
@@ -250,7 +241,6 @@ oom:
 	free(bg->work_ns);
 	free(bg->busy_ns);
 	free(bg->idle_ns);
-	free(bg->ipi_ns);
 	memset(bg, 0, sizeof(*bg));
 	return -1;
 }
@@ -261,11 +251,11 @@ int probe_run_traced(const struct probe_pattern *p, struct probe_result *r, char
 	/* kvm_vcpu_wakeup: the end of each halt, in the vCPU thread's context, so that a switch to
 	 * it that is not traced still ends another task's run within one halt */
 	static const char *const ev[] = { "sched/sched_switch", "sched/sched_wakeup", "sched/sched_wakeup_new",
-					  "kvm/kvm_vcpu_wakeup", "kvm/kvm_msi_set_irq" };
+					  "kvm/kvm_vcpu_wakeup" };
 	struct tracefs_inst ti;
 	int cpu = p->vcpu_cpu_set ? p->vcpu_cpu : probe_default_cpu();
 	note[0] = 0;
-	if (tracefs_open(&ti, "kvmsim-bg", 8192, ev, 5, note, nlen))
+	if (tracefs_open(&ti, "kvmsim-bg", 8192, ev, 4, note, nlen))
 		return probe_run(p, r, why, len);
 	char flt[64], path[512];
 	snprintf(flt, sizeof(flt), "target_cpu == %d", cpu); /* only less to read: the reader checks again */

@@ -170,7 +170,7 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		goto out;
 	}
 	calib_profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL, shape,
-			   shape ? &shape->growth : &t->growth, shape ? shape->ipi_ns : t->ipi_ns);
+			   shape ? &shape->growth : &t->growth);
 	fprintf(sf,
 		"name: calib\nduration: %lldns\nwarmup: 0\nseed: 1\nkernel: \"%s\"\narch: x86\ncost_profile: %s\n"
 		"kvm: {halt_poll_ns: %u, halt_poll_ns_grow: %u, halt_poll_ns_grow_start: %u, halt_poll_ns_shrink: %u}\n"
@@ -432,19 +432,8 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 		memcpy(t, all, (size_t)nall * sizeof(*t));
 		n = nall;
 	}
-	/* the host's IPI, where the training probes' traces measured it: the median of theirs */
-	double *ipi = calloc((size_t)n + 1, sizeof(double));
-	int ni = 0;
-	for (int i = 0; i < n && ipi; i++)
-		if (t[i].bg_nipi >= CALIB_IPI_MIN)
-			ipi[ni++] = t[i].bg_ipi_ns;
-	if (ni)
-		qsort(ipi, (size_t)ni, sizeof(double), sim_cmp_double);
-	fit->ipi_ns = ni ? ipi[ni / 2] : 0;
-	fit->ipi_probes = ni;
-	free(ipi);
 	for (int i = 0; i < n; i++) /* the trials simulate without a shape: the growth goes with them */
-		t[i].growth = fit->growth, t[i].ipi_ns = fit->ipi_ns;
+		t[i].growth = fit->growth;
 	/* the others by least squares with idle_entry 0, then idle_entry on its grid with the others
 	 * held, then the others again; the second round is kept only if it is nearer the targets
 	 * than the first (combined()). A measured idle_entry (fit->entry_nq) is held at its
@@ -473,7 +462,6 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 	memcpy(fit->entry_from, given.entry_from, sizeof(fit->entry_from));
 	fit->growth = given.growth;
 	memcpy(fit->growth_from, given.growth_from, sizeof(fit->growth_from));
-	fit->ipi_ns = given.ipi_ns, fit->ipi_probes = given.ipi_probes;
 	fit->rms_without_entry = first.rms;
 	if (!rc)
 		calib_exit_shape(t, n, fit);

@@ -111,12 +111,6 @@ struct calib_target {
 	 * exponential with this mean): the mean of its wake-ups while one held the CPU, each less
 	 * the median from idle (with at least 3 of those), at least 0; 0: none measured */
 	double bg_preempt_ns;
-	/* the median of its wake-ups' cost on the waker's CPU (the MSI to the vCPU thread's
-	 * sched_wakeup, with another task on its CPU: try_to_wake_up() and the reschedule IPI's
-	 * send) and how many there were; the fit's profile takes it as its ipi */
-	double bg_ipi_ns;
-	long bg_nipi;
-	double ipi_ns;           /* the ipi simulated (0: the base profile's): calib_fit() sets it on its trials' targets */
 	bool fifo;
 	struct calib_figs real;
 	double lat_q_ns[CALIB_EXIT_NQ]; /* its wake latency's quantiles (calib_exit_read) */
@@ -157,22 +151,16 @@ struct calib_fit {
 	 * every simulation has it), and how ("": given by --idle-growth); ns 0: none */
 	struct calib_growth growth;
 	char growth_from[160];
-	/* the host's IPI measured from the training probes' traced background (calib_fit: the
-	 * median of the targets' bg_ipi_ns, those with at least CALIB_IPI_MIN wake-ups), held in
-	 * every simulation and written in the profile; 0: the base profile's */
-	double ipi_ns;
-	int ipi_probes;
 };
 
 /* calib_profile_yaml - base profile p (named name) with the parameters x as YAML; fit (may be
  * NULL: a trial) says how they were found and trained on what; shape (may be NULL) gives the
  * measured distributions (idle exit and entry, the vCPU's entry); growth (may be NULL) the
- * idle exit's growth with the stay; ipi_ns, when above 0, the host's IPI measured (else the
- * base profile's). */
+ * idle exit's growth with the stay. */
 struct cost_profile;
 void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name, const char *desc, uint64_t tsc_khz,
 			const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape,
-			const struct calib_growth *growth, double ipi_ns);
+			const struct calib_growth *growth);
 
 /* calib_growth_parse - "9us,200us" (the growth and its time constant, times with units; "0"
  * for none) into *g; 0, or -1 with why. */
@@ -202,7 +190,6 @@ void calib_entry_yaml(FILE *f, const struct calib_fit *shape);
  * result is not comparable: it is left out of fits and of tolerance checks,
  * and says so. A traced probe is never busy.
  */
-#define CALIB_IPI_MIN 10
 #define CALIB_BUSY 0.05
 #define CALIB_CUT 0.10
 #define CALIB_POLLS 50

@@ -55,18 +55,15 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 	t->bg_traced = true;
 	t->bg_n = (long)json_array_size(a);
 	/* the preemption's delay: the wake-ups while another task held the CPU over those from idle */
-	const json_t *wb = json_object_get(b, "wake_busy_ns"), *wi = json_object_get(b, "wake_idle_ns"),
-		     *wp = json_object_get(b, "wake_ipi_ns");
-	static const char *const wkey[3] = { "probe.background.wake_busy_ns", "probe.background.wake_idle_ns",
-					     "probe.background.wake_ipi_ns" };
-	for (int k = 0; k < 3; k++) {
-		const json_t *w = k == 0 ? wb : k == 1 ? wi : wp;
+	const json_t *wb = json_object_get(b, "wake_busy_ns"), *wi = json_object_get(b, "wake_idle_ns");
+	for (int k = 0; k < 2; k++) {
+		const json_t *w = k ? wi : wb;
 		bool ok = !w || json_is_array(w);
 		json_array_foreach(w, i, x) /* a wake-up within the window */
 			ok &= json_is_integer(x) && json_integer_value(x) >= 0 && json_integer_value(x) <= t->dur_ns;
 		if (!ok)
 			return whyf(why, len, "%s: key %s: expected a list of times in ns, each within the window", path,
-				    wkey[k]);
+				    k ? "probe.background.wake_idle_ns" : "probe.background.wake_busy_ns");
 	}
 	size_t ni = json_array_size(wi), nb = json_array_size(wb);
 	double base = 0, sum = 0;
@@ -83,19 +80,6 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 	json_array_foreach(wb, i, x)
 		sum += fmax(0, json_number_value(x) - base);
 	t->bg_preempt_ns = nb ? sum / (double)nb : 0;
-	/* the wake-up's cost on the waker's CPU: its median */
-	size_t np = json_array_size(wp);
-	if (np) {
-		double *v = malloc(np * sizeof(double));
-		if (!v)
-			return whyf(why, len, "%s: out of memory%s", path, "");
-		json_array_foreach(wp, i, x)
-			v[i] = json_number_value(x);
-		qsort(v, np, sizeof(double), sim_cmp_double);
-		t->bg_ipi_ns = v[np / 2];
-		t->bg_nipi = (long)np;
-		free(v);
-	}
 	t->bg_share = t->dur_ns > 0 ? cpu / (double)t->dur_ns : 0;
 	if (!t->bg_n)
 		return 0;

@@ -26,7 +26,7 @@ static void yaml_str(FILE *f, const char *s)
 /* calib_profile_yaml - base profile p with the parameters x; fit (may be NULL) says how they were found. */
 void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name, const char *desc, uint64_t tsc_khz,
 			 const double *x, const struct calib_fit *fit, const char *trained, const struct calib_fit *shape,
-			 const struct calib_growth *growth, double ipi_ns)
+			 const struct calib_growth *growth)
 {
 	char src[1024];
 	fprintf(f, "name: %s\ndescription: ", name);
@@ -78,13 +78,6 @@ void calib_profile_yaml(FILE *f, const struct cost_profile *p, const char *name,
 					 fit->rms);
 			else
 				snprintf(src, sizeof(src), "trial value of kvmsim calibrate");
-		} else if (i == COST_ipi && llround(ipi_ns) > 0) {
-			fprintf(f, "    time: %lldns\n", llround(ipi_ns));
-			snprintf(src, sizeof(src),
-				 "measured, not fitted: the median over %d probe(s) of the MSI to a vCPU thread's "
-				 "sched_wakeup on the waker's CPU while another task ran on the vCPU's (try_to_wake_up() "
-				 "and the reschedule IPI's send; traced by kvmsim probe --background)",
-				 fit ? fit->ipi_probes : shape ? shape->ipi_probes : 0);
 		} else {
 			if (c->dist == CFG_COST_EMPIRICAL) {
 				fprintf(f, "    quantiles: [");
@@ -163,7 +156,7 @@ int calib_write_profile(FILE *f, const char *base, const char *name, const char 
 		fprintf(f, "# The idle state's exit latency (idle_exit) fitted to %.0f +- %.0f ns, its entry latency\n"
 			   "# (idle_entry) to %.0f +- %.0f ns.\n",
 			fit->x[CP_IDLE_EXIT], fit->sd[CP_IDLE_EXIT], fit->x[CP_IDLE_ENTRY], fit->sd[CP_IDLE_ENTRY]);
-	calib_profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained, fit, &fit->growth, fit->ipi_ns);
+	calib_profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained, fit, &fit->growth);
 	cost_profile_free(&p);
 	return 0;
 }

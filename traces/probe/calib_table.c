@@ -246,10 +246,6 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 		fprintf(f, markdown ? "\nThe idle exit does not grow with the stay (%s).\n"
 				    : "  (idle exit not growing with the stay: %s)\n",
 			fit->growth_from[0] ? fit->growth_from : "none measured or given");
-	if (fit->ipi_ns > 0)
-		fprintf(f, markdown ? "\nThe IPI (a wake-up's cost on the waker's CPU) is measured, not fitted: %.0f ns, the median over %d probe(s) of a vCPU thread woken while another task ran on its CPU, from the MSI to its `sched_wakeup`.\n"
-				    : "  (ipi measured, not fitted: %.0f ns, the median over %d probe(s) of the MSI to a vCPU thread's sched_wakeup while another task ran on its CPU)\n",
-			fit->ipi_ns, fit->ipi_probes);
 	if (fit->rms > 1.1 * fit->rms_without_entry)
 		fprintf(f, markdown ? "\nWith idle_entry the least-squares figures fit worse: rms %.3f, %.3f without.\n"
 				    : "  with idle_entry the least-squares figures fit worse: rms %.3f, %.3f without\n",

@@ -558,6 +558,5 @@ void probe_result_free(struct probe_result *r)
 	free(r->bg.work_ns);
 	free(r->bg.busy_ns);
 	free(r->bg.idle_ns);
-	free(r->bg.ipi_ns);
 	memset(&r->bg, 0, sizeof(r->bg));
 }

@@ -83,11 +83,6 @@ struct probe_background {
 	 * another task held the CPU (busy), and from the idle task (idle) */
 	long nbusy, nidle;
 	int64_t *busy_ns, *idle_ns;
-	/* the busy ones woken from another CPU: the MSI (kvm_msi_set_irq) to the thread's
-	 * sched_wakeup there, the wake-up's own cost on the waker's CPU (try_to_wake_up(), the
-	 * reschedule IPI's send) */
-	long nipi;
-	int64_t *ipi_ns;
 };
 
 struct probe_result {
