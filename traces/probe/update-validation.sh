@@ -158,13 +158,18 @@ one the quiet probes never show: a vCPU thread asleep behind another task. Trace
 \`dd\` load), it took p50 31 us from the MSI to the vCPU's wake-up (p10 23, p90 41): 13 us
 to the thread's \`sched_wakeup\` on the waker's CPU, then 18 to the switch, against 48 us
 from idle (38 to the wake-up, which waits for the CPU to come back from the hypervisor
-below, then 10). kvmsim's path for it is the irq delivery, the wake-up with no IPI to a
-busy pCPU (its reschedule reaches the running task at once), the measured preemption
-delay and the switch: faster (that probe's wake latency p60 and p75: real 15 and 42 us,
-kvmsim 7 and 14). Lengthening only the preemption delay by those 13 us did not fix the
-p50 on two data sets (5.1 us stays 5.1; 6.8 becomes 7.6 against 11.8): the waker's own
-cost and the reschedule IPI to a busy CPU, on the idle path held in the fitted exit, are
-not modelled apart. That is the next step for validating on a busy machine.
+below, then 10). kvmsim's path for it had no IPI at all (a wake-up reached the running task at once);
+it now has the reschedule IPI a remote wake-up sends (\`resched_curr()\`), at the
+profile's \`ipi\`. Measuring that IPI from the same trace (the MSI to the thread's
+\`sched_wakeup\` on the waker's CPU while another task ran on the vCPU's: 10-12 us in
+every training probe under load, and in 4 to 9 of 15 on a quiet night) and holding it in
+the fit was tried and not kept: under load 2 of 4 live runs exited 0, the same two as
+without it (the misses, the burst's p50, 1 to 7 points nearer), while on a quiet night
+the burst's poll success came 1 point lower (1.7-2.2 points low against 0.8-1.2 on three
+runs) and 2 of 3 runs for this page missed it by 5.2-5.6 points. The fit keeps the base
+profile's IPI. What makes the real MSIs coalesce more under load (kvmsim halted more
+often than the real vCPU: 3399 polls attempted against 3114 in one run) is still open:
+the next step for validating on a busy machine.
 
 Known differences, from the model: this host is itself a VM, so an idle CPU halts
 into the hypervisor below, and nothing below polls: the kernel command line loads the
