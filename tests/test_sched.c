@@ -75,6 +75,8 @@ static void lazy_resched(struct host_task *t)
 
 static const struct host_task_ops hog_ops = { hog_run, hog_resched };
 static const struct host_task_ops lazy_ops = { hog_run, lazy_resched };
+/* a task whose resched models the IPI's way to it itself (as a vCPU's does) */
+static const struct host_task_ops own_ipi_ops = { hog_run, hog_resched, NULL, true };
 
 struct bare {
 	struct sim *sim;
@@ -263,14 +265,15 @@ static void ev_wake_remote(struct sim *sim, void *subject, void *object)
 }
 
 /* a wake-up from another CPU that preempts the running task reaches it by the reschedule IPI
- * (the host's ipi, 1 us here) later than one on its own CPU; need_resched is set at once */
+ * (the host's ipi, 1 us here) later than one on its own CPU; need_resched is set at once; a
+ * running task that models the IPI itself (own_ipi) is told at once */
 static void test_remote_wake_ipi(void **state)
 {
-	sim_time_t ran[2];
-	for (int remote = 0; remote < 2; remote++) {
+	sim_time_t ran[3];
+	for (int remote = 0; remote < 3; remote++) {
 		struct bare b = bare_new(1, HOST_SCHED_FAIR, true, 1000);
 		struct hog f = { 0 }, x = { 0 };
-		host_task_init(&x.task, &hog_ops, &b.h->cpu[0], "x", 1);
+		host_task_init(&x.task, remote == 2 ? &own_ipi_ops : &hog_ops, &b.h->cpu[0], "x", 1);
 		host_task_init(&f.task, &hog_ops, &b.h->cpu[0], "f", 2);
 		f.task.policy = SCHED_FIFO;
 		f.task.rt_priority = 50;
@@ -285,6 +288,7 @@ static void test_remote_wake_ipi(void **state)
 		bare_free(&b);
 	}
 	assert_int_equal(ran[1] - ran[0], SIM_US);
+	assert_int_equal(ran[2], ran[0]);
 }
 
 /* Affinity: a waking task goes to an idle allowed pCPU; an idle pCPU pulls queued work; migrations counted. */

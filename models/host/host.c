@@ -290,7 +290,7 @@ void host_task_wake_from(struct host_task *t, bool remote)
 	case PCPU_RUN:
 		if (h->wakeup_preempt && h->cls->wakeup_preempt(p, t))
 			p->need_resched = true;
-		if (remote && p->need_resched && h->cost.ipi > 0) { /* smp_send_reschedule() */
+		if (remote && p->need_resched && h->cost.ipi > 0 && !p->curr->ops->own_ipi) { /* smp_send_reschedule() */
 			if (p->resched_ipi_ev == SIM_NO_EVENT) /* one IPI in flight is enough */
 				p->resched_ipi_ev = sim_after(h->sim, h->cost.ipi, resched_ipi_arrived, p, NULL);
 			break;

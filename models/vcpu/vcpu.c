@@ -468,7 +468,7 @@ static void vcpu_resched_cb(struct host_task *t)
 	}
 }
 
-static const struct host_task_ops vcpu_task_ops = { vcpu_run_cb, vcpu_resched_cb, vcpu_stall };
+static const struct host_task_ops vcpu_task_ops = { vcpu_run_cb, vcpu_resched_cb, vcpu_stall, .own_ipi = true };
 
 static void kt_halt_poll_ns(void *ctx, uint32_t vcpu_id, bool grow, uint32_t new_ns, uint32_t old_ns)
 {
