@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "traces/grow.h"
 #include "traces/trace_event.h"
 #include "traces/trace_read.h"
 #include "traces/tracefs_inst.h"
@@ -18,56 +19,38 @@ struct seen {
 	int64_t woke_at; /* its last wake-up onto the CPU (INT64_MIN: none) */
 };
 
+/* an activation: its arrival (ns from the window's start), the CPU it took, its task */
+struct act {
+	int64_t at, work;
+	int pid;
+};
+
 struct parse {
-	struct probe_background *bg;
-	long cap, busycap, idlecap;
-	int *apid; /* each activation's task */
+	struct act *act;
 	struct seen *task;
-	int ntask, taskcap;
-	int cpu, tid;
+	int64_t *busy, *idle; /* the vCPU's wake-ups timed, as probe_background has them */
+	size_t nact, actcap, ntask, taskcap, nbusy, busycap, nidle, idlecap;
+	int tid;
 	int64_t t0, t1;
 };
 
 /* task - pid's entry (added when new); NULL when out of memory */
 static struct seen *task(struct parse *s, int pid)
 {
-	for (int i = 0; i < s->ntask; i++)
+	for (size_t i = 0; i < s->ntask; i++)
 		if (s->task[i].pid == pid)
 			return &s->task[i];
-	if (s->ntask == s->taskcap) {
-		int c = s->taskcap ? 2 * s->taskcap : 64;
-		struct seen *n = realloc(s->task, (size_t)c * sizeof(*n));
-		if (!n)
-			return NULL;
-		s->task = n;
-		s->taskcap = c;
-	}
-	s->task[s->ntask] = (struct seen){ pid, -1, false, INT64_MIN };
-	return &s->task[s->ntask++];
+	struct seen k = { pid, -1, false, INT64_MIN };
+	return grow_push((void **)&s->task, &s->ntask, &s->taskcap, sizeof(k), &k) ? NULL : &s->task[s->ntask - 1];
 }
 
 /* activate - a new activation of k at ts (clipped to the window's start); -1 when out of memory */
 static int activate(struct parse *s, struct seen *k, int64_t ts)
 {
-	struct probe_background *bg = s->bg;
-	if (bg->n == s->cap) {
-		long c = s->cap ? 2 * s->cap : 256;
-		int64_t *a = realloc(bg->at_ns, (size_t)c * sizeof(*a));
-		if (a)
-			bg->at_ns = a;
-		int64_t *w = a ? realloc(bg->work_ns, (size_t)c * sizeof(*w)) : NULL;
-		if (w)
-			bg->work_ns = w;
-		int *p = w ? realloc(s->apid, (size_t)c * sizeof(*p)) : NULL;
-		if (!p)
-			return -1;
-		s->apid = p;
-		s->cap = c;
-	}
-	bg->at_ns[bg->n] = ts < s->t0 ? 0 : ts - s->t0;
-	bg->work_ns[bg->n] = 0;
-	s->apid[bg->n] = k->pid;
-	k->act = bg->n++;
+	struct act x = { ts < s->t0 ? 0 : ts - s->t0, 0, k->pid };
+	if (grow_push((void **)&s->act, &s->nact, &s->actcap, sizeof(x), &x))
+		return -1;
+	k->act = (long)s->nact - 1;
 	return 0;
 }
 
@@ -84,7 +67,7 @@ static int charge(struct parse *s, int pid, int64_t a, int64_t b)
 	struct seen *k = task(s, pid);
 	if (!k || (k->act < 0 && activate(s, k, a)))
 		return -1;
-	s->bg->work_ns[k->act] += b - a;
+	s->act[k->act].work += b - a;
 	return 0;
 }
 
@@ -109,53 +92,19 @@ static int wakeup_fields(const char *payload, int *pid, int *target)
 	return 0;
 }
 
-/* push - x onto *a (n elements, capacity *cap); -1 when out of memory */
-static int push(int64_t **a, long *n, long *cap, int64_t x)
+/* by_time - activations in order of time (one found running is made when its run ends,
+ * after the wake-ups traced during that run) */
+static int by_time(const void *a, const void *b)
 {
-	if (*n == *cap) {
-		long c = *cap ? 2 * *cap : 256;
-		int64_t *na = realloc(*a, (size_t)c * sizeof(*na));
-		if (!na)
-			return -1;
-		*a = na, *cap = c;
-	}
-	(*a)[(*n)++] = x;
-	return 0;
-}
-
-struct pair {
-	int64_t at, work;
-};
-
-static int cmp_pair(const void *a, const void *b)
-{
-	const struct pair *x = a, *y = b;
+	const struct act *x = a, *y = b;
 	return (x->at > y->at) - (x->at < y->at);
-}
-
-/* sort_by_time - the activations in order of time (one found running is made when its run
- * ends, after the wake-ups traced during that run) */
-static int sort_by_time(struct probe_background *bg)
-{
-	if (!bg->n)
-		return 0;
-	struct pair *v = malloc((size_t)bg->n * sizeof(*v));
-	if (!v)
-		return -1;
-	for (long i = 0; i < bg->n; i++)
-		v[i] = (struct pair){ bg->at_ns[i], bg->work_ns[i] };
-	qsort(v, (size_t)bg->n, sizeof(*v), cmp_pair);
-	for (long i = 0; i < bg->n; i++)
-		bg->at_ns[i] = v[i].at, bg->work_ns[i] = v[i].work;
-	free(v);
-	return 0;
 }
 
 int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall_ns, struct probe_background *bg)
 {
 	memset(bg, 0, sizeof(*bg));
 	bg->traced = true;
-	struct parse s = { .bg = bg, .cpu = cpu, .tid = tid, .t0 = t0_ns, .t1 = t0_ns + wall_ns };
+	struct parse s = { .tid = tid, .t0 = t0_ns, .t1 = t0_ns + wall_ns };
 	char line[1024], err[128];
 	int cur = -1; /* the task running on cpu since since (-1: not known) */
 	int64_t since = 0;
@@ -204,9 +153,10 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 				held = prev; /* the vCPU's wake-up found it running, not idle */
 		}
 		if (woke >= 0 && (tl.pid == tid || (sw && ev.sswitch.next_pid == tid))) { /* it runs */
+			int64_t d = tl.ts_ns - woke;
 			if (tl.ts_ns >= s.t0 && tl.ts_ns < s.t1 && held >= 0 && held != tid &&
-			    push(held ? &bg->busy_ns : &bg->idle_ns, held ? &bg->nbusy : &bg->nidle,
-				 held ? &s.busycap : &s.idlecap, tl.ts_ns - woke))
+			    grow_push(held ? (void **)&s.busy : (void **)&s.idle, held ? &s.nbusy : &s.nidle,
+				      held ? &s.busycap : &s.idlecap, sizeof(d), &d))
 				goto oom;
 			woke = -1;
 		}
@@ -218,29 +168,39 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 	}
 	if (charge(&s, cur, since, s.t1))
 		goto oom;
-	/* activations that took nothing in the window out; the tasks that are left counted */
-	long n = 0;
-	for (long i = 0; i < bg->n; i++)
-		if (bg->work_ns[i] > 0) {
-			struct seen *k = task(&s, s.apid[i]); /* there already */
-			bg->tasks += !k->took;
-			k->took = true;
-			bg->at_ns[n] = bg->at_ns[i], bg->work_ns[n] = bg->work_ns[i];
-			bg->cpu_ns += bg->work_ns[n++];
-		}
-	bg->n = n;
-	if (sort_by_time(bg))
-		goto oom;
-	free(s.apid);
+	/* activations that took nothing in the window out, the rest in order of time; the tasks
+	 * that are left counted */
+	size_t n = 0;
+	for (size_t i = 0; i < s.nact; i++)
+		if (s.act[i].work > 0)
+			s.act[n++] = s.act[i];
+	if (n) {
+		qsort(s.act, n, sizeof(*s.act), by_time);
+		bg->at_ns = malloc(n * sizeof(int64_t));
+		bg->work_ns = malloc(n * sizeof(int64_t));
+		if (!bg->at_ns || !bg->work_ns)
+			goto oom;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct seen *k = task(&s, s.act[i].pid); /* there already */
+		bg->tasks += !k->took;
+		k->took = true;
+		bg->at_ns[i] = s.act[i].at, bg->work_ns[i] = s.act[i].work;
+		bg->cpu_ns += s.act[i].work;
+	}
+	bg->n = (long)n;
+	bg->busy_ns = s.busy, bg->nbusy = (long)s.nbusy;
+	bg->idle_ns = s.idle, bg->nidle = (long)s.nidle;
+	free(s.act);
 	free(s.task);
 	return 0;
 oom:
-	free(s.apid);
+	free(s.act);
 	free(s.task);
+	free(s.busy);
+	free(s.idle);
 	free(bg->at_ns);
 	free(bg->work_ns);
-	free(bg->busy_ns);
-	free(bg->idle_ns);
 	memset(bg, 0, sizeof(*bg));
 	return -1;
 }

@@ -11,26 +11,11 @@
 #include <unistd.h>
 
 #include "sim/hist.h"
+#include "traces/grow.h"
 #include "traces/probe/probe.h"
 #include "traces/trace_event.h"
 #include "traces/trace_read.h"
 #include "traces/tracefs_inst.h"
-
-/* push - x onto the growing array *a of *n (capacity *cap) elements of size sz; -1 when out of memory */
-static int push(void **a, size_t *n, size_t *cap, size_t sz, const void *x)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 1024;
-		void *na = realloc(*a, c * sz);
-		if (!na)
-			return -1;
-		*a = na;
-		*cap = c;
-	}
-	memcpy((char *)*a + *n * sz, x, sz);
-	(*n)++;
-	return 0;
-}
 
 int idle_entry_from_trace(FILE *f, int cpu, int tid, int waker, double **e, size_t *n, struct idle_wake **w,
 			  size_t *nw)
@@ -88,13 +73,13 @@ int idle_entry_from_trace(FILE *f, int cpu, int tid, int waker, double **e, size
 			if (!asleep)
 				continue;
 			double x = (double)(tl.ts_ns - out) / 1e3;
-			if (push((void **)e, n, &cap, sizeof(double), &x))
+			if (grow_push((void **)e, n, &cap, sizeof(double), &x))
 				goto oom;
 			asleep = false;
 		} else if (ev.type == KEV_VCPU_WAKEUP && w && sleep == 2 && msi >= 0 && tl.pid == tid) {
 			struct idle_wake x = { (double)stay / 1e3, (double)(tl.ts_ns - msi) / 1e3 };
 			sleep = 0;
-			if (tl.ts_ns >= msi && push((void **)w, nw, &wcap, sizeof(x), &x))
+			if (tl.ts_ns >= msi && grow_push((void **)w, nw, &wcap, sizeof(x), &x))
 				goto oom;
 		}
 	}

@@ -9,12 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* put - write s into dir/name; 0 or -1 (errno set) */
-static int put(const char *dir, const char *name, const char *s)
+/* put - write s into dir/name, opened with flags (O_WRONLY and these); 0 or -1 (errno set) */
+static int put_flags(const char *dir, const char *name, const char *s, int flags)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_WRONLY); /* no O_TRUNC: set_event would drop the events set before */
+	int fd = open(path, O_WRONLY | flags);
 	if (fd < 0)
 		return -1;
 	ssize_t w = write(fd, s, strlen(s));
@@ -22,6 +22,12 @@ static int put(const char *dir, const char *name, const char *s)
 	close(fd);
 	errno = e;
 	return w == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* put - put_flags() without O_TRUNC: set_event would drop the events set before */
+static int put(const char *dir, const char *name, const char *s)
+{
+	return put_flags(dir, name, s, 0);
 }
 
 /* the open instance, removed if kvmsim is stopped by a signal, and the handlers it replaced */
@@ -91,16 +97,9 @@ int tracefs_open(struct tracefs_inst *t, const char *name, int buffer_kb, const 
 
 int tracefs_filter(struct tracefs_inst *t, const char *event, const char *filter)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/events/%s/filter", t->dir, event);
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return -1;
-	ssize_t w = write(fd, filter, strlen(filter));
-	int e = errno;
-	close(fd);
-	errno = e;
-	return w == (ssize_t)strlen(filter) ? 0 : -1;
+	char name[256];
+	snprintf(name, sizeof(name), "events/%s/filter", event);
+	return put_flags(t->dir, name, filter, O_TRUNC);
 }
 
 int tracefs_on(struct tracefs_inst *t, int on)
