@@ -37,7 +37,7 @@ static const double calib_lo[CP_N] = { 100, 100, 10, 10, 10, 100, 0 },
 #define CP_LM CP_IDLE_ENTRY
 #define FD_STEP 0.1
 
-static int whyf(char *why, size_t len, const char *fmt, const char *a, const char *b)
+int calib_whyf(char *why, size_t len, const char *fmt, const char *a, const char *b)
 {
 	snprintf(why, len, fmt, a, b);
 	return -1;
@@ -55,7 +55,7 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 	const json_t *st = json_object_get(v, "stats"), *cpu = json_object_get(v, "cpu_ps");
 	double dur_ns = num(json_object_get(run, "scenario"), "duration_ps") / 1e3;
 	if (!json_is_object(st) || !json_is_object(cpu) || dur_ns <= 0)
-		return whyf(why, len, "not a kvmsim-run/1 document with a vCPU (stats, cpu_ps, duration)%s%s", "", "");
+		return calib_whyf(why, len, "not a kvmsim-run/1 document with a vCPU (stats, cpu_ps, duration)%s%s", "", "");
 	f->wakes = (long)num(json_object_get(v, "interrupts"), "arrivals");
 	f->attempted = num(st, "halt_attempted_poll");
 	f->successful = num(st, "halt_successful_poll");
@@ -75,7 +75,7 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 	struct sim_hist h;
 	const char *w = NULL;
 	if (sim_hist_from_json(json_object_get(json_object_get(v, "latency"), "irq"), &h, &w))
-		return whyf(why, len, "latency.irq: %s%s", w ? w : "malformed", "");
+		return calib_whyf(why, len, "latency.irq: %s%s", w ? w : "malformed", "");
 	f->p25_ns = h.count ? (double)sim_hist_quantile(&h, 0.25) : 0;
 	f->p50_ns = h.count ? (double)sim_hist_quantile(&h, 0.5) : 0;
 	f->p75_ns = h.count ? (double)sim_hist_quantile(&h, 0.75) : 0;
@@ -103,10 +103,10 @@ int calib_target_from_json(const json_t *run, const char *path, struct calib_tar
 	const json_t *pr = json_object_get(run, "probe"), *gaps = json_object_get(pr, "gaps_ns");
 	const json_t *kp = json_object_get(run, "kvm_params");
 	if (!json_is_object(pr) || !json_is_array(gaps) || !json_array_size(gaps))
-		return whyf(why, len, "%s: key probe.gaps_ns: expected the result of kvmsim probe --json%s", path, "");
+		return calib_whyf(why, len, "%s: key probe.gaps_ns: expected the result of kvmsim probe --json%s", path, "");
 	const char *pat = json_string_value(json_object_get(pr, "pattern"));
 	if (pat && !strncmp(pat, "timer:", 6))
-		return whyf(why, len, "%s: key probe.pattern: %s is the guest's own timer, which calibrate does not "
+		return calib_whyf(why, len, "%s: key probe.pattern: %s is the guest's own timer, which calibrate does not "
 			    "simulate (expected an MSI pattern)", path, pat);
 	if (calib_figs_from_json(run, &t->real, why, len) || calib_exit_read(run, t, why, len))
 		return -1;
@@ -119,7 +119,7 @@ int calib_target_from_json(const json_t *run, const char *path, struct calib_tar
 		t->module_param[i] = (unsigned)num(kp, kn[i]);
 	const char *kern = json_string_value(json_object_get(json_object_get(run, "scenario"), "kernel"));
 	if (!kern || !probe_kernel_release(kern, t->kernel, sizeof(t->kernel)))
-		return whyf(why, len, "%s: key scenario.kernel: expected a kernel release%s", path, "");
+		return calib_whyf(why, len, "%s: key scenario.kernel: expected a kernel release%s", path, "");
 	t->dur_ns = (int64_t)(num(json_object_get(run, "scenario"), "duration_ps") / 1e3);
 	t->tsc_khz = (uint64_t)num(pr, "tsc_khz");
 	double other = num(pr, "other_cpu_ns");
@@ -127,13 +127,13 @@ int calib_target_from_json(const json_t *run, const char *path, struct calib_tar
 	t->fifo = json_is_true(json_object_get(pr, "sched_fifo"));
 	FILE *f = calib_temp_file(t->gapfile, sizeof(t->gapfile));
 	if (!f)
-		return whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
+		return calib_whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
 	size_t i;
 	json_t *g;
 	json_array_foreach(gaps, i, g)
 		fprintf(f, "%lld\n", (long long)json_integer_value(g));
 	if (fclose(f))
-		return whyf(why, len, "writing %s: %s", t->gapfile, strerror(errno));
+		return calib_whyf(why, len, "writing %s: %s", t->gapfile, strerror(errno));
 	return calib_background_read(json_object_get(pr, "background"), path, t, why, len);
 }
 
@@ -160,13 +160,13 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 	struct cost_profile p = { 0 };
 	struct conf_err err;
 	if (cost_profile_load(&p, base, &err))
-		return whyf(why, len, "base profile %s: %s", base, err.msg);
+		return calib_whyf(why, len, "base profile %s: %s", base, err.msg);
 	char prof[] = "/tmp/kvmsim-calib-XXXXXX.yaml", scen[] = "/tmp/kvmsim-calib-XXXXXX.yaml";
 	int pfd = mkstemps(prof, 5), sfd = mkstemps(scen, 5);
 	FILE *pf = pfd >= 0 ? fdopen(pfd, "w") : NULL, *sf = sfd >= 0 ? fdopen(sfd, "w") : NULL;
 	int rc = -1;
 	if (!pf || !sf) {
-		whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
+		calib_whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
 		goto out;
 	}
 	calib_profile_yaml(pf, &p, "calib-trial", NULL, t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz, x, NULL, NULL, shape,
@@ -197,17 +197,17 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 	bad |= fclose(sf) != 0;
 	pf = sf = NULL;
 	if (bad) {
-		whyf(why, len, "writing a temporary file: %s%s", strerror(errno), "");
+		calib_whyf(why, len, "writing a temporary file: %s%s", strerror(errno), "");
 		goto out;
 	}
 	struct scenario sc;
 	if (scenario_load(&sc, scen, NULL, 0, &err)) {
-		whyf(why, len, "simulated scenario: %s%s", err.msg, "");
+		calib_whyf(why, len, "simulated scenario: %s%s", err.msg, "");
 		goto out;
 	}
 	struct machine m;
 	if (machine_build(&m, &sc, NULL, &err)) {
-		whyf(why, len, "simulated machine: %s%s", err.msg, "");
+		calib_whyf(why, len, "simulated machine: %s%s", err.msg, "");
 		scenario_free(&sc);
 		goto out;
 	}
@@ -258,7 +258,7 @@ static int fit_params(const struct calib_target *t, int n, const char *base, str
 	struct cost_profile p = { 0 };
 	struct conf_err err;
 	if (cost_profile_load(&p, base, &err))
-		return whyf(why, len, "base profile %s: %s", base, err.msg);
+		return calib_whyf(why, len, "base profile %s: %s", base, err.msg);
 	memset(c->held, 0, sizeof(c->held));
 	c->held[CP_POLL_ITER] = cycles_of(&p, COST_poll_iter, t[0].tsc_khz ? t[0].tsc_khz : (uint64_t)p.tsc_khz);
 	cost_profile_free(&p);
@@ -363,7 +363,7 @@ int calib_band(struct calib_target *const *t, int m, const char *base, const str
 	for (int a = 0; a < d; a++)
 		for (int b = 0; b < d; b++)
 			gsl_matrix_set(c, (size_t)a, (size_t)b, fit->cov[idx[a]][idx[b]]);
-	rc = gsl_eigen_symmv(c, val, vec, w) ? whyf(why, len, "the fit's covariance: no eigenvectors%s%s", "", "") : 0;
+	rc = gsl_eigen_symmv(c, val, vec, w) ? calib_whyf(why, len, "the fit's covariance: no eigenvectors%s%s", "", "") : 0;
 	for (int k = 0; k < d && !rc; k++) {
 		double lam = gsl_vector_get(val, (size_t)k);
 		if (!(lam > 0))
@@ -500,7 +500,7 @@ static int calib_fit_some(struct calib_target *t, int n, const char *base, const
 	if (c.failed) {
 		rc = -1;
 	} else if (st != GSL_SUCCESS && st != GSL_EMAXITER) {
-		rc = whyf(why, len, "the fit failed: %s%s", gsl_strerror(st), "");
+		rc = calib_whyf(why, len, "the fit failed: %s%s", gsl_strerror(st), "");
 	} else {
 		fit->converged = st == GSL_SUCCESS;
 		fit->iters = (int)gsl_multifit_nlinear_niter(w);

@@ -195,6 +195,8 @@ void calib_entry_yaml(FILE *f, const struct calib_fit *shape);
 #define CALIB_POLLS 50
 bool calib_busy(const struct calib_target *t);
 
+/* calib_whyf - fmt with the strings a and b into why; -1 (the readers' error return) */
+int calib_whyf(char *why, size_t len, const char *fmt, const char *a, const char *b);
 /* calib_temp_file - a new temporary file, its name in name; NULL (name "") on failure */
 FILE *calib_temp_file(char *name, size_t size);
 /* calib_background_read - a probe's traced other tasks (probe.background: arrivals [[AT_NS,

@@ -9,12 +9,6 @@
 
 #include "sim/hist.h"
 
-static int whyf(char *why, size_t len, const char *fmt, const char *a, const char *b)
-{
-	snprintf(why, len, fmt, a, b);
-	return -1;
-}
-
 FILE *calib_temp_file(char *name, size_t size)
 {
 	snprintf(name, size, "/tmp/kvmsim-calib-XXXXXX");
@@ -34,7 +28,7 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 		return 0;
 	const json_t *a = json_object_get(b, "arrivals");
 	if (!json_is_array(a))
-		return whyf(why, len, "%s: key probe.background.arrivals: expected a list of [AT_NS, WORK_NS]%s", path,
+		return calib_whyf(why, len, "%s: key probe.background.arrivals: expected a list of [AT_NS, WORK_NS]%s", path,
 			    "");
 	size_t i;
 	json_t *x;
@@ -47,7 +41,7 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 		{
 			char key[64];
 			snprintf(key, sizeof(key), "probe.background.arrivals[%zu]", i);
-			return whyf(why, len, "%s: key %s: expected [AT_NS, WORK_NS], AT_NS in order within the window, "
+			return calib_whyf(why, len, "%s: key %s: expected [AT_NS, WORK_NS], AT_NS in order within the window, "
 				    "WORK_NS above 0 and all of them together within it", path, key);
 		}
 		prev = v, cpu += wv;
@@ -62,7 +56,7 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 		json_array_foreach(w, i, x) /* a wake-up within the window */
 			ok &= json_is_integer(x) && json_integer_value(x) >= 0 && json_integer_value(x) <= t->dur_ns;
 		if (!ok)
-			return whyf(why, len, "%s: key %s: expected a list of times in ns, each within the window", path,
+			return calib_whyf(why, len, "%s: key %s: expected a list of times in ns, each within the window", path,
 				    k ? "probe.background.wake_idle_ns" : "probe.background.wake_busy_ns");
 	}
 	size_t ni = json_array_size(wi), nb = json_array_size(wb);
@@ -70,7 +64,7 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 	if (ni >= 3) {
 		double *v = malloc(ni * sizeof(double));
 		if (!v)
-			return whyf(why, len, "%s: out of memory%s", path, "");
+			return calib_whyf(why, len, "%s: out of memory%s", path, "");
 		json_array_foreach(wi, i, x)
 			v[i] = json_number_value(x);
 		qsort(v, ni, sizeof(double), sim_cmp_double);
@@ -85,12 +79,12 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 		return 0;
 	FILE *f = calib_temp_file(t->bgfile, sizeof(t->bgfile));
 	if (!f)
-		return whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
+		return calib_whyf(why, len, "a temporary file: %s%s", strerror(errno), "");
 	json_array_foreach(a, i, x)
 		fprintf(f, "%lld %lld\n", (long long)json_integer_value(json_array_get(x, 0)),
 			(long long)json_integer_value(json_array_get(x, 1)));
 	if (fclose(f))
-		return whyf(why, len, "writing %s: %s", t->bgfile, strerror(errno));
+		return calib_whyf(why, len, "writing %s: %s", t->bgfile, strerror(errno));
 	return 0;
 }
 
