@@ -3,7 +3,7 @@
  * on a bare host with CPU-bound tasks (the tick rotates equal-weight tasks
  * within a slice; a woken task with lower vruntime preempts at the next check;
  * need_resched set on a wake-up during a switch; SCHED_FIFO; a remote wake-up's
- * reschedule IPI; affinity,
+ * reschedule IPI; the run-queue clock a wake-up leaves for the next schedule(); affinity,
  * placement and balancing), the simple class's older behaviour, and whole
  * runs that conserve every pCPU's time and give host tasks the CPU they offer
  * when the host has room.
@@ -291,6 +291,40 @@ static void test_remote_wake_ipi(void **state)
 	assert_int_equal(ran[2], ran[0]);
 }
 
+/* rq_clock_skip_update(): a wake-up that preempts x leaves the run-queue clock at the wake-up for the
+ * schedule() that follows, so the woken f's CPU time (sum_exec_runtime) starts there, with the IPI and
+ * the switch in it, and its run delay is nothing; x's time ends there and its wait starts there. A
+ * tick in between moves the clock on: x keeps its time up to the tick, and f waits up to it. */
+static void test_clock_skip(void **state)
+{
+	for (int lazy = 0; lazy < 2; lazy++) {
+		struct bare b = bare_new(1, HOST_SCHED_FAIR, true, 1000);
+		struct hog f = { 0 }, x = { 0 };
+		host_task_init(&x.task, lazy ? &lazy_ops : &hog_ops, &b.h->cpu[0], "x", 1);
+		host_task_init(&f.task, &hog_ops, &b.h->cpu[0], "f", 2);
+		f.task.policy = SCHED_FIFO;
+		f.task.rt_priority = 50;
+		host_task_place(&x.task);
+		const sim_time_t wake = 3 * SIM_MS + SIM_US / 2, tick = 4 * SIM_MS, gone = tick + 200 * SIM_US;
+		sim_at(b.sim, wake, ev_wake_remote, &f.task, NULL);
+		if (lazy) /* x never acts on need_resched: it blocks after the 4 ms tick */
+			sim_at(b.sim, gone, ev_sleep, &x.task, NULL);
+		const sim_time_t end = 5 * SIM_MS - 100 * SIM_US;
+		sim_at(b.sim, end, ev_sleep, &f.task, NULL);
+		sim_run_until(b.sim, end);
+		sim_time_t clock = lazy ? tick : wake, switched = lazy ? gone : wake + SIM_US; /* + the IPI */
+		assert_ptr_equal(b.h->cpu[0].curr, lazy ? NULL : &x.task); /* f asleep; x picked again, or asleep too */
+		assert_int_equal(f.task.sum_exec, end - clock);
+		assert_int_equal(f.task.runtime, end - switched - CTXSW); /* after its switch-in */
+		assert_int_equal(f.task.run_delay, clock - wake);
+		assert_int_equal(x.task.sum_exec, clock);
+		assert_int_equal(x.task.run_delay, lazy ? 0 : end - clock); /* lazy x blocked, not preempted */
+		assert_int_equal(x.task.sum_exec + f.task.sum_exec, end); /* moved from x to f, none lost */
+		check_pcpu_time(&b);
+		bare_free(&b);
+	}
+}
+
 /* Affinity: a waking task goes to an idle allowed pCPU; an idle pCPU pulls queued work; migrations counted. */
 static void test_placement_balance(void **state)
 {
@@ -414,7 +448,7 @@ int main(void)
 		cmocka_unit_test(test_cfs_tick_rotates),  cmocka_unit_test(test_eevdf_tick_rotates),
 		cmocka_unit_test(test_wakeup_preempt),	  cmocka_unit_test(test_wake_during_switch),
 		cmocka_unit_test(test_fifo),		  cmocka_unit_test(test_placement_balance),
-		cmocka_unit_test(test_remote_wake_ipi),
+		cmocka_unit_test(test_remote_wake_ipi),		  cmocka_unit_test(test_clock_skip),
 		cmocka_unit_test(test_runs_conserve),	  cmocka_unit_test(test_task_gets_its_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

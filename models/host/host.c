@@ -129,16 +129,38 @@ static void sched_info_arrive(struct host_task *t, sim_time_t now)
 	if (t->woke_idle && t->cpu->idle_left > from)
 		from = t->cpu->idle_left;
 	t->woke_idle = false;
-	sim_time_t d = now - from;
+	sim_time_t d = now > from ? now - from : 0;
 	t->run_delay += d;
 	sim_hist_record(t->delay, d / SIM_NS);
 	t->pcount++;
-	t->run_start = now; /* until its switch-in is done (switch_done) */
+	t->run_start = t->exec_start = now; /* set_next_entity(), before the switch itself */
 }
 
-static void sched_info_depart(struct host_task *t, sim_time_t now)
+/* sched_info_depart - t leaves its pCPU at `now`; the kernel's clock says `clock` */
+static void sched_info_depart(struct host_task *t, sim_time_t now, sim_time_t clock)
 {
 	t->runtime += now - t->run_start;
+	if (clock > t->exec_start)
+		t->sum_exec += clock - t->exec_start;
+}
+
+/* clock_update - update_rq_clock() on p outside schedule(): a pending skip keeps its latest value */
+static void clock_update(struct pcpu *p)
+{
+	if (p->clock_skip)
+		p->clock_at = sim_now(p->host->sim);
+}
+
+/* schedule_begin / schedule_end - bracket a schedule(): the clock update it skips, if asked */
+static sim_time_t schedule_begin(struct pcpu *p)
+{
+	p->clock_skip_act = p->clock_skip;
+	return host_rq_clock(p);
+}
+
+static void schedule_end(struct pcpu *p)
+{
+	p->clock_skip = p->clock_skip_act = false;
 }
 
 static void tick_start(struct pcpu *p);
@@ -163,7 +185,7 @@ static void switch_to(struct pcpu *p, struct host_task *t)
 	p->phase = PCPU_SWITCH;
 	p->curr = t;
 	p->ctx_switches++;
-	sched_info_arrive(t, sim_now(p->host->sim)); /* sched_info_switch(): before the switch itself */
+	sched_info_arrive(t, host_rq_clock(p)); /* sched_info_switch(): before the switch itself */
 	pcpu_account(p, ACCT_SCHED);
 	p->ev = sim_after(p->host->sim, p->host->cost.ctxsw, switch_done, p, NULL);
 	tick_start(p);
@@ -187,47 +209,16 @@ static void schedule_next(struct pcpu *p)
 void host_task_stats_reset(struct host_task *t)
 {
 	sim_time_t now = sim_now(t->cpu->host->sim);
-	if (t->state == TASK_RUNNING && t->cpu->curr == t && t->cpu->phase == PCPU_RUN)
-		t->run_start = now; /* its CPU from now on counts */
+	if (t->cpu->curr == t && (t->cpu->phase == PCPU_RUN || t->cpu->phase == PCPU_SWITCH))
+		t->run_start = t->exec_start = now; /* its CPU from now on counts */
 	if (t->state == TASK_RUNNABLE && t->last_queued < now)
 		t->last_queued = now; /* so does its wait */
-	t->run_delay = t->runtime = 0;
+	t->run_delay = t->runtime = t->sum_exec = 0;
 	t->pcount = t->nr_migrations = t->nvcsw = t->nivcsw = 0;
 	if (t->delay) {
 		sim_hist_free(t->delay);
 		sim_hist_init(t->delay);
 	}
-}
-
-void host_task_init(struct host_task *t, const struct host_task_ops *ops, struct pcpu *cpu,
-		    const char *name, int pid)
-{
-	memset(t, 0, sizeof(*t));
-	t->ops = ops;
-	t->cpu = cpu;
-	t->state = TASK_SLEEPING;
-	t->name = name;
-	t->pid = pid;
-	t->policy = SCHED_NORMAL;
-	t->se.weight = sched_prio_to_weight[20];
-	struct host *h = cpu->host;
-	h->hists = xrealloc(h->hists, (size_t)(h->nhists + 1) * sizeof(*h->hists));
-	t->delay = xcalloc(1, sizeof(*t->delay));
-	sim_hist_init(t->delay);
-	h->hists[h->nhists++] = t->delay;
-}
-
-void host_task_set_nice(struct host_task *t, int nice)
-{
-	t->nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
-	t->se.weight = sched_prio_to_weight[t->nice + 20];
-}
-
-bool host_task_cpu_allowed(const struct host_task *t, const struct pcpu *p)
-{
-	if (!t->cpus_mask)
-		return p == t->cpu;
-	return (t->cpus_mask[p->id / 64] >> (p->id % 64)) & 1;
 }
 
 /* host_kick_idle - p is idle with work queued: the wake-up IPI (none when it polls in idle). */
@@ -259,6 +250,15 @@ void host_task_wake(struct host_task *t)
 	host_task_wake_from(t, false);
 }
 
+/* request_clock_skip - the end of wakeup_preempt(): the running task queued and need_resched set */
+static void request_clock_skip(struct pcpu *p)
+{
+	if (p->need_resched && p->curr && !p->clock_skip) {
+		p->clock_skip = true;
+		p->clock_at = sim_now(p->host->sim);
+	}
+}
+
 void host_task_wake_from(struct host_task *t, bool remote)
 {
 	struct host *h = t->cpu->host;
@@ -273,6 +273,7 @@ void host_task_wake_from(struct host_task *t, bool remote)
 	struct pcpu *p = t->cpu;
 	t->state = TASK_RUNNABLE;
 	t->last_queued = sim_now(h->sim);
+	clock_update(p); /* ttwu_do_activate() under the run-queue lock */
 	p->nr_running++;
 	h->cls->enqueue(p, t, true);
 	t->woke_idle = p->phase == PCPU_IDLE || p->phase == PCPU_IDLE_EXIT;
@@ -286,10 +287,12 @@ void host_task_wake_from(struct host_task *t, bool remote)
 	case PCPU_SWITCH: /* check_preempt_curr() against the task being switched in */
 		if (h->wakeup_preempt && h->cls != &host_sched_simple && h->cls->wakeup_preempt(p, t))
 			p->need_resched = true;
+		request_clock_skip(p);
 		break;
 	case PCPU_RUN:
 		if (h->wakeup_preempt && h->cls->wakeup_preempt(p, t))
 			p->need_resched = true;
+		request_clock_skip(p);
 		if (remote && p->need_resched && h->cost.ipi > 0 && !p->curr->ops->own_ipi) { /* smp_send_reschedule() */
 			if (p->resched_ipi_ev == SIM_NO_EVENT) /* one IPI in flight is enough */
 				p->resched_ipi_ev = sim_after(h->sim, h->cost.ipi, resched_ipi_arrived, p, NULL);
@@ -323,12 +326,14 @@ void host_task_sleep(struct host_task *t)
 {
 	struct pcpu *p = t->cpu;
 	assert(p->curr == t && t->state == TASK_RUNNING && p->phase == PCPU_RUN);
+	sim_time_t clock = schedule_begin(p);
 	p->host->cls->dequeue(p, t);
 	t->state = TASK_SLEEPING;
 	t->nvcsw++;
-	sched_info_depart(t, sim_now(p->host->sim));
+	sched_info_depart(t, sim_now(p->host->sim), clock);
 	p->nr_running--;
 	schedule_next(p);
+	schedule_end(p);
 }
 
 bool host_task_yield(struct host_task *t)
@@ -336,17 +341,20 @@ bool host_task_yield(struct host_task *t)
 	struct pcpu *p = t->cpu;
 	const struct host_sched_class *cls = p->host->cls;
 	assert(p->curr == t && t->state == TASK_RUNNING);
+	sim_time_t clock = schedule_begin(p);
 	cls->put_prev(p, t);
 	struct host_task *n = cls->pick_next(p);
 	p->need_resched = false;
-	if (n == t) /* schedule() picks us again: no switch */
+	if (n == t) { /* schedule() picks us again: no switch */
+		schedule_end(p);
 		return false;
-	sim_time_t now = sim_now(p->host->sim);
+	}
 	t->state = TASK_RUNNABLE;
-	t->last_queued = now;
+	t->last_queued = clock; /* sched_info_enqueue(): by the run-queue clock */
 	t->nivcsw++;
-	sched_info_depart(t, now);
+	sched_info_depart(t, sim_now(p->host->sim), clock);
 	switch_to(p, n);
+	schedule_end(p);
 	return true;
 }
 
@@ -383,6 +391,7 @@ static void tick_fire(struct sim *sim, void *subject, void *object)
 	if (p->phase == PCPU_IDLE)
 		return; /* stopped on the way into idle; restarted by the next switch */
 	p->ticks++;
+	clock_update(p); /* sched_tick() */
 	if (p->phase == PCPU_RUN && h->cls->task_tick(p)) {
 		p->need_resched = true;
 		p->curr->ops->resched(p->curr);
@@ -400,21 +409,6 @@ static void tick_start(struct pcpu *p)
 	sim_time_t now = sim_now(h->sim);
 	/* jiffies: every pCPU's tick falls on the same grid */
 	p->tick_ev = sim_at(h->sim, (now / h->tick_period + 1) * h->tick_period, tick_fire, p, NULL);
-}
-
-void host_set_sched(struct host *h, const struct host_sched_conf *c)
-{
-	h->sched = *c;
-	h->cls = c->kind == HOST_SCHED_FAIR ? &host_sched_fair : &host_sched_simple;
-	h->tick_period = c->kind == HOST_SCHED_FAIR && c->hz > 0 ? SIM_S / c->hz : 0;
-	/* sysctl_sched_*: SCHED_TUNABLESCALING_LOG, factor 1 + ilog2(min(ncpus, 8)) */
-	int n = h->ncpu < 8 ? h->ncpu : 8, factor = 1;
-	while (n >>= 1)
-		factor++;
-	h->sched_latency = factor * 6 * SIM_MS;
-	h->min_granularity = factor * 750 * SIM_US;
-	h->wakeup_granularity = factor * SIM_MS;
-	h->base_slice = factor * 750 * SIM_US;
 }
 
 /* ---- interrupts on an idle pCPU -------------------------------------------------- */
@@ -468,67 +462,6 @@ static void resched_request(struct sim *sim, void *subject, void *object)
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
-struct host *host_new(struct sim *sim, int ncpu, const struct host_idle_state *idle, int nidle,
-		      int max_cstate, bool idle_poll, bool wakeup_preempt, double resched_rate,
-		      struct host_conf_costs cost, uint64_t seed)
-{
-	struct host *h = xcalloc(1, sizeof(*h));
-	h->sim = sim;
-	h->ncpu = ncpu;
-	h->nidle = nidle;
-	memcpy(h->idle, idle, (size_t)nidle * sizeof(*idle));
-	h->max_cstate = max_cstate < nidle - 1 ? max_cstate : nidle - 1;
-	h->idle_poll = idle_poll;
-	h->wakeup_preempt = wakeup_preempt;
-	h->resched_rate = resched_rate;
-	h->cost = cost;
-	h->seed = seed;
-
-	h->cls = &host_sched_simple;
-	h->cpu = xcalloc((size_t)ncpu, sizeof(*h->cpu));
-	for (int i = 0; i < ncpu; i++) {
-		struct pcpu *p = &h->cpu[i];
-		p->host = h;
-		p->id = i;
-		p->predicted_idle = SIM_MS; /* start by trusting idle to be long */
-		p->tick_ev = SIM_NO_EVENT;
-		p->resched_ipi_ev = SIM_NO_EVENT;
-		if (resched_rate > 0) {
-			char name[64];
-			snprintf(name, sizeof(name), "host/cpu%d/resched", i);
-			p->rng = sim_rng_new(seed, name);
-		}
-	}
-	return h;
-}
-
-void host_free(struct host *h)
-{
-	if (!h)
-		return;
-	for (int i = 0; i < h->ncpu; i++)
-		if (h->cpu[i].rng)
-			gsl_rng_free(h->cpu[i].rng);
-	for (int i = 0; i < h->ncpu; i++) {
-		if (h->cpu[i].idle_rng)
-			gsl_rng_free(h->cpu[i].idle_rng);
-		if (h->cpu[i].entry_rng)
-			gsl_rng_free(h->cpu[i].entry_rng);
-		if (h->cpu[i].noise_rng)
-			gsl_rng_free(h->cpu[i].noise_rng);
-	}
-	if (h->smi_rng)
-		gsl_rng_free(h->smi_rng);
-
-	for (int i = 0; i < h->nhists; i++) {
-		sim_hist_free(h->hists[i]);
-		free(h->hists[i]);
-	}
-	free(h->hists);
-	free(h->cpu);
-	free(h);
-}
-
 void host_start(struct host *h)
 {
 	bool measured = false; /* a state whose exits draw from measured quantiles */
@@ -580,6 +513,10 @@ void host_finish(struct host *h)
 		if (p->phase == PCPU_RUN) {
 			p->curr->runtime += now - p->curr->run_start;
 			p->curr->run_start = now;
+		}
+		if ((p->phase == PCPU_RUN || p->phase == PCPU_SWITCH) && now > p->curr->exec_start) {
+			p->curr->sum_exec += now - p->curr->exec_start;
+			p->curr->exec_start = now;
 		}
 		struct host_task *const heads[] = { p->rq_head, p->rt_head, p->cfs_head };
 		for (int k = 0; k < 3; k++)

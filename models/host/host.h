@@ -41,6 +41,11 @@
  * a wake-up onto an idle pCPU is enqueued there once the pCPU is out of idle,
  * through the wake list, so the IPI and the idle exit are not run delay),
  * its distribution, pcount, migrations, voluntary and involuntary switches.
+ * They and sum_exec (the kernel's sum_exec_runtime) and the fair class's
+ * vruntime go by the run-queue clock: a wake-up that leaves need_resched on a
+ * running task makes the next schedule() skip its clock update
+ * (rq_clock_skip_update()), so the wait from that wake-up to the switch is the
+ * woken task's CPU time, not its run delay (host_rq_clock).
  *
  * Accounting. Every picosecond of every pCPU is in exactly one bucket: guest,
  * guest_poll (the guest polling in its idle loop: idle=poll or cpuidle-haltpoll),
@@ -160,6 +165,10 @@ struct host_task {
 	struct sim_hist *delay;   /* each wait's run delay, ns (owned by the host) */
 	sim_time_t run_start;     /* running since (its switch-in done) */
 	sim_time_t runtime;       /* time it had its pCPU (after its switch-in) */
+	sim_time_t exec_start;    /* the run-queue clock when it was picked (host_rq_clock) */
+	sim_time_t sum_exec;      /* the kernel's sum_exec_runtime (what its thread's CPU clock and
+				   * schedstat say): from each pick, so with its switch-in, to its
+				   * departure, by the run-queue clock */
 	uint64_t pcount, nr_migrations, nvcsw, nivcsw;
 };
 
@@ -206,6 +215,13 @@ struct pcpu {
 	sim_time_t idle_left;                 /* when it last finished leaving an idle state */
 	sim_handle_t tick_ev;
 	sim_handle_t resched_ipi_ev;          /* a remote wake-up's reschedule IPI on its way */
+	/* rq_clock_skip_update(): a wake-up that leaves need_resched set on a running task asks
+	 * the next schedule() not to update the run-queue clock (RQCF_REQ_SKIP). Until then
+	 * clock_at is its last update (that wake-up, or a later enqueue or tick); within that
+	 * schedule() (RQCF_ACT_SKIP) the outgoing task's time and the incoming one's wait end
+	 * there, and the incoming one's time starts there (host_rq_clock) */
+	bool clock_skip, clock_skip_act;
+	sim_time_t clock_at;
 	uint64_t ticks, balance_pulls;
 	struct host_task *next_buddy;         /* yield_to(): picked next while it may run (cfs_rq->next) */
 	uint64_t yld_count;                   /* successful yield_to()s from this pCPU (schedstat) */
@@ -332,6 +348,13 @@ int host_yield_to(struct host_task *curr, struct host_task *t);
 
 /* single_task_running - rq->nr_running == 1: the kernel's count holds a delayed task (6.12+) until
  * it really leaves the queue, so one sitting there ends a halt poll at its first check. */
+/* host_rq_clock - rq_clock(): now, but within a schedule() whose clock update a wake-up skipped,
+ * the clock as last updated */
+static inline sim_time_t host_rq_clock(const struct pcpu *p)
+{
+	return p->clock_skip_act ? p->clock_at : sim_now(p->host->sim);
+}
+
 static inline bool single_task_running(const struct pcpu *p)
 {
 	return p->nr_running + p->nr_delayed == 1;

@@ -104,7 +104,7 @@ static bool is_rt(const struct host_task *t)
 
 static sim_time_t now_of(const struct pcpu *p)
 {
-	return sim_now(p->host->sim);
+	return host_rq_clock(p); /* rq_clock_task(): stale within a schedule() a wake-up skipped */
 }
 
 /* ---- the queues ---------------------------------------------------------------------- */

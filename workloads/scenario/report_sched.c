@@ -77,7 +77,8 @@ void report_sched_text(FILE *f, const struct machine *m)
 
 json_t *report_task_sched_json(const struct host_task *t)
 {
-	return json_pack("{s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "runtime_ps", (json_int_t)t->runtime, "run_delay_ps",
+	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I}", "runtime_ps", (json_int_t)t->runtime,
+			 "sum_exec_runtime_ps", (json_int_t)t->sum_exec, "run_delay_ps",
 			 (json_int_t)t->run_delay, "run_delay", sim_hist_json(t->delay), "pcount", (json_int_t)t->pcount,
 			 "nr_migrations", (json_int_t)t->nr_migrations, "nvcsw", (json_int_t)t->nvcsw, "nivcsw",
 			 (json_int_t)t->nivcsw);

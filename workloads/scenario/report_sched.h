@@ -9,8 +9,10 @@
  *
  * JSON (kvmsim-run/1, added keys): host_scheduler{class, variant, hz, balance},
  * vms[{name, vcpus, steal_ps, worst_wake_p99_ns, worst_vcpu}],
- * vcpus[].sched and host_tasks[].sched {runtime_ps, run_delay_ps, run_delay
- * (histogram, ns), pcount, nr_migrations, nvcsw, nivcsw}, host_tasks[].offered_ps
+ * vcpus[].sched and host_tasks[].sched {runtime_ps (after each switch-in, by the
+ * simulated clock), sum_exec_runtime_ps (as the kernel counts it: from each pick, by the
+ * run-queue clock), run_delay_ps, run_delay (histogram, ns), pcount, nr_migrations, nvcsw,
+ * nivcsw}, host_tasks[].offered_ps
  * and received_ps, pcpus[].ticks and balance_pulls.
  */
 #ifndef KVMSIM_SCENARIO_REPORT_SCHED_H
