@@ -28,8 +28,8 @@ struct act {
 struct parse {
 	struct act *act;
 	struct seen *task;
-	int64_t *busy, *idle; /* the vCPU's wake-ups timed, as probe_background has them */
-	size_t nact, actcap, ntask, taskcap, nbusy, busycap, nidle, idlecap;
+	int64_t *busy, *idle, *msi; /* the vCPU's wake-ups timed, as probe_background has them */
+	size_t nact, actcap, ntask, taskcap, nbusy, busycap, nidle, idlecap, nmsi, msicap;
 	int tid;
 	int64_t t0, t1;
 };
@@ -110,6 +110,7 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 	int64_t since = 0;
 	int64_t woke = -1; /* the vCPU thread's wake-up, until it runs (-1: none) */
 	int held = -1;     /* the task on the CPU then */
+	int64_t msi = INT64_MIN, woke_msi = -1; /* the last MSI raised; the one before that wake-up */
 	int64_t last = INT64_MIN;
 	while (fgets(line, sizeof(line), f)) {
 		struct trace_line tl;
@@ -125,11 +126,14 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 				goto oom;
 			cur = tl.pid, since = tl.ts_ns;
 		}
+		if (ev.type == KEV_MSI_SET_IRQ) /* on any CPU: the device's (the probe's sender's) */
+			msi = tl.ts_ns;
 		int pid, target;
 		if (wake && !wakeup_fields(tl.payload, &pid, &target) && target == cpu) {
 			if (pid == tid) { /* SCHED_FIFO: it preempts whatever runs, once that lets it */
 				if (woke < 0)
-					woke = tl.ts_ns, held = cur;
+					woke = tl.ts_ns, held = cur,
+					woke_msi = msi != INT64_MIN && tl.ts_ns - msi <= BG_MSI_WINDOW_NS ? msi : -1;
 			} else if (pid > 0) {
 				struct seen *k = task(&s, pid);
 				if (!k || activate(&s, k, tl.ts_ns))
@@ -154,9 +158,12 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 		}
 		if (woke >= 0 && (tl.pid == tid || (sw && ev.sswitch.next_pid == tid))) { /* it runs */
 			int64_t d = tl.ts_ns - woke;
-			if (tl.ts_ns >= s.t0 && tl.ts_ns < s.t1 && held >= 0 && held != tid &&
-			    grow_push(held ? (void **)&s.busy : (void **)&s.idle, held ? &s.nbusy : &s.nidle,
-				      held ? &s.busycap : &s.idlecap, sizeof(d), &d))
+			bool in = tl.ts_ns >= s.t0 && tl.ts_ns < s.t1 && held >= 0 && held != tid;
+			if (in && grow_push(held ? (void **)&s.busy : (void **)&s.idle, held ? &s.nbusy : &s.nidle,
+					    held ? &s.busycap : &s.idlecap, sizeof(d), &d))
+				goto oom;
+			int64_t m = tl.ts_ns - woke_msi;
+			if (in && held && woke_msi >= 0 && grow_push((void **)&s.msi, &s.nmsi, &s.msicap, sizeof(m), &m))
 				goto oom;
 			woke = -1;
 		}
@@ -191,6 +198,7 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 	bg->n = (long)n;
 	bg->busy_ns = s.busy, bg->nbusy = (long)s.nbusy;
 	bg->idle_ns = s.idle, bg->nidle = (long)s.nidle;
+	bg->msi_ns = s.msi, bg->nmsi = (long)s.nmsi;
 	free(s.act);
 	free(s.task);
 	return 0;
@@ -199,6 +207,7 @@ oom:
 	free(s.task);
 	free(s.busy);
 	free(s.idle);
+	free(s.msi);
 	free(bg->at_ns);
 	free(bg->work_ns);
 	memset(bg, 0, sizeof(*bg));
@@ -209,13 +218,14 @@ int probe_run_traced(const struct probe_pattern *p, struct probe_result *r, char
 		     size_t nlen)
 {
 	/* kvm_vcpu_wakeup: the end of each halt, in the vCPU thread's context, so that a switch to
-	 * it that is not traced still ends another task's run within one halt */
+	 * it that is not traced still ends another task's run within one halt; kvm_msi_set_irq:
+	 * where the vCPU thread's wake-ups from another CPU begin */
 	static const char *const ev[] = { "sched/sched_switch", "sched/sched_wakeup", "sched/sched_wakeup_new",
-					  "kvm/kvm_vcpu_wakeup" };
+					  "kvm/kvm_vcpu_wakeup", "kvm/kvm_msi_set_irq" };
 	struct tracefs_inst ti;
 	int cpu = p->vcpu_cpu_set ? p->vcpu_cpu : probe_default_cpu();
 	note[0] = 0;
-	if (tracefs_open(&ti, "kvmsim-bg", 8192, ev, 4, note, nlen))
+	if (tracefs_open(&ti, "kvmsim-bg", 8192, ev, 5, note, nlen))
 		return probe_run(p, r, why, len);
 	char flt[64], path[512];
 	snprintf(flt, sizeof(flt), "target_cpu == %d", cpu); /* only less to read: the reader checks again */

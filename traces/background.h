@@ -27,8 +27,11 @@
  * project's machine) a task in kernel mode runs on to its next preemption point.
  * So each wake-up of the vCPU thread onto the CPU is timed to its first event
  * there: busy_ns when another task held the CPU, idle_ns when the idle task did.
- * What holding the CPU adds (busy over idle's median) is the host task's
- * preempt_delay in the simulation.
+ * The busy ones are also timed from the MSI that woke the thread (kvm_msi_set_irq,
+ * traced on every CPU): msi_ns, the remote wake-up's whole way to the switch. What
+ * that takes beyond the model's own path (the MSI's delivery and the reschedule
+ * IPI) is the host task's preempt_delay in the simulation; without MSIs, what
+ * holding the CPU adds (busy over idle's median).
  */
 #ifndef KVMSIM_TRACES_BACKGROUND_H
 #define KVMSIM_TRACES_BACKGROUND_H

@@ -37,10 +37,16 @@ static void check_background(FILE *f, int cpu, int tid)
 	for (long i = 0; i < bg.nidle; i++)
 		if (bg.idle_ns[i] < 0)
 			abort();
+	if (bg.nmsi > bg.nbusy) /* timed from their MSIs: some of the busy ones */
+		abort();
+	for (long i = 0; i < bg.nmsi; i++)
+		if (bg.msi_ns[i] < 0)
+			abort();
 	free(bg.at_ns);
 	free(bg.work_ns);
 	free(bg.busy_ns);
 	free(bg.idle_ns);
+	free(bg.msi_ns);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -33,6 +33,8 @@
 #define WK(cpu, ts, ccomm, cpid, comm, pid, target)                                                                   \
 	"  " ccomm "-" #cpid " [00" #cpu "] dN.4. " ts ": sched_wakeup: comm=" comm " pid=" #pid                      \
 	" prio=120 target_cpu=00" #target "\n"
+/* the device's MSI, raised on cpu by the probe's sender */
+#define MSI(cpu, ts) "  kvmsim-4240 [00" #cpu "] d..1. " ts ": kvm_msi_set_irq: dst 0 vec 64 (Fixed|physical|edge)\n"
 
 static void parse(const char *s, struct probe_background *bg)
 {
@@ -85,7 +87,9 @@ static void test_untraced_switch(void **state)
 	const char *tr =
 		WK(1, "100.000200", "CPU 0/KVM", 4242, "memfd:sealed", 600, 1)
 		SW(1, "100.000210", "CPU 0/KVM", 4242, "S", "memfd:sealed", 600)
-		/* the vCPU woken at 260 runs at 290 at the latest (its switch out); no switch to it traced */
+		/* the vCPU woken at 260 (by the MSI at 250) runs at 290 at the latest (its switch out); no
+		 * switch to it traced */
+		MSI(0, "100.000250")
 		WK(0, "100.000260", "waker", 77, "CPU 0/KVM", 4242, 1)
 		SW(1, "100.000290", "CPU 0/KVM", 4242, "S", "memfd:sealed", 600) /* back: 30 more */
 		SW(1, "100.000320", "memfd:sealed", 600, "S", "swapper/1", 0)
@@ -104,10 +108,13 @@ static void test_untraced_switch(void **state)
 	assert_int_equal(bg.busy_ns[0], 30000);
 	assert_int_equal(bg.nidle, 1);
 	assert_int_equal(bg.idle_ns[0], 20000);
+	assert_int_equal(bg.nmsi, 1); /* the busy one, from its MSI; none for the one from idle */
+	assert_int_equal(bg.msi_ns[0], 40000);
 	free(bg.at_ns);
 	free(bg.work_ns);
 	free(bg.busy_ns);
 	free(bg.idle_ns);
+	free(bg.msi_ns);
 }
 
 /* a task woken onto the idle CPU whose switch-in is not traced (this machine traces no
@@ -118,6 +125,7 @@ static void test_switch_out_only(void **state)
 	(void)state;
 	const char *tr =
 		SW(1, "100.000150", "CPU 0/KVM", 4242, "S", "swapper/1", 0)
+		MSI(0, "100.000099") /* more than BG_MSI_WINDOW_NS before the wake-up: not its cause */
 		WK(1, "100.000200", "<idle>", 0, "rcu_preempt", 15, 1)
 		WK(0, "100.000300", "waker", 77, "CPU 0/KVM", 4242, 1)
 		SW(1, "100.000700", "rcu_preempt", 15, "I", "CPU 0/KVM", 4242)
@@ -129,6 +137,7 @@ static void test_switch_out_only(void **state)
 	assert_int_equal(bg.nidle, 0);
 	assert_int_equal(bg.nbusy, 1);
 	assert_int_equal(bg.busy_ns[0], 400000); /* to the switch to it */
+	assert_int_equal(bg.nmsi, 0);
 	free(bg.at_ns);
 	free(bg.work_ns);
 	free(bg.busy_ns);
@@ -189,6 +198,42 @@ static void test_odd_comm(void **state)
 	free(bg.work_ns);
 	free(bg.busy_ns);
 	free(bg.idle_ns);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* the first 100 ms of a probe of this project's machine (periodic:100us, hp=200000, the vCPU
+ * thread on CPU 1 with a user-mode spinner of our own there, MSIs traced): nearly every
+ * wake-up of the vCPU thread finds the spinner running, and each is timed from its MSI too;
+ * the MSI comes before the thread's wake-up (traced on the waker's CPU after the reschedule
+ * IPI's send), so those times are longer, by what the waker's side takes */
+static void test_real_trace_msi(void **state)
+{
+	(void)state;
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "zcat %s/tests/data/background/periodic100-hp200k-spin-msi-cpu1.trace.gz",
+		 getenv("KVMSIM_SRC"));
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	struct probe_background bg;
+	assert_int_equal(background_from_trace(f, 1, 7577, 87272906458439LL, 100000000LL, &bg), 0);
+	assert_int_equal(pclose(f), 0);
+	assert_true(bg.nbusy > 900 && bg.nidle < bg.nbusy / 10);
+	assert_true(bg.nmsi <= bg.nbusy && bg.nmsi >= bg.nbusy * 9 / 10);
+	qsort(bg.busy_ns, (size_t)bg.nbusy, sizeof(int64_t), cmp_i64);
+	qsort(bg.msi_ns, (size_t)bg.nmsi, sizeof(int64_t), cmp_i64);
+	int64_t mb = bg.busy_ns[bg.nbusy / 2], mm = bg.msi_ns[bg.nmsi / 2];
+	assert_true(mm - mb > 5000 && mm - mb < 30000);
+	assert_true(mm > 10000 && mm < 40000);
+	free(bg.at_ns);
+	free(bg.work_ns);
+	free(bg.busy_ns);
+	free(bg.idle_ns);
+	free(bg.msi_ns);
 }
 
 /* a probe of this project's machine (periodic:100us, hp=200000, the vCPU thread on CPU 1, a
@@ -261,6 +306,8 @@ static void test_json_roundtrip(void **state)
 	assert_true(fabs(t.bg_share - 0.09) < 1e-9);
 	/* over idle's median (20 us): 10, 30 and 0 us more */
 	assert_true(fabs(t.bg_preempt_ns - 40000.0 / 3) < 1e-6);
+	assert_int_equal(t.bg_nmsi, 0); /* no MSIs traced: that mean is the preempt_delay */
+	assert_true(fabs(calib_preempt_ns(&t, 5000) - 40000.0 / 3) < 1e-6);
 	FILE *f = fopen(t.bgfile, "r");
 	assert_non_null(f);
 	char buf[128] = "";
@@ -290,6 +337,29 @@ static void test_json_roundtrip(void **state)
 		assert_non_null(strstr(why, "probe.background.wake_busy_ns"));
 		calib_target_free(&t);
 	}
+	/* from their MSIs, 10 to 100 us evenly: the mean excess over the model's path (35 us) is
+	 * that of a uniform distribution, 65^2 / 2 / 90 us; over 100 us, none; below 10, all of it */
+	json_object_set_new(b, "wake_busy_ns", json_array());
+	json_t *wm = json_array();
+	for (int k = 1; k <= 10; k++)
+		json_array_append_new(wm, json_integer(k * 10000));
+	json_object_set_new(b, "wake_msi_ns", wm);
+	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), 0);
+	assert_int_equal(t.bg_nmsi, 10);
+	assert_true(fabs(calib_preempt_ns(&t, 35000) - 65000.0 * 65000.0 / 2 / 90000) < 1e-6);
+	assert_true(calib_preempt_ns(&t, 100000) == 0);
+	assert_true(fabs(calib_preempt_ns(&t, 0) - 55000) < 1e-6);
+	calib_target_free(&t);
+	json_array_remove(wm, 0); /* 9: too few, the busy-over-idle mean again (none now) */
+	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), 0);
+	assert_int_equal(t.bg_nmsi, 0);
+	assert_true(calib_preempt_ns(&t, 35000) == 0);
+	calib_target_free(&t);
+	json_object_set_new(b, "wake_msi_ns", json_loads("[1000, -1]", 0, NULL));
+	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "probe.background.wake_msi_ns"));
+	calib_target_free(&t);
+	json_object_del(b, "wake_msi_ns");
 	/* untraced: no background key, nothing simulated */
 	json_object_del(json_object_get(j, "probe"), "background");
 	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), 0);
@@ -341,7 +411,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_activation),     cmocka_unit_test(test_untraced_switch),
 		cmocka_unit_test(test_window),	       cmocka_unit_test(test_odd_comm),
-		cmocka_unit_test(test_real_trace),     cmocka_unit_test(test_json_roundtrip),
+		cmocka_unit_test(test_real_trace),
+		cmocka_unit_test(test_real_trace_msi),     cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_simulated),      cmocka_unit_test(test_switch_out_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

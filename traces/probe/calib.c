@@ -61,16 +61,18 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 	f->successful = num(st, "halt_successful_poll");
 	f->poll_success_pct = f->attempted > 0 ? 100.0 * f->successful / f->attempted : 0;
 	f->poll_cpu_pct = 100.0 * (num(st, "halt_poll_success_ns") + num(st, "halt_poll_fail_ns")) / dur_ns;
-	double busy = 0;
-	const char *k;
-	json_t *x;
-	json_object_foreach((json_t *)cpu, k, x)
-		if (strcmp(k, "sleep") && strcmp(k, "runnable"))
-			busy += json_number_value(x);
-	/* the thread's CPU time includes switching it in and out: a simulated pCPU's sched time,
-	 * which with one vCPU (and at most one other task) is the vCPU's context switches */
-	const json_t *pc = json_object_get(json_array_get(json_object_get(run, "pcpus"), 0), "cpu_ps");
-	busy += num(pc, "sched");
+	/* the thread's CPU time as the kernel counts it (what the probe reads from the thread's CPU
+	 * clock): from each pick, so with its switch-in, and with the wait from a wake-up that
+	 * preempted another task to the switch (the run-queue clock that wake-up left) */
+	const json_t *se = json_object_get(json_object_get(v, "sched"), "sum_exec_runtime_ps");
+	double busy = json_number_value(se);
+	if (!json_is_number(se)) { /* a probe's own result: its thread's CPU time is in cpu_ps */
+		const char *k;
+		json_t *x;
+		json_object_foreach((json_t *)cpu, k, x)
+			if (strcmp(k, "sleep") && strcmp(k, "runnable"))
+				busy += json_number_value(x);
+	}
 	f->cpu_per_wake_ns = f->wakes ? busy / 1e3 / (double)f->wakes : 0;
 	struct sim_hist h;
 	const char *w = NULL;
@@ -181,8 +183,12 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 	if (t->bgfile[0])
 	{
 		fprintf(sf, "  tasks: [{name: background, pcpu: 0, load: {type: arrivals, file: %s}", t->bgfile);
-		if (llround(t->bg_preempt_ns) > 0)
-			fprintf(sf, ", preempt_delay: {dist: exponential, mean: %lldns}", llround(t->bg_preempt_ns));
+		/* the model's own way from the MSI to the preemption: its delivery and the reschedule IPI */
+		uint64_t khz = t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz;
+		double path = (x[CP_IRQ_DELIVER] + cycles_of(&p, COST_ipi, khz)) * 1e6 / (double)khz;
+		long long pd = llround(calib_preempt_ns(t, path));
+		if (pd > 0)
+			fprintf(sf, ", preempt_delay: {dist: exponential, mean: %lldns}", pd);
 		fprintf(sf, "}]\n");
 	}
 	fprintf(sf, "vm:\n  vcpus: 1\n  apicv: false\n  apic: x2apic\n");

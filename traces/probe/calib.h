@@ -89,6 +89,8 @@ struct calib_growth {
 	double ns, tau_ns;
 };
 
+#define CALIB_MSI_MIN 10
+#define CALIB_MSI_NQ 21
 struct calib_target {
 	char label[96];          /* pattern and halt_poll_ns */
 	char path[512];          /* the result's file, or "" */
@@ -111,6 +113,12 @@ struct calib_target {
 	 * exponential with this mean): the mean of its wake-ups while one held the CPU, each less
 	 * the median from idle (with at least 3 of those), at least 0; 0: none measured */
 	double bg_preempt_ns;
+	/* with at least CALIB_MSI_MIN of them, those wake-ups from their MSI to the switch
+	 * (probe.background.wake_msi_ns) as CALIB_MSI_NQ quantiles: each trial's preempt_delay is
+	 * then their mean excess over its own path there (irq_deliver and the host's ipi), at
+	 * least 0 (calib_preempt_ns) */
+	long bg_nmsi;
+	double bg_msi_q[CALIB_MSI_NQ];
 	bool fifo;
 	struct calib_figs real;
 	double lat_q_ns[CALIB_EXIT_NQ]; /* its wake latency's quantiles (calib_exit_read) */
@@ -193,6 +201,9 @@ void calib_entry_yaml(FILE *f, const struct calib_fit *shape);
 #define CALIB_BUSY 0.05
 #define CALIB_CUT 0.10
 #define CALIB_POLLS 50
+/* calib_preempt_ns - the preempt_delay's mean for t when the model's path from the MSI to
+ * the preemption takes path_ns: bg_msi_q's mean excess over it, or bg_preempt_ns without them */
+double calib_preempt_ns(const struct calib_target *t, double path_ns);
 bool calib_busy(const struct calib_target *t);
 
 /* calib_whyf - fmt with the strings a and b into why; -1 (the readers' error return) */

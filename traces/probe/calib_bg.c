@@ -9,6 +9,21 @@
 
 #include "sim/hist.h"
 
+double calib_preempt_ns(const struct calib_target *t, double path_ns)
+{
+	if (t->bg_nmsi < CALIB_MSI_MIN)
+		return t->bg_preempt_ns;
+	/* the mean of max(0, w - path_ns), w linear between the quantiles */
+	double sum = 0;
+	for (int q = 0; q + 1 < CALIB_MSI_NQ; q++) {
+		double a = t->bg_msi_q[q], b = t->bg_msi_q[q + 1];
+		if (b <= path_ns)
+			continue;
+		sum += a >= path_ns ? (a + b) / 2 - path_ns : (b - path_ns) * (b - path_ns) / 2 / (b - a);
+	}
+	return sum / (CALIB_MSI_NQ - 1);
+}
+
 FILE *calib_temp_file(char *name, size_t size)
 {
 	snprintf(name, size, "/tmp/kvmsim-calib-XXXXXX");
@@ -20,6 +35,20 @@ FILE *calib_temp_file(char *name, size_t size)
 		name[0] = 0;
 	}
 	return f;
+}
+
+/* sorted - a JSON list of numbers (not empty) as doubles in order, malloc'd; NULL when out of memory */
+static double *sorted(const json_t *a)
+{
+	size_t i;
+	json_t *x;
+	double *v = malloc(json_array_size(a) * sizeof(double));
+	if (!v)
+		return NULL;
+	json_array_foreach(a, i, x)
+		v[i] = json_number_value(x);
+	qsort(v, json_array_size(a), sizeof(double), sim_cmp_double);
+	return v;
 }
 
 int calib_background_read(const json_t *b, const char *path, struct calib_target *t, char *why, size_t len)
@@ -49,25 +78,41 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 	t->bg_traced = true;
 	t->bg_n = (long)json_array_size(a);
 	/* the preemption's delay: the wake-ups while another task held the CPU over those from idle */
-	const json_t *wb = json_object_get(b, "wake_busy_ns"), *wi = json_object_get(b, "wake_idle_ns");
-	for (int k = 0; k < 2; k++) {
-		const json_t *w = k ? wi : wb;
+	static const char *const wk[3] = { "wake_busy_ns", "wake_idle_ns", "wake_msi_ns" };
+	const json_t *wb = json_object_get(b, wk[0]), *wi = json_object_get(b, wk[1]), *wm = json_object_get(b, wk[2]);
+	for (int k = 0; k < 3; k++) {
+		const json_t *w = json_object_get(b, wk[k]);
 		bool ok = !w || json_is_array(w);
 		json_array_foreach(w, i, x) /* a wake-up within the window */
 			ok &= json_is_integer(x) && json_integer_value(x) >= 0 && json_integer_value(x) <= t->dur_ns;
-		if (!ok)
+		if (!ok) {
+			char key[64];
+			snprintf(key, sizeof(key), "probe.background.%s", wk[k]);
 			return calib_whyf(why, len, "%s: key %s: expected a list of times in ns, each within the window", path,
-				    k ? "probe.background.wake_idle_ns" : "probe.background.wake_busy_ns");
+					  key);
+		}
+	}
+	size_t nm = json_array_size(wm);
+	t->bg_nmsi = 0;
+	if (nm >= CALIB_MSI_MIN) { /* their quantiles, evenly spaced from the least to the most */
+		double *v = sorted(wm);
+		if (!v)
+			return calib_whyf(why, len, "%s: out of memory%s", path, "");
+		for (int q = 0; q < CALIB_MSI_NQ; q++) {
+			double at = (double)q / (CALIB_MSI_NQ - 1) * (double)(nm - 1);
+			size_t lo = (size_t)at;
+			double fr = at - (double)lo;
+			t->bg_msi_q[q] = lo + 1 < nm ? v[lo] * (1 - fr) + v[lo + 1] * fr : v[lo];
+		}
+		t->bg_nmsi = (long)nm;
+		free(v);
 	}
 	size_t ni = json_array_size(wi), nb = json_array_size(wb);
 	double base = 0, sum = 0;
 	if (ni >= 3) {
-		double *v = malloc(ni * sizeof(double));
+		double *v = sorted(wi);
 		if (!v)
 			return calib_whyf(why, len, "%s: out of memory%s", path, "");
-		json_array_foreach(wi, i, x)
-			v[i] = json_number_value(x);
-		qsort(v, ni, sizeof(double), sim_cmp_double);
 		base = v[ni / 2];
 		free(v);
 	}

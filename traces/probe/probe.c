@@ -557,6 +557,7 @@ void probe_result_free(struct probe_result *r)
 	free(r->bg.at_ns);
 	free(r->bg.work_ns);
 	free(r->bg.busy_ns);
+	free(r->bg.msi_ns);
 	free(r->bg.idle_ns);
 	memset(&r->bg, 0, sizeof(r->bg));
 }

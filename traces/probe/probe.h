@@ -83,7 +83,13 @@ struct probe_background {
 	 * another task held the CPU (busy), and from the idle task (idle) */
 	long nbusy, nidle;
 	int64_t *busy_ns, *idle_ns;
+	/* the busy ones again, from the MSI that woke the thread (the last kvm_msi_set_irq within
+	 * BG_MSI_WINDOW_NS before its wake-up) to the switch to it: the remote wake-up's whole way
+	 * (try_to_wake_up(), the reschedule IPI, the task's way to a preemption point) */
+	long nmsi;
+	int64_t *msi_ns;
 };
+#define BG_MSI_WINDOW_NS 200000
 
 struct probe_result {
 	struct probe_pattern pat;

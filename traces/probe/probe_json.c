@@ -139,18 +139,21 @@ json_t *probe_result_json(const struct probe_result *r)
 		json_t *a = json_array();
 		for (long i = 0; i < r->bg.n; i++)
 			json_array_append_new(a, json_pack("[I, I]", (json_int_t)r->bg.at_ns[i], (json_int_t)r->bg.work_ns[i]));
-		json_t *wb = json_array(), *wi = json_array();
+		json_t *wb = json_array(), *wi = json_array(), *wm = json_array();
 		for (long i = 0; i < r->bg.nbusy; i++)
 			json_array_append_new(wb, json_integer((json_int_t)r->bg.busy_ns[i]));
 		for (long i = 0; i < r->bg.nidle; i++)
 			json_array_append_new(wi, json_integer((json_int_t)r->bg.idle_ns[i]));
+		for (long i = 0; i < r->bg.nmsi; i++)
+			json_array_append_new(wm, json_integer((json_int_t)r->bg.msi_ns[i]));
 		json_object_set_new(pr, "background",
-				    json_pack("{s:s, s:i, s:I, s:o, s:o, s:o}", "what",
+				    json_pack("{s:s, s:i, s:I, s:o, s:o, s:o, s:o}", "what",
 					      "other tasks on the vCPU's CPU, traced: each activation's wake-up (ns from the "
 					      "window's start) and the CPU it took there; the vCPU thread's wake-ups there to "
-					      "its first event, while another task held the CPU and from idle",
+					      "its first event, while another task held the CPU and from idle; the former "
+					      "again from the MSI that woke it to the switch to it",
 					      "tasks", r->bg.tasks, "cpu_ns", (json_int_t)r->bg.cpu_ns, "arrivals", a,
-					      "wake_busy_ns", wb, "wake_idle_ns", wi));
+					      "wake_busy_ns", wb, "wake_idle_ns", wi, "wake_msi_ns", wm));
 	}
 	json_object_set_new(root, "probe", pr);
 	return root;
