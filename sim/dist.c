@@ -6,8 +6,8 @@
 
 #include <gsl/gsl_randist.h>
 
-const char *const dist_kind_names[] = { "fixed",  "uniform",	"exponential",
-					"normal", "lognormal", "pareto",	NULL };
+const char *const dist_kind_names[] = { "fixed",  "uniform",   "exponential", "normal",
+					"lognormal", "pareto", "empirical", NULL };
 
 static sim_time_t to_ps(double x)
 {
@@ -50,6 +50,8 @@ sim_time_t dist_sample(const struct dist *d, gsl_rng *r)
 	}
 	case DIST_PARETO:
 		return to_ps(gsl_ran_pareto(r, d->shape, (double)d->min));
+	case DIST_EMPIRICAL:
+		return quantile_sample(d->q, (size_t)d->nq, gsl_rng_uniform(r));
 	}
 	return 0;
 }
@@ -63,6 +65,12 @@ double dist_mean(const struct dist *d)
 		return ((double)d->min + (double)d->max) / 2;
 	case DIST_PARETO:
 		return d->shape > 1 ? d->shape * (double)d->min / (d->shape - 1) : INFINITY;
+	case DIST_EMPIRICAL: { /* linear between the quantiles */
+		double sum = 0;
+		for (int k = 0; k + 1 < d->nq; k++)
+			sum += ((double)d->q[k] + (double)d->q[k + 1]) / 2;
+		return d->nq > 1 ? sum / (d->nq - 1) : 0;
+	}
 	default:
 		return (double)d->mean;
 	}
@@ -90,6 +98,10 @@ const char *dist_describe(const struct dist *d, char *buf, size_t len)
 		break;
 	case DIST_PARETO:
 		snprintf(buf, len, "pareto(min %s, shape %g)", sim_fmt_time(d->min, a, sizeof(a)), d->shape);
+		break;
+	case DIST_EMPIRICAL:
+		snprintf(buf, len, "empirical(%d quantiles, %s..%s)", d->nq, sim_fmt_time(d->q[0], a, sizeof(a)),
+			 sim_fmt_time(d->q[d->nq > 0 ? d->nq - 1 : 0], b, sizeof(b)));
 		break;
 	}
 	return buf;

@@ -8,6 +8,9 @@
  *   normal       mean, sd            (redrawn while negative)
  *   lognormal    mean, sigma         (sigma of the underlying normal)
  *   pareto       min, shape          (min is the scale x_m)
+ *   empirical    quantiles           (2 to DIST_MAX_Q times at evenly spaced probabilities
+ *                                     from 0 to 1, not decreasing; linear between them: a
+ *                                     measured distribution)
  */
 #ifndef KVMSIM_SIM_DIST_H
 #define KVMSIM_SIM_DIST_H
@@ -16,12 +19,16 @@
 
 #include "sim/time.h"
 
-enum dist_kind { DIST_FIXED, DIST_UNIFORM, DIST_EXPONENTIAL, DIST_NORMAL, DIST_LOGNORMAL, DIST_PARETO };
+enum dist_kind { DIST_FIXED, DIST_UNIFORM, DIST_EXPONENTIAL, DIST_NORMAL, DIST_LOGNORMAL, DIST_PARETO, DIST_EMPIRICAL };
+
+#define DIST_MAX_Q 101
 
 struct dist {
 	enum dist_kind kind;
 	sim_time_t value, mean, min, max, sd;
 	double sigma, shape;
+	int nq;                 /* empirical: its quantiles */
+	sim_time_t q[DIST_MAX_Q];
 };
 
 extern const char *const dist_kind_names[];

@@ -34,7 +34,8 @@ int cfg_bind_dist(struct bctx *b, const struct cfg_key *k, struct dist *d, struc
 	struct conf_node *kind = conf_get(n, "dist");
 	if (!kind || kind->kind != CONF_SCALAR) {
 		conf_errorf(b->err, n, b->path,
-			    "a distribution needs \"dist:\" (fixed, uniform, exponential, normal, lognormal, pareto)");
+			    "a distribution needs \"dist:\" (fixed, uniform, exponential, normal, lognormal, pareto, "
+			    "empirical)");
 		return -1;
 	}
 	int ki;
@@ -43,7 +44,7 @@ int cfg_bind_dist(struct bctx *b, const struct cfg_key *k, struct dist *d, struc
 			break;
 	if (!dist_kind_names[ki]) {
 		conf_errorf(b->err, kind, b->path,
-			    "dist: expected fixed, uniform, exponential, normal, lognormal or pareto, got \"%s\"",
+			    "dist: expected fixed, uniform, exponential, normal, lognormal, pareto or empirical, got \"%s\"",
 			    kind->value);
 		return -1;
 	}
@@ -55,6 +56,7 @@ int cfg_bind_dist(struct bctx *b, const struct cfg_key *k, struct dist *d, struc
 		[DIST_NORMAL] = { "mean", "sd" },
 		[DIST_LOGNORMAL] = { "mean", "sigma" },
 		[DIST_PARETO] = { "min", "shape" },
+		[DIST_EMPIRICAL] = { "quantiles" },
 	};
 	struct dist nd = { .kind = (enum dist_kind)ki };
 	for (struct conf_node *c = n->child; c; c = c->next) {
@@ -71,6 +73,29 @@ int cfg_bind_dist(struct bctx *b, const struct cfg_key *k, struct dist *d, struc
 				    strchr("aeiou", kind->value[0]) ? "n" : "", kind->value, need[ki][0], need[ki][1] ? " and " : "",
 				    need[ki][1] ? need[ki][1] : "");
 			return -1;
+		}
+		if (!strcmp(c->key, "quantiles")) { /* times at evenly spaced probabilities from 0 to 1 */
+			size_t nq = c->kind == CONF_SEQ ? conf_count(c) : 0;
+			if (nq < 2 || nq > DIST_MAX_Q) {
+				conf_errorf(b->err, c, p, "expected a list of 2 to %d times at evenly spaced probabilities "
+					    "from 0 to 1", DIST_MAX_Q);
+				return -1;
+			}
+			nd.nq = 0;
+			for (struct conf_node *x = c->child; x; x = x->next) {
+				sim_time_t v;
+				if (x->kind != CONF_SCALAR || cfg_parse_time(x->value, unit, &v, &why)) {
+					conf_errorf(b->err, x, p, "expected a time, got \"%s\"",
+						    x->kind == CONF_SCALAR ? x->value : "a list or map");
+					return -1;
+				}
+				if (nd.nq && v < nd.q[nd.nq - 1]) {
+					conf_errorf(b->err, x, p, "quantiles must not decrease");
+					return -1;
+				}
+				nd.q[nd.nq++] = v;
+			}
+			continue;
 		}
 		if (c->kind != CONF_SCALAR) {
 			conf_errorf(b->err, c, p, "expected a plain value");

@@ -11,7 +11,10 @@
 #include <cmocka.h>
 
 #include "workloads/scenario/scenario.h"
+#include "sim/dist.h"
 #include "sim/hist.h"
+
+#include <gsl/gsl_rng.h>
 #include "sim/conf.h"
 #include "sim/schema.h"
 
@@ -131,6 +134,15 @@ static void test_errors(void **state)
 	expect_error("vm:\n  workload:\n    work: {dist: fixed, value: 5us, sigma: 2}\n", NULL,
 		     "F:3: vm.workload.work.sigma: not a parameter of a fixed distribution (it takes value)");
 	expect_error("vm:\n  workload: {type: file}\n", NULL, "F:2: vm.workload: a file source needs file: PATH");
+	expect_error("vm:\n  workload:\n    work: {dist: empirical, quantiles: [5us, 2us]}\n", NULL,
+		     "F:3: vm.workload.work.quantiles: quantiles must not decrease");
+	expect_error("vm:\n  workload:\n    work: {dist: empirical, quantiles: [5us]}\n", NULL,
+		     "F:3: vm.workload.work.quantiles: expected a list of 2 to 101 times at evenly spaced probabilities "
+		     "from 0 to 1");
+	expect_error("vm:\n  workload:\n    work: {dist: empirical, quantiles: [1us, soon]}\n", NULL,
+		     "F:3: vm.workload.work.quantiles: expected a time, got \"soon\"");
+	expect_error("vm:\n  workload:\n    work: {dist: empirical}\n", NULL,
+		     "F:3: vm.workload.work: an empirical distribution needs quantiles");
 	expect_error("kernel: \"6.1\"\n", "kvm.halt_poll_ns=4294967296",
 		     "--set kvm.halt_poll_ns: 4294967296 does not fit the kernel's 32-bit nanoseconds (at most 4294967295)");
 	expect_error("kernel: \"4.19\"\n", "kvm.halt_poll_ns_grow_start=20000",
@@ -159,6 +171,25 @@ static void test_defaults_and_overrides(void **state)
 	assert_int_equal(s.vms[0].halt_poll_ns, 100000);
 	assert_int_equal(s.vms[0].workload.work.kind, DIST_FIXED); /* the default, 20us */
 	assert_int_equal(s.vms[0].workload.work.value, 20 * SIM_US);
+	scenario_free(&s);
+	/* a measured distribution: quantiles at evenly spaced probabilities, linear between them */
+	assert_int_equal(load_text(&s, "vm:\n  workload:\n    work: {dist: empirical, quantiles: [0us, 10us, 40us]}\n",
+				   NULL, &err),
+			 0);
+	const struct dist *d = &s.vms[0].workload.work;
+	assert_int_equal(d->kind, DIST_EMPIRICAL);
+	assert_int_equal(d->nq, 3);
+	assert_int_equal(d->q[2], 40 * SIM_US);
+	assert_true(dist_mean(d) == 15.0 * SIM_US); /* (0 + 10) / 2 and (10 + 40) / 2, averaged */
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	int below = 0;
+	for (int i = 0; i < 10000; i++) {
+		sim_time_t x = dist_sample(d, r);
+		assert_true(x >= 0 && x <= 40 * SIM_US);
+		below += x < 10 * SIM_US;
+	}
+	assert_true(below > 4800 && below < 5200); /* half of them below the median */
+	gsl_rng_free(r);
 	assert_false(s.kvm.halt_poll_ns_set); /* the release default applies */
 	scenario_free(&s);
 	/* vms: entries take the vm template's values, then their own */

@@ -306,8 +306,9 @@ static void test_json_roundtrip(void **state)
 	assert_true(fabs(t.bg_share - 0.09) < 1e-9);
 	/* over idle's median (20 us): 10, 30 and 0 us more */
 	assert_true(fabs(t.bg_preempt_ns - 40000.0 / 3) < 1e-6);
+	double q[CALIB_MSI_NQ];
 	assert_int_equal(t.bg_nmsi, 0); /* no MSIs traced: that mean is the preempt_delay */
-	assert_true(fabs(calib_preempt_ns(&t, 5000) - 40000.0 / 3) < 1e-6);
+	assert_int_equal(calib_preempt_quantiles(&t, 5000, q), 0);
 	FILE *f = fopen(t.bgfile, "r");
 	assert_non_null(f);
 	char buf[128] = "";
@@ -337,8 +338,8 @@ static void test_json_roundtrip(void **state)
 		assert_non_null(strstr(why, "probe.background.wake_busy_ns"));
 		calib_target_free(&t);
 	}
-	/* from their MSIs, 10 to 100 us evenly: the mean excess over the model's path (35 us) is
-	 * that of a uniform distribution, 65^2 / 2 / 90 us; over 100 us, none; below 10, all of it */
+	/* from their MSIs, 10 to 100 us evenly: evenly spaced quantiles from 10 to 100, less
+	 * the model's path (35 us), at least 0; over 100 us, none left */
 	json_object_set_new(b, "wake_busy_ns", json_array());
 	json_t *wm = json_array();
 	for (int k = 1; k <= 10; k++)
@@ -346,14 +347,15 @@ static void test_json_roundtrip(void **state)
 	json_object_set_new(b, "wake_msi_ns", wm);
 	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), 0);
 	assert_int_equal(t.bg_nmsi, 10);
-	assert_true(fabs(calib_preempt_ns(&t, 35000) - 65000.0 * 65000.0 / 2 / 90000) < 1e-6);
-	assert_true(calib_preempt_ns(&t, 100000) == 0);
-	assert_true(fabs(calib_preempt_ns(&t, 0) - 55000) < 1e-6);
+	assert_int_equal(calib_preempt_quantiles(&t, 35000, q), CALIB_MSI_NQ);
+	for (int k = 0; k < CALIB_MSI_NQ; k++)
+		assert_true(fabs(q[k] - fmax(0, 10000 + 90000.0 * k / (CALIB_MSI_NQ - 1) - 35000)) < 1e-6);
+	assert_int_equal(calib_preempt_quantiles(&t, 100000, q), 0);
 	calib_target_free(&t);
 	json_array_remove(wm, 0); /* 9: too few, the busy-over-idle mean again (none now) */
 	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), 0);
 	assert_int_equal(t.bg_nmsi, 0);
-	assert_true(calib_preempt_ns(&t, 35000) == 0);
+	assert_int_equal(calib_preempt_quantiles(&t, 35000, q), 0);
 	calib_target_free(&t);
 	json_object_set_new(b, "wake_msi_ns", json_loads("[1000, -1]", 0, NULL));
 	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), -1);
@@ -403,6 +405,16 @@ static void test_simulated(void **state)
 	assert_int_equal(calib_simulate(&t, "haswell-ep", x, NULL, &slow, why, sizeof(why)), 0);
 	assert_true(slow.p99_ns > busy.p99_ns + 100000);
 	assert_true(slow.cut_share < busy.cut_share);
+	/* timed from their MSIs instead, 250 us each: the task keeps the CPU that long less the
+	 * model's own path there (a few us), every time, not on average */
+	struct calib_figs msi;
+	t.bg_preempt_ns = 0;
+	t.bg_nmsi = CALIB_MSI_MIN;
+	for (int k = 0; k < CALIB_MSI_NQ; k++)
+		t.bg_msi_q[k] = 250000;
+	assert_int_equal(calib_simulate(&t, "haswell-ep", x, NULL, &msi, why, sizeof(why)), 0);
+	assert_true(msi.p99_ns > busy.p99_ns + 200000);
+	assert_true(msi.cut_share < busy.cut_share);
 	calib_target_free(&t);
 }
 

@@ -186,9 +186,16 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		/* the model's own way from the MSI to the preemption: its delivery and the reschedule IPI */
 		uint64_t khz = t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz;
 		double path = (x[CP_IRQ_DELIVER] + cycles_of(&p, COST_ipi, khz)) * 1e6 / (double)khz;
-		long long pd = llround(calib_preempt_ns(t, path));
-		if (pd > 0)
-			fprintf(sf, ", preempt_delay: {dist: exponential, mean: %lldns}", pd);
+		double q[CALIB_MSI_NQ];
+		int nq = calib_preempt_quantiles(t, path, q);
+		if (nq) {
+			fprintf(sf, ", preempt_delay: {dist: empirical, quantiles: [");
+			for (int k = 0; k < nq; k++)
+				fprintf(sf, "%s%lldns", k ? ", " : "", llround(q[k]));
+			fprintf(sf, "]}");
+		} else if (llround(t->bg_preempt_ns) > 0) {
+			fprintf(sf, ", preempt_delay: {dist: exponential, mean: %lldns}", llround(t->bg_preempt_ns));
+		}
 		fprintf(sf, "}]\n");
 	}
 	fprintf(sf, "vm:\n  vcpus: 1\n  apicv: false\n  apic: x2apic\n");

@@ -90,7 +90,7 @@ struct calib_growth {
 };
 
 #define CALIB_MSI_MIN 10
-#define CALIB_MSI_NQ 21
+#define CALIB_MSI_NQ 101
 struct calib_target {
 	char label[96];          /* pattern and halt_poll_ns */
 	char path[512];          /* the result's file, or "" */
@@ -115,8 +115,8 @@ struct calib_target {
 	double bg_preempt_ns;
 	/* with at least CALIB_MSI_MIN of them, those wake-ups from their MSI to the switch
 	 * (probe.background.wake_msi_ns) as CALIB_MSI_NQ quantiles: each trial's preempt_delay is
-	 * then their mean excess over its own path there (irq_deliver and the host's ipi), at
-	 * least 0 (calib_preempt_ns) */
+	 * then their excess over its own path there (irq_deliver and the host's ipi), an
+	 * empirical distribution (calib_preempt_quantiles) */
 	long bg_nmsi;
 	double bg_msi_q[CALIB_MSI_NQ];
 	bool fifo;
@@ -201,9 +201,11 @@ void calib_entry_yaml(FILE *f, const struct calib_fit *shape);
 #define CALIB_BUSY 0.05
 #define CALIB_CUT 0.10
 #define CALIB_POLLS 50
-/* calib_preempt_ns - the preempt_delay's mean for t when the model's path from the MSI to
- * the preemption takes path_ns: bg_msi_q's mean excess over it, or bg_preempt_ns without them */
-double calib_preempt_ns(const struct calib_target *t, double path_ns);
+/* calib_preempt_quantiles - t's preempt_delay when the model's own path from the MSI to the
+ * preemption takes path_ns: the excess of bg_msi_q over it, at least 0, as CALIB_MSI_NQ
+ * quantiles in q; returns CALIB_MSI_NQ, or 0 when they were not measured or are all 0 (then
+ * bg_preempt_ns, exponential, if above 0) */
+int calib_preempt_quantiles(const struct calib_target *t, double path_ns, double *q);
 bool calib_busy(const struct calib_target *t);
 
 /* calib_whyf - fmt with the strings a and b into why; -1 (the readers' error return) */

@@ -9,19 +9,14 @@
 
 #include "sim/hist.h"
 
-double calib_preempt_ns(const struct calib_target *t, double path_ns)
+int calib_preempt_quantiles(const struct calib_target *t, double path_ns, double *q)
 {
 	if (t->bg_nmsi < CALIB_MSI_MIN)
-		return t->bg_preempt_ns;
-	/* the mean of max(0, w - path_ns), w linear between the quantiles */
-	double sum = 0;
-	for (int q = 0; q + 1 < CALIB_MSI_NQ; q++) {
-		double a = t->bg_msi_q[q], b = t->bg_msi_q[q + 1];
-		if (b <= path_ns)
-			continue;
-		sum += a >= path_ns ? (a + b) / 2 - path_ns : (b - path_ns) * (b - path_ns) / 2 / (b - a);
-	}
-	return sum / (CALIB_MSI_NQ - 1);
+		return 0;
+	bool any = false;
+	for (int k = 0; k < CALIB_MSI_NQ; k++) /* a shift and a clip: the quantiles of the excess */
+		any |= (q[k] = fmax(0, t->bg_msi_q[k] - path_ns)) > 0;
+	return any ? CALIB_MSI_NQ : 0;
 }
 
 FILE *calib_temp_file(char *name, size_t size)
