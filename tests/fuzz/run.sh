@@ -45,6 +45,7 @@ seed() {
     # a scenario, then --set assignments after NUL bytes
     printf 'duration: 1ms\n\0vm.workload={type: periodic, period: 1ms}\0vms.0.vcpus=2' > "$c/set-1"
     printf 'vms:\n  - {name: a}\n  - {name: b, workload: &w {type: idle}}\n\0vms.1.halt_poll_ns=5us\0kernel=5.10' > "$c/set-2"
+    printf 'host:\n  tasks: [{name: t, load: {rate: 1000, work: {dist: empirical, quantiles: [1us, 5us, 40us]}}}]\n\0host.tasks.0.preempt_delay={dist: empirical, quantiles: [0us, 0us, 30us]}' > "$c/set-3"
     ;;
   profile)
     cp models/costs/profiles/*.yaml "$c/"
