@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sim/cli.h"
+#include "sim/hist.h"
 #include "traces/background.h"
 #include "traces/probe/probe.h"
 
@@ -74,6 +75,18 @@ static void probe_print(FILE *f, const struct probe_result *r)
 	if (r->bg.traced)
 		fprintf(f, "traced there: %d other tasks, %ld wake-ups, %.2f%% of the CPU\n", r->bg.tasks, r->bg.n,
 			100.0 * (double)r->bg.cpu_ns / wall);
+	if (r->bg.nmsi > 0) { /* the remote wake-up's way behind them (traces/background.h) */
+		int64_t *v = malloc((size_t)r->bg.nmsi * sizeof(*v));
+		if (v) {
+			memcpy(v, r->bg.msi_ns, (size_t)r->bg.nmsi * sizeof(*v));
+			qsort(v, (size_t)r->bg.nmsi, sizeof(*v), sim_cmp_i64);
+			long n = r->bg.nmsi;
+			fprintf(f, "the vCPU thread woken behind them %ld times: from the MSI to the switch to it p50 %.1f  "
+				   "p90 %.1f  max %.1f us\n", n, (double)v[n / 2] / 1e3, (double)v[n * 9 / 10] / 1e3,
+				(double)v[n - 1] / 1e3);
+			free(v);
+		}
+	}
 	if (r->lat.count)
 		fprintf(f, "wake latency (us): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (%llu interrupts handled, %ld "
 			   "wake-ups coalesced into them, %ld lost)\n",

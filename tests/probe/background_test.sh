@@ -61,7 +61,13 @@ for b, p in ((bq, q), (bl, l)):
 # ~20 % of the CPU offered; the vCPU thread (SCHED_FIFO) leaves it less
 assert share(l) > 0.05 and share(l) > share(q) + 0.03, (share(q), share(l))
 assert len(bl["wake_busy_ns"]) > 20, len(bl["wake_busy_ns"])  # the vCPU woken behind the spin
+# and each of those timed from the MSI that woke it too (the waker's part comes first)
+m, b = sorted(bl["wake_msi_ns"]), sorted(bl["wake_busy_ns"])
+assert len(m) > 0.8 * len(b), (len(m), len(b))
+assert m[len(m) // 2] > b[len(b) // 2], (m[len(m) // 2], b[len(b) // 2])
 PY
+grep -q "^the vCPU thread woken behind them [0-9]* times: from the MSI to the switch to it p50 [0-9.]*  p90 [0-9.]*  max [0-9.]* us$" \
+  "$T/loaded.out" || fail "no line for the wake-ups behind the spin: $(cat "$T/loaded.out")"
 python3 - "$T/quiet.json" "$T/loaded.json" <<'PY' || fail "the spin did not cut real polls"
 import json, sys
 cut = lambda d: sum(d["vcpus"][0]["stats"]["halt_poll_fail_hist"][:7])

@@ -200,12 +200,6 @@ static void test_odd_comm(void **state)
 	free(bg.idle_ns);
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* the first 100 ms of a probe of this project's machine (periodic:100us, hp=200000, the vCPU
  * thread on CPU 1 with a user-mode spinner of our own there, MSIs traced): nearly every
  * wake-up of the vCPU thread finds the spinner running, and each is timed from its MSI too;
@@ -224,8 +218,8 @@ static void test_real_trace_msi(void **state)
 	assert_int_equal(pclose(f), 0);
 	assert_true(bg.nbusy > 900 && bg.nidle < bg.nbusy / 10);
 	assert_true(bg.nmsi <= bg.nbusy && bg.nmsi >= bg.nbusy * 9 / 10);
-	qsort(bg.busy_ns, (size_t)bg.nbusy, sizeof(int64_t), cmp_i64);
-	qsort(bg.msi_ns, (size_t)bg.nmsi, sizeof(int64_t), cmp_i64);
+	qsort(bg.busy_ns, (size_t)bg.nbusy, sizeof(int64_t), sim_cmp_i64);
+	qsort(bg.msi_ns, (size_t)bg.nmsi, sizeof(int64_t), sim_cmp_i64);
 	int64_t mb = bg.busy_ns[bg.nbusy / 2], mm = bg.msi_ns[bg.nmsi / 2];
 	assert_true(mm - mb > 5000 && mm - mb < 30000);
 	assert_true(mm > 10000 && mm < 40000);
