@@ -100,7 +100,8 @@ static int by_time(const void *a, const void *b)
 	return (x->at > y->at) - (x->at < y->at);
 }
 
-int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall_ns, struct probe_background *bg)
+int background_from_trace(FILE *f, int cpu, int tid, int waker, int64_t t0_ns, int64_t wall_ns,
+			  struct probe_background *bg)
 {
 	memset(bg, 0, sizeof(*bg));
 	bg->traced = true;
@@ -126,14 +127,16 @@ int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall
 				goto oom;
 			cur = tl.pid, since = tl.ts_ns;
 		}
-		if (ev.type == KEV_MSI_SET_IRQ) /* on any CPU: the device's (the probe's sender's) */
+		if (ev.type == KEV_MSI_SET_IRQ && tl.pid == waker) /* the probe's sender's, on any CPU */
 			msi = tl.ts_ns;
 		int pid, target;
 		if (wake && !wakeup_fields(tl.payload, &pid, &target) && target == cpu) {
 			if (pid == tid) { /* SCHED_FIFO: it preempts whatever runs, once that lets it */
-				if (woke < 0)
-					woke = tl.ts_ns, held = cur,
+				if (woke < 0) {
+					woke = tl.ts_ns, held = cur;
 					woke_msi = msi != INT64_MIN && tl.ts_ns - msi <= BG_MSI_WINDOW_NS ? msi : -1;
+					msi = INT64_MIN; /* one wake-up per MSI: a later one has another cause */
+				}
 			} else if (pid > 0) {
 				struct seen *k = task(&s, pid);
 				if (!k || activate(&s, k, tl.ts_ns))
@@ -250,7 +253,7 @@ int probe_run_traced(const struct probe_pattern *p, struct probe_result *r, char
 		FILE *f = fopen(path, "r");
 		if (!f)
 			snprintf(note, nlen, "reading %s: %s", path, strerror(errno));
-		else if (background_from_trace(f, r->vcpu_cpu, r->tid, r->t0_ns, r->wall_ns, &r->bg))
+		else if (background_from_trace(f, r->vcpu_cpu, r->tid, r->waker_tid, r->t0_ns, r->wall_ns, &r->bg))
 			snprintf(note, nlen, "reading %s: out of memory", path);
 		if (f)
 			fclose(f);

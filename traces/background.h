@@ -43,11 +43,12 @@
 
 /* background_from_trace - the activations on cpu of every task but tid (the vCPU thread)
  * and the idle task, from tracefs text f, in the window [t0_ns, t0_ns + wall_ns) of the
- * trace's clock, into bg (traced set; free its arrays with probe_result_free or free()).
+ * trace's clock, into bg (traced set; MSIs count when the thread waker raised them; free its arrays with probe_result_free or free()).
  * Activations that took no CPU in the window are left out; a line earlier than the one before
  * is skipped (the runs never overlap: their sum is at most wall_ns). 0, or -1 when out of
  * memory. */
-int background_from_trace(FILE *f, int cpu, int tid, int64_t t0_ns, int64_t wall_ns, struct probe_background *bg);
+int background_from_trace(FILE *f, int cpu, int tid, int waker, int64_t t0_ns, int64_t wall_ns,
+			  struct probe_background *bg);
 
 /* probe_run_traced - probe_run() with its vCPU CPU's other tasks traced into r->bg. Where
  * they cannot be had (no root or tracefs: the probe runs untraced; events lost, or the

@@ -122,8 +122,10 @@ static void idle_wakeup_arrived(struct sim *sim, void *subject, void *object)
 
 /* ---- scheduling ---------------------------------------------------------------- */
 
-/* sched_info_arrive - t is picked to run: the wait since it became runnable is a run delay. */
-static void sched_info_arrive(struct host_task *t, sim_time_t now)
+/* sched_info_arrive - t is picked to run at `now` (the kernel's clock says `clock`): the wait
+ * since it became runnable is a run delay, on kvmsim's clock (the kernel's sched_info would end
+ * it at the skipped clock too; a preempted vCPU's steal would then overlap its guest time) */
+static void sched_info_arrive(struct host_task *t, sim_time_t now, sim_time_t clock)
 {
 	sim_time_t from = t->last_queued;
 	if (t->woke_idle && t->cpu->idle_left > from)
@@ -133,7 +135,8 @@ static void sched_info_arrive(struct host_task *t, sim_time_t now)
 	t->run_delay += d;
 	sim_hist_record(t->delay, d / SIM_NS);
 	t->pcount++;
-	t->run_start = t->exec_start = now; /* set_next_entity(), before the switch itself */
+	t->run_start = now;
+	t->exec_start = clock; /* set_next_entity(), before the switch itself */
 }
 
 /* sched_info_depart - t leaves its pCPU at `now`; the kernel's clock says `clock` */
@@ -185,7 +188,7 @@ static void switch_to(struct pcpu *p, struct host_task *t)
 	p->phase = PCPU_SWITCH;
 	p->curr = t;
 	p->ctx_switches++;
-	sched_info_arrive(t, host_rq_clock(p)); /* sched_info_switch(): before the switch itself */
+	sched_info_arrive(t, sim_now(p->host->sim), host_rq_clock(p)); /* sched_info_switch(): before the switch */
 	pcpu_account(p, ACCT_SCHED);
 	p->ev = sim_after(p->host->sim, p->host->cost.ctxsw, switch_done, p, NULL);
 	tick_start(p);
@@ -197,8 +200,11 @@ static void schedule_next(struct pcpu *p)
 	const struct host_sched_class *cls = p->host->cls;
 	p->need_resched = false;
 	struct host_task *t = cls->pick_next(p);
-	if (!t && cls->idle_balance && cls->idle_balance(p))
-		t = cls->pick_next(p);
+	if (!t && cls->idle_balance) {
+		p->clock_skip_act = false; /* newidle balancing takes the run-queue lock and updates its clock */
+		if (cls->idle_balance(p))
+			t = cls->pick_next(p);
+	}
 	if (!t) {
 		enter_idle(p);
 		return;
@@ -308,6 +314,7 @@ void host_task_place(struct host_task *t)
 	struct pcpu *p = t->cpu;
 	t->state = TASK_RUNNABLE;
 	t->last_queued = sim_now(p->host->sim);
+	clock_update(p);
 	p->nr_running++;
 	p->host->cls->enqueue(p, t, false);
 	if (p->phase == PCPU_IDLE) {
@@ -316,7 +323,7 @@ void host_task_place(struct host_task *t)
 		p->phase = PCPU_RUN;
 		p->curr = n;
 		n->state = TASK_RUNNING;
-		sched_info_arrive(n, sim_now(p->host->sim));
+		sched_info_arrive(n, sim_now(p->host->sim), sim_now(p->host->sim));
 		tick_start(p);
 		n->ops->run(n);
 	}
@@ -350,7 +357,7 @@ bool host_task_yield(struct host_task *t)
 		return false;
 	}
 	t->state = TASK_RUNNABLE;
-	t->last_queued = clock; /* sched_info_enqueue(): by the run-queue clock */
+	t->last_queued = sim_now(p->host->sim);
 	t->nivcsw++;
 	sched_info_depart(t, sim_now(p->host->sim), clock);
 	switch_to(p, n);
@@ -378,6 +385,8 @@ int host_yield_to(struct host_task *curr, struct host_task *t)
 	if (p_rq != rq) /* preempt && rq != p_rq */
 		resched_cpu(p_rq);
 	rq->need_resched = true; /* yielded > 0: schedule() */
+	clock_update(rq);        /* yield_task_fair(): the clock brought up to date, its next update skipped */
+	request_clock_skip(rq);
 	return 1;
 }
 
@@ -499,6 +508,7 @@ void host_stats_reset(struct host *h)
 		memset(p->idle_entries, 0, sizeof(p->idle_entries));
 		p->poll_pending_ps = 0; /* the vCPUs drop theirs at the same instant */
 		p->ctx_switches = p->wake_ipis = p->resched_requests = p->noise_irqs = p->smis = 0;
+		clock_update(p); /* a skipped clock does not reach back before the statistics */
 	}
 }
 

@@ -41,11 +41,13 @@
  * a wake-up onto an idle pCPU is enqueued there once the pCPU is out of idle,
  * through the wake list, so the IPI and the idle exit are not run delay),
  * its distribution, pcount, migrations, voluntary and involuntary switches.
- * They and sum_exec (the kernel's sum_exec_runtime) and the fair class's
- * vruntime go by the run-queue clock: a wake-up that leaves need_resched on a
- * running task makes the next schedule() skip its clock update
+ * sum_exec (the kernel's sum_exec_runtime) and the fair class's vruntime go
+ * by the run-queue clock: a wake-up that leaves need_resched on a running task
+ * (or a yield_to()) makes the next schedule() skip its clock update
  * (rq_clock_skip_update()), so the wait from that wake-up to the switch is the
- * woken task's CPU time, not its run delay (host_rq_clock).
+ * woken task's CPU time (host_rq_clock). Run delays stay on kvmsim's clock (the
+ * kernel's would end at the skipped clock too, and a preempted vCPU's steal
+ * would overlap its last guest time).
  *
  * Accounting. Every picosecond of every pCPU is in exactly one bucket: guest,
  * guest_poll (the guest polling in its idle loop: idle=poll or cpuidle-haltpoll),
@@ -346,8 +348,6 @@ bool host_task_yield(struct host_task *t);
  * -1: t is running or not runnable (-ESRCH). */
 int host_yield_to(struct host_task *curr, struct host_task *t);
 
-/* single_task_running - rq->nr_running == 1: the kernel's count holds a delayed task (6.12+) until
- * it really leaves the queue, so one sitting there ends a halt poll at its first check. */
 /* host_rq_clock - rq_clock(): now, but within a schedule() whose clock update a wake-up skipped,
  * the clock as last updated */
 static inline sim_time_t host_rq_clock(const struct pcpu *p)
@@ -355,6 +355,8 @@ static inline sim_time_t host_rq_clock(const struct pcpu *p)
 	return p->clock_skip_act ? p->clock_at : sim_now(p->host->sim);
 }
 
+/* single_task_running - rq->nr_running == 1: the kernel's count holds a delayed task (6.12+) until
+ * it really leaves the queue, so one sitting there ends a halt poll at its first check. */
 static inline bool single_task_running(const struct pcpu *p)
 {
 	return p->nr_running + p->nr_delayed == 1;

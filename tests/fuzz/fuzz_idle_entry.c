@@ -21,7 +21,7 @@ static void check_background(FILE *f, int cpu, int tid)
 {
 	struct probe_background bg;
 	const int64_t wall = INT64_MAX / 4;
-	if (background_from_trace(f, cpu, tid, 0, wall, &bg) || !bg.traced)
+	if (background_from_trace(f, cpu, tid, 4240, 0, wall, &bg) || !bg.traced)
 		abort(); /* only out of memory */
 	int64_t sum = 0;
 	for (long i = 0; i < bg.n; i++) {

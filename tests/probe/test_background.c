@@ -40,7 +40,7 @@ static void parse(const char *s, struct probe_background *bg)
 {
 	FILE *f = fmemopen((void *)s, strlen(s), "r");
 	assert_non_null(f);
-	assert_int_equal(background_from_trace(f, 1, TID, T0, WALL, bg), 0);
+	assert_int_equal(background_from_trace(f, 1, TID, 4240, T0, WALL, bg), 0);
 	fclose(f);
 	assert_true(bg->traced);
 }
@@ -110,6 +110,34 @@ static void test_untraced_switch(void **state)
 	assert_int_equal(bg.idle_ns[0], 20000);
 	assert_int_equal(bg.nmsi, 1); /* the busy one, from its MSI; none for the one from idle */
 	assert_int_equal(bg.msi_ns[0], 40000);
+	free(bg.at_ns);
+	free(bg.work_ns);
+	free(bg.busy_ns);
+	free(bg.idle_ns);
+	free(bg.msi_ns);
+}
+
+/* the MSIs that time a wake-up are the probe's own (another guest's are left alone), and each
+ * times one wake-up: a later wake-up of the thread with no MSI of its own (a timer) is not
+ * timed from it */
+static void test_msi_pairing(void **state)
+{
+	(void)state;
+	const char *tr =
+		WK(1, "100.000150", "CPU 0/KVM", 4242, "memfd:sealed", 600, 1)
+		SW(1, "100.000160", "CPU 0/KVM", 4242, "S", "memfd:sealed", 600)
+		MSI(0, "100.000200")
+		"  qemu-9999 [000] d..1. 100.000205: kvm_msi_set_irq: dst 0 vec 64 (Fixed|physical|edge)\n"
+		WK(0, "100.000210", "waker", 77, "CPU 0/KVM", 4242, 1)
+		SW(1, "100.000230", "memfd:sealed", 600, "R", "CPU 0/KVM", 4242) /* 30 us from the probe's MSI */
+		SW(1, "100.000250", "CPU 0/KVM", 4242, "S", "memfd:sealed", 600)
+		WK(1, "100.000300", "memfd:sealed", 600, "CPU 0/KVM", 4242, 1) /* its timer: no MSI left */
+		SW(1, "100.000310", "memfd:sealed", 600, "R", "CPU 0/KVM", 4242);
+	struct probe_background bg;
+	parse(tr, &bg);
+	assert_int_equal(bg.nbusy, 2);
+	assert_int_equal(bg.nmsi, 1);
+	assert_int_equal(bg.msi_ns[0], 30000);
 	free(bg.at_ns);
 	free(bg.work_ns);
 	free(bg.busy_ns);
@@ -214,7 +242,7 @@ static void test_real_trace_msi(void **state)
 	FILE *f = popen(cmd, "r");
 	assert_non_null(f);
 	struct probe_background bg;
-	assert_int_equal(background_from_trace(f, 1, 7577, 87272906458439LL, 100000000LL, &bg), 0);
+	assert_int_equal(background_from_trace(f, 1, 7577, 7576, 87272906458439LL, 100000000LL, &bg), 0);
 	assert_int_equal(pclose(f), 0);
 	assert_true(bg.nbusy > 900 && bg.nidle < bg.nbusy / 10);
 	assert_true(bg.nmsi <= bg.nbusy && bg.nmsi >= bg.nbusy * 9 / 10);
@@ -245,7 +273,7 @@ static void test_real_trace(void **state)
 	assert_non_null(f);
 	const int64_t t0 = 80831039143074LL, wall = 401012829LL;
 	struct probe_background bg;
-	assert_int_equal(background_from_trace(f, 1, 15218, t0, wall, &bg), 0);
+	assert_int_equal(background_from_trace(f, 1, 15218, 15217, t0, wall, &bg), 0);
 	assert_int_equal(pclose(f), 0);
 	assert_true(bg.n > 100 && bg.tasks > 50);
 	int64_t sum = 0;
@@ -409,6 +437,14 @@ static void test_simulated(void **state)
 	assert_int_equal(calib_simulate(&t, "haswell-ep", x, NULL, &msi, why, sizeof(why)), 0);
 	assert_true(msi.p99_ns > busy.p99_ns + 200000);
 	assert_true(msi.cut_share < busy.cut_share);
+	/* measured, and none longer than the model's own path: no delay at all, not the cruder
+	 * estimate from the wake-ups' first events */
+	struct calib_figs none;
+	t.bg_preempt_ns = 200000;
+	for (int k = 0; k < CALIB_MSI_NQ; k++)
+		t.bg_msi_q[k] = 100;
+	assert_int_equal(calib_simulate(&t, "haswell-ep", x, NULL, &none, why, sizeof(why)), 0);
+	assert_true(none.p99_ns == busy.p99_ns && none.cut_share == busy.cut_share);
 	calib_target_free(&t);
 }
 
@@ -420,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_real_trace),
 		cmocka_unit_test(test_real_trace_msi),     cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_simulated),      cmocka_unit_test(test_switch_out_only),
+		cmocka_unit_test(test_msi_pairing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,7 +193,7 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 			for (int k = 0; k < nq; k++)
 				fprintf(sf, "%s%lldns", k ? ", " : "", llround(q[k]));
 			fprintf(sf, "]}");
-		} else if (llround(t->bg_preempt_ns) > 0) {
+		} else if (t->bg_nmsi < CALIB_MSI_MIN && llround(t->bg_preempt_ns) > 0) { /* not measured */
 			fprintf(sf, ", preempt_delay: {dist: exponential, mean: %lldns}", llround(t->bg_preempt_ns));
 		}
 		fprintf(sf, "}]\n");

@@ -203,8 +203,8 @@ void calib_entry_yaml(FILE *f, const struct calib_fit *shape);
 #define CALIB_POLLS 50
 /* calib_preempt_quantiles - t's preempt_delay when the model's own path from the MSI to the
  * preemption takes path_ns: the excess of bg_msi_q over it, at least 0, as CALIB_MSI_NQ
- * quantiles in q; returns CALIB_MSI_NQ, or 0 when they were not measured or are all 0 (then
- * bg_preempt_ns, exponential, if above 0) */
+ * quantiles in q; returns CALIB_MSI_NQ, or 0 when they are all 0 (no delay) or were not
+ * measured (then bg_preempt_ns, exponential, if above 0) */
 int calib_preempt_quantiles(const struct calib_target *t, double path_ns, double *q);
 bool calib_busy(const struct calib_target *t);
 

@@ -527,6 +527,7 @@ int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, 
 			struct sched_param sp = { 0 };
 			pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
 			r->tid = c.tid;
+			r->waker_tid = (int)syscall(SYS_gettid);
 			c.stopping = 1;
 			pthread_kill(c.thread, SIGUSR1);
 			pthread_join(c.thread, NULL);

@@ -83,8 +83,9 @@ struct probe_background {
 	 * another task held the CPU (busy), and from the idle task (idle) */
 	long nbusy, nidle;
 	int64_t *busy_ns, *idle_ns;
-	/* the busy ones again, from the MSI that woke the thread (the last kvm_msi_set_irq within
-	 * BG_MSI_WINDOW_NS before its wake-up) to the switch to it: the remote wake-up's whole way
+	/* the busy ones again, from the MSI that woke the thread (the probe's last kvm_msi_set_irq
+	 * within BG_MSI_WINDOW_NS before its wake-up, not one an earlier wake-up took) to the
+	 * switch to it: the remote wake-up's whole way
 	 * (try_to_wake_up(), the reschedule IPI, the task's way to a preemption point) */
 	long nmsi;
 	int64_t *msi_ns;
@@ -102,6 +103,7 @@ struct probe_result {
 	int64_t other_ns;   /* other tasks' time on the vCPU's CPU in it (/proc/stat ticks), -1 unknown */
 	uint64_t tsc_khz;
 	int vcpu_cpu, tid;
+	int waker_tid;      /* the thread that raised the MSIs */
 	bool rt;            /* both threads ran SCHED_FIFO */
 	int64_t *gap_ns;    /* the actual inter-arrival times raised (count of them) */
 	long raised;
