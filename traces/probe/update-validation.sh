@@ -146,17 +146,17 @@ wake-up to the switch is the woken thread's CPU time (docs/kernel-behaviour.md Â
 With a spinner on the CPU the thread's clock said 37 us per wake-up where its
 \`sched_switch\` intervals said 20 us. kvmsim counts the same way, and the table's
 simulated CPU per wake-up is the vCPU's \`sum_exec_runtime_ps\`.
-Checked under loads of our own on the vCPU's CPU (2026-11-29: a \`dd\` of 1 MB every 10 or
-20 ms, or a 1.5 ms spin every 10 ms, taking 11 to 28 % of the CPU and cutting 12 to 41 %
-of the real polls at their first check) and on the same probes
+Checked under loads of our own on the vCPU's CPU (2026-11-29, six live runs: a \`dd\` of
+1 MB every 10 or 20 ms, or a 1.5 ms spin every 10 ms, taking 11 to 29 % of the CPU and
+cutting 12 to 41 % of the real polls at their first check) and on the same probes
 fitted and predicted again with the code before this treatment (the wait at the
 profile's IPI, the CPU time from the split plus the context switches), the mean error
-over the held-out patterns of three live runs went, for CPU per wake-up, from 13.8 % to
-6.2 % (the worst from 29 to 15 %); p99 from 27 to 23 %; poll success, polling CPU and
-p50 as they were (0.7 points, 0.2 points, 10 %). Two quiet runs that night passed; the
-same probes with the older code, one of them. The three loaded runs all missed one
-figure: the burst pattern's, its p50 wake latency (-29 and -26 % behind the \`dd\`,
-+38 % with the spinner, where its poll success was also 6 points low). Under load about
+over the held-out patterns went, for CPU per wake-up, from 13.8 % to 6.1 % (the worst
+from 29 to 15 %); p99 from 29 to 25 %; poll success, polling CPU and p50 as they were
+(0.6 points, 0.3 points, 11 %). Four quiet runs that night passed; the same probes with
+the older code, two of them. All six loaded runs missed, on one pattern: the burst's p50
+wake latency (-26 to -47 % in five, +38 % in one, where its poll success was also 6
+points low). Under load about
 half of the burst's interrupts end a successful poll, so its p50 sits where the two modes
 of the wake latency meet (~4 us polled, ~20-50 us not): the real one was anywhere from
 4.5 to 11.8 us in the loaded runs of that night, and in one run the five probes of the
