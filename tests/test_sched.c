@@ -325,6 +325,54 @@ static void test_clock_skip(void **state)
 	}
 }
 
+/* The skip asked by a wake-up that comes while x is being switched in (the check is against x):
+ * x's CPU time stops at that wake-up, with no more than the part of its switch before it, and the
+ * woken f's starts there. A yield that picks the yielding task again drops the skip and loses no
+ * time. */
+static void test_clock_skip_switch(void **state)
+{
+	struct bare b = bare_new(1, HOST_SCHED_FAIR, true, 1000);
+	struct hog f = { 0 }, x = { 0 };
+	host_task_init(&x.task, &hog_ops, &b.h->cpu[0], "x", 1);
+	host_task_init(&f.task, &hog_ops, &b.h->cpu[0], "f", 2);
+	f.task.policy = SCHED_FIFO;
+	f.task.rt_priority = 50;
+	host_task_place(&x.task);
+	sim_at(b.sim, SIM_MS, ev_sleep, &x.task, NULL);
+	sim_at(b.sim, 2 * SIM_MS, ev_wake, &x.task, NULL);
+	sim_time_t t = 2 * SIM_MS;
+	while (b.h->cpu[0].phase != PCPU_SWITCH) /* x's switch-in, after the idle exit */
+		sim_run_until(b.sim, t += 100 * SIM_NS);
+	const sim_time_t wake = t + 500 * SIM_NS, end = 3 * SIM_MS;
+	sim_at(b.sim, wake, ev_wake_remote, &f.task, NULL);
+	sim_at(b.sim, end, ev_sleep, &f.task, NULL);
+	sim_run_until(b.sim, end);
+	const sim_time_t picked = x.since - CTXSW; /* x's switch began there; it ran from its end */
+	assert_true(picked <= t && wake < x.since);
+	assert_int_equal(x.task.sum_exec, SIM_MS + (wake - picked));
+	assert_int_equal(f.task.sum_exec, end - wake);
+	assert_ptr_equal(b.h->cpu[0].curr, &x.task);
+	assert_false(b.h->cpu[0].clock_skip);
+	check_pcpu_time(&b);
+	bare_free(&b);
+
+	/* x alone asks to yield (a need_resched with nothing else to run): schedule() picks it again */
+	struct bare c = bare_new(1, HOST_SCHED_FAIR, true, 1000);
+	struct hog y = { 0 };
+	host_task_init(&y.task, &hog_ops, &c.h->cpu[0], "y", 1);
+	host_task_place(&y.task);
+	sim_run_until(c.sim, 500 * SIM_US);
+	c.h->cpu[0].need_resched = true;
+	c.h->cpu[0].clock_skip = true; /* as a wake-up would have left it */
+	c.h->cpu[0].clock_at = 400 * SIM_US;
+	assert_false(host_task_yield(&y.task));
+	assert_false(c.h->cpu[0].clock_skip);
+	sim_run_until(c.sim, SIM_MS);
+	host_finish(c.h);
+	assert_int_equal(y.task.sum_exec, SIM_MS); /* none lost, none counted twice */
+	bare_free(&c);
+}
+
 /* Affinity: a waking task goes to an idle allowed pCPU; an idle pCPU pulls queued work; migrations counted. */
 static void test_placement_balance(void **state)
 {
@@ -457,7 +505,7 @@ int main(void)
 		cmocka_unit_test(test_cfs_tick_rotates),  cmocka_unit_test(test_eevdf_tick_rotates),
 		cmocka_unit_test(test_wakeup_preempt),	  cmocka_unit_test(test_wake_during_switch),
 		cmocka_unit_test(test_fifo),		  cmocka_unit_test(test_placement_balance),
-		cmocka_unit_test(test_remote_wake_ipi),		  cmocka_unit_test(test_clock_skip),
+		cmocka_unit_test(test_remote_wake_ipi),		  cmocka_unit_test(test_clock_skip), cmocka_unit_test(test_clock_skip_switch),
 		cmocka_unit_test(test_runs_conserve),	  cmocka_unit_test(test_task_gets_its_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
