@@ -264,6 +264,16 @@ static void ev_wake_remote(struct sim *sim, void *subject, void *object)
 	host_task_wake_from(subject, true);
 }
 
+/* fifo_beside - x (with ops) running alone on pCPU 0, and f, SCHED_FIFO 50, asleep beside it */
+static void fifo_beside(struct bare *b, struct hog *x, const struct host_task_ops *ops, struct hog *f)
+{
+	host_task_init(&x->task, ops, &b->h->cpu[0], "x", 1);
+	host_task_init(&f->task, &hog_ops, &b->h->cpu[0], "f", 2);
+	f->task.policy = SCHED_FIFO;
+	f->task.rt_priority = 50;
+	host_task_place(&x->task);
+}
+
 /* a wake-up from another CPU that preempts the running task reaches it by the reschedule IPI
  * (the host's ipi, 1 us here) later than one on its own CPU; need_resched is set at once; a
  * running task that models the IPI itself (own_ipi) is told at once */
@@ -273,11 +283,7 @@ static void test_remote_wake_ipi(void **state)
 	for (int remote = 0; remote < 3; remote++) {
 		struct bare b = bare_new(1, HOST_SCHED_FAIR, true, 1000);
 		struct hog f = { 0 }, x = { 0 };
-		host_task_init(&x.task, remote == 2 ? &own_ipi_ops : &hog_ops, &b.h->cpu[0], "x", 1);
-		host_task_init(&f.task, &hog_ops, &b.h->cpu[0], "f", 2);
-		f.task.policy = SCHED_FIFO;
-		f.task.rt_priority = 50;
-		host_task_place(&x.task);
+		fifo_beside(&b, &x, remote == 2 ? &own_ipi_ops : &hog_ops, &f);
 		sim_at(b.sim, 3 * SIM_MS + SIM_US / 2, remote ? ev_wake_remote : ev_wake, &f.task, NULL);
 		sim_run_until(b.sim, 3 * SIM_MS + SIM_US);
 		assert_true(b.h->cpu[0].need_resched || b.h->cpu[0].curr != &x.task);
@@ -300,11 +306,7 @@ static void test_clock_skip(void **state)
 	for (int lazy = 0; lazy < 2; lazy++) {
 		struct bare b = bare_new(1, HOST_SCHED_FAIR, true, 1000);
 		struct hog f = { 0 }, x = { 0 };
-		host_task_init(&x.task, lazy ? &lazy_ops : &hog_ops, &b.h->cpu[0], "x", 1);
-		host_task_init(&f.task, &hog_ops, &b.h->cpu[0], "f", 2);
-		f.task.policy = SCHED_FIFO;
-		f.task.rt_priority = 50;
-		host_task_place(&x.task);
+		fifo_beside(&b, &x, lazy ? &lazy_ops : &hog_ops, &f);
 		const sim_time_t wake = 3 * SIM_MS + SIM_US / 2, tick = 4 * SIM_MS, gone = tick + 200 * SIM_US;
 		sim_at(b.sim, wake, ev_wake_remote, &f.task, NULL);
 		if (lazy) /* x never acts on need_resched: it blocks after the 4 ms tick */
@@ -333,11 +335,7 @@ static void test_clock_skip_switch(void **state)
 {
 	struct bare b = bare_new(1, HOST_SCHED_FAIR, true, 1000);
 	struct hog f = { 0 }, x = { 0 };
-	host_task_init(&x.task, &hog_ops, &b.h->cpu[0], "x", 1);
-	host_task_init(&f.task, &hog_ops, &b.h->cpu[0], "f", 2);
-	f.task.policy = SCHED_FIFO;
-	f.task.rt_priority = 50;
-	host_task_place(&x.task);
+	fifo_beside(&b, &x, &hog_ops, &f);
 	sim_at(b.sim, SIM_MS, ev_sleep, &x.task, NULL);
 	sim_at(b.sim, 2 * SIM_MS, ev_wake, &x.task, NULL);
 	sim_time_t t = 2 * SIM_MS;

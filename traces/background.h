@@ -43,7 +43,8 @@
 
 /* background_from_trace - the activations on cpu of every task but tid (the vCPU thread)
  * and the idle task, from tracefs text f, in the window [t0_ns, t0_ns + wall_ns) of the
- * trace's clock, into bg (traced set; MSIs count when the thread waker raised them; free its arrays with probe_result_free or free()).
+ * trace's clock, into bg (traced set; free it with probe_background_free). MSIs count when
+ * the thread waker raised them.
  * Activations that took no CPU in the window are left out; a line earlier than the one before
  * is skipped (the runs never overlap: their sum is at most wall_ns). 0, or -1 when out of
  * memory. */

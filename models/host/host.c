@@ -356,10 +356,11 @@ bool host_task_yield(struct host_task *t)
 		schedule_end(p);
 		return false;
 	}
+	sim_time_t now = sim_now(p->host->sim);
 	t->state = TASK_RUNNABLE;
-	t->last_queued = sim_now(p->host->sim);
+	t->last_queued = now;
 	t->nivcsw++;
-	sched_info_depart(t, sim_now(p->host->sim), clock);
+	sched_info_depart(t, now, clock);
 	switch_to(p, n);
 	schedule_end(p);
 	return true;

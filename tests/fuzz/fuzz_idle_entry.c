@@ -42,11 +42,7 @@ static void check_background(FILE *f, int cpu, int tid)
 	for (long i = 0; i < bg.nmsi; i++)
 		if (bg.msi_ns[i] < 0)
 			abort();
-	free(bg.at_ns);
-	free(bg.work_ns);
-	free(bg.busy_ns);
-	free(bg.idle_ns);
-	free(bg.msi_ns);
+	probe_background_free(&bg);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -71,10 +71,7 @@ static void test_activation(void **state)
 	assert_int_equal(bg.tasks, 1);
 	assert_int_equal(bg.cpu_ns, 20000);
 	assert_int_equal(bg.nbusy + bg.nidle, 0); /* the vCPU's wake-up is not seen running */
-	free(bg.at_ns);
-	free(bg.work_ns);
-	free(bg.busy_ns);
-	free(bg.idle_ns);
+	probe_background_free(&bg);
 }
 
 /* where the switch back is not traced, the next sign of another task ends a run: an event in
@@ -110,11 +107,7 @@ static void test_untraced_switch(void **state)
 	assert_int_equal(bg.idle_ns[0], 20000);
 	assert_int_equal(bg.nmsi, 1); /* the busy one, from its MSI; none for the one from idle */
 	assert_int_equal(bg.msi_ns[0], 40000);
-	free(bg.at_ns);
-	free(bg.work_ns);
-	free(bg.busy_ns);
-	free(bg.idle_ns);
-	free(bg.msi_ns);
+	probe_background_free(&bg);
 }
 
 /* the MSIs that time a wake-up are the probe's own (another guest's are left alone), and each
@@ -138,11 +131,7 @@ static void test_msi_pairing(void **state)
 	assert_int_equal(bg.nbusy, 2);
 	assert_int_equal(bg.nmsi, 1);
 	assert_int_equal(bg.msi_ns[0], 30000);
-	free(bg.at_ns);
-	free(bg.work_ns);
-	free(bg.busy_ns);
-	free(bg.idle_ns);
-	free(bg.msi_ns);
+	probe_background_free(&bg);
 }
 
 /* a task woken onto the idle CPU whose switch-in is not traced (this machine traces no
@@ -166,10 +155,7 @@ static void test_switch_out_only(void **state)
 	assert_int_equal(bg.nbusy, 1);
 	assert_int_equal(bg.busy_ns[0], 400000); /* to the switch to it */
 	assert_int_equal(bg.nmsi, 0);
-	free(bg.at_ns);
-	free(bg.work_ns);
-	free(bg.busy_ns);
-	free(bg.idle_ns);
+	probe_background_free(&bg);
 }
 
 /* the window clips: a run across its start counts from there (the activation at 0), one across
@@ -199,10 +185,7 @@ static void test_window(void **state)
 	expect(&bg, 2, 420000, 40000);
 	expect(&bg, 3, 900000, 50000);
 	assert_int_equal(bg.tasks, 4);
-	free(bg.at_ns);
-	free(bg.work_ns);
-	free(bg.busy_ns);
-	free(bg.idle_ns);
+	probe_background_free(&bg);
 }
 
 /* a comm may hold anything, " pid=" too: the pid is the last one before the target */
@@ -222,10 +205,7 @@ static void test_odd_comm(void **state)
 	assert_int_equal(bg.n, 2);
 	expect(&bg, 0, 100000, 20000);
 	expect(&bg, 1, 105000, 8000); /* woken at 205; ran from the idle at 302 to its switch-out at 310 */
-	free(bg.at_ns);
-	free(bg.work_ns);
-	free(bg.busy_ns);
-	free(bg.idle_ns);
+	probe_background_free(&bg);
 }
 
 /* the first 100 ms of a probe of this project's machine (periodic:100us, hp=200000, the vCPU
@@ -251,11 +231,7 @@ static void test_real_trace_msi(void **state)
 	int64_t mb = bg.busy_ns[bg.nbusy / 2], mm = bg.msi_ns[bg.nmsi / 2];
 	assert_true(mm - mb > 5000 && mm - mb < 30000);
 	assert_true(mm > 10000 && mm < 40000);
-	free(bg.at_ns);
-	free(bg.work_ns);
-	free(bg.busy_ns);
-	free(bg.idle_ns);
-	free(bg.msi_ns);
+	probe_background_free(&bg);
 }
 
 /* a probe of this project's machine (periodic:100us, hp=200000, the vCPU thread on CPU 1, a
@@ -293,10 +269,7 @@ static void test_real_trace(void **state)
 	for (long k = 0; k < bg.nidle; k++)
 		mi += (double)i[k] / (double)bg.nidle;
 	assert_true(mb > mi);
-	free(bg.at_ns);
-	free(bg.work_ns);
-	free(bg.busy_ns);
-	free(bg.idle_ns);
+	probe_background_free(&bg);
 }
 
 /* the probe's JSON holds them; a calibration target reads them into an arrivals file, and

@@ -9,6 +9,8 @@
 
 #include "sim/hist.h"
 
+#include <gsl/gsl_statistics_double.h>
+
 int calib_preempt_quantiles(const struct calib_target *t, double path_ns, double *q)
 {
 	if (t->bg_nmsi < CALIB_MSI_MIN)
@@ -93,12 +95,8 @@ int calib_background_read(const json_t *b, const char *path, struct calib_target
 		double *v = sorted(wm);
 		if (!v)
 			return calib_whyf(why, len, "%s: out of memory%s", path, "");
-		for (int q = 0; q < CALIB_MSI_NQ; q++) {
-			double at = (double)q / (CALIB_MSI_NQ - 1) * (double)(nm - 1);
-			size_t lo = (size_t)at;
-			double fr = at - (double)lo;
-			t->bg_msi_q[q] = lo + 1 < nm ? v[lo] * (1 - fr) + v[lo + 1] * fr : v[lo];
-		}
+		for (int q = 0; q < CALIB_MSI_NQ; q++)
+			t->bg_msi_q[q] = gsl_stats_quantile_from_sorted_data(v, 1, nm, (double)q / (CALIB_MSI_NQ - 1));
 		t->bg_nmsi = (long)nm;
 		free(v);
 	}

@@ -550,15 +550,20 @@ int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, 
 	return rc;
 }
 
+void probe_background_free(struct probe_background *bg)
+{
+	free(bg->at_ns);
+	free(bg->work_ns);
+	free(bg->busy_ns);
+	free(bg->idle_ns);
+	free(bg->msi_ns);
+	memset(bg, 0, sizeof(*bg));
+}
+
 void probe_result_free(struct probe_result *r)
 {
 	free(r->gap_ns);
 	r->gap_ns = NULL;
 	sim_hist_free(&r->lat);
-	free(r->bg.at_ns);
-	free(r->bg.work_ns);
-	free(r->bg.busy_ns);
-	free(r->bg.msi_ns);
-	free(r->bg.idle_ns);
-	memset(&r->bg, 0, sizeof(r->bg));
+	probe_background_free(&r->bg);
 }

@@ -147,6 +147,8 @@ int probe_default_cpu(void);
  * failure; why says what. r is filled on 0 and must be freed with probe_result_free. */
 int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, size_t len);
 void probe_result_free(struct probe_result *r);
+/* probe_background_free - bg's arrays freed, bg zeroed (not traced) */
+void probe_background_free(struct probe_background *bg);
 
 /* probe_result_json - the result as a kvmsim-run/1 document (plus a "probe" member). */
 json_t *probe_result_json(const struct probe_result *r);
