@@ -180,8 +180,7 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		,
 		(long long)t->dur_ns, t->kernel, prof, t->module_param[0], t->module_param[1], t->module_param[2],
 		t->module_param[3]);
-	if (t->bgfile[0])
-	{
+	if (t->bgfile[0]) {
 		fprintf(sf, "  tasks: [{name: background, pcpu: 0, load: {type: arrivals, file: %s}", t->bgfile);
 		/* the model's own way from the MSI to the preemption: its delivery and the reschedule IPI */
 		uint64_t khz = t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz;
