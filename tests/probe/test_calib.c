@@ -120,6 +120,8 @@ static void test_probe_json(void **state)
 	r.st.halt_poll_fail_ns = 50000;
 	r.st.have_hist = true;
 	r.st.hist[0][15] = 3;
+	r.st.hist[1][8] = 1;  /* a poll cut at its first check, 128-256 ns (a slower host's) */
+	r.st.hist[1][14] = 1; /* one that ran out a window of 10 us: not a cut */
 	json_t *j = probe_result_json(&r);
 	assert_string_equal(json_string_value(json_object_get(j, "schema")), "kvmsim-run/1");
 	const json_t *v = json_array_get(json_object_get(j, "vcpus"), 0);
@@ -142,6 +144,7 @@ static void test_probe_json(void **state)
 	assert_true(f.p50_ns > 2990 && f.p50_ns < 3010);
 	assert_true(f.have_hist);
 	assert_int_equal(f.hist[0][15], 3);
+	assert_true(f.cut_share == 0.25); /* 1 of the 4 polls attempted */
 	struct calib_target t;
 	assert_int_equal(calib_target_from_json(j, "hand-made", &t, why, sizeof(why)), 0);
 	assert_string_equal(t.kernel, "6.18");

@@ -93,7 +93,7 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 			f->hist[i][b] = (uint64_t)json_integer_value(json_array_get(a, b));
 	}
 	double cut = 0;
-	for (int b = 0; b < 7; b++)
+	for (int b = 0; b < CALIB_CUT_BUCKETS; b++)
 		cut += (double)f->hist[1][b];
 	f->cut_share = f->attempted > 0 ? cut / f->attempted : 0;
 	return 0;

@@ -70,7 +70,7 @@ struct calib_figs {
 	long wakes;              /* interrupts raised */
 	double attempted, successful, poll_success_pct, poll_cpu_pct;
 	double cpu_per_wake_ns, p25_ns, p50_ns, p75_ns, p99_ns;
-	double cut_share;        /* attempted polls that failed in under 128 ns (ended at their first check) */
+	double cut_share;        /* attempted polls that failed in under 1024 ns (ended at their first check) */
 	uint64_t hist[3][32];    /* halt_poll_success_hist, _fail_hist, halt_wait_hist */
 	bool have_hist;
 };
@@ -189,7 +189,9 @@ void calib_entry_yaml(FILE *f, const struct calib_fit *shape);
  * what KVM did. KVM does not poll while another task is runnable on the CPU
  * (single_task_running()), and the probe's SCHED_FIFO vCPU thread preempts
  * such a task at once, so it stays runnable: polls end at their first check
- * (halt_poll_fail_hist's buckets below 2^7 ns). With at least CALIB_POLLS
+ * (halt_poll_fail_hist's CALIB_CUT_BUCKETS first buckets, under 1024 ns: a first check
+ * took under 64 ns on the machine this was written on, 128-256 ns on a later one of
+ * the same kind; a poll that ran out its window took 10 us or more). With at least CALIB_POLLS
  * polls attempted, busy is more than CALIB_CUT of them ending so (on this
  * host's quiet probes at most 5 %, on busy ones 15 to 99 %); without polls,
  * other tasks taking more than CALIB_BUSY of the CPU (/proc/stat: 10 ms
@@ -200,6 +202,7 @@ void calib_entry_yaml(FILE *f, const struct calib_fit *shape);
  */
 #define CALIB_BUSY 0.05
 #define CALIB_CUT 0.10
+#define CALIB_CUT_BUCKETS 11
 #define CALIB_POLLS 50
 /* calib_preempt_quantiles - t's preempt_delay when the model's own path from the MSI to the
  * preemption takes path_ns: the excess of bg_msi_q over it, at least 0, as CALIB_MSI_NQ
