@@ -63,6 +63,14 @@ n=$(jget "$T/poll.json" "d['vcpus'][0]['latency']['wake']['count']")
 p50=$(jget "$T/sleep.json" "d['vcpus'][0]['latency']['wake']['p50']")
 [ "$p50" -gt 200 ] && [ "$p50" -lt 5000000 ] || fail "sleeping vCPU's p50 wake latency $p50 ns is out of range"
 [ "$(jget "$T/poll.json" "d['schema']")" = kvmsim-run/1 ] || fail "schema"
+# the guest's own times: a handler run at least as long as its EOI write, each run counted once
+grep -q "^guest handler (us, its own TSC): p50 " "$T/out" || fail "no guest handler line: $(cat "$T/out")"
+pr="d['probe']"
+hn=$(jget "$T/poll.json" "$pr['handler_ns']['count']")
+[ "$hn" -gt 500 ] && [ "$hn" -le "$(jget "$T/poll.json" "$pr['count'] + $pr['extra_runs']")" ] \
+  || fail "$hn handler times for 1000 wake-ups"
+[ "$(jget "$T/poll.json" "int(0 < $pr['eoi_ns']['p50'] <= $pr['handler_ns']['p50'])")" = 1 ] \
+  || fail "the EOI write's p50 is not within the handler's: $(jget "$T/poll.json" "$pr['eoi_ns']['p50'], $pr['handler_ns']['p50']")"
 
 # the guest's own LAPIC timer: every expiry recorded, latency from the deadline in range
 "$K" probe --pattern timer:200us --halt-poll-ns 0 --count 300 --json "$T/timer.json" > "$T/out" 2>&1 \

@@ -210,12 +210,56 @@ static void test_pair_adds_up(void **state)
 	sim_hist_free(&f.r.lat);
 }
 
+/*
+ * The handler's own TSCs before and after its EOI, written after the run's number: a run
+ * whose slot still holds an older run's (not yet written) or only the first of them adds
+ * no handler sample; a whole one adds first TSC to after the EOI, and the EOI alone.
+ */
+static void test_pair_handler_times(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f);
+	sim_hist_init(&f.r.handler);
+	sim_hist_init(&f.r.eoi);
+	uint64_t end[2 * NRING] = { 0 };
+	f.pp.end = end;
+	raise_at(&f, 1000);
+	run(&f, 1500, 1);
+	end[2 * 1] = 12500, end[2 * 1 + 1] = 16300; /* run 1: 11 us of work, then a 3.8 us EOI */
+	raise_at(&f, 20000);
+	run(&f, 20400, 2);
+	end[2 * 2] = 9000, end[2 * 2 + 1] = 9500; /* run 2's slot: a run's of a lap before */
+	raise_at(&f, 40000);
+	run(&f, 40300, 3);
+	end[2 * 3] = 51000, end[2 * 3 + 1] = 7000; /* run 3: before its EOI only */
+	pair(&f, 3);
+	assert_int_equal(f.r.lat.count, 3); /* the latency samples do not depend on them */
+	assert_int_equal(f.r.handler.count, 1);
+	assert_int_equal(f.r.handler.min, 14800);
+	assert_int_equal(f.r.eoi.count, 1);
+	assert_int_equal(f.r.eoi.min, 3800);
+	/* without the slots (an older probe's records), no handler times at all */
+	struct fx g;
+	fx_init(&g);
+	sim_hist_init(&g.r.handler);
+	raise_at(&g, 1000);
+	run(&g, 1500, 1);
+	pair(&g, 1);
+	assert_int_equal(g.r.lat.count, 1);
+	assert_int_equal(g.r.handler.count, 0);
+	sim_hist_free(&f.r.lat);
+	sim_hist_free(&f.r.handler);
+	sim_hist_free(&f.r.eoi);
+	sim_hist_free(&g.r.lat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pair_one_each),	  cmocka_unit_test(test_pair_coalesced),
 		cmocka_unit_test(test_pair_two_runs_one_number), cmocka_unit_test(test_pair_read_before_raise),
-		cmocka_unit_test(test_pair_waits),
+		cmocka_unit_test(test_pair_waits),	  cmocka_unit_test(test_pair_handler_times),
 		cmocka_unit_test(test_pair_lost),	  cmocka_unit_test(test_pair_adds_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -183,6 +183,8 @@ static int setup(struct probe_ctx *c, const struct probe_pattern *p, struct prob
 		return failf(c, 1, "guest memory: %s", strerror(errno));
 	}
 	memcpy(c->mem + GUEST_CODE, guest_init, sizeof(guest_init));
+	_Static_assert(sizeof(guest_msi_handler) <= GUEST_TIMER_HANDLER - GUEST_MSI_HANDLER, "MSI handler too long");
+	_Static_assert(HANDLER_END_BASE + 16 * RING <= GUEST_MEM, "handler end slots past the guest's memory");
 	memcpy(c->mem + GUEST_MSI_HANDLER, guest_msi_handler, sizeof(guest_msi_handler));
 	memcpy(c->mem + GUEST_TIMER_HANDLER, guest_timer_handler, sizeof(guest_timer_handler));
 	uint16_t ivt[4] = { GUEST_MSI_HANDLER, 0, GUEST_TIMER_HANDLER, 0 }; /* offset, segment */
@@ -402,7 +404,7 @@ static int measure(struct probe_ctx *c, const struct probe_pattern *p, struct pr
 		return failf(c, 1, "pthread_getcpuclockid failed");
 	int64_t off = c->tsc_off;
 	uint64_t raised[RING];
-	struct probe_pairing pp = { 0 };
+	struct probe_pairing pp = { .end = (const volatile uint64_t *)(c->mem + HANDLER_END_BASE) };
 	volatile uint32_t *mbox = (volatile uint32_t *)(c->mem + MBOX_BASE);
 	int64_t *plan = malloc((size_t)p->count * sizeof(*plan));
 	r->gap_ns = malloc((size_t)p->count * sizeof(*r->gap_ns));
@@ -489,6 +491,8 @@ int probe_run(const struct probe_pattern *p, struct probe_result *r, char *why, 
 	memset(r, 0, sizeof(*r));
 	r->pat = *p;
 	sim_hist_init(&r->lat);
+	sim_hist_init(&r->handler);
+	sim_hist_init(&r->eoi);
 	struct utsname u;
 	uname(&u);
 	snprintf(r->kernel, sizeof(r->kernel), "%s", u.release);
@@ -565,5 +569,7 @@ void probe_result_free(struct probe_result *r)
 	free(r->gap_ns);
 	r->gap_ns = NULL;
 	sim_hist_free(&r->lat);
+	sim_hist_free(&r->handler);
+	sim_hist_free(&r->eoi);
 	probe_background_free(&r->bg);
 }

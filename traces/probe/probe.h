@@ -108,6 +108,8 @@ struct probe_result {
 	int64_t *gap_ns;    /* the actual inter-arrival times raised (count of them) */
 	long raised;
 	struct sim_hist lat; /* guest-observed latency (ns) of each interrupt handled */
+	struct sim_hist handler; /* the MSI handler's time (ns), each run: its first TSC to its EOI's return */
+	struct sim_hist eoi;     /* its EOI write's time (ns): the exit to KVM and back */
 	long coalesced;     /* wake-ups that were one interrupt with an earlier one (no sample of their own) */
 	long lost;          /* wake-ups no handler record answered (a record overwritten, or none by the end) */
 	long lost_runs;     /* handler records overwritten before they were read */
@@ -128,13 +130,16 @@ struct probe_pairing {
 	uint32_t runs;     /* runs paired so far */
 	uint32_t answered; /* wake-ups answered so far (sequence numbers 1 to answered) */
 	bool skip;         /* a record was lost: the next run's wake-ups get no sample */
+	/* the handler's last TSC of run n at end[2 * (n % nring)] (HANDLER_END_BASE), or NULL */
+	const volatile uint64_t *end;
 };
 
 /* probe_pair_runs - pair, in order, the runs recorded in ring (run n in slot n % nring) that
  * found a sequence number of at most upto (so every run that found the same number has run:
  * the host has raised well past it); raised[(seq - 1) % nraised] is wake-up seq's raise TSC,
  * newest the newest sequence number raised. Each paired run adds a sample to r->lat (from its
- * first wake-up; r->tsc_khz converts) and its other wake-ups to r->coalesced; see
+ * first wake-up; r->tsc_khz converts) and its other wake-ups to r->coalesced; with pp->end,
+ * each whole record adds its handler's time to r->handler (extra runs too); see
  * probe_pair.c for which wake-ups a run answered. */
 void probe_pair_runs(struct probe_pairing *pp, struct probe_result *r, const volatile struct probe_rec *ring,
 		     uint32_t nring, const uint64_t *raised, uint32_t nraised, uint32_t newest, uint32_t upto);

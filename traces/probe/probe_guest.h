@@ -5,7 +5,8 @@
  * `sti; hlt` forever. GUEST_MSI_HANDLER (vector WAKE_VECTOR): read the TSC,
  * count its run at MBOX_BASE+4, store the TSC, the host's sequence number from
  * MBOX_BASE and the run's number (last) in the ring after them, in the run's
- * slot, EOI, return. GUEST_TIMER_HANDLER (TIMER_VECTOR): read the TSC, count
+ * slot; then the TSC before and after its EOI at HANDLER_END_BASE in the same slot (after the
+ * run's number: the host takes them only in order and newer than the first), return. GUEST_TIMER_HANDLER (TIMER_VECTOR): read the TSC, count
  * the expiry at TIMER_BASE+12, store both in the ring, arm the next deadline
  * (the last one plus the period at TIMER_BASE+8), EOI, return.
  */
@@ -19,6 +20,7 @@
 #define GUEST_TIMER_HANDLER (GUEST_CODE + 0x100)
 #define MBOX_BASE 0x9000  /* u32 sequence number, u32 handler runs, then the ring at +16: entries of 16 bytes */
 #define TIMER_BASE 0xa100 /* u64 next deadline (guest TSC), u32 period (TSC cycles), u32 expiries */
+#define HANDLER_END_BASE 0xb000 /* u64 TSC before the MSI handler's EOI, u64 after; slots as the ring's */
 #define WAKE_VECTOR 0x40
 #define TIMER_VECTOR 0x41
 
@@ -57,9 +59,15 @@ static const uint8_t guest_msi_handler[] = {
 	0x66, 0x89, 0x94, 0x14, 0x90,       /* mov [si+MBOX_BASE+20], edx */
 	0x66, 0x89, 0x9c, 0x18, 0x90,       /* mov [si+MBOX_BASE+24], ebx */
 	0x66, 0x89, 0x8c, 0x1c, 0x90,       /* mov [si+MBOX_BASE+28], ecx: the run's number, last */
+	0x0f, 0x31,                         /* rdtsc: before the EOI */
+	0x66, 0x89, 0x84, 0x00, 0xb0,       /* mov [si+HANDLER_END_BASE], eax */
+	0x66, 0x89, 0x94, 0x04, 0xb0,       /* mov [si+HANDLER_END_BASE+4], edx */
 	0x66, 0xb9, 0x0b, 0x08, 0x00, 0x00, /* mov ecx, 0x80b (x2APIC EOI) */
 	0x66, 0x31, 0xc0, 0x66, 0x31, 0xd2, /* xor eax, eax; xor edx, edx */
 	0x0f, 0x30,                         /* wrmsr */
+	0x0f, 0x31,                         /* rdtsc: the EOI's exit is back */
+	0x66, 0x89, 0x84, 0x08, 0xb0,       /* mov [si+HANDLER_END_BASE+8], eax */
+	0x66, 0x89, 0x94, 0x0c, 0xb0,       /* mov [si+HANDLER_END_BASE+12], edx */
 	0x5e, 0x66, 0x5b, 0x66, 0x5a, 0x66, 0x59, 0x66, 0x58, /* pop si, ebx, edx, ecx, eax */
 	0xcf,                               /* iret */
 };

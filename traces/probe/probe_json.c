@@ -135,6 +135,10 @@ json_t *probe_result_json(const struct probe_result *r)
 	/* the window's start on CLOCK_MONOTONIC (tracefs's mono clock): a trace taken beside the
 	 * probe lines up with the arrivals by it */
 	json_object_set_new(pr, "window_start_ns", json_integer((json_int_t)r->t0_ns));
+	if (r->handler.count) /* the guest's own clock: each MSI handler run's first TSC to its last */
+		json_object_set_new(pr, "handler_ns", sim_hist_json(&r->handler));
+	if (r->eoi.count) /* and from before its EOI write to after it: the exit to KVM and back */
+		json_object_set_new(pr, "eoi_ns", sim_hist_json(&r->eoi));
 	if (r->bg.traced) { /* traces/background.h */
 		json_t *a = json_array();
 		for (long i = 0; i < r->bg.n; i++)
