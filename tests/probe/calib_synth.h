@@ -28,4 +28,28 @@ static void synth(struct calib_target *t, int64_t period_ns, long n, int64_t hp)
 	fclose(f);
 }
 
+#ifdef KVMSIM_PROBE_PROBE_H
+/* hand_made - a probe result of periodic:100us, 4 wake-ups over 1 ms (gaps: 4 of them, kept
+ * by the caller), 300 us of the vCPU thread's CPU, its histograms empty. */
+static void hand_made(struct probe_result *r, int64_t *gaps)
+{
+	char why[256];
+	memset(r, 0, sizeof(*r));
+	r->pat = (struct probe_pattern){ .count = 4, .seed = 1, .halt_poll_ns = 100000 };
+	assert_int_equal(probe_pattern_parse("periodic:100us", &r->pat, why, sizeof(why)), 0);
+	snprintf(r->kernel, sizeof(r->kernel), "6.18.44-test");
+	r->module_param[0] = 200000;
+	r->module_param[1] = r->module_param[3] = 2;
+	r->module_param[2] = 10000;
+	r->wall_ns = 1000000;
+	r->cpu_ns = 300000;
+	r->tsc_khz = 2600000;
+	r->raised = 4;
+	r->gap_ns = gaps;
+	sim_hist_init(&r->lat);
+	sim_hist_init(&r->handler);
+	sim_hist_init(&r->eoi);
+}
+#endif
+
 #endif

@@ -95,22 +95,11 @@ static void test_kernel_release(void **state)
 static void test_probe_json(void **state)
 {
 	(void)state;
-	struct probe_result r = { 0 };
+	struct probe_result r;
 	char why[256];
-	r.pat = (struct probe_pattern){ .count = 4, .seed = 1, .halt_poll_ns = 100000 };
-	assert_int_equal(probe_pattern_parse("periodic:100us", &r.pat, why, sizeof(why)), 0);
-	snprintf(r.kernel, sizeof(r.kernel), "6.18.44-test");
-	r.module_param[0] = 200000;
-	r.module_param[1] = r.module_param[3] = 2;
-	r.module_param[2] = 10000;
-	r.wall_ns = 1000000;
-	r.cpu_ns = 300000;
-	r.other_ns = 100000;
-	r.tsc_khz = 2600000;
-	r.raised = 4;
 	int64_t gaps[4] = { 100000, 110000, 90000, 100000 };
-	r.gap_ns = gaps;
-	sim_hist_init(&r.lat);
+	hand_made(&r, gaps);
+	r.other_ns = 100000;
 	sim_hist_record(&r.lat, 3000);
 	sim_hist_record(&r.lat, 3000);
 	sim_hist_record(&r.lat, 40000);

@@ -156,6 +156,12 @@ int calib_write_profile(FILE *f, const char *base, const char *name, const char 
 		fprintf(f, "# The idle state's exit latency (idle_exit) fitted to %.0f +- %.0f ns, its entry latency\n"
 			   "# (idle_entry) to %.0f +- %.0f ns.\n",
 			fit->x[CP_IDLE_EXIT], fit->sd[CP_IDLE_EXIT], fit->x[CP_IDLE_ENTRY], fit->sd[CP_IDLE_ENTRY]);
+	if (fit->speed_ref_ns > 0)
+		fprintf(f, "# The costs are this host's at the speed at which the probe guest's EOI write (an exit\n"
+			   "# to KVM and back, on its own clock) took %.0f ns, the training probes' median; each\n"
+			   "# probe was simulated at its own speed (%.2f to %.2f times as slow): on a nested host\n"
+			   "# the CPU's speed moves from one probe to the next.\n",
+			fit->speed_ref_ns, fit->speed_lo, fit->speed_hi);
 	calib_profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained, fit, &fit->growth);
 	cost_profile_free(&p);
 	return 0;

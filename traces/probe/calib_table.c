@@ -237,6 +237,18 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 	else
 		fprintf(f, markdown ? "\nidle_entry is chosen on a grid by the wake-latency quartiles and the figures above together; its +- is half the grid's step.\n"
 				    : "  (idle_entry chosen on a grid by the wake-latency quartiles and these figures; +- is half its step)\n");
+	if (fit->speed_ref_ns > 0)
+		fprintf(f, markdown ? "\nThe costs are fitted at the host's speed when the guest's EOI write (an exit to KVM and back, "
+				      "on its own clock) took %.0f ns, the training probes' median; each probe is simulated at "
+				      "its own (%.2f to %.2f times as slow here).\n"
+				    : "  (costs at the host's speed when the guest's EOI write took %.0f ns, the training probes' "
+				      "median; each probe simulated at its own: %.2f to %.2f times as slow)\n",
+			fit->speed_ref_ns, fit->speed_lo, fit->speed_hi);
+	else
+		fprintf(f, markdown ? "\nEvery probe is simulated at the one speed fitted: fewer than 2 training probes timed their "
+				      "guest's EOI write.\n"
+				    : "  (every probe simulated at the one speed fitted: fewer than 2 training probes timed their guest's "
+				      "EOI write)\n");
 	if (fit->growth.ns > 0)
 		fprintf(f, markdown ? "\nThe idle exit grows with the stay t by %.0f ns x (1 - e^(-t / %.0f us)), measured (%s), not fitted.\n"
 				    : "  (idle exit growing with the stay t by %.0f ns x (1 - e^(-t / %.0f us)), measured, not fitted: %s)\n",
