@@ -159,7 +159,7 @@ int calib_write_profile(FILE *f, const char *base, const char *name, const char 
 	if (fit->speed_ref_ns > 0)
 		fprintf(f, "# The costs are this host's at the speed at which the probe guest's EOI write (an exit\n"
 			   "# to KVM and back, on its own clock) took %.0f ns, the training probes' median; each\n"
-			   "# probe was simulated at its own speed (%.2f to %.2f times as slow): on a nested host\n"
+			   "# probe was simulated at its own speed (its costs scaled by %.2f to %.2f): on a nested host\n"
 			   "# the CPU's speed moves from one probe to the next.\n",
 			fit->speed_ref_ns, fit->speed_lo, fit->speed_hi);
 	calib_profile_yaml(f, &p, name, desc, tsc_khz, fit->x, fit, trained, fit, &fit->growth);

@@ -240,9 +240,9 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 	if (fit->speed_ref_ns > 0)
 		fprintf(f, markdown ? "\nThe costs are fitted at the host's speed when the guest's EOI write (an exit to KVM and back, "
 				      "on its own clock) took %.0f ns, the training probes' median; each probe is simulated at "
-				      "its own (%.2f to %.2f times as slow here).\n"
+				      "its own (its costs scaled by %.2f to %.2f here).\n"
 				    : "  (costs at the host's speed when the guest's EOI write took %.0f ns, the training probes' "
-				      "median; each probe simulated at its own: %.2f to %.2f times as slow)\n",
+				      "median; each probe simulated at its own: its costs scaled by %.2f to %.2f)\n",
 			fit->speed_ref_ns, fit->speed_lo, fit->speed_hi);
 	else
 		fprintf(f, markdown ? "\nEvery probe is simulated at the one speed fitted: fewer than 2 training probes timed their "
