@@ -457,8 +457,6 @@ int cmd_validate(int argc, char **argv)
 	}
 	if (!rc && calib_fit(tt, ntrain, base, &fit, why, sizeof(why)))
 		rc = (cli_error(CMD, "%s", why), 1);
-	if (!rc) /* each held-out probe at the host speed its guest measured (calib.h) */
-		calib_speed_set(th, ntest, &fit);
 	int off = 0;
 	if (!rc) {
 		FILE *f = stdout;

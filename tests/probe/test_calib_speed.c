@@ -1,8 +1,7 @@
 /*
  * test_calib_speed.c - what calibrate takes from the probe guest's own clock
- * (traces/probe/calib.h): the host's speed during each probe (its EOI write's
- * median against the training probes'), and the handler's spread put on the
- * guest's work.
+ * (traces/probe/calib.h): the host's speed during each probe, its EOI write's
+ * median against the training probes'.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -22,8 +21,8 @@
 
 static const double x0[CP_N] = { 6000, 35000, 300, 30000, 7000, 5000, 10 };
 
-/* a hand-made probe result, read back as a target; with_own: the guest timed itself */
-static void read_back(bool with_own, struct calib_target *t)
+/* a hand-made probe result, read back as a target; with_own: the handler runs the guest timed */
+static void read_back(int with_own, struct calib_target *t)
 {
 	struct probe_result r;
 	char why[256];
@@ -31,15 +30,12 @@ static void read_back(bool with_own, struct calib_target *t)
 	hand_made(&r, gaps);
 	for (int i = 0; i < 4; i++)
 		sim_hist_record(&r.lat, 5000);
-	if (with_own) {
-		int64_t h[5] = { 11100, 11200, 11200, 13800, 14000 }, e[5] = { 3750, 3760, 3800, 4600, 4700 };
-		for (int i = 0; i < 5; i++) {
-			sim_hist_record(&r.handler, h[i]);
-			sim_hist_record(&r.eoi, e[i]);
-		}
+	for (int i = 0; i < with_own; i++) { /* 60 % fast, 40 % slow */
+		sim_hist_record(&r.handler, i % 5 < 3 ? 11200 : 13800);
+		sim_hist_record(&r.eoi, i % 5 < 3 ? 3760 : 4600);
 	}
 	json_t *j = probe_result_json(&r);
-	assert_int_equal(json_object_get(json_object_get(j, "probe"), "eoi_ns") != NULL, with_own);
+	assert_int_equal(json_object_get(json_object_get(j, "probe"), "eoi_ns") != NULL, with_own > 0);
 	assert_int_equal(calib_target_from_json(j, "hand-made", t, why, sizeof(why)), 0);
 	json_decref(j);
 	sim_hist_free(&r.lat);
@@ -51,15 +47,14 @@ static void test_speed_read(void **state)
 {
 	(void)state;
 	struct calib_target t;
-	read_back(true, &t);
-	assert_true(fabs(t.eoi_ns - 3800) < 40); /* the median, within its histogram bucket */
-	assert_int_equal(t.work_n, 5);
-	assert_true(fabs(t.work_q_ns[50] - 11200) < 100);
-	assert_true(t.work_q_ns[100] > 13900);
+	read_back(CALIB_EOI_MIN, &t);
+	assert_true(fabs(t.eoi_ns - 3760) < 20); /* the median, within its histogram bucket */
 	calib_target_free(&t);
-	read_back(false, &t); /* a probe from before the guest timed itself */
+	read_back(CALIB_EOI_MIN - 1, &t); /* too few to tell the speed */
 	assert_true(t.eoi_ns == 0);
-	assert_int_equal(t.work_n, 0);
+	calib_target_free(&t);
+	read_back(0, &t); /* a probe from before the guest timed itself */
+	assert_true(t.eoi_ns == 0);
 	calib_target_free(&t);
 	/* a malformed one is an error that names it */
 	struct probe_result r;
@@ -86,75 +81,78 @@ static void test_speed_ref(void **state)
 	assert_true(calib_speed_ref(t, 2) == 4900); /* an even count: the middle two's mean */
 	assert_true(calib_speed_ref(t + 2, 2) == 0); /* one is not enough */
 	struct calib_fit fit = { .speed_ref_ns = 3900 };
-	calib_speed_set(t, 4, &fit);
-	assert_true(fabs(t[0].speed - 3800.0 / 3900) < 1e-12);
-	assert_true(fabs(t[1].speed - 6000.0 / 3900) < 1e-12);
-	assert_true(t[2].speed == 1);
-	assert_true(t[3].speed == 1); /* its own speed unknown: as fitted */
+	assert_true(fabs(calib_speed(&t[0], &fit) - 3800.0 / 3900) < 1e-12);
+	assert_true(fabs(calib_speed(&t[1], &fit) - 6000.0 / 3900) < 1e-12);
+	assert_true(calib_speed(&t[2], &fit) == 1);
+	assert_true(calib_speed(&t[3], &fit) == 1); /* its own speed unknown: as fitted */
+	assert_true(calib_speed(&t[1], NULL) == 1);  /* a trial without a reference */
+	t[1].speed_ref_ns = 3000;                    /* a trial of the fit: the reference it was given */
+	assert_true(calib_speed(&t[1], NULL) == 2);
 	fit.speed_ref_ns = 0;
-	calib_speed_set(t, 4, &fit);
-	for (int i = 0; i < 4; i++)
-		assert_true(t[i].speed == 1);
+	assert_true(calib_speed(&t[1], &fit) == 1);
 }
 
-/* a probe at half the speed: every cost in cycles twice as long, so a polled wake-up too */
+/* a probe at half the speed: every cost in cycles twice as long, so a polled wake-up too, and
+ * the guest's work (in ns) with them */
 static void test_speed_simulate(void **state)
 {
 	(void)state;
 	struct calib_target t;
-	struct calib_figs a, b;
+	struct calib_figs a, b, c;
 	char why[512];
+	struct calib_fit ref = { .speed_ref_ns = 3800 };
 	synth(&t, 60000, 300, 200000);
-	assert_int_equal(calib_simulate(&t, "haswell-ep", x0, NULL, &a, why, sizeof(why)), 0);
-	t.speed = 2;
-	assert_int_equal(calib_simulate(&t, "haswell-ep", x0, NULL, &b, why, sizeof(why)), 0);
+	assert_int_equal(calib_simulate(&t, "haswell-ep", x0, &ref, &a, why, sizeof(why)), 0);
+	t.eoi_ns = 7600;
+	assert_int_equal(calib_simulate(&t, "haswell-ep", x0, &ref, &b, why, sizeof(why)), 0);
 	assert_true(a.successful > 290 && b.successful > 290); /* every wake-up polled, both times */
 	assert_true(b.p50_ns / a.p50_ns > 1.9 && b.p50_ns / a.p50_ns < 2.1);
+	t.speed_ref_ns = 3800; /* the same as a trial of the fit */
+	assert_int_equal(calib_simulate(&t, "haswell-ep", x0, NULL, &c, why, sizeof(why)), 0);
+	assert_true(c.p50_ns == b.p50_ns && c.cpu_per_wake_ns == b.cpu_per_wake_ns);
+	calib_target_free(&t);
+	/* sleeping wake-ups: 10 us more guest work is 20 us more CPU per wake-up at half the speed */
+	double y[CP_N];
+	memcpy(y, x0, sizeof(y));
+	synth(&t, 300000, 300, 50000);
+	t.eoi_ns = 7600;
+	assert_int_equal(calib_simulate(&t, "haswell-ep", y, &ref, &a, why, sizeof(why)), 0);
+	y[CP_GUEST_WORK] += 10000;
+	assert_int_equal(calib_simulate(&t, "haswell-ep", y, &ref, &b, why, sizeof(why)), 0);
+	assert_true(b.cpu_per_wake_ns - a.cpu_per_wake_ns > 19000 && b.cpu_per_wake_ns - a.cpu_per_wake_ns < 21000);
 	calib_target_free(&t);
 }
 
-/* the handler's spread: from the quiet probes that timed it, around the fitted guest_work */
-static void test_work_spread(void **state)
+/* probes made at different speeds: the fit reproduces them only by simulating each at its own */
+static void test_fit_speeds(void **state)
 {
 	(void)state;
-	struct calib_target t[3];
-	memset(t, 0, sizeof(t));
-	for (int i = 0; i < 3; i++) {
-		snprintf(t[i].label, sizeof(t[i].label), "p%d", i);
-		t[i].work_n = i < 2 ? 1000 : 0; /* the third predates the guest's own timing */
-		for (int k = 0; k < CALIB_EXIT_NQ; k++)
-			t[i].work_q_ns[k] = 11000 + (k > 50 ? 40.0 * (k - 50) : 10.0 * (k - 50)) * (i + 1);
-	}
-	t[1].other_share = 0.5; /* busy: left out */
-	struct calib_fit fit = { 0 };
-	memcpy(fit.x, x0, sizeof(fit.x));
-	calib_exit_shape(t, 3, &fit);
-	assert_int_equal(fit.work_probes, 1);
-	assert_string_equal(fit.work_from, "p0");
-	assert_true(fabs(fit.work_dev_ns[50]) < 1e-9);
-	assert_true(fabs(fit.work_dev_ns[0] + 450) < 1e-9);   /* held at p5: -450 ns */
-	assert_true(fabs(fit.work_dev_ns[100] - 1800) < 1e-9); /* held at p95: +1800 ns */
-	double q[CALIB_EXIT_NQ];
-	assert_int_equal(calib_work_quantiles(&fit, 7000, q), CALIB_EXIT_NQ);
-	assert_true(q[0] == 6550 && q[50] == 7000 && q[100] == 8800);
-	assert_int_equal(calib_work_quantiles(&fit, 200, q), CALIB_EXIT_NQ); /* below 0: 0 */
-	assert_true(q[0] == 0 && q[50] == 200);
-	for (int k = 1; k < CALIB_EXIT_NQ; k++)
-		assert_true(q[k] >= q[k - 1]);
-	assert_int_equal(calib_work_quantiles(NULL, 7000, q), 0);
-	/* the simulation draws the work: shifted 5 us up, each wake-up's CPU is 5 us more */
-	for (int k = 0; k < CALIB_EXIT_NQ; k++)
-		fit.work_dev_ns[k] = 5000;
-	struct calib_target s;
-	struct calib_figs a, b;
+	struct calib_target t[4];
+	synth(&t[0], 60000, 400, 200000);
+	synth(&t[1], 300000, 400, 50000);
+	synth(&t[2], 150000, 400, 100000);
+	synth(&t[3], 60000, 400, 200000); /* the first pattern again, at 1.6 times the cost */
+	double eoi[4] = { 3800, 3800, 3800, 6080 };
+	struct calib_fit truth = { .speed_ref_ns = 3800 };
 	char why[512];
-	synth(&s, 300000, 300, 50000);
-	struct calib_fit none = fit;
-	none.work_nq = 0;
-	assert_int_equal(calib_simulate(&s, "haswell-ep", x0, &none, &a, why, sizeof(why)), 0);
-	assert_int_equal(calib_simulate(&s, "haswell-ep", x0, &fit, &b, why, sizeof(why)), 0);
-	assert_true(b.cpu_per_wake_ns - a.cpu_per_wake_ns > 4500 && b.cpu_per_wake_ns - a.cpu_per_wake_ns < 5500);
-	calib_target_free(&s);
+	for (int i = 0; i < 4; i++) {
+		t[i].eoi_ns = eoi[i];
+		assert_int_equal(calib_simulate(&t[i], "haswell-ep", x0, &truth, &t[i].real, why, sizeof(why)), 0);
+	}
+	struct calib_fit fit = { 0 };
+	assert_int_equal(calib_fit(t, 4, "haswell-ep", &fit, why, sizeof(why)), 0);
+	assert_true(fit.speed_ref_ns == 3800);
+	assert_true(fit.speed_lo == 1 && fabs(fit.speed_hi - 1.6) < 1e-9);
+	assert_true(fit.rms < 0.05);
+	double with = fit.rms;
+	for (int i = 0; i < 4; i++) /* the same figures, the speeds unknown */
+		t[i].eoi_ns = 0;
+	struct calib_fit blind = { 0 };
+	assert_int_equal(calib_fit(t, 4, "haswell-ep", &blind, why, sizeof(why)), 0);
+	assert_true(blind.speed_ref_ns == 0);
+	assert_true(blind.rms > 2 * with && blind.rms > 0.05);
+	for (int i = 0; i < 4; i++)
+		calib_target_free(&t[i]);
 }
 
 int main(void)
@@ -163,7 +161,7 @@ int main(void)
 		cmocka_unit_test(test_speed_read),
 		cmocka_unit_test(test_speed_ref),
 		cmocka_unit_test(test_speed_simulate),
-		cmocka_unit_test(test_work_spread),
+		cmocka_unit_test(test_fit_speeds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -355,9 +355,8 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 	for (int i = 0; i < n; i++) /* the trials simulate without a shape: the growth goes with them */
 		t[i].growth = fit->growth;
 	double ref = calib_speed_ref(t, n); /* each probe at its own host speed around the median's */
-	struct calib_fit speed = { .speed_ref_ns = ref };
-	calib_speed_set(t, n, &speed);
-	calib_speed_set(all, nall, &speed);
+	for (int i = 0; i < n; i++)
+		t[i].speed_ref_ns = ref;
 	/* the others by least squares with idle_entry 0, then idle_entry on its grid with the others
 	 * held, then the others again; the second round is kept only if it is nearer the targets
 	 * than the first (combined()). A measured idle_entry (fit->entry_nq) is held at its
@@ -390,8 +389,8 @@ int calib_fit(struct calib_target *all, int nall, const char *base, struct calib
 	fit->speed_ref_ns = ref;
 	fit->speed_lo = fit->speed_hi = 1;
 	for (int i = 0; i < n; i++) {
-		fit->speed_lo = fmin(fit->speed_lo, t[i].speed);
-		fit->speed_hi = fmax(fit->speed_hi, t[i].speed);
+		fit->speed_lo = fmin(fit->speed_lo, calib_speed(&t[i], fit));
+		fit->speed_hi = fmax(fit->speed_hi, calib_speed(&t[i], fit));
 	}
 	if (!rc)
 		calib_exit_shape(t, n, fit);

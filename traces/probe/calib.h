@@ -123,10 +123,9 @@ struct calib_target {
 	struct calib_figs real;
 	double lat_q_ns[CALIB_EXIT_NQ]; /* its wake latency's quantiles (calib_exit_read) */
 	uint64_t lat_n;
-	double work_q_ns[CALIB_EXIT_NQ]; /* its guest's handler times' quantiles (probe.handler_ns) */
-	uint64_t work_n;                 /* how many; 0: the probe predates them */
-	double eoi_ns;  /* its guest's EOI write's median (probe.eoi_ns): the host's speed then; 0: none */
-	double speed;   /* its simulation's costs' scale (calib_speed_set): 0 or 1 as fitted */
+	double eoi_ns;  /* its guest's EOI write's median (probe.eoi_ns, at least CALIB_EOI_MIN of them):
+			 * the host's speed then; 0: none */
+	double speed_ref_ns; /* for the fit's own trials (no shape): the reference speed (calib_fit) */
 	int64_t gap_p1_ns;       /* its gaps between interrupts: the 1st percentile */
 	struct calib_growth growth; /* the host's, measured: calib_fit() sets it on its trials' targets */
 };
@@ -152,11 +151,6 @@ struct calib_fit {
 	int wake_nq, wake_probes;
 	double wake_dev_ns[CALIB_EXIT_NQ];
 	char wake_from[256];
-	/* the probe guest's handler time's measured spread (calib_exit_shape): work_nq deviations
-	 * (ns) from the median, put on guest_work around its fitted value, or none */
-	int work_nq, work_probes;
-	double work_dev_ns[CALIB_EXIT_NQ];
-	char work_from[256];
 	/* the host speed the costs are fitted at: the quiet training probes' median eoi_ns (set by
 	 * calib_fit when at least 2 of them have one); 0: none, every probe simulated as fitted */
 	double speed_ref_ns;
@@ -269,9 +263,6 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
  * non-decreasing): all of that spread is taken as the exit's (the hypervisor below, on a
  * nested host), the other steps staying constants. No such probe: no distribution (exit_nq 0). calib_exit_read takes a result's quantiles and
  * gaps' 1st percentile; calib_exit_yaml writes the state's exit_latency_dist.
- * The same way, on every quiet probe whose guest timed its own handler (probe.handler_ns),
- * the handler's spread around its median becomes guest_work's (work_dev_ns): the fit's
- * trials take guest_work as one value, the tables draw it (calib_simulate with a shape).
  */
 int calib_exit_read(const json_t *run, struct calib_target *t, char *why, size_t len);
 void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit);
@@ -284,16 +275,16 @@ void calib_exit_yaml(FILE *f, const struct calib_fit *shape);
  * speedometer. calib_fit fits the costs at the training probes' median (speed_ref_ns), each
  * probe simulated at its own speed: costs in cycles and the guest's work scaled by
  * eoi_ns / speed_ref_ns (what was measured in time, idle entry and exit, the other tasks'
- * waits, kept). calib_speed_set sets that scale on t[0..n) for fit (1 without a reference
- * or without the probe's own EOI time).
+ * waits, kept). A vCPU that slept before takes a few per cent longer for the write too (cold),
+ * so a pattern that sleeps reads a little slower; training and held-out probes alike.
+ * calib_speed - that scale for a simulation of t with shape (the fit's reference), or without
+ * one (a trial of the fit: t->speed_ref_ns); 1 without a reference or without the probe's own
+ * EOI times.
  */
-void calib_speed_set(struct calib_target *t, int n, const struct calib_fit *fit);
+double calib_speed(const struct calib_target *t, const struct calib_fit *shape);
+#define CALIB_EOI_MIN 100
 /* calib_speed_ref - the median eoi_ns of t[0..n)'s probes that have one, with at least 2; else 0 */
 double calib_speed_ref(const struct calib_target *t, int n);
-/* calib_work_quantiles - guest_work's quantiles for a simulation with shape: work_ns plus the
- * measured deviations (at least 0, non-decreasing) into q; how many (0: none, work_ns is one
- * value). */
-int calib_work_quantiles(const struct calib_fit *shape, double work_ns, double *q);
 /* calib_exit_print - a line on the exit's distribution (or why there is none), after the fit's. */
 void calib_exit_print(FILE *f, const struct calib_fit *fit, bool markdown);
 /* calib_fit - fit the parameters to the quiet targets of t[0..n) (all of them when fewer

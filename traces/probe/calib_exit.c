@@ -50,14 +50,12 @@ int calib_exit_read(const json_t *run, struct calib_target *t, char *why, size_t
 	const json_t *v = json_array_get(json_object_get(run, "vcpus"), 0), *pr = json_object_get(run, "probe");
 	double eoi[CALIB_EXIT_NQ];
 	uint64_t neoi;
-	/* the guest's own handler and EOI times are optional: probes before 2026-11-29 lack them */
+	/* the guest's own EOI times are optional: probes before 2026-11-29 lack them */
 	if (read_quantiles(json_object_get(json_object_get(v, "latency"), "irq"), "latency.irq", false, t->lat_q_ns,
 			   &t->lat_n, why, len) ||
-	    read_quantiles(json_object_get(pr, "handler_ns"), "probe.handler_ns", true, t->work_q_ns, &t->work_n, why,
-			   len) ||
 	    read_quantiles(json_object_get(pr, "eoi_ns"), "probe.eoi_ns", true, eoi, &neoi, why, len))
 		return -1;
-	t->eoi_ns = neoi ? eoi[CALIB_EXIT_NQ / 2] : 0;
+	t->eoi_ns = neoi >= CALIB_EOI_MIN ? eoi[CALIB_EXIT_NQ / 2] : 0;
 	/* the gaps' 1st percentile: a periodic pattern's waker that fell behind raises a few at once */
 	const json_t *gaps = json_object_get(pr, "gaps_ns");
 	size_t n = json_array_size(gaps);
@@ -89,32 +87,12 @@ static bool polls_only(const struct calib_target *t, const double *x)
 	return !calib_busy(t) && t->lat_n > 0 && t->real.successful >= 0.95 * (double)t->real.wakes;
 }
 
-/* the quantiles spread() reads: a probe's wake latency's, or its guest's handler times' */
-static const double *lat_q(const struct calib_target *t)
-{
-	return t->lat_q_ns;
-}
-
-static const double *work_q(const struct calib_target *t)
-{
-	return t->work_q_ns;
-}
-
-/* timed_handler - a quiet probe whose guest timed its own handler */
-static bool timed_handler(const struct calib_target *t, const double *x)
-{
-	(void)x;
-	return !calib_busy(t) && t->work_n > 0;
-}
-
 /*
- * spread - the probes picked by pick: each one's quantiles (q: its wake latency's, or its
- * handler's) less their median (p5 to p95, held beyond) added into acc; their patterns named
- * in from; how many.
+ * spread - the probes picked by pick: each one's wake-latency quantiles less their median (p5
+ * to p95, held beyond) added into acc; their patterns named in from; how many.
  */
 static int spread(const struct calib_target *t, int n, const double *x,
-		  bool (*pick)(const struct calib_target *, const double *), const double *(*q)(const struct calib_target *),
-		  double *acc, char *from, size_t len)
+		  bool (*pick)(const struct calib_target *, const double *), double *acc, char *from, size_t len)
 {
 	int m = 0;
 	size_t used = 0;
@@ -122,7 +100,7 @@ static int spread(const struct calib_target *t, int n, const double *x,
 	for (int i = 0; i < n; i++) {
 		if (!pick(&t[i], x))
 			continue;
-		const double *qs = q(&t[i]);
+		const double *qs = t[i].lat_q_ns;
 		for (int k = 0; k < CALIB_EXIT_NQ; k++)
 			acc[k] += qs[k < CALIB_EXIT_BOTTOM ? CALIB_EXIT_BOTTOM : k > CALIB_EXIT_TOP ? CALIB_EXIT_TOP : k] -
 				  qs[CALIB_EXIT_NQ / 2];
@@ -139,8 +117,7 @@ static int spread(const struct calib_target *t, int n, const double *x,
 void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit)
 {
 	double acc[CALIB_EXIT_NQ] = { 0 }, wacc[CALIB_EXIT_NQ] = { 0 };
-	double hacc[CALIB_EXIT_NQ] = { 0 };
-	int m = spread(t, n, fit->x, sleeps_only, lat_q, acc, fit->exit_from, sizeof(fit->exit_from));
+	int m = spread(t, n, fit->x, sleeps_only, acc, fit->exit_from, sizeof(fit->exit_from));
 	fit->exit_probes = m;
 	fit->exit_nq = m ? CALIB_EXIT_NQ : 0;
 	double prev = 0;
@@ -149,16 +126,11 @@ void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit
 		fit->exit_q_ns[k] = q;
 		prev = q;
 	}
-	int w = spread(t, n, fit->x, polls_only, lat_q, wacc, fit->wake_from, sizeof(fit->wake_from));
+	int w = spread(t, n, fit->x, polls_only, wacc, fit->wake_from, sizeof(fit->wake_from));
 	fit->wake_probes = w;
 	fit->wake_nq = w ? CALIB_EXIT_NQ : 0;
 	for (int k = 0; k < fit->wake_nq; k++)
 		fit->wake_dev_ns[k] = wacc[k] / w;
-	int h = spread(t, n, fit->x, timed_handler, work_q, hacc, fit->work_from, sizeof(fit->work_from));
-	fit->work_probes = h;
-	fit->work_nq = h ? CALIB_EXIT_NQ : 0;
-	for (int k = 0; k < fit->work_nq; k++)
-		fit->work_dev_ns[k] = hacc[k] / h;
 }
 
 double calib_speed_ref(const struct calib_target *t, int n)
@@ -174,20 +146,10 @@ double calib_speed_ref(const struct calib_target *t, int n)
 	return ref;
 }
 
-void calib_speed_set(struct calib_target *t, int n, const struct calib_fit *fit)
+double calib_speed(const struct calib_target *t, const struct calib_fit *shape)
 {
-	for (int i = 0; i < n; i++)
-		t[i].speed = fit->speed_ref_ns > 0 && t[i].eoi_ns > 0 ? t[i].eoi_ns / fit->speed_ref_ns : 1;
-}
-
-int calib_work_quantiles(const struct calib_fit *shape, double work_ns, double *q)
-{
-	if (!shape || !shape->work_nq)
-		return 0;
-	double prev = 0;
-	for (int k = 0; k < shape->work_nq; k++) /* at least 0, non-decreasing (as the deviations are) */
-		q[k] = prev = fmax(prev, work_ns + shape->work_dev_ns[k]);
-	return shape->work_nq;
+	double ref = shape ? shape->speed_ref_ns : t->speed_ref_ns;
+	return ref > 0 && t->eoi_ns > 0 ? t->eoi_ns / ref : 1;
 }
 
 /* dist_yaml - ", key: {quantiles: [..ns]}" (nothing for no quantiles) */
@@ -219,23 +181,9 @@ static void wake_print(FILE *f, const struct calib_fit *fit, bool markdown)
 		fit->wake_dev_ns[CALIB_EXIT_BOTTOM], fit->wake_dev_ns[CALIB_EXIT_TOP], fit->wake_probes, fit->wake_from);
 }
 
-static void work_print(FILE *f, const struct calib_fit *fit, bool markdown)
-{
-	if (!fit->work_nq)
-		return;
-	fprintf(f, markdown ? "\nThe probe guest's handler work is drawn from a measured distribution (p5 %+.0f, p95 %+.0f ns "
-			      "around the fitted value): the spread of the handler times the guest took on its own clock in "
-			      "%d probe(s) (%s), from their p5 to their p95.\n"
-			    : "  guest handler work drawn from a measured distribution: p5 %+.0f, p95 %+.0f ns around the fitted "
-			      "value (the spread of the handler times the guest took on its own clock in %d probe(s): %s; "
-			      "their p5 to p95)\n",
-		fit->work_dev_ns[CALIB_EXIT_BOTTOM], fit->work_dev_ns[CALIB_EXIT_TOP], fit->work_probes, fit->work_from);
-}
-
 void calib_exit_print(FILE *f, const struct calib_fit *fit, bool markdown)
 {
 	wake_print(f, fit, markdown);
-	work_print(f, fit, markdown);
 	if (!fit->exit_nq) {
 		fprintf(f, markdown ? "\nThe idle exit is one value: no probe in which every halt slept, to measure its spread.\n"
 				    : "  idle exit one value: no probe in which every halt slept, to measure its spread\n");

@@ -38,8 +38,8 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 		goto out;
 	}
 	/* the host's speed during this probe: every cost in cycles scales with the clock they are
-	 * converted at, the guest's work with it (calib_speed_set) */
-	double speed = t->speed > 0 ? t->speed : 1;
+	 * converted at, the guest's work with it (calib.h, calib_speed) */
+	double speed = calib_speed(t, shape);
 	uint64_t khz = (uint64_t)llround((double)(t->tsc_khz ? t->tsc_khz : (uint64_t)p.tsc_khz) / speed);
 	calib_profile_yaml(pf, &p, "calib-trial", NULL, khz, x, NULL, NULL, shape, shape ? &shape->growth : &t->growth);
 	fprintf(sf,
@@ -68,17 +68,8 @@ int calib_simulate(const struct calib_target *t, const char *base, const double 
 	fprintf(sf, "vm:\n  vcpus: 1\n  apicv: false\n  apic: x2apic\n");
 	if (t->halt_poll_ns >= 0)
 		fprintf(sf, "  halt_poll_ns: %lld\n", (long long)t->halt_poll_ns);
-	double wq[CALIB_EXIT_NQ];
-	int nwq = calib_work_quantiles(shape, x[CP_GUEST_WORK] * speed, wq);
-	fprintf(sf, "  workload: {type: file, file: %s, loop: false, work: ", t->gapfile);
-	if (nwq) { /* the guest's own handler times' spread around the fitted value */
-		fprintf(sf, "{dist: empirical, quantiles: [");
-		for (int k = 0; k < nwq; k++)
-			fprintf(sf, "%s%lldns", k ? ", " : "", llround(wq[k]));
-		fprintf(sf, "]}}\n");
-	} else {
-		fprintf(sf, "%lldns}\n", (long long)llround(x[CP_GUEST_WORK] * speed));
-	}
+	fprintf(sf, "  workload: {type: file, file: %s, loop: false, work: %lldns}\n", t->gapfile,
+		(long long)llround(x[CP_GUEST_WORK] * speed));
 	if (t->bgfile[0]) /* the other tasks traced on the vCPU's CPU, as the probe's vCPU thread met them */
 		fprintf(sf, "  sched_policy: %s\n", t->fifo ? "fifo" : "other");
 	bool bad = ferror(pf) || ferror(sf);

@@ -42,7 +42,9 @@ void probe_pair_runs(struct probe_pairing *pp, struct probe_result *r, const vol
 			return; /* a later run may still find the same number */
 		if (pp->end) { /* its last TSCs, both written after the run's number (HANDLER_END_BASE) */
 			uint64_t eoi = pp->end[2 * (j % nring)], back = pp->end[2 * (j % nring) + 1];
-			if (eoi >= h && back > eoi) { /* else not yet written, or a record RING runs old */
+			/* else not yet written, a record RING runs old, or (the run's number read again) one
+			 * RING runs newer that overwrote the slot meanwhile */
+			if (eoi >= h && back > eoi && e->run == j) {
 				sim_hist_record(&r->handler, (int64_t)((double)(back - h) * 1e6 / (double)r->tsc_khz));
 				sim_hist_record(&r->eoi, (int64_t)((double)(back - eoi) * 1e6 / (double)r->tsc_khz));
 			}
