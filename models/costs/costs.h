@@ -37,6 +37,7 @@
 	X(ctxsw, "a host context switch, including KVM's vcpu_put()/vcpu_load()")                   \
 	X(irq_deliver, "a device interrupt to the vCPU's IRR: kvm_set_msi() to kvm_vcpu_kick()")    \
 	X(ipi, "an IPI, from send to the target CPU's handler")                                     \
+	X(ipi_guest, "on top of ipi: a remote wake-up's reschedule IPI to a CPU running a vCPU in guest mode") \
 	X(guest_irq, "guest interrupt entry, to its handler's first instruction")                   \
 	X(msr_exit, "handle_wrmsr(): decoding an MSR write and dispatching it")                     \
 	X(icr_write, "kvm_apic_send_ipi(): decoding the ICR, finding the destinations (APIC map)")  \

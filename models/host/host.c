@@ -304,7 +304,9 @@ void host_task_wake_from(struct host_task *t, bool remote)
 				p->resched_ipi_ev = sim_after(h->sim, h->cost.ipi, resched_ipi_arrived, p, NULL);
 			break;
 		}
+		p->resched_remote = remote; /* a task with own_ipi sends the IPI itself */
 		p->curr->ops->resched(p->curr);
+		p->resched_remote = false;
 		break;
 	}
 }

@@ -217,6 +217,7 @@ struct pcpu {
 	sim_time_t idle_left;                 /* when it last finished leaving an idle state */
 	sim_handle_t tick_ev;
 	sim_handle_t resched_ipi_ev;          /* a remote wake-up's reschedule IPI on its way */
+	bool resched_remote;                  /* while ops->resched runs: told by a remote wake-up (an IPI) */
 	/* rq_clock_skip_update(): a wake-up that leaves need_resched set on a running task asks
 	 * the next schedule() not to update the run-queue clock (RQCF_REQ_SKIP). Until then
 	 * clock_at is its last update (that wake-up, or a later enqueue or tick); within that

@@ -56,14 +56,17 @@ bool vcpu_has_events(const struct vcpu *v)
 
 static void ev_ipi_arrived(struct sim *sim, void *subject, void *object);
 
-/* send_ipi - interrupt the pCPU running this vCPU in guest mode. */
-static void send_ipi(struct vcpu *v)
+/* send_ipi - interrupt the pCPU running this vCPU in guest mode (extra: on top of the profile's ipi). */
+static void send_ipi(struct vcpu *v, sim_time_t extra)
 {
 	if (v->ipi_ev != SIM_NO_EVENT)
 		return;
 	v->ipis++;
-	v->ipi_ev = sim_after(v->sim, v->prof->ps[COST_ipi], ev_ipi_arrived, v, NULL);
+	v->ipi_ev = sim_after(v->sim, v->prof->ps[COST_ipi] + extra, ev_ipi_arrived, v, NULL);
 }
+
+/* in_guest_mode - t is a vCPU thread running its guest: a reschedule IPI reaches it through an exit. */
+static bool in_guest_mode(const struct host_task *t);
 
 static void poll_update(struct vcpu *v);
 
@@ -74,14 +77,33 @@ static void ev_delayed_wake(struct sim *sim, void *subject, void *object)
 	(void)sim;
 	(void)object;
 	vcpu_acct(v, VACCT_RUNNABLE);
-	host_task_wake(&v->task);
+	host_task_wake_from(&v->task, v->delayed_remote);
+}
+
+/*
+ * ev_delayed_wake_check - a replayed wake-up, the profile's ipi_guest before its recorded
+ * delay ends: if its thread's CPU runs a vCPU in guest mode now, the wake-up that preempts
+ * it reaches it by that reschedule IPI, which the recorded delay already holds (the trace's
+ * latency runs to the switch); so the thread is queued now, as the recorded host queued it
+ * before sending the IPI, and the model's own IPI brings the switch where the recording had
+ * it. Otherwise it is woken when the delay ends, as without the cost.
+ */
+static void ev_delayed_wake_check(struct sim *sim, void *subject, void *object)
+{
+	struct vcpu *v = subject;
+	(void)object;
+	struct host_task *c = v->task.cpu->curr;
+	if (v->task.cpu->phase == PCPU_RUN && c && in_guest_mode(c))
+		ev_delayed_wake(sim, v, NULL);
+	else
+		sim_after(sim, v->delayed_rest, ev_delayed_wake, v, NULL);
 }
 
 void vcpu_kick(struct vcpu *v)
 {
 	switch (v->state) {
 	case VCPU_GUEST:
-		send_ipi(v); /* a posted interrupt with APICv, else a forced exit */
+		send_ipi(v, 0); /* a posted interrupt with APICv, else a forced exit */
 		break;
 	case VCPU_POLL:
 		poll_update(v);
@@ -100,7 +122,15 @@ void vcpu_kick(struct vcpu *v)
 		}
 		v->state = VCPU_WAKING;
 		if (v->wake_delay > 0) { /* still asleep as far as the host's accounting goes */
-			sim_after(v->sim, v->wake_delay, ev_delayed_wake, v, NULL);
+			sim_time_t ipi = v->wake_remote ? v->prof->ps[COST_ipi_guest] : 0;
+			v->delayed_remote = v->wake_remote;
+			if (ipi > 0) { /* the delay may hold a reschedule IPI the model sends itself */
+				sim_time_t first = v->wake_delay > ipi ? v->wake_delay - ipi : 0;
+				v->delayed_rest = v->wake_delay - first;
+				sim_after(v->sim, first, ev_delayed_wake_check, v, NULL);
+			} else {
+				sim_after(v->sim, v->wake_delay, ev_delayed_wake, v, NULL);
+			}
 			break;
 		}
 		vcpu_acct(v, VACCT_RUNNABLE);
@@ -170,7 +200,7 @@ static void ev_entered(struct sim *sim, void *subject, void *object)
 	 * scheduler keeps its older behaviour (seen at the next exit).
 	 */
 	if (v->state == VCPU_GUEST && v->task.cpu->need_resched && v->task.cpu->host->cls != &host_sched_simple)
-		send_ipi(v);
+		send_ipi(v, 0);
 }
 
 /* vcpu_enter - back to the guest, through the run loop's preemption point and injection. */
@@ -457,8 +487,9 @@ static void vcpu_resched_cb(struct host_task *t)
 	struct vcpu *v = task_vcpu(t);
 	switch (v->state) {
 	case VCPU_GUEST:
+		/* a remote wake-up's reschedule IPI: to a CPU in guest mode it may cost more (ipi_guest) */
 		if (v->task.cpu->need_resched)
-			send_ipi(v);
+			send_ipi(v, v->task.cpu->resched_remote ? v->prof->ps[COST_ipi_guest] : 0);
 		break;
 	case VCPU_POLL:
 		poll_update(v);
@@ -469,6 +500,11 @@ static void vcpu_resched_cb(struct host_task *t)
 }
 
 static const struct host_task_ops vcpu_task_ops = { vcpu_run_cb, vcpu_resched_cb, vcpu_stall, .own_ipi = true };
+
+static bool in_guest_mode(const struct host_task *t)
+{
+	return t->ops == &vcpu_task_ops && task_vcpu((struct host_task *)t)->state == VCPU_GUEST;
+}
 
 static void kt_halt_poll_ns(void *ctx, uint32_t vcpu_id, bool grow, uint32_t new_ns, uint32_t old_ns)
 {

@@ -1,0 +1,114 @@
+/*
+ * test_ipi_guest.c - the profile's ipi_guest: a remote wake-up's reschedule IPI to a CPU
+ * running a vCPU in guest mode costs that much more than ipi (on a nested host its send
+ * traps to the hypervisor below). Two vCPUs share one pCPU; vCPU 0 runs a long handler
+ * in guest mode when vCPU 1's MSI (from the device's thread, another CPU) wakes vCPU 1's
+ * thread, which preempts it. The exit that reschedule IPI forces comes ipi_guest later
+ * with the cost than without; vCPU 0's own MSI while it runs is a kick, not a
+ * reschedule, and does not pay it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "models/costs/costs.h"
+#include "models/vcpu/vcpu.h"
+#include "tests/run_util.h"
+
+/* run - the arrivals (VCPU TIME_NS WORK_NS lines) on two vCPUs of one pCPU, ipi_guest set */
+static struct run *run(const char *lines, const char *ipi_guest)
+{
+	char path[] = "/tmp/kvmsim-test-ipiguest-XXXXXX.txt";
+	int fd = mkstemps(path, 4);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(lines, f);
+	fclose(f);
+	char wl[512], cost[128];
+	snprintf(wl, sizeof(wl), "vm.workload={type: arrivals, file: %s}", path);
+	snprintf(cost, sizeof(cost), "costs={ipi_guest: %s}", ipi_guest);
+	const char *sets[] = { "duration=2ms", "warmup=0",	    "host.pcpus=1",	"host.tasks=[]",
+			       "vm.vcpus=2",	 "vm.apicv=false",  "vm.halt_poll_ns=0", "kernel=6.18",
+			       "cost_profile=xeon-pvm", wl, cost, NULL };
+	struct run *r = run_load(NULL, NULL, sets, RUN_TRACE | RUN_TRACE_NS);
+	unlink(path);
+	return r;
+}
+
+/* exit_after - the time (ns) of the first kvm_exit of vCPU vcpu with reason after t_ns, or -1 */
+static long long exit_after(const char *trace, int vcpu, const char *reason, long long t_ns)
+{
+	char want[64];
+	snprintf(want, sizeof(want), "vcpu %d reason %s ", vcpu, reason);
+	for (const char *l = trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *e = strstr(l, "kvm_exit:");
+		const char *nl = strchr(l, '\n');
+		if (!e || (nl && e > nl))
+			continue;
+		const char *w = strstr(e, want);
+		if (!w || (nl && w > nl))
+			continue;
+		const char *ts = e - 2; /* "<seconds>.<ns>: kvm_exit:" */
+		while (ts > l && ts[-1] != ' ')
+			ts--;
+		long long s, ns;
+		if (sscanf(ts, "%lld.%lld", &s, &ns) == 2 && s * 1000000000LL + ns > t_ns)
+			return s * 1000000000LL + ns;
+	}
+	return -1;
+}
+
+static void test_resched_ipi_to_guest_mode(void **state)
+{
+	(void)state;
+	/* vCPU 1 halts at once and sleeps; vCPU 0 takes an MSI at 20 us with 2 ms of work; vCPU
+	 * 1's MSI at 1.5 ms wakes its thread, which preempts vCPU 0 in guest mode (its lag by
+	 * then well ahead) */
+	const char *lines = "0 20000 2000000\n1 1500000 1000\n";
+	const long long t = 1500000;
+	struct run *a = run(lines, "0");
+	struct run *b = run(lines, "10us");
+	long long ea = exit_after(a->trace, 0, "EXTERNAL_INTERRUPT", t);
+	long long eb = exit_after(b->trace, 0, "EXTERNAL_INTERRUPT", t);
+	assert_true(ea > t && eb > t);
+	assert_int_equal(eb - ea, 10000); /* the reschedule IPI, 10 us later */
+	/* without the cost: the MSI's delivery, the wake-up and the plain IPI */
+	const struct cost_profile *p = a->m.vcpus[0].prof;
+	assert_true(ea - t >= (p->ps[COST_irq_deliver] + p->ps[COST_ipi]) / SIM_NS);
+	assert_true(ea - t < 20000);
+	run_free(a);
+	run_free(b);
+}
+
+static void test_kick_does_not_pay_it(void **state)
+{
+	(void)state;
+	/* vCPU 0's second MSI at 100 us, while its first one's 2 ms of work runs: a kick (its
+	 * own interrupt), whose exit comes as early with the cost as without */
+	const char *lines = "0 20000 2000000\n0 100000 1000\n";
+	struct run *a = run(lines, "0");
+	struct run *b = run(lines, "10us");
+	long long ea = exit_after(a->trace, 0, "EXTERNAL_INTERRUPT", 100000);
+	long long eb = exit_after(b->trace, 0, "EXTERNAL_INTERRUPT", 100000);
+	assert_true(ea > 100000);
+	assert_int_equal(eb, ea);
+	run_free(a);
+	run_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_resched_ipi_to_guest_mode),
+		cmocka_unit_test(test_kick_does_not_pay_it),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
