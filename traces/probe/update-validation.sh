@@ -354,21 +354,22 @@ state's entry and exit and the other tasks' waits, does not), and validate predi
 each held-out probe at its own speed; the fit's lines above give the reference and the
 range. The speed is an input measured in the probe being predicted, as its arrivals and
 the other tasks traced beside it are: it says which machine the prediction is for, it
-is not one of the figures predicted. The guest's handler work is also drawn from the
-handler times' spread (p5 to p95 around the median, averaged over the quiet probes).
+is not one of the figures predicted. A vCPU that slept before its interrupt takes a
+few per cent longer for the write too (cold), so a pattern that sleeps reads a little
+slower than the host ran; training and held-out probes alike.
 
 On 7 data sets of 2026-11-29 (4 quiet, 3 under a \`dd\` or a spin of our own on the
-vCPU's CPU), fitted and predicted again offline with and without these figures, 3 runs
-passed instead of 2; the fit's residual went from 0.166 to 0.103 (mean); over the
-held-out patterns the mean error of poll success went from 1.50 to 0.90 points (the
-worst from 11.9 to 4.4), of p50 from 10.8 to 8.2 % (worst 51.7 to 37.2), of CPU per
+vCPU's CPU), fitted and predicted again offline with and without the probes' EOI times,
+3 runs passed instead of 2; the fit's residual went from 0.166 to 0.103 (mean); over the
+held-out patterns the mean error of poll success went from 1.50 to 0.91 points (the
+worst from 11.9 to 5.0), of p50 from 10.8 to 8.2 % (worst 51.7 to 37.2), of CPU per
 wake-up from 6.4 to 4.5 % (worst 32 to 19); polling CPU and p99 stayed as they were.
-The speed gives nearly all of it; the spread alone moved little. The fit's
-uncertainties shrank with it (in one set \`exit_entry\` +-10594 to +-2166 cycles,
-\`guest_work\` +-8176 to +-1615 ns): the direction among the costs that the training
-patterns left loose (above) is now held by the probes' own speeds. Every remaining miss
-was the burst's poll success, 3.3 to 4.4 points, in both directions. Its real poll
-success does not move steadily with the speed (one run's five probes: 62.3, 59.1 and
+The fit's uncertainties shrank with it (in one set \`exit_entry\` +-10594 to +-2166
+cycles, \`guest_work\` +-8176 to +-1615 ns): the direction among the costs that the
+training patterns left loose (above) is now held by the probes' own speeds. Every
+remaining miss was the burst: its poll success, 3.6 to 5.0 points in both directions,
+in four, and its p50 in two of those. Its real poll success does not move steadily
+with the speed (one run's five probes: 62.3, 59.1 and
 61.7 % at the slowest, 66.8 at the fastest, 73.1 in between), as the cycle inside a
 burst slides past the 50 us spacing.
 
