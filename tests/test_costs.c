@@ -154,6 +154,50 @@ static int with_dist(struct cost_profile *p, const char *state, const char *dist
 	return rc;
 }
 
+/* without_cost - haswell-ep with cost `name`'s entry (its lines up to the next cost) taken out,
+ * loaded from a file */
+static int without_cost(struct cost_profile *p, const char *name, struct conf_err *err)
+{
+	const char *hw = NULL;
+	for (size_t i = 0; i < cost_profile_builtin_count(); i++)
+		if (!strcmp(cost_profile_builtin_name(i), "haswell-ep"))
+			hw = cost_profile_builtin_text(i);
+	assert_non_null(hw);
+	char key[64];
+	snprintf(key, sizeof(key), "\n  %s:\n", name);
+	const char *at = strstr(hw, key);
+	assert_non_null(at);
+	const char *next = at + strlen(key);
+	while ((next = strchr(next, '\n')) && !strncmp(next + 1, "    ", 4))
+		next++;
+	assert_non_null(next);
+	char path[] = "/tmp/kvmsim-test-nocost-XXXXXX.yaml";
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "%.*s%s", (int)(at - hw), hw, next);
+	fclose(f);
+	int rc = cost_profile_load(p, path, err);
+	unlink(path);
+	return rc;
+}
+
+/* a profile written before ipi_guest existed (kvmsim calibrate's) still loads, with 0; any
+ * other x86 cost missing is refused */
+static void test_profile_without_ipi_guest(void **state)
+{
+	(void)state;
+	struct cost_profile p;
+	struct conf_err err;
+	if (without_cost(&p, "ipi_guest", &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(p.ps[COST_ipi_guest], 0);
+	assert_true(p.ps[COST_ipi] > 0);
+	cost_profile_free(&p);
+	assert_int_equal(without_cost(&p, "ipi", &err), -1);
+	assert_non_null(strstr(err.msg, "the profile lacks ipi (every cost needs"));
+}
+
 /* an idle state's exit may be a measured distribution; the table's value stays the governors' */
 static void test_idle_exit_dist(void **state)
 {
@@ -203,7 +247,7 @@ int main(void)
 		cmocka_unit_test(test_fixed_normal_lognormal),
 		cmocka_unit_test(test_quantiles),
 		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_idle_exit_dist),
+		cmocka_unit_test(test_idle_exit_dist), cmocka_unit_test(test_profile_without_ipi_guest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
