@@ -187,12 +187,51 @@ static void test_wake_delay_per_msi(void **state)
 	run_free(b);
 }
 
+/*
+ * vm.irq_work: the work of a device interrupt after its handler's EOI and return (interrupts
+ * on: a second interrupt is taken at once, in front of the rest of the first's work) or in
+ * the handler (interrupts off: the second waits for the first's work, its EOI and return).
+ */
+static void test_irq_work_in_handler(void **state)
+{
+	(void)state;
+	const int64_t t0 = 20000, gap = 10000, work = 50000; /* ns */
+	char path[] = "/tmp/kvmsim-test-irqwork-XXXXXX.txt";
+	int fd = mkstemps(path, 4);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "%lld %lld\n%lld 1000\n", (long long)t0, (long long)work, (long long)(t0 + gap));
+	fclose(f);
+	char wl[512];
+	snprintf(wl, sizeof(wl), "vm.workload={type: arrivals, file: %s}", path);
+	int64_t first[2], second[2];
+	for (int w = 0; w < 2; w++) {
+		const char *sets[] = { "duration=300us", "warmup=0", "host.pcpus=1", "host.tasks=[]", "vm.vcpus=1",
+				       "vm.apicv=false", "kernel=6.18", "cost_profile=haswell-ep", wl,
+				       w ? "vm.irq_work=in_handler" : "vm.irq_work=after_eoi", NULL };
+		struct run *r = run_load(NULL, NULL, sets, 0);
+		const struct guest_cpu *g = r->m.vcpus[0].guest;
+		assert_int_equal(g->irq_lat.count, 2);
+		assert_int_equal(g->wake_lat.count, 1); /* the first woke the halted vCPU */
+		first[w] = g->wake_lat.max;
+		second[w] = (int64_t)(g->irq_lat.sum - (__int128)first[w]);
+		run_free(r);
+	}
+	unlink(path);
+	assert_int_equal(first[1], first[0]); /* the first alike both ways */
+	/* after the EOI: the second is taken within a few microseconds */
+	assert_true(second[0] < gap);
+	/* in the handler: the second waits out the first's work (it arrived gap after the first) */
+	assert_true(second[1] > work - gap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_late_msi_counts_from_its_own_raise),
 		cmocka_unit_test(test_second_msi_timed_from_itself),
 		cmocka_unit_test(test_wake_delay_per_msi),
+		cmocka_unit_test(test_irq_work_in_handler),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,7 +206,8 @@ static struct guest_driver *driver(struct guest_cpu *g, uint8_t vector)
 void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, sim_time_t work)
 {
 	guest_pause(g); /* the handler goes in front of what was running */
-	/* the handler runs with interrupts off until it returns; the rest of its work after */
+	/* the handler runs with interrupts off until it returns; the rest of its work after (or
+	 * all of it before the EOI: work_in_handler) */
 	g->shared.rflags_if = false;
 	struct guest_driver *d = driver(g, vector);
 	struct gop ops[7];
@@ -214,6 +215,10 @@ void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, 
 	ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = guest_cost(g, COST_guest_irq) };
 	ops[n++] = (struct gop){ .kind = GOP_CALL, .fn = latency, .arg = (uint64_t)arrival,
 				 .wake = (g->idle_at_irr[vector / 64] >> (vector % 64)) & 1 };
+	/* a device interrupt's work inside its handler, interrupts off, before the EOI (conf) */
+	bool in_handler = g->conf.work_in_handler && vector != LOCAL_TIMER_VECTOR && !(d && (d->handler || d->ipi_handler));
+	if (in_handler)
+		ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = work };
 	ops[n++] = (struct gop){ .kind = GOP_EOI, .arg = vector };
 	if (vector == LOCAL_TIMER_VECTOR) {
 		ops[n++] = (struct gop){ .kind = GOP_CALL, .fn = guest_timers_interrupt };
@@ -226,7 +231,8 @@ void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, 
 			ops[n++] = (struct gop){ .kind = GOP_CALL, .fn = d->ipi_handler, .ctx = d->ipi_ctx,
 						 .arg = (uint64_t)arrival };
 		ops[n++] = (struct gop){ .kind = GOP_IRET };
-		ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = work };
+		if (!in_handler)
+			ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = work };
 	}
 	if (d && d->kick_prob > 0 && gsl_rng_uniform(d->rng) < d->kick_prob)
 		/* the driver refills its ring and notifies the device: a port write after the work */

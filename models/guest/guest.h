@@ -125,6 +125,9 @@ struct guest_conf {
 	bool pv_eoi;           /* the guest enabled MSR_KVM_PV_EOI_EN */
 	bool pv_send_ipi;      /* KVM_FEATURE_PV_SEND_IPI: IPIs to other CPUs by KVM_HC_SEND_IPI (ipi.c) */
 	bool nohz;             /* NO_HZ idle: the tick stops in idle */
+	/* a device interrupt's work runs in its hard interrupt handler, interrupts off, before its
+	 * EOI (else after the handler's EOI and return, interrupts on: softirq or NAPI work) */
+	bool work_in_handler;
 	double task_prob;      /* share of device interrupts whose handler wakes a guest task */
 	struct dist task_work; /* the woken task's run time */
 	const struct guest_haltpoll_conf *haltpoll; /* cpuidle-haltpoll, or NULL */

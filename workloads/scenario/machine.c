@@ -308,6 +308,7 @@ int machine_build_traced(struct machine *m, struct scenario *sc, FILE *trace, bo
 			.pv_eoi = vc->pv_eoi,
 			.pv_send_ipi = vc->pingpong.pv_send_ipi,
 			.nohz = vc->nohz,
+			.work_in_handler = vc->irq_work == 1,
 			.task_prob = vc->task_prob,
 			.task_work = vc->task_work,
 			.haltpoll = vc->guest_haltpoll.enabled ? &vc->guest_haltpoll : NULL,

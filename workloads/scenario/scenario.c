@@ -14,6 +14,7 @@ static const char *const arch_choices[] = { "x86", "powerpc", "s390", "arm64", N
 static const char *const idle_choices[] = { "halt", "poll", NULL };
 static const char *const apic_choices[] = { "x2apic", "xapic", NULL };
 static const char *const lapic_timer_choices[] = { "tsc_deadline", "oneshot", NULL };
+static const char *const irq_work_choices[] = { "after_eoi", "in_handler", NULL };
 static const char *const scheduler_choices[] = { "simple", "fair", NULL };
 static const char *const sched_policy_choices[] = { "other", "fifo", NULL };
 
@@ -89,6 +90,11 @@ static const struct cfg_key vm_keys[] = {
 	{ "lapic_timer", CFG_ENUM, V(lapic_timer), NULL, "tsc_deadline", 0, 0,
 	  "the guest's clockevent: tsc_deadline (IA32_TSC_DEADLINE writes) or oneshot (TMICT writes)",
 	  .choices = lapic_timer_choices },
+	{ "irq_work", CFG_ENUM, V(irq_work), NULL, "after_eoi", 0, 0,
+	  "where a device interrupt's work runs: after_eoi (the handler EOIs and returns, the work runs "
+	  "after it with interrupts on, as softirq or NAPI work) or in_handler (all of it in the hard "
+	  "interrupt handler, interrupts off, before its EOI; an interrupt arriving meanwhile waits)",
+	  .choices = irq_work_choices },
 	{ "task_prob", CFG_DOUBLE, V(task_prob), "probability", "0", 0, 1,
 	  "share of device interrupts whose handler wakes a guest task (leaving idle)" },
 	{ "task_work", CFG_DIST, V(task_work), "us", "10us", 0, 0, "run time of such a woken task" },

@@ -65,6 +65,7 @@ struct vm_conf {
 	size_t neoi_exit_vectors;
 	double tick_hz;
 	int lapic_timer; /* 0 tsc_deadline, 1 oneshot */
+	int irq_work;    /* 0 after_eoi, 1 in_handler (models/guest/guest.h work_in_handler) */
 	bool nohz;
 	double task_prob;
 	struct dist task_work;
