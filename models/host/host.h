@@ -125,8 +125,9 @@ struct host_task_ops {
 	/* stall - optional: t is running and a host interrupt takes `cost` of its CPU now (noise.h). */
 	void (*stall)(struct host_task *t, sim_time_t cost);
 	/* own_ipi - resched models the reschedule IPI's way to t itself (a vCPU: to a CPU in guest
-	 * mode it is a kick and an exit, to one polling in KVM none), so a remote wake-up calls it
-	 * at once rather than the host's ipi later */
+	 * mode it is a kick and an exit, the profile's ipi and, told by a remote wake-up
+	 * (pcpu.resched_remote), ipi_guest on top; to one polling in KVM none), so a remote
+	 * wake-up calls it at once rather than the host's ipi later */
 	bool own_ipi;
 };
 
