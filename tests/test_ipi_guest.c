@@ -104,11 +104,27 @@ static void test_kick_does_not_pay_it(void **state)
 	run_free(b);
 }
 
+/* a kick sent while a slower reschedule IPI is on its way arrives at its own time */
+static void test_kick_not_held_by_resched(void **state)
+{
+	(void)state;
+	const long long t = 1502000; /* vCPU 0's own MSI, 2 us after vCPU 1's preempting one */
+	struct run *alone = run("0 20000 2000000\n0 1502000 1000\n", "10us");
+	struct run *both = run("0 20000 2000000\n1 1500000 1000\n0 1502000 1000\n", "10us");
+	long long ea = exit_after(alone->trace, 0, "EXTERNAL_INTERRUPT", t);
+	long long eb = exit_after(both->trace, 0, "EXTERNAL_INTERRUPT", t);
+	assert_true(ea > t);
+	assert_int_equal(eb, ea);
+	run_free(alone);
+	run_free(both);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resched_ipi_to_guest_mode),
 		cmocka_unit_test(test_kick_does_not_pay_it),
+		cmocka_unit_test(test_kick_not_held_by_resched),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
  * counts from MSI 2's raise, not MSI 1's; one reaching IRR while the vCPU's entry with an
  * injection is under way is not lost.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,12 +206,21 @@ static void test_irq_work_in_handler(void **state)
 	char wl[512];
 	snprintf(wl, sizeof(wl), "vm.workload={type: arrivals, file: %s}", path);
 	int64_t first[2], second[2];
+	long long eoi_at[2], inj_at[2];
+	double guest_ps[2];
 	for (int w = 0; w < 2; w++) {
 		const char *sets[] = { "duration=300us", "warmup=0", "host.pcpus=1", "host.tasks=[]", "vm.vcpus=1",
 				       "vm.apicv=false", "kernel=6.18", "cost_profile=haswell-ep", wl,
 				       w ? "vm.irq_work=in_handler" : "vm.irq_work=after_eoi", NULL };
-		struct run *r = run_load(NULL, NULL, sets, 0);
+		struct run *r = run_load(NULL, NULL, sets, RUN_TRACE | RUN_TRACE_NS | RUN_JSON);
 		const struct guest_cpu *g = r->m.vcpus[0].guest;
+		inj_at[w] = event_ns(r->trace, "kvm_inj_virq", 0);
+		eoi_at[w] = event_ns(r->trace, "kvm_eoi", 0);
+		json_t *j = json_loads(r->json, 0, NULL);
+		assert_non_null(j);
+		guest_ps[w] = json_number_value(json_object_get(
+			json_object_get(json_array_get(json_object_get(j, "vcpus"), 0), "cpu_ps"), "guest"));
+		json_decref(j);
 		assert_int_equal(g->irq_lat.count, 2);
 		assert_int_equal(g->wake_lat.count, 1); /* the first woke the halted vCPU */
 		first[w] = g->wake_lat.max;
@@ -223,6 +233,13 @@ static void test_irq_work_in_handler(void **state)
 	assert_true(second[0] < gap);
 	/* in the handler: the second waits out the first's work (it arrived gap after the first) */
 	assert_true(second[1] > work - gap);
+	/* the first's EOI: at once after the EOI way, after its work in the handler */
+	assert_true(eoi_at[0] - inj_at[0] < 5000);
+	assert_true(eoi_at[1] - inj_at[1] >= work);
+	/* the work is run once either way (the two handlers' 51 us of guest time, not twice that) */
+	for (int w = 0; w < 2; w++)
+		assert_true(guest_ps[w] > 1000.0 * work && guest_ps[w] < 1500.0 * work);
+	assert_true(fabs(guest_ps[1] - guest_ps[0]) < 1e6);
 }
 
 int main(void)

@@ -217,8 +217,15 @@ void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, 
 				 .wake = (g->idle_at_irr[vector / 64] >> (vector % 64)) & 1 };
 	/* a device interrupt's work inside its handler, interrupts off, before the EOI (conf) */
 	bool in_handler = g->conf.work_in_handler && vector != LOCAL_TIMER_VECTOR && !(d && (d->handler || d->ipi_handler));
-	if (in_handler)
+	/* the driver refills its ring and notifies the device: a port write after the work */
+	bool kick = d && d->kick_prob > 0 && gsl_rng_uniform(d->rng) < d->kick_prob;
+	const struct gop notify = { .kind = GOP_INSN, .insn = { .kind = GUEST_OUT, .port = d ? d->kick_port : 0,
+								 .rip = GUEST_RIP_PIO } };
+	if (in_handler) {
 		ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = work };
+		if (kick)
+			ops[n++] = notify;
+	}
 	ops[n++] = (struct gop){ .kind = GOP_EOI, .arg = vector };
 	if (vector == LOCAL_TIMER_VECTOR) {
 		ops[n++] = (struct gop){ .kind = GOP_CALL, .fn = guest_timers_interrupt };
@@ -234,10 +241,8 @@ void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, 
 		if (!in_handler)
 			ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = work };
 	}
-	if (d && d->kick_prob > 0 && gsl_rng_uniform(d->rng) < d->kick_prob)
-		/* the driver refills its ring and notifies the device: a port write after the work */
-		ops[n++] = (struct gop){ .kind = GOP_INSN,
-					 .insn = { .kind = GUEST_OUT, .port = d->kick_port, .rip = GUEST_RIP_PIO } };
+	if (kick && !in_handler)
+		ops[n++] = notify;
 	for (int i = n; i-- > 0;)
 		guest_push_front(g, &ops[i]);
 	if (d && d->rng && g->conf.task_prob > 0 && gsl_rng_uniform(d->rng) < g->conf.task_prob) {

@@ -368,12 +368,16 @@ bool host_task_yield(struct host_task *t)
 	return true;
 }
 
-/* resched_cpu - resched_curr() on another pCPU: need_resched, and its running task is told. */
+/* resched_cpu - resched_curr() on another pCPU: need_resched, and its running task is told
+ * (by a reschedule IPI: a vCPU in guest mode pays ipi_guest for it, as for a remote wake-up). */
 static void resched_cpu(struct pcpu *p)
 {
 	p->need_resched = true;
-	if (p->phase == PCPU_RUN && p->curr)
+	if (p->phase == PCPU_RUN && p->curr) {
+		p->resched_remote = true;
 		p->curr->ops->resched(p->curr);
+		p->resched_remote = false;
+	}
 }
 
 int host_yield_to(struct host_task *curr, struct host_task *t)

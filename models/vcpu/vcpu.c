@@ -56,13 +56,21 @@ bool vcpu_has_events(const struct vcpu *v)
 
 static void ev_ipi_arrived(struct sim *sim, void *subject, void *object);
 
-/* send_ipi - interrupt the pCPU running this vCPU in guest mode (extra: on top of the profile's ipi). */
+/* send_ipi - interrupt the pCPU running this vCPU in guest mode (extra: on top of the profile's
+ * ipi). One in flight is enough, the first to arrive: a kick sent while a slower reschedule IPI
+ * (ipi_guest) is on its way arrives at its own time. */
 static void send_ipi(struct vcpu *v, sim_time_t extra)
 {
-	if (v->ipi_ev != SIM_NO_EVENT)
-		return;
-	v->ipis++;
-	v->ipi_ev = sim_after(v->sim, v->prof->ps[COST_ipi] + extra, ev_ipi_arrived, v, NULL);
+	sim_time_t at = sim_now(v->sim) + v->prof->ps[COST_ipi] + extra;
+	if (v->ipi_ev != SIM_NO_EVENT) {
+		if (at >= v->ipi_at)
+			return;
+		sim_cancel(v->sim, v->ipi_ev);
+	} else {
+		v->ipis++;
+	}
+	v->ipi_at = at;
+	v->ipi_ev = sim_after(v->sim, at - sim_now(v->sim), ev_ipi_arrived, v, NULL);
 }
 
 /* in_guest_mode - t is a vCPU thread running its guest: a reschedule IPI reaches it through an exit. */
@@ -81,22 +89,22 @@ static void ev_delayed_wake(struct sim *sim, void *subject, void *object)
 }
 
 /*
- * ev_delayed_wake_check - a replayed wake-up, the profile's ipi_guest before its recorded
- * delay ends: if its thread's CPU runs a vCPU in guest mode now, the wake-up that preempts
- * it reaches it by that reschedule IPI, which the recorded delay already holds (the trace's
- * latency runs to the switch); so the thread is queued now, as the recorded host queued it
- * before sending the IPI, and the model's own IPI brings the switch where the recording had
- * it. Otherwise it is woken when the delay ends, as without the cost.
+ * ev_delayed_wake_check - a replayed wake-up, ipi_guest before its recorded delay ends (that
+ * delay holds the reschedule IPI already): with a vCPU in guest mode on its (pinned) thread's
+ * pCPU now, the thread is queued now and the model's own IPI puts the switch where the trace
+ * had it; otherwise it wakes at the delay's end, remotely (docs/traces.md says why).
  */
 static void ev_delayed_wake_check(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
 	(void)object;
 	struct host_task *c = v->task.cpu->curr;
-	if (v->task.cpu->phase == PCPU_RUN && c && in_guest_mode(c))
-		ev_delayed_wake(sim, v, NULL);
-	else
+	if (!v->task.cpus_mask && v->task.cpu->phase == PCPU_RUN && c && in_guest_mode(c)) {
+		vcpu_acct(v, VACCT_RUNNABLE);
+		host_task_wake_from(&v->task, true);
+	} else {
 		sim_after(sim, v->delayed_rest, ev_delayed_wake, v, NULL);
+	}
 }
 
 void vcpu_kick(struct vcpu *v)
@@ -123,7 +131,7 @@ void vcpu_kick(struct vcpu *v)
 		v->state = VCPU_WAKING;
 		if (v->wake_delay > 0) { /* still asleep as far as the host's accounting goes */
 			sim_time_t ipi = v->wake_remote ? v->prof->ps[COST_ipi_guest] : 0;
-			v->delayed_remote = v->wake_remote;
+			v->delayed_remote = ipi > 0; /* without the cost, woken as before: as if local */
 			if (ipi > 0) { /* the delay may hold a reschedule IPI the model sends itself */
 				sim_time_t first = v->wake_delay > ipi ? v->wake_delay - ipi : 0;
 				v->delayed_rest = v->wake_delay - first;

@@ -159,6 +159,7 @@ struct vcpu {
 	struct vcpu_conf conf;
 	enum vcpu_state state;
 	sim_handle_t ev, ipi_ev;
+	sim_time_t ipi_at; /* when ipi_ev arrives */
 
 	/* the halt */
 	struct kvm_vcpu_haltpoll hp;
@@ -168,8 +169,9 @@ struct vcpu {
 	bool in_producer; /* tracing an event of the device's thread (kvm_set_msi) */
 	sim_time_t wake_delay; /* while an interrupt is accepted: the host's extra delay if it wakes the thread */
 	bool wake_remote;      /* ... and whether its waker runs on another CPU (a reschedule IPI) */
-	bool delayed_remote;     /* a delayed wake-up (wake_delay) on its way: its waker's wake_remote */
-	sim_time_t delayed_rest; /* ... and what is left of its delay once checked for ipi_guest */
+	sim_time_t delayed_rest; /* a delayed wake-up (wake_delay) on its way: what is left of its delay
+				  * once checked for ipi_guest (vcpu.c, ev_delayed_wake_check) */
+	bool delayed_remote;     /* ... and whether it ends as a remote wake-up (with ipi_guest) */
 	sim_time_t inj_arrival, inj_work; /* the interrupt being injected (vcpu_enter to ev_entered) */
 	gsl_rng *wake_rng;
 	sim_time_t poll_start, poll_giveup, poll_end_at;

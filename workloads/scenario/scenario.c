@@ -93,7 +93,8 @@ static const struct cfg_key vm_keys[] = {
 	{ "irq_work", CFG_ENUM, V(irq_work), NULL, "after_eoi", 0, 0,
 	  "where a device interrupt's work runs: after_eoi (the handler EOIs and returns, the work runs "
 	  "after it with interrupts on, as softirq or NAPI work) or in_handler (all of it in the hard "
-	  "interrupt handler, interrupts off, before its EOI; an interrupt arriving meanwhile waits)",
+	  "interrupt handler, interrupts off, before its EOI; an interrupt arriving meanwhile waits; "
+	  "not for the virtio drivers, whose handlers are their own)",
 	  .choices = irq_work_choices },
 	{ "task_prob", CFG_DOUBLE, V(task_prob), "probability", "0", 0, 1,
 	  "share of device interrupts whose handler wakes a guest task (leaving idle)" },
