@@ -203,6 +203,12 @@ static struct guest_driver *driver(struct guest_cpu *g, uint8_t vector)
 	return NULL;
 }
 
+/* notify - a driver's device notify: its port write */
+static struct gop notify(const struct guest_driver *d)
+{
+	return (struct gop){ .kind = GOP_INSN, .insn = { .kind = GUEST_OUT, .port = d->kick_port, .rip = GUEST_RIP_PIO } };
+}
+
 void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, sim_time_t work)
 {
 	guest_pause(g); /* the handler goes in front of what was running */
@@ -219,12 +225,10 @@ void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, 
 	bool in_handler = g->conf.work_in_handler && vector != LOCAL_TIMER_VECTOR && !(d && (d->handler || d->ipi_handler));
 	/* the driver refills its ring and notifies the device: a port write after the work */
 	bool kick = d && d->kick_prob > 0 && gsl_rng_uniform(d->rng) < d->kick_prob;
-	const struct gop notify = { .kind = GOP_INSN, .insn = { .kind = GUEST_OUT, .port = d ? d->kick_port : 0,
-								 .rip = GUEST_RIP_PIO } };
 	if (in_handler) {
 		ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = work };
 		if (kick)
-			ops[n++] = notify;
+			ops[n++] = notify(d);
 	}
 	ops[n++] = (struct gop){ .kind = GOP_EOI, .arg = vector };
 	if (vector == LOCAL_TIMER_VECTOR) {
@@ -242,7 +246,7 @@ void guest_deliver_irq(struct guest_cpu *g, uint8_t vector, sim_time_t arrival, 
 			ops[n++] = (struct gop){ .kind = GOP_RUN, .ps = work };
 	}
 	if (kick && !in_handler)
-		ops[n++] = notify;
+		ops[n++] = notify(d);
 	for (int i = n; i-- > 0;)
 		guest_push_front(g, &ops[i]);
 	if (d && d->rng && g->conf.task_prob > 0 && gsl_rng_uniform(d->rng) < g->conf.task_prob) {
