@@ -48,7 +48,8 @@ static void test_speed_read(void **state)
 	(void)state;
 	struct calib_target t;
 	read_back(CALIB_EOI_MIN, &t);
-	assert_true(fabs(t.eoi_ns - 3760) < 20); /* the median, within its histogram bucket */
+	/* the mean from p5 to p95: 56 of those 91 percentiles fast (3760), 35 slow (4600) */
+	assert_true(t.eoi_ns > 4050 && t.eoi_ns < 4120);
 	calib_target_free(&t);
 	read_back(CALIB_EOI_MIN - 1, &t); /* too few to tell the speed */
 	assert_true(t.eoi_ns == 0);

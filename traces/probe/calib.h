@@ -123,8 +123,8 @@ struct calib_target {
 	struct calib_figs real;
 	double lat_q_ns[CALIB_EXIT_NQ]; /* its wake latency's quantiles (calib_exit_read) */
 	uint64_t lat_n;
-	double eoi_ns;  /* its guest's EOI write's median (probe.eoi_ns, at least CALIB_EOI_MIN of them):
-			 * the host's speed then; 0: none */
+	double eoi_ns;  /* its guest's EOI write's mean from p5 to p95 (probe.eoi_ns, at least
+			 * CALIB_EOI_MIN of them): the host's speed then; 0: none */
 	double speed_ref_ns; /* for the fit's own trials (no shape): the reference speed (calib_fit) */
 	int64_t gap_p1_ns;       /* its gaps between interrupts: the 1st percentile */
 	struct calib_growth growth; /* the host's, measured: calib_fit() sets it on its trials' targets */
@@ -269,10 +269,11 @@ void calib_exit_shape(const struct calib_target *t, int n, struct calib_fit *fit
 void calib_exit_yaml(FILE *f, const struct calib_fit *shape);
 /*
  * The host's speed. On a nested host the CPU under the guest and KVM runs at a speed that
- * moves from one probe to the next (here up to 1.6x slower for seconds at a time, everything
- * alike: the guest's handler, its EOI write's exit, its wake-up latency). The probe's guest
- * times its EOI write, an exit to KVM and back, on its own clock; its median is that probe's
- * speedometer. calib_fit fits the costs at the training probes' median (speed_ref_ns), each
+ * moves (here up to 1.6x slower, everything alike: the guest's handler, its EOI write's exit,
+ * its wake-up latency), in stretches of a few to a hundred milliseconds, so from one probe to
+ * the next and within one. The probe's guest times its EOI write, an exit to KVM and back, on
+ * its own clock; its mean (p5 to p95) is that probe's speedometer. calib_fit fits the costs at
+ * the training probes' median of it (speed_ref_ns), each
  * probe simulated at its own speed: costs in cycles and the guest's work scaled by
  * eoi_ns / speed_ref_ns (what was measured in time, idle entry and exit, the other tasks'
  * waits, kept). A vCPU that slept before takes a few per cent longer for the write too (cold),

@@ -158,7 +158,7 @@ int calib_write_profile(FILE *f, const char *base, const char *name, const char 
 			fit->x[CP_IDLE_EXIT], fit->sd[CP_IDLE_EXIT], fit->x[CP_IDLE_ENTRY], fit->sd[CP_IDLE_ENTRY]);
 	if (fit->speed_ref_ns > 0)
 		fprintf(f, "# The costs are this host's at the speed at which the probe guest's EOI write (an exit\n"
-			   "# to KVM and back, on its own clock) took %.0f ns, the training probes' median; each\n"
+			   "# to KVM and back, on its own clock) took %.0f ns on average, the training probes' median; each\n"
 			   "# probe was simulated at its own speed (its costs scaled by %.2f to %.2f): on a nested host\n"
 			   "# the CPU's speed moves from one probe to the next.\n",
 			fit->speed_ref_ns, fit->speed_lo, fit->speed_hi);

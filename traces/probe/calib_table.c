@@ -239,9 +239,9 @@ void calib_print_fit(FILE *f, const struct calib_fit *fit, bool markdown)
 				    : "  (idle_entry chosen on a grid by the wake-latency quartiles and these figures; +- is half its step)\n");
 	if (fit->speed_ref_ns > 0)
 		fprintf(f, markdown ? "\nThe costs are fitted at the host's speed when the guest's EOI write (an exit to KVM and back, "
-				      "on its own clock) took %.0f ns, the training probes' median; each probe is simulated at "
+				      "on its own clock, its mean from p5 to p95) took %.0f ns, the training probes' median; each probe is simulated at "
 				      "its own (its costs scaled by %.2f to %.2f here).\n"
-				    : "  (costs at the host's speed when the guest's EOI write took %.0f ns, the training probes' "
+				    : "  (costs at the host's speed when the guest's EOI write took %.0f ns on average, the training probes' "
 				      "median; each probe simulated at its own: its costs scaled by %.2f to %.2f)\n",
 			fit->speed_ref_ns, fit->speed_lo, fit->speed_hi);
 	else
