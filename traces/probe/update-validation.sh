@@ -345,10 +345,11 @@ that moves from one probe to the next, everything alike: in the 35 probes of one
 2026-11-29 the handler's median went from 11.1 to 18.5 us and the EOI write's from 3.75
 to 6.0 us, the two in a constant ratio (0.34), and the wake latency with them
 (periodic:60us: p50 6.5 us at 3.75, 9.7 at 6.0). Within one probe the times often fall
-in two groups (the handler about 11.2 or 13.8 us), in shares that differ from probe to
-probe. The EOI write is an exit to KVM and back and nothing else, so its median is the
-probe's speedometer: calibrate fits the costs at the training probes' median EOI time
-and simulates each probe at its own (the trial profile's clock slowed by the ratio, so
+in two groups (the handler about 11.2 or 13.8 us), in stretches of tens to a thousand
+runs, in shares that differ from probe to probe. The EOI write is an exit to KVM and
+back and nothing else, so its mean (from p5 to p95) is the probe's speedometer:
+calibrate fits the costs at the training probes' median of it and simulates each probe
+at its own (the trial profile's clock slowed by the ratio, so
 every cost in cycles and the guest's work scale; what was measured in time, the idle
 state's entry and exit and the other tasks' waits, does not), and validate predicts
 each held-out probe at its own speed; the fit's lines above give the reference and the
@@ -358,18 +359,20 @@ is not one of the figures predicted. A vCPU that slept before its interrupt take
 few per cent longer for the write too (cold), so a pattern that sleeps reads a little
 slower than the host ran; training and held-out probes alike.
 
-On 7 data sets of 2026-11-29 (4 quiet, 3 under a \`dd\` or a spin of our own on the
+On 10 data sets of 2026-11-29 (7 quiet, 3 under a \`dd\` or a spin of our own on the
 vCPU's CPU), fitted and predicted again offline with and without the probes' EOI times,
-3 runs passed instead of 2; the fit's residual went from 0.166 to 0.103 (mean); over the
-held-out patterns the mean error of poll success went from 1.50 to 0.91 points (the
-worst from 11.9 to 5.0), of p50 from 10.8 to 8.2 % (worst 51.7 to 37.2), of CPU per
-wake-up from 6.4 to 4.5 % (worst 32 to 19); polling CPU and p99 stayed as they were.
-The fit's uncertainties shrank with it (in one set \`exit_entry\` +-10594 to +-2166
-cycles, \`guest_work\` +-8176 to +-1615 ns): the direction among the costs that the
-training patterns left loose (above) is now held by the probes' own speeds. Every
-remaining miss was the burst: its poll success, 3.6 to 5.0 points in both directions,
-in four, and its p50 in two of those. Its real poll success does not move steadily
-with the speed (one run's five probes: 62.3, 59.1 and
+5 runs passed instead of 3; the fit's residual went from 0.171 to 0.072 (mean); over the
+held-out patterns the mean error of poll success went from 1.44 to 0.65 points (the
+worst from 11.9 to 4.6), of polling CPU from 0.83 to 0.34 points (worst 3.5 to 1.6), of
+p50 from 9.5 to 7.0 % (worst 51.7 to 37.5), of CPU per wake-up from 5.4 to 3.6 % (worst
+32 to 18); p99 stayed as it was. Taking each probe's median EOI time instead of its mean
+gave the same 5 passes but a residual of 0.096 and 0.68 points of polling CPU. The
+fit's uncertainties shrank with it (in one set \`exit_entry\` +-10594 to +-2166 cycles,
+\`guest_work\` +-8176 to +-1615 ns): the direction among the costs that the training
+patterns left loose (above) is now held by the probes' own speeds. Every
+remaining miss was the burst: its poll success, 3.9 to 4.6 points in both directions,
+in four of the five runs that missed, and its p50 (23 to 38 %) in four. Its real poll
+success does not move steadily with the speed (one run's five probes: 62.3, 59.1 and
 61.7 % at the slowest, 66.8 at the fastest, 73.1 in between), as the cycle inside a
 burst slides past the 50 us spacing.
 
