@@ -359,19 +359,21 @@ is not one of the figures predicted. A vCPU that slept before its interrupt take
 few per cent longer for the write too (cold), so a pattern that sleeps reads a little
 slower than the host ran; training and held-out probes alike.
 
-On 10 data sets of 2026-11-29 (7 quiet, 3 under a \`dd\` or a spin of our own on the
+On 13 data sets of 2026-11-29 (10 quiet, 3 under a \`dd\` or a spin of our own on the
 vCPU's CPU), fitted and predicted again offline with and without the probes' EOI times,
-5 runs passed instead of 3; the fit's residual went from 0.171 to 0.072 (mean); over the
-held-out patterns the mean error of poll success went from 1.44 to 0.65 points (the
-worst from 11.9 to 4.6), of polling CPU from 0.83 to 0.34 points (worst 3.5 to 1.6), of
-p50 from 9.5 to 7.0 % (worst 51.7 to 37.5), of CPU per wake-up from 5.4 to 3.6 % (worst
+6 runs passed instead of 5; the fit's residual went from 0.168 to 0.071 (mean); over the
+held-out patterns the mean error of poll success went from 1.37 to 0.73 points (the
+worst from 11.9 to 6.4), of polling CPU from 0.77 to 0.31 points (worst 3.5 to 1.6), of
+p50 from 9.1 to 6.7 % (worst 51.7 to 37.5), of CPU per wake-up from 5.1 to 3.4 % (worst
 32 to 18); p99 stayed as it was. Taking each probe's median EOI time instead of its mean
-gave the same 5 passes but a residual of 0.096 and 0.68 points of polling CPU. The
+passed 7 but fitted less well (residual 0.092; poll success 0.85 points, polling CPU
+0.70, CPU per wake-up 4.1 %, p50 6.6 %): the passes differ by single burst figures
+either side of 3 points. The
 fit's uncertainties shrank with it (in one set \`exit_entry\` +-10594 to +-2166 cycles,
 \`guest_work\` +-8176 to +-1615 ns): the direction among the costs that the training
 patterns left loose (above) is now held by the probes' own speeds. Every
-remaining miss was the burst: its poll success, 3.9 to 4.6 points in both directions,
-in four of the five runs that missed, and its p50 (23 to 38 %) in four. Its real poll
+remaining miss was the burst: its poll success, 3.3 to 6.4 points in both directions,
+in six of the seven runs that missed, and its p50 (23 to 38 %) in four. Its real poll
 success does not move steadily with the speed (one run's five probes: 62.3, 59.1 and
 61.7 % at the slowest, 66.8 at the fastest, 73.1 in between), as the cycle inside a
 burst slides past the 50 us spacing.
