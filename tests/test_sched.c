@@ -52,8 +52,9 @@ static void hog_stretch_end(struct hog *h)
 }
 
 /* a CPU-bound task gives the CPU up at once when asked (its next preemption point) */
-static void hog_resched(struct host_task *t)
+static void hog_resched(struct host_task *t, bool remote)
 {
+	(void)remote;
 	struct hog *h = hog_of(t);
 	if (!t->cpu->need_resched)
 		return;
@@ -67,8 +68,9 @@ static void hog_resched(struct host_task *t)
 }
 
 /* a task that notes reschedule requests but never acts on them */
-static void lazy_resched(struct host_task *t)
+static void lazy_resched(struct host_task *t, bool remote)
 {
+	(void)remote;
 	if (t->cpu->need_resched)
 		hog_of(t)->reschedules++;
 }

@@ -28,8 +28,13 @@ static void run_nop(struct host_task *t)
 	(void)t;
 }
 
+static void resched_nop(struct host_task *t, bool remote)
+{
+	(void)t, (void)remote;
+}
+
 /* the tasks never give the CPU up on their own: the test says when they block */
-static const struct host_task_ops ops = { run_nop, run_nop };
+static const struct host_task_ops ops = { run_nop, resched_nop };
 
 struct bare {
 	struct sim *sim;

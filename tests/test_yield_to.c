@@ -32,8 +32,9 @@ static void hog_run(struct host_task *t)
 }
 
 /* notes a reschedule request; gives the CPU up only when the test says so */
-static void hog_resched(struct host_task *t)
+static void hog_resched(struct host_task *t, bool remote)
 {
+	(void)remote;
 	if (t->cpu->need_resched)
 		hog_of(t)->reschedules++;
 }

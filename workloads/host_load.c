@@ -54,8 +54,9 @@ static void ev_deferred(struct sim *sim, void *subject, void *object)
 		preempt(l);
 }
 
-static void load_resched(struct host_task *t)
+static void load_resched(struct host_task *t, bool remote)
 {
+	(void)remote;
 	struct host_load *l = task_load(t);
 	if (!t->cpu->need_resched || l->defer != SIM_NO_EVENT)
 		return; /* not asked, or already on its way to a preemption point */

@@ -180,7 +180,7 @@ static void switch_done(struct sim *sim, void *subject, void *object)
 	/* need_resched set while switching (a wake-up, the tick): seen on the way to user/guest mode */
 	if (p->host->cls != &host_sched_simple && p->need_resched && p->curr == t && t->state == TASK_RUNNING &&
 	    p->phase == PCPU_RUN)
-		t->ops->resched(t);
+		t->ops->resched(t, false);
 }
 
 static void switch_to(struct pcpu *p, struct host_task *t)
@@ -248,7 +248,7 @@ static void resched_ipi_arrived(struct sim *sim, void *subject, void *object)
 	struct pcpu *p = subject;
 	p->resched_ipi_ev = SIM_NO_EVENT;
 	if (p->phase == PCPU_RUN && p->curr && p->need_resched)
-		p->curr->ops->resched(p->curr);
+		p->curr->ops->resched(p->curr, true);
 }
 
 void host_task_wake(struct host_task *t)
@@ -304,9 +304,7 @@ void host_task_wake_from(struct host_task *t, bool remote)
 				p->resched_ipi_ev = sim_after(h->sim, h->cost.ipi, resched_ipi_arrived, p, NULL);
 			break;
 		}
-		p->resched_remote = remote; /* a task with own_ipi sends the IPI itself */
-		p->curr->ops->resched(p->curr);
-		p->resched_remote = false;
+		p->curr->ops->resched(p->curr, remote); /* a task with own_ipi sends the IPI itself */
 		break;
 	}
 }
@@ -373,11 +371,8 @@ bool host_task_yield(struct host_task *t)
 static void resched_cpu(struct pcpu *p)
 {
 	p->need_resched = true;
-	if (p->phase == PCPU_RUN && p->curr) {
-		p->resched_remote = true;
-		p->curr->ops->resched(p->curr);
-		p->resched_remote = false;
-	}
+	if (p->phase == PCPU_RUN && p->curr)
+		p->curr->ops->resched(p->curr, true);
 }
 
 int host_yield_to(struct host_task *curr, struct host_task *t)
@@ -410,7 +405,7 @@ static void tick_fire(struct sim *sim, void *subject, void *object)
 	clock_update(p); /* sched_tick() */
 	if (p->phase == PCPU_RUN && h->cls->task_tick(p)) {
 		p->need_resched = true;
-		p->curr->ops->resched(p->curr);
+		p->curr->ops->resched(p->curr, false);
 	}
 	if (h->cls->periodic_balance && p->phase == PCPU_RUN)
 		h->cls->periodic_balance(p);
@@ -470,7 +465,7 @@ static void resched_request(struct sim *sim, void *subject, void *object)
 	p->resched_requests++;
 	if (p->phase == PCPU_RUN) {
 		p->need_resched = true;
-		p->curr->ops->resched(p->curr);
+		p->curr->ops->resched(p->curr, false);
 	}
 	sim_after(sim, (sim_time_t)(gsl_ran_exponential(p->rng, 1.0 / p->host->resched_rate) * SIM_S) + 1,
 		  resched_request, p, NULL);

@@ -120,13 +120,14 @@ struct host_task;
 struct host_task_ops {
 	/* run - the task has the CPU now (its switch-in is done). */
 	void (*run)(struct host_task *t);
-	/* resched - t is running, and another task became runnable or need_resched was set. */
-	void (*resched)(struct host_task *t);
+	/* resched - t is running, and another task became runnable or need_resched was set; remote:
+	 * told from another CPU (a reschedule IPI), else on its own */
+	void (*resched)(struct host_task *t, bool remote);
 	/* stall - optional: t is running and a host interrupt takes `cost` of its CPU now (noise.h). */
 	void (*stall)(struct host_task *t, sim_time_t cost);
 	/* own_ipi - resched models the reschedule IPI's way to t itself (a vCPU: to a CPU in guest
-	 * mode it is a kick and an exit, the profile's ipi and, told by a remote wake-up
-	 * (pcpu.resched_remote), ipi_guest on top; to one polling in KVM none), so a remote
+	 * mode it is a kick and an exit, the profile's ipi and, told remotely, ipi_guest on top;
+	 * to one polling in KVM none), so a remote
 	 * wake-up calls it at once rather than the host's ipi later */
 	bool own_ipi;
 };
@@ -218,7 +219,6 @@ struct pcpu {
 	sim_time_t idle_left;                 /* when it last finished leaving an idle state */
 	sim_handle_t tick_ev;
 	sim_handle_t resched_ipi_ev;          /* a remote wake-up's reschedule IPI on its way */
-	bool resched_remote;                  /* while ops->resched runs: told by a remote wake-up (an IPI) */
 	/* rq_clock_skip_update(): a wake-up that leaves need_resched set on a running task asks
 	 * the next schedule() not to update the run-queue clock (RQCF_REQ_SKIP). Until then
 	 * clock_at is its last update (that wake-up, or a later enqueue or tick); within that

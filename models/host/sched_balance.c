@@ -100,7 +100,7 @@ void fair_periodic_balance(struct pcpu *p)
 	struct host_task *t = p->ticks % BALANCE_TICKS == 0 ? pull_busiest(p, 2) : NULL;
 	if (t && fair_wakeup_preempt(p, t)) {
 		p->need_resched = true;
-		p->curr->ops->resched(p->curr);
+		p->curr->ops->resched(p->curr, false);
 	}
 }
 

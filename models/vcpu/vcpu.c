@@ -490,14 +490,14 @@ static void vcpu_run_cb(struct host_task *t)
 	}
 }
 
-static void vcpu_resched_cb(struct host_task *t)
+static void vcpu_resched_cb(struct host_task *t, bool remote)
 {
 	struct vcpu *v = task_vcpu(t);
 	switch (v->state) {
 	case VCPU_GUEST:
 		/* a remote wake-up's reschedule IPI: to a CPU in guest mode it may cost more (ipi_guest) */
 		if (v->task.cpu->need_resched)
-			send_ipi(v, v->task.cpu->resched_remote ? v->prof->ps[COST_ipi_guest] : 0);
+			send_ipi(v, remote ? v->prof->ps[COST_ipi_guest] : 0);
 		break;
 	case VCPU_POLL:
 		poll_update(v);

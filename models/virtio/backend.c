@@ -79,8 +79,9 @@ static void backend_run(struct host_task *t)
 		idle(b); /* preempted while polling: poll again */
 }
 
-static void backend_resched(struct host_task *t)
+static void backend_resched(struct host_task *t, bool remote)
 {
+	(void)remote;
 	struct virtio_backend *b = task_backend(t);
 	if (!t->cpu->need_resched)
 		return;

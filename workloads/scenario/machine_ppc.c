@@ -141,8 +141,9 @@ static void runner_run(struct host_task *t)
 }
 
 /* runner_resched - another task is runnable here, or need_resched was set: the poll loop's condition. */
-static void runner_resched(struct host_task *t)
+static void runner_resched(struct host_task *t, bool remote)
 {
+	(void)remote;
 	struct ppc_vcore *c = task_vcore(t);
 	struct pcpu *p = t->cpu;
 	if (c->r.state == KVMPPC_VC_IN_GUEST && p->need_resched) {
