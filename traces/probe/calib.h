@@ -245,12 +245,13 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 int calib_target_from_json(const json_t *run, const char *path, struct calib_target *t, char *why, size_t len);
 void calib_target_free(struct calib_target *t);
 
-/* calib_simulate - the simulator on target t with the base profile and parameters x; with
- * shape (may be NULL), the idle exit drawn from its measured distribution. The idle exit
- * grows as shape's growth says, or, for the fit's own trials (no shape), as t's. */
 /* calib_cycles_of - base profile p's cost id in cycles at tsc_khz (one given in time converted) */
 struct cost_profile;
 double calib_cycles_of(const struct cost_profile *p, int id, uint64_t tsc_khz);
+/* calib_simulate - the simulator on target t with the base profile and parameters x, at t's
+ * host speed (calib_speed); with shape (may be NULL), the idle exit drawn from its measured
+ * distribution. The idle exit grows as shape's growth says, or, for the fit's own trials (no
+ * shape), as t's. */
 int calib_simulate(const struct calib_target *t, const char *base, const double *x, const struct calib_fit *shape,
 		   struct calib_figs *out, char *why, size_t len);
 

@@ -93,7 +93,7 @@ static bool polls_only(const struct calib_target *t, const double *x)
 }
 
 /*
- * spread - the probes picked by pick: each one's wake-latency quantiles less their median (p5
+ * spread - the probes picked by pick: each one's wake-latency quantiles less its median (p5
  * to p95, held beyond) added into acc; their patterns named in from; how many.
  */
 static int spread(const struct calib_target *t, int n, const double *x,
@@ -105,10 +105,11 @@ static int spread(const struct calib_target *t, int n, const double *x,
 	for (int i = 0; i < n; i++) {
 		if (!pick(&t[i], x))
 			continue;
-		const double *qs = t[i].lat_q_ns;
 		for (int k = 0; k < CALIB_EXIT_NQ; k++)
-			acc[k] += qs[k < CALIB_EXIT_BOTTOM ? CALIB_EXIT_BOTTOM : k > CALIB_EXIT_TOP ? CALIB_EXIT_TOP : k] -
-				  qs[CALIB_EXIT_NQ / 2];
+			acc[k] += t[i].lat_q_ns[k < CALIB_EXIT_BOTTOM ? CALIB_EXIT_BOTTOM
+						 : k > CALIB_EXIT_TOP  ? CALIB_EXIT_TOP
+									: k] -
+				  t[i].lat_q_ns[CALIB_EXIT_NQ / 2];
 		bool named = false; /* an earlier probe of the same pattern (not a label it contains) */
 		for (int j = 0; j < i && !named; j++)
 			named = pick(&t[j], x) && !strcmp(t[j].label, t[i].label);
