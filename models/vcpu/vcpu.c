@@ -78,14 +78,15 @@ static bool in_guest_mode(const struct host_task *t);
 
 static void poll_update(struct vcpu *v);
 
-/* ev_delayed_wake - the host wakes the thread late, as a replayed trace recorded it. */
+/* ev_delayed_wake - the host wakes the thread late, as a replayed trace recorded it; object
+ * non-NULL: by its remote waker (after ev_delayed_wake_check), else as if local (as before
+ * ipi_guest) */
 static void ev_delayed_wake(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
 	(void)sim;
-	(void)object;
 	vcpu_acct(v, VACCT_RUNNABLE);
-	host_task_wake_from(&v->task, v->delayed_remote);
+	host_task_wake_from(&v->task, object != NULL);
 }
 
 /*
@@ -99,12 +100,10 @@ static void ev_delayed_wake_check(struct sim *sim, void *subject, void *object)
 	struct vcpu *v = subject;
 	(void)object;
 	struct host_task *c = v->task.cpu->curr;
-	if (!v->task.cpus_mask && v->task.cpu->phase == PCPU_RUN && c && in_guest_mode(c)) {
-		vcpu_acct(v, VACCT_RUNNABLE);
-		host_task_wake_from(&v->task, true);
-	} else {
-		sim_after(sim, v->delayed_rest, ev_delayed_wake, v, NULL);
-	}
+	if (!v->task.cpus_mask && v->task.cpu->phase == PCPU_RUN && c && in_guest_mode(c))
+		ev_delayed_wake(sim, v, v);
+	else
+		sim_after(sim, v->delayed_rest, ev_delayed_wake, v, v);
 }
 
 void vcpu_kick(struct vcpu *v)
@@ -131,7 +130,6 @@ void vcpu_kick(struct vcpu *v)
 		v->state = VCPU_WAKING;
 		if (v->wake_delay > 0) { /* still asleep as far as the host's accounting goes */
 			sim_time_t ipi = v->wake_remote ? v->prof->ps[COST_ipi_guest] : 0;
-			v->delayed_remote = ipi > 0; /* without the cost, woken as before: as if local */
 			if (ipi > 0) { /* the delay may hold a reschedule IPI the model sends itself */
 				sim_time_t first = v->wake_delay > ipi ? v->wake_delay - ipi : 0;
 				v->delayed_rest = v->wake_delay - first;

@@ -171,7 +171,6 @@ struct vcpu {
 	bool wake_remote;      /* ... and whether its waker runs on another CPU (a reschedule IPI) */
 	sim_time_t delayed_rest; /* a delayed wake-up (wake_delay) on its way: what is left of its delay
 				  * once checked for ipi_guest (vcpu.c, ev_delayed_wake_check) */
-	bool delayed_remote;     /* ... and whether it ends as a remote wake-up (with ipi_guest) */
 	sim_time_t inj_arrival, inj_work; /* the interrupt being injected (vcpu_enter to ev_entered) */
 	gsl_rng *wake_rng;
 	sim_time_t poll_start, poll_giveup, poll_end_at;
