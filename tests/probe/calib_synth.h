@@ -7,6 +7,11 @@
 
 #include "traces/probe/calib.h"
 
+/* x0 - costs to simulate synthetic targets with (calib.h's parameter order: exit_entry,
+ * wakeup, poll_iter in cycles, idle_exit, guest_work in ns, irq_deliver in cycles, idle_entry
+ * in ns) */
+static const double x0[CP_N] = { 6000, 35000, 300, 30000, 7000, 5000, 10 };
+
 /* synth - a target of n periodic wake-ups without measured figures yet. */
 static void synth(struct calib_target *t, int64_t period_ns, long n, int64_t hp)
 {

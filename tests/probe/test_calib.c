@@ -156,8 +156,6 @@ static void test_probe_json(void **state)
 	sim_hist_free(&r.lat);
 }
 
-static const double x0[CP_N] = { 6000, 35000, 300, 30000, 7000, 5000, 10 };
-
 static void test_simulate_moves(void **state)
 {
 	(void)state;

@@ -16,8 +16,6 @@
 
 #include "tests/probe/calib_synth.h"
 
-static const double x0[CP_N] = { 6000, 35000, 300, 30000, 7000, 5000, 10 };
-
 static struct calib_fit fit_at_x0(void)
 {
 	struct calib_fit fit;

@@ -19,8 +19,6 @@
 #include "traces/probe/probe.h"
 #include "tests/probe/calib_synth.h"
 
-static const double x0[CP_N] = { 6000, 35000, 300, 30000, 7000, 5000, 10 };
-
 /* a hand-made probe result, read back as a target; with_own: the handler runs the guest timed */
 static void read_back(int with_own, struct calib_target *t)
 {
