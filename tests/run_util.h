@@ -57,6 +57,23 @@ static inline struct run *run_load(const char *path, const char *const *pre, con
 	return r;
 }
 
+/* run_trace_ns - the time (ns) of the nth (0-based) line of a RUN_TRACE | RUN_TRACE_NS trace
+ * holding `what` and stamped after after_ns, or -1 */
+static inline long long run_trace_ns(const char *trace, const char *what, long long after_ns, int nth)
+{
+	for (const char *p = trace; (p = strstr(p, what)); p += strlen(what)) {
+		const char *l = p; /* its line: "<task>  [<cpu>]  <seconds>.<ns>: <event>: ..." */
+		while (l > trace && l[-1] != '\n')
+			l--;
+		const char *br = strchr(l, ']');
+		long long s, ns;
+		if (br && br < p && sscanf(br + 1, " %lld.%lld:", &s, &ns) == 2 && s * 1000000000LL + ns > after_ns &&
+		    nth-- == 0)
+			return s * 1000000000LL + ns;
+	}
+	return -1;
+}
+
 static inline void run_free(struct run *r)
 {
 	machine_free(&r->m);

@@ -46,24 +46,9 @@ static struct run *run(const char *lines, const char *ipi_guest)
 /* exit_after - the time (ns) of the first kvm_exit of vCPU vcpu with reason after t_ns, or -1 */
 static long long exit_after(const char *trace, int vcpu, const char *reason, long long t_ns)
 {
-	char want[64];
+	char want[64]; /* as only kvm_exit prints it */
 	snprintf(want, sizeof(want), "vcpu %d reason %s ", vcpu, reason);
-	for (const char *l = trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		const char *e = strstr(l, "kvm_exit:");
-		const char *nl = strchr(l, '\n');
-		if (!e || (nl && e > nl))
-			continue;
-		const char *w = strstr(e, want);
-		if (!w || (nl && w > nl))
-			continue;
-		const char *ts = e - 2; /* "<seconds>.<ns>: kvm_exit:" */
-		while (ts > l && ts[-1] != ' ')
-			ts--;
-		long long s, ns;
-		if (sscanf(ts, "%lld.%lld", &s, &ns) == 2 && s * 1000000000LL + ns > t_ns)
-			return s * 1000000000LL + ns;
-	}
-	return -1;
+	return run_trace_ns(trace, want, t_ns, 0);
 }
 
 static void test_resched_ipi_to_guest_mode(void **state)

@@ -107,24 +107,7 @@ static void test_late_msi_counts_from_its_own_raise(void **state)
 /* event_ns - the time (ns) of the nth (0-based) trace line naming ev, or -1. */
 static long long event_ns(const char *trace, const char *ev, int nth)
 {
-	const char *p = trace;
-	while ((p = strstr(p, ev))) {
-		if (nth-- == 0) {
-			const char *ls = p;
-			while (ls > trace && ls[-1] != '\n')
-				ls--;
-			const char *colon = p - 2; /* "<seconds>: <event>:" */
-			const char *ts = colon;
-			while (ts > ls && ts[-1] != ' ')
-				ts--;
-			long long s = 0, ns = 0;
-			if (sscanf(ts, "%lld.%lld", &s, &ns) != 2)
-				return -1;
-			return s * 1000000000LL + ns;
-		}
-		p += strlen(ev);
-	}
-	return -1;
+	return run_trace_ns(trace, ev, -1, nth);
 }
 
 static void test_second_msi_timed_from_itself(void **state)
