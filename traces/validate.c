@@ -2,8 +2,8 @@
  * validate.c - `kvmsim validate`: fit the costs on some wake patterns, predict
  * other (held-out) patterns, and print the simulator beside the real KVM.
  * Without results given, it probes this host itself (traces/probe/probe.h),
- * fits (traces/probe/calib.h) and predicts, in about a minute (each pattern probed
- * --repeat times; the tables show medians).
+ * fits (traces/probe/calib.h) and predicts, in about a minute and a half (each
+ * pattern probed --repeat times; the tables show means).
  */
 #include <errno.h>
 #include <math.h>
@@ -54,8 +54,8 @@ static void usage(FILE *f)
 		"                   again for each result)\n"
 		"  --test FILE      a probe result to predict (likewise)\n"
 		"  --count N        wake-ups per probed pattern (default 4000)\n"
-		"  --repeat N       probes of each pattern on this host (default 5, 1..10), in\n"
-		"                   rounds; a table shows each figure's median over them and\n"
+		"  --repeat N       probes of each pattern on this host (default 10, 1..20), in\n"
+		"                   rounds; a table shows each figure's mean over them and\n"
 		"                   the real range (results of one pattern, kernel and module\n"
 		"                   parameters given with --train/--test are grouped the same\n"
 		"                   way)\n"
@@ -76,7 +76,7 @@ static void usage(FILE *f)
 		"                   pattern-hp-ROUND.json; pattern-hp.json with --repeat 1)\n"
 		"  --markdown       tables in markdown\n"
 		"  -h, --help       this text\n\n"
-		"Tolerances, held-out patterns only, on the medians: poll success and polling\n"
+		"Tolerances, held-out patterns only, on the means: poll success and polling\n"
 		"CPU within 3 points, p50 wake-up latency within 20%%. Below each held-out\n"
 		"table, kvmsim's figures over the fit's 1-sigma (the fitted costs moved by one\n"
 		"standard deviation along each principal axis of their covariance): a real\n"
@@ -242,7 +242,7 @@ static bool same_pattern(const struct calib_target *a, const struct calib_target
 
 /*
  * print_group - target i and the later ones of the same pattern (marked in done): each
- * simulated on its own arrivals, the table of the medians (of the quiet ones, when any)
+ * simulated on its own arrivals, the table of the means (of the quiet ones, when any)
  * with the real range; the figures outside tol (a held-out group with no quiet probe
  * counts as one: it could not be checked), or -1 with why.
  */
@@ -268,7 +268,7 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 			continue;
 		done[j] = true;
 		if (quiet && calib_busy(&t[j]))
-			continue; /* a busy probe is left out of the medians while quiet ones remain */
+			continue; /* a busy probe is left out of the means while quiet ones remain */
 		if (calib_simulate(&t[j], base, fit->x, fit, &sim[m], why, len))
 			return -1;
 		rv[m] = &t[j].real;
@@ -278,10 +278,10 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	}
 	struct calib_target g = t[i];
 	struct calib_figs s, lo, hi;
-	calib_figs_median(rv, m, &g.real, &lo, &hi);
-	calib_figs_median(sv, m, &s, NULL, NULL);
+	calib_figs_mean(rv, m, &g.real, &lo, &hi);
+	calib_figs_mean(sv, m, &s, NULL, NULL);
 	if (all > 1)
-		snprintf(g.label, sizeof(g.label), "%.50s, median of %d%s", t[i].label, m,
+		snprintf(g.label, sizeof(g.label), "%.50s, mean of %d%s", t[i].label, m,
 			 m < all ? (all - m == 1 ? " (1 busy left out)" : " (busy ones left out)") : "");
 	if (quiet)
 		g.other_share = 0;
@@ -295,18 +295,28 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	if (g.real.cut_share >= 0.005 && m && traced == m)
 		fprintf(f,
 			md ? "\nPolls ended at their first check, another task runnable on the vCPU's CPU: real %.1f %%, "
-			     "kvmsim %.1f %% (medians; the other tasks traced there, %.1f %% of its CPU, simulated as a "
+			     "kvmsim %.1f %% (means; the other tasks traced there, %.1f %% of its CPU, simulated as a "
 			     "host task).\n"
 			   : "  polls ended at their first check, another task runnable on the vCPU's CPU: real %.1f %%, "
-			     "kvmsim %.1f %% (medians; the other tasks traced there, %.1f %% of its CPU, simulated)\n",
+			     "kvmsim %.1f %% (means; the other tasks traced there, %.1f %% of its CPU, simulated)\n",
 			100 * g.real.cut_share, 100 * s.cut_share, 100 * bg);
 	else if (g.real.cut_share >= 0.005) /* what no simulated figure has: see calib_busy */
 		fprintf(f,
 			md ? "\nReal polls ended at their first check, another task runnable on the vCPU's CPU: %.1f %% "
-			     "(median; kvmsim runs no other task there).\n"
+			     "(mean; kvmsim runs no other task there).\n"
 			   : "  real polls ended at their first check, another task runnable on the vCPU's CPU: %.1f %% "
-			     "(median; kvmsim runs no other task there)\n",
+			     "(mean; kvmsim runs no other task there)\n",
 			100 * g.real.cut_share);
+	/* a wake-up whose interrupt was still pending from the one before (no sample of its own):
+	 * how often the guest fell a wake-up behind */
+	if (g.real.wakes > 0 && g.real.coalesced >= g.real.wakes / 100)
+		fprintf(f,
+			md ? "\nWake-ups that found their interrupt still pending from an earlier one: real %.1f %%, "
+			     "kvmsim %.1f %% (means).\n"
+			   : "  wake-ups that found their interrupt still pending from an earlier one: real %.1f %%, kvmsim "
+			     "%.1f %% (means)\n",
+			100.0 * (double)g.real.coalesced / (double)g.real.wakes,
+			s.wakes > 0 ? 100.0 * (double)s.coalesced / (double)s.wakes : 0.0);
 	if (tol) {
 		struct calib_figs blo, bhi;
 		int points;
@@ -352,7 +362,7 @@ int cmd_validate(int argc, char **argv)
 	int ntrain = 0, ntest = 0, o;
 	const char *base = "haswell-ep", *pout = NULL, *save = NULL;
 	bool md = false, growth_given = false;
-	uint32_t count = 4000, repeat = 5;
+	uint32_t count = 4000, repeat = 10;
 	bool repeat_set = false;
 	struct calib_fit fit = { 0 };
 	char why[512];
@@ -379,8 +389,8 @@ int cmd_validate(int argc, char **argv)
 			char *end;
 			errno = 0;
 			long v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > 10)
-				return cli_error(CMD, "--repeat: expected a whole number 1..10, got \"%s\"", optarg);
+			if (errno || end == optarg || *end || v < 1 || v > 20)
+				return cli_error(CMD, "--repeat: expected a whole number 1..20, got \"%s\"", optarg);
 			repeat = (uint32_t)v;
 			repeat_set = true;
 			break;

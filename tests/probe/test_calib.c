@@ -604,27 +604,29 @@ static void test_busy(void **state)
 	assert_true(calib_busy(&t));
 }
 
-/* calib_figs_median: each figure's own median (odd and even counts) and its ends */
-static void test_figs_median(void **state)
+/* calib_figs_mean: each figure's own mean (a bucket's rounded), not its median, and its ends */
+static void test_figs_mean(void **state)
 {
 	(void)state;
 	struct calib_figs a = { 0 }, b = { 0 }, c = { 0 }, m, lo, hi;
-	a.poll_success_pct = 70, b.poll_success_pct = 60, c.poll_success_pct = 65;
-	a.p50_ns = 1, b.p50_ns = 3, c.p50_ns = 2;
-	a.cut_share = 0.9, b.cut_share = 0.5, c.cut_share = 0.7; /* calib_busy() reads the median's */
-	a.hist[2][5] = 10, b.hist[2][5] = 30, c.hist[2][5] = 20;
+	a.poll_success_pct = 70, b.poll_success_pct = 60, c.poll_success_pct = 56; /* median 60 */
+	a.p50_ns = 1, b.p50_ns = 3, c.p50_ns = 8;
+	a.cut_share = 0.9, b.cut_share = 0.4, c.cut_share = 0.5; /* calib_busy() reads the mean's */
+	a.coalesced = 3, b.coalesced = 9, c.coalesced = 0;
+	a.hist[2][5] = 10, b.hist[2][5] = 30, c.hist[2][5] = 21; /* 20.33 */
 	a.have_hist = b.have_hist = c.have_hist = true;
 	const struct calib_figs *v[3] = { &a, &b, &c };
-	calib_figs_median(v, 3, &m, &lo, &hi);
-	assert_true(m.poll_success_pct == 65 && lo.poll_success_pct == 60 && hi.poll_success_pct == 70);
-	assert_true(m.p50_ns == 2 && lo.p50_ns == 1 && hi.p50_ns == 3);
-	assert_true(m.cut_share == 0.7);
+	calib_figs_mean(v, 3, &m, &lo, &hi);
+	assert_true(fabs(m.poll_success_pct - 62) < 1e-9 && lo.poll_success_pct == 56 && hi.poll_success_pct == 70);
+	assert_true(fabs(m.p50_ns - 4) < 1e-9 && lo.p50_ns == 1 && hi.p50_ns == 8);
+	assert_true(fabs(m.cut_share - 0.6) < 1e-9);
+	assert_int_equal(m.coalesced, 4);
 	assert_int_equal(m.hist[2][5], 20);
 	assert_true(m.have_hist);
-	calib_figs_median(v, 2, &m, NULL, NULL);
-	assert_true(m.poll_success_pct == 65 && m.p50_ns == 2);
+	calib_figs_mean(v, 2, &m, NULL, NULL);
+	assert_true(fabs(m.poll_success_pct - 65) < 1e-9 && fabs(m.p50_ns - 2) < 1e-9);
 	b.have_hist = false;
-	calib_figs_median(v, 3, &m, NULL, NULL);
+	calib_figs_mean(v, 3, &m, NULL, NULL);
 	assert_false(m.have_hist);
 }
 
@@ -634,7 +636,7 @@ int main(void)
 		cmocka_unit_test(test_pattern_parse), cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_probe_json),
 		cmocka_unit_test(test_simulate_moves), cmocka_unit_test(test_fit_reproduces),
-		cmocka_unit_test(test_fit_finds_entry), cmocka_unit_test(test_figs_median), cmocka_unit_test(test_busy),
+		cmocka_unit_test(test_fit_finds_entry), cmocka_unit_test(test_figs_mean), cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_profile_keeps_dists), cmocka_unit_test(test_exit_shape),
 		cmocka_unit_test(test_exit_shape_used), cmocka_unit_test(test_wake_spread),
 		cmocka_unit_test(test_idle_entry_given),

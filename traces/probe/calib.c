@@ -57,6 +57,7 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 	if (!json_is_object(st) || !json_is_object(cpu) || dur_ns <= 0)
 		return calib_whyf(why, len, "not a kvmsim-run/1 document with a vCPU (stats, cpu_ps, duration)%s%s", "", "");
 	f->wakes = (long)num(json_object_get(v, "interrupts"), "arrivals");
+	f->coalesced = (long)num(json_object_get(v, "interrupts"), "coalesced");
 	f->attempted = num(st, "halt_attempted_poll");
 	f->successful = num(st, "halt_successful_poll");
 	f->poll_success_pct = f->attempted > 0 ? 100.0 * f->successful / f->attempted : 0;
@@ -250,7 +251,7 @@ bool calib_at_bound(const struct calib_fit *fit, int i)
 	return fit->x[i] <= calib_lo[i] * 1.0001 || fit->x[i] >= calib_hi[i] * 0.9999;
 }
 
-/* band_point - the targets' median figures at x, as point *points (counted on). */
+/* band_point - the targets' mean figures at x, as point *points (counted on). */
 static int band_point(struct calib_target *const *t, int m, const char *base, const double *x,
 		      const struct calib_fit *fit, struct calib_figs *pts, int *points, char *why, size_t len)
 {
@@ -261,7 +262,7 @@ static int band_point(struct calib_target *const *t, int m, const char *base, co
 			return -1;
 		v[k] = &s[k];
 	}
-	calib_figs_median(v, m, &pts[(*points)++], NULL, NULL);
+	calib_figs_mean(v, m, &pts[(*points)++], NULL, NULL);
 	return 0;
 }
 
@@ -308,7 +309,7 @@ out:
 		const struct calib_figs *v[1 + 2 * CP_LM];
 		for (int k = 0; k < *points; k++)
 			v[k] = &pts[k];
-		calib_figs_median(v, *points, &med, lo, hi);
+		calib_figs_mean(v, *points, &med, lo, hi);
 	}
 	return rc;
 }

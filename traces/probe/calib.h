@@ -71,6 +71,7 @@ struct calib_figs {
 	double attempted, successful, poll_success_pct, poll_cpu_pct;
 	double cpu_per_wake_ns, p25_ns, p50_ns, p75_ns, p99_ns;
 	double cut_share;        /* attempted polls that failed in under 1024 ns (ended at their first check) */
+	long coalesced;          /* wake-ups whose interrupt was still pending from an earlier one */
 	uint64_t hist[3][32];    /* halt_poll_success_hist, _fail_hist, halt_wait_hist */
 	bool have_hist;
 };
@@ -304,12 +305,14 @@ struct calib_tol {
 int calib_print_compare(FILE *f, const struct calib_target *t, const struct calib_figs *sim, const struct calib_tol *tol,
 			bool markdown);
 /*
- * calib_figs_median - each figure's median over n >= 1 (a histogram bucket by bucket; the
- * middle two averaged when n is even), and when lo and hi are given the smallest and largest.
+ * calib_figs_mean - each figure's mean over n >= 1 (a histogram bucket by bucket, rounded),
+ * and when lo and hi are given the smallest and largest. The mean, not the median: a pattern
+ * whose cycle sits at a poll window's edge (validate's burst) gives one of two figures per
+ * probe, and the median of a few such snaps to one of them.
  */
-void calib_figs_median(const struct calib_figs *const *v, int n, struct calib_figs *med, struct calib_figs *lo,
-		       struct calib_figs *hi);
-/* calib_print_range - a line with the real figures' range over n probes (lo..hi), after the table. */
+void calib_figs_mean(const struct calib_figs *const *v, int n, struct calib_figs *mean, struct calib_figs *lo,
+		     struct calib_figs *hi);
+/* calib_print_range - a line with the real figures' range over n probes (lo..hi), after the table of their means. */
 void calib_print_range(FILE *f, int n, const struct calib_figs *lo, const struct calib_figs *hi, bool markdown);
 /* calib_print_hists - the three halt histograms, real and simulated, log2 buckets with counts. */
 void calib_print_hists(FILE *f, const struct calib_target *t, const struct calib_figs *sim, bool markdown);

@@ -86,59 +86,66 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 	return bad;
 }
 
-/* median_of - the median of v[0..n) (sorted in place); lo, hi the ends. */
-static double median_of(double *v, int n, double *lo, double *hi)
+/* mean_of - the mean of v[0..n); lo, hi the smallest and largest. */
+static double mean_of(const double *v, int n, double *lo, double *hi)
 {
-	qsort(v, (size_t)n, sizeof(*v), sim_cmp_double);
-	*lo = v[0];
-	*hi = v[n - 1];
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double sum = 0;
+	*lo = *hi = v[0];
+	for (int i = 0; i < n; i++) {
+		sum += v[i];
+		*lo = fmin(*lo, v[i]);
+		*hi = fmax(*hi, v[i]);
+	}
+	return sum / n;
 }
 
-void calib_figs_median(const struct calib_figs *const *v, int n, struct calib_figs *med, struct calib_figs *lo,
-		       struct calib_figs *hi)
+void calib_figs_mean(const struct calib_figs *const *v, int n, struct calib_figs *mean, struct calib_figs *lo,
+		     struct calib_figs *hi)
 {
 	struct calib_figs l, h;
 	assert(n >= 1);
 	double *w = malloc((size_t)n * sizeof(*w));
 	if (!w)
 		abort();
-	memset(med, 0, sizeof(*med));
+	memset(mean, 0, sizeof(*mean));
 	memset(&l, 0, sizeof(l));
 	memset(&h, 0, sizeof(h));
-#define MED(field)                                                  \
+#define MEAN(field)                                                 \
 	do {                                                        \
 		double a, b;                                        \
 		for (int i = 0; i < n; i++)                         \
 			w[i] = (double)v[i]->field;                 \
-		med->field = median_of(w, n, &a, &b);               \
+		mean->field = mean_of(w, n, &a, &b);                \
 		l.field = a;                                        \
 		h.field = b;                                        \
 	} while (0)
-	MED(attempted);
-	MED(successful);
-	MED(poll_success_pct);
-	MED(poll_cpu_pct);
-	MED(cpu_per_wake_ns);
-	MED(p25_ns);
-	MED(p50_ns);
-	MED(p75_ns);
-	MED(p99_ns);
-	MED(cut_share);
+	MEAN(attempted);
+	MEAN(successful);
+	MEAN(poll_success_pct);
+	MEAN(poll_cpu_pct);
+	MEAN(cpu_per_wake_ns);
+	MEAN(p25_ns);
+	MEAN(p50_ns);
+	MEAN(p75_ns);
+	MEAN(p99_ns);
+	MEAN(cut_share);
 	double a, b;
 	for (int i = 0; i < n; i++)
 		w[i] = (double)v[i]->wakes;
-	med->wakes = lround(median_of(w, n, &a, &b));
-	med->have_hist = true;
+	mean->wakes = lround(mean_of(w, n, &a, &b));
 	for (int i = 0; i < n; i++)
-		med->have_hist &= v[i]->have_hist;
+		w[i] = (double)v[i]->coalesced;
+	mean->coalesced = lround(mean_of(w, n, &a, &b));
+	mean->have_hist = true;
+	for (int i = 0; i < n; i++)
+		mean->have_hist &= v[i]->have_hist;
 	for (int k = 0; k < 3; k++)
 		for (int j = 0; j < 32; j++) {
 			for (int i = 0; i < n; i++)
 				w[i] = (double)v[i]->hist[k][j];
-			med->hist[k][j] = (uint64_t)llround(median_of(w, n, &a, &b));
+			mean->hist[k][j] = (uint64_t)llround(mean_of(w, n, &a, &b));
 		}
-#undef MED
+#undef MEAN
 	free(w);
 	if (lo)
 		*lo = l;
@@ -149,9 +156,9 @@ void calib_figs_median(const struct calib_figs *const *v, int n, struct calib_fi
 void calib_print_range(FILE *f, int n, const struct calib_figs *lo, const struct calib_figs *hi, bool markdown)
 {
 	fprintf(f,
-		markdown ? "\nReal over %d probes (medians above): poll success %.1f-%.1f %%, polling CPU %.1f-%.1f %%, "
+		markdown ? "\nReal over %d probes (means above): poll success %.1f-%.1f %%, polling CPU %.1f-%.1f %%, "
 			   "wake latency p50 %.2f-%.2f us.\n"
-			 : "  real over %d probes (medians above): poll success %.1f-%.1f %%, polling CPU %.1f-%.1f %%, "
+			 : "  real over %d probes (means above): poll success %.1f-%.1f %%, polling CPU %.1f-%.1f %%, "
 			   "p50 %.2f-%.2f us\n",
 		n, lo->poll_success_pct, hi->poll_success_pct, lo->poll_cpu_pct, hi->poll_cpu_pct, lo->p50_ns / 1e3,
 		hi->p50_ns / 1e3);
