@@ -56,6 +56,14 @@ sim_time_t dist_sample(const struct dist *d, gsl_rng *r)
 	return 0;
 }
 
+int64_t quantile_mean(const int64_t *q, size_t n)
+{
+	__int128 sum = 0; /* each piece, linear between two quantiles, has their midpoint as mean */
+	for (size_t k = 0; k + 1 < n; k++)
+		sum += (__int128)q[k] + q[k + 1];
+	return n > 1 ? (int64_t)(sum / (2 * (__int128)(n - 1))) : 0;
+}
+
 double dist_mean(const struct dist *d)
 {
 	switch (d->kind) {
@@ -65,12 +73,8 @@ double dist_mean(const struct dist *d)
 		return ((double)d->min + (double)d->max) / 2;
 	case DIST_PARETO:
 		return d->shape > 1 ? d->shape * (double)d->min / (d->shape - 1) : INFINITY;
-	case DIST_EMPIRICAL: { /* linear between the quantiles */
-		double sum = 0;
-		for (int k = 0; k + 1 < d->nq; k++)
-			sum += ((double)d->q[k] + (double)d->q[k + 1]) / 2;
-		return d->nq > 1 ? sum / (d->nq - 1) : 0;
-	}
+	case DIST_EMPIRICAL:
+		return (double)quantile_mean(d->q, (size_t)d->nq);
 	default:
 		return (double)d->mean;
 	}

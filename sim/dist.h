@@ -42,6 +42,9 @@ double dist_mean(const struct dist *d);
  * them, for u uniform in [0, 1).
  */
 sim_time_t quantile_sample(const sim_time_t *q, size_t n, double u);
+/* quantile_mean - the mean of that distribution (exact to the picosecond, or to the unit the
+ * values are in: cycles for a cost given so); 0 for n < 2. */
+int64_t quantile_mean(const int64_t *q, size_t n);
 /* dist_describe - e.g. "exponential(mean 20us)". */
 const char *dist_describe(const struct dist *d, char *buf, size_t len);
 

@@ -1,5 +1,6 @@
 /* schema_values.c - binding distributions (CFG_DIST) and costs (CFG_CYCLES) (see schema.h). */
 #include "sim/schema_bind.h"
+#include "sim/dist.h"
 #include "sim/xalloc.h"
 
 #include <ctype.h>
@@ -212,10 +213,7 @@ static int bind_quantiles(struct bctx *b, struct cfg_cost *c, const struct conf_
 							       : "quantiles must not decrease");
 		}
 	}
-	__int128 sum = 0; /* the mean of the piecewise-linear distribution */
-	for (i = 0; i + 1 < n; i++)
-		sum += (__int128)q[i] + q[i + 1];
-	int64_t mean = (int64_t)(sum / (2 * (__int128)(n - 1)));
+	int64_t mean = quantile_mean(q, n); /* of the piecewise-linear distribution */
 	free(c->quantiles);
 	c->quantiles = q;
 	c->nquantiles = n;
