@@ -111,7 +111,7 @@ int cmd_calibrate(int argc, char **argv)
 			if (calib_simulate(&t[i], base, fit.x, &fit, &s, why, sizeof(why)))
 				rc = (cli_error(CMD, "%s", why), 1);
 			else
-				calib_print_compare(err, &t[i], &s, NULL, false);
+				calib_print_compare(err, &t[i], &s, calib_busy(&t[i]), NULL, false);
 		}
 	}
 	if (!rc) {

@@ -20,7 +20,8 @@
 #include "traces/probe/probe.h"
 
 #define CMD "validate"
-#define MAXT 64
+#define MAXT 128 /* probe results of one kind: given, or the built-in patterns x --repeat */
+#define MAX_REPEAT 20
 
 /* The built-in loop: patterns with and without successful polls to fit on, others to predict. */
 static const struct {
@@ -283,9 +284,10 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	if (all > 1)
 		snprintf(g.label, sizeof(g.label), "%.50s, mean of %d%s", t[i].label, m,
 			 m < all ? (all - m == 1 ? " (1 busy left out)" : " (busy ones left out)") : "");
-	if (quiet)
-		g.other_share = 0;
-	int off = calib_print_compare(f, &g, &s, tol, md);
+	g.other_share = 0;
+	for (int k = 0; k < m; k++)
+		g.other_share += used[k]->other_share / m;
+	int off = calib_print_compare(f, &g, &s, !quiet, tol, md);
 	if (m > 1)
 		calib_print_range(f, m, &lo, &hi, md);
 	double bg = 0;
@@ -309,14 +311,13 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 			100 * g.real.cut_share);
 	/* a wake-up whose interrupt was still pending from the one before (no sample of its own):
 	 * how often the guest fell a wake-up behind */
-	if (g.real.wakes > 0 && g.real.coalesced >= g.real.wakes / 100)
+	if (g.real.wakes > 0 && fmax(g.real.coalesced, s.coalesced) >= 0.01 * (double)g.real.wakes)
 		fprintf(f,
 			md ? "\nWake-ups that found their interrupt still pending from an earlier one: real %.1f %%, "
 			     "kvmsim %.1f %% (means).\n"
 			   : "  wake-ups that found their interrupt still pending from an earlier one: real %.1f %%, kvmsim "
 			     "%.1f %% (means)\n",
-			100.0 * (double)g.real.coalesced / (double)g.real.wakes,
-			s.wakes > 0 ? 100.0 * (double)s.coalesced / (double)s.wakes : 0.0);
+			100 * g.real.coalesced / (double)g.real.wakes, s.wakes > 0 ? 100 * s.coalesced / (double)s.wakes : 0.0);
 	if (tol) {
 		struct calib_figs blo, bhi;
 		int points;
@@ -389,7 +390,7 @@ int cmd_validate(int argc, char **argv)
 			char *end;
 			errno = 0;
 			long v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > 20)
+			if (errno || end == optarg || *end || v < 1 || v > MAX_REPEAT)
 				return cli_error(CMD, "--repeat: expected a whole number 1..20, got \"%s\"", optarg);
 			repeat = (uint32_t)v;
 			repeat_set = true;
@@ -447,7 +448,10 @@ int cmd_validate(int argc, char **argv)
 			return (cli_error(CMD, "%s: %s", sub, strerror(errno)), 1);
 	}
 
-	struct calib_target tt[MAXT] = { 0 }, th[MAXT] = { 0 };
+	_Static_assert(MAX_REPEAT * (sizeof(test_set) / sizeof(*test_set)) <= MAXT &&
+			       MAX_REPEAT * (sizeof(train_set) / sizeof(*train_set)) <= MAXT,
+		       "MAXT holds every probe of the built-in loop");
+	static struct calib_target tt[MAXT], th[MAXT]; /* one run per process; too large for the stack */
 	int rc = 0;
 	if (ntrain) {
 		rc = calib_load_targets(CMD, train, ntrain, tt);

@@ -604,27 +604,36 @@ static void test_busy(void **state)
 	assert_true(calib_busy(&t));
 }
 
-/* calib_figs_mean: each figure's own mean (a bucket's rounded), not its median, and its ends */
+/* calib_figs_mean: each figure's own mean (a bucket's rounded), not its median, and its ends;
+ * the poll shares from the mean counts, so that a probe with few polls weighs little */
 static void test_figs_mean(void **state)
 {
 	(void)state;
 	struct calib_figs a = { 0 }, b = { 0 }, c = { 0 }, m, lo, hi;
-	a.poll_success_pct = 70, b.poll_success_pct = 60, c.poll_success_pct = 56; /* median 60 */
-	a.p50_ns = 1, b.p50_ns = 3, c.p50_ns = 8;
-	a.cut_share = 0.9, b.cut_share = 0.4, c.cut_share = 0.5; /* calib_busy() reads the mean's */
+	a.attempted = 10, a.successful = 10, a.poll_success_pct = 100, a.cut_share = 1.0;
+	b.attempted = 1000, b.successful = 600, b.poll_success_pct = 60, b.cut_share = 0.1;
+	c.attempted = 1000, c.successful = 500, c.poll_success_pct = 50, c.cut_share = 0.2;
+	a.p50_ns = 1, b.p50_ns = 3, c.p50_ns = 8; /* median 3 */
 	a.coalesced = 3, b.coalesced = 9, c.coalesced = 0;
 	a.hist[2][5] = 10, b.hist[2][5] = 30, c.hist[2][5] = 21; /* 20.33 */
 	a.have_hist = b.have_hist = c.have_hist = true;
 	const struct calib_figs *v[3] = { &a, &b, &c };
 	calib_figs_mean(v, 3, &m, &lo, &hi);
-	assert_true(fabs(m.poll_success_pct - 62) < 1e-9 && lo.poll_success_pct == 56 && hi.poll_success_pct == 70);
+	assert_true(fabs(m.attempted - 670) < 1e-9 && fabs(m.successful - 370) < 1e-9);
+	/* 1110 of 2010 polls (the probes' mean share 70 %, their median 60 %) */
+	assert_true(fabs(m.poll_success_pct - 100.0 * 1110 / 2010) < 1e-9);
+	assert_true(lo.poll_success_pct == 50 && hi.poll_success_pct == 100);
+	assert_true(fabs(m.cut_share - 310.0 / 2010) < 1e-9); /* calib_busy() reads it */
 	assert_true(fabs(m.p50_ns - 4) < 1e-9 && lo.p50_ns == 1 && hi.p50_ns == 8);
-	assert_true(fabs(m.cut_share - 0.6) < 1e-9);
-	assert_int_equal(m.coalesced, 4);
+	assert_true(fabs(m.coalesced - 4) < 1e-9);
 	assert_int_equal(m.hist[2][5], 20);
 	assert_true(m.have_hist);
-	calib_figs_mean(v, 2, &m, NULL, NULL);
-	assert_true(fabs(m.poll_success_pct - 65) < 1e-9 && fabs(m.p50_ns - 2) < 1e-9);
+	calib_figs_mean(v, 1, &m, NULL, NULL); /* one probe: its own figures */
+	assert_true(m.poll_success_pct == 100 && m.cut_share == 1.0 && m.p50_ns == 1 && m.hist[2][5] == 10);
+	c.attempted = c.successful = 0; /* no polls: no share */
+	const struct calib_figs *w[1] = { &c };
+	calib_figs_mean(w, 1, &m, NULL, NULL);
+	assert_true(m.poll_success_pct == 0 && m.cut_share == 0);
 	b.have_hist = false;
 	calib_figs_mean(v, 3, &m, NULL, NULL);
 	assert_false(m.have_hist);

@@ -57,7 +57,7 @@ int calib_figs_from_json(const json_t *run, struct calib_figs *f, char *why, siz
 	if (!json_is_object(st) || !json_is_object(cpu) || dur_ns <= 0)
 		return calib_whyf(why, len, "not a kvmsim-run/1 document with a vCPU (stats, cpu_ps, duration)%s%s", "", "");
 	f->wakes = (long)num(json_object_get(v, "interrupts"), "arrivals");
-	f->coalesced = (long)num(json_object_get(v, "interrupts"), "coalesced");
+	f->coalesced = num(json_object_get(v, "interrupts"), "coalesced");
 	f->attempted = num(st, "halt_attempted_poll");
 	f->successful = num(st, "halt_successful_poll");
 	f->poll_success_pct = f->attempted > 0 ? 100.0 * f->successful / f->attempted : 0;

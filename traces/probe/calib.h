@@ -71,7 +71,7 @@ struct calib_figs {
 	double attempted, successful, poll_success_pct, poll_cpu_pct;
 	double cpu_per_wake_ns, p25_ns, p50_ns, p75_ns, p99_ns;
 	double cut_share;        /* attempted polls that failed in under 1024 ns (ended at their first check) */
-	long coalesced;          /* wake-ups whose interrupt was still pending from an earlier one */
+	double coalesced;        /* wake-ups whose interrupt was still pending from an earlier one */
 	uint64_t hist[3][32];    /* halt_poll_success_hist, _fail_hist, halt_wait_hist */
 	bool have_hist;
 };
@@ -234,7 +234,7 @@ bool calib_at_bound(const struct calib_fit *fit, int i);
  * calib_band - how far the fit's own uncertainty moves a prediction: the m targets (one
  * pattern's repeats) simulated at the fitted values and at +-1 sigma along each principal
  * axis of the determined parameters' covariance (in their logarithms: the fit's own
- * coordinates; a parameter at its bound is held), each figure's median over the targets,
+ * coordinates; a parameter at its bound is held), each figure's mean over the targets,
  * and lo/hi its smallest and largest over those points. *points: the points simulated.
  * 0, or -1 with why.
  */
@@ -297,16 +297,19 @@ int calib_fit(struct calib_target *t, int n, const char *base, struct calib_fit 
 int calib_write_profile(FILE *f, const char *base, const char *name, const char *desc, uint64_t tsc_khz,
 			const struct calib_fit *fit, const struct calib_target *t, int n, char *why, size_t len);
 
-/* calib_print_compare - simulator vs real for one target, as text or markdown rows; with
- * tol (may be NULL) marks each held-out figure outside tolerance and returns how many. */
+/* calib_print_compare - simulator vs real for one target (or a group's means), as text or
+ * markdown rows; with tol (may be NULL) marks each held-out figure outside tolerance and
+ * returns how many. busy (calib_busy, or a group of busy probes only): not comparable, no
+ * tolerance. */
 struct calib_tol {
 	double poll_success_pts, poll_cpu_pts, p50_rel;
 };
-int calib_print_compare(FILE *f, const struct calib_target *t, const struct calib_figs *sim, const struct calib_tol *tol,
-			bool markdown);
+int calib_print_compare(FILE *f, const struct calib_target *t, const struct calib_figs *sim, bool busy,
+			const struct calib_tol *tol, bool markdown);
 /*
- * calib_figs_mean - each figure's mean over n >= 1 (a histogram bucket by bucket, rounded),
- * and when lo and hi are given the smallest and largest. The mean, not the median: a pattern
+ * calib_figs_mean - each figure's mean over n >= 1 (a histogram bucket by bucket, rounded: one
+ * under half a halt in the mean is none), and when lo and hi are given the smallest and
+ * largest. The poll shares (poll success, cut_share) are the ratios of the mean counts. The mean, not the median: a pattern
  * whose cycle sits at a poll window's edge (validate's burst) gives one of two figures per
  * probe, and the median of a few such snaps to one of them.
  */

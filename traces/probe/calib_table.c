@@ -26,11 +26,10 @@ static void fmt_val(char *b, size_t n, const struct row *r, double v)
 		snprintf(b, n, "%.2f", v / 1e3);
 }
 
-int calib_print_compare(FILE *f, const struct calib_target *t, const struct calib_figs *s, const struct calib_tol *tol,
-			bool markdown)
+int calib_print_compare(FILE *f, const struct calib_target *t, const struct calib_figs *s, bool busy,
+			const struct calib_tol *tol, bool markdown)
 {
 	const struct calib_figs *r = &t->real;
-	bool busy = calib_busy(t);
 	if (busy)
 		tol = NULL;
 	struct row rows[] = {
@@ -121,7 +120,7 @@ void calib_figs_mean(const struct calib_figs *const *v, int n, struct calib_figs
 	} while (0)
 	MEAN(attempted);
 	MEAN(successful);
-	MEAN(poll_success_pct);
+	MEAN(poll_success_pct); /* for the range; the mean's own is its counts' ratio (below) */
 	MEAN(poll_cpu_pct);
 	MEAN(cpu_per_wake_ns);
 	MEAN(p25_ns);
@@ -129,13 +128,20 @@ void calib_figs_mean(const struct calib_figs *const *v, int n, struct calib_figs
 	MEAN(p75_ns);
 	MEAN(p99_ns);
 	MEAN(cut_share);
+	/* the shares of the polls as the means' counts give them, so that a probe with a poll or
+	 * two does not weigh as much as one with thousands */
+	mean->poll_success_pct = mean->attempted > 0 ? 100 * mean->successful / mean->attempted : 0;
+	double cut = 0;
+	for (int i = 0; i < n; i++)
+		cut += v[i]->cut_share * v[i]->attempted / n;
+	mean->cut_share = mean->attempted > 0 ? cut / mean->attempted : 0;
 	double a, b;
 	for (int i = 0; i < n; i++)
 		w[i] = (double)v[i]->wakes;
 	mean->wakes = lround(mean_of(w, n, &a, &b));
 	for (int i = 0; i < n; i++)
-		w[i] = (double)v[i]->coalesced;
-	mean->coalesced = lround(mean_of(w, n, &a, &b));
+		w[i] = v[i]->coalesced;
+	mean->coalesced = mean_of(w, n, &a, &b);
 	mean->have_hist = true;
 	for (int i = 0; i < n; i++)
 		mean->have_hist &= v[i]->have_hist;

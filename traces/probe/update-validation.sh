@@ -106,9 +106,10 @@ pCPU, one vCPU, the host kernel's release and module parameters) with the fitted
 
 Each pattern is probed ten times, in rounds (every pattern once, then again), and
 fitted on or predicted from each probe's own arrivals (a Poisson pattern's draws differ
-from round to round); a table shows each figure's mean over its probes, simulated and
-real (its title says over how many: a probe made while other tasks kept the vCPU's CPU
-busy is left out), and a line gives the real figures' range:
+from round to round); a table shows each figure's mean over its probes (poll success
+as the ratio of the mean counts), simulated and real (its title says over how many: a
+probe made while other tasks kept the vCPU's CPU busy is left out), and a line gives
+the real figures' range:
 on this shared machine one pattern's poll success moves by a few points from probe to
 probe, as much as the tolerance. Reading the tables: "CPU per wake-up" is the vCPU
 thread's CPU time over the interrupts raised. The idle exit is drawn from a measured
@@ -278,8 +279,8 @@ misses, run by run:
   missing twice and periodic:100us seven times).
 - periodic:150us's p50 in one of the 20 data sets (the host's two modes above).
 Earlier that day, with \`idle_entry\` passed by hand and \`poll_iter\` fitted, 5 of 9 live
-runs had exited 0. Those 12 runs probed each pattern three times; since, the default is
-five (\`--repeat 5\`, 45-55 s a run here), because the burst misses are the fit's noise
+runs had exited 0. Those 12 runs probed each pattern three times; then the default became
+five (\`--repeat 5\`, 45-55 s a run here; ten since, see below), because the burst misses are the fit's noise
 along that direction: fitted on two saved runs together (six probes of each pattern),
 the burst missed in 1 of 8 pairs where the runs alone missed it in 6 of 16. Live, later
 that evening on a quieter machine, 7 of 8 runs with five probes exited 0 (the miss:
@@ -393,12 +394,15 @@ about 90 s a run here) and compares means. On the same 13 data sets, means of fi
 passed 8 (medians 6); on 11 pairs of them fitted together (ten probes of each pattern),
 means passed 10 and medians 7 (the miss: a pair of a loaded and a quiet set, the
 burst's p50 at +23.5 %). That choice was made on those data sets; checked on new ones,
-6 of 6 live runs exited 0 (by the medians of the same probes, 5). Each table also gives
-the share of wake-ups that found their interrupt still pending from an earlier one
-(one interrupt, one sample; in the burst, a wake-up from the sleep between bursts can
-take longer than the 50 us to the next): for the burst, kvmsim's share was within 0.3
-points of the real one in four of those six runs, and 2.1 and 5.5 points below it in
-the other two.
+10 of 10 live runs exited 0 that morning, a quiet machine (under 1 % of the polls cut by
+other tasks), where the medians of the same probes passed 9. The mean's poll success is
+the ratio of the mean counts, so that a probe with few polls weighs little (the same
+passes as the mean of the shares on all these data sets). Each table also gives the
+share of wake-ups that found their interrupt still pending from an earlier one (one
+interrupt, one sample; in the burst, a wake-up from the sleep between bursts can take
+longer than the 50 us to the next): for the burst, kvmsim's share was within 0.3 points
+of the real one in 5 of those 10 runs, and 1.6 to 5.5 points off in the others (low in
+four of the five).
 
 Two things the guest's times show that kvmsim does not model. Its EOI write's exit and
 entry take 3.8 us (~9900 cycles) where the CPU stays busy polling, while the fit's
