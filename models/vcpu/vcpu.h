@@ -299,6 +299,8 @@ void vcpu_take_irq(struct vcpu *v, struct vcpu_vector *q, sim_time_t *arrival, s
 void vcpu_deliver(struct vcpu *v, struct vcpu_vector *q);
 struct vcpu_vector *vcpu_highest_irr(struct vcpu *v);
 
+/* vcpu.c: the vCPU thread as its host sees it (life.c builds it with them) */
+extern const struct host_task_ops vcpu_task_ops;
 /* exec.c: the guest's instructions, as KVM and the hardware handle them */
 extern const struct guest_hw_ops vcpu_guest_hw_ops;
 /* shrink_ple_window - the vCPU is scheduled in again (vmx_sched_in / vcpu_load with scheduled_out). */
