@@ -110,6 +110,7 @@ void vcpu_kick(struct vcpu *v)
 {
 	switch (v->state) {
 	case VCPU_GUEST:
+	case VCPU_ENTRY: /* IN_GUEST_MODE already: kvm_vcpu_kick() sends it too */
 		send_ipi(v, 0); /* a posted interrupt with APICv, else a forced exit */
 		break;
 	case VCPU_POLL:
@@ -201,12 +202,26 @@ static void ev_entered(struct sim *sim, void *subject, void *object)
 		guest_deliver_irq(v->guest, inj->vector, v->inj_arrival, v->inj_work);
 	guest_resume(v->guest);
 	/*
-	 * need_resched set while entering (after the run loop's check): the
-	 * reschedule IPI, pending with interrupts off, exits at once. The simple
-	 * scheduler keeps its older behaviour (seen at the next exit).
+	 * An IPI that arrived while entering (a kick, or a reschedule IPI sent when a
+	 * wake-up set need_resched after the run loop's check) was pending with
+	 * interrupts off: it exits at once; one still on its way arrives in guest
+	 * mode. need_resched set with none sent: the IPI from now. The simple
+	 * scheduler keeps its older behaviour (need_resched seen at the next exit).
 	 */
-	if (v->state == VCPU_GUEST && v->task.cpu->need_resched && v->task.cpu->host->cls != &host_sched_simple)
+	bool pending = v->ipi_in_entry;
+	v->ipi_in_entry = false;
+	if (v->state != VCPU_GUEST)
+		return;
+	if (pending) {
+		if (v->ipi_ev != SIM_NO_EVENT) { /* a later one merges into it */
+			sim_cancel(v->sim, v->ipi_ev);
+			v->ipi_ev = SIM_NO_EVENT;
+		}
+		ev_ipi_arrived(v->sim, v, NULL);
+	} else if (v->ipi_ev == SIM_NO_EVENT && v->task.cpu->need_resched &&
+		   v->task.cpu->host->cls != &host_sched_simple) {
 		send_ipi(v, 0);
+	}
 }
 
 /* vcpu_enter - back to the guest, through the run loop's preemption point and injection. */
@@ -289,6 +304,10 @@ static void ev_ipi_arrived(struct sim *sim, void *subject, void *object)
 {
 	struct vcpu *v = subject;
 	v->ipi_ev = SIM_NO_EVENT;
+	if (v->state == VCPU_ENTRY) {
+		v->ipi_in_entry = true; /* pending with interrupts off: taken as the guest starts */
+		return;
+	}
 	if (v->state != VCPU_GUEST)
 		return; /* out of guest mode already: root mode sees IRR and need_resched itself */
 	if (!v->task.cpu->need_resched && v->conf.apicv) {
@@ -492,6 +511,10 @@ static void vcpu_resched_cb(struct host_task *t, bool remote)
 {
 	struct vcpu *v = task_vcpu(t);
 	switch (v->state) {
+	case VCPU_ENTRY: /* IN_GUEST_MODE already: the IPI is sent now (the simple scheduler: seen at the next exit) */
+		if (v->task.cpu->host->cls == &host_sched_simple)
+			break;
+		/* fall through */
 	case VCPU_GUEST:
 		/* a remote wake-up's reschedule IPI: to a CPU in guest mode it may cost more (ipi_guest) */
 		if (v->task.cpu->need_resched)

@@ -160,6 +160,7 @@ struct vcpu {
 	enum vcpu_state state;
 	sim_handle_t ev, ipi_ev;
 	sim_time_t ipi_at; /* when ipi_ev arrives */
+	bool ipi_in_entry; /* an IPI arrived during VM entry (interrupts off): it exits at once after */
 
 	/* the halt */
 	struct kvm_vcpu_haltpoll hp;
