@@ -393,9 +393,12 @@ snaps to one level. Validate therefore probes each pattern ten times (\`--repeat
 about 90 s a run here) and compares means. On the same 13 data sets, means of five
 passed 8 (medians 6); on 11 pairs of them fitted together (ten probes of each pattern),
 means passed 10 and medians 7 (the miss: a pair of a loaded and a quiet set, the
-burst's p50 at +23.5 %). That choice was made on those data sets; checked on new ones,
+burst's p50 at +23.5 %; with the IPIs that reach a vCPU during its VM entry modelled,
+later that day, means passed 9 and 10). That choice was made on those data sets; checked on new ones,
 10 of 10 live runs exited 0 that morning, a quiet machine (under 1 % of the polls cut by
-other tasks), where the medians of the same probes passed 9. The mean's poll success is
+other tasks), where the medians of the same probes passed 9; and 2 of 2 under a \`dd\` of
+1 MB every 10 ms on the vCPU's CPU (~24 % of it, 25-57 % of the real polls cut at their
+first check). The mean's poll success is
 the ratio of the mean counts, so that a probe with few polls weighs little (the same
 passes as the mean of the shares on all these data sets). Each table also gives the
 share of wake-ups that found their interrupt still pending from an earlier one (one
