@@ -51,6 +51,32 @@ static void test_band_none(void **state)
 	calib_target_free(&t);
 }
 
+/* several targets (a pattern's repeats): a point is their mean, as validate's table shows */
+static void test_band_mean_of_targets(void **state)
+{
+	(void)state;
+	struct calib_target t[3];
+	synth(&t[0], 300000, 200, 50000);
+	synth(&t[1], 100000, 200, 50000);
+	synth(&t[2], 40000, 200, 50000);
+	struct calib_target *tv[3] = { &t[0], &t[1], &t[2] };
+	struct calib_fit fit = fit_at_x0();
+	struct calib_figs lo, hi;
+	int points = -1;
+	char why[512];
+	assert_int_equal(calib_band(tv, 3, "haswell-ep", &fit, &lo, &hi, &points, why, sizeof(why)), 0);
+	assert_int_equal(points, 1);
+	double c[3];
+	for (int k = 0; k < 3; k++)
+		c[k] = cpu_at(&t[k], fit.x, &fit);
+	double mean = (c[0] + c[1] + c[2]) / 3;
+	double mid = fmax(fmin(c[0], c[1]), fmin(fmax(c[0], c[1]), c[2]));
+	assert_true(fabs(mean - mid) > 100); /* the targets tell the mean from the median */
+	assert_true(fabs(lo.cpu_per_wake_ns - mean) < 1e-6 && fabs(hi.cpu_per_wake_ns - mean) < 1e-6);
+	for (int k = 0; k < 3; k++)
+		calib_target_free(&t[k]);
+}
+
 /* one determined parameter: the two ends are the simulations at exp(+-sigma) of it
  * (in its logarithm, as fitted); exits add CPU per wake-up, so lo is the lower end */
 static void test_band_one_axis(void **state)
@@ -111,6 +137,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_band_none),
+		cmocka_unit_test(test_band_mean_of_targets),
 		cmocka_unit_test(test_band_one_axis),
 		cmocka_unit_test(test_band_axes),
 	};
