@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <getopt.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,7 +35,7 @@ static const struct {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kvmsim validate [--train R.json... --test R.json...] [options]\n\n"
+		"usage: kvmsim validate [--train R.json... --test R.json... | --load DIR] [options]\n\n"
 		"Fit the costs a probe sees (kvmsim calibrate) on some wake patterns, predict\n"
 		"other patterns with the fitted profile, and print the simulator beside the\n"
 		"real KVM: polls attempted and successful, poll success, polling CPU, CPU per\n"
@@ -75,6 +76,10 @@ static void usage(FILE *f)
 		"  --profile-out F  also write the fitted profile (as kvmsim calibrate -o)\n"
 		"  --save DIR       also write each probe result there (train/ and test/,\n"
 		"                   pattern-hp-ROUND.json; pattern-hp.json with --repeat 1)\n"
+		"  --load DIR       fit and predict again what --save wrote there, offline:\n"
+		"                   DIR/train/*.json and DIR/test/*.json, with DIR/idle-entry.txt\n"
+		"                   and DIR/idle-growth.txt as --idle-entry and --idle-growth\n"
+		"                   (unless given); the same verdict as the run that saved them\n"
 		"  --markdown       tables in markdown\n"
 		"  -h, --help       this text\n\n"
 		"Tolerances, held-out patterns only, on the means: poll success and polling\n"
@@ -294,7 +299,9 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	int traced = 0;
 	for (int k = 0; k < m; k++)
 		traced += used[k]->bg_traced, bg += used[k]->bg_share / m;
-	if (g.real.cut_share >= 0.005 && m && traced == m)
+	/* a share of the polls, where there are enough of them to give one */
+	bool cuts = g.real.attempted >= CALIB_POLLS && g.real.cut_share >= 0.005;
+	if (cuts && m && traced == m)
 		fprintf(f,
 			md ? "\nPolls ended at their first check, another task runnable on the vCPU's CPU: real %.1f %%, "
 			     "kvmsim %.1f %% (means; the other tasks traced there, %.1f %% of its CPU, simulated as a "
@@ -302,7 +309,7 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 			   : "  polls ended at their first check, another task runnable on the vCPU's CPU: real %.1f %%, "
 			     "kvmsim %.1f %% (means; the other tasks traced there, %.1f %% of its CPU, simulated)\n",
 			100 * g.real.cut_share, 100 * s.cut_share, 100 * bg);
-	else if (g.real.cut_share >= 0.005) /* what no simulated figure has: see calib_busy */
+	else if (cuts) /* what no simulated figure has: see calib_busy */
 		fprintf(f,
 			md ? "\nReal polls ended at their first check, another task runnable on the vCPU's CPU: %.1f %% "
 			     "(mean; kvmsim runs no other task there).\n"
@@ -349,6 +356,51 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	return off;
 }
 
+/*
+ * load_saved - what --save wrote in dir: its train/ and test/ results (in name order), and
+ * the idle entry's quantiles and exit growth measured with them (idle-entry.txt,
+ * idle-growth.txt) where present and not given already; 0, or 2 with a message said.
+ */
+static int load_saved(const char *dir, char **train, int *ntrain, char **test, int *ntest, struct calib_fit *fit,
+		      bool *growth_given, char *why, size_t len)
+{
+	static glob_t g[2]; /* the paths stay for the run */
+	char pat[600];
+	for (int k = 0; k < 2; k++) {
+		snprintf(pat, sizeof(pat), "%s/%s/*.json", dir, k ? "test" : "train");
+		int rc = glob(pat, 0, NULL, &g[k]);
+		if (rc == GLOB_NOMATCH || (rc == 0 && g[k].gl_pathc < (k ? 1u : 2u)))
+			return cli_error(CMD, "--load: %s/%s: expected %s probe results (*.json, as --save writes them)", dir,
+					 k ? "test" : "train", k ? "at least 1" : "at least 2");
+		if (rc)
+			return cli_error(CMD, "--load: %s: cannot read it", pat);
+		if (g[k].gl_pathc > MAXT)
+			return cli_error(CMD, "--load: %s/%s: at most %d results", dir, k ? "test" : "train", MAXT);
+		for (size_t i = 0; i < g[k].gl_pathc; i++)
+			(k ? test : train)[(*(k ? ntest : ntrain))++] = g[k].gl_pathv[i];
+	}
+	static const char *const names[2] = { "idle-entry.txt", "idle-growth.txt" };
+	for (int k = 0; k < 2; k++) {
+		if (k ? *growth_given : fit->entry_nq > 0)
+			continue; /* given on the command line: that wins */
+		snprintf(pat, sizeof(pat), "%s/%s", dir, names[k]);
+		FILE *f = fopen(pat, "r");
+		if (!f)
+			continue; /* not measured when saved */
+		char line[4096] = "";
+		bool read = fgets(line, sizeof(line), f) != NULL;
+		fclose(f);
+		line[strcspn(line, "\r\n")] = 0;
+		if (!read || !line[0])
+			continue;
+		if (k ? calib_growth_parse(line, &fit->growth, why, len) : calib_entry_parse(line, fit, why, len))
+			return cli_error(CMD, "--load: %s: %s", pat, why);
+		if (k)
+			*growth_given = true;
+	}
+	return 0;
+}
+
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -357,12 +409,13 @@ int cmd_validate(int argc, char **argv)
 		{ "profile-out", required_argument, NULL, 'p' }, { "save", required_argument, NULL, 's' },
 		{ "markdown", no_argument, NULL, 'm' },		 { "help", no_argument, NULL, 'h' },
 		{ "repeat", required_argument, NULL, 'r' },	 { "idle-growth", required_argument, NULL, 'g' },
+		{ "load", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *train[MAXT], *test[MAXT];
 	int ntrain = 0, ntest = 0, o;
-	const char *base = "haswell-ep", *pout = NULL, *save = NULL;
-	bool md = false, growth_given = false;
+	const char *base = "haswell-ep", *pout = NULL, *save = NULL, *load = NULL;
+	bool md = false, growth_given = false, count_set = false;
 	uint32_t count = 4000, repeat = 10;
 	bool repeat_set = false;
 	struct calib_fit fit = { 0 };
@@ -385,6 +438,7 @@ int cmd_validate(int argc, char **argv)
 				return 2;
 			if (count < 100 || count > PROBE_MAX_COUNT)
 				return cli_error(CMD, "--count: expected 100..%d, got %s", PROBE_MAX_COUNT, optarg);
+			count_set = true;
 			break;
 		case 'r': {
 			char *end;
@@ -414,6 +468,9 @@ int cmd_validate(int argc, char **argv)
 		case 's':
 			save = optarg;
 			break;
+		case 'l':
+			load = optarg;
+			break;
 		case 'm':
 			md = true;
 			break;
@@ -426,6 +483,16 @@ int cmd_validate(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_error(CMD, "%s: unexpected argument (kvmsim validate --help)", argv[optind]);
+	if (load) {
+		if (ntrain || ntest)
+			return cli_error(CMD, "--load: not with --train/--test (it gives them)");
+		int rc = load_saved(load, train, &ntrain, test, &ntest, &fit, &growth_given, why, sizeof(why));
+		if (rc)
+			return rc;
+	}
+	if (ntrain && (count_set || save))
+		return cli_error(CMD, "%s: only when probing this host (the results given were probed already)",
+				 count_set ? "--count" : "--save");
 	if ((ntrain > 0) != (ntest > 0))
 		return cli_error(CMD, "--train and --test go together (or neither: probe this host)");
 	if (ntrain == 1)

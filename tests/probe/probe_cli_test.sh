@@ -20,6 +20,11 @@ expect_err 2 "kvmsim calibrate: --idle-growth: \"0us\": the time constant of a g
   "$K" calibrate --idle-growth 9us,0us x.json y.json
 expect_err 2 'kvmsim validate: --repeat: expected a whole number 1..20, got "21"' -- "$K" validate --repeat 21
 expect_err 2 'kvmsim validate: --repeat: expected a whole number 1..20, got "abc"' -- "$K" validate --repeat abc
+expect_err 2 "kvmsim validate: --load: $T/none/train: expected at least 2 probe results (*.json, as --save writes them)" -- \
+  "$K" validate --load "$T/none"
+expect_err 2 "kvmsim validate: --load: not with --train/--test (it gives them)" -- "$K" validate --load "$T" --train a.json
+expect_err 2 "kvmsim validate: --count: only when probing this host (the results given were probed already)" -- \
+  "$K" validate --train a.json --train b.json --test c.json --count 500
 expect_err 2 'kvmsim validate: --idle-growth: "9us": expected the growth and its time constant, e.g. 9us,200us (or 0: none)' -- "$K" validate --idle-growth 9us
 expect_err 2 "kvmsim validate: --train and --test go together (or neither: probe this host)" -- \
   "$K" validate --train a.json --train b.json
@@ -98,6 +103,19 @@ grep -q "^name: probe-test" "$T/p.yaml" || fail "no profile written"
 "$K" validate --train "$T/poll.json" --train "$T/sleep.json" --test "$T/nopoll.json" > "$T/val" 2>&1
 rc=$?
 [ $rc -le 1 ] || fail "validate exited $rc: $(cat "$T/val")"
+# --load: what --save writes, fitted and predicted again: the same output as given one by one
+mkdir -p "$T/saved/train" "$T/saved/test"
+cp "$T/poll.json" "$T/sleep.json" "$T/saved/train/" && cp "$T/nopoll.json" "$T/saved/test/"
+"$K" validate --load "$T/saved" > "$T/val-load" 2>&1
+[ $? -eq $rc ] && cmp -s "$T/val" "$T/val-load" || fail "--load differs from --train/--test: $(diff "$T/val" "$T/val-load" | head -5)"
+# ... with the idle entry and growth it saved, as --idle-entry and --idle-growth
+echo 8us,9us,12us > "$T/saved/idle-entry.txt" && echo 9us,200us > "$T/saved/idle-growth.txt"
+"$K" validate --train "$T/poll.json" --train "$T/sleep.json" --test "$T/nopoll.json" --idle-entry 8us,9us,12us \
+  --idle-growth 9us,200us > "$T/val-idle" 2>&1
+rc2=$?
+"$K" validate --load "$T/saved" > "$T/val-load" 2>&1
+[ $? -eq $rc2 ] && cmp -s "$T/val-idle" "$T/val-load" && grep -q "9000 ns x (1 - e^(-t / 200 us))" "$T/val-load" \
+  || fail "--load did not take the saved idle entry and growth: $(diff "$T/val-idle" "$T/val-load" | head -5)"
 grep -q "^Held out: predicted with the fitted profile" "$T/val" && grep -q "held-out figures\? outside tolerance" "$T/val" \
   || fail "validate printed no verdict: $(tail -3 "$T/val")"
 [ $rc -eq 0 ] || grep -q " OFF$" "$T/val" || grep -q "^  not checked, so counted as outside tolerance$" "$T/val" \

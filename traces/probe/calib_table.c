@@ -52,12 +52,12 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 		char a[32], b[32], d[32], tl[32] = "";
 		fmt_val(a, sizeof(a), w, w->real);
 		fmt_val(b, sizeof(b), w, w->sim);
-		double diff;
+		double diff; /* counts and points: between the figures as shown (rounded), so that they add up */
 		if (w->kind == 0) {
-			diff = w->sim - w->real;
+			diff = round(w->sim) - round(w->real);
 			snprintf(d, sizeof(d), "%+.0f", diff);
 		} else if (w->kind == 1) {
-			diff = w->sim - w->real;
+			diff = (round(10 * w->sim) - round(10 * w->real)) / 10;
 			snprintf(d, sizeof(d), "%+.1f", diff);
 		} else {
 			diff = w->real > 0 ? (w->sim - w->real) / w->real : 0;
