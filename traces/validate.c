@@ -23,6 +23,8 @@
 #define CMD "validate"
 #define MAXT 128 /* probe results of one kind: given, or the built-in patterns x --repeat */
 #define MAX_REPEAT 20
+/* what --save writes beside the results, and --load reads: the idle entry's quantiles, its exit's growth */
+static const char *const saved_idle[2] = { "idle-entry.txt", "idle-growth.txt" };
 
 /* The built-in loop: patterns with and without successful polls to fit on, others to predict. */
 static const struct {
@@ -214,7 +216,7 @@ static int measure_entry(struct calib_fit *fit, bool entry, bool growth, long co
 			fprintf(stderr, "kvmsim validate: idle entry traced on CPU %d (%zu sleeps): p10 %.1f, p50 %.1f, p90 %.1f us; "
 					"--idle-entry %s\n", cpu, m.entries, fit->entry_q_ns[1] / 1e3, calib_entry_median(fit) / 1e3,
 				fit->entry_q_ns[IDLE_ENTRY_NQ - 2] / 1e3, arg);
-			if (save_arg(save, "idle-entry.txt", arg))
+			if (save_arg(save, saved_idle[0], arg))
 				return 1;
 		}
 		if (growth) {
@@ -227,7 +229,7 @@ static int measure_entry(struct calib_fit *fit, bool entry, bool growth, long co
 			fprintf(stderr, "kvmsim validate: idle exit growth traced on CPU %d (%zu wake-ups, %d groups of stay): %s; "
 					"--idle-growth %s\n", cpu, m.wakes, m.groups,
 				m.growth_ns > 0 ? "measured" : "none measured (the latency does not grow, or too few groups)", arg);
-			if (save_arg(save, "idle-growth.txt", arg))
+			if (save_arg(save, saved_idle[1], arg))
 				return 1;
 		}
 		return 0;
@@ -289,16 +291,16 @@ static int print_group(FILE *f, struct calib_target *t, int n, int i, bool *done
 	if (all > 1)
 		snprintf(g.label, sizeof(g.label), "%.50s, mean of %d%s", t[i].label, m,
 			 m < all ? (all - m == 1 ? " (1 busy left out)" : " (busy ones left out)") : "");
+	double bg = 0; /* the other tasks' mean shares of the vCPU's CPU: traced, and all */
+	int traced = 0;
 	g.other_share = 0;
-	for (int k = 0; k < m; k++)
+	for (int k = 0; k < m; k++) {
+		traced += used[k]->bg_traced, bg += used[k]->bg_share / m;
 		g.other_share += used[k]->other_share / m;
+	}
 	int off = calib_print_compare(f, &g, &s, !quiet, tol, md);
 	if (m > 1)
 		calib_print_range(f, m, &lo, &hi, md);
-	double bg = 0;
-	int traced = 0;
-	for (int k = 0; k < m; k++)
-		traced += used[k]->bg_traced, bg += used[k]->bg_share / m;
 	/* a share of the polls, where there are enough of them to give one */
 	bool cuts = g.real.attempted >= CALIB_POLLS && g.real.cut_share >= 0.005;
 	if (cuts && m && traced == m)
@@ -379,11 +381,10 @@ static int load_saved(const char *dir, char **train, int *ntrain, char **test, i
 		for (size_t i = 0; i < g[k].gl_pathc; i++)
 			(k ? test : train)[(*(k ? ntest : ntrain))++] = g[k].gl_pathv[i];
 	}
-	static const char *const names[2] = { "idle-entry.txt", "idle-growth.txt" };
 	for (int k = 0; k < 2; k++) {
 		if (k ? *growth_given : fit->entry_nq > 0)
 			continue; /* given on the command line: that wins */
-		snprintf(pat, sizeof(pat), "%s/%s", dir, names[k]);
+		snprintf(pat, sizeof(pat), "%s/%s", dir, saved_idle[k]);
 		FILE *f = fopen(pat, "r");
 		if (!f)
 			continue; /* not measured when saved */
@@ -445,7 +446,7 @@ int cmd_validate(int argc, char **argv)
 			errno = 0;
 			long v = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < 1 || v > MAX_REPEAT)
-				return cli_error(CMD, "--repeat: expected a whole number 1..20, got \"%s\"", optarg);
+				return cli_error(CMD, "--repeat: expected a whole number 1..%d, got \"%s\"", MAX_REPEAT, optarg);
 			repeat = (uint32_t)v;
 			repeat_set = true;
 			break;

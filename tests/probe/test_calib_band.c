@@ -32,6 +32,16 @@ static double cpu_at(struct calib_target *t, const double *x, const struct calib
 	return s.cpu_per_wake_ns;
 }
 
+/* band - calib_band over tv[0..n) with fit, which must succeed: its number of points */
+static int band(struct calib_target **tv, int n, const struct calib_fit *fit, struct calib_figs *lo,
+		struct calib_figs *hi)
+{
+	int points = -1;
+	char why[512];
+	assert_int_equal(calib_band(tv, n, "haswell-ep", fit, lo, hi, &points, why, sizeof(why)), 0);
+	return points;
+}
+
 /* no uncertainty: one point, the prediction itself */
 static void test_band_none(void **state)
 {
@@ -41,10 +51,7 @@ static void test_band_none(void **state)
 	struct calib_target *tv[1] = { &t };
 	struct calib_fit fit = fit_at_x0();
 	struct calib_figs lo, hi;
-	int points = -1;
-	char why[512];
-	assert_int_equal(calib_band(tv, 1, "haswell-ep", &fit, &lo, &hi, &points, why, sizeof(why)), 0);
-	assert_int_equal(points, 1);
+	assert_int_equal(band(tv, 1, &fit, &lo, &hi), 1);
 	double c = cpu_at(&t, fit.x, &fit);
 	assert_true(lo.cpu_per_wake_ns == c && hi.cpu_per_wake_ns == c);
 	assert_true(lo.p50_ns == hi.p50_ns);
@@ -62,10 +69,7 @@ static void test_band_mean_of_targets(void **state)
 	struct calib_target *tv[3] = { &t[0], &t[1], &t[2] };
 	struct calib_fit fit = fit_at_x0();
 	struct calib_figs lo, hi;
-	int points = -1;
-	char why[512];
-	assert_int_equal(calib_band(tv, 3, "haswell-ep", &fit, &lo, &hi, &points, why, sizeof(why)), 0);
-	assert_int_equal(points, 1);
+	assert_int_equal(band(tv, 3, &fit, &lo, &hi), 1);
 	double c[3];
 	for (int k = 0; k < 3; k++)
 		c[k] = cpu_at(&t[k], fit.x, &fit);
@@ -90,10 +94,7 @@ static void test_band_one_axis(void **state)
 	fit.cov[CP_EXIT_ENTRY][CP_EXIT_ENTRY] = s * s;
 	fit.sd[CP_EXIT_ENTRY] = fit.x[CP_EXIT_ENTRY] * s;
 	struct calib_figs lo, hi;
-	int points = 0;
-	char why[512];
-	assert_int_equal(calib_band(tv, 1, "haswell-ep", &fit, &lo, &hi, &points, why, sizeof(why)), 0);
-	assert_int_equal(points, 3);
+	assert_int_equal(band(tv, 1, &fit, &lo, &hi), 3);
 	double x[CP_N];
 	memcpy(x, fit.x, sizeof(x));
 	x[CP_EXIT_ENTRY] = x0[CP_EXIT_ENTRY] * exp(-s);
@@ -124,10 +125,7 @@ static void test_band_axes(void **state)
 	fit.sd[CP_POLL_ITER] = 1000;
 	fit.cov[CP_POLL_ITER][CP_POLL_ITER] = 4;
 	struct calib_figs lo, hi;
-	int points = 0;
-	char why[512];
-	assert_int_equal(calib_band(tv, 1, "haswell-ep", &fit, &lo, &hi, &points, why, sizeof(why)), 0);
-	assert_int_equal(points, 3);
+	assert_int_equal(band(tv, 1, &fit, &lo, &hi), 3);
 	assert_true(lo.cpu_per_wake_ns <= hi.cpu_per_wake_ns);
 	assert_true(lo.poll_cpu_pct < hi.poll_cpu_pct); /* the cycle's length moves the polling */
 	calib_target_free(&t);

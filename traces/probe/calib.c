@@ -270,7 +270,7 @@ int calib_band(struct calib_target *const *t, int m, const char *base, const str
 	       struct calib_figs *lo, struct calib_figs *hi, int *points, char *why, size_t len)
 {
 	int idx[CP_LM], d = 0;
-	struct calib_figs pts[1 + 2 * CP_LM], med;
+	struct calib_figs pts[1 + 2 * CP_LM], mean; /* mean unused: the ends are wanted */
 	*points = 0;
 	int rc = band_point(t, m, base, fit->x, fit, pts, points, why, len);
 	for (int i = 0; i < CP_LM; i++)
@@ -309,7 +309,7 @@ out:
 		const struct calib_figs *v[1 + 2 * CP_LM];
 		for (int k = 0; k < *points; k++)
 			v[k] = &pts[k];
-		calib_figs_mean(v, *points, &med, lo, hi);
+		calib_figs_mean(v, *points, &mean, lo, hi);
 	}
 	return rc;
 }

@@ -85,38 +85,21 @@ int calib_print_compare(FILE *f, const struct calib_target *t, const struct cali
 	return bad;
 }
 
-/* mean_of - the mean of v[0..n); lo, hi the smallest and largest. */
-static double mean_of(const double *v, int n, double *lo, double *hi)
-{
-	double sum = 0;
-	*lo = *hi = v[0];
-	for (int i = 0; i < n; i++) {
-		sum += v[i];
-		*lo = fmin(*lo, v[i]);
-		*hi = fmax(*hi, v[i]);
-	}
-	return sum / n;
-}
-
 void calib_figs_mean(const struct calib_figs *const *v, int n, struct calib_figs *mean, struct calib_figs *lo,
 		     struct calib_figs *hi)
 {
 	struct calib_figs l, h;
 	assert(n >= 1);
-	double *w = malloc((size_t)n * sizeof(*w));
-	if (!w)
-		abort();
 	memset(mean, 0, sizeof(*mean));
-	memset(&l, 0, sizeof(l));
-	memset(&h, 0, sizeof(h));
+	l = h = *v[0];
 #define MEAN(field)                                                 \
 	do {                                                        \
-		double a, b;                                        \
-		for (int i = 0; i < n; i++)                         \
-			w[i] = (double)v[i]->field;                 \
-		mean->field = mean_of(w, n, &a, &b);                \
-		l.field = a;                                        \
-		h.field = b;                                        \
+		for (int i = 0; i < n; i++) {                       \
+			mean->field += v[i]->field;                 \
+			l.field = fmin(l.field, v[i]->field);       \
+			h.field = fmax(h.field, v[i]->field);       \
+		}                                                   \
+		mean->field /= n;                                   \
 	} while (0)
 	MEAN(attempted);
 	MEAN(successful);
@@ -128,31 +111,28 @@ void calib_figs_mean(const struct calib_figs *const *v, int n, struct calib_figs
 	MEAN(p75_ns);
 	MEAN(p99_ns);
 	MEAN(cut_share);
+	MEAN(coalesced);
+#undef MEAN
 	/* the shares of the polls as the means' counts give them, so that a probe with a poll or
 	 * two does not weigh as much as one with thousands */
 	mean->poll_success_pct = mean->attempted > 0 ? 100 * mean->successful / mean->attempted : 0;
-	double cut = 0;
-	for (int i = 0; i < n; i++)
+	double cut = 0, wakes = 0;
+	for (int i = 0; i < n; i++) {
 		cut += v[i]->cut_share * v[i]->attempted / n;
+		wakes += (double)v[i]->wakes / n;
+	}
 	mean->cut_share = mean->attempted > 0 ? cut / mean->attempted : 0;
-	double a, b;
-	for (int i = 0; i < n; i++)
-		w[i] = (double)v[i]->wakes;
-	mean->wakes = lround(mean_of(w, n, &a, &b));
-	for (int i = 0; i < n; i++)
-		w[i] = v[i]->coalesced;
-	mean->coalesced = mean_of(w, n, &a, &b);
+	mean->wakes = lround(wakes);
 	mean->have_hist = true;
 	for (int i = 0; i < n; i++)
 		mean->have_hist &= v[i]->have_hist;
 	for (int k = 0; k < 3; k++)
 		for (int j = 0; j < 32; j++) {
+			double sum = 0;
 			for (int i = 0; i < n; i++)
-				w[i] = (double)v[i]->hist[k][j];
-			mean->hist[k][j] = (uint64_t)llround(mean_of(w, n, &a, &b));
+				sum += (double)v[i]->hist[k][j];
+			mean->hist[k][j] = (uint64_t)llround(sum / n);
 		}
-#undef MEAN
-	free(w);
 	if (lo)
 		*lo = l;
 	if (hi)
